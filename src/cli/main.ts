@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { ErrorCodes, isSwitchyardError, SwitchyardError } from '../protocol/errors.js';
+import { demoCommand } from './commands/demo.js';
+import { graphCommand } from './commands/graph.js';
+import { schemaCommand } from './commands/schema.js';
+import { validateCommand } from './commands/validate.js';
+import { type Output, processOutput } from './io.js';
+
+type Command = (argv: string[], io: Output) => number;
+
+const commands: Readonly<Record<string, readonly [Command, string]>> = {
+  validate: [validateCommand, 'check a plan and list every problem'],
+  graph: [graphCommand, "print a plan's groups, critical path or Mermaid flowchart"],
+  schema: [schemaCommand, 'print the JSON Schema of a wire message'],
+  demo: [demoCommand, 'analyse the example video-analysis plan'],
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const rows = Object.entries(commands).map(([name, [, what]]) => `  ${name.padEnd(width)}  ${what}`);
+  return `Usage: switchyard <command> [options]\n\nCommands:\n${rows.join('\n')}\n\nRun \`switchyard <command> --help\` for a command's options.\n`;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/**
+ * Runs the CLI and returns its exit status: 0 done, 2 a coded error (bad input or usage),
+ * 1 an unexpected internal error. Never throws.
+ */
+export function runCli(argv: string[], io: Output = processOutput): number {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      io.out(usage());
+      return name === undefined ? 2 : 0;
+    }
+    if (name === '--version' || name === '-v') {
+      io.out(`${version()}\n`);
+      return 0;
+    }
+    const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+    if (!entry) {
+      throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `Unknown command ${JSON.stringify(name)}; commands are ${Object.keys(commands).join(', ')}.`, { command: name });
+    }
+    return entry[0](rest, io);
+  } catch (error) {
+    if (isSwitchyardError(error)) {
+      io.err(`switchyard: ${error.code}: ${error.message}\n`);
+      return 2;
+    }
+    const detail = process.env.SWITCHYARD_DEBUG ? `\n${(error as Error).stack ?? ''}` : ' (set SWITCHYARD_DEBUG=1 for the stack)';
+    io.err(`switchyard: internal error: ${(error as Error).message ?? String(error)}${detail}\n`);
+    return 1;
+  }
+}

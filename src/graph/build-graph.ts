@@ -1,0 +1,211 @@
+import type { TaskSpec } from '../protocol/plan.js';
+import { edgeKey, type GraphData, idsOf } from './graph-data.js';
+import type { DeclaredRef, PlanInput } from './plan-input.js';
+import { ProblemList } from './problems.js';
+import { type Topology, topology } from './topology.js';
+
+const quote = JSON.stringify;
+
+function indexTasks(input: PlanInput, list: ProblemList) {
+  const index = new Map<string, number>();
+  const ids: string[] = [];
+  const tasks: TaskSpec[] = [];
+  input.tasks.forEach((task, i) => {
+    const key = input.taskKeys?.[i];
+    if (key !== undefined && key !== task.id) {
+      list.add('task_key_mismatch', `The task stored under key ${quote(key)} says its id is ${quote(task.id)}; the key and the id must be the same.`, { key, task_id: task.id });
+    }
+    if (index.has(task.id)) {
+      list.add('duplicate_task_id', `Task id ${quote(task.id)} is used by more than one task; give each task a unique id.`, { task_id: task.id });
+      return;
+    }
+    index.set(task.id, ids.length);
+    ids.push(task.id);
+    tasks.push(task);
+  });
+  return { index, ids, tasks };
+}
+
+function indexRefs(input: PlanInput, tasks: readonly TaskSpec[], list: ProblemList) {
+  const refs = new Map<string, DeclaredRef>();
+  for (const ref of input.refs) {
+    const prev = refs.get(ref.ref_id);
+    if (!prev) refs.set(ref.ref_id, ref);
+    else if (prev.kind !== ref.kind || prev.storage_uri !== ref.storage_uri) {
+      list.add('conflicting_ref', `Ref ${quote(ref.ref_id)} is declared twice, as a ${prev.kind} ref (${quote(prev.storage_uri)}) and as a ${ref.kind} ref (${quote(ref.storage_uri)}); declare it once.`, { ref_id: ref.ref_id });
+    }
+  }
+  const producers = new Map<string, number[]>();
+  tasks.forEach((task, v) => {
+    for (const ref of task.output_refs) {
+      const slots = producers.get(ref);
+      if (!slots) producers.set(ref, [v]);
+      else if (slots[slots.length - 1] !== v) slots.push(v);
+    }
+  });
+  for (const [ref, slots] of producers) {
+    if (refs.has(ref)) continue;
+    refs.set(ref, { ref_id: ref, kind: 'derived', storage_uri: null, status: 'pending' });
+    list.warn('undeclared_output_ref', `${tasks[slots[0]].id} produces ${ref}, which resources do not declare; it is registered as a pending derived ref.`, { ref_id: ref, task_id: tasks[slots[0]].id });
+  }
+  return { refs, producers };
+}
+
+function linkEdges(data: GraphData, list: ProblemList): void {
+  const { tasks, index, refs, producers, refEdges } = data;
+  const stamp = new Int32Array(data.slots);
+  const ambiguous = new Set<string>();
+  for (let v = 0; v < data.slots; v++) {
+    const task = tasks[v] as TaskSpec;
+    const ps = data.preds[v];
+    const mark = v + 1;
+    for (const dep of task.depends_on) {
+      const u = index.get(dep);
+      if (u === undefined) list.add('unknown_dependency', `${task.id} depends on ${quote(dep)}, which is not a task of this workflow.`, { task_id: task.id, depends_on: dep });
+      else if (u === v) list.add('self_dependency', `${task.id} depends on itself: ${task.id} → ${task.id}. Remove it from its own depends_on.`, { task_id: task.id, cycle: [task.id, task.id] });
+      else if (stamp[u] === mark) list.warn('duplicate_dependency', `${task.id} lists ${dep} more than once in depends_on.`, { task_id: task.id, depends_on: dep });
+      else {
+        stamp[u] = mark;
+        ps.push(u);
+      }
+    }
+    for (const ref of task.input_refs) {
+      const decl = refs.get(ref);
+      const made = producers.get(ref);
+      if (!decl) {
+        list.add('unknown_ref', `${task.id} reads input_ref ${quote(ref)}, which is declared in no resources list and produced by no task.`, { task_id: task.id, ref_id: ref });
+      } else if (!made) {
+        if (decl.status === 'pending') list.add('unproduced_ref', `${task.id} reads ${ref}, which is pending and produced by no task, so ${task.id} could never become ready.`, { task_id: task.id, ref_id: ref });
+      } else if (made.length > 1) {
+        if (!ambiguous.has(ref)) {
+          ambiguous.add(ref);
+          list.warn('ambiguous_producer', `${ref} is produced by ${idsOf(data, made).join(', ')}; its readers wait for whichever completes first.`, { ref_id: ref, producers: idsOf(data, made) });
+        }
+      } else if (made[0] === v) {
+        list.add('self_dependency', `${task.id} reads ${ref}, which only ${task.id} itself produces, so it could never become ready.`, { task_id: task.id, ref_id: ref, cycle: [task.id, task.id] });
+      } else {
+        const u = made[0];
+        refEdges.set(edgeKey(u, v), ref);
+        if (stamp[u] !== mark) {
+          stamp[u] = mark;
+          ps.push(u);
+        }
+      }
+    }
+  }
+  for (let v = 0; v < data.slots; v++) for (const u of data.preds[v]) data.succs[u].push(v);
+}
+
+function plannerGroups(data: GraphData, input: PlanInput, list: ProblemList): Int32Array | null {
+  const fromMap = new Int32Array(data.slots);
+  for (const [key, group] of Object.entries(input.workflow?.execution_groups ?? {})) {
+    const g = Number(key);
+    for (const id of group.tasks) {
+      const v = data.index.get(id);
+      if (v === undefined) list.add('unknown_group_task', `execution_groups["${key}"] lists ${quote(id)}, which is not a task of this workflow.`, { group: g, task_id: id });
+      else if (fromMap[v] !== 0 && fromMap[v] !== g) list.add('conflicting_group', `${id} is listed in execution_groups ${fromMap[v]} and ${g}; a task belongs to one group.`, { task_id: id, groups: [fromMap[v], g] });
+      else fromMap[v] = g;
+    }
+  }
+  const groups = new Int32Array(data.slots);
+  const missing: string[] = [];
+  for (let v = 0; v < data.slots; v++) {
+    const own = (data.tasks[v] as TaskSpec).execution_group ?? 0;
+    const listed = fromMap[v];
+    if (own !== 0 && listed !== 0 && own !== listed) {
+      list.add('conflicting_group', `${data.ids[v]} says execution_group ${own} but execution_groups lists it in group ${listed}.`, { task_id: data.ids[v], groups: [own, listed] });
+    }
+    groups[v] = own || listed;
+    if (groups[v] === 0) missing.push(data.ids[v]);
+  }
+  if (missing.length === data.slots) return null;
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, … (${missing.length} in all)` : '');
+    list.add('missing_group', `Some tasks have an execution group and some do not (${shown}); give every task a group, or none so Switchyard computes them.`, { task_ids: missing.slice(0, 100) });
+  }
+  return groups;
+}
+
+function checkGroupOrder(data: GraphData, groups: Int32Array, list: ProblemList): void {
+  for (let v = 0; v < data.slots; v++) {
+    for (const u of data.preds[v]) {
+      if (groups[u] < groups[v]) continue;
+      const via = data.refEdges.get(edgeKey(u, v));
+      const what = via !== undefined && !(data.tasks[v] as TaskSpec).depends_on.includes(data.ids[u]) ? `reads ${via}, produced by` : 'depends on';
+      list.add('group_order', `${data.ids[v]} (group ${groups[v]}) ${what} ${data.ids[u]} (group ${groups[u]}); a task may only depend on tasks of earlier groups.`, { task_id: data.ids[v], depends_on: data.ids[u], groups: [groups[v], groups[u]] });
+    }
+  }
+}
+
+function checkPlannerFacts(data: GraphData, input: PlanInput, list: ProblemList): void {
+  const total = input.workflow?.total_tasks;
+  if (total !== undefined && total !== data.slots) {
+    list.warn('total_tasks_mismatch', `total_tasks says ${total} but the workflow has ${data.slots} tasks; Switchyard counts the tasks.`, { total_tasks: total, actual: data.slots });
+  }
+  const order = input.workflow?.execution_order;
+  if (!order) return;
+  const pos = new Int32Array(data.slots).fill(-1);
+  const unknown: string[] = [];
+  const repeated: string[] = [];
+  order.forEach((id, i) => {
+    const v = data.index.get(id);
+    if (v === undefined) unknown.push(id);
+    else if (pos[v] !== -1) repeated.push(id);
+    else pos[v] = i;
+  });
+  const missing = data.ids.filter((_, v) => pos[v] === -1);
+  let inversion: string | undefined;
+  for (let v = 0; v < data.slots && inversion === undefined; v++) {
+    for (const u of data.preds[v]) {
+      if (pos[u] > pos[v] && pos[v] !== -1) inversion = `${data.ids[v]} comes before ${data.ids[u]}, which it depends on`;
+    }
+  }
+  const parts = [
+    unknown.length > 0 ? `names unknown tasks ${unknown.slice(0, 5).join(', ')}` : '',
+    repeated.length > 0 ? `repeats ${repeated.slice(0, 5).join(', ')}` : '',
+    missing.length > 0 ? `omits ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (${missing.length} in all)` : ''}` : '',
+    inversion ?? '',
+  ].filter((p) => p !== '');
+  if (parts.length > 0) {
+    list.warn('execution_order_mismatch', `execution_order ${parts.join('; ')}. Switchyard orders tasks by their dependencies and groups, not by execution_order.`, { unknown, repeated, missing: missing.slice(0, 100) });
+  }
+}
+
+/**
+ * Checks a plan and builds the storage of its graph. The list holds every problem found
+ * (structure first, then cycles, then groups); the graph is usable only when it is empty.
+ */
+export function buildGraph(input: PlanInput): { data: GraphData; list: ProblemList; topology?: Topology } {
+  const list = new ProblemList();
+  const { index, ids, tasks } = indexTasks(input, list);
+  const slots = ids.length;
+  const { refs, producers } = indexRefs(input, tasks, list);
+  const data: GraphData = {
+    slots,
+    alive: new Uint8Array(slots).fill(1),
+    preds: Array.from({ length: slots }, () => []),
+    succs: Array.from({ length: slots }, () => []),
+    ids,
+    index,
+    tasks,
+    refEdges: new Map(),
+    plannerGroups: null,
+    refs,
+    producers,
+  };
+  if (input.tasks.length === 0) {
+    list.add('empty_workflow', 'The workflow has no tasks, so there is nothing to dispatch; give the plan at least one task.');
+    return { data, list };
+  }
+  linkEdges(data, list);
+  data.plannerGroups = plannerGroups(data, input, list);
+  const topo = topology(data);
+  if (!topo.ok) {
+    const cycle = idsOf(data, topo.cycle);
+    list.add('cycle', `The dependencies form a cycle: ${cycle.join(' → ')} (each task needs the one before it). Break the cycle by removing one of these dependencies.`, { cycle });
+    return { data, list };
+  }
+  if (data.plannerGroups) checkGroupOrder(data, data.plannerGroups, list);
+  checkPlannerFacts(data, input, list);
+  return { data, list, topology: topo.value };
+}

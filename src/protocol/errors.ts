@@ -1,0 +1,99 @@
+/**
+ * Stable error codes. The first three are seed 003's; the rest are Switchyard's own.
+ * Tests and callers match on these codes, never on message text.
+ */
+export const ErrorCodes = {
+  /** The input is unusable as given: empty workflow, bad JSON, a schema violation, a bad option. */
+  INVALID_INPUT: 'INVALID_INPUT',
+  /** The input is well-formed but cannot be executed: a cycle, a deadlock, a blocked workflow. */
+  PROCESSING_ERROR: 'PROCESSING_ERROR',
+  /** The input references something that does not exist: an unknown ref, task or group. */
+  VALIDATION_ERROR: 'VALIDATION_ERROR',
+  /** An id that would be placed in a bus subject contains `.`, `*`, `>` or whitespace, or is empty. */
+  INVALID_ID: 'INVALID_ID',
+  /** A file could not be read (missing, unreadable, a directory). */
+  FILE_ERROR: 'FILE_ERROR',
+  /** A command-line invocation is malformed: unknown command, flag or missing argument. */
+  USAGE_ERROR: 'USAGE_ERROR',
+  /** No registered runtime serves the agent or capability a task needs (seed 000). */
+  CAPABILITY_NOT_AVAILABLE: 'CAPABILITY_NOT_AVAILABLE',
+} as const;
+
+/** One of the stable {@link ErrorCodes}. */
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+const codeSet: ReadonlySet<string> = new Set(Object.values(ErrorCodes));
+
+/** Whether `value` is one of the stable {@link ErrorCodes}. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && codeSet.has(value);
+}
+
+/** Structured, JSON-safe extra facts about an error (the offending ids, paths, cycle…). */
+export type ErrorDetails = Readonly<Record<string, unknown>>;
+
+/** The serialized form in which errors cross boundaries (worker ↔ host, bus, CLI output). */
+export interface SerializedError {
+  name: string;
+  code: ErrorCode;
+  message: string;
+  details?: ErrorDetails;
+  stack?: string;
+  cause?: SerializedError;
+}
+
+/**
+ * The one error type of Switchyard: a stable `code`, a sentence a person can act on, and
+ * `details` naming the offending values.
+ *
+ * @example
+ * throw new SwitchyardError('VALIDATION_ERROR', 'task_7 reads input_ref derived_9, which no resource declares.', { task_id: 'task_7', ref_id: 'derived_9' });
+ */
+export class SwitchyardError extends Error {
+  override readonly name = 'SwitchyardError';
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.details = details;
+  }
+
+  /** The JSON-safe form, for crossing a boundary. Stacks are included only when asked. */
+  toJSON(includeStack = false): SerializedError {
+    const out: SerializedError = { name: this.name, code: this.code, message: this.message };
+    if (Object.keys(this.details).length > 0) out.details = this.details;
+    if (includeStack && this.stack) out.stack = this.stack;
+    if (this.cause !== undefined) out.cause = serializeError(this.cause, includeStack);
+    return out;
+  }
+}
+
+/** Serializes any thrown value; values that are not a {@link SwitchyardError} become `PROCESSING_ERROR`. */
+export function serializeError(error: unknown, includeStack = false): SerializedError {
+  if (error instanceof SwitchyardError) return error.toJSON(includeStack);
+  if (error instanceof Error) {
+    const out: SerializedError = { name: error.name, code: ErrorCodes.PROCESSING_ERROR, message: error.message };
+    if (includeStack && error.stack) out.stack = error.stack;
+    return out;
+  }
+  return { name: 'Error', code: ErrorCodes.PROCESSING_ERROR, message: String(error) };
+}
+
+/** Rebuilds a {@link SwitchyardError} from its serialized form, keeping its code. */
+export function deserializeError(value: SerializedError): SwitchyardError {
+  const code = isErrorCode(value.code) ? value.code : ErrorCodes.PROCESSING_ERROR;
+  const cause = value.cause ? deserializeError(value.cause) : undefined;
+  const error = new SwitchyardError(code, value.message, value.details ?? {}, cause ? { cause } : undefined);
+  if (value.stack) error.stack = value.stack;
+  return error;
+}
+
+/** Whether a value is a {@link SwitchyardError}. */
+export function isSwitchyardError(value: unknown): value is SwitchyardError {
+  return value instanceof SwitchyardError;
+}
+
+/** A success or a coded failure: how fallible functions return instead of throwing. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: SwitchyardError };

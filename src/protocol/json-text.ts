@@ -1,0 +1,71 @@
+import { ErrorCodes, type Result, SwitchyardError } from './errors.js';
+import { formatIssuePath } from './parse.js';
+
+/**
+ * Parses JSON text. Beyond `JSON.parse`, refuses an object that repeats a key — `JSON.parse`
+ * keeps only the last one, which would silently drop a task whose id is repeated in a plan.
+ * Syntax errors and repeated keys are `INVALID_INPUT` naming `what` and the place.
+ */
+export function parseJsonText(text: string, what: string): Result<unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, error: new SwitchyardError(ErrorCodes.INVALID_INPUT, `${what} is not valid JSON: ${reason}.`, { reason }) };
+  }
+  const dup = findDuplicateKey(text);
+  if (dup) {
+    const path = formatIssuePath(dup.path);
+    return {
+      ok: false,
+      error: new SwitchyardError(
+        ErrorCodes.INVALID_INPUT,
+        `${what} repeats the key ${JSON.stringify(dup.key)} in the object at ${path}; each key may appear once (a repeated task id would otherwise be silently dropped).`,
+        { path, key: dup.key },
+      ),
+    };
+  }
+  return { ok: true, value };
+}
+
+interface Frame {
+  readonly keys: Set<string> | undefined;
+  readonly key: PropertyKey | undefined;
+  index: number;
+}
+
+/** Scans valid JSON text for the first object with a repeated key. */
+function findDuplicateKey(text: string): { key: string; path: PropertyKey[] } | undefined {
+  const stack: Frame[] = [];
+  let expectKey = false;
+  let pendingKey: PropertyKey | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (expectKey && top?.keys) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (top.keys.has(key)) return { key, path: stack.slice(1).map((f) => f.key as PropertyKey) };
+        top.keys.add(key);
+        pendingKey = key;
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      const top = stack[stack.length - 1];
+      const key = top?.keys ? pendingKey : top?.index;
+      stack.push({ keys: c === '{' ? new Set() : undefined, key, index: 0 });
+      expectKey = c === '{';
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',') {
+      const top = stack[stack.length - 1];
+      if (top?.keys) expectKey = true;
+      else if (top) top.index++;
+    }
+  }
+  return undefined;
+}

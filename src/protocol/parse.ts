@@ -1,0 +1,35 @@
+import type { z } from 'zod';
+import { ErrorCodes, type Result, SwitchyardError } from './errors.js';
+
+const MAX_ISSUES_IN_MESSAGE = 5;
+
+/** Renders a zod issue path the way a person reads JSON: `output.content.workflow.tasks.task_1.id`. */
+export function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
+  if (path.length === 0) return '(root)';
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out.length === 0 ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+/**
+ * Parses `value` with `schema`. A violation becomes an `INVALID_INPUT` error whose message
+ * names what was being parsed and each offending path; `details.issues` lists them all.
+ */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): Result<z.infer<S>> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issues = parsed.error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message }));
+  const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((i) => `${i.path}: ${i.message}`);
+  const more = issues.length > MAX_ISSUES_IN_MESSAGE ? `; and ${issues.length - MAX_ISSUES_IN_MESSAGE} more` : '';
+  return {
+    ok: false,
+    error: new SwitchyardError(
+      ErrorCodes.INVALID_INPUT,
+      `The ${what} does not match its schema: ${shown.join('; ')}${more}.`,
+      { issues },
+    ),
+  };
+}

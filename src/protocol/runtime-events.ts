@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { DispatchSchema } from './dispatch-output.js';
+import { subjectTokenProblem } from './subjects.js';
+
+/** An id that may stand as one token of a subject: no `.`, `*`, `>` or whitespace. */
+export const SubjectIdSchema = z.string().superRefine((value, ctx) => {
+  const problem = subjectTokenProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `cannot be used in a subject: ${problem}` });
+});
+
+/** An ISO 8601 timestamp with an offset (`Z` or `+08:00`). */
+export const TimestampSchema = z.iso.datetime({ offset: true });
+
+/** `TriggerAgent` (command): run one attempt of one task on a runtime serving `agent_id`. */
+export const TriggerAgentSchema = z.looseObject({
+  type: z.literal('TriggerAgent'),
+  request_id: SubjectIdSchema,
+  workflow_id: SubjectIdSchema,
+  agent_id: SubjectIdSchema,
+  task_id: z.string().min(1),
+  attempt: z.number().int().positive(),
+  dispatch: DispatchSchema,
+  /** Subject the result (or the dispatch failure) is sent to, for request-reply. */
+  reply_to: z.string().min(1).optional(),
+  /** Deadline for the attempt, in milliseconds from when the runtime accepts it. */
+  timeout_ms: z.number().int().positive().optional(),
+  at: TimestampSchema,
+});
+export type TriggerAgent = z.infer<typeof TriggerAgentSchema>;
+
+/** One agent a runtime serves, with the capability patterns it accepts (`CAP-ACQ-*`). */
+export const ServedAgentSchema = z.looseObject({
+  agent_id: SubjectIdSchema,
+  capabilities: z.array(z.string().min(1)).min(1),
+});
+
+/** `AgentRuntimeRegistered` (seed 001): a runtime announces itself to the dispatcher. */
+export const AgentRuntimeRegisteredSchema = z.looseObject({
+  type: z.literal('AgentRuntimeRegistered'),
+  runtime_id: SubjectIdSchema,
+  agents: z.array(ServedAgentSchema).min(1),
+  /** How many tasks it runs at once. */
+  capacity: z.number().int().positive(),
+  /** Expected heartbeat interval; missing several marks the runtime defunct. */
+  heartbeat_interval_ms: z.number().int().positive().optional(),
+  /** Subjects the runtime listens on for direct commands. */
+  subjects: z.array(z.string().min(1)).optional(),
+  at: TimestampSchema,
+});
+export type AgentRuntimeRegistered = z.infer<typeof AgentRuntimeRegisteredSchema>;
+
+/** `AgentRuntimeDeregistered`: graceful shutdown, or declared defunct by the dispatcher. */
+export const AgentRuntimeDeregisteredSchema = z.looseObject({
+  type: z.literal('AgentRuntimeDeregistered'),
+  runtime_id: SubjectIdSchema,
+  reason: z.enum(['shutdown', 'defunct']),
+  /** Request ids of the attempts it held when it left. */
+  in_flight: z.array(z.string()).optional(),
+  at: TimestampSchema,
+});
+export type AgentRuntimeDeregistered = z.infer<typeof AgentRuntimeDeregisteredSchema>;
+
+/** `RuntimeHeartbeat`: a runtime is alive, with its current load. */
+export const RuntimeHeartbeatSchema = z.looseObject({
+  type: z.literal('RuntimeHeartbeat'),
+  runtime_id: SubjectIdSchema,
+  in_flight: z.number().int().nonnegative(),
+  capacity: z.number().int().positive(),
+  at: TimestampSchema,
+});
+export type RuntimeHeartbeat = z.infer<typeof RuntimeHeartbeatSchema>;
+
+/** `AgentDispatchFailed` (seed 000): no runtime could take a `TriggerAgent`. Never recoverable. */
+export const AgentDispatchFailedSchema = z.looseObject({
+  type: z.literal('AgentDispatchFailed'),
+  request_id: SubjectIdSchema,
+  workflow_id: SubjectIdSchema,
+  agent_id: z.string().min(1),
+  task_id: z.string().min(1).optional(),
+  attempt: z.number().int().positive().optional(),
+  error: z.looseObject({
+    code: z.string().min(1),
+    message: z.string(),
+    recoverable: z.literal(false),
+  }),
+  at: TimestampSchema,
+});
+export type AgentDispatchFailed = z.infer<typeof AgentDispatchFailedSchema>;
+
+/** Any runtime coordination event, discriminated by `type`. */
+export const RuntimeEventSchema = z.discriminatedUnion('type', [
+  TriggerAgentSchema,
+  AgentRuntimeRegisteredSchema,
+  AgentRuntimeDeregisteredSchema,
+  RuntimeHeartbeatSchema,
+  AgentDispatchFailedSchema,
+]);
+export type RuntimeEvent = z.infer<typeof RuntimeEventSchema>;

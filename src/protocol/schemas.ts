@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { TaskDispatchMessageSchema, WorkflowCompleteMessageSchema } from './dispatch-output.js';
+import { ErrorCodes, SwitchyardError } from './errors.js';
+import { PlanMessageSchema, WorkflowSchema } from './plan.js';
+import {
+  AgentDispatchFailedSchema,
+  AgentRuntimeDeregisteredSchema,
+  AgentRuntimeRegisteredSchema,
+  RuntimeHeartbeatSchema,
+  TriggerAgentSchema,
+} from './runtime-events.js';
+import { TaskResultMessageSchema } from './task-result.js';
+import { WorkflowStateSchema } from './workflow-state.js';
+
+/** Every message of the wire protocol by name, as `switchyard schema <name>` knows them. */
+export const messageSchemas = {
+  plan: PlanMessageSchema,
+  workflow: WorkflowSchema,
+  task_result: TaskResultMessageSchema,
+  task_dispatch: TaskDispatchMessageSchema,
+  workflow_complete: WorkflowCompleteMessageSchema,
+  workflow_state: WorkflowStateSchema,
+  trigger_agent: TriggerAgentSchema,
+  agent_runtime_registered: AgentRuntimeRegisteredSchema,
+  agent_runtime_deregistered: AgentRuntimeDeregisteredSchema,
+  agent_dispatch_failed: AgentDispatchFailedSchema,
+  runtime_heartbeat: RuntimeHeartbeatSchema,
+} as const;
+
+/** The name of a message in {@link messageSchemas}. */
+export type MessageName = keyof typeof messageSchemas;
+
+/** The names of all messages, in a stable order. */
+export const messageNames = Object.keys(messageSchemas) as MessageName[];
+
+/**
+ * The JSON Schema (draft 2020-12) of a message, describing what a sender may send
+ * (defaults optional). Unknown names are a `VALIDATION_ERROR` listing the known ones.
+ */
+export function messageJsonSchema(name: string): Record<string, unknown> {
+  if (!Object.hasOwn(messageSchemas, name)) {
+    throw new SwitchyardError(
+      ErrorCodes.VALIDATION_ERROR,
+      `There is no message named ${JSON.stringify(name)}; known messages: ${messageNames.join(', ')}.`,
+      { name, known: messageNames },
+    );
+  }
+  const schema: z.ZodType = messageSchemas[name as MessageName];
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { $id: `switchyard:${name}`, title: name, ...json };
+}

@@ -1,0 +1,96 @@
+import { ErrorCodes, SwitchyardError } from './errors.js';
+
+/** The subject prefix used when none is configured. */
+export const DEFAULT_SUBJECT_PREFIX = 'switchyard';
+
+const FORBIDDEN = /[.*>\s]/u;
+
+/**
+ * Why `value` cannot be one token of a subject, or `undefined` when it can.
+ * A token is non-empty and has no `.`, `*`, `>` or whitespace.
+ */
+export function subjectTokenProblem(value: string): string | undefined {
+  if (value.length === 0) return 'it is empty';
+  const bad = FORBIDDEN.exec(value);
+  if (!bad) return undefined;
+  const char = /\s/u.test(bad[0]) ? 'whitespace' : `\`${bad[0]}\``;
+  return `it contains ${char} at position ${bad.index}`;
+}
+
+/**
+ * Throws `INVALID_ID` unless `value` can stand as one token of a bus subject.
+ * @param kind what the id is, for the message (`runtime_id`, `workflow_id`, …)
+ */
+export function assertSubjectToken(kind: string, value: string): void {
+  const problem = subjectTokenProblem(value);
+  if (problem === undefined) return;
+  throw new SwitchyardError(
+    ErrorCodes.INVALID_ID,
+    `${kind} ${JSON.stringify(value)} cannot be used in a subject: ${problem}. Ids may not be empty or contain \`.\`, \`*\`, \`>\` or whitespace.`,
+    { kind, value },
+  );
+}
+
+/** Builders for every subject of the wire protocol, under one prefix. */
+export interface Subjects {
+  readonly prefix: string;
+  /** `<p>.commands.agent.<workflow_id>.trigger.<agent_id>`: a `TriggerAgent` command. */
+  trigger(workflowId: string, agentId: string): string;
+  /** `<p>.events.agent.definition.<runtime_id>.registered`: `AgentRuntimeRegistered`. */
+  registered(runtimeId: string): string;
+  /** `<p>.events.agent.definition.<runtime_id>.deregistered`: `AgentRuntimeDeregistered`. */
+  deregistered(runtimeId: string): string;
+  /** `<p>.events.agent.definition.<runtime_id>.heartbeat`: `RuntimeHeartbeat`. */
+  heartbeat(runtimeId: string): string;
+  /** `<p>.events.agent.instance.<exec_or_request_id>.dispatch_failed`: `AgentDispatchFailed`. */
+  dispatchFailed(execOrRequestId: string): string;
+  /** `<p>.events.agent.instance.<exec_or_request_id>.result`: an agent's `task_result`. */
+  result(execOrRequestId: string): string;
+  /** Wildcard patterns for subscribers. */
+  readonly patterns: {
+    /** Every trigger, or every trigger of one workflow. */
+    triggers(workflowId?: string): string;
+    /** Every runtime definition event (registered, deregistered, heartbeat). */
+    runtimeDefinitions(): string;
+    /** Every instance event (dispatch_failed, result). */
+    instances(): string;
+  };
+}
+
+/**
+ * Subject builders under `prefix`; every id is checked before it enters a subject.
+ *
+ * @example
+ * const s = subjects();            // prefix "switchyard"
+ * s.trigger('wf-1', 'execution_agent'); // "switchyard.commands.agent.wf-1.trigger.execution_agent"
+ * s.registered('rt.1');            // throws SwitchyardError with code INVALID_ID
+ */
+export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
+  for (const token of prefix.split('.')) assertSubjectToken('subject prefix token', token);
+  const tok = (kind: string, value: string): string => {
+    assertSubjectToken(kind, value);
+    return value;
+  };
+  const definition = (runtimeId: string, event: string) =>
+    `${prefix}.events.agent.definition.${tok('runtime_id', runtimeId)}.${event}`;
+  const instance = (id: string, event: string) =>
+    `${prefix}.events.agent.instance.${tok('exec_or_request_id', id)}.${event}`;
+  return {
+    prefix,
+    trigger: (workflowId, agentId) =>
+      `${prefix}.commands.agent.${tok('workflow_id', workflowId)}.trigger.${tok('agent_id', agentId)}`,
+    registered: (runtimeId) => definition(runtimeId, 'registered'),
+    deregistered: (runtimeId) => definition(runtimeId, 'deregistered'),
+    heartbeat: (runtimeId) => definition(runtimeId, 'heartbeat'),
+    dispatchFailed: (id) => instance(id, 'dispatch_failed'),
+    result: (id) => instance(id, 'result'),
+    patterns: {
+      triggers: (workflowId) =>
+        workflowId === undefined
+          ? `${prefix}.commands.agent.*.trigger.*`
+          : `${prefix}.commands.agent.${tok('workflow_id', workflowId)}.trigger.*`,
+      runtimeDefinitions: () => `${prefix}.events.agent.definition.*.*`,
+      instances: () => `${prefix}.events.agent.instance.*.*`,
+    },
+  };
+}
