@@ -5,6 +5,8 @@ import { ProblemList } from './problems.js';
 import { type Topology, topology } from './topology.js';
 
 const quote = JSON.stringify;
+/** Placeholder adjacency before edges are linked; never mutated (linking replaces it). */
+const EMPTY: number[] = [];
 
 function indexTasks(input: PlanInput, list: ProblemList) {
   const index = new Map<string, number>();
@@ -54,10 +56,14 @@ function indexRefs(input: PlanInput, tasks: readonly TaskSpec[], list: ProblemLi
 function linkEdges(data: GraphData, list: ProblemList): void {
   const { tasks, index, refs, producers, refEdges } = data;
   const stamp = new Int32Array(data.slots);
+  const outdegree = new Int32Array(data.slots);
   const ambiguous = new Set<string>();
+  // Predecessors are gathered in one scratch list and copied out at their exact size: growing
+  // millions of small arrays one push at a time costs more in garbage than the whole analysis.
+  const ps: number[] = [];
   for (let v = 0; v < data.slots; v++) {
     const task = tasks[v] as TaskSpec;
-    const ps = data.preds[v];
+    ps.length = 0;
     const mark = v + 1;
     for (const dep of task.depends_on) {
       const u = index.get(dep);
@@ -92,8 +98,12 @@ function linkEdges(data: GraphData, list: ProblemList): void {
         }
       }
     }
+    data.preds[v] = ps.slice();
+    for (const u of ps) outdegree[u]++;
   }
-  for (let v = 0; v < data.slots; v++) for (const u of data.preds[v]) data.succs[u].push(v);
+  for (let u = 0; u < data.slots; u++) data.succs[u] = new Array<number>(outdegree[u]);
+  const fill = new Int32Array(data.slots);
+  for (let v = 0; v < data.slots; v++) for (const u of data.preds[v]) data.succs[u][fill[u]++] = v;
 }
 
 function plannerGroups(data: GraphData, input: PlanInput, list: ProblemList): Int32Array | null {
@@ -183,8 +193,8 @@ export function buildGraph(input: PlanInput): { data: GraphData; list: ProblemLi
   const data: GraphData = {
     slots,
     alive: new Uint8Array(slots).fill(1),
-    preds: Array.from({ length: slots }, () => []),
-    succs: Array.from({ length: slots }, () => []),
+    preds: new Array<number[]>(slots).fill(EMPTY),
+    succs: new Array<number[]>(slots).fill(EMPTY),
     ids,
     index,
     tasks,
@@ -198,14 +208,16 @@ export function buildGraph(input: PlanInput): { data: GraphData; list: ProblemLi
     return { data, list };
   }
   linkEdges(data, list);
+  const before = list.problems.length;
   data.plannerGroups = plannerGroups(data, input, list);
+  const groupsUsable = list.problems.length === before;
   const topo = topology(data);
   if (!topo.ok) {
     const cycle = idsOf(data, topo.cycle);
     list.add('cycle', `The dependencies form a cycle: ${cycle.join(' → ')} (each task needs the one before it). Break the cycle by removing one of these dependencies.`, { cycle });
     return { data, list };
   }
-  if (data.plannerGroups) checkGroupOrder(data, data.plannerGroups, list);
+  if (data.plannerGroups && groupsUsable) checkGroupOrder(data, data.plannerGroups, list);
   checkPlannerFacts(data, input, list);
   return { data, list, topology: topo.value };
 }

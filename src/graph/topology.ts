@@ -64,6 +64,7 @@ export function topology(g: Adjacency): { ok: true; value: Topology } | { ok: fa
 /**
  * After an incomplete Kahn pass every node left with indegree > 0 has a predecessor that is
  * also left, so walking predecessors from one of them must revisit a node: that loop is a cycle.
+ * It is returned starting at its earliest node in plan order, so the same graph names it the same way.
  */
 function findCycle(g: Adjacency, indegree: Int32Array): number[] {
   const seenAt = new Int32Array(g.slots).fill(-1);
@@ -86,8 +87,11 @@ function findCycle(g: Adjacency, indegree: Int32Array): number[] {
     v = next;
   }
   const loop = walk.slice(seenAt[v]).reverse();
-  loop.push(loop[0]);
-  return loop;
+  let first = 0;
+  for (let k = 1; k < loop.length; k++) if (loop[k] < loop[first]) first = k;
+  const cycle = [...loop.slice(first), ...loop.slice(0, first)];
+  cycle.push(cycle[0]);
+  return cycle;
 }
 
 /** A path `from … target` following successors (depth-first), or `undefined` when there is none. */

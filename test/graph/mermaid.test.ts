@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ExecutionGraph } from '../../src/index.js';
+import { examplePlan } from '../helpers/fixtures.js';
+import { task, workflow } from '../helpers/plans.js';
+
+describe('toMermaid', () => {
+  const graph = ExecutionGraph.fromPlan(examplePlan());
+
+  it('draws a flowchart with group subgraphs, declared and ref-implied edges', () => {
+    const text = graph.toMermaid();
+    const lines = text.trim().split('\n');
+    expect(lines[0]).toBe('flowchart TD');
+    expect(lines).toContain('  subgraph group_5 ["Group 5"]');
+    expect(lines).toContain('    task_5["task_5: Extract audio track from store_1"]');
+    expect(lines).toContain('  task_5 --> task_7');
+    expect(lines).toContain('  task_7 -. derived_3 .-> task_12');
+    expect(lines.filter((l) => l.includes('-->') || l.includes('.->'))).toHaveLength(19);
+  });
+
+  it('colours tasks by status with one classDef per status used', () => {
+    const lines = graph.toMermaid({ status: { task_5: 'failed', task_7: 'skipped', task_1: 'complete' } }).split('\n');
+    expect(lines).toContain('  class task_5 failed');
+    expect(lines).toContain('  class task_7 skipped');
+    expect(lines.filter((l) => l.startsWith('  classDef '))).toHaveLength(3);
+    expect(lines.some((l) => l.startsWith('  classDef in_progress'))).toBe(false);
+  });
+
+  it('draws the critical path thick and can lay out left to right without groups', () => {
+    const text = graph.toMermaid({ criticalPath: true, direction: 'LR', groups: false });
+    expect(text.startsWith('flowchart LR\n')).toBe(true);
+    expect(text).not.toContain('subgraph');
+    expect(text).toMatch(/ {2}linkStyle (\d+,){5}\d+ stroke-width:4px/u);
+  });
+
+  it('escapes quotes and brackets, and renames ids Mermaid cannot take', () => {
+    const g = ExecutionGraph.fromPlan(workflow([task('end', [], { action: 'say "hi" <b>' }), task('a-b', ['end'])]));
+    const text = g.toMermaid({ groups: false });
+    expect(text).toContain('t0["end: say #quot;hi#quot; #lt;b#gt;"]');
+    expect(text).toContain('t0 --> t1');
+  });
+});
