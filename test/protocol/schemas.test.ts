@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messageJsonSchema, messageNames, SwitchyardError } from '../../src/index.js';
+import { messageJsonSchema, messageNames, type SwitchyardError } from '../../src/index.js';
 
 describe('messageJsonSchema', () => {
   it.each(messageNames)('exports %s as a JSON Schema object', (name) => {

@@ -9,6 +9,7 @@ import {
 } from '../../src/index.js';
 import { fixture } from '../helpers/fixtures.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixtures are read as untyped JSON trees
 type Json = Record<string, any>;
 
 describe("seed 003's JSON examples", () => {
