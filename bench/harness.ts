@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One row of a bench table. */
 export interface Row {
@@ -14,14 +15,19 @@ export function timed<T>(fn: () => T): { value: T; ms: number } {
   return { value, ms: performance.now() - start };
 }
 
-/** Heap in use after a full collection (needs `--expose-gc`; without it, a best effort). */
-export function heapUsed(): number {
+/**
+ * Memory in use after full collections: the JS heap plus typed-array buffers, which live
+ * outside it. Waits between collections so concurrent sweeping settles; right after a single
+ * `gc()` the heap still counts pages about to be freed (needs `--expose-gc`).
+ */
+export async function memoryUsed(): Promise<number> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc) {
+  for (let i = 0; gc && i < 3; i++) {
     gc();
-    gc();
+    await sleep(50);
   }
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 }
 
 /** The smallest of `runs` timings of `fn` (after one warm-up when `warmup`). */

@@ -1,15 +1,18 @@
 import type { TaskSpec } from '../protocol/plan.js';
+import { CsrBuilder, row, transpose } from './csr.js';
 import { edgeKey, type GraphData, idsOf } from './graph-data.js';
+import { IdIndex } from './id-index.js';
 import type { DeclaredRef, PlanInput } from './plan-input.js';
 import { ProblemList } from './problems.js';
 import { type Topology, topology } from './topology.js';
+import type { WeightOf } from './weights.js';
 
 const quote = JSON.stringify;
-/** Placeholder adjacency before edges are linked; never mutated (linking replaces it). */
-const EMPTY: number[] = [];
+/** Placeholder adjacency before edges are linked (linking replaces it). */
+const NO_EDGES = { start: new Int32Array(1), list: new Int32Array(0) };
 
 function indexTasks(input: PlanInput, list: ProblemList) {
-  const index = new Map<string, number>();
+  const index = new IdIndex();
   const ids: string[] = [];
   const tasks: TaskSpec[] = [];
   input.tasks.forEach((task, i) => {
@@ -53,17 +56,14 @@ function indexRefs(input: PlanInput, tasks: readonly TaskSpec[], list: ProblemLi
   return { refs, producers };
 }
 
-function linkEdges(data: GraphData, list: ProblemList): void {
+function linkEdges(data: GraphData, list: ProblemList, weightOf: WeightOf): void {
   const { tasks, index, refs, producers, refEdges } = data;
   const stamp = new Int32Array(data.slots);
-  const outdegree = new Int32Array(data.slots);
   const ambiguous = new Set<string>();
-  // Predecessors are gathered in one scratch list and copied out at their exact size: growing
-  // millions of small arrays one push at a time costs more in garbage than the whole analysis.
-  const ps: number[] = [];
+  const ps = new CsrBuilder(data.slots, data.slots * 3);
   for (let v = 0; v < data.slots; v++) {
     const task = tasks[v] as TaskSpec;
-    ps.length = 0;
+    data.weights[v] = weightOf(task.estimated_weight);
     const mark = v + 1;
     for (const dep of task.depends_on) {
       const u = index.get(dep);
@@ -98,12 +98,10 @@ function linkEdges(data: GraphData, list: ProblemList): void {
         }
       }
     }
-    data.preds[v] = ps.slice();
-    for (const u of ps) outdegree[u]++;
+    ps.endRow();
   }
-  for (let u = 0; u < data.slots; u++) data.succs[u] = new Array<number>(outdegree[u]);
-  const fill = new Int32Array(data.slots);
-  for (let v = 0; v < data.slots; v++) for (const u of data.preds[v]) data.succs[u][fill[u]++] = v;
+  data.preds = ps.finish();
+  data.succs = transpose(data.preds);
 }
 
 function plannerGroups(data: GraphData, input: PlanInput, list: ProblemList): Int32Array | null {
@@ -119,6 +117,7 @@ function plannerGroups(data: GraphData, input: PlanInput, list: ProblemList): In
   }
   const groups = new Int32Array(data.slots);
   const missing: string[] = [];
+  let without = 0;
   for (let v = 0; v < data.slots; v++) {
     const own = (data.tasks[v] as TaskSpec).execution_group ?? 0;
     const listed = fromMap[v];
@@ -126,19 +125,19 @@ function plannerGroups(data: GraphData, input: PlanInput, list: ProblemList): In
       list.add('conflicting_group', `${data.ids[v]} says execution_group ${own} but execution_groups lists it in group ${listed}.`, { task_id: data.ids[v], groups: [own, listed] });
     }
     groups[v] = own || listed;
-    if (groups[v] === 0) missing.push(data.ids[v]);
+    if (groups[v] === 0 && without++ < 100) missing.push(data.ids[v]);
   }
-  if (missing.length === data.slots) return null;
-  if (missing.length > 0) {
-    const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, … (${missing.length} in all)` : '');
-    list.add('missing_group', `Some tasks have an execution group and some do not (${shown}); give every task a group, or none so Switchyard computes them.`, { task_ids: missing.slice(0, 100) });
+  if (without === data.slots) return null;
+  if (without > 0) {
+    const shown = missing.slice(0, 5).join(', ') + (without > 5 ? `, … (${without} in all)` : '');
+    list.add('missing_group', `Some tasks have an execution group and some do not (${shown}); give every task a group, or none so Switchyard computes them.`, { task_ids: missing });
   }
   return groups;
 }
 
 function checkGroupOrder(data: GraphData, groups: Int32Array, list: ProblemList): void {
   for (let v = 0; v < data.slots; v++) {
-    for (const u of data.preds[v]) {
+    for (const u of row(data.preds, v)) {
       if (groups[u] < groups[v]) continue;
       const via = data.refEdges.get(edgeKey(u, v));
       const what = via !== undefined && !(data.tasks[v] as TaskSpec).depends_on.includes(data.ids[u]) ? `reads ${via}, produced by` : 'depends on';
@@ -166,7 +165,7 @@ function checkPlannerFacts(data: GraphData, input: PlanInput, list: ProblemList)
   const missing = data.ids.filter((_, v) => pos[v] === -1);
   let inversion: string | undefined;
   for (let v = 0; v < data.slots && inversion === undefined; v++) {
-    for (const u of data.preds[v]) {
+    for (const u of row(data.preds, v)) {
       if (pos[u] > pos[v] && pos[v] !== -1) inversion = `${data.ids[v]} comes before ${data.ids[u]}, which it depends on`;
     }
   }
@@ -185,7 +184,7 @@ function checkPlannerFacts(data: GraphData, input: PlanInput, list: ProblemList)
  * Checks a plan and builds the storage of its graph. The list holds every problem found
  * (structure first, then cycles, then groups); the graph is usable only when it is empty.
  */
-export function buildGraph(input: PlanInput): { data: GraphData; list: ProblemList; topology?: Topology } {
+export function buildGraph(input: PlanInput, weightOf: WeightOf): { data: GraphData; list: ProblemList; topology?: Topology } {
   const list = new ProblemList();
   const { index, ids, tasks } = indexTasks(input, list);
   const slots = ids.length;
@@ -193,8 +192,9 @@ export function buildGraph(input: PlanInput): { data: GraphData; list: ProblemLi
   const data: GraphData = {
     slots,
     alive: new Uint8Array(slots).fill(1),
-    preds: new Array<number[]>(slots).fill(EMPTY),
-    succs: new Array<number[]>(slots).fill(EMPTY),
+    weights: new Float64Array(slots),
+    preds: NO_EDGES,
+    succs: NO_EDGES,
     ids,
     index,
     tasks,
@@ -207,7 +207,7 @@ export function buildGraph(input: PlanInput): { data: GraphData; list: ProblemLi
     list.add('empty_workflow', 'The workflow has no tasks, so there is nothing to dispatch; give the plan at least one task.');
     return { data, list };
   }
-  linkEdges(data, list);
+  linkEdges(data, list, weightOf);
   const before = list.problems.length;
   data.plannerGroups = plannerGroups(data, input, list);
   const groupsUsable = list.problems.length === before;

@@ -1,6 +1,7 @@
 import type { TaskSpec } from '../protocol/plan.js';
 import type { ExecutionGraph } from './execution-graph.js';
 import { graphInternals } from './execution-graph.js';
+import { row } from './csr.js';
 import { edgeKey, type GraphData, idsOf } from './graph-data.js';
 
 /** A dependency `task_id → depends_on`, with the ref that implies it when there is one. */
@@ -85,7 +86,7 @@ export class DependencyResolver {
     const out: DependencyEdge[] = [];
     let search = 0;
     forEachTask(data, (v, task) => {
-      for (const u of data.preds[v]) {
+      for (const u of row(data.preds, v)) {
         const ref = data.refEdges.get(edgeKey(u, v));
         if (ref === undefined || task.depends_on.includes(data.ids[u])) continue;
         if (!reaches(declared, v, u, stamp, ++search)) out.push({ task_id: task.id, depends_on: data.ids[u], ref_id: ref });
@@ -102,7 +103,7 @@ export class DependencyResolver {
     const seen = new Int32Array(data.slots);
     const out: DependencyEdge[] = [];
     forEachTask(data, (v, task) => {
-      const ps = data.preds[v];
+      const ps = row(data.preds, v);
       if (ps.length < 2) return;
       const mark = v + 1;
       let floor = Number.MAX_SAFE_INTEGER;
@@ -112,13 +113,13 @@ export class DependencyResolver {
       }
       const redundant = new Set<number>();
       const stack: number[] = [];
-      for (const q of ps) for (const a of data.preds[q]) stack.push(a);
+      for (const q of ps) for (const a of row(data.preds, q)) stack.push(a);
       while (stack.length > 0) {
         const x = stack.pop() as number;
         if (seen[x] === mark || levels[x] < floor) continue;
         seen[x] = mark;
         if (isPred[x] === mark) redundant.add(x);
-        for (const a of data.preds[x]) stack.push(a);
+        for (const a of row(data.preds, x)) stack.push(a);
       }
       for (const u of ps) {
         if (redundant.has(u) && task.depends_on.includes(data.ids[u])) out.push({ task_id: task.id, depends_on: data.ids[u] });
@@ -133,7 +134,7 @@ export class DependencyResolver {
     const drop = new Set(this.redundantDependencies().map((e) => `${e.task_id}>${e.depends_on}`));
     const out: TaskSpec[] = [];
     forEachTask(data, (v, task) => {
-      const all = new Set([...task.depends_on, ...idsOf(data, data.preds[v])]);
+      const all = new Set([...task.depends_on, ...idsOf(data, row(data.preds, v))]);
       const depends_on = [...all].filter((dep) => !drop.has(`${task.id}>${dep}`));
       out.push({ ...task, depends_on });
     });

@@ -2,6 +2,7 @@ import { type Result, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import { type TaskSpec, type TaskSpecInput, TaskSpecSchema } from '../protocol/plan.js';
 import { buildGraph } from './build-graph.js';
+import { fromLists, hasEdge, row, toLists, transpose } from './csr.js';
 import { edgeKey, type GraphData, idsOf } from './graph-data.js';
 import { type MermaidOptions, toMermaid } from './mermaid.js';
 import { type DeclaredRef, type PlanInput, readPlan } from './plan-input.js';
@@ -77,7 +78,7 @@ export class ExecutionGraph {
   static tryFromInput(input: PlanInput, options?: GraphOptions): Result<ExecutionGraph> {
     const weights = resolveWeights(options);
     if (!weights.ok) return weights;
-    const { data, list, topology: topo } = buildGraph(input);
+    const { data, list, topology: topo } = buildGraph(input, weights.value);
     if (!list.empty) return { ok: false, error: list.toError() };
     return { ok: true, value: new ExecutionGraph(data, weights.value, list.warnings, topo) };
   }
@@ -119,12 +120,12 @@ export class ExecutionGraph {
 
   /** Tasks `id` depends on, declared or implied by refs. */
   dependenciesOf(id: string): string[] {
-    return idsOf(this.#data, this.#data.preds[this.#slot(id)]);
+    return idsOf(this.#data, row(this.#data.preds, this.#slot(id)));
   }
 
   /** Tasks that depend on `id`. */
   dependentsOf(id: string): string[] {
-    return idsOf(this.#data, this.#data.succs[this.#slot(id)]);
+    return idsOf(this.#data, row(this.#data.succs, this.#slot(id)));
   }
 
   /** The ref through which `from → to` is implied, if `to` reads a ref only `from` produces. */
@@ -144,7 +145,7 @@ export class ExecutionGraph {
 
   /** The critical-path weight of one task. */
   weightOf(id: string): number {
-    return this.#weightOf(this.#data.tasks[this.#slot(id)]?.estimated_weight);
+    return this.#data.weights[this.#slot(id)];
   }
 
   /** A topological order (Kahn, ties by plan order): every task after all it depends on. */
@@ -196,14 +197,15 @@ export class ExecutionGraph {
       const v = order[k];
       let best = 0;
       let arg = -1;
-      for (const u of d.preds[v]) {
+      for (let k = d.preds.start[v], end = d.preds.start[v + 1]; k < end; k++) {
+        const u = d.preds.list[k];
         if (dist[u] > best || (dist[u] === best && u < arg)) {
           best = dist[u];
           arg = u;
         }
       }
       via[v] = arg;
-      dist[v] = best + this.#weightOf(d.tasks[v]?.estimated_weight);
+      dist[v] = best + d.weights[v];
       if (end === -1 || dist[v] > dist[end] || (dist[v] === dist[end] && v < end)) end = v;
     }
     const path: number[] = [];
@@ -251,9 +253,10 @@ export class ExecutionGraph {
     d.ids[v] = task.id;
     d.index.set(task.id, v);
     d.tasks[v] = task;
-    d.preds[v] = ps;
-    d.succs[v] = [];
-    for (const u of ps) d.succs[u].push(v);
+    d.weights[v] = this.#weightOf(task.estimated_weight);
+    this.#relink((preds) => {
+      preds[v] = ps;
+    });
     for (const [u, ref] of via) d.refEdges.set(edgeKey(u, v), ref);
     if (d.plannerGroups) d.plannerGroups[v] = task.execution_group as number;
     for (const ref of task.output_refs) {
@@ -272,13 +275,11 @@ export class ExecutionGraph {
   removeTask(id: string): void {
     const d = this.#data;
     const v = this.#slot(id);
-    if (d.succs[v].length > 0) {
-      throw problemError('has_dependents', `${id} cannot be removed: ${idsOf(d, d.succs[v]).join(', ')} depend on it. Remove those dependencies (or tasks) first.`, { task_id: id, dependents: idsOf(d, d.succs[v]) });
+    const dependents = idsOf(d, row(d.succs, v));
+    if (dependents.length > 0) {
+      throw problemError('has_dependents', `${id} cannot be removed: ${dependents.join(', ')} depend on it. Remove those dependencies (or tasks) first.`, { task_id: id, dependents });
     }
-    for (const u of d.preds[v]) {
-      d.succs[u] = d.succs[u].filter((w) => w !== v);
-      d.refEdges.delete(edgeKey(u, v));
-    }
+    for (const u of row(d.preds, v)) d.refEdges.delete(edgeKey(u, v));
     for (const ref of (d.tasks[v] as TaskSpec).output_refs) {
       const rest = (d.producers.get(ref) ?? []).filter((w) => w !== v);
       if (rest.length > 0) d.producers.set(ref, rest);
@@ -288,7 +289,9 @@ export class ExecutionGraph {
     d.alive[v] = 0;
     d.ids[v] = '';
     d.tasks[v] = undefined;
-    d.preds[v] = [];
+    this.#relink((preds) => {
+      preds[v] = [];
+    });
     this.#live--;
     this.#changed();
   }
@@ -305,7 +308,7 @@ export class ExecutionGraph {
     if (u === v) throw problemError('self_dependency', `${taskId} cannot depend on itself: ${taskId} → ${taskId}.`, { task_id: taskId, cycle: [taskId, taskId] });
     const spec = d.tasks[v] as TaskSpec;
     if (spec.depends_on.includes(dependsOn)) return;
-    if (!d.preds[v].includes(u)) {
+    if (!hasEdge(d.preds, v, u)) {
       const path = findPath(d, v, u);
       if (path) {
         const cycle = [...idsOf(d, path), taskId];
@@ -315,8 +318,9 @@ export class ExecutionGraph {
       if (groups && groups[u] >= groups[v]) {
         throw problemError('group_order', `${taskId} (group ${groups[v]}) cannot depend on ${dependsOn} (group ${groups[u]}); a task may only depend on tasks of earlier groups.`, { task_id: taskId, depends_on: dependsOn, groups: [groups[v], groups[u]] });
       }
-      d.preds[v].push(u);
-      d.succs[u].push(v);
+      this.#relink((preds) => {
+        preds[v].push(u);
+      });
     }
     d.tasks[v] = { ...spec, depends_on: [...spec.depends_on, dependsOn] };
     this.#changed();
@@ -335,8 +339,9 @@ export class ExecutionGraph {
     if (!spec.depends_on.includes(dependsOn)) throw problemError('unknown_dependency', `${taskId} does not declare a dependency on ${dependsOn}.`, { task_id: taskId, depends_on: dependsOn });
     const ref = d.refEdges.get(edgeKey(u, v));
     if (ref !== undefined) throw problemError('ref_dependency', `${taskId} reads ${ref}, which ${dependsOn} produces, so it keeps depending on ${dependsOn}; remove ${ref} from its input_refs first.`, { task_id: taskId, depends_on: dependsOn, ref_id: ref });
-    d.preds[v] = d.preds[v].filter((w) => w !== u);
-    d.succs[u] = d.succs[u].filter((w) => w !== v);
+    this.#relink((preds) => {
+      preds[v] = preds[v].filter((w) => w !== u);
+    });
     d.tasks[v] = { ...spec, depends_on: spec.depends_on.filter((x) => x !== dependsOn) };
     this.#changed();
   }
@@ -360,6 +365,19 @@ export class ExecutionGraph {
     return topo.value;
   }
 
+  /**
+   * Applies an edit to the predecessor rows and repacks both directions: O(tasks + edges) per
+   * edit, which keeps the analyses on compact arrays.
+   */
+  #relink(edit: (preds: number[][]) => void): void {
+    const d = this.#data;
+    const preds = toLists(d.preds);
+    while (preds.length < d.slots) preds.push([]);
+    edit(preds);
+    d.preds = fromLists(preds);
+    d.succs = transpose(d.preds);
+  }
+
   #grow(): number {
     const d = this.#data;
     const v = d.slots;
@@ -367,6 +385,9 @@ export class ExecutionGraph {
       const alive = new Uint8Array(Math.max(8, v * 2));
       alive.set(d.alive);
       d.alive = alive;
+      const weights = new Float64Array(alive.length);
+      weights.set(d.weights);
+      d.weights = weights;
       if (d.plannerGroups) {
         const groups = new Int32Array(alive.length);
         groups.set(d.plannerGroups);

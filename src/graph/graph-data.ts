@@ -1,4 +1,6 @@
 import type { TaskSpec } from '../protocol/plan.js';
+import type { Csr } from './csr.js';
+import type { IdIndex } from './id-index.js';
 import type { DeclaredRef } from './plan-input.js';
 import type { Adjacency } from './topology.js';
 
@@ -9,11 +11,15 @@ import type { Adjacency } from './topology.js';
 export interface GraphData extends Adjacency {
   slots: number;
   alive: Uint8Array;
-  preds: number[][];
-  succs: number[][];
+  /** Critical-path weight per slot. */
+  weights: Float64Array;
+  /** `preds` row v: the slots v depends on (declared first, then ref-implied). */
+  preds: Csr;
+  /** `succs` row u: the slots that depend on u, ascending. */
+  succs: Csr;
   /** Task id per slot (`''` for a removed slot). */
   ids: string[];
-  index: Map<string, number>;
+  index: IdIndex;
   /** Task spec per slot; `depends_on` always matches the declared edges. */
   tasks: Array<TaskSpec | undefined>;
   /** Edges `from → to` that a ref implies (`to` reads a ref only `from` produces), keyed by {@link edgeKey}. */
@@ -32,8 +38,8 @@ export function edgeKey(from: number, to: number): number {
 }
 
 /** Ids of `slots`, in the given order. */
-export function idsOf(data: GraphData, slots: Iterable<number>): string[] {
-  const out: string[] = [];
-  for (const v of slots) out.push(data.ids[v]);
+export function idsOf(data: GraphData, slots: ArrayLike<number>): string[] {
+  const out = new Array<string>(slots.length);
+  for (let k = 0; k < slots.length; k++) out[k] = data.ids[slots[k]];
   return out;
 }

@@ -1,15 +1,17 @@
+import type { Csr } from './csr.js';
+
 /**
- * Linear-time algorithms over a DAG stored as per-node adjacency lists of dense indices.
+ * Linear-time algorithms over a DAG stored as CSR adjacency of dense indices.
  * Nodes whose `alive` flag is 0 are holes left by removals and are ignored.
  */
 export interface Adjacency {
   /** Number of node slots (alive or not). */
   readonly slots: number;
   readonly alive: Uint8Array;
-  /** `preds[v]`: the nodes `v` depends on. */
-  readonly preds: ReadonlyArray<readonly number[]>;
-  /** `succs[v]`: the nodes that depend on `v`. */
-  readonly succs: ReadonlyArray<readonly number[]>;
+  /** Row v: the nodes `v` depends on. */
+  readonly preds: Csr;
+  /** Row v: the nodes that depend on `v`. */
+  readonly succs: Csr;
 }
 
 /** A topological order and each node's level (1 + the deepest predecessor's level; roots are 1). */
@@ -36,7 +38,7 @@ export function topology(g: Adjacency): { ok: true; value: Topology } | { ok: fa
   for (let v = 0; v < slots; v++) {
     if (!alive[v]) continue;
     live++;
-    const d = preds[v].length;
+    const d = preds.start[v + 1] - preds.start[v];
     indegree[v] = d;
     if (d === 0) {
       order[tail++] = v;
@@ -47,9 +49,8 @@ export function topology(g: Adjacency): { ok: true; value: Topology } | { ok: fa
   for (let head = 0; head < tail; head++) {
     const v = order[head];
     const next = levels[v] + 1;
-    const out = succs[v];
-    for (let k = 0; k < out.length; k++) {
-      const w = out[k];
+    for (let k = succs.start[v], end = succs.start[v + 1]; k < end; k++) {
+      const w = succs.list[k];
       if (levels[w] < next) levels[w] = next;
       if (--indegree[w] === 0) {
         order[tail++] = w;
@@ -75,10 +76,9 @@ function findCycle(g: Adjacency, indegree: Int32Array): number[] {
   while (seenAt[v] < 0) {
     seenAt[v] = walk.length;
     walk.push(v);
-    const ps = g.preds[v];
     let next = -1;
-    for (let k = 0; k < ps.length; k++) {
-      const p = ps[k];
+    for (let k = g.preds.start[v]; k < g.preds.start[v + 1]; k++) {
+      const p = g.preds.list[k];
       if (indegree[p] > 0) {
         next = p;
         break;
@@ -105,7 +105,8 @@ export function findPath(g: Adjacency, from: number, target: number): number[] |
       for (let x = v; x !== -1; x = parent.get(x)!) path.push(x);
       return path.reverse();
     }
-    for (const w of g.succs[v]) {
+    for (let k = g.succs.start[v]; k < g.succs.start[v + 1]; k++) {
+      const w = g.succs.list[k];
       if (!parent.has(w)) {
         parent.set(w, v);
         stack.push(w);
