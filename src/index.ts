@@ -74,3 +74,26 @@ export type { PlanInput, DeclaredRef, RefKind } from './graph/plan-input.js';
 export type { GraphProblem, GraphWarning, ProblemReason } from './graph/problems.js';
 export type { GraphOptions } from './graph/weights.js';
 export type { MermaidOptions } from './graph/mermaid.js';
+
+// Machines
+export { taskMachine } from './machines/task-machine.js';
+export type { TaskMachineInput } from './machines/task-machine.js';
+export { taskTable, TASK_STATUSES } from './machines/task-table.js';
+export type { TaskTransition } from './machines/task-table.js';
+export { taskGuards, taskActions, TASK_EVENT_TYPES } from './machines/task-fields.js';
+export type { TaskFields, TaskEvent, TaskEventType, TaskGuardName, TaskActionName } from './machines/task-fields.js';
+
+// The dispatch core and step
+export { step } from './core/step.js';
+export type { StepResult, OutputMessage } from './core/step.js';
+export { simulate } from './core/simulate.js';
+export type { SimulateOptions, SimulatedFailure, Simulation, SimulationStep } from './core/simulate.js';
+export { DispatchStateSchema, RunStateSchema } from './core/run-state.js';
+export type { DispatchState, RunState } from './core/run-state.js';
+export { DispatchOptionsSchema } from './core/options.js';
+export type { DispatchOptions, DispatchPolicy } from './core/options.js';
+export { DEFAULT_ROUTES } from './core/routing.js';
+export type { RouteRule } from './core/routing.js';
+export { GOVERNANCE_FILES } from './core/envelopes.js';
+export { ErrorMessageSchema } from './protocol/error-message.js';
+export type { ErrorMessage } from './protocol/error-message.js';

@@ -45,13 +45,16 @@ export class CsrBuilder {
   }
 }
 
-/** The same edges, reversed: from predecessors to successors (rows stay in ascending node order). */
-export function transpose(csr: Csr): Csr {
+/**
+ * The same edges, reversed (row u of the result lists every v whose row held u, ascending).
+ * `rows` is how many values the targets range over; by default, as many as the input has rows.
+ */
+export function transpose(csr: Csr, rows = csr.start.length - 1): Csr {
   const slots = csr.start.length - 1;
-  const start = new Int32Array(slots + 1);
+  const start = new Int32Array(rows + 1);
   for (let k = 0; k < csr.list.length; k++) start[csr.list[k] + 1]++;
-  for (let v = 0; v < slots; v++) start[v + 1] += start[v];
-  const fill = start.slice(0, slots);
+  for (let u = 0; u < rows; u++) start[u + 1] += start[u];
+  const fill = start.slice(0, rows);
   const list = new Int32Array(csr.list.length);
   for (let v = 0; v < slots; v++) for (let k = csr.start[v]; k < csr.start[v + 1]; k++) list[fill[csr.list[k]]++] = v;
   return { start, list };

@@ -15,6 +15,8 @@ export const ErrorCodes = {
   FILE_ERROR: 'FILE_ERROR',
   /** A command-line invocation is malformed: unknown command, flag or missing argument. */
   USAGE_ERROR: 'USAGE_ERROR',
+  /** A result for an attempt that is not live: a duplicate, a late or an unexpected callback. Changes nothing. */
+  STALE_RESULT: 'STALE_RESULT',
   /** No registered runtime serves the agent or capability a task needs (seed 000). */
   CAPABILITY_NOT_AVAILABLE: 'CAPABILITY_NOT_AVAILABLE',
 } as const;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TaskDispatchMessageSchema, WorkflowCompleteMessageSchema } from './dispatch-output.js';
+import { ErrorMessageSchema } from './error-message.js';
 import { ErrorCodes, SwitchyardError } from './errors.js';
 import { PlanMessageSchema, WorkflowSchema } from './plan.js';
 import {
@@ -19,6 +20,7 @@ export const messageSchemas = {
   task_result: TaskResultMessageSchema,
   task_dispatch: TaskDispatchMessageSchema,
   workflow_complete: WorkflowCompleteMessageSchema,
+  error: ErrorMessageSchema,
   workflow_state: WorkflowStateSchema,
   trigger_agent: TriggerAgentSchema,
   agent_runtime_registered: AgentRuntimeRegisteredSchema,

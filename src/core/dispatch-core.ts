@@ -1,0 +1,419 @@
+import { row } from '../graph/csr.js';
+import { type TaskEvent, taskActions, taskGuards } from '../machines/task-fields.js';
+import { E, S, TASK_STATUSES, transitionsOf } from '../machines/task-table.js';
+import type { TaskStatus } from '../protocol/workflow-state.js';
+import { type CompiledPlan, R } from './compiled-plan.js';
+import type { ResolvedOptions } from './options.js';
+import { TaskCursor } from './task-cursor.js';
+
+/** One attempt sent out during a step, with the progress counts at the moment it went. */
+export interface DispatchRecord {
+  readonly task: number;
+  readonly attempt: number;
+  readonly completed: number;
+  readonly inProgress: number;
+  readonly pending: number;
+  readonly failed: number;
+  /** For a fusion task on partial input: the input refs dropped because their producers failed. */
+  readonly dropped: readonly number[];
+}
+
+/** One failed attempt, as `failure_log` records it. */
+export interface FailureRecord {
+  readonly task: number;
+  readonly code: string;
+  readonly message: string;
+  readonly attempts: number;
+  readonly recoverable: boolean;
+  readonly at: number;
+  /** True when the task was dispatched again; false when this failure is final. */
+  readonly retried: boolean;
+  /** Tasks skipped because of this failure (final failures only). */
+  readonly impact: number[];
+}
+
+/** Why a run ended `failed`. */
+export interface RunError {
+  readonly code: 'PROCESSING_ERROR';
+  readonly message: string;
+  readonly details: Record<string, unknown>;
+}
+
+export type RunStatus = 'running' | 'complete' | 'partial' | 'failed';
+
+/** The outcome a result carries. */
+export type Outcome =
+  | { readonly ok: true; readonly produced: ReadonlyArray<{ ref: number; uri: string; status?: number; asset?: string }>; readonly summary: string | null }
+  | { readonly ok: false; readonly recoverable: boolean; readonly code: string; readonly message: string };
+
+/** Why a result was not applied. */
+export interface Refusal {
+  readonly code: 'STALE_RESULT';
+  readonly message: string;
+  readonly details: Record<string, unknown>;
+}
+
+/**
+ * The deterministic heart of Switchyard: seed 003's dispatch rules over compact arrays.
+ * Task transitions go through the table derived from `taskMachine`; everything else — the
+ * ready rule, the group barrier, ref resolution, retries, skipping, fusion on partial input,
+ * completion and deadlock — lives here. No clock is read: callers set {@link now}.
+ *
+ * A core is mutable; `step` keeps purity by rebuilding one from the state it is given.
+ */
+export class DispatchCore {
+  readonly plan: CompiledPlan;
+  readonly options: ResolvedOptions;
+  /** Epoch milliseconds of the current step, `NaN` when unknown. */
+  now = Number.NaN;
+
+  readonly status: Uint8Array;
+  readonly attempts: Int32Array;
+  readonly dispatchedAt: Float64Array;
+  readonly completedAt: Float64Array;
+  readonly assigned: Array<string | null>;
+  readonly summary: Array<string | null>;
+  /** Root failed task behind each skip, `-1` otherwise. */
+  readonly skipCause: Int32Array;
+  /** Dependencies not yet complete; dependencies terminal; dependencies failed or skipped. */
+  readonly remaining: Int32Array;
+  readonly terminalPreds: Int32Array;
+  readonly blockedPreds: Int32Array;
+  /** Input refs still pending (dropped ones excluded for fusion tasks); dead inputs of other tasks. */
+  readonly pendingIn: Int32Array;
+  readonly deadIn: Int32Array;
+
+  readonly refStatus: Uint8Array;
+  readonly refUri: Array<string | null>;
+  readonly refAsset: Array<string | undefined>;
+  /** Producers of each ref that failed or were skipped; 1 once all of them did (the ref is unavailable). */
+  readonly refFailedProducers: Int32Array;
+  readonly refDead: Uint8Array;
+
+  /** Non-terminal tasks per group ordinal, and the lowest ordinal that still has some. */
+  readonly nonTerminal: Int32Array;
+  cur = 0;
+  readonly groupStarted: Float64Array;
+  readonly groupCompleted: Float64Array;
+
+  /** Tasks per status code. */
+  readonly counts = new Int32Array(6);
+  readonly failureLog: FailureRecord[] = [];
+  runStatus: RunStatus = 'running';
+  runError: RunError | undefined;
+  /** Attempts sent out since the last {@link drain}. */
+  dispatched: DispatchRecord[] = [];
+
+  readonly #cursor: TaskCursor;
+  readonly #work: number[] = [];
+  #impact: number[] | undefined;
+
+  constructor(plan: CompiledPlan, options: ResolvedOptions) {
+    this.plan = plan;
+    this.options = options;
+    const n = plan.n;
+    this.status = new Uint8Array(n);
+    this.attempts = new Int32Array(n);
+    this.dispatchedAt = new Float64Array(n).fill(Number.NaN);
+    this.completedAt = new Float64Array(n).fill(Number.NaN);
+    this.assigned = new Array<string | null>(n).fill(null);
+    this.summary = new Array<string | null>(n).fill(null);
+    this.skipCause = new Int32Array(n).fill(-1);
+    this.remaining = new Int32Array(n);
+    this.terminalPreds = new Int32Array(n);
+    this.blockedPreds = new Int32Array(n);
+    this.pendingIn = new Int32Array(n);
+    this.deadIn = new Int32Array(n);
+    const refs = plan.refIds.length;
+    this.refStatus = plan.refStatus0.slice();
+    this.refUri = plan.refUri0.slice();
+    this.refAsset = plan.refAsset.slice();
+    this.refFailedProducers = new Int32Array(refs);
+    this.refDead = new Uint8Array(refs);
+    const groups = plan.groupNumbers.length;
+    this.nonTerminal = new Int32Array(groups);
+    this.groupStarted = new Float64Array(groups).fill(Number.NaN);
+    this.groupCompleted = new Float64Array(groups).fill(Number.NaN);
+    this.#cursor = new TaskCursor(this, options.maxAttempts);
+    this.counts[S.pending] = n;
+    for (let v = 0; v < n; v++) {
+      this.remaining[v] = plan.preds.start[v + 1] - plan.preds.start[v];
+      this.nonTerminal[plan.groupOrd[v]]++;
+      let pending = 0;
+      for (let k = plan.inputs.start[v]; k < plan.inputs.start[v + 1]; k++) if (this.refStatus[plan.inputs.list[k]] === R.pending) pending++;
+      this.pendingIn[v] = pending;
+    }
+  }
+
+  /** Starts a fresh run: marks what is ready and dispatches what may go. */
+  begin(): void {
+    for (let v = 0; v < this.plan.n; v++) this.#evaluate(v, -1);
+    this.#settle();
+  }
+
+  /** Takes the attempts sent out since the last call. */
+  drain(): DispatchRecord[] {
+    const out = this.dispatched;
+    this.dispatched = [];
+    return out;
+  }
+
+  /**
+   * Why a result for attempt `attempt` of task `v` cannot be applied, or `undefined` when it
+   * can: the run has ended, the task is not in progress, or the attempt is not the live one.
+   */
+  refusal(v: number, attempt: number | undefined): Refusal | undefined {
+    const id = this.plan.ids[v];
+    const live = this.attempts[v];
+    const details = { task_id: id, attempt: attempt ?? null, live_attempt: live, task_status: statusName(this.status[v]) };
+    if (this.runStatus !== 'running') {
+      return { code: 'STALE_RESULT', message: `The run has already ended (${this.runStatus}); this result for ${id} changes nothing.`, details };
+    }
+    if (this.status[v] !== S.in_progress) {
+      return { code: 'STALE_RESULT', message: `${id} is ${statusName(this.status[v])}, not in progress; a duplicate or late result changes nothing.`, details };
+    }
+    if (attempt !== undefined && attempt !== live) {
+      return { code: 'STALE_RESULT', message: `${id} is on attempt ${live}; this result for attempt ${attempt} changes nothing.`, details };
+    }
+    return undefined;
+  }
+
+  /** Applies the result of the live attempt of task `v` (check {@link refusal} first). */
+  result(v: number, outcome: Outcome): void {
+    if (outcome.ok) this.#succeed(v, outcome);
+    else this.#fail(v, outcome);
+    this.#settle();
+  }
+
+  /** Number of tasks that are not yet terminal. */
+  get open(): number {
+    return this.counts[S.pending] + this.counts[S.ready] + this.counts[S.in_progress];
+  }
+
+  #fire(v: number, event: TaskEvent): boolean {
+    const candidates = transitionsOf(this.status[v], E[event.type]);
+    if (!candidates) return false;
+    const cursor = this.#cursor;
+    cursor.v = v;
+    for (const t of candidates) {
+      if (t.guard !== undefined && !taskGuards[t.guard](cursor, event)) continue;
+      for (const action of t.actions) taskActions[action](cursor, event);
+      this.counts[this.status[v]]--;
+      this.status[v] = t.target;
+      this.counts[t.target]++;
+      return true;
+    }
+    return false;
+  }
+
+  #succeed(v: number, outcome: Extract<Outcome, { ok: true }>): void {
+    const { plan } = this;
+    const resolved: number[] = [];
+    for (const p of outcome.produced) {
+      if (this.refStatus[p.ref] !== R.pending) continue;
+      this.refStatus[p.ref] = p.status ?? (plan.refKind[p.ref] === 'storage' ? R.stored : R.created);
+      this.refUri[p.ref] = p.uri;
+      if (p.asset !== undefined) this.refAsset[p.ref] = p.asset;
+      resolved.push(p.ref);
+      for (const w of row(plan.readers, p.ref)) this.pendingIn[w]--;
+    }
+    this.#fire(v, { type: 'SUCCEED', at: this.#at(), summary: outcome.summary });
+    this.#terminal(v);
+    for (const w of row(plan.succs, v)) {
+      this.remaining[w]--;
+      this.terminalPreds[w]++;
+    }
+    for (const r of resolved) for (const w of row(plan.readers, r)) this.#evaluate(w, -1);
+    for (const w of row(plan.succs, v)) this.#evaluate(w, -1);
+  }
+
+  #fail(v: number, outcome: Extract<Outcome, { ok: false }>): void {
+    this.#fire(v, { type: 'FAIL', at: this.#at(), recoverable: outcome.recoverable, message: outcome.message });
+    const retried = this.status[v] === S.ready;
+    const record: FailureRecord = {
+      task: v,
+      code: outcome.code,
+      message: outcome.message,
+      attempts: this.attempts[v],
+      recoverable: outcome.recoverable,
+      at: this.now,
+      retried,
+      impact: [],
+    };
+    this.failureLog.push(record);
+    if (retried) {
+      this.#dispatch(v);
+      return;
+    }
+    this.#impact = record.impact;
+    this.#terminal(v);
+    this.#propagate(v);
+    this.#impact = undefined;
+  }
+
+  /** Skips everything that can no longer run because `first` failed or was skipped. */
+  #propagate(first: number): void {
+    const { plan } = this;
+    const work = this.#work;
+    work.push(first);
+    while (work.length > 0) {
+      const u = work.pop() as number;
+      const root = this.status[u] === S.failed ? u : this.skipCause[u];
+      for (const w of row(plan.succs, u)) {
+        this.terminalPreds[w]++;
+        this.blockedPreds[w]++;
+      }
+      for (const r of row(plan.outputs, u)) {
+        if (this.refStatus[r] !== R.pending || this.refDead[r]) continue;
+        if (++this.refFailedProducers[r] < plan.producers.start[r + 1] - plan.producers.start[r]) continue;
+        this.refDead[r] = 1;
+        for (const w of row(plan.readers, r)) {
+          if (plan.fusion[w]) this.pendingIn[w]--;
+          else this.deadIn[w]++;
+        }
+      }
+      for (const w of row(plan.succs, u)) this.#evaluate(w, root);
+      for (const r of row(plan.outputs, u)) if (this.refDead[r]) for (const w of row(plan.readers, r)) this.#evaluate(w, root);
+    }
+  }
+
+  /** Moves a pending task on if it can: to ready, or to skipped (queued for propagation). */
+  #evaluate(v: number, root: number): void {
+    if (this.status[v] !== S.pending) return;
+    const { plan } = this;
+    const indegree = plan.preds.start[v + 1] - plan.preds.start[v];
+    if (plan.fusion[v]) {
+      if (this.terminalPreds[v] < indegree) return;
+      if (indegree > 0 && this.blockedPreds[v] === indegree) this.#skip(v, root);
+      else if (this.pendingIn[v] === 0) this.#ready(v);
+      return;
+    }
+    if (this.blockedPreds[v] > 0 || this.deadIn[v] > 0) this.#skip(v, root);
+    else if (this.remaining[v] === 0 && this.pendingIn[v] === 0) this.#ready(v);
+  }
+
+  #ready(v: number): void {
+    this.#fire(v, { type: 'READY' });
+    if (this.options.policy === 'dependency' || this.plan.groupOrd[v] === this.cur) this.#dispatch(v);
+  }
+
+  #skip(v: number, root: number): void {
+    const cause = root >= 0 ? root : this.#rootOf(v);
+    this.#fire(v, { type: 'SKIP', at: this.#at(), reason: this.#skipReason(v, cause) });
+    this.skipCause[v] = cause;
+    this.#impact?.push(v);
+    this.#terminal(v);
+    this.#work.push(v);
+  }
+
+  /** The failed task behind a skip, found from the task's blocked dependencies or dead refs. */
+  #rootOf(v: number): number {
+    const { plan } = this;
+    for (const u of row(plan.preds, v)) {
+      if (this.status[u] === S.failed) return u;
+      if (this.status[u] === S.skipped) return this.skipCause[u];
+    }
+    for (const r of row(plan.inputs, v)) {
+      if (!this.refDead[r]) continue;
+      for (const p of row(plan.producers, r)) {
+        if (this.status[p] === S.failed) return p;
+        if (this.status[p] === S.skipped) return this.skipCause[p];
+      }
+    }
+    return -1;
+  }
+
+  #skipReason(v: number, cause: number): string {
+    const { plan } = this;
+    const upstream = cause >= 0 ? plan.ids[cause] : 'an upstream task';
+    for (const r of row(plan.inputs, v)) {
+      if (this.refStatus[r] !== R.pending) continue;
+      const lost = this.refDead[r] === 1 || row(plan.producers, r).some((p) => this.status[p] === S.failed || this.status[p] === S.skipped);
+      if (lost) return `Upstream dependency ${upstream} failed; required input_ref ${plan.refIds[r]} unavailable`;
+    }
+    return `Upstream dependency ${upstream} failed`;
+  }
+
+  #dispatch(v: number): void {
+    const { plan } = this;
+    this.#fire(v, { type: 'DISPATCH', at: this.#at(), agent: this.options.routes[plan.route[v]].agent });
+    const g = plan.groupOrd[v];
+    if (Number.isNaN(this.groupStarted[g])) this.groupStarted[g] = this.now;
+    let dropped: number[] = NONE;
+    if (plan.fusion[v]) {
+      for (const r of row(plan.inputs, v)) if (this.refDead[r]) (dropped === NONE ? (dropped = []) : dropped).push(r);
+    }
+    this.dispatched.push({
+      task: v,
+      attempt: this.attempts[v],
+      completed: this.counts[S.complete],
+      inProgress: this.counts[S.in_progress],
+      pending: this.counts[S.pending] + this.counts[S.ready],
+      failed: this.counts[S.failed],
+      dropped,
+    });
+  }
+
+  #terminal(v: number): void {
+    const g = this.plan.groupOrd[v];
+    if (--this.nonTerminal[g] === 0) this.groupCompleted[g] = this.now;
+  }
+
+  /** Advances the group barrier, dispatching each newly current group's ready tasks; then checks for the end. */
+  #settle(): void {
+    const { plan } = this;
+    const groups = plan.groupNumbers.length;
+    while (this.cur < groups && this.nonTerminal[this.cur] === 0) {
+      this.cur++;
+      if (this.cur === groups || this.options.policy !== 'strict') continue;
+      for (const v of row(plan.groupTasks, this.cur)) if (this.status[v] === S.ready) this.#dispatch(v);
+    }
+    this.#checkEnd();
+  }
+
+  #checkEnd(): void {
+    if (this.runStatus !== 'running' || this.counts[S.in_progress] > 0) return;
+    if (this.open === 0) {
+      this.runStatus = this.counts[S.complete] === this.plan.n ? 'complete' : 'partial';
+      return;
+    }
+    this.runStatus = 'failed';
+    this.runError = this.#deadlock();
+  }
+
+  #deadlock(): RunError {
+    const { plan } = this;
+    const waits: Array<{ task_id: string; waits_on: string[] }> = [];
+    for (let v = 0; v < plan.n && waits.length < 10; v++) {
+      if (this.status[v] !== S.pending && this.status[v] !== S.ready) continue;
+      const on: string[] = [];
+      for (const r of row(plan.inputs, v)) {
+        if (this.refStatus[r] !== R.pending || this.refDead[r]) continue;
+        const makers = row(plan.producers, r);
+        const done = [...makers].filter((p) => this.status[p] === S.complete).map((p) => plan.ids[p]);
+        on.push(done.length > 0 ? `input_ref ${plan.refIds[r]} (${done.join(', ')} completed without producing it)` : `input_ref ${plan.refIds[r]}`);
+      }
+      for (const u of row(plan.preds, v)) if (this.status[u] !== S.complete && this.status[u] !== S.failed && this.status[u] !== S.skipped) on.push(`${plan.ids[u]} (${statusName(this.status[u])})`);
+      if (this.status[v] === S.ready) on.push(`the group barrier (group ${plan.groupNumbers[this.cur]} is not finished)`);
+      waits.push({ task_id: plan.ids[v], waits_on: on });
+    }
+    const open = this.open;
+    const text = waits.map((w) => `${w.task_id} waits on ${w.waits_on.length > 0 ? w.waits_on.join(', ') : 'nothing it can name'}`).join('; ');
+    return {
+      code: 'PROCESSING_ERROR',
+      message: `The workflow is blocked: no task is in progress and none can be dispatched, yet ${open} task${open === 1 ? '' : 's'} cannot finish. ${text}${open > waits.length ? '; …' : ''}.`,
+      details: { reason: 'deadlock', blocked: waits },
+    };
+  }
+
+  #at(): number | null {
+    return Number.isNaN(this.now) ? null : this.now;
+  }
+}
+
+const NONE: number[] = [];
+
+/** The status name of a status code. */
+export function statusName(code: number): TaskStatus {
+  return TASK_STATUSES[code];
+}
