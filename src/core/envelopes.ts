@@ -117,9 +117,10 @@ export function workflowResult(core: DispatchCore, offsetMinutes: number): Workf
   const derived_refs_final: WorkflowResult['derived_refs_final'] = [];
   plan.refIds.forEach((id, r) => {
     if (plan.refKind[r] !== 'derived') return;
-    const ref: WorkflowResult['derived_refs_final'][number] = { ref_id: id, storage_uri: core.refUri[r], status: REF_STATUSES[core.refStatus[r]] };
-    if (core.refAsset[r] !== undefined) ref.asset_type = core.refAsset[r];
-    derived_refs_final.push(ref);
+    // Key order as in the seed: ref_id, storage_uri, asset_type, status.
+    const asset = core.refAsset[r];
+    const status = REF_STATUSES[core.refStatus[r]];
+    derived_refs_final.push(asset === undefined ? { ref_id: id, storage_uri: core.refUri[r], status } : { ref_id: id, storage_uri: core.refUri[r], asset_type: asset, status });
   });
   const execution_timeline = Array.from(plan.groupNumbers, (g, i) => ({
     execution_group: g,
