@@ -1,8 +1,10 @@
 import { graphBench } from './graph.bench.js';
+import { stepBench } from './step.bench.js';
 
 /** Every bench suite by name; `npm run bench -- <filter>` runs those whose name contains the filter. */
 const suites: Record<string, () => void | Promise<void>> = {
   graph: graphBench,
+  step: stepBench,
 };
 
 const filters = process.argv.slice(2);

@@ -3,6 +3,8 @@ import { ErrorCodes, isSwitchyardError, SwitchyardError } from '../protocol/erro
 import { demoCommand } from './commands/demo.js';
 import { graphCommand } from './commands/graph.js';
 import { schemaCommand } from './commands/schema.js';
+import { simulateCommand } from './commands/simulate.js';
+import { stepCommand } from './commands/step.js';
 import { validateCommand } from './commands/validate.js';
 import { type Output, processOutput } from './io.js';
 
@@ -11,6 +13,8 @@ type Command = (argv: string[], io: Output) => number;
 const commands: Readonly<Record<string, readonly [Command, string]>> = {
   validate: [validateCommand, 'check a plan and list every problem'],
   graph: [graphCommand, "print a plan's groups, critical path or Mermaid flowchart"],
+  step: [stepCommand, 'the dispatch agent: one message in, state and messages out'],
+  simulate: [simulateCommand, 'drive a whole run through step with synthetic results'],
   schema: [schemaCommand, 'print the JSON Schema of a wire message'],
   demo: [demoCommand, 'analyse the example video-analysis plan'],
 };

@@ -21,6 +21,8 @@ export interface SimulateOptions extends Omit<DispatchOptions, 'clock'> {
 
 /** One step of a simulation: the message fed in and what came out. */
 export interface SimulationStep {
+  /** Simulated epoch milliseconds of the step. */
+  readonly at: number;
   readonly input: unknown;
   readonly messages: readonly OutputMessage[];
 }
@@ -79,14 +81,14 @@ export function simulate(plan: unknown, options: SimulateOptions = {}): Simulati
   const clock = () => now;
   const steps: SimulationStep[] = [];
   let { state, messages } = step(undefined, plan, { ...dispatchOptions, clock });
-  steps.push({ input: plan, messages });
+  steps.push({ at: now, input: plan, messages });
   const queue = messages.filter((m): m is TaskDispatchMessage => m.output.content_type === 'task_dispatch');
   while (queue.length > 0) {
     const dispatch = queue.shift() as TaskDispatchMessage;
     now += tickMs;
     const input = resultFor(dispatch, fail[dispatch.output.content.dispatch.task_id], (dispatch.metadata?.sequence_number ?? 4) + 1);
     ({ state, messages } = step(state, input, { ...dispatchOptions, clock }));
-    steps.push({ input, messages });
+    steps.push({ at: now, input, messages });
     for (const m of messages) if (m.output.content_type === 'task_dispatch') queue.push(m as TaskDispatchMessage);
   }
   return { steps, state };

@@ -45,7 +45,12 @@ export function planBlock(input: PlanInput, tasks: readonly PlanInput['tasks'][n
 /** The whole state of a run as JSON (seed 003's `workflow_state` plus the `switchyard` block). */
 export function snapshot(core: DispatchCore, meta: RunMeta, block: Pick<RunState, 'plan' | 'options'>): DispatchState {
   const { plan } = core;
-  const at = (t: number) => formatTimestamp(ms(t), meta.offsetMinutes);
+  const formatted = new Map<number, string | null>();
+  const at = (t: number): string | null => {
+    let text = formatted.get(t);
+    if (text === undefined) formatted.set(t, (text = formatTimestamp(ms(t), meta.offsetMinutes)));
+    return text;
+  };
   const task_states: Record<string, TaskState> = {};
   for (let v = 0; v < plan.n; v++) {
     const state: TaskState = {
@@ -114,7 +119,14 @@ export function restore(value: unknown): Result<{ core: DispatchCore; meta: RunM
   if (!compiled.ok) return invalid(`The workflow_state carries a plan that no longer validates: ${compiled.error.message}`);
   const plan = compiled.value;
   const core = new DispatchCore(plan, options);
-  const time = (text: string | null): number => (text === null ? Number.NaN : (parseTimestamp(text)?.ms ?? Number.NaN));
+  // Many tasks share the same few timestamps (one per step): parse each distinct one once.
+  const parsedTimes = new Map<string, number>();
+  const time = (text: string | null): number => {
+    if (text === null) return Number.NaN;
+    let t = parsedTimes.get(text);
+    if (t === undefined) parsedTimes.set(text, (t = parseTimestamp(text)?.ms ?? Number.NaN));
+    return t;
+  };
   core.counts.fill(0);
   for (let v = 0; v < plan.n; v++) {
     const id = plan.ids[v];
