@@ -97,3 +97,5 @@ export type { RouteRule } from './core/routing.js';
 export { GOVERNANCE_FILES } from './core/envelopes.js';
 export { ErrorMessageSchema } from './protocol/error-message.js';
 export type { ErrorMessage } from './protocol/error-message.js';
+export { workflowMachine } from './machines/workflow-machine.js';
+export type { WorkflowContext, WorkflowEvent } from './machines/workflow-machine.js';
