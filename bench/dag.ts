@@ -45,3 +45,27 @@ export function dagTasks(deps: readonly Int32Array[]): TaskSpec[] {
     estimated_weight: WEIGHTS[i % 3],
   }));
 }
+
+/** A minimal hand-written Kahn executor: CSR successors, indegree counts, a queue, a no-op per task. */
+export function kahnExecutor(deps: readonly Int32Array[], work: (v: number) => void): number {
+  const n = deps.length;
+  const indegree = new Int32Array(n);
+  const start = new Int32Array(n + 1);
+  for (let v = 0; v < n; v++) {
+    indegree[v] = deps[v].length;
+    for (const u of deps[v]) start[u + 1]++;
+  }
+  for (let v = 0; v < n; v++) start[v + 1] += start[v];
+  const fill = start.slice(0, n);
+  const succ = new Int32Array(start[n]);
+  for (let v = 0; v < n; v++) for (const u of deps[v]) succ[fill[u]++] = v;
+  const queue = new Int32Array(n);
+  let tail = 0;
+  for (let v = 0; v < n; v++) if (indegree[v] === 0) queue[tail++] = v;
+  for (let head = 0; head < tail; head++) {
+    const v = queue[head];
+    work(v);
+    for (let k = start[v]; k < start[v + 1]; k++) if (--indegree[succ[k]] === 0) queue[tail++] = succ[k];
+  }
+  return tail;
+}

@@ -1,29 +1,8 @@
 import { ExecutionGraph, type TaskSpec } from '../src/index.js';
-import { dagEdges, dagTasks } from './dag.js';
-import { bestOf, memoryUsed, report, type Row } from './harness.js';
+import { dagEdges, dagTasks, kahnExecutor } from './dag.js';
 
-/** Raw Kahn over typed arrays: the floor any graph analysis is compared with. */
-function rawKahn(deps: readonly Int32Array[]): number {
-  const n = deps.length;
-  const indegree = new Int32Array(n);
-  const outCount = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) {
-    indegree[i] = deps[i].length;
-    for (const j of deps[i]) outCount[j + 1]++;
-  }
-  for (let i = 0; i < n; i++) outCount[i + 1] += outCount[i];
-  const fill = outCount.slice(0, n);
-  const out = new Int32Array(outCount[n]);
-  for (let i = 0; i < n; i++) for (const j of deps[i]) out[fill[j]++] = i;
-  const queue = new Int32Array(n);
-  let tail = 0;
-  for (let i = 0; i < n; i++) if (indegree[i] === 0) queue[tail++] = i;
-  for (let head = 0; head < tail; head++) {
-    const v = queue[head];
-    for (let k = outCount[v]; k < outCount[v + 1]; k++) if (--indegree[out[k]] === 0) queue[tail++] = out[k];
-  }
-  return tail;
-}
+const noop = (): void => undefined;
+import { bestOf, memoryUsed, report, type Row } from './harness.js';
 
 function analyse(tasks: readonly TaskSpec[]): ExecutionGraph {
   const built = ExecutionGraph.tryFromInput({ tasks, refs: [] });
@@ -53,7 +32,7 @@ export async function graphBench(): Promise<void> {
     const tasks = dagTasks(deps);
     const edges = deps.reduce((s, d) => s + d.length, 0);
     const runs = n >= 1_000_000 ? 2 : 5;
-    const kahn = bestOf(runs, () => rawKahn(deps as Int32Array[]));
+    const kahn = bestOf(runs, () => kahnExecutor(deps as Int32Array[], noop));
     // Let the edge lists go now, so they are not collected between the two readings below.
     deps = undefined;
     const { bytes, groups } = await retained(tasks);

@@ -3,35 +3,11 @@ import { compilePlan } from '../src/core/compiled-plan.js';
 import { DispatchCore, type Outcome } from '../src/core/dispatch-core.js';
 import { type DispatchPolicy, resolveOptions } from '../src/core/options.js';
 import { simulate } from '../src/index.js';
-import { dagEdges, dagTasks } from './dag.js';
+import { dagEdges, dagTasks, kahnExecutor } from './dag.js';
 import { bestOf, memoryUsed, report, type Row, timed } from './harness.js';
 
 const { PGraph } = pgraph;
 const OK: Outcome = { ok: true, produced: [], summary: null };
-
-/** A minimal hand-written Kahn executor: CSR successors, indegree counts, a queue, a no-op per task. */
-function kahnExecutor(deps: readonly Int32Array[], work: (v: number) => void): number {
-  const n = deps.length;
-  const indegree = new Int32Array(n);
-  const start = new Int32Array(n + 1);
-  for (let v = 0; v < n; v++) {
-    indegree[v] = deps[v].length;
-    for (const u of deps[v]) start[u + 1]++;
-  }
-  for (let v = 0; v < n; v++) start[v + 1] += start[v];
-  const fill = start.slice(0, n);
-  const succ = new Int32Array(start[n]);
-  for (let v = 0; v < n; v++) for (const u of deps[v]) succ[fill[u]++] = v;
-  const queue = new Int32Array(n);
-  let tail = 0;
-  for (let v = 0; v < n; v++) if (indegree[v] === 0) queue[tail++] = v;
-  for (let head = 0; head < tail; head++) {
-    const v = queue[head];
-    work(v);
-    for (let k = start[v]; k < start[v + 1]; k++) if (--indegree[succ[k]] === 0) queue[tail++] = succ[k];
-  }
-  return tail;
-}
 
 async function pGraphRun(deps: readonly Int32Array[]): Promise<void> {
   const nodes: Record<string, object> = {};
