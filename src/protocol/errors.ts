@@ -17,6 +17,12 @@ export const ErrorCodes = {
   USAGE_ERROR: 'USAGE_ERROR',
   /** A result for an attempt that is not live: a duplicate, a late or an unexpected callback. Changes nothing. */
   STALE_RESULT: 'STALE_RESULT',
+  /** A request got no reply within its timeout. */
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  /** A request was sent to a subject nobody listens on (NATS's "no responders"). */
+  NO_RESPONDERS: 'NO_RESPONDERS',
+  /** The bus (or another resource) was used after it was closed. */
+  CLOSED: 'CLOSED',
   /** No registered runtime serves the agent or capability a task needs (seed 000). */
   CAPABILITY_NOT_AVAILABLE: 'CAPABILITY_NOT_AVAILABLE',
 } as const;

@@ -1,0 +1,221 @@
+import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
+import type { Bus, BusCounters, BusHandler, BusMessage, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from './bus.js';
+import { assertSubject, SubjectPattern } from './subject-pattern.js';
+
+/** Options of {@link InProcessBus}. */
+export interface InProcessBusOptions {
+  /** Messages kept for replay to late subscribers. @default 1000 */
+  historySize?: number;
+  /** Epoch milliseconds now, for expiry. @default Date.now */
+  clock?: () => number;
+  /** Told about every handler that throws or rejects (the bus itself carries on). */
+  onHandlerError?: (error: unknown, message: BusMessage) => void;
+}
+
+interface Sub {
+  readonly pattern: SubjectPattern;
+  readonly handler: BusHandler;
+  readonly queue: string | undefined;
+  /** Waiting messages, highest priority first, then oldest first. */
+  readonly backlog: BusMessage[];
+  running: boolean;
+  active: boolean;
+}
+
+const INBOX = '_INBOX';
+
+/**
+ * The default {@link Bus}: everything in this process. Each subscription is a mailbox — its
+ * handler sees one message at a time, in priority order, so a subscriber is an actor.
+ * Delivery is asynchronous, as over a network; {@link flush} waits until it has caught up.
+ *
+ * @example
+ * const bus = new InProcessBus();
+ * bus.subscribe('switchyard.events.agent.definition.*.registered', (m) => registry.add(m.data));
+ * bus.publish(subjects().registered('rt-1'), registeredEvent);
+ */
+export class InProcessBus implements Bus {
+  readonly #subs: Sub[] = [];
+  readonly #groupTurn = new Map<string, number>();
+  readonly #history: BusMessage[] = [];
+  readonly #historySize: number;
+  readonly #clock: () => number;
+  readonly #onHandlerError: ((error: unknown, message: BusMessage) => void) | undefined;
+  readonly #counters: BusCounters = { published: 0, delivered: 0, expired: 0, handlerErrors: 0, requests: 0, requestTimeouts: 0, noResponders: 0, subscriptions: 0 };
+  readonly #pendingRequests = new Set<(error: SwitchyardError) => void>();
+  #flushWaiters: Array<() => void> = [];
+  #queued = 0;
+  #seq = 0;
+  #inbox = 0;
+  #closed = false;
+
+  constructor(options: InProcessBusOptions = {}) {
+    this.#historySize = options.historySize ?? 1000;
+    if (!Number.isInteger(this.#historySize) || this.#historySize < 0) {
+      throw new SwitchyardError(ErrorCodes.INVALID_INPUT, `historySize must be a whole number from 0 up, got ${String(options.historySize)}.`, { field: 'historySize' });
+    }
+    this.#clock = options.clock ?? Date.now;
+    this.#onHandlerError = options.onHandlerError;
+  }
+
+  publish(subject: string, data: unknown, options: PublishOptions = {}): void {
+    this.#open();
+    assertSubject(subject);
+    this.#publish(subject, data, options);
+  }
+
+  subscribe<T = unknown>(pattern: string, handler: BusHandler<T>, options: SubscribeOptions = {}): Subscription {
+    this.#open();
+    const sub: Sub = { pattern: new SubjectPattern(pattern), handler: handler as BusHandler, queue: options.queue, backlog: [], running: false, active: true };
+    this.#subs.push(sub);
+    this.#counters.subscriptions++;
+    if (options.replay) for (const m of this.#history) if (sub.pattern.matches(m.subject)) this.#enqueue(sub, m);
+    return {
+      pattern,
+      unsubscribe: () => {
+        if (!sub.active) return;
+        sub.active = false;
+        this.#counters.subscriptions--;
+        this.#subs.splice(this.#subs.indexOf(sub), 1);
+        this.#queued -= sub.backlog.length;
+        sub.backlog.length = 0;
+        this.#settle();
+      },
+    };
+  }
+
+  request<T = unknown>(subject: string, data: unknown, options: RequestOptions): Promise<BusMessage<T>> {
+    this.#open();
+    assertSubject(subject);
+    this.#counters.requests++;
+    if (!this.#subs.some((s) => s.pattern.matches(subject))) {
+      this.#counters.noResponders++;
+      return Promise.reject(new SwitchyardError(ErrorCodes.NO_RESPONDERS, `Nobody listens on ${subject}; the request was not delivered.`, { subject }));
+    }
+    const reply = `${INBOX}.${++this.#inbox}`;
+    return new Promise<BusMessage<T>>((resolve, reject) => {
+      const finish = (error?: SwitchyardError, message?: BusMessage<T>) => {
+        clearTimeout(timer);
+        sub.unsubscribe();
+        this.#pendingRequests.delete(fail);
+        if (error) reject(error);
+        else resolve(message as BusMessage<T>);
+      };
+      const fail = (error: SwitchyardError) => finish(error);
+      const sub = this.subscribe<T>(reply, (message) => finish(undefined, message));
+      const timer = setTimeout(() => {
+        this.#counters.requestTimeouts++;
+        finish(new SwitchyardError(ErrorCodes.REQUEST_TIMEOUT, `No reply on ${subject} within ${options.timeoutMs} ms.`, { subject, timeoutMs: options.timeoutMs }));
+      }, options.timeoutMs);
+      this.#pendingRequests.add(fail);
+      const { timeoutMs: _timeout, ...publish } = options;
+      this.#publish(subject, data, { ...publish, reply });
+    });
+  }
+
+  respond(message: BusMessage, data: unknown, options: Omit<PublishOptions, 'reply'> = {}): void {
+    if (message.reply === undefined || this.#closed) return;
+    this.#publish(message.reply, data, options);
+  }
+
+  flush(): Promise<void> {
+    if (this.#queued === 0 || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#flushWaiters.push(resolve));
+  }
+
+  counters(): BusCounters {
+    return { ...this.#counters };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const fail of [...this.#pendingRequests]) fail(new SwitchyardError(ErrorCodes.CLOSED, 'The bus was closed while this request waited for a reply.'));
+    for (const sub of this.#subs) {
+      sub.active = false;
+      this.#queued -= sub.backlog.length;
+      sub.backlog.length = 0;
+    }
+    this.#subs.length = 0;
+    this.#settle();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new SwitchyardError(ErrorCodes.CLOSED, 'The bus is closed.');
+  }
+
+  #publish(subject: string, data: unknown, options: PublishOptions): void {
+    const now = this.#clock();
+    const message: BusMessage = {
+      subject,
+      data,
+      headers: options.headers ?? {},
+      priority: options.priority ?? 0,
+      seq: ++this.#seq,
+      publishedAt: now,
+      ...(options.reply === undefined ? {} : { reply: options.reply }),
+      ...(options.ttlMs === undefined ? {} : { expiresAt: now + options.ttlMs }),
+    };
+    this.#counters.published++;
+    if (this.#historySize > 0 && !subject.startsWith(`${INBOX}.`)) {
+      this.#history.push(message);
+      if (this.#history.length > this.#historySize) this.#history.shift();
+    }
+    const groups = new Map<string, Sub[]>();
+    for (const sub of this.#subs) {
+      if (!sub.pattern.matches(subject)) continue;
+      if (sub.queue === undefined) {
+        this.#enqueue(sub, message);
+        continue;
+      }
+      const key = `${sub.queue}\u0000${sub.pattern.pattern}`;
+      const members = groups.get(key);
+      if (members) members.push(sub);
+      else groups.set(key, [sub]);
+    }
+    for (const [key, members] of groups) {
+      const turn = this.#groupTurn.get(key) ?? 0;
+      this.#groupTurn.set(key, turn + 1);
+      this.#enqueue(members[turn % members.length], message);
+    }
+  }
+
+  #enqueue(sub: Sub, message: BusMessage): void {
+    const { backlog } = sub;
+    let at = backlog.length;
+    while (at > 0 && backlog[at - 1].priority < message.priority) at--;
+    backlog.splice(at, 0, message);
+    this.#queued++;
+    if (!sub.running) {
+      sub.running = true;
+      setImmediate(() => void this.#drain(sub));
+    }
+  }
+
+  async #drain(sub: Sub): Promise<void> {
+    while (sub.active && sub.backlog.length > 0) {
+      const message = sub.backlog.shift() as BusMessage;
+      if (message.expiresAt !== undefined && this.#clock() > message.expiresAt) {
+        this.#counters.expired++;
+      } else {
+        this.#counters.delivered++;
+        try {
+          await sub.handler(message);
+        } catch (error) {
+          this.#counters.handlerErrors++;
+          this.#onHandlerError?.(error, message);
+        }
+      }
+      this.#queued--;
+      this.#settle();
+    }
+    sub.running = false;
+  }
+
+  #settle(): void {
+    if (this.#queued > 0 && !this.#closed) return;
+    const waiters = this.#flushWaiters;
+    this.#flushWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
