@@ -108,8 +108,11 @@ export class InProcessBus implements Bus {
         finish(new SwitchyardError(ErrorCodes.REQUEST_TIMEOUT, `No reply on ${subject} within ${options.timeoutMs} ms.`, { subject, timeoutMs: options.timeoutMs }));
       }, options.timeoutMs);
       this.#pendingRequests.add(fail);
-      const { timeoutMs: _timeout, ...publish } = options;
-      this.#publish(subject, data, { ...publish, reply });
+      const publish: PublishOptions = { reply };
+      if (options.priority !== undefined) publish.priority = options.priority;
+      if (options.ttlMs !== undefined) publish.ttlMs = options.ttlMs;
+      if (options.headers !== undefined) publish.headers = options.headers;
+      this.#publish(subject, data, publish);
     });
   }
 
