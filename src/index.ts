@@ -99,3 +99,16 @@ export { ErrorMessageSchema } from './protocol/error-message.js';
 export type { ErrorMessage } from './protocol/error-message.js';
 export { workflowMachine } from './machines/workflow-machine.js';
 export type { WorkflowContext, WorkflowEvent } from './machines/workflow-machine.js';
+
+// Agent handlers and the worker pool
+export { defineAgent, AgentError, capabilityMatches } from './pool/agent.js';
+export type { AgentDefinition, AgentContext, AgentOutput } from './pool/agent.js';
+export { AgentPool } from './pool/agent-pool.js';
+export type { AgentPoolOptions, AgentPoolEvents } from './pool/agent-pool.js';
+export type { WorkerHandle } from './pool/worker-handle.js';
+export type { ExecuteRequest, ExecuteResult, WireError } from './pool/worker-protocol.js';
+
+// The bus
+export { InProcessBus } from './bus/in-process-bus.js';
+export type { InProcessBusOptions } from './bus/in-process-bus.js';
+export type { Bus, BusMessage, BusCounters, BusHandler, PublishOptions, SubscribeOptions, RequestOptions, Subscription } from './bus/bus.js';

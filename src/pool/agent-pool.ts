@@ -1,0 +1,186 @@
+import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ResourceLimits } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { z } from 'zod';
+import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
+import { parseWith } from '../protocol/parse.js';
+import { WorkerHandle } from './worker-handle.js';
+import { isWorkerHello, type WorkerData } from './worker-protocol.js';
+
+/** Options of an {@link AgentPool}. */
+export interface AgentPoolOptions {
+  /** Handler modules (paths or file URLs), each exporting `defineAgent(...)` or a list of them. */
+  modules: ReadonlyArray<string | URL>;
+  /** Worker threads, one agent runtime each. @default min(2, available cores) */
+  maxThreads?: number;
+  /** Attempts one worker runs at once (its registered capacity). @default 1 */
+  concurrentTasksPerWorker?: number;
+  /** How often workers heartbeat. @default 1000 */
+  heartbeatMs?: number;
+  /** Memory limits per worker; a worker exceeding them dies and is replaced. */
+  resourceLimits?: ResourceLimits;
+  /** pino level inside workers. @default 'warn' */
+  logLevel?: WorkerData['logLevel'];
+  /** Runtime ids are `<prefix>-t<threadId>`. @default 'local' */
+  runtimePrefix?: string;
+  /** How long start waits for every worker to register. @default 30000 */
+  startTimeoutMs?: number;
+  /** Epoch milliseconds now. @default Date.now */
+  clock?: () => number;
+}
+
+const OptionsSchema = z.strictObject({
+  modules: z.array(z.union([z.string().min(1), z.instanceof(URL)])).min(1),
+  maxThreads: z.number().int().min(1).max(256).optional(),
+  concurrentTasksPerWorker: z.number().int().min(1).max(10_000).optional(),
+  heartbeatMs: z.number().int().min(10).optional(),
+  resourceLimits: z.record(z.string(), z.number()).optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  runtimePrefix: z.string().regex(/^[^.*>\s]+$/u, 'no `.`, `*`, `>` or whitespace').optional(),
+  startTimeoutMs: z.number().int().positive().optional(),
+  clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
+});
+
+/** Events of an {@link AgentPool}. */
+export interface AgentPoolEvents {
+  /** A worker's runtime registered (at start, and each replacement after a crash). */
+  runtime: [handle: WorkerHandle];
+  /** A worker thread ended; its pending attempts have been failed as recoverable. */
+  runtimeExit: [handle: WorkerHandle, code: number];
+  heartbeat: [handle: WorkerHandle, inFlight: number];
+  progress: [requestId: string, update: { percent?: number; message?: string }];
+}
+
+/**
+ * The worker entry next to this module: `.js` from dist; from the TypeScript sources, `.ts`
+ * with tsx registered in the worker (register-tsx.mjs).
+ */
+function workerEntry(): { filename: string; execArgv: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const url = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
+  return { filename: fileURLToPath(url), execArgv: fromSource ? ['--import', new URL('./register-tsx.mjs', import.meta.url).href] : [] };
+}
+
+function moduleUrl(spec: string | URL): string {
+  if (spec instanceof URL) return spec.href;
+  return spec.startsWith('file:') ? spec : pathToFileURL(spec).href;
+}
+
+/**
+ * Piscina worker threads, each hosting an agent runtime built from the handler modules. Each
+ * worker registers over its own comlink control channel (emitting `runtime`); when a thread
+ * dies (a crash, `process.exit`, out of memory) its pending attempts fail as recoverable,
+ * Piscina starts a replacement, and the replacement registers in turn.
+ *
+ * @example
+ * const pool = await AgentPool.start({ modules: ['./agents.js'], maxThreads: 2 });
+ * const [runtime] = pool.runtimes();
+ * const result = await runtime.execute({ request_id: 'r1', workflow_id: 'w1', agent_id: 'execution_agent', dispatch });
+ * await pool.close();
+ */
+export class AgentPool extends EventEmitter<AgentPoolEvents> {
+  readonly #piscina: Piscina;
+  readonly #handles = new Map<string, WorkerHandle>();
+  readonly #clock: () => number;
+  #closing = false;
+
+  private constructor(piscina: Piscina, clock: () => number) {
+    super();
+    this.#piscina = piscina;
+    this.#clock = clock;
+  }
+
+  /** Starts the workers and resolves once each has registered; a handler module that fails to load rejects with `INVALID_INPUT`. */
+  static async start(options: AgentPoolOptions): Promise<AgentPool> {
+    const parsed = parseWith(OptionsSchema, options, 'agent pool options');
+    if (!parsed.ok) throw parsed.error;
+    const o = parsed.value;
+    const threads = o.maxThreads ?? Math.min(2, availableParallelism());
+    const data: WorkerData = {
+      modules: o.modules.map(moduleUrl),
+      runtimePrefix: o.runtimePrefix ?? 'local',
+      capacity: o.concurrentTasksPerWorker ?? 1,
+      heartbeatMs: o.heartbeatMs ?? 1000,
+      logLevel: o.logLevel ?? 'warn',
+    };
+    const entry = workerEntry();
+    const piscina = new Piscina({
+      filename: entry.filename,
+      execArgv: entry.execArgv,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+      // Piscina's default parks idle workers in Atomics.wait, which would also stop their
+      // event loop — and with it the control channel attempts arrive on.
+      atomics: 'disabled',
+      workerData: data,
+      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+    });
+    const pool = new AgentPool(piscina, o.clock ?? Date.now);
+    try {
+      await pool.#awaitRegistrations(threads, o.startTimeoutMs ?? 30_000);
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  /** The live runtimes, one per worker thread. */
+  runtimes(): WorkerHandle[] {
+    return [...this.#handles.values()].filter((h) => !h.exited);
+  }
+
+  /** Kills a worker thread (e.g. one whose handler hangs); Piscina replaces it. */
+  async terminate(runtimeId: string): Promise<void> {
+    const handle = this.#handles.get(runtimeId);
+    const thread = handle && this.#piscina.threads.find((t) => t.threadId === handle.threadId);
+    await thread?.terminate();
+  }
+
+  /** Graceful stop: every runtime aborts and settles its attempts (within `graceMs`), then the threads end. */
+  async close(graceMs = 5000): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    await Promise.all(this.runtimes().map((h) => h.shutdown(graceMs)));
+    for (const h of this.#handles.values()) h.markExited(0);
+    await this.#piscina.destroy();
+  }
+
+  #awaitRegistrations(count: number, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => finish(new SwitchyardError(ErrorCodes.PROCESSING_ERROR, `Only ${this.#handles.size} of ${count} agent workers registered within ${timeoutMs} ms.`, { registered: this.#handles.size })), timeoutMs);
+      const finish = (error?: SwitchyardError) => {
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+      this.#piscina.on('error', (error: Error) => {
+        if (this.#handles.size < count) finish(new SwitchyardError(ErrorCodes.PROCESSING_ERROR, `An agent worker failed to start: ${error.message}`, {}, { cause: error }));
+      });
+      this.#piscina.on('message', (message: unknown) => {
+        if (!isWorkerHello(message)) return;
+        if (message.type === 'switchyard:failed') {
+          finish(new SwitchyardError(ErrorCodes.INVALID_INPUT, `An agent worker could not load its handlers: ${message.error.message}`, { code: message.error.code }));
+          return;
+        }
+        const handle = new WorkerHandle(message, {
+          now: this.#clock,
+          heartbeat: (h, inFlight) => this.emit('heartbeat', h, inFlight),
+          progress: (requestId, update) => this.emit('progress', requestId, update),
+        });
+        this.#handles.set(handle.runtimeId, handle);
+        const thread = this.#piscina.threads.find((t) => t.threadId === handle.threadId);
+        thread?.once('exit', (code) => {
+          handle.markExited(code);
+          this.#handles.delete(handle.runtimeId);
+          if (!this.#closing) this.emit('runtimeExit', handle, code);
+        });
+        this.emit('runtime', handle);
+        if (this.#handles.size >= count) finish();
+      });
+    });
+  }
+}

@@ -1,0 +1,82 @@
+import type { MessagePort } from 'node:worker_threads';
+import { z } from 'zod';
+import { DispatchSchema } from '../protocol/dispatch-output.js';
+import { ProducedRefSchema } from '../protocol/refs.js';
+
+/** What the host gives every worker thread (Piscina's `workerData`). */
+export const WorkerDataSchema = z.strictObject({
+  /** Handler modules to load, as file URLs or paths. */
+  modules: z.array(z.string().min(1)).min(1),
+  /** Runtime ids are `<prefix>-t<threadId>`. */
+  runtimePrefix: z.string().regex(/^[^.*>\s]+$/u),
+  /** Attempts one worker runs at once. */
+  capacity: z.number().int().positive(),
+  heartbeatMs: z.number().int().positive(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+});
+export type WorkerData = z.infer<typeof WorkerDataSchema>;
+
+/** One attempt for a worker to run. */
+export const ExecuteRequestSchema = z.strictObject({
+  request_id: z.string().min(1),
+  workflow_id: z.string().min(1),
+  agent_id: z.string().min(1),
+  dispatch: DispatchSchema,
+});
+export type ExecuteRequest = z.infer<typeof ExecuteRequestSchema>;
+
+/** What a handler may return; checked in the worker before it crosses back. */
+export const AgentOutputSchema = z.strictObject({
+  output_refs_produced: z.array(ProducedRefSchema).optional(),
+  summary: z.string().optional(),
+});
+
+/** An error as it crosses the thread boundary. */
+export interface WireError {
+  readonly name: string;
+  readonly code: string;
+  readonly message: string;
+  readonly recoverable: boolean;
+  readonly stack?: string;
+}
+
+/** The outcome of one attempt: never a thrown error across the boundary. */
+export type ExecuteResult =
+  | { readonly type: 'succeeded'; readonly request_id: string; readonly output: z.infer<typeof AgentOutputSchema> }
+  | { readonly type: 'failed'; readonly request_id: string; readonly error: WireError };
+
+/** What the worker exposes to the host over its comlink control channel. */
+export interface WorkerApi {
+  /** Gives the worker the host's callbacks (heartbeats, progress). */
+  attach(host: HostApi): void;
+  execute(request: ExecuteRequest): Promise<ExecuteResult>;
+  executeBatch(requests: readonly ExecuteRequest[]): Promise<ExecuteResult[]>;
+  /** Aborts an attempt's signal; its result still comes back (usually as a failure). */
+  cancel(requestId: string): void;
+  /** Aborts everything and waits for the handlers to settle. */
+  shutdown(): Promise<void>;
+}
+
+/** What the host exposes to a worker. */
+export interface HostApi {
+  heartbeat(inFlight: number): void;
+  progress(requestId: string, update: { percent?: number; message?: string }): void;
+}
+
+/** The first message a worker posts on Piscina's parent port: its registration and control port. */
+export type WorkerHello =
+  | {
+      readonly type: 'switchyard:runtime';
+      readonly runtime_id: string;
+      readonly thread_id: number;
+      readonly agents: ReadonlyArray<{ agent_id: string; capabilities: string[] }>;
+      readonly capacity: number;
+      readonly port: MessagePort;
+    }
+  | { readonly type: 'switchyard:failed'; readonly thread_id: number; readonly error: WireError };
+
+/** Whether a message from a worker is one of ours. */
+export function isWorkerHello(message: unknown): message is WorkerHello {
+  const type = (message as { type?: unknown } | null)?.type;
+  return type === 'switchyard:runtime' || type === 'switchyard:failed';
+}

@@ -1,0 +1,103 @@
+import { pino } from 'pino';
+import { parseWith } from '../protocol/parse.js';
+import { type AgentContext, type AgentDefinition, AgentError, agentsOf } from './agent.js';
+import { type ExecuteRequest, type ExecuteResult, type HostApi, type WireError, type WorkerApi, type WorkerData, AgentOutputSchema } from './worker-protocol.js';
+
+type Hello = { type: 'switchyard:runtime'; runtime_id: string; thread_id: number; agents: Array<{ agent_id: string; capabilities: string[] }>; capacity: number } | { type: 'switchyard:failed'; thread_id: number; error: WireError };
+
+function wireError(error: unknown, fallbackCode: string): WireError {
+  if (error instanceof AgentError) return { name: error.name, code: error.code, message: error.message, recoverable: error.recoverable, ...(error.stack ? { stack: error.stack } : {}) };
+  if (error instanceof Error) {
+    const { code, recoverable } = error as { code?: unknown; recoverable?: unknown };
+    return {
+      name: error.name,
+      code: typeof code === 'string' ? code : fallbackCode,
+      message: error.message,
+      recoverable: typeof recoverable === 'boolean' ? recoverable : true,
+      ...(error.stack ? { stack: error.stack } : {}),
+    };
+  }
+  return { name: 'Error', code: fallbackCode, message: String(error), recoverable: true };
+}
+
+async function importModule(spec: string): Promise<unknown> {
+  return import(spec.startsWith('file:') || spec.startsWith('node:') ? spec : new URL(spec, 'file:///').href);
+}
+
+/**
+ * The agent runtime inside one worker thread: loads the handler modules, exposes
+ * {@link WorkerApi}, heartbeats to the host. Returns the registration to post (or why loading failed).
+ */
+export async function startWorkerRuntime(data: WorkerData, threadId: number, expose: (api: WorkerApi) => void): Promise<Hello> {
+  const runtimeId = `${data.runtimePrefix}-t${threadId}`;
+  const logger = pino({ level: data.logLevel, base: { runtime_id: runtimeId } }, pino.destination({ dest: 2, sync: false }));
+  const agents = new Map<string, AgentDefinition>();
+  try {
+    for (const spec of data.modules) for (const agent of agentsOf(await importModule(spec), spec)) agents.set(agent.name, agent);
+  } catch (error) {
+    return { type: 'switchyard:failed', thread_id: threadId, error: wireError(error, 'INVALID_INPUT') };
+  }
+  const running = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  let host: HostApi | undefined;
+  const beat = setInterval(() => host?.heartbeat(running.size), data.heartbeatMs);
+  beat.unref();
+
+  async function run(request: ExecuteRequest): Promise<ExecuteResult> {
+    const agent = agents.get(request.agent_id);
+    const failed = (error: WireError): ExecuteResult => ({ type: 'failed', request_id: request.request_id, error });
+    if (!agent) {
+      return failed({ name: 'SwitchyardError', code: 'CAPABILITY_NOT_AVAILABLE', message: `This runtime has no agent named ${request.agent_id}.`, recoverable: false });
+    }
+    const controller = new AbortController();
+    const d = request.dispatch;
+    const context: AgentContext = {
+      signal: controller.signal,
+      progress: (update) => host?.progress(request.request_id, update),
+      logger: logger.child({ task_id: d.task_id, attempt: d.attempt, agent: agent.name }),
+      inputs: d.input_refs_resolved,
+      taskId: d.task_id,
+      attempt: d.attempt,
+      workflowId: request.workflow_id,
+    };
+    const done = (async () => agent.handle(d, context))();
+    running.set(request.request_id, { controller, done });
+    try {
+      const output = await done;
+      const parsed = parseWith(AgentOutputSchema, output ?? {}, `result of ${agent.name} for ${d.task_id}`);
+      if (!parsed.ok) return failed({ name: 'SwitchyardError', code: 'INVALID_AGENT_OUTPUT', message: parsed.error.message, recoverable: false });
+      return { type: 'succeeded', request_id: request.request_id, output: parsed.value };
+    } catch (error) {
+      if (controller.signal.aborted && !(error instanceof AgentError)) {
+        return failed({ name: 'AbortError', code: 'ABORTED', message: `${d.task_id} attempt ${d.attempt} was aborted: ${String(controller.signal.reason ?? 'cancelled')}.`, recoverable: true });
+      }
+      context.logger.debug({ err: error }, 'handler failed');
+      return failed(wireError(error, 'HANDLER_ERROR'));
+    } finally {
+      running.delete(request.request_id);
+    }
+  }
+
+  expose({
+    attach(api) {
+      host = api;
+    },
+    execute: run,
+    executeBatch: (requests) => Promise.all(requests.map(run)),
+    cancel(requestId) {
+      running.get(requestId)?.controller.abort('cancelled by the dispatcher');
+    },
+    async shutdown() {
+      clearInterval(beat);
+      for (const r of running.values()) r.controller.abort('the runtime is shutting down');
+      await Promise.allSettled([...running.values()].map((r) => r.done));
+      logger.flush();
+    },
+  });
+  return {
+    type: 'switchyard:runtime',
+    runtime_id: runtimeId,
+    thread_id: threadId,
+    agents: [...agents.values()].map((a) => ({ agent_id: a.name, capabilities: [...a.capabilities] })),
+    capacity: data.capacity,
+  };
+}

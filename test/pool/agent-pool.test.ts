@@ -1,0 +1,77 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentPool, type Dispatch, type ExecuteRequest } from '../../src/index.js';
+
+const AGENTS = new URL('../fixtures/agents/test-agents.ts', import.meta.url);
+let pool: AgentPool | undefined;
+afterEach(async () => {
+  await pool?.close();
+  pool = undefined;
+});
+
+function request(taskId: string, action: string, attempt = 1): ExecuteRequest {
+  const dispatch: Dispatch = {
+    task_id: taskId,
+    action,
+    capability_ids: ['CAP-PRE-001'],
+    input_refs_resolved: [{ ref_id: 'store_1', storage_uri: 'mem://w/store_1', status: 'stored' }],
+    output_refs_expected: ['derived_1'],
+    execution_group: 1,
+    attempt,
+    workflow_progress: { total_tasks: 1, completed: 0, in_progress: 1, pending: 0, failed: 0 },
+  };
+  return { request_id: `${taskId}-${attempt}`, workflow_id: 'w', agent_id: 'execution_agent', dispatch };
+}
+
+describe('AgentPool on real worker threads', () => {
+  it('registers one runtime per thread with the agents of the handler modules', async () => {
+    pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 2, concurrentTasksPerWorker: 3 });
+    const runtimes = pool.runtimes();
+    expect(runtimes).toHaveLength(2);
+    expect(new Set(runtimes.map((r) => r.threadId)).size).toBe(2);
+    expect(runtimes[0].runtimeId).toMatch(/^local-t\d+$/u);
+    expect(runtimes[0].capacity).toBe(3);
+    expect(runtimes[0].agents.map((a) => a.agent_id)).toEqual(['execution_agent', 'reasoning_agent']);
+  });
+
+  it('runs an attempt and returns what the handler produced', async () => {
+    pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1 });
+    const progress: unknown[] = [];
+    pool.on('progress', (id, update) => progress.push([id, update]));
+    const result = await pool.runtimes()[0].execute(request('task_1', 'extract'));
+    expect(result).toEqual({ type: 'succeeded', request_id: 'task_1-1', output: { output_refs_produced: [{ ref_id: 'derived_1', storage_uri: 'mem://w/derived_1' }], summary: 'task_1 done by 1 inputs' } });
+    expect(progress).toEqual([['task_1-1', { percent: 50, message: 'working on task_1' }]]);
+  });
+
+  it('turns handler errors into failures with their recoverability', async () => {
+    pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1 });
+    const [rt] = pool.runtimes();
+    expect(await rt.execute(request('a', '[throw]'))).toMatchObject({ type: 'failed', error: { code: 'HANDLER_ERROR', recoverable: true } });
+    expect(await rt.execute(request('b', '[throw-fatal]'))).toMatchObject({ type: 'failed', error: { code: 'CORRUPT_INPUT', recoverable: false } });
+    expect(await rt.execute(request('c', '[bad-output]'))).toMatchObject({ type: 'failed', error: { code: 'INVALID_AGENT_OUTPUT', recoverable: false } });
+  });
+
+  it('aborts a hanging attempt on cancel', async () => {
+    pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1 });
+    const [rt] = pool.runtimes();
+    const pending = rt.execute(request('h', '[hang]'));
+    setTimeout(() => rt.cancel('h-1'), 50);
+    expect(await pending).toMatchObject({ type: 'failed', error: { code: 'ABORTED', recoverable: true } });
+  });
+
+  it('fails the attempts of a crashed worker as recoverable, and the replacement registers', async () => {
+    pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1 });
+    const [first] = pool.runtimes();
+    const replaced = new Promise((resolve) => pool?.once('runtime', resolve));
+    const result = await first.execute(request('x', '[crash]'));
+    expect(result).toMatchObject({ type: 'failed', error: { code: 'WORKER_EXITED', recoverable: true } });
+    await replaced;
+    const [second] = pool.runtimes();
+    expect(second.runtimeId).not.toBe(first.runtimeId);
+    expect(await second.execute(request('y', 'ok'))).toMatchObject({ type: 'succeeded' });
+  });
+
+  it('refuses a handler module that does not load, with a coded error', async () => {
+    await expect(AgentPool.start({ modules: [new URL('../fixtures/agents/missing.ts', import.meta.url)], maxThreads: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(AgentPool.start({ modules: [] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+});
