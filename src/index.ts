@@ -44,6 +44,8 @@ export {
   AgentRuntimeDeregisteredSchema,
   RuntimeHeartbeatSchema,
   AgentDispatchFailedSchema,
+  TriggerAcceptedSchema,
+  AgentExecutionResultSchema,
   RuntimeEventSchema,
   SubjectIdSchema,
 } from './protocol/runtime-events.js';
@@ -53,6 +55,8 @@ export type {
   AgentRuntimeDeregistered,
   RuntimeHeartbeat,
   AgentDispatchFailed,
+  TriggerAccepted,
+  AgentExecutionResult,
   RuntimeEvent,
 } from './protocol/runtime-events.js';
 export { subjects, assertSubjectToken, subjectTokenProblem, DEFAULT_SUBJECT_PREFIX } from './protocol/subjects.js';
@@ -112,3 +116,10 @@ export type { ExecuteRequest, ExecuteResult, WireError } from './pool/worker-pro
 export { InProcessBus } from './bus/in-process-bus.js';
 export type { InProcessBusOptions } from './bus/in-process-bus.js';
 export type { Bus, BusMessage, BusCounters, BusHandler, PublishOptions, SubscribeOptions, RequestOptions, Subscription } from './bus/bus.js';
+
+// The embedded runtime
+export { createRuntime } from './runtime/create-runtime.js';
+export type { Runtime, RuntimeOptions } from './runtime/create-runtime.js';
+export { WorkflowRun } from './actors/workflow-supervisor.js';
+export type { RunEvents, RunProgress } from './actors/workflow-supervisor.js';
+export { Dispatcher } from './actors/dispatcher.js';

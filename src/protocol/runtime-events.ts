@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DispatchSchema } from './dispatch-output.js';
+import { ProducedRefSchema } from './refs.js';
 import { subjectTokenProblem } from './subjects.js';
 
 /** An id that may stand as one token of a subject: no `.`, `*`, `>` or whitespace. */
@@ -87,9 +88,38 @@ export const AgentDispatchFailedSchema = z.looseObject({
 });
 export type AgentDispatchFailed = z.infer<typeof AgentDispatchFailedSchema>;
 
+/** The dispatcher's reply to a `TriggerAgent` it could place: sent to a runtime, or queued until one has room. */
+export const TriggerAcceptedSchema = z.looseObject({
+  type: z.literal('TriggerAccepted'),
+  request_id: SubjectIdSchema,
+  /** The runtime it went to, or `null` while it waits for capacity. */
+  runtime_id: SubjectIdSchema.nullable(),
+  at: TimestampSchema,
+});
+export type TriggerAccepted = z.infer<typeof TriggerAcceptedSchema>;
+
+/** `AgentExecutionResult`: how one attempt ended, published on its instance's result subject. */
+export const AgentExecutionResultSchema = z.looseObject({
+  type: z.literal('AgentExecutionResult'),
+  request_id: SubjectIdSchema,
+  workflow_id: SubjectIdSchema,
+  task_id: z.string().min(1),
+  attempt: z.number().int().positive(),
+  /** The runtime that ran it; `null` when the dispatcher reports a loss on its behalf. */
+  runtime_id: SubjectIdSchema.nullable(),
+  outcome: z.discriminatedUnion('status', [
+    z.looseObject({ status: z.literal('complete'), output_refs_produced: z.array(ProducedRefSchema).optional(), summary: z.string().optional() }),
+    z.looseObject({ status: z.literal('failed'), error: z.looseObject({ code: z.string().min(1), message: z.string(), recoverable: z.boolean() }) }),
+  ]),
+  at: TimestampSchema,
+});
+export type AgentExecutionResult = z.infer<typeof AgentExecutionResultSchema>;
+
 /** Any runtime coordination event, discriminated by `type`. */
 export const RuntimeEventSchema = z.discriminatedUnion('type', [
   TriggerAgentSchema,
+  TriggerAcceptedSchema,
+  AgentExecutionResultSchema,
   AgentRuntimeRegisteredSchema,
   AgentRuntimeDeregisteredSchema,
   RuntimeHeartbeatSchema,

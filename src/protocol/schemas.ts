@@ -5,6 +5,8 @@ import { ErrorCodes, SwitchyardError } from './errors.js';
 import { PlanMessageSchema, WorkflowSchema } from './plan.js';
 import {
   AgentDispatchFailedSchema,
+  AgentExecutionResultSchema,
+  TriggerAcceptedSchema,
   AgentRuntimeDeregisteredSchema,
   AgentRuntimeRegisteredSchema,
   RuntimeHeartbeatSchema,
@@ -27,6 +29,8 @@ export const messageSchemas = {
   agent_runtime_deregistered: AgentRuntimeDeregisteredSchema,
   agent_dispatch_failed: AgentDispatchFailedSchema,
   runtime_heartbeat: RuntimeHeartbeatSchema,
+  trigger_accepted: TriggerAcceptedSchema,
+  agent_execution_result: AgentExecutionResultSchema,
 } as const;
 
 /** The name of a message in {@link messageSchemas}. */

@@ -44,8 +44,14 @@ export interface Subjects {
   heartbeat(runtimeId: string): string;
   /** `<p>.events.agent.instance.<exec_or_request_id>.dispatch_failed`: `AgentDispatchFailed`. */
   dispatchFailed(execOrRequestId: string): string;
-  /** `<p>.events.agent.instance.<exec_or_request_id>.result`: an agent's `task_result`. */
+  /** `<p>.events.agent.instance.<exec_or_request_id>.result`: an `AgentExecutionResult`. */
   result(execOrRequestId: string): string;
+  /** `<p>.events.agent.instance.<exec_or_request_id>.progress`: a handler's progress report. */
+  progress(execOrRequestId: string): string;
+  /** `<p>.commands.runtime.<runtime_id>.execute`: a `TriggerAgent` the dispatcher hands to one runtime. */
+  execute(runtimeId: string): string;
+  /** `<p>.commands.runtime.<runtime_id>.cancel`: abort an attempt (`{ request_id }`). */
+  cancel(runtimeId: string): string;
   /** Wildcard patterns for subscribers. */
   readonly patterns: {
     /** Every trigger, or every trigger of one workflow. */
@@ -54,6 +60,10 @@ export interface Subjects {
     runtimeDefinitions(): string;
     /** Every instance event (dispatch_failed, result). */
     instances(): string;
+    /** Every attempt result. */
+    results(): string;
+    /** Every progress report. */
+    progress(): string;
   };
 }
 
@@ -84,6 +94,9 @@ export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
     heartbeat: (runtimeId) => definition(runtimeId, 'heartbeat'),
     dispatchFailed: (id) => instance(id, 'dispatch_failed'),
     result: (id) => instance(id, 'result'),
+    progress: (id) => instance(id, 'progress'),
+    execute: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.execute`,
+    cancel: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.cancel`,
     patterns: {
       triggers: (workflowId) =>
         workflowId === undefined
@@ -91,6 +104,8 @@ export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
           : `${prefix}.commands.agent.${tok('workflow_id', workflowId)}.trigger.*`,
       runtimeDefinitions: () => `${prefix}.events.agent.definition.*.*`,
       instances: () => `${prefix}.events.agent.instance.*.*`,
+      results: () => `${prefix}.events.agent.instance.*.result`,
+      progress: () => `${prefix}.events.agent.instance.*.progress`,
     },
   };
 }

@@ -1,0 +1,199 @@
+import type { Logger } from 'pino';
+import type { Bus, BusMessage, Subscription } from '../bus/bus.js';
+import { formatTimestamp } from '../core/time.js';
+import { ErrorCodes } from '../protocol/errors.js';
+import {
+  type AgentDispatchFailed,
+  type AgentExecutionResult,
+  AgentExecutionResultSchema,
+  type AgentRuntimeDeregistered,
+  AgentRuntimeDeregisteredSchema,
+  AgentRuntimeRegisteredSchema,
+  RuntimeHeartbeatSchema,
+  type TriggerAccepted,
+  type TriggerAgent,
+  TriggerAgentSchema,
+} from '../protocol/runtime-events.js';
+import type { Subjects } from '../protocol/subjects.js';
+import { parseWith } from '../protocol/parse.js';
+import { RuntimeRegistry } from './runtime-registry.js';
+
+/** Options of a {@link Dispatcher}. */
+export interface DispatcherOptions {
+  readonly bus: Bus;
+  readonly subjects: Subjects;
+  readonly logger: Logger;
+  /** Epoch milliseconds now. */
+  readonly clock: () => number;
+  /** Heartbeats a runtime may miss before it is declared defunct. @default 3 */
+  readonly missedHeartbeats?: number;
+  /** How often to look for defunct runtimes. @default 500 */
+  readonly sweepMs?: number;
+}
+
+interface Queued {
+  readonly trigger: TriggerAgent;
+  readonly priority: number;
+}
+
+/**
+ * The dispatcher actor (seeds 000/001): keeps the registry of agent runtimes from their
+ * registration, deregistration and heartbeat events; answers each `TriggerAgent` request by
+ * handing it to the least-loaded live runtime that serves the agent and every capability
+ * (`TriggerAccepted`), by queueing it until one has room, or — when no registered runtime
+ * serves it at all — at once with `AgentDispatchFailed`, also published for the state manager.
+ * Runtimes that stop heartbeating are deregistered as defunct, and their attempts reported
+ * as recoverable `RUNTIME_LOST` failures so they are retried elsewhere.
+ */
+export class Dispatcher {
+  readonly registry: RuntimeRegistry;
+  readonly #o: DispatcherOptions;
+  readonly #subs: Subscription[] = [];
+  readonly #queue: Queued[] = [];
+  /** The trigger behind each attempt a runtime holds, to report it if the runtime is lost. */
+  readonly #running = new Map<string, TriggerAgent>();
+  readonly #sweep: NodeJS.Timeout;
+
+  constructor(options: DispatcherOptions) {
+    this.#o = options;
+    this.registry = new RuntimeRegistry(options.missedHeartbeats ?? 3);
+    const { bus, subjects } = options;
+    this.#subs.push(bus.subscribe(subjects.patterns.runtimeDefinitions(), (m) => this.#onDefinition(m)));
+    this.#subs.push(bus.subscribe(subjects.patterns.triggers(), (m) => this.#onTrigger(m)));
+    this.#subs.push(bus.subscribe(subjects.patterns.results(), (m) => this.#onResult(m)));
+    this.#sweep = setInterval(() => this.sweep(), options.sweepMs ?? 500);
+    this.#sweep.unref();
+  }
+
+  /** Attempts waiting for a runtime with room. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Deregisters runtimes that missed their heartbeats (also run on a timer). */
+  sweep(): void {
+    for (const entry of this.registry.expire(this.#o.clock())) this.#lost(entry.runtimeId, [...entry.inFlight], 'defunct');
+  }
+
+  close(): void {
+    clearInterval(this.#sweep);
+    for (const s of this.#subs) s.unsubscribe();
+  }
+
+  #now(): string {
+    return formatTimestamp(this.#o.clock(), 0) as string;
+  }
+
+  #onDefinition(message: BusMessage): void {
+    const event = message.subject.slice(message.subject.lastIndexOf('.') + 1);
+    const now = this.#o.clock();
+    if (event === 'registered') {
+      const parsed = parseWith(AgentRuntimeRegisteredSchema, message.data, 'AgentRuntimeRegistered');
+      if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
+      const lost = this.registry.register(parsed.value, now);
+      this.#o.logger.info({ runtime_id: parsed.value.runtime_id, agents: parsed.value.agents.map((a) => a.agent_id), capacity: parsed.value.capacity }, 'runtime registered');
+      if (lost.length > 0) this.#reportLost(lost, parsed.value.runtime_id);
+      this.#drain();
+    } else if (event === 'deregistered') {
+      const parsed = parseWith(AgentRuntimeDeregisteredSchema, message.data, 'AgentRuntimeDeregistered');
+      if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
+      // The runtime reports its own attempts; those it lists as in flight it hands back.
+      const entry = this.registry.deregister(parsed.value.runtime_id);
+      if (entry) this.#lost(entry.runtimeId, (parsed.value.in_flight ?? []).filter((id) => entry.inFlight.has(id)), parsed.value.reason, false);
+    } else if (event === 'heartbeat') {
+      const parsed = parseWith(RuntimeHeartbeatSchema, message.data, 'RuntimeHeartbeat');
+      if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
+      if (!this.registry.heartbeat(parsed.value.runtime_id, now)) this.#o.logger.warn({ runtime_id: parsed.value.runtime_id }, 'heartbeat from an unregistered runtime');
+    }
+  }
+
+  #onTrigger(message: BusMessage): void {
+    const parsed = parseWith(TriggerAgentSchema, message.data, 'TriggerAgent');
+    if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
+    const trigger = parsed.value;
+    const capabilities = trigger.dispatch.capability_ids;
+    if (!this.registry.anyServes(trigger.agent_id, capabilities)) {
+      const failed: AgentDispatchFailed = {
+        type: 'AgentDispatchFailed',
+        request_id: trigger.request_id,
+        workflow_id: trigger.workflow_id,
+        agent_id: trigger.agent_id,
+        task_id: trigger.task_id,
+        attempt: trigger.attempt,
+        error: { code: ErrorCodes.CAPABILITY_NOT_AVAILABLE, message: `No registered runtime serves ${trigger.agent_id} for ${capabilities.join(', ')}.`, recoverable: false },
+        at: this.#now(),
+      };
+      this.#o.logger.warn({ request_id: trigger.request_id, agent_id: trigger.agent_id, capabilities }, 'dispatch failed: capability not available');
+      this.#o.bus.publish(this.#o.subjects.dispatchFailed(trigger.request_id), failed);
+      this.#o.bus.respond(message, failed);
+      return;
+    }
+    const runtime = this.#place(trigger);
+    if (runtime === undefined) {
+      let at = this.#queue.length;
+      while (at > 0 && this.#queue[at - 1].priority < message.priority) at--;
+      this.#queue.splice(at, 0, { trigger, priority: message.priority });
+    }
+    const accepted: TriggerAccepted = { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: runtime ?? null, at: this.#now() };
+    this.#o.bus.respond(message, accepted);
+  }
+
+  /** Hands a trigger to the least-loaded runtime with room; its id, or `undefined` if none has room. */
+  #place(trigger: TriggerAgent): string | undefined {
+    const entry = this.registry.pick(trigger.agent_id, trigger.dispatch.capability_ids);
+    if (!entry) return undefined;
+    this.registry.claim(entry.runtimeId, trigger.request_id);
+    this.#running.set(trigger.request_id, trigger);
+    this.#o.bus.publish(entry.subjects[0] ?? this.#o.subjects.execute(entry.runtimeId), trigger);
+    return entry.runtimeId;
+  }
+
+  #drain(): void {
+    for (let i = 0; i < this.#queue.length; ) {
+      if (this.#place(this.#queue[i].trigger) === undefined) i++;
+      else this.#queue.splice(i, 1);
+    }
+  }
+
+  #onResult(message: BusMessage): void {
+    const parsed = AgentExecutionResultSchema.safeParse(message.data);
+    if (!parsed.success) return;
+    this.#running.delete(parsed.data.request_id);
+    if (this.registry.release(parsed.data.request_id) !== undefined) this.#drain();
+  }
+
+  /** A runtime left: publish its deregistration (when we decided it) and fail its attempts as recoverable. */
+  #lost(runtimeId: string, inFlight: string[], reason: AgentRuntimeDeregistered['reason'], announce = true): void {
+    this.#o.logger[reason === 'shutdown' ? 'info' : 'warn']({ runtime_id: runtimeId, reason, in_flight: inFlight.length }, 'runtime deregistered');
+    if (announce) {
+      const event: AgentRuntimeDeregistered = { type: 'AgentRuntimeDeregistered', runtime_id: runtimeId, reason, in_flight: inFlight, at: this.#now() };
+      this.#o.bus.publish(this.#o.subjects.deregistered(runtimeId), event);
+    }
+    this.#reportLost(inFlight, runtimeId);
+    this.#drain();
+  }
+
+  #reportLost(requestIds: readonly string[], runtimeId: string): void {
+    for (const id of requestIds) {
+      const trigger = this.#running.get(id);
+      this.#running.delete(id);
+      if (!trigger) continue;
+      const result: AgentExecutionResult = {
+        type: 'AgentExecutionResult',
+        request_id: id,
+        workflow_id: trigger.workflow_id,
+        task_id: trigger.task_id,
+        attempt: trigger.attempt,
+        runtime_id: null,
+        outcome: { status: 'failed', error: { code: 'RUNTIME_LOST', message: `Runtime ${runtimeId} was lost while running ${trigger.task_id} attempt ${trigger.attempt}.`, recoverable: true } },
+        at: this.#now(),
+      };
+      this.#o.bus.publish(this.#o.subjects.result(id), result);
+    }
+  }
+
+  #refuse(message: BusMessage, code: string, text: string): void {
+    this.#o.logger.warn({ subject: message.subject, code }, `malformed message refused: ${text}`);
+    this.#o.bus.respond(message, { type: 'Error', code, message: text });
+  }
+}

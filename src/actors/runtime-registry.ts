@@ -1,0 +1,129 @@
+import { servesAll } from '../pool/agent.js';
+import type { AgentRuntimeRegistered } from '../protocol/runtime-events.js';
+
+/** What the dispatcher knows about one registered runtime. */
+export interface RuntimeEntry {
+  readonly runtimeId: string;
+  readonly agents: AgentRuntimeRegistered['agents'];
+  readonly capacity: number;
+  readonly heartbeatMs: number;
+  /** Where it takes `TriggerAgent` commands. */
+  readonly subjects: readonly string[];
+  lastSeen: number;
+  /** Request ids of the attempts it holds. */
+  readonly inFlight: Set<string>;
+}
+
+/** Whether a runtime serves `agentId` for every capability of a task. */
+export function serves(entry: RuntimeEntry, agentId: string, capabilities: readonly string[]): boolean {
+  return entry.agents.some((a) => a.agent_id === agentId && servesAll(a.capabilities, capabilities));
+}
+
+/**
+ * The dispatcher's registry of agent runtimes (seeds 000/001): registration, heartbeats,
+ * least-loaded selection, and expiry of runtimes that stop heartbeating. Pure: time is passed in.
+ */
+export class RuntimeRegistry {
+  readonly #entries = new Map<string, RuntimeEntry>();
+  readonly #owner = new Map<string, string>();
+  readonly #missedBeats: number;
+  readonly #defaultHeartbeatMs: number;
+
+  /**
+   * @param missedBeats heartbeats a runtime may miss before it is defunct @default 3
+   * @param defaultHeartbeatMs interval assumed when a registration does not state one @default 1000
+   */
+  constructor(missedBeats = 3, defaultHeartbeatMs = 1000) {
+    this.#missedBeats = missedBeats;
+    this.#defaultHeartbeatMs = defaultHeartbeatMs;
+  }
+
+  /** Adds or replaces a runtime. A replaced runtime's in-flight attempts are returned (they are lost). */
+  register(event: AgentRuntimeRegistered, now: number): string[] {
+    const lost = this.deregister(event.runtime_id)?.inFlight ?? new Set<string>();
+    this.#entries.set(event.runtime_id, {
+      runtimeId: event.runtime_id,
+      agents: event.agents,
+      capacity: event.capacity,
+      heartbeatMs: event.heartbeat_interval_ms ?? this.#defaultHeartbeatMs,
+      subjects: event.subjects ?? [],
+      lastSeen: now,
+      inFlight: new Set(),
+    });
+    return [...lost];
+  }
+
+  /** Removes a runtime and returns it (with the attempts it still held). */
+  deregister(runtimeId: string): RuntimeEntry | undefined {
+    const entry = this.#entries.get(runtimeId);
+    if (!entry) return undefined;
+    this.#entries.delete(runtimeId);
+    for (const id of entry.inFlight) this.#owner.delete(id);
+    return entry;
+  }
+
+  /** Records a heartbeat; `false` when the runtime is unknown (it should register again). */
+  heartbeat(runtimeId: string, now: number): boolean {
+    const entry = this.#entries.get(runtimeId);
+    if (!entry) return false;
+    entry.lastSeen = now;
+    return true;
+  }
+
+  get(runtimeId: string): RuntimeEntry | undefined {
+    return this.#entries.get(runtimeId);
+  }
+
+  runtimes(): RuntimeEntry[] {
+    return [...this.#entries.values()];
+  }
+
+  /** Whether any registered runtime serves the agent for these capabilities (free or busy). */
+  anyServes(agentId: string, capabilities: readonly string[]): boolean {
+    for (const e of this.#entries.values()) if (serves(e, agentId, capabilities)) return true;
+    return false;
+  }
+
+  /**
+   * The least-loaded runtime with room that serves the agent for every capability: lowest
+   * in-flight / capacity, then fewest in flight, then runtime id (so the choice is deterministic).
+   */
+  pick(agentId: string, capabilities: readonly string[]): RuntimeEntry | undefined {
+    let best: RuntimeEntry | undefined;
+    for (const e of this.#entries.values()) {
+      if (e.inFlight.size >= e.capacity || !serves(e, agentId, capabilities)) continue;
+      if (!best) {
+        best = e;
+        continue;
+      }
+      const load = e.inFlight.size / e.capacity - best.inFlight.size / best.capacity;
+      if (load < 0 || (load === 0 && (e.inFlight.size < best.inFlight.size || (e.inFlight.size === best.inFlight.size && e.runtimeId < best.runtimeId)))) best = e;
+    }
+    return best;
+  }
+
+  /** Notes that `requestId` runs on `runtimeId`. */
+  claim(runtimeId: string, requestId: string): void {
+    const entry = this.#entries.get(runtimeId);
+    if (!entry) return;
+    entry.inFlight.add(requestId);
+    this.#owner.set(requestId, runtimeId);
+  }
+
+  /** Frees the slot of a finished attempt; returns the runtime that held it. */
+  release(requestId: string): string | undefined {
+    const runtimeId = this.#owner.get(requestId);
+    if (runtimeId === undefined) return undefined;
+    this.#owner.delete(requestId);
+    this.#entries.get(runtimeId)?.inFlight.delete(requestId);
+    return runtimeId;
+  }
+
+  /** Removes and returns the runtimes that missed `missedBeats` heartbeats by `now`. */
+  expire(now: number): RuntimeEntry[] {
+    const gone: RuntimeEntry[] = [];
+    for (const e of this.#entries.values()) if (now - e.lastSeen > e.heartbeatMs * this.#missedBeats) gone.push(e);
+    for (const e of gone) this.deregister(e.runtimeId);
+    return gone;
+  }
+}

@@ -1,0 +1,278 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { Bus, BusMessage, Subscription } from '../bus/bus.js';
+import type { CompiledPlan } from '../core/compiled-plan.js';
+import { DispatchCore, type DispatchRecord, type Outcome } from '../core/dispatch-core.js';
+import { dispatchEnvelope, type EnvelopeContext, workflowResult } from '../core/envelopes.js';
+import type { ResolvedOptions } from '../core/options.js';
+import type { DispatchState } from '../core/run-state.js';
+import { planBlock, snapshot } from '../core/state-codec.js';
+import { formatTimestamp } from '../core/time.js';
+import { graphInternals } from '../graph/execution-graph.js';
+import { S } from '../machines/task-table.js';
+import type { TaskDispatchMessage, WorkflowResult } from '../protocol/dispatch-output.js';
+import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
+import { type AgentExecutionResult, AgentExecutionResultSchema, type TriggerAgent } from '../protocol/runtime-events.js';
+import type { Subjects } from '../protocol/subjects.js';
+import { PriorityQueue } from './priority-queue.js';
+
+/** Run counts, and the task a handler reported progress on, if that is what changed. */
+export interface RunProgress {
+  readonly total: number;
+  readonly completed: number;
+  readonly in_progress: number;
+  readonly pending: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly task?: { readonly task_id: string; readonly attempt: number; readonly percent?: number; readonly message?: string };
+}
+
+/** Events of a run. */
+export interface RunEvents {
+  /** An attempt went out to a runtime. */
+  dispatch: [message: TaskDispatchMessage];
+  /** An attempt ended (success or failure, as the runtime reported it). */
+  result: [result: AgentExecutionResult];
+  progress: [progress: RunProgress];
+  /** The run ended; same value `result` resolves with. */
+  complete: [result: WorkflowResult];
+}
+
+/** What a supervisor needs from the runtime around it. */
+export interface SupervisorOptions {
+  readonly runId: string;
+  readonly bus: Bus;
+  readonly subjects: Subjects;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly options: ResolvedOptions;
+  /** Attempts out at once for this run. */
+  readonly maxConcurrentTasks: number;
+  /** Deadline of one attempt. */
+  readonly taskTimeoutMs: number;
+  /** Extra wait for a result beyond the deadline before it counts as lost. */
+  readonly resultGraceMs: number;
+  /** How long the dispatcher may take to accept a trigger. @default 5000 */
+  readonly triggerTimeoutMs?: number;
+  readonly sessionId?: string;
+  readonly requestId?: string;
+}
+
+interface Live {
+  readonly record: DispatchRecord;
+  readonly trigger: TriggerAgent;
+  runtimeId: string | null;
+  deadline: NodeJS.Timeout;
+}
+
+/**
+ * The workflow supervisor actor: owns one run's {@link DispatchCore}, turns each attempt the
+ * core releases into a `TriggerAgent` request to the dispatcher, feeds results back, and ends
+ * with the seed's `workflow_result`. It keeps at most `maxConcurrentTasks` attempts out,
+ * sending the ones on the longest remaining (weighted) path first. An attempt whose result
+ * never comes counts as a recoverable `RESULT_LOST` failure after its deadline, so no run hangs.
+ */
+export class WorkflowRun extends EventEmitter<RunEvents> {
+  readonly id: string;
+  /** Resolves with the `workflow_result` when the run ends; rejects `CLOSED` if it is cancelled. */
+  readonly result: Promise<WorkflowResult>;
+  readonly #o: SupervisorOptions;
+  readonly #core: DispatchCore;
+  readonly #block: ReturnType<typeof planBlock>;
+  readonly #rank: Float64Array;
+  readonly #waiting: PriorityQueue<DispatchRecord>;
+  readonly #live = new Map<string, Live>();
+  readonly #subs: Subscription[] = [];
+  #sequence = 4;
+  #settle!: { resolve: (r: WorkflowResult) => void; reject: (e: SwitchyardError) => void };
+  #done = false;
+
+  constructor(plan: CompiledPlan, options: SupervisorOptions) {
+    super();
+    this.id = options.runId;
+    this.#o = options;
+    this.#core = new DispatchCore(plan, options.options);
+    this.#block = planBlock(plan.input, plan.tasks, options.options);
+    this.#rank = remainingPath(plan);
+    const rank = this.#rank;
+    this.#waiting = new PriorityQueue((a, b) => rank[a.task] > rank[b.task] || (rank[a.task] === rank[b.task] && a.task < b.task));
+    this.result = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
+    this.result.catch(() => undefined);
+  }
+
+  /** Starts the run: subscribes to its results and, right after the current task, sends the first attempts. */
+  start(): this {
+    const { bus, subjects } = this.#o;
+    const mine = (m: BusMessage) => (m.data as { request_id?: unknown } | null)?.request_id;
+    this.#subs.push(bus.subscribe(subjects.patterns.results(), (m) => this.#onResult(m)));
+    this.#subs.push(
+      bus.subscribe(subjects.patterns.progress(), (m) => {
+        const live = this.#live.get(String(mine(m)));
+        if (!live) return;
+        const { percent, message } = m.data as { percent?: number; message?: string };
+        this.emit('progress', { ...this.#counts(), task: { task_id: live.trigger.task_id, attempt: live.trigger.attempt, ...(percent === undefined ? {} : { percent }), ...(message === undefined ? {} : { message }) } });
+      }),
+    );
+    // Release the first attempts once the caller has attached its listeners.
+    queueMicrotask(() => {
+      if (this.#done) return;
+      this.#core.now = this.#o.clock();
+      this.#core.begin();
+      this.#pump();
+    });
+    return this;
+  }
+
+  /** The run's state as `step` would return it (seed 003's workflow_state plus the switchyard block). */
+  state(): DispatchState {
+    return snapshot(this.#core, { sequence: this.#sequence, offsetMinutes: 0, ...(this.#o.sessionId === undefined ? {} : { sessionId: this.#o.sessionId }), ...(this.#o.requestId === undefined ? {} : { requestId: this.#o.requestId }) }, this.#block);
+  }
+
+  /** Whether the run has ended (or was cancelled). */
+  get ended(): boolean {
+    return this.#done;
+  }
+
+  /** Aborts the attempts out, stops the run, and rejects `result` with `CLOSED`. */
+  cancel(reason = 'the runtime is closing'): void {
+    if (this.#done) return;
+    for (const live of this.#live.values()) {
+      clearTimeout(live.deadline);
+      if (live.runtimeId !== null) this.#o.bus.publish(this.#o.subjects.cancel(live.runtimeId), { request_id: live.trigger.request_id });
+    }
+    this.#finish();
+    this.#settle.reject(new SwitchyardError(ErrorCodes.CLOSED, `Run ${this.id} was cancelled: ${reason}.`, { run_id: this.id }));
+  }
+
+  #context(): EnvelopeContext {
+    return { source: 'switchyard', sequence: this.#sequence, offsetMinutes: 0, state: undefined, now: this.#core.now, ...(this.#o.sessionId === undefined ? {} : { sessionId: this.#o.sessionId }), ...(this.#o.requestId === undefined ? {} : { requestId: this.#o.requestId }) };
+  }
+
+  #counts(): RunProgress {
+    const c = this.#core.counts;
+    return { total: this.#core.plan.n, completed: c[S.complete], in_progress: c[S.in_progress], pending: c[S.pending] + c[S.ready], failed: c[S.failed], skipped: c[S.skipped] };
+  }
+
+  /** Moves released attempts into the waiting queue and sends as many as the limit allows. */
+  #pump(): void {
+    for (const record of this.#core.drain()) this.#waiting.push(record);
+    while (!this.#done && this.#live.size < this.#o.maxConcurrentTasks && this.#waiting.size > 0) this.#send(this.#waiting.pop() as DispatchRecord);
+    if (this.#core.runStatus !== 'running' && this.#live.size === 0) this.#complete();
+  }
+
+  #send(record: DispatchRecord): void {
+    const { plan } = this.#core;
+    const envelope = dispatchEnvelope(this.#core, record, this.#context());
+    const agentId = envelope.next_agent?.name ?? this.#o.options.routes[plan.route[record.task]].agent;
+    const requestId = `${this.id}_${record.task}_${record.attempt}`;
+    const trigger: TriggerAgent = {
+      type: 'TriggerAgent',
+      request_id: requestId,
+      workflow_id: this.id,
+      agent_id: agentId,
+      task_id: plan.ids[record.task],
+      attempt: record.attempt,
+      dispatch: envelope.output.content.dispatch,
+      timeout_ms: this.#o.taskTimeoutMs,
+      at: formatTimestamp(this.#o.clock(), 0) as string,
+    };
+    const deadline = setTimeout(() => this.#lost(requestId, 'RESULT_LOST', `No result for ${trigger.task_id} attempt ${trigger.attempt} within ${this.#o.taskTimeoutMs + this.#o.resultGraceMs} ms.`), this.#o.taskTimeoutMs + this.#o.resultGraceMs);
+    this.#live.set(requestId, { record, trigger, runtimeId: null, deadline });
+    this.emit('dispatch', envelope);
+    this.#o.bus.request(this.#o.subjects.trigger(this.id, agentId), trigger, { timeoutMs: this.#o.triggerTimeoutMs ?? 5000, priority: Math.round(this.#rank[record.task]) }).then(
+      (reply) => {
+        const data = reply.data as { type?: string; runtime_id?: string | null; error?: { code: string; message: string }; message?: string; code?: string };
+        const live = this.#live.get(requestId);
+        if (!live) return;
+        if (data.type === 'TriggerAccepted') live.runtimeId = data.runtime_id ?? null;
+        else if (data.type === 'AgentDispatchFailed') this.#apply(requestId, { ok: false, recoverable: false, code: data.error?.code ?? ErrorCodes.CAPABILITY_NOT_AVAILABLE, message: data.error?.message ?? 'capability not available' }, undefined);
+        else this.#apply(requestId, { ok: false, recoverable: false, code: data.code ?? ErrorCodes.PROCESSING_ERROR, message: data.message ?? 'the dispatcher refused the trigger' }, undefined);
+      },
+      (error: SwitchyardError) => {
+        const recoverable = error.code === ErrorCodes.REQUEST_TIMEOUT;
+        this.#apply(requestId, { ok: false, recoverable, code: error.code ?? ErrorCodes.PROCESSING_ERROR, message: `The dispatcher did not take ${trigger.task_id}: ${error.message}` }, undefined);
+      },
+    );
+  }
+
+  #onResult(message: BusMessage): void {
+    const requestId = (message.data as { request_id?: unknown } | null)?.request_id;
+    if (typeof requestId !== 'string' || !this.#live.has(requestId)) return;
+    const parsed = AgentExecutionResultSchema.safeParse(message.data);
+    if (!parsed.success) {
+      this.#o.logger.warn({ run_id: this.id, request_id: requestId }, 'malformed result ignored');
+      return;
+    }
+    const result = parsed.data;
+    const outcome: Outcome =
+      result.outcome.status === 'complete'
+        ? { ok: true, produced: this.#produced(this.#live.get(requestId)!.record.task, result), summary: result.outcome.summary ?? null }
+        : { ok: false, recoverable: result.outcome.error.recoverable, code: result.outcome.error.code, message: result.outcome.error.message };
+    this.#apply(requestId, outcome, result);
+  }
+
+  #produced(v: number, result: AgentExecutionResult): Array<{ ref: number; uri: string; asset?: string }> {
+    if (result.outcome.status !== 'complete') return [];
+    const { plan } = this.#core;
+    const declared = new Set(plan.outputs.list.subarray(plan.outputs.start[v], plan.outputs.start[v + 1]));
+    const out: Array<{ ref: number; uri: string; asset?: string }> = [];
+    for (const p of result.outcome.output_refs_produced ?? []) {
+      const r = plan.refIndex.get(p.ref_id);
+      if (r === undefined || !declared.has(r)) {
+        this.#o.logger.warn({ run_id: this.id, task_id: result.task_id, ref_id: p.ref_id }, 'undeclared output ref ignored');
+        continue;
+      }
+      out.push(p.asset_type === undefined ? { ref: r, uri: p.storage_uri } : { ref: r, uri: p.storage_uri, asset: p.asset_type });
+    }
+    return out;
+  }
+
+  #lost(requestId: string, code: string, message: string): void {
+    this.#o.logger.warn({ run_id: this.id, request_id: requestId, code }, message);
+    this.#apply(requestId, { ok: false, recoverable: true, code, message }, undefined);
+  }
+
+  /** Feeds the outcome of a live attempt to the core, then sends what it released. */
+  #apply(requestId: string, outcome: Outcome, result: AgentExecutionResult | undefined): void {
+    const live = this.#live.get(requestId);
+    if (!live || this.#done) return;
+    this.#live.delete(requestId);
+    clearTimeout(live.deadline);
+    this.#core.now = this.#o.clock();
+    this.#sequence++;
+    if (this.#core.refusal(live.record.task, live.record.attempt) === undefined) this.#core.result(live.record.task, outcome);
+    if (result) this.emit('result', result);
+    this.emit('progress', this.#counts());
+    this.#pump();
+  }
+
+  #complete(): void {
+    if (this.#done) return;
+    const result = workflowResult(this.#core, 0);
+    this.#finish();
+    this.emit('complete', result);
+    this.#settle.resolve(result);
+  }
+
+  #finish(): void {
+    this.#done = true;
+    for (const live of this.#live.values()) clearTimeout(live.deadline);
+    this.#live.clear();
+    this.#waiting.clear();
+    for (const s of this.#subs) s.unsubscribe();
+  }
+}
+
+/** Per task, the weight of the heaviest path from it to the end of the graph (itself included). */
+function remainingPath(plan: CompiledPlan): Float64Array {
+  const { data, topology } = graphInternals(plan.graph);
+  const { order } = topology();
+  const rank = new Float64Array(plan.n);
+  for (let k = order.length - 1; k >= 0; k--) {
+    const v = order[k];
+    let best = 0;
+    for (let j = plan.succs.start[v]; j < plan.succs.start[v + 1]; j++) best = Math.max(best, rank[plan.succs.list[j]]);
+    rank[v] = best + data.weights[v];
+  }
+  return rank;
+}

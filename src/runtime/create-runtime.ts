@@ -1,0 +1,168 @@
+import { type Logger, pino } from 'pino';
+import { z } from 'zod';
+import { Dispatcher } from '../actors/dispatcher.js';
+import { WorkflowRun } from '../actors/workflow-supervisor.js';
+import type { Bus } from '../bus/bus.js';
+import { InProcessBus } from '../bus/in-process-bus.js';
+import { compilePlan } from '../core/compiled-plan.js';
+import { resolveOptions } from '../core/options.js';
+import { readPlan } from '../graph/plan-input.js';
+import { AgentPool } from '../pool/agent-pool.js';
+import { type BusRuntimes, connectPool } from '../pool/bus-runtimes.js';
+import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
+import { parseWith } from '../protocol/parse.js';
+import { subjectTokenProblem, subjects as subjectBuilders } from '../protocol/subjects.js';
+
+/** Options of {@link createRuntime}. */
+export interface RuntimeOptions {
+  /** Handler modules (paths or file URLs) hosted in the worker threads. */
+  agents: ReadonlyArray<string | URL>;
+  pool?: {
+    /** Worker threads, one agent runtime each. @default min(2, cores) */
+    maxThreads?: number;
+    /** Attempts one worker runs at once. @default 1 */
+    concurrentTasksPerWorker?: number;
+    resourceLimits?: Record<string, number>;
+  };
+  /** Attempts out at once per run. @default 64 */
+  maxConcurrentTasks?: number;
+  /** Deadline of one attempt; past it the handler is aborted and the attempt fails recoverably. @default 300000 */
+  taskTimeoutMs?: number;
+  /** seed 003's group barrier (`strict`) or release as soon as ready (`dependency`). @default 'strict' */
+  policy?: 'strict' | 'dependency';
+  /** Attempts per task. @default 3 */
+  maxAttempts?: number;
+  /** How often workers heartbeat; three missed beats make a runtime defunct. @default 1000 */
+  heartbeatMs?: number;
+  /** @default a pino logger at `warn` on stderr */
+  logger?: Logger;
+  /** @default a new in-process bus */
+  bus?: Bus;
+  /** @default 'switchyard' */
+  subjectPrefix?: string;
+  /** Epoch milliseconds now. @default Date.now */
+  clock?: () => number;
+}
+
+const OptionsSchema = z.strictObject({
+  agents: z.array(z.union([z.string().min(1), z.instanceof(URL)])).min(1, 'give at least one handler module'),
+  pool: z.strictObject({ maxThreads: z.number().int().min(1).max(256).optional(), concurrentTasksPerWorker: z.number().int().min(1).optional(), resourceLimits: z.record(z.string(), z.number()).optional() }).optional(),
+  maxConcurrentTasks: z.number().int().min(1).optional(),
+  taskTimeoutMs: z.number().int().min(1).optional(),
+  policy: z.enum(['strict', 'dependency']).optional(),
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+  heartbeatMs: z.number().int().min(10).optional(),
+  logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).child === 'function', 'expected a pino logger').optional(),
+  bus: z.custom<Bus>((v) => typeof v === 'object' && v !== null && typeof (v as Bus).publish === 'function', 'expected a Bus').optional(),
+  subjectPrefix: z.string().optional(),
+  clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
+});
+
+/** An embedded Switchyard: agent runtimes in worker threads, a dispatcher, and a supervisor per run. */
+export interface Runtime {
+  /**
+   * Starts a run of a plan (a planning agent message or a bare workflow). An invalid plan is
+   * refused at once with the coded error (`INVALID_INPUT`, `VALIDATION_ERROR`, `PROCESSING_ERROR`).
+   */
+  submit(plan: unknown, options?: { runId?: string; sessionId?: string; requestId?: string }): WorkflowRun;
+  /** Runs submitted and not yet ended. */
+  active(): WorkflowRun[];
+  readonly bus: Bus;
+  readonly dispatcher: Dispatcher;
+  readonly pool: AgentPool;
+  /**
+   * Stops: waits for active runs to end (or cancels them with `cancel: true`), deregisters the
+   * runtimes, and stops the worker threads.
+   */
+  close(options?: { cancel?: boolean }): Promise<void>;
+}
+
+/**
+ * Starts an embedded runtime and resolves once every worker has registered.
+ *
+ * @example
+ * const rt = await createRuntime({ agents: [new URL('./agents.js', import.meta.url)] });
+ * const run = rt.submit(plan);
+ * run.on('dispatch', (m) => console.log('→', m.output.content.dispatch.task_id));
+ * const result = await run.result;       // seed 003's workflow_result
+ * await rt.close();
+ */
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const parsed = parseWith(OptionsSchema, options, 'runtime options');
+  if (!parsed.ok) throw parsed.error;
+  const o = parsed.value;
+  const dispatch = resolveOptions({ policy: o.policy, maxAttempts: o.maxAttempts });
+  if (!dispatch.ok) throw dispatch.error;
+  const logger = o.logger ?? pino({ level: 'warn' }, pino.destination(2));
+  const clock = o.clock ?? Date.now;
+  const subjects = subjectBuilders(o.subjectPrefix);
+  const ownBus = o.bus === undefined;
+  const bus = o.bus ?? new InProcessBus({ onHandlerError: (error, message) => logger.error({ err: error, subject: message.subject }, 'bus handler failed') });
+  const heartbeatMs = o.heartbeatMs ?? 1000;
+  const taskTimeoutMs = o.taskTimeoutMs ?? 300_000;
+  const killGraceMs = 2000;
+  const dispatcher = new Dispatcher({ bus, subjects, logger, clock, sweepMs: Math.max(50, Math.floor(heartbeatMs / 2)) });
+  let pool: AgentPool;
+  try {
+    pool = await AgentPool.start({ modules: o.agents, maxThreads: o.pool?.maxThreads, concurrentTasksPerWorker: o.pool?.concurrentTasksPerWorker, resourceLimits: o.pool?.resourceLimits, heartbeatMs, clock });
+  } catch (error) {
+    dispatcher.close();
+    if (ownBus) await bus.close();
+    throw error;
+  }
+  const runtimes: BusRuntimes = connectPool(pool, { bus, subjects, logger, clock, defaultTimeoutMs: taskTimeoutMs, killGraceMs, heartbeatMs });
+  await bus.flush();
+  const runs = new Set<WorkflowRun>();
+  let next = 0;
+  let closing = false;
+
+  return {
+    bus,
+    dispatcher,
+    pool,
+    submit(plan, submitOptions = {}) {
+      if (closing) throw new SwitchyardError(ErrorCodes.CLOSED, 'The runtime is closing; it takes no new runs.');
+      const runId = submitOptions.runId ?? `run-${++next}`;
+      const problem = subjectTokenProblem(runId);
+      if (problem !== undefined) throw new SwitchyardError(ErrorCodes.INVALID_ID, `Run id ${JSON.stringify(runId)} cannot be used in a subject: ${problem}.`, { run_id: runId });
+      const input = readPlan(plan);
+      if (!input.ok) throw input.error;
+      const compiled = compilePlan(input.value, dispatch.value);
+      if (!compiled.ok) throw compiled.error;
+      const meta = input.value.message?.metadata;
+      const sessionId = submitOptions.sessionId ?? meta?.session_id;
+      const requestId = submitOptions.requestId ?? meta?.request_id;
+      const run = new WorkflowRun(compiled.value, {
+        runId,
+        bus,
+        subjects,
+        logger: logger.child({ run_id: runId }),
+        clock,
+        options: dispatch.value,
+        maxConcurrentTasks: o.maxConcurrentTasks ?? 64,
+        taskTimeoutMs,
+        resultGraceMs: killGraceMs + heartbeatMs * 4 + 1000,
+        ...(sessionId === undefined ? {} : { sessionId }),
+        ...(requestId === undefined ? {} : { requestId }),
+      });
+      runs.add(run);
+      void run.result.then(
+        () => runs.delete(run),
+        () => runs.delete(run),
+      );
+      return run.start();
+    },
+    active: () => [...runs],
+    async close(closeOptions = {}) {
+      if (closing) return;
+      closing = true;
+      if (closeOptions.cancel) for (const run of runs) run.cancel();
+      await Promise.allSettled([...runs].map((r) => r.result));
+      runtimes.close();
+      await bus.flush();
+      dispatcher.close();
+      await pool.close();
+      if (ownBus) await bus.close();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { pino } from 'pino';
+import { createRuntime, type Runtime, type TaskDispatchMessage } from '../../src/index.js';
+import { examplePlan } from '../helpers/fixtures.js';
+
+const AGENTS = new URL('../fixtures/agents/test-agents.ts', import.meta.url);
+const quiet = pino({ level: 'silent' });
+
+/** The example plan with markers appended to some tasks' actions (see test-agents.ts). */
+function planWith(markers: Record<string, string>): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- editing fixture JSON
+  const plan = examplePlan() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- editing fixture JSON
+  for (const [task, marker] of Object.entries(markers)) plan.output.content.workflow.tasks[task].action += ` ${marker}`;
+  return plan;
+}
+
+describe('createRuntime on real worker threads', () => {
+  let rt: Runtime;
+  beforeAll(async () => {
+    rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 2, concurrentTasksPerWorker: 2 }, taskTimeoutMs: 400, heartbeatMs: 100, logger: quiet });
+  });
+  afterAll(async () => {
+    await rt.close();
+  });
+
+  it('runs the video-analysis plan to complete, with every derived ref created', async () => {
+    const run = rt.submit(examplePlan());
+    const dispatched: string[] = [];
+    run.on('dispatch', (m) => dispatched.push(m.output.content.dispatch.task_id));
+    const result = await run.result;
+    expect(result.status).toBe('complete');
+    expect([...dispatched].sort()).toEqual(Object.keys(result.task_results).sort());
+    expect(dispatched.slice(0, 2)).toEqual(['task_1', 'task_2']);
+    expect(result.derived_refs_final.every((r) => r.status === 'created' && r.storage_uri === `mem://${run.id}/${r.ref_id}`)).toBe(true);
+    expect(run.state().current_execution_group).toBe(7);
+  });
+
+  it("plays seed 003's Example 4: task_5 fails three times, task_7–10 skipped, task_12 on partial input", async () => {
+    const run = rt.submit(planWith({ task_5: '[throw]' }));
+    const task12: TaskDispatchMessage[] = [];
+    run.on('dispatch', (m) => m.output.content.dispatch.task_id === 'task_12' && task12.push(m));
+    const result = await run.result;
+    expect(result.status).toBe('partial');
+    expect(result.task_results.task_5).toEqual({ status: 'failed', attempts: 3 });
+    for (const t of ['task_7', 'task_8', 'task_9', 'task_10']) expect(result.task_results[t].status).toBe('skipped');
+    for (const t of ['task_6', 'task_11', 'task_12']) expect(result.task_results[t].status).toBe('complete');
+    expect(task12[0].next_agent?.name).toBe('reasoning_agent');
+    expect(task12[0].audit?.compliance_notes?.[0]).toContain('due to task_5 failure');
+  });
+
+  it('retries the attempt of a worker that crashed mid-task, on the replacement worker', async () => {
+    const result = await rt.submit(planWith({ task_3: '[crash-once]' })).result;
+    expect(result.status).toBe('complete');
+    expect(result.task_results.task_3.attempts).toBe(2);
+    await vi.waitFor(() => {
+      expect(rt.pool.runtimes()).toHaveLength(2);
+      expect(rt.dispatcher.registry.runtimes()).toHaveLength(2);
+    });
+  });
+
+  it('aborts a handler that runs past its deadline and fails it after three attempts', async () => {
+    const run = rt.submit(planWith({ task_4: '[hang]' }));
+    const codes: string[] = [];
+    run.on('result', (r) => r.outcome.status === 'failed' && codes.push(r.outcome.error.code));
+    const result = await run.result;
+    expect(result.task_results.task_4).toEqual({ status: 'failed', attempts: 3 });
+    expect(codes).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
+    expect(result.status).toBe('partial');
+  });
+
+  it('fails a task no runtime serves at once with CAPABILITY_NOT_AVAILABLE (no timeout wait)', async () => {
+    const plan = examplePlan() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- editing fixture JSON
+    plan.output.content.workflow.tasks.task_6.capability_ids = ['CAP-XYZ-001'];
+    const run = rt.submit(plan);
+    const result = await run.result;
+    expect(result.task_results.task_6).toEqual({ status: 'failed', attempts: 1 });
+    expect(run.state().failure_log.find((f) => f.task_id === 'task_6')).toMatchObject({ error_code: 'CAPABILITY_NOT_AVAILABLE', recoverable: false });
+    expect(result.task_results.task_11.status).toBe('skipped');
+    expect(result.status).toBe('partial');
+  });
+
+  it('refuses an invalid plan at submit with its code', () => {
+    const plan = examplePlan() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- editing fixture JSON
+    plan.output.content.workflow.tasks.task_1.depends_on = ['task_12'];
+    expect(() => rt.submit(plan)).toThrow(expect.objectContaining({ code: 'PROCESSING_ERROR' }));
+    expect(() => rt.submit(examplePlan(), { runId: 'bad.id' })).toThrow(expect.objectContaining({ code: 'INVALID_ID' }));
+  });
+});
+
+describe('closing a runtime', () => {
+  it('waits for a run to end by default, and cancels it with cancel: true', async () => {
+    const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 1 }, logger: quiet });
+    const finished = rt.submit(examplePlan());
+    await rt.close();
+    expect((await finished.result).status).toBe('complete');
+
+    const rt2 = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 1 }, logger: quiet });
+    const run = rt2.submit(planWith({ task_1: '[hang]' }));
+    await new Promise((resolve) => run.once('dispatch', resolve));
+    await rt2.close({ cancel: true });
+    await expect(run.result).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+
+  it('refuses bad options with INVALID_INPUT naming the field', async () => {
+    await expect(createRuntime({ agents: [] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(createRuntime({ agents: [AGENTS], taskTimeoutMs: -1 })).rejects.toThrow(/taskTimeoutMs/u);
+  });
+});
