@@ -29,10 +29,13 @@ export function readJson(path: string, what: string): unknown {
 export interface Output {
   out(text: string): void;
   err(text: string): void;
+  /** Whether `err` goes to a terminal (progress bars) or not (plain lines). */
+  readonly errIsTTY?: boolean;
 }
 
 /** Standard output and error of the process. */
 export const processOutput: Output = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  errIsTTY: process.stderr.isTTY === true,
 };

@@ -2,17 +2,19 @@ import { readFileSync } from 'node:fs';
 import { ErrorCodes, isSwitchyardError, SwitchyardError } from '../protocol/errors.js';
 import { demoCommand } from './commands/demo.js';
 import { graphCommand } from './commands/graph.js';
+import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
 import { simulateCommand } from './commands/simulate.js';
 import { stepCommand } from './commands/step.js';
 import { validateCommand } from './commands/validate.js';
 import { type Output, processOutput } from './io.js';
 
-type Command = (argv: string[], io: Output) => number;
+type Command = (argv: string[], io: Output) => number | Promise<number>;
 
 const commands: Readonly<Record<string, readonly [Command, string]>> = {
   validate: [validateCommand, 'check a plan and list every problem'],
   graph: [graphCommand, "print a plan's groups, critical path or Mermaid flowchart"],
+  run: [runCommand, 'run a plan for real on agent handlers in worker threads'],
   step: [stepCommand, 'the dispatch agent: one message in, state and messages out'],
   simulate: [simulateCommand, 'drive a whole run through step with synthetic results'],
   schema: [schemaCommand, 'print the JSON Schema of a wire message'],
@@ -30,11 +32,22 @@ function version(): string {
   return pkg.version;
 }
 
+function failure(error: unknown, io: Output): number {
+  if (isSwitchyardError(error)) {
+    io.err(`switchyard: ${error.code}: ${error.message}\n`);
+    return 2;
+  }
+  const detail = process.env.SWITCHYARD_DEBUG ? `\n${(error as Error).stack ?? ''}` : ' (set SWITCHYARD_DEBUG=1 for the stack)';
+  io.err(`switchyard: internal error: ${(error as Error).message ?? String(error)}${detail}\n`);
+  return 1;
+}
+
 /**
  * Runs the CLI and returns its exit status: 0 done, 2 a coded error (bad input or usage),
- * 1 an unexpected internal error. Never throws.
+ * 1 an unexpected internal error. Never throws; commands that work asynchronously (`run`)
+ * return a promise of the status.
  */
-export function runCli(argv: string[], io: Output = processOutput): number {
+export function runCli(argv: string[], io: Output = processOutput): number | Promise<number> {
   const [name, ...rest] = argv;
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -49,14 +62,9 @@ export function runCli(argv: string[], io: Output = processOutput): number {
     if (!entry) {
       throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `Unknown command ${JSON.stringify(name)}; commands are ${Object.keys(commands).join(', ')}.`, { command: name });
     }
-    return entry[0](rest, io);
+    const status = entry[0](rest, io);
+    return typeof status === 'number' ? status : status.catch((error: unknown) => failure(error, io));
   } catch (error) {
-    if (isSwitchyardError(error)) {
-      io.err(`switchyard: ${error.code}: ${error.message}\n`);
-      return 2;
-    }
-    const detail = process.env.SWITCHYARD_DEBUG ? `\n${(error as Error).stack ?? ''}` : ' (set SWITCHYARD_DEBUG=1 for the stack)';
-    io.err(`switchyard: internal error: ${(error as Error).message ?? String(error)}${detail}\n`);
-    return 1;
+    return failure(error, io);
   }
 }

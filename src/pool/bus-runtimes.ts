@@ -19,6 +19,8 @@ export interface BusRuntimesOptions {
   /** After a timeout aborts a handler, how long it may take to settle before its worker is killed. @default 2000 */
   readonly killGraceMs?: number;
   readonly heartbeatMs: number;
+  /** Tasks to fail on purpose (demos, drills): the handler is not run; the attempt fails with `INJECTED_FAULT`. */
+  readonly faults?: Readonly<Record<string, { recoverable: boolean; times?: number }>>;
 }
 
 /** The bus side of a pool: what it registered and how to take it down. */
@@ -55,6 +57,12 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   };
 
   const run = (handle: WorkerHandle, trigger: TriggerAgent) => {
+    const fault = options.faults?.[trigger.task_id];
+    if (fault && (fault.times === undefined || trigger.attempt <= fault.times)) {
+      const message = `Injected ${fault.recoverable ? 'recoverable' : 'non-recoverable'} fault: ${trigger.task_id} attempt ${trigger.attempt} was failed on purpose.`;
+      publishResult(trigger, handle.runtimeId, { type: 'failed', request_id: trigger.request_id, error: { name: 'SwitchyardError', code: 'INJECTED_FAULT', message, recoverable: fault.recoverable } });
+      return;
+    }
     const timeoutMs = trigger.timeout_ms ?? options.defaultTimeoutMs;
     let settled = false;
     let killer: NodeJS.Timeout | undefined;

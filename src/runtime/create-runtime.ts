@@ -42,6 +42,11 @@ export interface RuntimeOptions {
   subjectPrefix?: string;
   /** Epoch milliseconds now. @default Date.now */
   clock?: () => number;
+  /**
+   * Tasks to fail on purpose, by id, without running their handler (`INJECTED_FAULT`): to watch
+   * retries and skipping, as `switchyard run --fail task_5:recoverable` does.
+   */
+  faults?: Record<string, { recoverable: boolean; times?: number }>;
 }
 
 const OptionsSchema = z.strictObject({
@@ -56,6 +61,7 @@ const OptionsSchema = z.strictObject({
   bus: z.custom<Bus>((v) => typeof v === 'object' && v !== null && typeof (v as Bus).publish === 'function', 'expected a Bus').optional(),
   subjectPrefix: z.string().optional(),
   clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
+  faults: z.record(z.string(), z.strictObject({ recoverable: z.boolean(), times: z.number().int().min(1).optional() })).optional(),
 });
 
 /** An embedded Switchyard: agent runtimes in worker threads, a dispatcher, and a supervisor per run. */
@@ -110,7 +116,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (ownBus) await bus.close();
     throw error;
   }
-  const runtimes: BusRuntimes = connectPool(pool, { bus, subjects, logger, clock, defaultTimeoutMs: taskTimeoutMs, killGraceMs, heartbeatMs });
+  const runtimes: BusRuntimes = connectPool(pool, { bus, subjects, logger, clock, defaultTimeoutMs: taskTimeoutMs, killGraceMs, heartbeatMs, ...(o.faults ? { faults: o.faults } : {}) });
   await bus.flush();
   const runs = new Set<WorkflowRun>();
   let next = 0;

@@ -1,23 +1,28 @@
 import { fileURLToPath } from 'node:url';
 import { parseCommandArgs, positionals } from '../args.js';
+import { failFlagHelp } from '../fail-flags.js';
 import { describe } from '../graph-summary.js';
 import type { Output } from '../io.js';
 import { loadGraph } from '../load-graph.js';
-import { simulateCommand } from './simulate.js';
+import { runCommand } from './run.js';
 
-/** The example plan shipped with the package (same relative place from `src/` and `dist/`). */
+/** The example plan and its handlers, shipped with the package (same relative place from `src/` and `dist/`). */
 export const examplePlanPath = fileURLToPath(new URL('../../../examples/video-analysis/plan.json', import.meta.url));
+export const exampleAgentsPath = fileURLToPath(new URL('../../../examples/video-analysis/agents.mjs', import.meta.url));
 
-export const demoHelp = `Usage: switchyard demo
+export const demoHelp = `Usage: switchyard demo [--fail <spec>]...
 
 Analyses the example video-analysis plan (seed 003's 12-task workflow) — validation,
-execution groups, critical path, dependency notes — then simulates a run through the
-dispatch core with instant synthetic agent results.
+groups, critical path, dependency notes — then runs it for real: the example handlers
+(examples/video-analysis/agents.mjs) run in worker threads and write each task's
+artifacts under ./.switchyard-storage (or $SWITCHYARD_STORAGE) as file:// URIs.
+
+${failFlagHelp}                     e.g. --fail task_5:recoverable plays seed 003's Example 4
 `;
 
 /** `switchyard demo` (what `npm start` runs). */
-export function demoCommand(argv: string[], io: Output): number {
-  const { values, positionals: given } = parseCommandArgs('demo', argv, { help: { type: 'boolean', short: 'h' } });
+export async function demoCommand(argv: string[], io: Output): Promise<number> {
+  const { values, positionals: given } = parseCommandArgs('demo', argv, { fail: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     io.out(demoHelp);
     return 0;
@@ -29,8 +34,8 @@ export function demoCommand(argv: string[], io: Output): number {
   for (const g of graph.groups()) {
     io.out(`  group ${g.group}: ${g.tasks.map((id) => `${id} ${JSON.stringify(graph.task(id)?.action ?? '')}`).join('\n           ')}\n`);
   }
-  io.out(`\nA simulated run through the dispatch core (instant synthetic agent results):\n\n`);
-  simulateCommand([examplePlanPath], io);
-  io.out(`\nNext: switchyard simulate examples/video-analysis/plan.json --fail task_5:recoverable   (seed 003's Example 4)\n      switchyard graph examples/video-analysis/plan.json --mermaid --critical-path\n`);
-  return 0;
+  io.out(`\nRunning it on the example handlers in worker threads (progress on stderr):\n`);
+  const status = await runCommand([examplePlanPath, '--agents', exampleAgentsPath, ...(values.fail ?? []).flatMap((f) => ['--fail', f])], io);
+  io.out(`\nNext: npm start -- --fail task_5:recoverable           (seed 003's Example 4, live)\n      switchyard simulate examples/video-analysis/plan.json --fail task_5:recoverable\n      switchyard graph examples/video-analysis/plan.json --mermaid --critical-path\n`);
+  return status;
 }

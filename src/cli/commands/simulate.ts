@@ -1,10 +1,11 @@
-import { type SimulatedFailure, simulate } from '../../core/simulate.js';
+import { simulate } from '../../core/simulate.js';
 import { formatTimestamp } from '../../core/time.js';
 import type { TaskDispatchMessage, WorkflowCompleteMessage } from '../../protocol/dispatch-output.js';
 import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
 import type { TaskResultMessage } from '../../protocol/task-result.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import { dispatchOptions, dispatchOptionsHelp } from '../dispatch-flags.js';
+import { failFlagHelp, parseFailFlags } from '../fail-flags.js';
 import { type Output, readJson } from '../io.js';
 
 export const simulateHelp = `Usage: switchyard simulate <plan.json|-> [--fail <task>[:recoverable[:times]]]... [options]
@@ -12,24 +13,8 @@ export const simulateHelp = `Usage: switchyard simulate <plan.json|-> [--fail <t
 Drives a whole run through \`step\` with instant synthetic results and prints what
 happens, step by step: dispatches, results, retries, skips and the final result.
 
-  --fail <spec>      make a task fail: task_5 fails for good at once;
-                     task_5:recoverable fails recoverably on every attempt (so it is
-                     retried, then fails); task_5:recoverable:1 fails only attempt 1
-  --json             print every step's input and messages as JSON instead
+${failFlagHelp}  --json             print every step's input and messages as JSON instead
 ${dispatchOptionsHelp.split('\n').filter((l) => !l.includes('--now') && !l.includes('metadata.timestamp')).join('\n')}`;
-
-function failures(specs: readonly string[]): Record<string, SimulatedFailure> {
-  const out: Record<string, SimulatedFailure> = {};
-  for (const spec of specs) {
-    const [task, kind, times, ...rest] = spec.split(':');
-    const n = times === undefined ? undefined : Number(times);
-    if (!task || rest.length > 0 || (kind !== undefined && kind !== 'recoverable') || (n !== undefined && (!Number.isInteger(n) || n < 1))) {
-      throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--fail takes <task>, <task>:recoverable or <task>:recoverable:<times>, got ${JSON.stringify(spec)}.`, { spec });
-    }
-    out[task] = n === undefined ? { recoverable: kind === 'recoverable' } : { recoverable: true, times: n };
-  }
-  return out;
-}
 
 /** `switchyard simulate`. */
 export function simulateCommand(argv: string[], io: Output): number {
@@ -47,7 +32,7 @@ export function simulateCommand(argv: string[], io: Output): number {
   }
   const [path] = positionals('simulate', given, ['plan.json']);
   const plan = readJson(path, 'plan');
-  const fail = failures(values.fail ?? []);
+  const fail = parseFailFlags(values.fail ?? []);
   const run = simulate(plan, { ...dispatchOptions('simulate', values), fail });
   const first = run.steps[0]?.messages[0];
   if (first?.output.content_type === 'error') {
