@@ -1,10 +1,12 @@
 import { graphBench } from './graph.bench.js';
+import { poolBench } from './pool.bench.js';
 import { stepBench } from './step.bench.js';
 
 /** Every bench suite by name; `npm run bench -- <filter>` runs those whose name contains the filter. */
 const suites: Record<string, () => void | Promise<void>> = {
   graph: graphBench,
   step: stepBench,
+  pool: poolBench,
 };
 
 const filters = process.argv.slice(2);

@@ -165,8 +165,9 @@ export class InProcessBus implements Bus {
       if (this.#history.length > this.#historySize) this.#history.shift();
     }
     const groups = new Map<string, Sub[]>();
+    const tokens = subject.split('.');
     for (const sub of this.#subs) {
-      if (!sub.pattern.matches(subject)) continue;
+      if (!sub.pattern.matches(subject, tokens)) continue;
       if (sub.queue === undefined) {
         this.#enqueue(sub, message);
         continue;

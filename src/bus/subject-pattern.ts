@@ -39,9 +39,8 @@ export class SubjectPattern {
     this.#tokens = this.#tail ? parts.slice(0, -1) : parts;
   }
 
-  /** Whether a (wildcard-free) subject matches. */
-  matches(subject: string): boolean {
-    const parts = subject.split('.');
+  /** Whether a (wildcard-free) subject matches; pass its tokens when matching it against many patterns. */
+  matches(subject: string, parts: readonly string[] = subject.split('.')): boolean {
     if (this.#tail ? parts.length <= this.#tokens.length : parts.length !== this.#tokens.length) return false;
     for (let i = 0; i < this.#tokens.length; i++) if (this.#tokens[i] !== '*' && this.#tokens[i] !== parts[i]) return false;
     return true;
