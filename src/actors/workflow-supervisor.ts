@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import type { InspectionEvent } from 'xstate';
 import type { Bus, BusMessage, Subscription } from '../bus/bus.js';
 import type { CompiledPlan } from '../core/compiled-plan.js';
 import { DispatchCore, type DispatchRecord, type Outcome } from '../core/dispatch-core.js';
@@ -14,6 +15,7 @@ import type { TaskDispatchMessage, WorkflowResult } from '../protocol/dispatch-o
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { type AgentExecutionResult, AgentExecutionResultSchema, type TriggerAgent } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
+import { ActorTaskEngine } from './actor-task-engine.js';
 import { PriorityQueue } from './priority-queue.js';
 
 /** Run counts, and the task a handler reported progress on, if that is what changed. */
@@ -56,6 +58,11 @@ export interface SupervisorOptions {
   readonly triggerTimeoutMs?: number;
   readonly sessionId?: string;
   readonly requestId?: string;
+  /**
+   * An XState inspection observer: when given, every task's lifecycle runs on a spawned
+   * `taskMachine` actor under a supervisor actor named after the run, visible to the inspector.
+   */
+  readonly inspect?: (event: InspectionEvent) => void;
 }
 
 interface Live {
@@ -85,13 +92,15 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   readonly #subs: Subscription[] = [];
   #sequence = 4;
   #settle!: { resolve: (r: WorkflowResult) => void; reject: (e: SwitchyardError) => void };
+  #actors: ActorTaskEngine | undefined;
   #done = false;
 
   constructor(plan: CompiledPlan, options: SupervisorOptions) {
     super();
     this.id = options.runId;
     this.#o = options;
-    this.#core = new DispatchCore(plan, options.options);
+    const inspect = options.inspect;
+    this.#core = new DispatchCore(plan, options.options, inspect ? { engine: (core) => (this.#actors = new ActorTaskEngine(core, options.runId, inspect)) } : {});
     this.#block = planBlock(plan.input, plan.tasks, options.options);
     this.#rank = remainingPath(plan);
     const rank = this.#rank;
@@ -260,6 +269,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     this.#live.clear();
     this.#waiting.clear();
     for (const s of this.#subs) s.unsubscribe();
+    this.#actors?.stop();
   }
 }
 

@@ -46,6 +46,24 @@ export type Outcome =
   | { readonly ok: true; readonly produced: ReadonlyArray<{ ref: number; uri: string; status?: number; asset?: string }>; readonly summary: string | null }
   | { readonly ok: false; readonly recoverable: boolean; readonly code: string; readonly message: string };
 
+/**
+ * What runs task transitions. By default the core runs the compact table derived from
+ * `taskMachine`; an engine can run them on live actors instead (the inspector mode), as long
+ * as it updates the task's fields in the core's columns the same way.
+ */
+export interface TaskEngine {
+  /** Applies `event` to task `v`; the new status code, or `-1` when the state ignores the event. */
+  fire(v: number, event: TaskEvent): number;
+}
+
+/** Optional hooks of a {@link DispatchCore}. */
+export interface CoreHooks {
+  /** Builds the engine that runs task transitions (default: the derived table). */
+  readonly engine?: (core: DispatchCore) => TaskEngine;
+  /** Told about every task transition, in order. */
+  readonly onTransition?: (task: number, event: TaskEvent, from: number, to: number) => void;
+}
+
 /** Why a result was not applied. */
 export interface Refusal {
   readonly code: 'STALE_RESULT';
@@ -105,10 +123,12 @@ export class DispatchCore {
   dispatched: DispatchRecord[] = [];
 
   readonly #cursor: TaskCursor;
+  readonly #engine: TaskEngine | undefined;
+  readonly #onTransition: CoreHooks['onTransition'];
   readonly #work: number[] = [];
   #impact: number[] | undefined;
 
-  constructor(plan: CompiledPlan, options: ResolvedOptions) {
+  constructor(plan: CompiledPlan, options: ResolvedOptions, hooks: CoreHooks = {}) {
     this.plan = plan;
     this.options = options;
     const n = plan.n;
@@ -135,6 +155,7 @@ export class DispatchCore {
     this.groupStarted = new Float64Array(groups).fill(Number.NaN);
     this.groupCompleted = new Float64Array(groups).fill(Number.NaN);
     this.#cursor = new TaskCursor(this, options.maxAttempts);
+    this.#onTransition = hooks.onTransition;
     this.counts[S.pending] = n;
     for (let v = 0; v < n; v++) {
       this.remaining[v] = plan.preds.start[v + 1] - plan.preds.start[v];
@@ -143,6 +164,7 @@ export class DispatchCore {
       for (let k = plan.inputs.start[v]; k < plan.inputs.start[v + 1]; k++) if (this.refStatus[plan.inputs.list[k]] === R.pending) pending++;
       this.pendingIn[v] = pending;
     }
+    this.#engine = hooks.engine?.(this);
   }
 
   /** Starts a fresh run: marks what is ready and dispatches what may go. */
@@ -191,19 +213,28 @@ export class DispatchCore {
   }
 
   #fire(v: number, event: TaskEvent): boolean {
+    const from = this.status[v];
+    const to = this.#engine ? this.#engine.fire(v, event) : this.#tableFire(v, event);
+    if (to < 0) return false;
+    this.counts[from]--;
+    this.status[v] = to;
+    this.counts[to]++;
+    this.#onTransition?.(v, event, from, to);
+    return true;
+  }
+
+  /** Runs one transition through the derived table with the machine's own guards and actions. */
+  #tableFire(v: number, event: TaskEvent): number {
     const candidates = transitionsOf(this.status[v], E[event.type]);
-    if (!candidates) return false;
+    if (!candidates) return -1;
     const cursor = this.#cursor;
     cursor.v = v;
     for (const t of candidates) {
       if (t.guard !== undefined && !taskGuards[t.guard](cursor, event)) continue;
       for (const action of t.actions) taskActions[action](cursor, event);
-      this.counts[this.status[v]]--;
-      this.status[v] = t.target;
-      this.counts[t.target]++;
-      return true;
+      return t.target;
     }
-    return false;
+    return -1;
   }
 
   #succeed(v: number, outcome: Extract<Outcome, { ok: true }>): void {

@@ -1,4 +1,5 @@
 import { type Logger, pino } from 'pino';
+import type { InspectionEvent } from 'xstate';
 import { z } from 'zod';
 import { Dispatcher } from '../actors/dispatcher.js';
 import { WorkflowRun } from '../actors/workflow-supervisor.js';
@@ -47,6 +48,12 @@ export interface RuntimeOptions {
    * retries and skipping, as `switchyard run --fail task_5:recoverable` does.
    */
   faults?: Record<string, { recoverable: boolean; times?: number }>;
+  /**
+   * An XState inspection observer (e.g. `createWebSocketInspector().inspect` from
+   * `@statelyai/inspect`): each run's tasks then live as spawned `taskMachine` actors under a
+   * supervisor actor, so the inspector shows every lifecycle. Slower; for watching.
+   */
+  inspect?: (event: InspectionEvent) => void;
 }
 
 const OptionsSchema = z.strictObject({
@@ -61,6 +68,7 @@ const OptionsSchema = z.strictObject({
   bus: z.custom<Bus>((v) => typeof v === 'object' && v !== null && typeof (v as Bus).publish === 'function', 'expected a Bus').optional(),
   subjectPrefix: z.string().optional(),
   clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
+  inspect: z.custom<(event: InspectionEvent) => void>((v) => typeof v === 'function', 'expected an inspection observer function').optional(),
   faults: z.record(z.string(), z.strictObject({ recoverable: z.boolean(), times: z.number().int().min(1).optional() })).optional(),
 });
 
@@ -150,6 +158,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         resultGraceMs: killGraceMs + heartbeatMs * 4 + 1000,
         ...(sessionId === undefined ? {} : { sessionId }),
         ...(requestId === undefined ? {} : { requestId }),
+        ...(o.inspect ? { inspect: o.inspect } : {}),
       });
       runs.add(run);
       void run.result.then(

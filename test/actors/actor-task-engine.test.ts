@@ -1,0 +1,63 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { InspectionEvent } from 'xstate';
+import { ActorTaskEngine } from '../../src/actors/actor-task-engine.js';
+import { compilePlan } from '../../src/core/compiled-plan.js';
+import { DispatchCore, type Outcome } from '../../src/core/dispatch-core.js';
+import { resolveOptions } from '../../src/core/options.js';
+import { dagTasks, randomDag, type RandomDag } from '../helpers/plans.js';
+
+type Trace = Array<[task: number, event: string, from: number, to: number]>;
+
+/** Runs a random workflow through a core, answering attempts in release order with outcomes from the tape. */
+function run(dag: RandomDag, tape: readonly number[], withActors: boolean, inspected: InspectionEvent[] = []) {
+  const options = resolveOptions({});
+  if (!options.ok) throw options.error;
+  const tasks = dagTasks(dag).map((t, i) => ({ ...t, capability_ids: [i % 4 === 3 ? 'CAP-SYN-001' : 'CAP-PRE-001'] }));
+  const plan = compilePlan({ tasks: tasks as never, refs: [] }, options.value);
+  if (!plan.ok) throw plan.error;
+  const trace: Trace = [];
+  let engine: ActorTaskEngine | undefined;
+  const core = new DispatchCore(plan.value, options.value, {
+    onTransition: (v, e, from, to) => trace.push([v, e.type, from, to]),
+    ...(withActors ? { engine: (c: DispatchCore) => (engine = new ActorTaskEngine(c, 'run-1', (e) => inspected.push(e))) } : {}),
+  });
+  core.now = 0;
+  core.begin();
+  const queue = core.drain();
+  for (let i = 0; queue.length > 0; i++) {
+    const record = queue.shift()!;
+    core.now = i + 1;
+    const pick = tape.length === 0 ? 0 : (tape[i % tape.length] + i) % 5;
+    const outcome: Outcome = pick < 3 ? { ok: true, produced: [], summary: `done ${i}` } : { ok: false, recoverable: pick === 3, code: 'X', message: `failed ${i}` };
+    core.result(record.task, outcome);
+    queue.push(...core.drain());
+  }
+  engine?.stop();
+  const fields = Array.from({ length: core.plan.n }, (_, v) => [core.status[v], core.attempts[v], core.dispatchedAt[v], core.completedAt[v], core.assigned[v], core.summary[v]]);
+  return { trace, fields, status: core.runStatus };
+}
+
+describe('ActorTaskEngine (inspector mode)', () => {
+  it('produces exactly the transitions and task fields of the compact table, on random workflows', () => {
+    fc.assert(
+      fc.property(randomDag(12), fc.array(fc.nat(), { maxLength: 30 }), (dag, tape) => {
+        const table = run(dag, tape, false);
+        const actors = run(dag, tape, true);
+        expect(actors.trace).toEqual(table.trace);
+        expect(actors.fields).toEqual(table.fields);
+        expect(actors.status).toBe(table.status);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('shows a supervisor actor with one child actor per task to the inspector', () => {
+    const inspected: InspectionEvent[] = [];
+    run({ n: 3, edges: [[0, 1]], ids: ['a', 'b', 'c'], listing: [0, 1, 2], weights: ['light', 'light', 'light'] }, [0], true, inspected);
+    const actors = inspected.filter((e) => e.type === '@xstate.actor').map((e) => e.actorRef.id);
+    expect(actors).toEqual(['run-1', 'a', 'b', 'c']);
+    const events = inspected.filter((e) => e.type === '@xstate.event' && e.actorRef.id === 'a').map((e) => (e as { event: { type: string } }).event.type);
+    expect(events).toEqual(['xstate.init', 'READY', 'DISPATCH', 'SUCCEED']);
+  });
+});
