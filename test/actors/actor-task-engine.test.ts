@@ -55,9 +55,9 @@ describe('ActorTaskEngine (inspector mode)', () => {
   it('shows a supervisor actor with one child actor per task to the inspector', () => {
     const inspected: InspectionEvent[] = [];
     run({ n: 3, edges: [[0, 1]], ids: ['a', 'b', 'c'], listing: [0, 1, 2], weights: ['light', 'light', 'light'] }, [0], true, inspected);
-    const actors = inspected.filter((e) => e.type === '@xstate.actor').map((e) => e.actorRef.id);
+    const actors = inspected.filter((e) => e.type === '@xstate.actor').map((e) => (e.actorRef as unknown as { id: string }).id);
     expect(actors).toEqual(['run-1', 'a', 'b', 'c']);
-    const events = inspected.filter((e) => e.type === '@xstate.event' && e.actorRef.id === 'a').map((e) => (e as { event: { type: string } }).event.type);
+    const events = inspected.filter((e) => e.type === '@xstate.event' && (e.actorRef as unknown as { id: string }).id === 'a').map((e) => (e as { event: { type: string } }).event.type);
     expect(events).toEqual(['xstate.init', 'READY', 'DISPATCH', 'SUCCEED']);
   });
 });

@@ -86,6 +86,17 @@ describe('createRuntime on real worker threads', () => {
   });
 });
 
+describe('inspector mode', () => {
+  it('runs every task as an actor the inspector sees, with the same result', async () => {
+    const seen = new Set<string>();
+    const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 1 }, logger: quiet, inspect: (e) => e.type === '@xstate.actor' && seen.add((e.actorRef as unknown as { id: string }).id) });
+    const result = await rt.submit(examplePlan(), { runId: 'watched' }).result;
+    await rt.close();
+    expect(result.status).toBe('complete');
+    expect([...seen]).toEqual(['watched', ...Object.keys(result.task_results)]);
+  });
+});
+
 describe('closing a runtime', () => {
   it('waits for a run to end by default, and cancels it with cancel: true', async () => {
     const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 1 }, logger: quiet });

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { pino } from 'pino';
+import type { InspectionEvent } from 'xstate';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import type { WorkflowResult } from '../../protocol/dispatch-output.js';
 import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
@@ -25,6 +26,11 @@ ${failFlagHelp}  --threads <n>      worker threads (default 2)
   --state-out <file> write the final workflow_state (for graph --status)
   --json             print only the workflow_result JSON on stdout
   --log-level <l>    pino level for Switchyard's own logs on stderr (default warn)
+  --inspect          run every task as an XState actor and stream them to the Stately
+                     inspector through a local server (see --inspect-port); open the
+                     printed address in a browser — the inspector UI loads from
+                     stately.ai, so that page needs internet
+  --inspect-port <n> port of the local inspector server (default 8080)
 `;
 
 function positiveInt(flag: string, value: string | undefined): number | undefined {
@@ -57,6 +63,8 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
     'state-out': { type: 'string' },
     json: { type: 'boolean' },
     'log-level': { type: 'string' },
+    inspect: { type: 'boolean' },
+    'inspect-port': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -70,7 +78,9 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
   if (values['log-level'] !== undefined && !levels.includes(values['log-level'])) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--log-level must be one of ${levels.join(', ')}.`);
   const plan = readJson(path, 'plan');
   const faults = parseFailFlags(values.fail ?? []);
+  const inspector = values.inspect ? await startInspector(positiveInt('inspect-port', values['inspect-port']) ?? 8080, io) : undefined;
   const rt = await createRuntime({
+    ...(inspector ? { inspect: inspector.inspect } : {}),
     agents: values.agents,
     pool: { maxThreads: positiveInt('threads', values.threads) ?? 2, concurrentTasksPerWorker: positiveInt('concurrency', values.concurrency) ?? 1 },
     ...(values.policy === undefined ? {} : { policy: values.policy as 'strict' | 'dependency' }),
@@ -105,5 +115,22 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
     return 0;
   } finally {
     await rt.close({ cancel: true });
+    inspector?.stop();
   }
+}
+
+/** A local inspector server and a WebSocket inspector feeding it (`@statelyai/inspect`). */
+async function startInspector(port: number, io: Output): Promise<{ inspect: (event: InspectionEvent) => void; stop(): void }> {
+  const { createInspectorServer } = await import('@statelyai/inspect/server');
+  const { createWebSocketInspector } = await import('@statelyai/inspect');
+  const server = createInspectorServer({ port, autoOpen: false });
+  const inspector = createWebSocketInspector({ url: `ws://localhost:${port}` });
+  io.err(`Inspector: open http://localhost:${port} to watch the run (the Stately inspector UI it embeds loads from stately.ai and needs internet).\n`);
+  return {
+    inspect: (event) => inspector.inspect.next?.(event),
+    stop() {
+      inspector.stop();
+      server.stop();
+    },
+  };
 }
