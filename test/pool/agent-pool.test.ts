@@ -70,6 +70,14 @@ describe('AgentPool on real worker threads', () => {
     expect(await second.execute(request('y', 'ok'))).toMatchObject({ type: 'succeeded' });
   });
 
+  it('recovers from a worker that runs out of memory under its resourceLimits', async () => {
+    pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } });
+    const replaced = new Promise((resolve) => pool?.once('runtime', resolve));
+    expect(await pool.runtimes()[0].execute(request('m', '[oom]'))).toMatchObject({ type: 'failed', error: { code: 'WORKER_EXITED', recoverable: true } });
+    await replaced;
+    expect(await pool.runtimes()[0].execute(request('n', 'ok'))).toMatchObject({ type: 'succeeded' });
+  });
+
   it('refuses a handler module that does not load, with a coded error', async () => {
     await expect(AgentPool.start({ modules: [new URL('../fixtures/agents/missing.ts', import.meta.url)], maxThreads: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(AgentPool.start({ modules: [] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });

@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { pino } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import type { WorkflowResult } from '../../protocol/dispatch-output.js';
@@ -7,6 +6,7 @@ import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import { failFlagHelp, parseFailFlags } from '../fail-flags.js';
 import { type Output, readJson } from '../io.js';
+import { cliLogger } from '../logger.js';
 import { ProgressView } from '../progress-view.js';
 
 export const runHelp = `Usage: switchyard run <plan.json|-> --agents <module> [options]
@@ -87,7 +87,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
     ...(values['max-attempts'] === undefined ? {} : { maxAttempts: positiveInt('max-attempts', values['max-attempts']) }),
     ...(values.timeout === undefined ? {} : { taskTimeoutMs: positiveInt('timeout', values.timeout) }),
     faults,
-    logger: pino({ level: values['log-level'] ?? 'warn' }, pino.destination(2)),
+    logger: cliLogger(values['log-level'] ?? 'warn', io.errIsTTY ?? false),
   });
   try {
     let run;
