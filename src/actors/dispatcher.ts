@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Bus, BusMessage, Subscription } from '../bus/bus.js';
 import { formatTimestamp } from '../core/time.js';
 import { ErrorCodes } from '../protocol/errors.js';
 import {
   type AgentDispatchFailed,
   type AgentExecutionResult,
-  AgentExecutionResultSchema,
   type AgentRuntimeDeregistered,
   AgentRuntimeDeregisteredSchema,
   AgentRuntimeRegisteredSchema,
@@ -30,6 +30,11 @@ export interface DispatcherOptions {
   /** How often to look for defunct runtimes. @default 500 */
   readonly sweepMs?: number;
 }
+
+/** The fields of a `TriggerAgent` the dispatcher routes by. */
+const TriggerRoutingSchema = TriggerAgentSchema.pick({ type: true, request_id: true, workflow_id: true, agent_id: true, task_id: true, attempt: true }).extend({
+  dispatch: z.looseObject({ capability_ids: z.array(z.string().min(1)) }),
+});
 
 interface Queued {
   readonly trigger: TriggerAgent;
@@ -108,9 +113,10 @@ export class Dispatcher {
   }
 
   #onTrigger(message: BusMessage): void {
-    const parsed = parseWith(TriggerAgentSchema, message.data, 'TriggerAgent');
+    // Only what routing needs is checked here; the runtime checks the whole trigger before it runs it.
+    const parsed = parseWith(TriggerRoutingSchema, message.data, 'TriggerAgent');
     if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
-    const trigger = parsed.value;
+    const trigger = message.data as TriggerAgent;
     const capabilities = trigger.dispatch.capability_ids;
     if (!this.registry.anyServes(trigger.agent_id, capabilities)) {
       const failed: AgentDispatchFailed = {
@@ -156,10 +162,11 @@ export class Dispatcher {
   }
 
   #onResult(message: BusMessage): void {
-    const parsed = AgentExecutionResultSchema.safeParse(message.data);
-    if (!parsed.success) return;
-    this.#running.delete(parsed.data.request_id);
-    if (this.registry.release(parsed.data.request_id) !== undefined) this.#drain();
+    // Frees the slot of whatever request this is; the supervisor checks the result itself.
+    const requestId = (message.data as { request_id?: unknown } | null)?.request_id;
+    if (typeof requestId !== 'string') return;
+    this.#running.delete(requestId);
+    if (this.registry.release(requestId) !== undefined) this.#drain();
   }
 
   /** A runtime left: publish its deregistration (when we decided it) and fail its attempts as recoverable. */

@@ -42,7 +42,8 @@ export class InProcessBus implements Bus {
   readonly #clock: () => number;
   readonly #onHandlerError: ((error: unknown, message: BusMessage) => void) | undefined;
   readonly #counters: BusCounters = { published: 0, delivered: 0, expired: 0, handlerErrors: 0, requests: 0, requestTimeouts: 0, noResponders: 0, subscriptions: 0 };
-  readonly #pendingRequests = new Set<(error: SwitchyardError) => void>();
+  /** Pending requests by their reply subject: a reply goes straight to its request, not through subscriptions. */
+  readonly #replies = new Map<string, (error?: SwitchyardError, message?: BusMessage) => void>();
   #flushWaiters: Array<() => void> = [];
   #queued = 0;
   #seq = 0;
@@ -88,26 +89,24 @@ export class InProcessBus implements Bus {
     this.#open();
     assertSubject(subject);
     this.#counters.requests++;
-    if (!this.#subs.some((s) => s.pattern.matches(subject))) {
+    const tokens = subject.split('.');
+    if (!this.#subs.some((s) => s.pattern.matches(subject, tokens))) {
       this.#counters.noResponders++;
       return Promise.reject(new SwitchyardError(ErrorCodes.NO_RESPONDERS, `Nobody listens on ${subject}; the request was not delivered.`, { subject }));
     }
     const reply = `${INBOX}.${++this.#inbox}`;
     return new Promise<BusMessage<T>>((resolve, reject) => {
-      const finish = (error?: SwitchyardError, message?: BusMessage<T>) => {
-        clearTimeout(timer);
-        sub.unsubscribe();
-        this.#pendingRequests.delete(fail);
-        if (error) reject(error);
-        else resolve(message as BusMessage<T>);
-      };
-      const fail = (error: SwitchyardError) => finish(error);
-      const sub = this.subscribe<T>(reply, (message) => finish(undefined, message));
       const timer = setTimeout(() => {
         this.#counters.requestTimeouts++;
         finish(new SwitchyardError(ErrorCodes.REQUEST_TIMEOUT, `No reply on ${subject} within ${options.timeoutMs} ms.`, { subject, timeoutMs: options.timeoutMs }));
       }, options.timeoutMs);
-      this.#pendingRequests.add(fail);
+      const finish = (error?: SwitchyardError, message?: BusMessage) => {
+        clearTimeout(timer);
+        this.#replies.delete(reply);
+        if (error) reject(error);
+        else resolve(message as BusMessage<T>);
+      };
+      this.#replies.set(reply, finish);
       const publish: PublishOptions = { reply };
       if (options.priority !== undefined) publish.priority = options.priority;
       if (options.ttlMs !== undefined) publish.ttlMs = options.ttlMs;
@@ -133,7 +132,7 @@ export class InProcessBus implements Bus {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const fail of [...this.#pendingRequests]) fail(new SwitchyardError(ErrorCodes.CLOSED, 'The bus was closed while this request waited for a reply.'));
+    for (const finish of [...this.#replies.values()]) finish(new SwitchyardError(ErrorCodes.CLOSED, 'The bus was closed while this request waited for a reply.'));
     for (const sub of this.#subs) {
       sub.active = false;
       this.#queued -= sub.backlog.length;
@@ -160,7 +159,18 @@ export class InProcessBus implements Bus {
       ...(options.ttlMs === undefined ? {} : { expiresAt: now + options.ttlMs }),
     };
     this.#counters.published++;
-    if (this.#historySize > 0 && !subject.startsWith(`${INBOX}.`)) {
+    if (subject.startsWith(`${INBOX}.`)) {
+      const finish = this.#replies.get(subject);
+      if (!finish) return;
+      this.#queued++;
+      setImmediate(() => {
+        finish(undefined, message);
+        this.#queued--;
+        this.#settle();
+      });
+      return;
+    }
+    if (this.#historySize > 0) {
       this.#history.push(message);
       if (this.#history.length > this.#historySize) this.#history.shift();
     }

@@ -20,9 +20,12 @@ function tokens(subject: string, kind: 'subject' | 'pattern'): string[] {
   return parts;
 }
 
-/** Throws `INVALID_ID` unless `subject` can be published to. */
+/** A well-formed publish subject: non-empty tokens without whitespace or wildcards. */
+const VALID_SUBJECT = /^[^\s.*>]+(?:\.[^\s.*>]+)*$/u;
+
+/** Throws `INVALID_ID` unless `subject` can be published to (one regex test on the hot path; details only on failure). */
 export function assertSubject(subject: string): void {
-  tokens(subject, 'subject');
+  if (!VALID_SUBJECT.test(subject)) tokens(subject, 'subject');
 }
 
 /** A compiled subscription pattern. */
