@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { parseWith } from '../protocol/parse.js';
 import { type AgentContext, type AgentDefinition, AgentError, agentsOf } from './agent.js';
 import { type ExecuteRequest, type ExecuteResult, type HostApi, type WireError, type WorkerApi, type WorkerData, AgentOutputSchema } from './worker-protocol.js';
@@ -50,10 +50,14 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
     }
     const controller = new AbortController();
     const d = request.dispatch;
+    let child: Logger | undefined;
     const context: AgentContext = {
       signal: controller.signal,
       progress: (update) => host?.progress(request.request_id, update),
-      logger: logger.child({ task_id: d.task_id, attempt: d.attempt, agent: agent.name }),
+      // Made on first use: most handlers never log, and a child logger per attempt adds up.
+      get logger() {
+        return (child ??= logger.child({ task_id: d.task_id, attempt: d.attempt, agent: agent.name }));
+      },
       inputs: d.input_refs_resolved,
       taskId: d.task_id,
       attempt: d.attempt,
