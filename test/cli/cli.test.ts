@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -132,6 +132,16 @@ describe('the switchyard process', () => {
     const result = run('graph', 'missing.json');
     expect(result.status).toBe(2);
     expect(result.stderr).toBe('switchyard: FILE_ERROR: Cannot read the plan "missing.json": there is no such file.\n');
+  });
+
+  it('runs the example for real from the compiled dist/, writing each artifact as a file:// URI', () => {
+    const storage = mkdtempSync(join(tmpdir(), 'switchyard-storage-'));
+    const result = spawnSync(process.execPath, ['dist/cli/bin.js', 'run', 'examples/video-analysis/plan.json', '--agents', 'examples/video-analysis/agents.mjs', '--json'], { encoding: 'utf8', env: { ...process.env, SWITCHYARD_STORAGE: storage } });
+    expect(result.status).toBe(0);
+    const outcome = JSON.parse(result.stdout);
+    expect(outcome.status).toBe('complete');
+    const task12 = JSON.parse(readFileSync(new URL(outcome.derived_refs_final.find((r: { ref_id: string }) => r.ref_id === 'derived_7').storage_uri), 'utf8'));
+    expect(task12).toMatchObject({ ref_id: 'derived_7', task_id: 'task_11', inputs: [{ ref_id: 'derived_2', kind: 'file' }] });
   });
 
   it('reads the plan from standard input with -', () => {

@@ -57,6 +57,17 @@ describe('createRuntime on real worker threads', () => {
     });
   });
 
+  it('declares a worker whose event loop is blocked defunct, retries its attempt elsewhere, and replaces the worker', async () => {
+    const run = rt.submit(planWith({ task_2: '[block-once]' }));
+    const codes: string[] = [];
+    run.on('result', (r) => r.outcome.status === 'failed' && codes.push(r.outcome.error.code));
+    const result = await run.result;
+    expect(result.status).toBe('complete');
+    expect(result.task_results.task_2.attempts).toBe(2);
+    expect(['RUNTIME_LOST', 'TIMEOUT', 'WORKER_EXITED']).toContain(codes[0]);
+    await vi.waitFor(() => expect(rt.dispatcher.registry.runtimes()).toHaveLength(2), { timeout: 10_000 });
+  });
+
   it('aborts a handler that runs past its deadline and fails it after three attempts', async () => {
     const run = rt.submit(planWith({ task_4: '[hang]' }));
     const codes: string[] = [];
