@@ -70,7 +70,8 @@ function moduleUrl(spec: string | URL): string {
 
 /**
  * Piscina worker threads, each hosting an agent runtime built from the handler modules. Each
- * worker registers over its own comlink control channel (emitting `runtime`); when a thread
+ * worker registers by handing the host its comlink control channel and its data channel
+ * (emitting `runtime`); when a thread
  * dies (a crash, `process.exit`, out of memory) its pending attempts fail as recoverable,
  * Piscina starts a replacement, and the replacement registers in turn.
  *

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import type { ExecuteRequest, ExecuteResult, HostApi, WorkerApi } from './worker-protocol.js';
+import type { ExecuteRequest, ExecuteResult, HostToWorker, WorkerApi, WorkerToHost } from './worker-protocol.js';
 
 /** What the host learns from a worker while it runs. */
 export interface WorkerHandleEvents {
@@ -12,8 +12,9 @@ export interface WorkerHandleEvents {
 }
 
 /**
- * The host's side of one worker thread's agent runtime: its registration facts and its
- * comlink control channel. Every attempt sent through it settles — when the thread exits,
+ * The host's side of one worker thread's agent runtime: its registration facts, its comlink
+ * control channel (cancel, shutdown) and its data channel (attempts out in batches; outcomes,
+ * progress and heartbeats back). Every attempt sent through it settles — when the thread exits,
  * the attempts still pending come back as recoverable `WORKER_EXITED` failures.
  */
 export class WorkerHandle {
@@ -26,24 +27,36 @@ export class WorkerHandle {
   #exited = false;
   readonly #api: Comlink.Remote<WorkerApi>;
   readonly #port: MessagePort;
+  readonly #data: MessagePort;
   readonly #pending = new Map<string, (result: ExecuteResult) => void>();
+  /** Attempts to send with the next data-channel message (one per event-loop turn). */
+  #outbox: ExecuteRequest[] = [];
 
-  constructor(hello: { runtime_id: string; thread_id: number; agents: ReadonlyArray<{ agent_id: string; capabilities: string[] }>; capacity: number; port: MessagePort }, events: WorkerHandleEvents) {
+  constructor(hello: { runtime_id: string; thread_id: number; agents: ReadonlyArray<{ agent_id: string; capabilities: string[] }>; capacity: number; port: MessagePort; data: MessagePort }, events: WorkerHandleEvents) {
     this.runtimeId = hello.runtime_id;
     this.threadId = hello.thread_id;
     this.agents = hello.agents;
     this.capacity = hello.capacity;
     this.lastSeen = events.now();
     this.#port = hello.port;
+    this.#data = hello.data;
+    this.#data.on('message', (message: WorkerToHost) => {
+      switch (message.type) {
+        case 'results':
+          for (const result of message.results) this.#settle(result.request_id, result);
+          break;
+        case 'progress':
+          events.progress(message.request_id, message.update);
+          break;
+        case 'heartbeat':
+          this.lastSeen = events.now();
+          events.heartbeat(this, message.in_flight);
+          break;
+        default:
+          message satisfies never;
+      }
+    });
     this.#api = Comlink.wrap<WorkerApi>(nodeEndpoint(hello.port));
-    const host: HostApi = {
-      heartbeat: (inFlight) => {
-        this.lastSeen = events.now();
-        events.heartbeat(this, inFlight);
-      },
-      progress: (requestId, update) => events.progress(requestId, update),
-    };
-    void this.#api.attach(Comlink.proxy(host));
   }
 
   /** Attempts sent and not yet settled. */
@@ -55,16 +68,20 @@ export class WorkerHandle {
     return this.#exited;
   }
 
-  /** Runs one attempt on this worker; always resolves. */
+  /** Runs one attempt on this worker; always resolves. Attempts sent in the same turn travel together. */
   execute(request: ExecuteRequest): Promise<ExecuteResult> {
     if (this.#exited) return Promise.resolve(this.#lost(request.request_id));
     return new Promise((resolve) => {
       this.#pending.set(request.request_id, resolve);
-      this.#api.execute(request).then(
-        (result) => this.#settle(request.request_id, result),
-        (error: unknown) => this.#settle(request.request_id, { type: 'failed', request_id: request.request_id, error: { name: 'Error', code: 'WORKER_CHANNEL_ERROR', message: String(error), recoverable: true } }),
-      );
+      if (this.#outbox.push(request) === 1) setImmediate(() => this.#flush());
     });
+  }
+
+  #flush(): void {
+    const requests = this.#outbox;
+    this.#outbox = [];
+    if (this.#exited || requests.length === 0) return;
+    this.#data.postMessage({ type: 'execute', requests } satisfies HostToWorker);
   }
 
   /** Aborts an attempt's signal in the worker. */
@@ -86,7 +103,9 @@ export class WorkerHandle {
     this.#exited = true;
     for (const [id, resolve] of this.#pending) resolve(this.#lost(id, code));
     this.#pending.clear();
+    this.#outbox = [];
     this.#port.close();
+    this.#data.close();
   }
 
   #settle(requestId: string, result: ExecuteResult): void {

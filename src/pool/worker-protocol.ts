@@ -45,25 +45,33 @@ export type ExecuteResult =
   | { readonly type: 'succeeded'; readonly request_id: string; readonly output: z.infer<typeof AgentOutputSchema> }
   | { readonly type: 'failed'; readonly request_id: string; readonly error: WireError };
 
-/** What the worker exposes to the host over its comlink control channel. */
+/**
+ * What the worker exposes to the host over its comlink control channel. Attempts themselves
+ * travel on the data channel ({@link HostToWorker} / {@link WorkerToHost}), in batches.
+ */
 export interface WorkerApi {
-  /** Gives the worker the host's callbacks (heartbeats, progress). */
-  attach(host: HostApi): void;
-  execute(request: ExecuteRequest): Promise<ExecuteResult>;
-  executeBatch(requests: readonly ExecuteRequest[]): Promise<ExecuteResult[]>;
   /** Aborts an attempt's signal; its result still comes back (usually as a failure). */
   cancel(requestId: string): void;
   /** Aborts everything and waits for the handlers to settle. */
   shutdown(): Promise<void>;
 }
 
-/** What the host exposes to a worker. */
-export interface HostApi {
-  heartbeat(inFlight: number): void;
-  progress(requestId: string, update: { percent?: number; message?: string }): void;
-}
+/**
+ * Host → worker on the data channel: attempts to start. Every attempt the host sends within
+ * one turn of its event loop goes in one message (micro-batching).
+ */
+export type HostToWorker = { readonly type: 'execute'; readonly requests: readonly ExecuteRequest[] };
 
-/** The first message a worker posts on Piscina's parent port: its registration and control port. */
+/**
+ * Worker → host on the data channel: the outcomes of attempts that finished within one turn,
+ * progress reports (ordered before their attempt's outcome) and heartbeats.
+ */
+export type WorkerToHost =
+  | { readonly type: 'results'; readonly results: readonly ExecuteResult[] }
+  | { readonly type: 'progress'; readonly request_id: string; readonly update: { percent?: number; message?: string } }
+  | { readonly type: 'heartbeat'; readonly in_flight: number };
+
+/** The first message a worker posts on Piscina's parent port: its registration, control port and data port. */
 export type WorkerHello =
   | {
       readonly type: 'switchyard:runtime';
@@ -72,6 +80,7 @@ export type WorkerHello =
       readonly agents: ReadonlyArray<{ agent_id: string; capabilities: string[] }>;
       readonly capacity: number;
       readonly port: MessagePort;
+      readonly data: MessagePort;
     }
   | { readonly type: 'switchyard:failed'; readonly thread_id: number; readonly error: WireError };
 

@@ -1,7 +1,8 @@
 import { type Logger, pino } from 'pino';
 import { parseWith } from '../protocol/parse.js';
 import { type AgentContext, type AgentDefinition, AgentError, agentsOf } from './agent.js';
-import { type ExecuteRequest, type ExecuteResult, type HostApi, type WireError, type WorkerApi, type WorkerData, AgentOutputSchema } from './worker-protocol.js';
+import type { MessagePort } from 'node:worker_threads';
+import { AgentOutputSchema, type ExecuteRequest, type ExecuteResult, type HostToWorker, type WireError, type WorkerApi, type WorkerData, type WorkerToHost } from './worker-protocol.js';
 
 type Hello = { type: 'switchyard:runtime'; runtime_id: string; thread_id: number; agents: Array<{ agent_id: string; capabilities: string[] }>; capacity: number } | { type: 'switchyard:failed'; thread_id: number; error: WireError };
 
@@ -28,7 +29,7 @@ async function importModule(spec: string): Promise<unknown> {
  * The agent runtime inside one worker thread: loads the handler modules, exposes
  * {@link WorkerApi}, heartbeats to the host. Returns the registration to post (or why loading failed).
  */
-export async function startWorkerRuntime(data: WorkerData, threadId: number, expose: (api: WorkerApi) => void): Promise<Hello> {
+export async function startWorkerRuntime(data: WorkerData, threadId: number, expose: (api: WorkerApi) => void, channel: MessagePort): Promise<Hello> {
   const runtimeId = `${data.runtimePrefix}-t${threadId}`;
   const logger = pino({ level: data.logLevel, base: { runtime_id: runtimeId } }, pino.destination({ dest: 2, sync: false }));
   const agents = new Map<string, AgentDefinition>();
@@ -38,8 +39,7 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
     return { type: 'switchyard:failed', thread_id: threadId, error: wireError(error, 'INVALID_INPUT') };
   }
   const running = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
-  let host: HostApi | undefined;
-  const beat = setInterval(() => host?.heartbeat(running.size), data.heartbeatMs);
+  const beat = setInterval(() => channel.postMessage({ type: 'heartbeat', in_flight: running.size } satisfies WorkerToHost), data.heartbeatMs);
   beat.unref();
 
   async function run(request: ExecuteRequest): Promise<ExecuteResult> {
@@ -53,7 +53,10 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
     let child: Logger | undefined;
     const context: AgentContext = {
       signal: controller.signal,
-      progress: (update) => host?.progress(request.request_id, update),
+      progress: (update) => {
+        flush();
+        channel.postMessage({ type: 'progress', request_id: request.request_id, update } satisfies WorkerToHost);
+      },
       // Made on first use: most handlers never log, and a child logger per attempt adds up.
       get logger() {
         return (child ??= logger.child({ task_id: d.task_id, attempt: d.attempt, agent: agent.name }));
@@ -81,12 +84,28 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
     }
   }
 
+  // Outcomes that finish within one turn go back in one message.
+  let outbox: ExecuteResult[] = [];
+  const flush = () => {
+    if (outbox.length === 0) return;
+    const results = outbox;
+    outbox = [];
+    channel.postMessage({ type: 'results', results } satisfies WorkerToHost);
+  };
+  const send = (result: ExecuteResult) => {
+    if (outbox.push(result) === 1) setImmediate(flush);
+  };
+  channel.on('message', (message: HostToWorker) => {
+    switch (message.type) {
+      case 'execute':
+        for (const request of message.requests) void run(request).then(send);
+        break;
+      default:
+        logger.error({ message }, 'unknown message on the data channel');
+    }
+  });
+
   expose({
-    attach(api) {
-      host = api;
-    },
-    execute: run,
-    executeBatch: (requests) => Promise.all(requests.map(run)),
     cancel(requestId) {
       running.get(requestId)?.controller.abort('cancelled by the dispatcher');
     },
@@ -95,6 +114,7 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
       for (const r of running.values()) r.controller.abort('the runtime is shutting down');
       await Promise.allSettled([...running.values()].map((r) => r.done));
       logger.flush();
+      channel.close();
     },
   });
   return {

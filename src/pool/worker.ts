@@ -9,9 +9,10 @@ if (isMainThread || !parentPort) {
   throw new Error('switchyard: the agent worker entry runs inside a worker thread started by the agent pool, not on the main thread.');
 }
 const port = parentPort;
-const { port1, port2 } = new MessageChannel();
-const hello = await startWorkerRuntime(WorkerDataSchema.parse(workerData), threadId, (api) => Comlink.expose(api, nodeEndpoint(port1)));
-if (hello.type === 'switchyard:runtime') port.postMessage({ ...hello, port: port2 }, [port2]);
+const control = new MessageChannel();
+const data = new MessageChannel();
+const hello = await startWorkerRuntime(WorkerDataSchema.parse(workerData), threadId, (api) => Comlink.expose(api, nodeEndpoint(control.port1)), data.port1);
+if (hello.type === 'switchyard:runtime') port.postMessage({ ...hello, port: control.port2, data: data.port2 }, [control.port2, data.port2]);
 else port.postMessage(hello);
 
 /** Piscina wants a task function; Switchyard reaches workers over their control channel instead. */
