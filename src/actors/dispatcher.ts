@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Bus, BusMessage, Subscription } from '../bus/bus.js';
-import { formatTimestamp } from '../core/time.js';
+import { isoClock } from '../core/time.js';
 import { ErrorCodes } from '../protocol/errors.js';
 import {
   type AgentDispatchFailed,
@@ -61,6 +61,7 @@ export class Dispatcher {
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
+    this.#stamp = isoClock(options.clock);
     this.registry = new RuntimeRegistry(options.missedHeartbeats ?? 3);
     const { bus, subjects } = options;
     this.#subs.push(bus.subscribe(subjects.patterns.runtimeDefinitions(), (m) => this.#onDefinition(m)));
@@ -85,8 +86,10 @@ export class Dispatcher {
     for (const s of this.#subs) s.unsubscribe();
   }
 
+  readonly #stamp: () => string;
+
   #now(): string {
-    return formatTimestamp(this.#o.clock(), 0) as string;
+    return this.#stamp();
   }
 
   #onDefinition(message: BusMessage): void {

@@ -4,11 +4,11 @@ import type { InspectionEvent } from 'xstate';
 import type { Bus, BusMessage, Subscription } from '../bus/bus.js';
 import type { CompiledPlan } from '../core/compiled-plan.js';
 import { DispatchCore, type DispatchRecord, type Outcome } from '../core/dispatch-core.js';
-import { dispatchEnvelope, type EnvelopeContext, workflowResult } from '../core/envelopes.js';
+import { dispatchContent, dispatchEnvelope, type EnvelopeContext, workflowResult } from '../core/envelopes.js';
 import type { ResolvedOptions } from '../core/options.js';
 import type { DispatchState } from '../core/run-state.js';
 import { planBlock, snapshot } from '../core/state-codec.js';
-import { formatTimestamp } from '../core/time.js';
+import { isoClock } from '../core/time.js';
 import { graphInternals } from '../graph/execution-graph.js';
 import { S } from '../machines/task-table.js';
 import type { TaskDispatchMessage, WorkflowResult } from '../protocol/dispatch-output.js';
@@ -93,12 +93,14 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #sequence = 4;
   #settle!: { resolve: (r: WorkflowResult) => void; reject: (e: SwitchyardError) => void };
   #actors: ActorTaskEngine | undefined;
+  readonly #stamp: () => string;
   #done = false;
 
   constructor(plan: CompiledPlan, options: SupervisorOptions) {
     super();
     this.id = options.runId;
     this.#o = options;
+    this.#stamp = isoClock(options.clock);
     const inspect = options.inspect;
     this.#core = new DispatchCore(plan, options.options, inspect ? { engine: (core) => (this.#actors = new ActorTaskEngine(core, options.runId, inspect)) } : {});
     this.#block = planBlock(plan.input, plan.tasks, options.options);
@@ -171,8 +173,8 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
 
   #send(record: DispatchRecord): void {
     const { plan } = this.#core;
-    const envelope = dispatchEnvelope(this.#core, record, this.#context());
-    const agentId = envelope.next_agent?.name ?? this.#o.options.routes[plan.route[record.task]].agent;
+    const content = dispatchContent(this.#core, record);
+    const agentId = this.#o.options.routes[plan.route[record.task]].agent;
     const requestId = `${this.id}_${record.task}_${record.attempt}`;
     const trigger: TriggerAgent = {
       type: 'TriggerAgent',
@@ -181,13 +183,14 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       agent_id: agentId,
       task_id: plan.ids[record.task],
       attempt: record.attempt,
-      dispatch: envelope.output.content.dispatch,
+      dispatch: content,
       timeout_ms: this.#o.taskTimeoutMs,
-      at: formatTimestamp(this.#o.clock(), 0) as string,
+      at: this.#stamp(),
     };
     const deadline = setTimeout(() => this.#lost(requestId, 'RESULT_LOST', `No result for ${trigger.task_id} attempt ${trigger.attempt} within ${this.#o.taskTimeoutMs + this.#o.resultGraceMs} ms.`), this.#o.taskTimeoutMs + this.#o.resultGraceMs);
     this.#live.set(requestId, { record, trigger, runtimeId: null, deadline });
-    this.emit('dispatch', envelope);
+    // The whole seed-003 envelope is built only for those who listen.
+    if (this.listenerCount('dispatch') > 0) this.emit('dispatch', dispatchEnvelope(this.#core, record, this.#context(), content));
     this.#o.bus.request(this.#o.subjects.trigger(this.id, agentId), trigger, { timeoutMs: this.#o.triggerTimeoutMs ?? 5000, priority: Math.round(this.#rank[record.task]) }).then(
       (reply) => {
         const data = reply.data as { type?: string; runtime_id?: string | null; error?: { code: string; message: string }; message?: string; code?: string };
@@ -251,7 +254,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     this.#sequence++;
     if (this.#core.refusal(live.record.task, live.record.attempt) === undefined) this.#core.result(live.record.task, outcome);
     if (result) this.emit('result', result);
-    this.emit('progress', this.#counts());
+    if (this.listenerCount('progress') > 0) this.emit('progress', this.#counts());
     this.#pump();
   }
 

@@ -1,6 +1,6 @@
 import { row } from '../graph/csr.js';
 import { S } from '../machines/task-table.js';
-import type { TaskDispatchMessage, WorkflowCompleteMessage, WorkflowResult } from '../protocol/dispatch-output.js';
+import type { Dispatch, TaskDispatchMessage, WorkflowCompleteMessage, WorkflowResult } from '../protocol/dispatch-output.js';
 import type { ErrorMessage } from '../protocol/error-message.js';
 import { REF_STATUSES } from './compiled-plan.js';
 import { type DispatchCore, type DispatchRecord, statusName } from './dispatch-core.js';
@@ -75,32 +75,34 @@ function partialInputNote(core: DispatchCore, record: DispatchRecord): string | 
   return `${cap} proceeding with reduced input (${using}); ${listWords(record.dropped.map(name))} unavailable${due}.`;
 }
 
-/** One `task_dispatch` message (seed 003, Phase A). */
-export function dispatchEnvelope(core: DispatchCore, record: DispatchRecord, ctx: EnvelopeContext): TaskDispatchMessage {
+/** `output.content.dispatch` of one attempt: the task, its resolved inputs, and the progress when it went. */
+export function dispatchContent(core: DispatchCore, record: DispatchRecord): Dispatch {
   const { plan } = core;
   const v = record.task;
   const spec = plan.tasks[v];
-  const rule = core.options.routes[plan.route[v]];
   const inputs = [...row(plan.inputs, v)].filter((r) => !record.dropped.includes(r));
+  return {
+    task_id: spec.id,
+    action: spec.action,
+    capability_ids: [...spec.capability_ids],
+    input_refs_resolved: inputs.map((r) => ({ ref_id: plan.refIds[r], storage_uri: core.refUri[r], status: REF_STATUSES[core.refStatus[r]] })),
+    output_refs_expected: [...spec.output_refs],
+    execution_group: plan.group[v],
+    attempt: record.attempt,
+    workflow_progress: { total_tasks: plan.n, completed: record.completed, in_progress: record.inProgress, pending: record.pending, failed: record.failed },
+  };
+}
+
+/** One `task_dispatch` message (seed 003, Phase A). */
+export function dispatchEnvelope(core: DispatchCore, record: DispatchRecord, ctx: EnvelopeContext, content: Dispatch = dispatchContent(core, record)): TaskDispatchMessage {
+  const { plan } = core;
+  const v = record.task;
+  const rule = core.options.routes[plan.route[v]];
   const note = partialInputNote(core, record);
   return {
     agent: { ...AGENT },
     input: { source: ctx.source },
-    output: {
-      content: {
-        dispatch: {
-          task_id: spec.id,
-          action: spec.action,
-          capability_ids: [...spec.capability_ids],
-          input_refs_resolved: inputs.map((r) => ({ ref_id: plan.refIds[r], storage_uri: core.refUri[r], status: REF_STATUSES[core.refStatus[r]] })),
-          output_refs_expected: [...spec.output_refs],
-          execution_group: plan.group[v],
-          attempt: record.attempt,
-          workflow_progress: { total_tasks: plan.n, completed: record.completed, in_progress: record.inProgress, pending: record.pending, failed: record.failed },
-        },
-      },
-      content_type: 'task_dispatch',
-    },
+    output: { content: { dispatch: content }, content_type: 'task_dispatch' },
     next_agent: { name: rule.agent, reason: rule.reason.replaceAll('{capability}', plan.routeCapability[v]) },
     metadata: metadata(ctx),
     audit: { governance_files_consulted: [...GOVERNANCE_FILES], compliance_notes: note === undefined ? [] : [note] },

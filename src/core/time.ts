@@ -38,3 +38,20 @@ export function formatTimestamp(ms: number | null, offsetMinutes: number): strin
     `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
   );
 }
+
+/**
+ * A clock that answers ISO 8601 UTC strings, formatting each distinct millisecond once
+ * (messages stamped in the same millisecond share the string).
+ */
+export function isoClock(clock: () => number): () => string {
+  let lastMs = Number.NaN;
+  let last = '';
+  return () => {
+    const ms = clock();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      last = formatTimestamp(ms, 0) ?? '';
+    }
+    return last;
+  };
+}

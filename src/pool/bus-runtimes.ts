@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Bus, Subscription } from '../bus/bus.js';
-import { formatTimestamp } from '../core/time.js';
+import { isoClock } from '../core/time.js';
 import { parseWith } from '../protocol/parse.js';
 import { type AgentExecutionResult, type AgentRuntimeRegistered, type TriggerAgent, TriggerAgentSchema } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
@@ -39,7 +39,7 @@ export interface BusRuntimes {
  */
 export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRuntimes {
   const { bus, subjects, logger } = options;
-  const now = () => formatTimestamp(options.clock(), 0) as string;
+  const now = isoClock(options.clock);
   const subs = new Map<string, Subscription[]>();
 
   const publishResult = (trigger: TriggerAgent, runtimeId: string, result: ExecuteResult) => {
