@@ -12,6 +12,7 @@ import {
   RuntimeHeartbeatSchema,
   type TriggerAccepted,
   type TriggerAgent,
+  type TriggerPlaced,
   TriggerAgentSchema,
 } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
@@ -159,8 +160,15 @@ export class Dispatcher {
 
   #drain(): void {
     for (let i = 0; i < this.#queue.length; ) {
-      if (this.#place(this.#queue[i].trigger) === undefined) i++;
-      else this.#queue.splice(i, 1);
+      const { trigger } = this.#queue[i];
+      const runtimeId = this.#place(trigger);
+      if (runtimeId === undefined) {
+        i++;
+        continue;
+      }
+      this.#queue.splice(i, 1);
+      const placed: TriggerPlaced = { type: 'TriggerPlaced', request_id: trigger.request_id, runtime_id: runtimeId, at: this.#now() };
+      this.#o.bus.publish(this.#o.subjects.placed(trigger.request_id), placed);
     }
   }
 

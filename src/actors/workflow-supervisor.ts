@@ -69,7 +69,8 @@ interface Live {
   readonly record: DispatchRecord;
   readonly trigger: TriggerAgent;
   runtimeId: string | null;
-  deadline: NodeJS.Timeout;
+  /** Runs from when the attempt reaches a runtime; none while the dispatcher queues it. */
+  deadline: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -116,6 +117,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     const { bus, subjects } = this.#o;
     const mine = (m: BusMessage) => (m.data as { request_id?: unknown } | null)?.request_id;
     this.#subs.push(bus.subscribe(subjects.patterns.results(), (m) => this.#onResult(m)));
+    this.#subs.push(bus.subscribe(subjects.patterns.placed(), (m) => this.#onPlaced(m)));
     this.#subs.push(
       bus.subscribe(subjects.patterns.progress(), (m) => {
         const live = this.#live.get(String(mine(m)));
@@ -187,8 +189,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       timeout_ms: this.#o.taskTimeoutMs,
       at: this.#stamp(),
     };
-    const deadline = setTimeout(() => this.#lost(requestId, 'RESULT_LOST', `No result for ${trigger.task_id} attempt ${trigger.attempt} within ${this.#o.taskTimeoutMs + this.#o.resultGraceMs} ms.`), this.#o.taskTimeoutMs + this.#o.resultGraceMs);
-    this.#live.set(requestId, { record, trigger, runtimeId: null, deadline });
+    this.#live.set(requestId, { record, trigger, runtimeId: null, deadline: this.#deadline(requestId, trigger) });
     // The whole seed-003 envelope is built only for those who listen.
     if (this.listenerCount('dispatch') > 0) this.emit('dispatch', dispatchEnvelope(this.#core, record, this.#context(), content));
     this.#o.bus.request(this.#o.subjects.trigger(this.id, agentId), trigger, { timeoutMs: this.#o.triggerTimeoutMs ?? 5000, priority: Math.round(this.#rank[record.task]) }).then(
@@ -196,7 +197,14 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
         const data = reply.data as { type?: string; runtime_id?: string | null; error?: { code: string; message: string }; message?: string; code?: string };
         const live = this.#live.get(requestId);
         if (!live) return;
-        if (data.type === 'TriggerAccepted') live.runtimeId = data.runtime_id ?? null;
+        if (data.type === 'TriggerAccepted') {
+          live.runtimeId = data.runtime_id ?? null;
+          // Queued behind busy runtimes: the deadline waits until the attempt is placed.
+          if (live.runtimeId === null) {
+            clearTimeout(live.deadline);
+            live.deadline = undefined;
+          }
+        }
         else if (data.type === 'AgentDispatchFailed') this.#apply(requestId, { ok: false, recoverable: false, code: data.error?.code ?? ErrorCodes.CAPABILITY_NOT_AVAILABLE, message: data.error?.message ?? 'capability not available' }, undefined);
         else this.#apply(requestId, { ok: false, recoverable: false, code: data.code ?? ErrorCodes.PROCESSING_ERROR, message: data.message ?? 'the dispatcher refused the trigger' }, undefined);
       },
@@ -205,6 +213,21 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
         this.#apply(requestId, { ok: false, recoverable, code: error.code ?? ErrorCodes.PROCESSING_ERROR, message: `The dispatcher did not take ${trigger.task_id}: ${error.message}` }, undefined);
       },
     );
+  }
+
+  /** The timer that declares an attempt's result lost if it has not come by its deadline plus grace. */
+  #deadline(requestId: string, trigger: TriggerAgent): NodeJS.Timeout {
+    const ms = this.#o.taskTimeoutMs + this.#o.resultGraceMs;
+    return setTimeout(() => this.#lost(requestId, 'RESULT_LOST', `No result for ${trigger.task_id} attempt ${trigger.attempt} within ${ms} ms of reaching a runtime.`), ms);
+  }
+
+  #onPlaced(message: BusMessage): void {
+    const placed = message.data as { request_id?: unknown; runtime_id?: unknown } | null;
+    const live = typeof placed?.request_id === 'string' ? this.#live.get(placed.request_id) : undefined;
+    if (!live || typeof placed?.runtime_id !== 'string') return;
+    live.runtimeId = placed.runtime_id;
+    clearTimeout(live.deadline);
+    live.deadline = this.#deadline(live.trigger.request_id, live.trigger);
   }
 
   #onResult(message: BusMessage): void {

@@ -98,6 +98,15 @@ export const TriggerAcceptedSchema = z.looseObject({
 });
 export type TriggerAccepted = z.infer<typeof TriggerAcceptedSchema>;
 
+/** `TriggerPlaced`: a trigger the dispatcher had queued went to a runtime; its deadline starts now. */
+export const TriggerPlacedSchema = z.looseObject({
+  type: z.literal('TriggerPlaced'),
+  request_id: SubjectIdSchema,
+  runtime_id: SubjectIdSchema,
+  at: TimestampSchema,
+});
+export type TriggerPlaced = z.infer<typeof TriggerPlacedSchema>;
+
 /** `AgentExecutionResult`: how one attempt ended, published on its instance's result subject. */
 export const AgentExecutionResultSchema = z.looseObject({
   type: z.literal('AgentExecutionResult'),
@@ -119,6 +128,7 @@ export type AgentExecutionResult = z.infer<typeof AgentExecutionResultSchema>;
 export const RuntimeEventSchema = z.discriminatedUnion('type', [
   TriggerAgentSchema,
   TriggerAcceptedSchema,
+  TriggerPlacedSchema,
   AgentExecutionResultSchema,
   AgentRuntimeRegisteredSchema,
   AgentRuntimeDeregisteredSchema,

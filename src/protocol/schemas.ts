@@ -7,6 +7,7 @@ import {
   AgentDispatchFailedSchema,
   AgentExecutionResultSchema,
   TriggerAcceptedSchema,
+  TriggerPlacedSchema,
   AgentRuntimeDeregisteredSchema,
   AgentRuntimeRegisteredSchema,
   RuntimeHeartbeatSchema,
@@ -30,6 +31,7 @@ export const messageSchemas = {
   agent_dispatch_failed: AgentDispatchFailedSchema,
   runtime_heartbeat: RuntimeHeartbeatSchema,
   trigger_accepted: TriggerAcceptedSchema,
+  trigger_placed: TriggerPlacedSchema,
   agent_execution_result: AgentExecutionResultSchema,
 } as const;
 

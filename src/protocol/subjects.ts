@@ -46,6 +46,8 @@ export interface Subjects {
   dispatchFailed(execOrRequestId: string): string;
   /** `<p>.events.agent.instance.<exec_or_request_id>.result`: an `AgentExecutionResult`. */
   result(execOrRequestId: string): string;
+  /** `<p>.events.agent.instance.<exec_or_request_id>.placed`: a queued trigger reached a runtime (`TriggerPlaced`). */
+  placed(execOrRequestId: string): string;
   /** `<p>.events.agent.instance.<exec_or_request_id>.progress`: a handler's progress report. */
   progress(execOrRequestId: string): string;
   /** `<p>.commands.runtime.<runtime_id>.execute`: a `TriggerAgent` the dispatcher hands to one runtime. */
@@ -64,6 +66,8 @@ export interface Subjects {
     results(): string;
     /** Every progress report. */
     progress(): string;
+    /** Every placement of a queued trigger. */
+    placed(): string;
   };
 }
 
@@ -95,6 +99,7 @@ export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
     dispatchFailed: (id) => instance(id, 'dispatch_failed'),
     result: (id) => instance(id, 'result'),
     progress: (id) => instance(id, 'progress'),
+    placed: (id) => instance(id, 'placed'),
     execute: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.execute`,
     cancel: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.cancel`,
     patterns: {
@@ -106,6 +111,7 @@ export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
       instances: () => `${prefix}.events.agent.instance.*.*`,
       results: () => `${prefix}.events.agent.instance.*.result`,
       progress: () => `${prefix}.events.agent.instance.*.progress`,
+      placed: () => `${prefix}.events.agent.instance.*.placed`,
     },
   };
 }

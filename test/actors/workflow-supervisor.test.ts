@@ -1,0 +1,81 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WorkflowRun } from '../../src/actors/workflow-supervisor.js';
+import { compilePlan } from '../../src/core/compiled-plan.js';
+import { resolveOptions } from '../../src/core/options.js';
+import { readPlan } from '../../src/graph/plan-input.js';
+import { type BusMessage, InProcessBus, subjects, type TriggerAgent } from '../../src/index.js';
+import { task, workflow } from '../helpers/plans.js';
+
+const s = subjects();
+const AT = '2026-02-21T10:00:00Z';
+
+function runOf(bus: InProcessBus, wf: Record<string, unknown>, overrides: { taskTimeoutMs?: number; maxConcurrentTasks?: number } = {}) {
+  const options = resolveOptions({});
+  const input = readPlan(wf);
+  if (!options.ok || !input.ok) throw new Error('bad fixture');
+  const plan = compilePlan(input.value, options.value);
+  if (!plan.ok) throw plan.error;
+  return new WorkflowRun(plan.value, { runId: 'r1', bus, subjects: s, logger: pino({ level: 'silent' }), clock: Date.now, options: options.value, maxConcurrentTasks: overrides.maxConcurrentTasks ?? 8, taskTimeoutMs: overrides.taskTimeoutMs ?? 60_000, resultGraceMs: 10 });
+}
+
+const complete = (t: TriggerAgent) => ({ type: 'AgentExecutionResult', request_id: t.request_id, workflow_id: t.workflow_id, task_id: t.task_id, attempt: t.attempt, runtime_id: 'rt', outcome: { status: 'complete' }, at: AT });
+
+describe('WorkflowRun (supervisor actor) against a scripted dispatcher', () => {
+  let bus: InProcessBus;
+  afterEach(async () => bus.close());
+
+  it('starts an attempt’s deadline only once a queued trigger is placed on a runtime', async () => {
+    bus = new InProcessBus();
+    const triggers: TriggerAgent[] = [];
+    bus.subscribe(s.patterns.triggers(), (m: BusMessage) => {
+      const t = m.data as TriggerAgent;
+      triggers.push(t);
+      bus.respond(m, { type: 'TriggerAccepted', request_id: t.request_id, runtime_id: null, at: AT });
+    });
+    const run = runOf(bus, workflow([task('a')]), { taskTimeoutMs: 30 }).start();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(run.ended).toBe(false);
+    bus.publish(s.placed(triggers[0].request_id), { type: 'TriggerPlaced', request_id: triggers[0].request_id, runtime_id: 'rt', at: AT });
+    bus.publish(s.result(triggers[0].request_id), complete(triggers[0]));
+    expect((await run.result).status).toBe('complete');
+    expect(triggers).toHaveLength(1);
+  });
+
+  it('counts a placed attempt whose result never comes as RESULT_LOST and retries it', async () => {
+    bus = new InProcessBus();
+    const triggers: TriggerAgent[] = [];
+    bus.subscribe(s.patterns.triggers(), (m: BusMessage) => {
+      const t = m.data as TriggerAgent;
+      triggers.push(t);
+      bus.respond(m, { type: 'TriggerAccepted', request_id: t.request_id, runtime_id: 'rt', at: AT });
+      if (t.attempt === 2) bus.publish(s.result(t.request_id), complete(t));
+    });
+    const run = runOf(bus, workflow([task('a')]), { taskTimeoutMs: 20 }).start();
+    expect((await run.result).task_results.a).toEqual({ status: 'complete', attempts: 2 });
+    expect(run.state().failure_log[0]).toMatchObject({ error_code: 'RESULT_LOST', recoverable: true });
+  });
+
+  it('keeps at most maxConcurrentTasks attempts out, longest remaining path first', async () => {
+    bus = new InProcessBus();
+    const order: string[] = [];
+    const out: TriggerAgent[] = [];
+    bus.subscribe(s.patterns.triggers(), (m: BusMessage) => {
+      const t = m.data as TriggerAgent;
+      order.push(t.task_id);
+      out.push(t);
+      bus.respond(m, { type: 'TriggerAccepted', request_id: t.request_id, runtime_id: 'rt', at: AT });
+    });
+    const wf = workflow([task('short'), task('long'), task('long2', ['long'], { estimated_weight: 'heavy' }), task('mid'), task('mid2', ['mid'])]);
+    const run = runOf(bus, wf, { maxConcurrentTasks: 1 }).start();
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setImmediate(r));
+      await bus.flush();
+      expect(out).toHaveLength(1);
+      bus.publish(s.result(out[0].request_id), complete(out.shift()!));
+    }
+    expect((await run.result).status).toBe('complete');
+    // Strict barrier: group 1 (long, mid, short by remaining weight), then group 2.
+    expect(order).toEqual(['long', 'mid', 'short', 'long2', 'mid2']);
+  });
+});
