@@ -198,14 +198,13 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
         const live = this.#live.get(requestId);
         if (!live) return;
         if (data.type === 'TriggerAccepted') {
-          live.runtimeId = data.runtime_id ?? null;
-          // Queued behind busy runtimes: the deadline waits until the attempt is placed.
-          if (live.runtimeId === null) {
+          // Queued behind busy runtimes (and not placed meanwhile): the deadline waits until it is.
+          if (data.runtime_id) live.runtimeId = data.runtime_id;
+          else if (live.runtimeId === null) {
             clearTimeout(live.deadline);
             live.deadline = undefined;
           }
-        }
-        else if (data.type === 'AgentDispatchFailed') this.#apply(requestId, { ok: false, recoverable: false, code: data.error?.code ?? ErrorCodes.CAPABILITY_NOT_AVAILABLE, message: data.error?.message ?? 'capability not available' }, undefined);
+        } else if (data.type === 'AgentDispatchFailed') this.#apply(requestId, { ok: false, recoverable: false, code: data.error?.code ?? ErrorCodes.CAPABILITY_NOT_AVAILABLE, message: data.error?.message ?? 'capability not available' }, undefined);
         else this.#apply(requestId, { ok: false, recoverable: false, code: data.code ?? ErrorCodes.PROCESSING_ERROR, message: data.message ?? 'the dispatcher refused the trigger' }, undefined);
       },
       (error: SwitchyardError) => {

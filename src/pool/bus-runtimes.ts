@@ -41,6 +41,9 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   const { bus, subjects, logger } = options;
   const now = isoClock(options.clock);
   const subs = new Map<string, Subscription[]>();
+  const registrations = new Map<string, AgentRuntimeRegistered>();
+  /** Our live runtimes that the dispatcher declared defunct (a worker whose loop was blocked a while). */
+  const declaredDefunct = new Set<string>();
 
   const publishResult = (trigger: TriggerAgent, runtimeId: string, result: ExecuteResult) => {
     const event: AgentExecutionResult = {
@@ -110,12 +113,15 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
         if (typeof id === 'string') handle.cancel(id);
       }),
     ]);
+    registrations.set(handle.runtimeId, event);
     bus.publish(subjects.registered(handle.runtimeId), event);
   };
 
   const deregister = (runtimeId: string, reason: 'shutdown' | 'defunct') => {
     for (const s of subs.get(runtimeId) ?? []) s.unsubscribe();
     subs.delete(runtimeId);
+    registrations.delete(runtimeId);
+    declaredDefunct.delete(runtimeId);
     bus.publish(subjects.deregistered(runtimeId), { type: 'AgentRuntimeDeregistered', runtime_id: runtimeId, reason, at: now() });
   };
 
@@ -125,11 +131,20 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     deregister(handle.runtimeId, 'defunct');
   };
   const onHeartbeat = (handle: WorkerHandle, inFlight: number) => {
+    const registration = registrations.get(handle.runtimeId);
+    if (declaredDefunct.delete(handle.runtimeId) && registration) {
+      logger.warn({ runtime_id: handle.runtimeId }, 'runtime declared defunct is heartbeating again; registering it anew');
+      bus.publish(subjects.registered(handle.runtimeId), { ...registration, at: now() });
+    }
     bus.publish(subjects.heartbeat(handle.runtimeId), { type: 'RuntimeHeartbeat', runtime_id: handle.runtimeId, in_flight: inFlight, capacity: handle.capacity, at: now() });
   };
   const onProgress = (requestId: string, update: { percent?: number; message?: string }) => {
     bus.publish(subjects.progress(requestId), { request_id: requestId, ...update, at: now() });
   };
+  const watch = bus.subscribe(subjects.patterns.runtimeDefinitions(), (message) => {
+    const data = message.data as { type?: unknown; runtime_id?: unknown; reason?: unknown } | null;
+    if (data?.type === 'AgentRuntimeDeregistered' && data.reason === 'defunct' && typeof data.runtime_id === 'string' && subs.has(data.runtime_id)) declaredDefunct.add(data.runtime_id);
+  });
   pool.on('runtime', onRuntime);
   pool.on('runtimeExit', onExit);
   pool.on('heartbeat', onHeartbeat);
@@ -142,6 +157,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       pool.off('runtimeExit', onExit);
       pool.off('heartbeat', onHeartbeat);
       pool.off('progress', onProgress);
+      watch.unsubscribe();
       for (const runtimeId of [...subs.keys()]) deregister(runtimeId, 'shutdown');
     },
   };

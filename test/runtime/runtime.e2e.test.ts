@@ -68,6 +68,19 @@ describe('createRuntime on real worker threads', () => {
     await vi.waitFor(() => expect(rt.dispatcher.registry.runtimes()).toHaveLength(2), { timeout: 10_000 });
   });
 
+  it('registers again a worker declared defunct while its loop was busy, once it heartbeats again', async () => {
+    await vi.waitFor(() => expect(rt.dispatcher.registry.runtimes()).toHaveLength(2), { timeout: 10_000 });
+    const before = rt.pool.runtimes().map((r) => r.runtimeId).sort();
+    const run = rt.submit(planWith({ task_1: '[busy-once]' }));
+    const codes: string[] = [];
+    run.on('result', (r) => r.outcome.status === 'failed' && codes.push(r.outcome.error.code));
+    const result = await run.result;
+    expect(result.status).toBe('complete');
+    // Declared defunct after three missed heartbeats (or timed out first, under load).
+    expect(['RUNTIME_LOST', 'TIMEOUT']).toContain(codes[0]);
+    await vi.waitFor(() => expect(rt.dispatcher.registry.runtimes().map((r) => r.runtimeId).sort()).toEqual(before), { timeout: 10_000 });
+  });
+
   it('aborts a handler that runs past its deadline and fails it after three attempts', async () => {
     const run = rt.submit(planWith({ task_4: '[hang]' }));
     const codes: string[] = [];
