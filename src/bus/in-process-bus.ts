@@ -214,7 +214,9 @@ export class InProcessBus implements Bus {
       } else {
         this.#counters.delivered++;
         try {
-          await sub.handler(message);
+          // Only an asynchronous handler is awaited: a synchronous one costs no extra turn.
+          const pending = sub.handler(message);
+          if (pending !== undefined) await pending;
         } catch (error) {
           this.#counters.handlerErrors++;
           this.#onHandlerError?.(error, message);
