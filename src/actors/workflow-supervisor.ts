@@ -6,6 +6,7 @@ import type { CompiledPlan } from '../core/compiled-plan.js';
 import { DispatchCore, type DispatchRecord, type Outcome } from '../core/dispatch-core.js';
 import { dispatchContent, dispatchEnvelope, type EnvelopeContext, workflowResult } from '../core/envelopes.js';
 import type { ResolvedOptions } from '../core/options.js';
+import { type ProducedOutput, producedRefs } from '../core/produced-refs.js';
 import type { DispatchState } from '../core/run-state.js';
 import { planBlock, snapshot } from '../core/state-codec.js';
 import { isoClock } from '../core/time.js';
@@ -245,20 +246,11 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     this.#apply(requestId, outcome, result);
   }
 
-  #produced(v: number, result: AgentExecutionResult): Array<{ ref: number; uri: string; asset?: string }> {
+  #produced(v: number, result: AgentExecutionResult): ProducedOutput[] {
     if (result.outcome.status !== 'complete') return [];
-    const { plan } = this.#core;
-    const declared = new Set(plan.outputs.list.subarray(plan.outputs.start[v], plan.outputs.start[v + 1]));
-    const out: Array<{ ref: number; uri: string; asset?: string }> = [];
-    for (const p of result.outcome.output_refs_produced ?? []) {
-      const r = plan.refIndex.get(p.ref_id);
-      if (r === undefined || !declared.has(r)) {
-        this.#o.logger.warn({ run_id: this.id, task_id: result.task_id, ref_id: p.ref_id }, 'undeclared output ref ignored');
-        continue;
-      }
-      out.push(p.asset_type === undefined ? { ref: r, uri: p.storage_uri } : { ref: r, uri: p.storage_uri, asset: p.asset_type });
-    }
-    return out;
+    const { produced, undeclared } = producedRefs(this.#core.plan, v, result.outcome.output_refs_produced ?? []);
+    for (const ref of undeclared) this.#o.logger.warn({ run_id: this.id, task_id: result.task_id, ref_id: ref }, 'undeclared output ref ignored');
+    return produced;
   }
 
   #lost(requestId: string, code: string, message: string): void {

@@ -4,6 +4,7 @@ import { E, S, TASK_STATUSES, transitionsOf } from '../machines/task-table.js';
 import type { TaskStatus } from '../protocol/workflow-state.js';
 import { type CompiledPlan, R } from './compiled-plan.js';
 import type { ResolvedOptions } from './options.js';
+import type { ProducedOutput } from './produced-refs.js';
 import { TaskCursor } from './task-cursor.js';
 
 /** One attempt sent out during a step, with the progress counts at the moment it went. */
@@ -43,7 +44,7 @@ export type RunStatus = 'running' | 'complete' | 'partial' | 'failed';
 
 /** The outcome a result carries. */
 export type Outcome =
-  | { readonly ok: true; readonly produced: ReadonlyArray<{ ref: number; uri: string; status?: number; asset?: string }>; readonly summary: string | null }
+  | { readonly ok: true; readonly produced: readonly ProducedOutput[]; readonly summary: string | null }
   | { readonly ok: false; readonly recoverable: boolean; readonly code: string; readonly message: string };
 
 /**

@@ -5,10 +5,11 @@ import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseJsonText } from '../protocol/json-text.js';
 import { parseWith } from '../protocol/parse.js';
 import { type TaskResultMessage, TaskResultMessageSchema } from '../protocol/task-result.js';
-import { compilePlan, R } from './compiled-plan.js';
+import { compilePlan } from './compiled-plan.js';
 import { DispatchCore, type Outcome } from './dispatch-core.js';
 import { completeEnvelope, dispatchEnvelope, type EnvelopeContext, errorEnvelope } from './envelopes.js';
 import { type DispatchOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { producedRefs } from './produced-refs.js';
 import type { DispatchState } from './run-state.js';
 import { planBlock, restore, type RunMeta, snapshot } from './state-codec.js';
 import { parseTimestamp } from './time.js';
@@ -145,22 +146,7 @@ function outcomeOf(message: TaskResultMessage, core: DispatchCore, v: number): {
       undeclared: [],
     };
   }
-  const { plan } = core;
-  const declared = new Set<number>();
-  for (let k = plan.outputs.start[v]; k < plan.outputs.start[v + 1]; k++) declared.add(plan.outputs.list[k]);
-  const produced: Array<{ ref: number; uri: string; status?: number; asset?: string }> = [];
-  const undeclared: string[] = [];
-  for (const p of result.output_refs_produced ?? []) {
-    const r = plan.refIndex.get(p.ref_id);
-    if (r === undefined || !declared.has(r)) {
-      undeclared.push(p.ref_id);
-      continue;
-    }
-    const entry: { ref: number; uri: string; status?: number; asset?: string } = { ref: r, uri: p.storage_uri };
-    if (p.status !== undefined) entry.status = R[p.status];
-    if (p.asset_type !== undefined) entry.asset = p.asset_type;
-    produced.push(entry);
-  }
+  const { produced, undeclared } = producedRefs(core.plan, v, result.output_refs_produced ?? []);
   return { outcome: { ok: true, produced, summary: result.result_summary ?? result.summary ?? null }, undeclared };
 }
 

@@ -4,6 +4,7 @@ import { createRuntime } from '../../runtime/create-runtime.js';
 import type { WorkflowResult } from '../../protocol/dispatch-output.js';
 import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
 import { parseCommandArgs, positionals } from '../args.js';
+import { dispatchOptions, dispatchOptionsHelp } from '../dispatch-flags.js';
 import { failFlagHelp, parseFailFlags } from '../fail-flags.js';
 import { type Output, readJson } from '../io.js';
 import { cliLogger } from '../logger.js';
@@ -18,8 +19,7 @@ workflow_result JSON go to stdout. Exit status 0 when the run ended (complete,
 partial or failed), 2 for unusable input.
 
   --agents <module>  a handler module exporting defineAgent(...) or a list (repeatable)
-  --policy <p>       strict (default: seed 003's group barrier) or dependency
-  --max-attempts <n> most attempts per task (default 3)
+${dispatchOptionsHelp.split('\n').filter((l) => l.startsWith('  --policy') || l.startsWith('  --max-attempts')).join('\n')}
 ${failFlagHelp}  --threads <n>      worker threads (default 2)
   --concurrency <n>  attempts one worker runs at once (default 1)
   --timeout <ms>     deadline of one attempt (default 300000)
@@ -73,7 +73,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
   }
   const [path] = positionals('run', given, ['plan.json']);
   if (!values.agents || values.agents.length === 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '`switchyard run` needs --agents <module>: the handler module(s) to host. Run `switchyard run --help` for usage.');
-  if (values.policy !== undefined && values.policy !== 'strict' && values.policy !== 'dependency') throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--policy must be strict or dependency, got ${JSON.stringify(values.policy)}.`);
+  const { policy, maxAttempts } = dispatchOptions('run', { policy: values.policy, 'max-attempts': values['max-attempts'] });
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (values['log-level'] !== undefined && !levels.includes(values['log-level'])) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--log-level must be one of ${levels.join(', ')}.`);
   const plan = readJson(path, 'plan');
@@ -83,8 +83,8 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
     ...(inspector ? { inspect: inspector.inspect } : {}),
     agents: values.agents,
     pool: { maxThreads: positiveInt('threads', values.threads) ?? 2, concurrentTasksPerWorker: positiveInt('concurrency', values.concurrency) ?? 1 },
-    ...(values.policy === undefined ? {} : { policy: values.policy as 'strict' | 'dependency' }),
-    ...(values['max-attempts'] === undefined ? {} : { maxAttempts: positiveInt('max-attempts', values['max-attempts']) }),
+    ...(policy === undefined ? {} : { policy }),
+    ...(maxAttempts === undefined ? {} : { maxAttempts }),
     ...(values.timeout === undefined ? {} : { taskTimeoutMs: positiveInt('timeout', values.timeout) }),
     faults,
     logger: cliLogger(values['log-level'] ?? 'warn', io.errIsTTY ?? false),
