@@ -12,6 +12,8 @@ import {
   RuntimeHeartbeatSchema,
   type TriggerAccepted,
   type TriggerAgent,
+  type TriggerAgentBatch,
+  type TriggerBatchReply,
   type TriggerPlaced,
   TriggerAgentSchema,
 } from '../protocol/runtime-events.js';
@@ -37,6 +39,8 @@ const TriggerRoutingSchema = TriggerAgentSchema.pick({ type: true, request_id: t
   dispatch: z.looseObject({ capability_ids: z.array(z.string().min(1)) }),
 });
 
+const TriggerBatchRoutingSchema = z.looseObject({ type: z.literal('TriggerAgentBatch'), triggers: z.array(TriggerRoutingSchema).min(1) });
+
 interface Queued {
   readonly trigger: TriggerAgent;
   readonly priority: number;
@@ -58,6 +62,8 @@ export class Dispatcher {
   readonly #queue: Queued[] = [];
   /** The trigger behind each attempt a runtime holds, to report it if the runtime is lost. */
   readonly #running = new Map<string, TriggerAgent>();
+  /** Triggers placed but not yet sent, by the subject of the runtime they go to. */
+  readonly #outgoing = new Map<string, TriggerAgent[]>();
   readonly #sweep: NodeJS.Timeout;
 
   constructor(options: DispatcherOptions) {
@@ -68,6 +74,7 @@ export class Dispatcher {
     this.#subs.push(bus.subscribe(subjects.patterns.runtimeDefinitions(), (m) => this.#onDefinition(m)));
     this.#subs.push(bus.subscribe(subjects.patterns.triggers(), (m) => this.#onTrigger(m)));
     this.#subs.push(bus.subscribe(subjects.patterns.results(), (m) => this.#onResult(m)));
+    this.#subs.push(bus.subscribe(subjects.patterns.resultBatches(), (m) => this.#onResult(m)));
     this.#sweep = setInterval(() => this.sweep(), options.sweepMs ?? 500);
     this.#sweep.unref();
   }
@@ -118,9 +125,17 @@ export class Dispatcher {
 
   #onTrigger(message: BusMessage): void {
     // Only what routing needs is checked here; the runtime checks the whole trigger before it runs it.
-    const parsed = parseWith(TriggerRoutingSchema, message.data, 'TriggerAgent');
+    const batch = (message.data as { type?: unknown } | null)?.type === 'TriggerAgentBatch';
+    const parsed = batch ? parseWith(TriggerBatchRoutingSchema, message.data, 'TriggerAgentBatch') : parseWith(TriggerRoutingSchema, message.data, 'TriggerAgent');
     if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
-    const trigger = message.data as TriggerAgent;
+    const triggers = batch ? (message.data as TriggerAgentBatch).triggers : [message.data as TriggerAgent];
+    const replies = triggers.map((t) => this.#take(t, message.priority));
+    this.#forward();
+    this.#o.bus.respond(message, batch ? ({ type: 'TriggerBatchReply', replies } satisfies TriggerBatchReply) : replies[0]);
+  }
+
+  /** Places, queues or refuses one trigger; the answer for its requester. */
+  #take(trigger: TriggerAgent, priority: number): TriggerAccepted | AgentDispatchFailed {
     const capabilities = trigger.dispatch.capability_ids;
     if (!this.registry.anyServes(trigger.agent_id, capabilities)) {
       const failed: AgentDispatchFailed = {
@@ -135,27 +150,34 @@ export class Dispatcher {
       };
       this.#o.logger.warn({ request_id: trigger.request_id, agent_id: trigger.agent_id, capabilities }, 'dispatch failed: capability not available');
       this.#o.bus.publish(this.#o.subjects.dispatchFailed(trigger.request_id), failed);
-      this.#o.bus.respond(message, failed);
-      return;
+      return failed;
     }
     const runtime = this.#place(trigger);
     if (runtime === undefined) {
       let at = this.#queue.length;
-      while (at > 0 && this.#queue[at - 1].priority < message.priority) at--;
-      this.#queue.splice(at, 0, { trigger, priority: message.priority });
+      while (at > 0 && this.#queue[at - 1].priority < priority) at--;
+      this.#queue.splice(at, 0, { trigger, priority });
     }
-    const accepted: TriggerAccepted = { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: runtime ?? null, at: this.#now() };
-    this.#o.bus.respond(message, accepted);
+    return { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: runtime ?? null, at: this.#now() };
   }
 
-  /** Hands a trigger to the least-loaded runtime with room; its id, or `undefined` if none has room. */
+  /** Claims a slot on the least-loaded runtime with room; its id, or `undefined` if none has room. Sent by {@link #forward}. */
   #place(trigger: TriggerAgent): string | undefined {
     const entry = this.registry.pick(trigger.agent_id, trigger.dispatch.capability_ids);
     if (!entry) return undefined;
     this.registry.claim(entry.runtimeId, trigger.request_id);
     this.#running.set(trigger.request_id, trigger);
-    this.#o.bus.publish(entry.subjects[0] ?? this.#o.subjects.execute(entry.runtimeId), trigger);
+    const subject = entry.subjects[0] ?? this.#o.subjects.execute(entry.runtimeId);
+    const out = this.#outgoing.get(subject);
+    if (out) out.push(trigger);
+    else this.#outgoing.set(subject, [trigger]);
     return entry.runtimeId;
+  }
+
+  /** Hands each runtime the triggers placed on it since the last call, in one message. */
+  #forward(): void {
+    for (const [subject, triggers] of this.#outgoing) this.#o.bus.publish(subject, { type: 'TriggerAgentBatch', triggers } satisfies TriggerAgentBatch);
+    this.#outgoing.clear();
   }
 
   #drain(): void {
@@ -170,14 +192,20 @@ export class Dispatcher {
       const placed: TriggerPlaced = { type: 'TriggerPlaced', request_id: trigger.request_id, runtime_id: runtimeId, at: this.#now() };
       this.#o.bus.publish(this.#o.subjects.placed(trigger.request_id), placed);
     }
+    this.#forward();
   }
 
   #onResult(message: BusMessage): void {
-    // Frees the slot of whatever request this is; the supervisor checks the result itself.
-    const requestId = (message.data as { request_id?: unknown } | null)?.request_id;
-    if (typeof requestId !== 'string') return;
-    this.#running.delete(requestId);
-    if (this.registry.release(requestId) !== undefined) this.#drain();
+    // Frees the slots of whatever requests these are; the supervisor checks the results themselves.
+    const data = message.data as { type?: unknown; request_id?: unknown; results?: unknown } | null;
+    const ids = data?.type === 'AgentExecutionResultBatch' && Array.isArray(data.results) ? data.results.map((r: { request_id?: unknown } | null) => r?.request_id) : [data?.request_id];
+    let freed = false;
+    for (const id of ids) {
+      if (typeof id !== 'string') continue;
+      this.#running.delete(id);
+      if (this.registry.release(id) !== undefined) freed = true;
+    }
+    if (freed) this.#drain();
   }
 
   /** A runtime left: publish its deregistration (when we decided it) and fail its attempts as recoverable. */

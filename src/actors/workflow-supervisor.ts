@@ -14,7 +14,7 @@ import { graphInternals } from '../graph/execution-graph.js';
 import { S } from '../machines/task-table.js';
 import type { TaskDispatchMessage, WorkflowResult } from '../protocol/dispatch-output.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import { type AgentExecutionResult, AgentExecutionResultSchema, type TriggerAgent } from '../protocol/runtime-events.js';
+import { type AgentExecutionResult, AgentExecutionResultSchema, type TriggerAgent, type TriggerAgentBatch } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
 import { ActorTaskEngine } from './actor-task-engine.js';
 import { PriorityQueue } from './priority-queue.js';
@@ -117,7 +117,8 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   start(): this {
     const { bus, subjects } = this.#o;
     const mine = (m: BusMessage) => (m.data as { request_id?: unknown } | null)?.request_id;
-    this.#subs.push(bus.subscribe(subjects.patterns.results(), (m) => this.#onResult(m)));
+    this.#subs.push(bus.subscribe(subjects.patterns.results(), (m) => this.#onResult(m.data)));
+    this.#subs.push(bus.subscribe(subjects.patterns.resultBatches(), (m) => this.#onResults(m)));
     this.#subs.push(bus.subscribe(subjects.patterns.placed(), (m) => this.#onPlaced(m)));
     this.#subs.push(
       bus.subscribe(subjects.patterns.progress(), (m) => {
@@ -167,23 +168,33 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     return { total: this.#core.plan.n, completed: c[S.complete], in_progress: c[S.in_progress], pending: c[S.pending] + c[S.ready], failed: c[S.failed], skipped: c[S.skipped] };
   }
 
-  /** Moves released attempts into the waiting queue and sends as many as the limit allows. */
+  /**
+   * Moves released attempts into the waiting queue and sends as many as the limit allows:
+   * the ready attempts of one agent go to the dispatcher in one `TriggerAgentBatch`.
+   */
   #pump(): void {
     for (const record of this.#core.drain()) this.#waiting.push(record);
-    while (!this.#done && this.#live.size < this.#o.maxConcurrentTasks && this.#waiting.size > 0) this.#send(this.#waiting.pop() as DispatchRecord);
+    const batches = new Map<string, TriggerAgent[]>();
+    while (!this.#done && this.#live.size < this.#o.maxConcurrentTasks && this.#waiting.size > 0) {
+      const trigger = this.#prepare(this.#waiting.pop() as DispatchRecord);
+      const batch = batches.get(trigger.agent_id);
+      if (batch) batch.push(trigger);
+      else batches.set(trigger.agent_id, [trigger]);
+    }
+    for (const [agentId, triggers] of batches) this.#request(agentId, triggers);
     if (this.#core.runStatus !== 'running' && this.#live.size === 0) this.#complete();
   }
 
-  #send(record: DispatchRecord): void {
+  /** Makes the trigger of one attempt and starts tracking it. */
+  #prepare(record: DispatchRecord): TriggerAgent {
     const { plan } = this.#core;
     const content = dispatchContent(this.#core, record);
-    const agentId = this.#o.options.routes[plan.route[record.task]].agent;
     const requestId = `${this.id}_${record.task}_${record.attempt}`;
     const trigger: TriggerAgent = {
       type: 'TriggerAgent',
       request_id: requestId,
       workflow_id: this.id,
-      agent_id: agentId,
+      agent_id: this.#o.options.routes[plan.route[record.task]].agent,
       task_id: plan.ids[record.task],
       attempt: record.attempt,
       dispatch: content,
@@ -193,26 +204,45 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     this.#live.set(requestId, { record, trigger, runtimeId: null, deadline: this.#deadline(requestId, trigger) });
     // The whole seed-003 envelope is built only for those who listen.
     if (this.listenerCount('dispatch') > 0) this.emit('dispatch', dispatchEnvelope(this.#core, record, this.#context(), content));
-    this.#o.bus.request(this.#o.subjects.trigger(this.id, agentId), trigger, { timeoutMs: this.#o.triggerTimeoutMs ?? 5000, priority: Math.round(this.#rank[record.task]) }).then(
+    return trigger;
+  }
+
+  /** Sends one agent's triggers to the dispatcher and applies its answer to each. */
+  #request(agentId: string, triggers: TriggerAgent[]): void {
+    const priority = Math.round(Math.max(...triggers.map((t) => this.#rank[this.#live.get(t.request_id)!.record.task])));
+    const message: TriggerAgentBatch = { type: 'TriggerAgentBatch', triggers };
+    this.#o.bus.request(this.#o.subjects.trigger(this.id, agentId), message, { timeoutMs: this.#o.triggerTimeoutMs ?? 5000, priority }).then(
       (reply) => {
-        const data = reply.data as { type?: string; runtime_id?: string | null; error?: { code: string; message: string }; message?: string; code?: string };
-        const live = this.#live.get(requestId);
-        if (!live) return;
-        if (data.type === 'TriggerAccepted') {
-          // Queued behind busy runtimes (and not placed meanwhile): the deadline waits until it is.
-          if (data.runtime_id) live.runtimeId = data.runtime_id;
-          else if (live.runtimeId === null) {
-            clearTimeout(live.deadline);
-            live.deadline = undefined;
-          }
-        } else if (data.type === 'AgentDispatchFailed') this.#apply(requestId, { ok: false, recoverable: false, code: data.error?.code ?? ErrorCodes.CAPABILITY_NOT_AVAILABLE, message: data.error?.message ?? 'capability not available' }, undefined);
-        else this.#apply(requestId, { ok: false, recoverable: false, code: data.code ?? ErrorCodes.PROCESSING_ERROR, message: data.message ?? 'the dispatcher refused the trigger' }, undefined);
+        const data = reply.data as { type?: string; replies?: unknown[]; code?: string; message?: string };
+        if (data.type !== 'TriggerBatchReply' || !Array.isArray(data.replies)) {
+          for (const t of triggers) this.#apply(t.request_id, { ok: false, recoverable: false, code: data.code ?? ErrorCodes.PROCESSING_ERROR, message: data.message ?? 'the dispatcher refused the trigger' }, undefined);
+          return;
+        }
+        triggers.forEach((t, i) => this.#answer(t.request_id, data.replies?.[i] as { type?: string; runtime_id?: string | null; error?: { code: string; message: string } } | undefined));
       },
       (error: SwitchyardError) => {
         const recoverable = error.code === ErrorCodes.REQUEST_TIMEOUT;
-        this.#apply(requestId, { ok: false, recoverable, code: error.code ?? ErrorCodes.PROCESSING_ERROR, message: `The dispatcher did not take ${trigger.task_id}: ${error.message}` }, undefined);
+        for (const t of triggers) this.#apply(t.request_id, { ok: false, recoverable, code: error.code ?? ErrorCodes.PROCESSING_ERROR, message: `The dispatcher did not take ${t.task_id}: ${error.message}` }, undefined);
       },
     );
+  }
+
+  /** The dispatcher's answer for one trigger: accepted (placed or queued) or failed at once. */
+  #answer(requestId: string, reply: { type?: string; runtime_id?: string | null; error?: { code: string; message: string } } | undefined): void {
+    const live = this.#live.get(requestId);
+    if (!live) return;
+    if (reply?.type === 'TriggerAccepted') {
+      // Queued behind busy runtimes (and not placed meanwhile): the deadline waits until it is.
+      if (reply.runtime_id) live.runtimeId = reply.runtime_id;
+      else if (live.runtimeId === null) {
+        clearTimeout(live.deadline);
+        live.deadline = undefined;
+      }
+    } else if (reply?.type === 'AgentDispatchFailed') {
+      this.#apply(requestId, { ok: false, recoverable: false, code: reply.error?.code ?? ErrorCodes.CAPABILITY_NOT_AVAILABLE, message: reply.error?.message ?? 'capability not available' }, undefined);
+    } else {
+      this.#apply(requestId, { ok: false, recoverable: false, code: ErrorCodes.PROCESSING_ERROR, message: 'the dispatcher gave no answer for this trigger' }, undefined);
+    }
   }
 
   /** The timer that declares an attempt's result lost if it has not come by its deadline plus grace. */
@@ -230,10 +260,15 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     live.deadline = this.#deadline(live.trigger.request_id, live.trigger);
   }
 
-  #onResult(message: BusMessage): void {
-    const requestId = (message.data as { request_id?: unknown } | null)?.request_id;
+  #onResults(message: BusMessage): void {
+    const results = (message.data as { results?: unknown } | null)?.results;
+    if (Array.isArray(results)) for (const r of results) this.#onResult(r);
+  }
+
+  #onResult(data: unknown): void {
+    const requestId = (data as { request_id?: unknown } | null)?.request_id;
     if (typeof requestId !== 'string' || !this.#live.has(requestId)) return;
-    const parsed = AgentExecutionResultSchema.safeParse(message.data);
+    const parsed = AgentExecutionResultSchema.safeParse(data);
     if (!parsed.success) {
       this.#o.logger.warn({ run_id: this.id, request_id: requestId }, 'malformed result ignored');
       return;

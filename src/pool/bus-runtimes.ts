@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Bus, Subscription } from '../bus/bus.js';
 import { isoClock } from '../core/time.js';
 import { parseWith } from '../protocol/parse.js';
-import { type AgentExecutionResult, type AgentRuntimeRegistered, type TriggerAgent, TriggerAgentSchema } from '../protocol/runtime-events.js';
+import { type AgentExecutionResult, type AgentExecutionResultBatch, type AgentRuntimeRegistered, type TriggerAgent, type TriggerAgentBatch, TriggerAgentBatchSchema, TriggerAgentSchema } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
 import type { AgentPool } from './agent-pool.js';
 import type { WorkerHandle } from './worker-handle.js';
@@ -41,6 +41,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   const { bus, subjects, logger } = options;
   const now = isoClock(options.clock);
   const subs = new Map<string, Subscription[]>();
+  const outbox = new Map<string, AgentExecutionResult[]>();
   const registrations = new Map<string, AgentRuntimeRegistered>();
   /** Our live runtimes that the dispatcher declared defunct (a worker whose loop was blocked a while). */
   const declaredDefunct = new Set<string>();
@@ -56,7 +57,18 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       outcome: result.type === 'succeeded' ? { status: 'complete', ...result.output } : { status: 'failed', error: { code: result.error.code, message: result.error.message, recoverable: result.error.recoverable } },
       at: now(),
     };
-    bus.publish(subjects.result(trigger.request_id), event);
+    // Results that end within one turn go out together, one message per runtime.
+    const pending = outbox.get(runtimeId);
+    if (pending) {
+      pending.push(event);
+      return;
+    }
+    outbox.set(runtimeId, [event]);
+    setImmediate(() => {
+      const results = outbox.get(runtimeId) ?? [];
+      outbox.delete(runtimeId);
+      bus.publish(subjects.results(runtimeId), { type: 'AgentExecutionResultBatch', results } satisfies AgentExecutionResultBatch);
+    });
   };
 
   const run = (handle: WorkerHandle, trigger: TriggerAgent) => {
@@ -101,12 +113,13 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     };
     subs.set(handle.runtimeId, [
       bus.subscribe(execute, (message) => {
-        const parsed = parseWith(TriggerAgentSchema, message.data, 'TriggerAgent');
+        const batch = (message.data as { type?: unknown } | null)?.type === 'TriggerAgentBatch';
+        const parsed = batch ? parseWith(TriggerAgentBatchSchema, message.data, 'TriggerAgentBatch') : parseWith(TriggerAgentSchema, message.data, 'TriggerAgent');
         if (!parsed.ok) {
           logger.warn({ runtime_id: handle.runtimeId, code: parsed.error.code }, `malformed trigger refused: ${parsed.error.message}`);
           return;
         }
-        run(handle, parsed.value);
+        for (const trigger of batch ? (parsed.value as TriggerAgentBatch).triggers : [parsed.value as TriggerAgent]) run(handle, trigger);
       }),
       bus.subscribe(subjects.cancel(handle.runtimeId), (message) => {
         const id = (message.data as { request_id?: unknown } | null)?.request_id;

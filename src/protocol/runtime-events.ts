@@ -124,12 +124,39 @@ export const AgentExecutionResultSchema = z.looseObject({
 });
 export type AgentExecutionResult = z.infer<typeof AgentExecutionResultSchema>;
 
+/**
+ * Several `TriggerAgent` commands in one message (micro-batching of ready tasks): what a
+ * supervisor sends for one agent at once, and what the dispatcher hands one runtime at once.
+ */
+export const TriggerAgentBatchSchema = z.looseObject({
+  type: z.literal('TriggerAgentBatch'),
+  triggers: z.array(TriggerAgentSchema).min(1),
+});
+export type TriggerAgentBatch = z.infer<typeof TriggerAgentBatchSchema>;
+
+/** The dispatcher's reply to a `TriggerAgentBatch`: one answer per trigger, in order. */
+export const TriggerBatchReplySchema = z.looseObject({
+  type: z.literal('TriggerBatchReply'),
+  replies: z.array(z.union([TriggerAcceptedSchema, AgentDispatchFailedSchema])),
+});
+export type TriggerBatchReply = z.infer<typeof TriggerBatchReplySchema>;
+
+/** Several `AgentExecutionResult`s a runtime publishes at once (attempts that ended in the same turn). */
+export const AgentExecutionResultBatchSchema = z.looseObject({
+  type: z.literal('AgentExecutionResultBatch'),
+  results: z.array(AgentExecutionResultSchema).min(1),
+});
+export type AgentExecutionResultBatch = z.infer<typeof AgentExecutionResultBatchSchema>;
+
 /** Any runtime coordination event, discriminated by `type`. */
 export const RuntimeEventSchema = z.discriminatedUnion('type', [
   TriggerAgentSchema,
   TriggerAcceptedSchema,
   TriggerPlacedSchema,
+  TriggerAgentBatchSchema,
+  TriggerBatchReplySchema,
   AgentExecutionResultSchema,
+  AgentExecutionResultBatchSchema,
   AgentRuntimeRegisteredSchema,
   AgentRuntimeDeregisteredSchema,
   RuntimeHeartbeatSchema,

@@ -5,13 +5,16 @@ import { ErrorCodes, SwitchyardError } from './errors.js';
 import { PlanMessageSchema, WorkflowSchema } from './plan.js';
 import {
   AgentDispatchFailedSchema,
+  AgentExecutionResultBatchSchema,
   AgentExecutionResultSchema,
-  TriggerAcceptedSchema,
-  TriggerPlacedSchema,
   AgentRuntimeDeregisteredSchema,
   AgentRuntimeRegisteredSchema,
   RuntimeHeartbeatSchema,
+  TriggerAcceptedSchema,
+  TriggerAgentBatchSchema,
   TriggerAgentSchema,
+  TriggerBatchReplySchema,
+  TriggerPlacedSchema,
 } from './runtime-events.js';
 import { TaskResultMessageSchema } from './task-result.js';
 import { WorkflowStateSchema } from './workflow-state.js';
@@ -32,6 +35,9 @@ export const messageSchemas = {
   runtime_heartbeat: RuntimeHeartbeatSchema,
   trigger_accepted: TriggerAcceptedSchema,
   trigger_placed: TriggerPlacedSchema,
+  trigger_agent_batch: TriggerAgentBatchSchema,
+  trigger_batch_reply: TriggerBatchReplySchema,
+  agent_execution_result_batch: AgentExecutionResultBatchSchema,
   agent_execution_result: AgentExecutionResultSchema,
 } as const;
 

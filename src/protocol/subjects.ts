@@ -50,6 +50,8 @@ export interface Subjects {
   placed(execOrRequestId: string): string;
   /** `<p>.events.agent.instance.<exec_or_request_id>.progress`: a handler's progress report. */
   progress(execOrRequestId: string): string;
+  /** `<p>.events.agent.runtime.<runtime_id>.results`: an `AgentExecutionResultBatch` from one runtime. */
+  results(runtimeId: string): string;
   /** `<p>.commands.runtime.<runtime_id>.execute`: a `TriggerAgent` the dispatcher hands to one runtime. */
   execute(runtimeId: string): string;
   /** `<p>.commands.runtime.<runtime_id>.cancel`: abort an attempt (`{ request_id }`). */
@@ -68,6 +70,8 @@ export interface Subjects {
     progress(): string;
     /** Every placement of a queued trigger. */
     placed(): string;
+    /** Every batch of results, from any runtime. */
+    resultBatches(): string;
   };
 }
 
@@ -100,6 +104,7 @@ export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
     result: (id) => instance(id, 'result'),
     progress: (id) => instance(id, 'progress'),
     placed: (id) => instance(id, 'placed'),
+    results: (runtimeId) => `${prefix}.events.agent.runtime.${tok('runtime_id', runtimeId)}.results`,
     execute: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.execute`,
     cancel: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.cancel`,
     patterns: {
@@ -112,6 +117,7 @@ export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
       results: () => `${prefix}.events.agent.instance.*.result`,
       progress: () => `${prefix}.events.agent.instance.*.progress`,
       placed: () => `${prefix}.events.agent.instance.*.placed`,
+      resultBatches: () => `${prefix}.events.agent.runtime.*.results`,
     },
   };
 }

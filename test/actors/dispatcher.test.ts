@@ -20,7 +20,7 @@ describe('Dispatcher', () => {
   /** A fake runtime on the bus: registers and records the triggers it is handed. */
   function runtime(id: string, capacity: number, capabilities = ['CAP-PRE-*']) {
     received.set(id, []);
-    bus.subscribe(s.execute(id), (m: BusMessage) => void received.get(id)!.push((m.data as TriggerAgent).request_id));
+    bus.subscribe(s.execute(id), (m: BusMessage) => void received.get(id)!.push(...(m.data as { triggers: TriggerAgent[] }).triggers.map((t) => t.request_id)));
     bus.publish(s.registered(id), { type: 'AgentRuntimeRegistered', runtime_id: id, agents: [{ agent_id: 'execution_agent', capabilities }], capacity, heartbeat_interval_ms: 100, subjects: [s.execute(id)], at: AT });
   }
   const done = (requestId: string) => bus.publish(s.result(requestId), { type: 'AgentExecutionResult', request_id: requestId, workflow_id: 'wf', task_id: 't', attempt: 1, runtime_id: 'x', outcome: { status: 'complete' }, at: AT } satisfies AgentExecutionResult);
@@ -92,6 +92,20 @@ describe('Dispatcher', () => {
     expect(dispatcher.registry.runtimes()).toHaveLength(0);
     expect(gone).toMatchObject([{ reason: 'defunct', in_flight: ['req-1'] }]);
     expect(lost).toMatchObject([{ request_id: 'req-1', runtime_id: null, outcome: { status: 'failed', error: { code: 'RUNTIME_LOST', recoverable: true } } }]);
+  });
+
+  it('answers a batch of triggers in order, and hands each runtime its share in one message', async () => {
+    runtime('rt-a', 2);
+    runtime('rt-b', 2);
+    const messages: unknown[] = [];
+    bus.subscribe(s.execute('rt-a'), (m) => void messages.push(m.data));
+    await bus.flush();
+    const reply = await bus.request(s.trigger('wf', 'execution_agent'), { type: 'TriggerAgentBatch', triggers: ['1', '2', '3', '4', '5'].map((id) => trigger(id)).concat(trigger('6', 'CAP-VIS-001')) }, { timeoutMs: 1000 });
+    await bus.flush();
+    const replies = (reply.data as { type: string; replies: Array<{ type: string; runtime_id?: string | null }> }).replies;
+    expect(replies.map((r) => r.type === 'TriggerAccepted' ? r.runtime_id : r.type)).toEqual(['rt-a', 'rt-b', 'rt-a', 'rt-b', null, 'AgentDispatchFailed']);
+    expect(messages).toHaveLength(1);
+    expect(received.get('rt-a')).toEqual(['req-1', 'req-3']);
   });
 
   it('answers malformed triggers with a coded error and carries on', async () => {

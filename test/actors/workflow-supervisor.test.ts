@@ -19,6 +19,15 @@ function runOf(bus: InProcessBus, wf: Record<string, unknown>, overrides: { task
   return new WorkflowRun(plan.value, { runId: 'r1', bus, subjects: s, logger: pino({ level: 'silent' }), clock: Date.now, options: options.value, maxConcurrentTasks: overrides.maxConcurrentTasks ?? 8, taskTimeoutMs: overrides.taskTimeoutMs ?? 60_000, resultGraceMs: 10 });
 }
 
+/** A scripted dispatcher: takes every batch, accepts each trigger (on `runtimeId`, or queued when null), and hands them to `seen`. */
+function dispatcher(bus: InProcessBus, runtimeId: string | null, seen: (t: TriggerAgent) => void) {
+  bus.subscribe(s.patterns.triggers(), (m: BusMessage) => {
+    const triggers = (m.data as { triggers: TriggerAgent[] }).triggers;
+    bus.respond(m, { type: 'TriggerBatchReply', replies: triggers.map((t) => ({ type: 'TriggerAccepted', request_id: t.request_id, runtime_id: runtimeId, at: AT })) });
+    for (const t of triggers) seen(t);
+  });
+}
+
 const complete = (t: TriggerAgent) => ({ type: 'AgentExecutionResult', request_id: t.request_id, workflow_id: t.workflow_id, task_id: t.task_id, attempt: t.attempt, runtime_id: 'rt', outcome: { status: 'complete' }, at: AT });
 
 describe('WorkflowRun (supervisor actor) against a scripted dispatcher', () => {
@@ -28,11 +37,7 @@ describe('WorkflowRun (supervisor actor) against a scripted dispatcher', () => {
   it('starts an attempt’s deadline only once a queued trigger is placed on a runtime', async () => {
     bus = new InProcessBus();
     const triggers: TriggerAgent[] = [];
-    bus.subscribe(s.patterns.triggers(), (m: BusMessage) => {
-      const t = m.data as TriggerAgent;
-      triggers.push(t);
-      bus.respond(m, { type: 'TriggerAccepted', request_id: t.request_id, runtime_id: null, at: AT });
-    });
+    dispatcher(bus, null, (t) => triggers.push(t));
     const run = runOf(bus, workflow([task('a')]), { taskTimeoutMs: 30 }).start();
     await new Promise((r) => setTimeout(r, 150));
     expect(run.ended).toBe(false);
@@ -45,10 +50,8 @@ describe('WorkflowRun (supervisor actor) against a scripted dispatcher', () => {
   it('counts a placed attempt whose result never comes as RESULT_LOST and retries it', async () => {
     bus = new InProcessBus();
     const triggers: TriggerAgent[] = [];
-    bus.subscribe(s.patterns.triggers(), (m: BusMessage) => {
-      const t = m.data as TriggerAgent;
+    dispatcher(bus, 'rt', (t) => {
       triggers.push(t);
-      bus.respond(m, { type: 'TriggerAccepted', request_id: t.request_id, runtime_id: 'rt', at: AT });
       if (t.attempt === 2) bus.publish(s.result(t.request_id), complete(t));
     });
     const run = runOf(bus, workflow([task('a')]), { taskTimeoutMs: 20 }).start();
@@ -60,11 +63,9 @@ describe('WorkflowRun (supervisor actor) against a scripted dispatcher', () => {
     bus = new InProcessBus();
     const order: string[] = [];
     const out: TriggerAgent[] = [];
-    bus.subscribe(s.patterns.triggers(), (m: BusMessage) => {
-      const t = m.data as TriggerAgent;
+    dispatcher(bus, 'rt', (t) => {
       order.push(t.task_id);
       out.push(t);
-      bus.respond(m, { type: 'TriggerAccepted', request_id: t.request_id, runtime_id: 'rt', at: AT });
     });
     const wf = workflow([task('short'), task('long'), task('long2', ['long'], { estimated_weight: 'heavy' }), task('mid'), task('mid2', ['mid'])]);
     const run = runOf(bus, wf, { maxConcurrentTasks: 1 }).start();
