@@ -211,20 +211,30 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #request(agentId: string, triggers: TriggerAgent[]): void {
     const priority = Math.round(Math.max(...triggers.map((t) => this.#rank[this.#live.get(t.request_id)!.record.task])));
     const message: TriggerAgentBatch = { type: 'TriggerAgentBatch', triggers };
-    this.#o.bus.request(this.#o.subjects.trigger(this.id, agentId), message, { timeoutMs: this.#o.triggerTimeoutMs ?? 5000, priority }).then(
-      (reply) => {
-        const data = reply.data as { type?: string; replies?: unknown[]; code?: string; message?: string };
-        if (data.type !== 'TriggerBatchReply' || !Array.isArray(data.replies)) {
-          for (const t of triggers) this.#apply(t.request_id, { ok: false, recoverable: false, code: data.code ?? ErrorCodes.PROCESSING_ERROR, message: data.message ?? 'the dispatcher refused the trigger' }, undefined);
+    let reply: Promise<BusMessage>;
+    try {
+      reply = this.#o.bus.request(this.#o.subjects.trigger(this.id, agentId), message, { timeoutMs: this.#o.triggerTimeoutMs ?? 5000, priority });
+    } catch (error) {
+      this.#refused(triggers, error as SwitchyardError);
+      return;
+    }
+    reply.then(
+      ({ data }) => {
+        const answer = data as { type?: string; replies?: unknown[]; code?: string; message?: string };
+        if (answer.type !== 'TriggerBatchReply' || !Array.isArray(answer.replies)) {
+          for (const t of triggers) this.#apply(t.request_id, { ok: false, recoverable: false, code: answer.code ?? ErrorCodes.PROCESSING_ERROR, message: answer.message ?? 'the dispatcher refused the trigger' }, undefined);
           return;
         }
-        triggers.forEach((t, i) => this.#answer(t.request_id, data.replies?.[i] as { type?: string; runtime_id?: string | null; error?: { code: string; message: string } } | undefined));
+        triggers.forEach((t, i) => this.#answer(t.request_id, answer.replies?.[i] as { type?: string; runtime_id?: string | null; error?: { code: string; message: string } } | undefined));
       },
-      (error: SwitchyardError) => {
-        const recoverable = error.code === ErrorCodes.REQUEST_TIMEOUT;
-        for (const t of triggers) this.#apply(t.request_id, { ok: false, recoverable, code: error.code ?? ErrorCodes.PROCESSING_ERROR, message: `The dispatcher did not take ${t.task_id}: ${error.message}` }, undefined);
-      },
+      (error: SwitchyardError) => this.#refused(triggers, error),
     );
+  }
+
+  /** The dispatcher could not be asked (bus closed, nobody listening, no reply in time). */
+  #refused(triggers: readonly TriggerAgent[], error: SwitchyardError): void {
+    const recoverable = error.code === ErrorCodes.REQUEST_TIMEOUT;
+    for (const t of triggers) this.#apply(t.request_id, { ok: false, recoverable, code: error.code ?? ErrorCodes.PROCESSING_ERROR, message: `The dispatcher did not take ${t.task_id}: ${error.message}` }, undefined);
   }
 
   /** The dispatcher's answer for one trigger: accepted (placed or queued) or failed at once. */

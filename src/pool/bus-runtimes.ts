@@ -67,7 +67,12 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     setImmediate(() => {
       const results = outbox.get(runtimeId) ?? [];
       outbox.delete(runtimeId);
-      bus.publish(subjects.results(runtimeId), { type: 'AgentExecutionResultBatch', results } satisfies AgentExecutionResultBatch);
+      try {
+        bus.publish(subjects.results(runtimeId), { type: 'AgentExecutionResultBatch', results } satisfies AgentExecutionResultBatch);
+      } catch (error) {
+        // The bus closed while these waited (a runtime shutting down): nobody is left to tell.
+        logger.warn({ err: error, runtime_id: runtimeId, results: results.length }, 'results not published');
+      }
     });
   };
 
