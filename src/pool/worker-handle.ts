@@ -73,6 +73,11 @@ export class WorkerHandle {
     if (this.#exited) return Promise.resolve(this.#lost(request.request_id));
     return new Promise((resolve) => {
       this.#pending.set(request.request_id, resolve);
+      // Alone, an attempt goes at once; under load, those of one turn go together.
+      if (this.#pending.size === 1) {
+        this.#data.postMessage({ type: 'execute', requests: [request] } satisfies HostToWorker);
+        return;
+      }
       if (this.#outbox.push(request) === 1) setImmediate(() => this.#flush());
     });
   }

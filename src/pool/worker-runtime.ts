@@ -93,6 +93,11 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
     channel.postMessage({ type: 'results', results } satisfies WorkerToHost);
   };
   const send = (result: ExecuteResult) => {
+    // The last attempt running goes back at once; under load, those of one turn go together.
+    if (outbox.length === 0 && running.size === 0) {
+      channel.postMessage({ type: 'results', results: [result] } satisfies WorkerToHost);
+      return;
+    }
     if (outbox.push(result) === 1) setImmediate(flush);
   };
   channel.on('message', (message: HostToWorker) => {
