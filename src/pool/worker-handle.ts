@@ -73,8 +73,9 @@ export class WorkerHandle {
     if (this.#exited) return Promise.resolve(this.#lost(request.request_id));
     return new Promise((resolve) => {
       this.#pending.set(request.request_id, resolve);
-      // Alone, an attempt goes at once; under load, those of one turn go together.
-      if (this.#pending.size === 1) {
+      // A worker that runs one attempt at a time gains nothing from batching, only a turn of
+      // latency: its attempts go at once. Otherwise those of one turn go together.
+      if (this.capacity === 1) {
         this.#data.postMessage({ type: 'execute', requests: [request] } satisfies HostToWorker);
         return;
       }
