@@ -209,7 +209,9 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
 
   /** Sends one agent's triggers to the dispatcher and applies its answer to each. */
   #request(agentId: string, triggers: TriggerAgent[]): void {
-    const priority = Math.round(Math.max(...triggers.map((t) => this.#rank[this.#live.get(t.request_id)!.record.task])));
+    // The batch's priority is that of its most urgent attempt (a loop: batches can be large).
+    let priority = 0;
+    for (const t of triggers) priority = Math.max(priority, Math.round(this.#rank[this.#live.get(t.request_id)!.record.task]));
     const message: TriggerAgentBatch = { type: 'TriggerAgentBatch', triggers };
     let reply: Promise<BusMessage>;
     try {
