@@ -63,6 +63,8 @@ export interface CoreHooks {
   readonly engine?: (core: DispatchCore) => TaskEngine;
   /** Told about every task transition, in order. */
   readonly onTransition?: (task: number, event: TaskEvent, from: number, to: number) => void;
+  /** Told when a result resolves a pending ref (after its status and URI are set). */
+  readonly onRefResolved?: (ref: number) => void;
 }
 
 /** Why a result was not applied. */
@@ -126,6 +128,7 @@ export class DispatchCore {
   readonly #cursor: TaskCursor;
   readonly #engine: TaskEngine | undefined;
   readonly #onTransition: CoreHooks['onTransition'];
+  readonly #onRefResolved: CoreHooks['onRefResolved'];
   readonly #work: number[] = [];
   #impact: number[] | undefined;
 
@@ -157,6 +160,7 @@ export class DispatchCore {
     this.groupCompleted = new Float64Array(groups).fill(Number.NaN);
     this.#cursor = new TaskCursor(this, options.maxAttempts);
     this.#onTransition = hooks.onTransition;
+    this.#onRefResolved = hooks.onRefResolved;
     this.counts[S.pending] = n;
     for (let v = 0; v < n; v++) {
       this.remaining[v] = plan.preds.start[v + 1] - plan.preds.start[v];
@@ -179,6 +183,14 @@ export class DispatchCore {
     const out = this.dispatched;
     this.dispatched = [];
     return out;
+  }
+
+  /**
+   * Sends again the live attempt of every task in progress, as records for {@link drain}
+   * (attempt numbers unchanged): what a resumed run does with the attempts a crash cut off.
+   */
+  redispatch(): void {
+    for (let v = 0; v < this.plan.n; v++) if (this.status[v] === S.in_progress) this.dispatched.push(this.#record(v));
   }
 
   /**
@@ -248,6 +260,7 @@ export class DispatchCore {
       if (p.asset !== undefined) this.refAsset[p.ref] = p.asset;
       resolved.push(p.ref);
       for (const w of row(plan.readers, p.ref)) this.pendingIn[w]--;
+      this.#onRefResolved?.(p.ref);
     }
     this.#fire(v, { type: 'SUCCEED', at: this.#at(), summary: outcome.summary });
     this.#terminal(v);
@@ -371,11 +384,16 @@ export class DispatchCore {
     this.#fire(v, { type: 'DISPATCH', at: this.#at(), agent: this.options.routes[plan.route[v]].agent });
     const g = plan.groupOrd[v];
     if (Number.isNaN(this.groupStarted[g])) this.groupStarted[g] = this.now;
+    this.dispatched.push(this.#record(v));
+  }
+
+  /** The record of task `v`'s live attempt, with the progress counts of now. */
+  #record(v: number): DispatchRecord {
     let dropped: number[] = NONE;
-    if (plan.fusion[v]) {
-      for (const r of row(plan.inputs, v)) if (this.refDead[r]) (dropped === NONE ? (dropped = []) : dropped).push(r);
+    if (this.plan.fusion[v]) {
+      for (const r of row(this.plan.inputs, v)) if (this.refDead[r]) (dropped === NONE ? (dropped = []) : dropped).push(r);
     }
-    this.dispatched.push({
+    return {
       task: v,
       attempt: this.attempts[v],
       completed: this.counts[S.complete],
@@ -383,7 +401,7 @@ export class DispatchCore {
       pending: this.counts[S.pending] + this.counts[S.ready],
       failed: this.counts[S.failed],
       dropped,
-    });
+    };
   }
 
   #terminal(v: number): void {

@@ -6,7 +6,7 @@ import { parseWith } from '../protocol/parse.js';
 import type { RefDeclaration, RefRegistryEntry } from '../protocol/refs.js';
 import type { TaskState } from '../protocol/workflow-state.js';
 import { compilePlan, R, REF_STATUSES } from './compiled-plan.js';
-import { DispatchCore, statusName } from './dispatch-core.js';
+import { type CoreHooks, DispatchCore, statusName } from './dispatch-core.js';
 import type { ResolvedOptions } from './options.js';
 import { type DispatchState, DispatchStateSchema, type RunState } from './run-state.js';
 import { formatTimestamp, parseTimestamp } from './time.js';
@@ -104,7 +104,7 @@ function invalid(message: string, details: Record<string, unknown> = {}): { ok: 
 }
 
 /** Rebuilds a core from a state `snapshot` wrote. A state that does not fit its plan is `INVALID_INPUT`. */
-export function restore(value: unknown): Result<{ core: DispatchCore; meta: RunMeta; block: Pick<RunState, 'plan' | 'options'> }> {
+export function restore(value: unknown, hooks: CoreHooks = {}): Result<{ core: DispatchCore; meta: RunMeta; block: Pick<RunState, 'plan' | 'options'> }> {
   const parsed = parseWith(DispatchStateSchema, value, 'workflow_state');
   if (!parsed.ok) return parsed;
   const state = parsed.value;
@@ -118,7 +118,7 @@ export function restore(value: unknown): Result<{ core: DispatchCore; meta: RunM
   const compiled = compilePlan(input, options);
   if (!compiled.ok) return invalid(`The workflow_state carries a plan that no longer validates: ${compiled.error.message}`);
   const plan = compiled.value;
-  const core = new DispatchCore(plan, options);
+  const core = new DispatchCore(plan, options, hooks);
   // Many tasks share the same few timestamps (one per step): parse each distinct one once.
   const parsedTimes = new Map<string, number>();
   const time = (text: string | null): number => {

@@ -25,6 +25,26 @@ export const ErrorCodes = {
   CLOSED: 'CLOSED',
   /** No registered runtime serves the agent or capability a task needs (seed 000). */
   CAPABILITY_NOT_AVAILABLE: 'CAPABILITY_NOT_AVAILABLE',
+  /** A run id the store already holds was used for a new run. */
+  RUN_EXISTS: 'RUN_EXISTS',
+  /** The store holds no run with that id. */
+  RUN_NOT_FOUND: 'RUN_NOT_FOUND',
+  /** The run has ended; there is nothing to resume. */
+  RUN_ENDED: 'RUN_ENDED',
+  /** Another live process holds the run (its lease); two may not drive one run. */
+  RUN_LOCKED: 'RUN_LOCKED',
+  /** A step's events do not follow the last recorded event of its run, or replay disagrees with the log. */
+  LOG_GAP: 'LOG_GAP',
+  /** A state database file is damaged, truncated or not a SQLite database at all. */
+  STORE_CORRUPT: 'STORE_CORRUPT',
+  /** A SQLite database that belongs to some other application. */
+  STORE_FOREIGN: 'STORE_FOREIGN',
+  /** A state database written by a newer Switchyard, with a schema this version does not know. */
+  STORE_TOO_NEW: 'STORE_TOO_NEW',
+  /** A state database file with nothing in it, opened to read runs. */
+  STORE_EMPTY: 'STORE_EMPTY',
+  /** An option or feature combination this runtime cannot honour (said why in the message). */
+  UNSUPPORTED: 'UNSUPPORTED',
 } as const;
 
 /** One of the stable {@link ErrorCodes}. */

@@ -56,6 +56,8 @@ export interface Subjects {
   execute(runtimeId: string): string;
   /** `<p>.commands.runtime.<runtime_id>.cancel`: abort an attempt (`{ request_id }`). */
   cancel(runtimeId: string): string;
+  /** `<p>.events.workflow.<run_id>.step`: a `RunStep`, what one step of a run did (for the state manager). */
+  runStep(runId: string): string;
   /** Wildcard patterns for subscribers. */
   readonly patterns: {
     /** Every trigger, or every trigger of one workflow. */
@@ -72,6 +74,10 @@ export interface Subjects {
     placed(): string;
     /** Every batch of results, from any runtime. */
     resultBatches(): string;
+    /** Every run's steps. */
+    runSteps(): string;
+    /** Every `AgentDispatchFailed`. */
+    dispatchFailures(): string;
   };
 }
 
@@ -107,6 +113,7 @@ export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
     results: (runtimeId) => `${prefix}.events.agent.runtime.${tok('runtime_id', runtimeId)}.results`,
     execute: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.execute`,
     cancel: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.cancel`,
+    runStep: (runId) => `${prefix}.events.workflow.${tok('run_id', runId)}.step`,
     patterns: {
       triggers: (workflowId) =>
         workflowId === undefined
@@ -118,6 +125,8 @@ export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
       progress: () => `${prefix}.events.agent.instance.*.progress`,
       placed: () => `${prefix}.events.agent.instance.*.placed`,
       resultBatches: () => `${prefix}.events.agent.runtime.*.results`,
+      runSteps: () => `${prefix}.events.workflow.*.step`,
+      dispatchFailures: () => `${prefix}.events.agent.instance.*.dispatch_failed`,
     },
   };
 }

@@ -1,0 +1,35 @@
+/** `PRAGMA application_id` of a Switchyard state database ('SWYD'): tells ours from foreign files. */
+export const APPLICATION_ID = 0x53575944;
+
+/**
+ * The schema, one migration per version: migration `i` takes a database from version `i` to
+ * `i + 1` (`PRAGMA user_version`). Never edit a released migration; append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: runs, their step log, checkpoints and leases.
+  `CREATE TABLE runs (
+     run_id TEXT PRIMARY KEY,
+     status TEXT NOT NULL,
+     total INTEGER NOT NULL, completed INTEGER NOT NULL, failed INTEGER NOT NULL, skipped INTEGER NOT NULL, in_progress INTEGER NOT NULL,
+     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, ended_at INTEGER,
+     last_seq INTEGER NOT NULL,
+     plan TEXT NOT NULL, options TEXT NOT NULL,
+     session_id TEXT, request_id TEXT,
+     result TEXT
+   );
+   CREATE TABLE events (
+     run_id TEXT NOT NULL, seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, at INTEGER NOT NULL, events TEXT NOT NULL,
+     PRIMARY KEY (run_id, seq)
+   ) WITHOUT ROWID;
+   CREATE TABLE checkpoints (
+     run_id TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL,
+     PRIMARY KEY (run_id, seq)
+   ) WITHOUT ROWID;
+   CREATE TABLE leases (run_id TEXT PRIMARY KEY, owner TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL, expires_at INTEGER NOT NULL);`,
+  // 2: how a run was started (to resume it the same way), runtime-wide events, and an index for pruning.
+  `ALTER TABLE runs ADD COLUMN runner TEXT;
+   CREATE TABLE runtime_events (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL, runtime_id TEXT, workflow_id TEXT, data TEXT NOT NULL);
+   CREATE INDEX runs_ended_at ON runs (ended_at);`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

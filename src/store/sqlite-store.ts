@@ -1,0 +1,295 @@
+import { statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
+import type { LoggedEvent, RunStepMessage, StoredStep } from './run-events.js';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
+import type { Checkpoint, Lease, LeaseHolder, RunRecord, RuntimeEventRecord, StateStore } from './state-store.js';
+import { applyStep, checkLease, type RunHead } from './step-write.js';
+
+/** Options of {@link SqliteStore.open}. */
+export interface SqliteStoreOptions {
+  /**
+   * `create` makes the file (or initialises an empty one) if need be; `existing` only opens
+   * a database that already holds Switchyard runs, and checks its pages first. @default 'create'
+   */
+  mode?: 'existing' | 'create';
+  /**
+   * `normal` (default): WAL, committed steps survive a crash of the process (SIGKILL), and
+   * fsync happens at WAL checkpoints. `full`: fsync on every commit, so they also survive a
+   * power cut, at a cost in throughput.
+   */
+  synchronous?: 'normal' | 'full';
+}
+
+interface RunRow {
+  run_id: string;
+  status: RunRecord['status'];
+  total: number;
+  completed: number;
+  failed: number;
+  skipped: number;
+  in_progress: number;
+  created_at: number;
+  updated_at: number;
+  ended_at: number | null;
+  last_seq: number;
+  plan: string;
+  options: string;
+  session_id: string | null;
+  request_id: string | null;
+  runner: string | null;
+  result: string | null;
+}
+
+/** SQLite error codes that mean the file itself is bad. */
+const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_VTAB', 'SQLITE_IOERR_SHORT_READ']);
+
+/**
+ * The durable {@link StateStore}: one SQLite file (better-sqlite3, WAL mode), exported as
+ * `switchyard/sqlite` so the core never loads the native module. One transaction per step.
+ * The schema is versioned (`PRAGMA user_version`) and migrated on open; the file is marked
+ * with an application id so a foreign database is refused rather than written into.
+ */
+export class SqliteStore implements StateStore {
+  readonly location: string;
+  readonly synchronous: 'normal' | 'full';
+  readonly #db: Database.Database;
+  readonly #q: ReturnType<typeof statements>;
+  readonly #recordStep: (step: RunStepMessage, now: number) => void;
+
+  private constructor(path: string, db: Database.Database, synchronous: 'normal' | 'full') {
+    this.location = path;
+    this.synchronous = synchronous;
+    this.#db = db;
+    this.#q = statements(db);
+    this.#recordStep = db.transaction((step: RunStepMessage, now: number) => this.#write(step, now));
+  }
+
+  /**
+   * Opens (or, in `create` mode, creates) the state database at `path`. A missing file in
+   * `existing` mode is `FILE_ERROR`; an empty one `STORE_EMPTY`; a damaged, truncated or non-SQLite
+   * file `STORE_CORRUPT`; another application's database `STORE_FOREIGN`; one from a newer
+   * Switchyard `STORE_TOO_NEW`. Each message names the file.
+   */
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    const mode = options.mode ?? 'create';
+    const synchronous = options.synchronous ?? 'normal';
+    let size: number | undefined;
+    try {
+      const stat = statSync(path);
+      if (stat.isDirectory()) throw new SwitchyardError(ErrorCodes.FILE_ERROR, `${path} is a directory, not a state database file.`, { path });
+      size = stat.size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw asStoreError(error, path);
+    }
+    if (mode === 'existing' && size === undefined) throw new SwitchyardError(ErrorCodes.FILE_ERROR, `There is no state database at ${path}. Runs are recorded there with \`switchyard run <plan> --db ${path}\`.`, { path });
+    if (mode === 'existing' && size === 0) throw empty(path);
+    let db: Database.Database;
+    try {
+      db = new Database(path, { fileMustExist: mode === 'existing' });
+    } catch (error) {
+      throw asStoreError(error, path);
+    }
+    try {
+      prepare(db, path, mode, synchronous);
+      return new SqliteStore(path, db, synchronous);
+    } catch (error) {
+      db.close();
+      throw asStoreError(error, path);
+    }
+  }
+
+  recordStep(step: RunStepMessage, now: number): void {
+    this.#guard(() => this.#recordStep(step, now));
+  }
+
+  #write(step: RunStepMessage, now: number): void {
+    const q = this.#q;
+    const before = q.head.get(step.run_id) as RunHead | undefined;
+    const head = applyStep(this.location, before, step, now);
+    const c = head.counts;
+    if (step.accepted) {
+      const a = step.accepted;
+      q.insertRun.run(step.run_id, head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.created_at, head.updated_at, head.ended_at, head.last_seq, JSON.stringify(a.plan), JSON.stringify(a.options), a.session_id ?? null, a.request_id ?? null, a.runner ? JSON.stringify(a.runner) : null, step.result ? JSON.stringify(step.result) : null);
+    } else {
+      q.updateRun.run(head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.updated_at, head.ended_at, head.last_seq, step.result ? JSON.stringify(step.result) : null, step.run_id);
+    }
+    q.insertStep.run(step.run_id, step.seq, head.last_seq, step.at, JSON.stringify(step.events));
+    if (step.checkpoint) {
+      // Keep this checkpoint and the one before it, and the log after that one.
+      const previous = q.lastCheckpointSeq.get(step.run_id) as { seq: number } | undefined;
+      q.insertCheckpoint.run(step.run_id, head.last_seq, JSON.stringify(step.checkpoint));
+      if (previous) {
+        q.dropCheckpointsBefore.run(step.run_id, previous.seq);
+        q.dropStepsThrough.run(step.run_id, previous.seq);
+      }
+    }
+  }
+
+  recordRuntimeEvent(event: Omit<RuntimeEventRecord, 'id'>): void {
+    this.#guard(() => this.#q.insertRuntimeEvent.run(event.at, event.type, event.runtime_id, event.workflow_id, JSON.stringify(event.data)));
+  }
+
+  getRun(runId: string): RunRecord | undefined {
+    return this.#guard(() => {
+      const row = this.#q.getRun.get(runId) as RunRow | undefined;
+      return row ? toRecord(row) : undefined;
+    });
+  }
+
+  listRuns(): RunRecord[] {
+    return this.#guard(() => (this.#q.listRuns.all() as RunRow[]).map(toRecord));
+  }
+
+  latestCheckpoint(runId: string): Checkpoint | undefined {
+    return this.#guard(() => {
+      const row = this.#q.latestCheckpoint.get(runId) as { seq: number; state: string } | undefined;
+      return row ? { seq: row.seq, state: JSON.parse(row.state) as unknown } : undefined;
+    });
+  }
+
+  stepsAfter(runId: string, afterSeq: number): StoredStep[] {
+    return this.#guard(() => (this.#q.stepsAfter.all(runId, afterSeq) as Array<{ seq: number; at: number; events: string }>).map((r) => ({ seq: r.seq, at: r.at, events: JSON.parse(r.events) as LoggedEvent[] })));
+  }
+
+  runtimeEvents(limit: number): RuntimeEventRecord[] {
+    return this.#guard(() => (this.#q.runtimeEvents.all(limit) as Array<Omit<RuntimeEventRecord, 'data'> & { data: string }>).reverse().map((r) => ({ ...r, data: JSON.parse(r.data) as unknown })));
+  }
+
+  acquireLease(runId: string, holder: LeaseHolder, now: number, ttlMs: number, isStale: (lease: Lease) => boolean): void {
+    this.#guard(() =>
+      this.#db.transaction(() => {
+        checkLease(this.#q.getLease.get(runId) as Lease | undefined, holder, runId, now, isStale);
+        this.#q.putLease.run(runId, holder.owner, holder.pid, holder.host, now + ttlMs);
+      }).immediate(),
+    );
+  }
+
+  releaseLease(runId: string, owner: string): void {
+    this.#guard(() => this.#q.dropLease.run(runId, owner));
+  }
+
+  getLease(runId: string): Lease | undefined {
+    return this.#guard(() => this.#q.getLease.get(runId) as Lease | undefined);
+  }
+
+  prune(endedBefore: number): string[] {
+    return this.#guard(() => {
+      const ids = this.#db.transaction(() => {
+        const gone = (this.#q.endedBefore.all(endedBefore) as Array<{ run_id: string }>).map((r) => r.run_id);
+        for (const id of gone) for (const drop of this.#q.dropRun) drop.run(id);
+        return gone;
+      })();
+      // Give the freed pages back to the file system.
+      if (ids.length > 0) this.#db.pragma('incremental_vacuum');
+      return ids;
+    });
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  #guard<T>(fn: () => T): T {
+    if (!this.#db.open) throw new SwitchyardError(ErrorCodes.CLOSED, `The state database ${this.location} was closed.`, { path: this.location });
+    try {
+      return fn();
+    } catch (error) {
+      throw asStoreError(error, this.location);
+    }
+  }
+}
+
+function statements(db: Database.Database) {
+  return {
+    head: db.prepare('SELECT created_at, ended_at, last_seq FROM runs WHERE run_id = ?'),
+    insertRun: db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, plan, options, session_id, request_id, runner, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    updateRun: db.prepare('UPDATE runs SET status = ?, total = ?, completed = ?, failed = ?, skipped = ?, in_progress = ?, updated_at = ?, ended_at = ?, last_seq = ?, result = coalesce(?, result) WHERE run_id = ?'),
+    insertStep: db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events) VALUES (?, ?, ?, ?, ?)'),
+    lastCheckpointSeq: db.prepare('SELECT seq FROM checkpoints WHERE run_id = ? ORDER BY seq DESC LIMIT 1'),
+    insertCheckpoint: db.prepare('INSERT OR REPLACE INTO checkpoints (run_id, seq, state) VALUES (?, ?, ?)'),
+    dropCheckpointsBefore: db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND seq < ?'),
+    dropStepsThrough: db.prepare('DELETE FROM events WHERE run_id = ? AND last_seq <= ?'),
+    getRun: db.prepare('SELECT * FROM runs WHERE run_id = ?'),
+    listRuns: db.prepare('SELECT * FROM runs ORDER BY created_at DESC, run_id DESC'),
+    latestCheckpoint: db.prepare('SELECT seq, state FROM checkpoints WHERE run_id = ? ORDER BY seq DESC LIMIT 1'),
+    stepsAfter: db.prepare('SELECT seq, at, events FROM events WHERE run_id = ? AND seq > ? ORDER BY seq'),
+    insertRuntimeEvent: db.prepare('INSERT INTO runtime_events (at, type, runtime_id, workflow_id, data) VALUES (?, ?, ?, ?, ?)'),
+    runtimeEvents: db.prepare('SELECT id, at, type, runtime_id, workflow_id, data FROM runtime_events ORDER BY id DESC LIMIT ?'),
+    getLease: db.prepare('SELECT run_id, owner, pid, host, expires_at FROM leases WHERE run_id = ?'),
+    putLease: db.prepare('INSERT INTO leases (run_id, owner, pid, host, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host, expires_at = excluded.expires_at'),
+    dropLease: db.prepare('DELETE FROM leases WHERE run_id = ? AND owner = ?'),
+    endedBefore: db.prepare('SELECT run_id FROM runs WHERE ended_at IS NOT NULL AND ended_at < ?'),
+    dropRun: ['events', 'checkpoints', 'leases', 'runs'].map((table) => db.prepare(`DELETE FROM ${table} WHERE run_id = ?`)),
+  };
+}
+
+/** Checks what the file is, creates or migrates the schema, and sets the connection up. */
+function prepare(db: Database.Database, path: string, mode: 'existing' | 'create', synchronous: 'normal' | 'full'): void {
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
+  if (appId === 0 && version === 0 && tables === 0) {
+    if (mode === 'existing') throw empty(path);
+    // A new database: pages freed by pruning can be returned (needs setting before any table).
+    db.pragma('auto_vacuum = INCREMENTAL');
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+  } else if (appId !== APPLICATION_ID) {
+    throw new SwitchyardError(ErrorCodes.STORE_FOREIGN, `${path} is a SQLite database of some other application (application_id ${appId}), not a Switchyard state database; it was left untouched. Give --db a new file.`, { path, application_id: appId });
+  } else if (version > SCHEMA_VERSION) {
+    throw new SwitchyardError(ErrorCodes.STORE_TOO_NEW, `${path} has schema version ${version}, written by a newer Switchyard; this one knows versions up to ${SCHEMA_VERSION}. Upgrade Switchyard to open it.`, { path, version, supported: SCHEMA_VERSION });
+  }
+  if (mode === 'existing') {
+    const check = db.pragma('quick_check', { simple: true }) as string;
+    if (check !== 'ok') throw corrupt(path, check);
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('busy_timeout = 5000');
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from < SCHEMA_VERSION) {
+    db.transaction(() => {
+      for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+  }
+}
+
+function toRecord(row: RunRow): RunRecord {
+  return {
+    run_id: row.run_id,
+    status: row.status,
+    counts: { total: row.total, completed: row.completed, failed: row.failed, skipped: row.skipped, in_progress: row.in_progress },
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    ended_at: row.ended_at,
+    last_seq: row.last_seq,
+    plan: JSON.parse(row.plan) as unknown,
+    options: JSON.parse(row.options) as RunRecord['options'],
+    session_id: row.session_id,
+    request_id: row.request_id,
+    runner: row.runner === null ? null : (JSON.parse(row.runner) as Record<string, unknown>),
+    result: row.result === null ? null : (JSON.parse(row.result) as unknown),
+  };
+}
+
+function empty(path: string): SwitchyardError {
+  return new SwitchyardError(ErrorCodes.STORE_EMPTY, `${path} is empty: it holds no Switchyard runs. Runs are recorded there with \`switchyard run <plan> --db ${path}\`.`, { path });
+}
+
+function corrupt(path: string, detail: string): SwitchyardError {
+  return new SwitchyardError(ErrorCodes.STORE_CORRUPT, `${path} is damaged or not a SQLite database (${detail}); Switchyard cannot read runs from it. Restore it from a backup, or give --db a new file.`, { path });
+}
+
+/** Maps what SQLite or the file system threw to a coded error naming the file. */
+function asStoreError(error: unknown, path: string): SwitchyardError {
+  if (error instanceof SwitchyardError) return error;
+  const code = (error as { code?: unknown }).code;
+  const message = (error as Error).message ?? String(error);
+  if (typeof code === 'string' && DAMAGED.has(code)) return corrupt(path, message);
+  if (code === 'SQLITE_CANTOPEN' || code === 'EACCES' || code === 'ENOENT' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM') {
+    return new SwitchyardError(ErrorCodes.FILE_ERROR, `The state database ${path} cannot be opened or written (${message}). Check the path and its permissions.`, { path });
+  }
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new SwitchyardError(ErrorCodes.RUN_LOCKED, `The state database ${path} stayed locked by another process for 5 s (${message}).`, { path });
+  return new SwitchyardError(ErrorCodes.STORE_CORRUPT, `The state database ${path} failed: ${message}.`, { path, sqlite_code: typeof code === 'string' ? code : null });
+}
