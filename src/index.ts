@@ -123,3 +123,15 @@ export type { Runtime, RuntimeOptions } from './runtime/create-runtime.js';
 export { WorkflowRun } from './actors/workflow-supervisor.js';
 export type { RunEvents, RunProgress } from './actors/workflow-supervisor.js';
 export { Dispatcher } from './actors/dispatcher.js';
+
+// Durable state (the SQLite store is `switchyard/sqlite`)
+export { MemoryStore } from './store/memory-store.js';
+export type { StateStore, RunRecord, Checkpoint, Lease, LeaseHolder, RuntimeEventRecord } from './store/state-store.js';
+export { RunEventSchema, RunStepMessageSchema, RecordedOutcomeSchema } from './store/run-events.js';
+export type { RunEvent, RunStepMessage, StoredStep, LoggedEvent, RunCounts, RecordedOutcome } from './store/run-events.js';
+export { rebuild, rebuiltState } from './store/replay.js';
+export type { Rebuilt } from './store/replay.js';
+export { StateManager } from './actors/state-manager.js';
+export type { StateManagerOptions } from './actors/state-manager.js';
+export type { RecordedRun } from './store/recorded-run.js';
+export type { SubmitOptions } from './runtime/create-runtime.js';

@@ -16,6 +16,11 @@ import type { TaskDispatchMessage, WorkflowResult } from '../protocol/dispatch-o
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { type AgentExecutionResult, AgentExecutionResultSchema, type TriggerAgent, type TriggerAgentBatch } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
+import { eventHooks } from '../store/event-hooks.js';
+import { recordOutcome, rebuild } from '../store/replay.js';
+import type { RunStepMessage, StoredStep } from '../store/run-events.js';
+import { RunJournal } from '../store/run-journal.js';
+import type { Checkpoint, RunRecord } from '../store/state-store.js';
 import { ActorTaskEngine } from './actor-task-engine.js';
 import { PriorityQueue } from './priority-queue.js';
 
@@ -64,6 +69,13 @@ export interface SupervisorOptions {
    * `taskMachine` actor under a supervisor actor named after the run, visible to the inspector.
    */
   readonly inspect?: (event: InspectionEvent) => void;
+  /**
+   * Record every step of the run on the bus (`RunStep`), for the state manager: a checkpoint
+   * every `checkpointEvery` events, and — for a new run — what `accepted` holds.
+   */
+  readonly journal?: { readonly checkpointEvery: number; readonly accepted?: RunStepMessage['accepted'] };
+  /** Continue a recorded run instead of starting one: its row, latest checkpoint and the steps after it. */
+  readonly resume?: { readonly record: RunRecord; readonly checkpoint: Checkpoint | undefined; readonly steps: readonly StoredStep[] };
 }
 
 interface Live {
@@ -87,6 +99,9 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   readonly result: Promise<WorkflowResult>;
   readonly #o: SupervisorOptions;
   readonly #core: DispatchCore;
+  readonly #journal: RunJournal | undefined;
+  /** Suffix of request ids after a resume, so results meant for the process before it are told apart. */
+  readonly #generation: string;
   readonly #block: ReturnType<typeof planBlock>;
   readonly #rank: Float64Array;
   readonly #waiting: PriorityQueue<DispatchRecord>;
@@ -104,9 +119,32 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     this.#o = options;
     this.#stamp = isoClock(options.clock);
     const inspect = options.inspect;
-    this.#core = new DispatchCore(plan, options.options, inspect ? { engine: (core) => (this.#actors = new ActorTaskEngine(core, options.runId, inspect)) } : {});
-    this.#block = planBlock(plan.input, plan.tasks, options.options);
-    this.#rank = remainingPath(plan);
+    const resume = options.resume;
+    if (resume && inspect) throw new SwitchyardError(ErrorCodes.UNSUPPORTED, `Run ${options.runId} cannot be resumed under the inspector: its task actors would start from pending while the run is half done. Resume it without --inspect.`, { run_id: options.runId });
+    const journal = options.journal
+      ? new RunJournal({ runId: options.runId, bus: options.bus, subjects: options.subjects, logger: options.logger, clock: options.clock, checkpointEvery: Math.max(options.journal.checkpointEvery, plan.n), firstSeq: resume ? resume.record.last_seq + 1 : 1, ...(options.journal.accepted ? { accepted: options.journal.accepted } : {}), view: { counts: () => this.#runCounts(), snapshot: () => this.state() } })
+      : undefined;
+    this.#journal = journal;
+    const hooksFor = (core: () => DispatchCore) => ({
+      ...(inspect ? { engine: (c: DispatchCore) => (this.#actors = new ActorTaskEngine(c, options.runId, inspect)) } : {}),
+      ...(journal ? eventHooks(core, (event) => journal.push(event)) : {}),
+    });
+    if (resume) {
+      // Replay regenerates events the log already holds: the journal drops them.
+      if (journal) journal.muted = true;
+      const rebuilt = rebuild(resume.record, resume.checkpoint, resume.steps, hooksFor);
+      if (journal) journal.muted = false;
+      if (!rebuilt.ok) throw rebuilt.error;
+      this.#core = rebuilt.value.core;
+      this.#sequence = rebuilt.value.meta.sequence;
+      this.#generation = `_r${options.clock().toString(36)}`;
+    } else {
+      this.#core = new DispatchCore(plan, options.options, hooksFor(() => this.#core));
+      this.#generation = '';
+      journal?.push({ type: 'plan_accepted', total_tasks: plan.n });
+    }
+    this.#block = planBlock(this.#core.plan.input, this.#core.plan.tasks, this.#core.options);
+    this.#rank = remainingPath(this.#core.plan);
     const rank = this.#rank;
     this.#waiting = new PriorityQueue((a, b) => rank[a.task] > rank[b.task] || (rank[a.task] === rank[b.task] && a.task < b.task));
     this.result = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
@@ -131,8 +169,18 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     // Release the first attempts once the caller has attached its listeners.
     queueMicrotask(() => {
       if (this.#done) return;
-      this.#core.now = this.#o.clock();
-      this.#core.begin();
+      const core = this.#core;
+      core.now = this.#o.clock();
+      if (this.#o.resume) {
+        // The attempts a crash cut off go out again, under their own attempt numbers.
+        core.redispatch();
+        const redispatched = core.dispatched.map((d) => core.plan.ids[d.task]);
+        this.#journal?.push({ type: 'run_resumed', at: core.now, redispatched });
+        this.#o.logger.info({ redispatched: redispatched.length }, 'run resumed');
+      } else {
+        this.#journal?.push({ type: 'run_started', at: core.now });
+        core.begin();
+      }
       this.#pump();
     });
     return this;
@@ -155,12 +203,18 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       clearTimeout(live.deadline);
       if (live.runtimeId !== null) this.#o.bus.publish(this.#o.subjects.cancel(live.runtimeId), { request_id: live.trigger.request_id });
     }
+    this.#journal?.end('cancelled');
     this.#finish();
     this.#settle.reject(new SwitchyardError(ErrorCodes.CLOSED, `Run ${this.id} was cancelled: ${reason}.`, { run_id: this.id }));
   }
 
   #context(): EnvelopeContext {
     return { source: 'switchyard', sequence: this.#sequence, offsetMinutes: 0, state: undefined, now: this.#core.now, ...(this.#o.sessionId === undefined ? {} : { sessionId: this.#o.sessionId }), ...(this.#o.requestId === undefined ? {} : { requestId: this.#o.requestId }) };
+  }
+
+  #runCounts() {
+    const c = this.#core.counts;
+    return { total: this.#core.plan.n, completed: c[S.complete], failed: c[S.failed], skipped: c[S.skipped], in_progress: c[S.in_progress] };
   }
 
   #counts(): RunProgress {
@@ -189,7 +243,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #prepare(record: DispatchRecord): TriggerAgent {
     const { plan } = this.#core;
     const content = dispatchContent(this.#core, record);
-    const requestId = `${this.id}_${record.task}_${record.attempt}`;
+    const requestId = `${this.id}_${record.task}_${record.attempt}${this.#generation}`;
     const trigger: TriggerAgent = {
       type: 'TriggerAgent',
       request_id: requestId,
@@ -251,6 +305,8 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
         live.deadline = undefined;
       }
     } else if (reply?.type === 'AgentDispatchFailed') {
+      const code = reply.error?.code ?? ErrorCodes.CAPABILITY_NOT_AVAILABLE;
+      this.#journal?.push({ type: 'dispatch_failed', task_id: live.trigger.task_id, attempt: live.trigger.attempt, code, message: reply.error?.message ?? 'capability not available' });
       this.#apply(requestId, { ok: false, recoverable: false, code: reply.error?.code ?? ErrorCodes.CAPABILITY_NOT_AVAILABLE, message: reply.error?.message ?? 'capability not available' }, undefined);
     } else {
       this.#apply(requestId, { ok: false, recoverable: false, code: ErrorCodes.PROCESSING_ERROR, message: 'the dispatcher gave no answer for this trigger' }, undefined);
@@ -279,7 +335,12 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
 
   #onResult(data: unknown): void {
     const requestId = (data as { request_id?: unknown } | null)?.request_id;
-    if (typeof requestId !== 'string' || !this.#live.has(requestId)) return;
+    if (typeof requestId !== 'string') return;
+    if (!this.#live.has(requestId)) {
+      // Ours but no longer open: a duplicate, one that came after its deadline, or one meant for the process before a resume.
+      if (requestId.startsWith(`${this.id}_`)) this.#o.logger.info({ run_id: this.id, request_id: requestId }, 'result for an attempt no longer open ignored');
+      return;
+    }
     const parsed = AgentExecutionResultSchema.safeParse(data);
     if (!parsed.success) {
       this.#o.logger.warn({ run_id: this.id, request_id: requestId }, 'malformed result ignored');
@@ -311,9 +372,13 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     if (!live || this.#done) return;
     this.#live.delete(requestId);
     clearTimeout(live.deadline);
-    this.#core.now = this.#o.clock();
-    this.#sequence++;
-    if (this.#core.refusal(live.record.task, live.record.attempt) === undefined) this.#core.result(live.record.task, outcome);
+    const core = this.#core;
+    if (core.refusal(live.record.task, live.record.attempt) === undefined) {
+      core.now = this.#o.clock();
+      this.#sequence++;
+      this.#journal?.push({ type: 'result_received', at: core.now, request_id: requestId, task_id: live.trigger.task_id, attempt: live.record.attempt, runtime_id: result?.runtime_id ?? live.runtimeId, outcome: recordOutcome(core.plan, outcome) });
+      core.result(live.record.task, outcome);
+    }
     if (result) this.emit('result', result);
     if (this.listenerCount('progress') > 0) this.emit('progress', this.#counts());
     this.#pump();
@@ -322,6 +387,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #complete(): void {
     if (this.#done) return;
     const result = workflowResult(this.#core, 0);
+    this.#journal?.end(this.#core.runStatus === 'running' ? 'failed' : this.#core.runStatus, result);
     this.#finish();
     this.emit('complete', result);
     this.#settle.resolve(result);

@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { ErrorCodes, isSwitchyardError, SwitchyardError } from '../protocol/errors.js';
 import { demoCommand } from './commands/demo.js';
 import { graphCommand } from './commands/graph.js';
+import { pruneCommand } from './commands/prune.js';
+import { resumeCommand } from './commands/resume.js';
 import { runCommand } from './commands/run.js';
+import { runsCommand } from './commands/runs.js';
+import { showCommand } from './commands/show.js';
 import { schemaCommand } from './commands/schema.js';
 import { simulateCommand } from './commands/simulate.js';
 import { stepCommand } from './commands/step.js';
@@ -15,6 +19,10 @@ const commands: Readonly<Record<string, readonly [Command, string]>> = {
   validate: [validateCommand, 'check a plan and list every problem'],
   graph: [graphCommand, "print a plan's groups, critical path or Mermaid flowchart"],
   run: [runCommand, 'run a plan for real on agent handlers in worker threads'],
+  resume: [resumeCommand, 'continue a recorded run after its process stopped'],
+  runs: [runsCommand, 'list the runs recorded in a state database'],
+  show: [showCommand, 'show one recorded run: tasks, failures, timeline, log'],
+  prune: [pruneCommand, 'delete recorded runs that ended long ago'],
   step: [stepCommand, 'the dispatch agent: one message in, state and messages out'],
   simulate: [simulateCommand, 'drive a whole run through step with synthetic results'],
   schema: [schemaCommand, 'print the JSON Schema of a wire message'],

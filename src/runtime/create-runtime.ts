@@ -1,7 +1,9 @@
 import { type Logger, pino } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { z } from 'zod';
+import { randomBytes } from 'node:crypto';
 import { Dispatcher } from '../actors/dispatcher.js';
+import { StateManager } from '../actors/state-manager.js';
 import { WorkflowRun } from '../actors/workflow-supervisor.js';
 import type { Bus } from '../bus/bus.js';
 import { InProcessBus } from '../bus/in-process-bus.js';
@@ -13,6 +15,8 @@ import { type BusRuntimes, connectPool } from '../pool/bus-runtimes.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import { subjectTokenProblem, subjects as subjectBuilders } from '../protocol/subjects.js';
+import { compileRecorded } from '../store/replay.js';
+import type { StateStore } from '../store/state-store.js';
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -54,6 +58,26 @@ export interface RuntimeOptions {
    * supervisor actor, so the inspector shows every lifecycle. Slower; for watching.
    */
   inspect?: (event: InspectionEvent) => void;
+  /**
+   * Where runs are recorded, step by step, so they can be resumed after a crash: a
+   * `MemoryStore`, or `SqliteStore.open(file)` from `switchyard/sqlite`. Without one, runs
+   * are not recorded.
+   */
+  store?: StateStore;
+  /** With a store: a checkpoint at least every this many events (and never more often than once per plan's worth of events). @default 1000 */
+  checkpointEvery?: number;
+  /** With a store: how long the lease on a run lasts unless renewed. @default 30000 */
+  leaseTtlMs?: number;
+}
+
+/** Options of {@link Runtime.submit}. */
+export interface SubmitOptions {
+  /** @default `run-<n>`, or with a store a unique `run-<time>-<random>` */
+  runId?: string;
+  sessionId?: string;
+  requestId?: string;
+  /** With a store: how the run was started (handler modules, pool sizes), kept to resume it the same way. */
+  runner?: Record<string, unknown>;
 }
 
 const OptionsSchema = z.strictObject({
@@ -70,6 +94,9 @@ const OptionsSchema = z.strictObject({
   clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
   inspect: z.custom<(event: InspectionEvent) => void>((v) => typeof v === 'function', 'expected an inspection observer function').optional(),
   faults: z.record(z.string(), z.strictObject({ recoverable: z.boolean(), times: z.number().int().min(1).optional() })).optional(),
+  store: z.custom<StateStore>((v) => typeof v === 'object' && v !== null && typeof (v as StateStore).recordStep === 'function', 'expected a StateStore (MemoryStore, or SqliteStore from switchyard/sqlite)').optional(),
+  checkpointEvery: z.number().int().min(1).optional(),
+  leaseTtlMs: z.number().int().min(100).optional(),
 });
 
 /** An embedded Switchyard: agent runtimes in worker threads, a dispatcher, and a supervisor per run. */
@@ -78,7 +105,16 @@ export interface Runtime {
    * Starts a run of a plan (a planning agent message or a bare workflow). An invalid plan is
    * refused at once with the coded error (`INVALID_INPUT`, `VALIDATION_ERROR`, `PROCESSING_ERROR`).
    */
-  submit(plan: unknown, options?: { runId?: string; sessionId?: string; requestId?: string }): WorkflowRun;
+  submit(plan: unknown, options?: SubmitOptions): WorkflowRun;
+  /**
+   * Continues a run recorded in the store: completed tasks are kept, attempts that were in
+   * flight when the previous process stopped are dispatched again (same attempt numbers), and
+   * the run goes on to its end. `RUN_NOT_FOUND`, `RUN_ENDED`, `RUN_LOCKED` (another live
+   * process drives it), `UNSUPPORTED` without a store.
+   */
+  resume(runId: string): WorkflowRun;
+  /** The state manager, when the runtime has a store. */
+  readonly state: StateManager | undefined;
   /** Runs submitted and not yet ended. */
   active(): WorkflowRun[];
   readonly bus: Bus;
@@ -129,14 +165,40 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const runs = new Set<WorkflowRun>();
   let next = 0;
   let closing = false;
+  const state = o.store ? new StateManager({ bus, subjects, store: o.store, logger, clock, ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }), onLeaseLost: (runId, error) => [...runs].find((r) => r.id === runId)?.cancel(error.message) }) : undefined;
+  const supervisorOptions = (runId: string) => ({
+    runId,
+    bus,
+    subjects,
+    logger: logger.child({ run_id: runId }),
+    clock,
+    maxConcurrentTasks: o.maxConcurrentTasks ?? 64,
+    taskTimeoutMs,
+    resultGraceMs: killGraceMs + heartbeatMs * 4 + 1000,
+    ...(o.inspect ? { inspect: o.inspect } : {}),
+  });
+  const track = (run: WorkflowRun): WorkflowRun => {
+    runs.add(run);
+    const done = () => {
+      runs.delete(run);
+      // The last step is on the bus: let the state manager write it before the lease goes.
+      if (state) void bus.flush().then(() => state.release(run.id));
+    };
+    void run.result.then(done, done);
+    return run.start();
+  };
+  const checkOpen = () => {
+    if (closing) throw new SwitchyardError(ErrorCodes.CLOSED, 'The runtime is closing; it takes no new runs.');
+  };
 
   return {
     bus,
     dispatcher,
     pool,
+    state,
     submit(plan, submitOptions = {}) {
-      if (closing) throw new SwitchyardError(ErrorCodes.CLOSED, 'The runtime is closing; it takes no new runs.');
-      const runId = submitOptions.runId ?? `run-${++next}`;
+      checkOpen();
+      const runId = submitOptions.runId ?? (state ? `run-${clock().toString(36)}-${randomBytes(3).toString('hex')}` : `run-${++next}`);
       const problem = subjectTokenProblem(runId);
       if (problem !== undefined) throw new SwitchyardError(ErrorCodes.INVALID_ID, `Run id ${JSON.stringify(runId)} cannot be used in a subject: ${problem}.`, { run_id: runId });
       const input = readPlan(plan);
@@ -146,26 +208,54 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       const meta = input.value.message?.metadata;
       const sessionId = submitOptions.sessionId ?? meta?.session_id;
       const requestId = submitOptions.requestId ?? meta?.request_id;
-      const run = new WorkflowRun(compiled.value, {
-        runId,
-        bus,
-        subjects,
-        logger: logger.child({ run_id: runId }),
-        clock,
-        options: dispatch.value,
-        maxConcurrentTasks: o.maxConcurrentTasks ?? 64,
-        taskTimeoutMs,
-        resultGraceMs: killGraceMs + heartbeatMs * 4 + 1000,
-        ...(sessionId === undefined ? {} : { sessionId }),
-        ...(requestId === undefined ? {} : { requestId }),
-        ...(o.inspect ? { inspect: o.inspect } : {}),
-      });
-      runs.add(run);
-      void run.result.then(
-        () => runs.delete(run),
-        () => runs.delete(run),
-      );
-      return run.start();
+      if (state) {
+        if (state.store.getRun(runId)) throw new SwitchyardError(ErrorCodes.RUN_EXISTS, `Run ${runId} already exists in ${state.store.location}; resume it with \`switchyard resume ${runId}\` or pick another run id.`, { run_id: runId });
+        state.claim(runId);
+      }
+      const accepted = {
+        plan,
+        options: { policy: dispatch.value.policy, max_attempts: dispatch.value.maxAttempts },
+        ...(sessionId === undefined ? {} : { session_id: sessionId }),
+        ...(requestId === undefined ? {} : { request_id: requestId }),
+        ...(submitOptions.runner ? { runner: submitOptions.runner } : {}),
+      };
+      let run: WorkflowRun;
+      try {
+        run = new WorkflowRun(compiled.value, {
+          ...supervisorOptions(runId),
+          options: dispatch.value,
+          ...(sessionId === undefined ? {} : { sessionId }),
+          ...(requestId === undefined ? {} : { requestId }),
+          ...(state ? { journal: { checkpointEvery: o.checkpointEvery ?? 1000, accepted } } : {}),
+        });
+      } catch (error) {
+        state?.release(runId);
+        throw error;
+      }
+      return track(run);
+    },
+    resume(runId) {
+      checkOpen();
+      if (!state) throw new SwitchyardError(ErrorCodes.UNSUPPORTED, `Run ${runId} cannot be resumed: this runtime has no store. Create it with createRuntime({ store }) (the CLI: --db <file>).`, { run_id: runId });
+      const recorded = state.load(runId);
+      const compiled = compileRecorded(recorded.record);
+      if (!compiled.ok) throw compiled.error;
+      state.claim(runId);
+      let run: WorkflowRun;
+      try {
+        run = new WorkflowRun(compiled.value.plan, {
+          ...supervisorOptions(runId),
+          options: compiled.value.options,
+          ...(recorded.record.session_id === null ? {} : { sessionId: recorded.record.session_id }),
+          ...(recorded.record.request_id === null ? {} : { requestId: recorded.record.request_id }),
+          journal: { checkpointEvery: o.checkpointEvery ?? 1000 },
+          resume: recorded,
+        });
+      } catch (error) {
+        state.release(runId);
+        throw error;
+      }
+      return track(run);
     },
     active: () => [...runs],
     async close(closeOptions = {}) {
@@ -175,6 +265,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await Promise.allSettled([...runs].map((r) => r.result));
       runtimes.close();
       await bus.flush();
+      state?.close();
       dispatcher.close();
       await pool.close();
       if (ownBus) await bus.close();

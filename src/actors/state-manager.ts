@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Bus, BusMessage, Subscription } from '../bus/bus.js';
+import type { SwitchyardError } from '../protocol/errors.js';
+import { parseWith } from '../protocol/parse.js';
+import type { Subjects } from '../protocol/subjects.js';
+import { type RecordedRun, resumable } from '../store/recorded-run.js';
+import { RunStepMessageSchema } from '../store/run-events.js';
+import { leaseHolderGone } from '../store/lease-liveness.js';
+import type { LeaseHolder, StateStore } from '../store/state-store.js';
+
+/** Options of a {@link StateManager}. */
+export interface StateManagerOptions {
+  readonly bus: Bus;
+  readonly subjects: Subjects;
+  readonly store: StateStore;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  /** How long a lease on a run lasts unless renewed (renewed every third of it). @default 30000 */
+  readonly leaseTtlMs?: number;
+  /** Told when a lease could not be renewed: another process took the run over. */
+  readonly onLeaseLost?: (runId: string, error: SwitchyardError) => void;
+}
+
+/**
+ * The state manager actor (seed 002's StateManager; seed 000's "records AgentDispatchFailed"):
+ * the only writer of the store. It records what the other actors publish — each run's steps
+ * (one transaction per step), runtime registrations and deregistrations, dispatch failures —
+ * and holds the leases of the runs this runtime drives, so no second process drives them.
+ */
+export class StateManager {
+  readonly store: StateStore;
+  readonly holder: LeaseHolder;
+  readonly #o: StateManagerOptions;
+  readonly #subs: Subscription[] = [];
+  readonly #held = new Set<string>();
+  readonly #renew: NodeJS.Timeout;
+  readonly #ttl: number;
+
+  constructor(options: StateManagerOptions) {
+    this.#o = options;
+    this.store = options.store;
+    this.#ttl = options.leaseTtlMs ?? 30_000;
+    this.holder = { owner: randomUUID(), pid: process.pid, host: hostname() };
+    const { bus, subjects } = options;
+    this.#subs.push(bus.subscribe(subjects.patterns.runSteps(), (m) => this.#onStep(m)));
+    this.#subs.push(bus.subscribe(subjects.patterns.runtimeDefinitions(), (m) => this.#onRuntimeEvent(m)));
+    this.#subs.push(bus.subscribe(subjects.patterns.dispatchFailures(), (m) => this.#onRuntimeEvent(m)));
+    this.#renew = setInterval(() => this.#renewAll(), Math.max(10, Math.floor(this.#ttl / 3)));
+    this.#renew.unref();
+  }
+
+  /** Takes the lease on `runId` for this runtime (`RUN_LOCKED` if a live process holds it). */
+  claim(runId: string): void {
+    this.store.acquireLease(runId, this.holder, this.#o.clock(), this.#ttl, leaseHolderGone);
+    this.#held.add(runId);
+  }
+
+  release(runId: string): void {
+    if (!this.#held.delete(runId)) return;
+    try {
+      this.store.releaseLease(runId, this.holder.owner);
+    } catch (error) {
+      this.#o.logger.warn({ err: error, run_id: runId }, 'lease not released; it lapses on its own');
+    }
+  }
+
+  /** A recorded run to resume: `RUN_NOT_FOUND` if the store has none by that id, `RUN_ENDED` if it ended. */
+  load(runId: string): RecordedRun {
+    return resumable(this.store, runId);
+  }
+
+  /** Stops recording and gives back every lease. Call after the bus is flushed. */
+  close(): void {
+    clearInterval(this.#renew);
+    for (const s of this.#subs) s.unsubscribe();
+    for (const runId of [...this.#held]) this.release(runId);
+  }
+
+  #onStep(message: BusMessage): void {
+    const parsed = parseWith(RunStepMessageSchema, message.data, 'RunStep');
+    if (!parsed.ok) {
+      this.#o.logger.error({ subject: message.subject, code: parsed.error.code }, `malformed run step not recorded: ${parsed.error.message}`);
+      return;
+    }
+    try {
+      this.store.recordStep(parsed.value, this.#o.clock());
+    } catch (error) {
+      this.#o.logger.error({ err: error, run_id: parsed.value.run_id, seq: parsed.value.seq, code: (error as SwitchyardError).code }, 'run step not recorded');
+    }
+  }
+
+  #onRuntimeEvent(message: BusMessage): void {
+    const data = message.data as { type?: unknown; runtime_id?: unknown; workflow_id?: unknown; at?: unknown } | null;
+    const type = data?.type;
+    if (type !== 'AgentRuntimeRegistered' && type !== 'AgentRuntimeDeregistered' && type !== 'AgentDispatchFailed') return;
+    try {
+      this.store.recordRuntimeEvent({
+        at: this.#o.clock(),
+        type,
+        runtime_id: typeof data?.runtime_id === 'string' ? data.runtime_id : null,
+        workflow_id: typeof data?.workflow_id === 'string' ? data.workflow_id : null,
+        data,
+      });
+    } catch (error) {
+      this.#o.logger.error({ err: error, type }, 'runtime event not recorded');
+    }
+  }
+
+  #renewAll(): void {
+    for (const runId of this.#held) {
+      try {
+        this.claim(runId);
+      } catch (error) {
+        this.#held.delete(runId);
+        this.#o.logger.error({ err: error, run_id: runId }, 'lost the lease on a run');
+        this.#o.onLeaseLost?.(runId, error as SwitchyardError);
+      }
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
+import { resumable } from '../../store/recorded-run.js';
+import { parseCommandArgs, positionals } from '../args.js';
+import type { Output } from '../io.js';
+import { dbPath, openStore } from '../open-store.js';
+import { logLevel, positiveInt, runSession, sessionFlags, sessionFlagsHelp } from '../run-session.js';
+
+export const resumeHelp = `Usage: switchyard resume <run-id> [--db <file>] [options]
+
+Continues a run recorded with \`switchyard run --db\` after its process stopped (a crash,
+a kill, Ctrl-C). Tasks recorded complete are not run again; attempts that were in flight
+are dispatched again under the same attempt numbers — so a handler may run twice for one
+attempt (at-least-once work), while each outcome is recorded exactly once. Handler modules,
+threads, concurrency and timeout default to those the run was started with.
+
+  --db <file>        the state database (default $SWITCHYARD_DB, else ./switchyard.db)
+  --agents <module>  handler module(s) to host instead of the recorded ones (repeatable)
+${sessionFlagsHelp}`;
+
+/** The `runner` block `switchyard run` records; anything else there is ignored. */
+const RecordedRunnerSchema = z.looseObject({
+  agents: z.array(z.string()).optional(),
+  threads: z.number().int().min(1).optional(),
+  concurrency: z.number().int().min(1).optional(),
+  timeout_ms: z.number().int().min(1).optional(),
+  faults: z.record(z.string(), z.strictObject({ recoverable: z.boolean(), times: z.number().int().min(1).optional() })).optional(),
+});
+
+/** `switchyard resume`. */
+export async function resumeCommand(argv: string[], io: Output): Promise<number> {
+  const { values, positionals: given } = parseCommandArgs('resume', argv, sessionFlags);
+  if (values.help) {
+    io.out(resumeHelp);
+    return 0;
+  }
+  const [runId] = positionals('resume', given, ['run-id']);
+  const level = logLevel(values['log-level']);
+  const threads = positiveInt('threads', values.threads);
+  const concurrency = positiveInt('concurrency', values.concurrency);
+  const timeout = positiveInt('timeout', values.timeout);
+  const store = await openStore(dbPath(values.db), 'existing');
+  let runner: z.infer<typeof RecordedRunnerSchema>;
+  try {
+    const { record } = resumable(store, runId);
+    const parsed = RecordedRunnerSchema.safeParse(record.runner ?? {});
+    runner = parsed.success ? parsed.data : {};
+    const agents = values.agents && values.agents.length > 0 ? values.agents : runner.agents;
+    if (!agents || agents.length === 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `Run ${runId} has no recorded handler modules; give them with --agents <module>.`, { run_id: runId });
+    runner = { ...runner, agents };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const timeoutMs = timeout ?? runner.timeout_ms;
+  return runSession(
+    {
+      runtime: {
+        agents: runner.agents ?? [],
+        pool: { maxThreads: threads ?? runner.threads ?? 2, concurrentTasksPerWorker: concurrency ?? runner.concurrency ?? 1 },
+        ...(timeoutMs === undefined ? {} : { taskTimeoutMs: timeoutMs }),
+        ...(runner.faults ? { faults: runner.faults } : {}),
+      },
+      logLevel: level,
+      store,
+      json: values.json ?? false,
+      stateOut: values['state-out'],
+      start: (rt) => rt.resume(runId),
+    },
+    io,
+  );
+}

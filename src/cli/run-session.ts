@@ -1,0 +1,121 @@
+import { writeFileSync } from 'node:fs';
+import type { InspectionEvent } from 'xstate';
+import type { WorkflowRun } from '../actors/workflow-supervisor.js';
+import type { WorkflowResult } from '../protocol/dispatch-output.js';
+import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime/create-runtime.js';
+import type { StateStore } from '../store/state-store.js';
+import type { Output } from './io.js';
+import { cliLogger } from './logger.js';
+import { ProgressView } from './progress-view.js';
+import { textTable } from './text-table.js';
+
+/** Flags `run` and `resume` share. */
+export const sessionFlags = {
+  agents: { type: 'string', multiple: true },
+  threads: { type: 'string' },
+  concurrency: { type: 'string' },
+  timeout: { type: 'string' },
+  'state-out': { type: 'string' },
+  json: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  db: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const sessionFlagsHelp = `  --threads <n>      worker threads (default 2)
+  --concurrency <n>  attempts one worker runs at once (default 1)
+  --timeout <ms>     deadline of one attempt (default 300000)
+  --state-out <file> write the final workflow_state (for graph --status)
+  --json             print only the workflow_result JSON on stdout
+  --log-level <l>    pino level for Switchyard's own logs on stderr (default warn)
+`;
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** A `--flag` that must be a whole number from 1 up. */
+export function positiveInt(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--${flag} must be a whole number from 1 up, got ${JSON.stringify(value)}.`, { flag });
+  return n;
+}
+
+export function logLevel(value: string | undefined): string {
+  if (value !== undefined && !LEVELS.includes(value)) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--log-level must be one of ${LEVELS.join(', ')}.`);
+  return value ?? 'warn';
+}
+
+/** The summary table of a finished run. */
+export function summaryTable(result: WorkflowResult, summaries: Readonly<Record<string, { result_summary: string | null }>>): string {
+  const rows = Object.entries(result.task_results).map(([id, t]) => [id, t.status, String(t.attempts), summaries[id]?.result_summary ?? '']);
+  const status = `workflow ${result.status}: ${result.completed_tasks} complete, ${result.failed_tasks} failed, ${result.skipped_tasks} skipped of ${result.total_tasks}`;
+  return `${textTable(['task', 'status', 'attempts', 'summary'], rows, { 3: 70 })}\n\n${status}`;
+}
+
+/** How a run was started, kept with it so `switchyard resume` starts it the same way. */
+export interface RunnerInfo {
+  readonly agents: string[];
+  readonly threads: number;
+  readonly concurrency: number;
+  readonly timeout_ms?: number;
+  readonly faults?: Record<string, { recoverable: boolean; times?: number }>;
+}
+
+/** What a session needs besides the runtime options. */
+export interface SessionSpec {
+  readonly runtime: Omit<RuntimeOptions, 'logger' | 'store'>;
+  readonly logLevel: string;
+  readonly store: StateStore | undefined;
+  readonly json: boolean;
+  readonly stateOut: string | undefined;
+  readonly inspector?: { inspect: (event: InspectionEvent) => void; stop(): void };
+  /** Starts the run on the runtime (submit or resume). */
+  start(rt: Runtime): WorkflowRun;
+}
+
+/**
+ * Runs one session of `run` or `resume`: starts a runtime, starts the run, shows progress,
+ * prints the summary and the workflow_result. SIGINT / SIGTERM stop it cleanly — with a
+ * store the run is recorded as cancelled and can be resumed — and exit 130.
+ */
+export async function runSession(spec: SessionSpec, io: Output): Promise<number> {
+  const rt = await createRuntime({ ...spec.runtime, ...(spec.store ? { store: spec.store } : {}), logger: cliLogger(spec.logLevel, io.errIsTTY ?? false) });
+  let interrupted: string | undefined;
+  let run: WorkflowRun | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    run?.cancel(`${signal} received`);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    run = spec.start(rt);
+    const view = new ProgressView({ write: io.err, tty: io.errIsTTY ?? false });
+    run.on('dispatch', (m) => view.dispatch(m));
+    run.on('result', (r) => view.result(r));
+    run.on('progress', (p) => view.progress(p));
+    let result: WorkflowResult;
+    try {
+      result = await run.result;
+    } catch (error) {
+      if (interrupted === undefined) throw error;
+      view.finish();
+      const hint = spec.store ? ` Resume it with \`switchyard resume ${run.id} --db ${spec.store.location}\`.` : '';
+      io.err(`switchyard: run ${run.id} stopped by ${interrupted}.${hint}\n`);
+      return 130;
+    }
+    view.finish();
+    const state = run.state();
+    if (spec.stateOut !== undefined) writeFileSync(spec.stateOut, `${JSON.stringify(state, null, 2)}\n`);
+    if (!spec.json) io.out(`\n${summaryTable(result, state.task_states)}\n\n`);
+    io.out(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await rt.close({ cancel: true });
+    spec.inspector?.stop();
+    spec.store?.close();
+  }
+}
