@@ -44,3 +44,39 @@ export function dagTasks(dag: RandomDag): TaskSpecInput[] {
   for (const [a, b] of dag.edges) deps[b].push(dag.ids[a]);
   return dag.listing.map((r) => task(dag.ids[r], deps[r], { estimated_weight: dag.weights[r] }));
 }
+
+/** A random plan made by {@link planOf}, with what the tests check it against. */
+export interface RandomPlan {
+  readonly plan: Record<string, unknown>;
+  readonly deps: ReadonlyMap<string, readonly string[]>;
+  readonly fusion: ReadonlySet<string>;
+  readonly group: ReadonlyMap<string, number>;
+}
+
+/** A random plan: task i produces derived_i and reads the refs of its direct dependencies. */
+export function planOf(dag: RandomDag, fusionEvery: number, plannerGroups: boolean): RandomPlan {
+  const deps = new Map<string, string[]>(dag.ids.map((id) => [id, []]));
+  for (const [a, b] of dag.edges) deps.get(dag.ids[b])!.push(dag.ids[a]);
+  const level = new Map<string, number>();
+  for (let r = 0; r < dag.n; r++) level.set(dag.ids[r], 1 + Math.max(0, ...deps.get(dag.ids[r])!.map((d) => level.get(d)!)));
+  const fusion = new Set(dag.ids.filter((_, r) => fusionEvery > 0 && r % fusionEvery === fusionEvery - 1 && deps.get(dag.ids[r])!.length > 0));
+  const tasks = dag.listing.map((r) => {
+    const id = dag.ids[r];
+    return {
+      id,
+      action: `work ${id}`,
+      capability_ids: [fusion.has(id) ? 'CAP-SYN-001' : 'CAP-PRE-001'],
+      depends_on: deps.get(id),
+      input_refs: deps.get(id)!.map((d) => `derived_${d}`),
+      output_refs: [`derived_${id}`],
+      ...(plannerGroups ? { execution_group: level.get(id)! } : {}),
+    };
+  });
+  const plan = {
+    agent: { name: 'planning_agent', type: 'operational' },
+    output: { content: { workflow: { tasks } }, content_type: 'plan' },
+    resources: { derived_refs: dag.ids.map((id) => ({ ref_id: `derived_${id}`, storage_uri: null })) },
+    metadata: { session_id: 's', request_id: 'r', sequence_number: 3 },
+  };
+  return { plan, deps, fusion, group: level };
+}

@@ -1,0 +1,150 @@
+import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SwitchyardError } from '../../src/index.js';
+import { APPLICATION_ID, SCHEMA_VERSION, SqliteStore } from '../../src/sqlite.js';
+import { MIGRATIONS } from '../../src/store/sqlite-schema.js';
+import { describeStoreConformance, firstStep, step } from './store-conformance.js';
+
+let dir: string;
+const fresh = () => mkdtempSync(join(tmpdir(), 'switchyard-sqlite-'));
+
+describeStoreConformance(
+  'sqlite',
+  () => {
+    const at = fresh();
+    const file = join(at, 'runs.db');
+    return { store: SqliteStore.open(file), reopen: () => SqliteStore.open(file, { mode: 'existing' }), cleanup: () => rmSync(at, { recursive: true, force: true }) };
+  },
+  { durable: true },
+);
+
+function openError(path: string, mode: 'existing' | 'create' = 'existing'): SwitchyardError {
+  try {
+    SqliteStore.open(path, { mode }).close();
+  } catch (error) {
+    return error as SwitchyardError;
+  }
+  throw new Error(`${path} opened`);
+}
+
+/** A state database holding one run with a long log, closed (its WAL folded in). */
+function populated(path: string): void {
+  const store = SqliteStore.open(path);
+  store.recordStep(firstStep('r1'), 1000);
+  for (let seq = 2; seq < 400; seq++) store.recordStep(step('r1', seq, 1, { events: [{ type: 'task_completed', task_id: `t${seq}`, pad: 'x'.repeat(200) }] }), 1000);
+  store.close();
+}
+
+describe('SqliteStore files', () => {
+  beforeEach(() => {
+    dir = fresh();
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('marks its files: WAL journal, application id, schema version', () => {
+    const path = join(dir, 'a.db');
+    SqliteStore.open(path).close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('refuses a missing file when it must exist, naming it', () => {
+    const e = openError(join(dir, 'none.db'));
+    expect(e.code).toBe('FILE_ERROR');
+    expect(e.message).toContain(join(dir, 'none.db'));
+  });
+
+  it('treats an empty file as a new database when creating, and as holding no runs when reading', () => {
+    const path = join(dir, 'empty.db');
+    writeFileSync(path, '');
+    const e = openError(path);
+    expect(e.code).toBe('STORE_EMPTY');
+    expect(e.message).toContain(path);
+    const store = SqliteStore.open(path, { mode: 'create' });
+    store.recordStep(firstStep('r1'), 1);
+    store.close();
+    expect(statSync(path).size).toBeGreaterThan(0);
+  });
+
+  it('refuses random bytes as damaged, in either mode, and leaves the file as it was', () => {
+    const path = join(dir, 'noise.db');
+    const noise = Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919) % 251));
+    writeFileSync(path, noise);
+    for (const mode of ['existing', 'create'] as const) {
+      const e = openError(path, mode);
+      expect(e.code).toBe('STORE_CORRUPT');
+      expect(e.message).toContain(path);
+    }
+    expect(statSync(path).size).toBe(noise.length);
+  });
+
+  it('refuses a truncated database as damaged', () => {
+    const path = join(dir, 'whole.db');
+    populated(path);
+    const cut = join(dir, 'cut.db');
+    copyFileSync(path, cut);
+    truncateSync(cut, Math.floor(statSync(path).size / 2));
+    const e = openError(cut);
+    expect(e.code).toBe('STORE_CORRUPT');
+    expect(e.message).toContain(cut);
+  });
+
+  it("refuses another application's database without touching it", () => {
+    const path = join(dir, 'foreign.db');
+    const db = new Database(path);
+    db.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)');
+    db.close();
+    const before = statSync(path).size;
+    for (const mode of ['existing', 'create'] as const) expect(openError(path, mode).code).toBe('STORE_FOREIGN');
+    expect(statSync(path).size).toBe(before);
+  });
+
+  it('refuses a database from a newer schema version, saying which', () => {
+    const path = join(dir, 'newer.db');
+    SqliteStore.open(path).close();
+    const db = new Database(path);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    const e = openError(path);
+    expect(e.code).toBe('STORE_TOO_NEW');
+    expect(e.message).toContain(`schema version ${SCHEMA_VERSION + 1}`);
+  });
+
+  it('opens a version-1 database and migrates it, keeping its runs', () => {
+    const path = join(dir, 'v1.db');
+    const db = new Database(path);
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    db.exec(MIGRATIONS[0]);
+    db.pragma('user_version = 1');
+    db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, plan, options) VALUES (?, ?, 3, 1, 0, 0, 0, 5, 6, NULL, 1, ?, ?)').run('old-run', 'running', '{"tasks":[]}', '{"policy":"strict","max_attempts":3}');
+    db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events) VALUES (?, 1, 1, 5, ?)').run('old-run', '[{"type":"plan_accepted","total_tasks":3}]');
+    db.close();
+    const store = SqliteStore.open(path, { mode: 'existing' });
+    expect(store.getRun('old-run')).toMatchObject({ run_id: 'old-run', last_seq: 1, runner: null });
+    store.recordStep(step('old-run', 2, 1), 7);
+    store.recordRuntimeEvent({ at: 7, type: 'AgentRuntimeRegistered', runtime_id: 'x', workflow_id: null, data: {} });
+    store.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    check.close();
+  });
+
+  it('gives the space of pruned runs back to the file system', () => {
+    const path = join(dir, 'prune.db');
+    populated(path);
+    const store = SqliteStore.open(path);
+    store.recordStep(step('r1', 400, 1, { status: 'complete', checkpoint: {} }), 2000);
+    store.close();
+    const before = statSync(path).size;
+    const again = SqliteStore.open(path);
+    expect(again.prune(3000)).toEqual(['r1']);
+    again.close();
+    expect(statSync(path).size).toBeLessThan(before / 2);
+  });
+});
