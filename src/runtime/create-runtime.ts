@@ -151,21 +151,23 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const heartbeatMs = o.heartbeatMs ?? 1000;
   const taskTimeoutMs = o.taskTimeoutMs ?? 300_000;
   const killGraceMs = 2000;
+  const runs = new Set<WorkflowRun>();
+  // Before anything publishes, so it records every registration too.
+  const state = o.store ? new StateManager({ bus, subjects, store: o.store, logger, clock, ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }), onLeaseLost: (runId, error) => [...runs].find((r) => r.id === runId)?.cancel(error.message) }) : undefined;
   const dispatcher = new Dispatcher({ bus, subjects, logger, clock, sweepMs: Math.max(50, Math.floor(heartbeatMs / 2)) });
   let pool: AgentPool;
   try {
     pool = await AgentPool.start({ modules: o.agents, maxThreads: o.pool?.maxThreads, concurrentTasksPerWorker: o.pool?.concurrentTasksPerWorker, resourceLimits: o.pool?.resourceLimits, heartbeatMs, clock });
   } catch (error) {
     dispatcher.close();
+    state?.close();
     if (ownBus) await bus.close();
     throw error;
   }
   const runtimes: BusRuntimes = connectPool(pool, { bus, subjects, logger, clock, defaultTimeoutMs: taskTimeoutMs, killGraceMs, heartbeatMs, ...(o.faults ? { faults: o.faults } : {}) });
   await bus.flush();
-  const runs = new Set<WorkflowRun>();
   let next = 0;
   let closing = false;
-  const state = o.store ? new StateManager({ bus, subjects, store: o.store, logger, clock, ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }), onLeaseLost: (runId, error) => [...runs].find((r) => r.id === runId)?.cancel(error.message) }) : undefined;
   const supervisorOptions = (runId: string) => ({
     runId,
     bus,
@@ -237,12 +239,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     resume(runId) {
       checkOpen();
       if (!state) throw new SwitchyardError(ErrorCodes.UNSUPPORTED, `Run ${runId} cannot be resumed: this runtime has no store. Create it with createRuntime({ store }) (the CLI: --db <file>).`, { run_id: runId });
-      const recorded = state.load(runId);
-      const compiled = compileRecorded(recorded.record);
-      if (!compiled.ok) throw compiled.error;
+      // The lease first: a run another live process drives is RUN_LOCKED, whatever its log says.
       state.claim(runId);
       let run: WorkflowRun;
       try {
+        const recorded = state.load(runId);
+        const compiled = compileRecorded(recorded.record);
+        if (!compiled.ok) throw compiled.error;
         run = new WorkflowRun(compiled.value.plan, {
           ...supervisorOptions(runId),
           options: compiled.value.options,

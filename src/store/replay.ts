@@ -81,6 +81,8 @@ function apply(core: DispatchCore, event: RunEvent): string | undefined {
     core.now = event.at;
     core.begin();
     core.drain();
+  } else if (event.type === 'run_resumed') {
+    core.now = event.at;
   } else if (event.type === 'result_received') {
     const v = core.plan.index(event.task_id);
     if (v === undefined) return `a result for ${event.task_id}, which is not a task of the plan`;

@@ -39,7 +39,6 @@ async function recordedRun(plan: unknown, policy: 'strict' | 'dependency', tape:
   const { plan: cp, options } = compiled.value;
   const meta: RunMeta = { sequence: 4, offsetMinutes: 0 };
   const block = planBlock(cp.input, cp.tasks, options);
-  let core!: DispatchCore;
   const journal = new RunJournal({
     runId: 'r',
     bus,
@@ -51,7 +50,7 @@ async function recordedRun(plan: unknown, policy: 'strict' | 'dependency', tape:
     accepted: { plan, options: record.options },
     view: { counts: () => ({ total: cp.n, completed: core.counts[S.complete], failed: core.counts[S.failed], skipped: core.counts[S.skipped], in_progress: core.counts[S.in_progress] }), snapshot: () => snapshot(core, meta, block) },
   });
-  core = new DispatchCore(cp, options, eventHooks(() => core, (e) => journal.push(e)));
+  const core: DispatchCore = new DispatchCore(cp, options, eventHooks(() => core, (e) => journal.push(e)));
   journal.push({ type: 'plan_accepted', total_tasks: cp.n });
   journal.push({ type: 'run_started', at: now });
   core.now = now;

@@ -1,3 +1,4 @@
+import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
 import { latest, runRecord } from '../../store/recorded-run.js';
 import { rebuild, rebuiltState } from '../../store/replay.js';
 import { parseCommandArgs, positionals } from '../args.js';
@@ -26,6 +27,7 @@ export async function showCommand(argv: string[], io: Output): Promise<number> {
   }
   const [runId] = positionals('show', given, ['run-id']);
   const shown = values.steps === undefined ? 15 : Number(values.steps);
+  if (!Number.isInteger(shown) || shown < 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--steps must be a whole number from 0 up, got ${JSON.stringify(values.steps)}.`, { flag: 'steps' });
   const store = await openStore(dbPath(values.db), 'existing');
   try {
     const record = runRecord(store, runId);
@@ -35,7 +37,7 @@ export async function showCommand(argv: string[], io: Output): Promise<number> {
     const state = rebuiltState(rebuilt.value);
     const status = displayStatus(store, record, Date.now());
     if (values.json) {
-      io.out(`${JSON.stringify({ run: { ...record, plan: undefined, status }, workflow_state: state, steps: recorded.steps }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ run: { ...record, plan: undefined, status }, workflow_state: state, steps: store.stepsAfter(runId, 0) }, null, 2)}\n`);
       return 0;
     }
     const c = record.counts;
@@ -54,7 +56,7 @@ export async function showCommand(argv: string[], io: Output): Promise<number> {
     for (const f of state.failure_log) out.push(`  ${f.at ?? '-'}  ${f.task_id} attempt ${f.attempts}: ${f.error_code} (${f.recoverable ? 'recoverable' : 'not recoverable'}, ${f.retried ? 'retried' : 'final'}) ${f.error_message}`);
     out.push('', 'timeline:');
     for (const t of state.switchyard.run.timeline) out.push(`  group ${t.execution_group}: started ${clockTime(t.started_at)}, completed ${clockTime(t.completed_at)}`);
-    const steps = recorded.steps.slice(-Math.max(0, Number.isInteger(shown) ? shown : 15));
+    const steps = shown === 0 ? [] : store.stepsAfter(runId, 0).slice(-shown);
     out.push('', `latest steps (of those kept after compaction):`);
     for (const s of steps) {
       const last = s.seq + s.events.length - 1;
