@@ -1,3 +1,4 @@
+import { durableBench } from './durable.bench.js';
 import { graphBench } from './graph.bench.js';
 import { poolBench } from './pool.bench.js';
 import { stepBench } from './step.bench.js';
@@ -7,6 +8,7 @@ const suites: Record<string, () => void | Promise<void>> = {
   graph: graphBench,
   step: stepBench,
   pool: poolBench,
+  durable: durableBench,
 };
 
 const filters = process.argv.slice(2);

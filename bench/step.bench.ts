@@ -19,7 +19,8 @@ async function pGraphRun(deps: readonly Int32Array[]): Promise<void> {
   await new PGraph(nodes, edges).run({ run: () => undefined });
 }
 
-function compile(deps: readonly Int32Array[], policy: DispatchPolicy) {
+/** The bench DAG compiled for a policy. */
+export function compile(deps: readonly Int32Array[], policy: DispatchPolicy) {
   const options = resolveOptions({ policy });
   if (!options.ok) throw options.error;
   const plan = compilePlan({ tasks: dagTasks(deps), refs: [] }, options.value);

@@ -126,7 +126,7 @@ export { Dispatcher } from './actors/dispatcher.js';
 
 // Durable state (the SQLite store is `switchyard/sqlite`)
 export { MemoryStore } from './store/memory-store.js';
-export type { StateStore, RunRecord, Checkpoint, Lease, LeaseHolder, RuntimeEventRecord } from './store/state-store.js';
+export type { StateStore, RunRecord, RunSummary, Checkpoint, Lease, LeaseHolder, RuntimeEventRecord } from './store/state-store.js';
 export { RunEventSchema, RunStepMessageSchema, RecordedOutcomeSchema } from './store/run-events.js';
 export type { RunEvent, RunStepMessage, StoredStep, LoggedEvent, RunCounts, RecordedOutcome } from './store/run-events.js';
 export { rebuild, rebuiltState } from './store/replay.js';

@@ -3,8 +3,9 @@ import { S } from '../machines/task-table.js';
 import type { RunEvent } from './run-events.js';
 
 /**
- * Core hooks that describe what the core does as run events (dispatched, completed, retried,
- * failed, skipped, ref resolved), for the journal of a live run and for replay to check
+ * Core hooks that describe what the core does as run events (dispatched, retried, skipped,
+ * ref resolved — a completion or a final failure is what its result_received already says),
+ * for the journal of a live run and for replay to check
  * itself against the log. `core` is read when a hook fires, so it may be set after the hooks
  * are made (the core takes its hooks in its constructor).
  */
@@ -17,11 +18,9 @@ export function eventHooks(core: () => DispatchCore, sink: (event: RunEvent) => 
         case 'DISPATCH':
           sink({ type: 'task_dispatched', task_id, attempt: c.attempts[v], agent_id: event.agent });
           break;
-        case 'SUCCEED':
-          sink({ type: 'task_completed', task_id });
-          break;
         case 'FAIL':
-          sink(to === S.failed ? { type: 'task_failed', task_id } : { type: 'task_retried', task_id, attempt: c.attempts[v] });
+          // A failure that is not retried is final: the result_received before it says so.
+          if (to !== S.failed) sink({ type: 'task_retried', task_id, attempt: c.attempts[v] });
           break;
         case 'SKIP':
           sink({ type: 'task_skipped', task_id, reason: event.reason });

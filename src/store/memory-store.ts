@@ -1,6 +1,6 @@
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import type { RunStepMessage, StoredStep } from './run-events.js';
-import type { Checkpoint, Lease, LeaseHolder, RunRecord, RuntimeEventRecord, StateStore } from './state-store.js';
+import type { Checkpoint, Lease, LeaseHolder, RunRecord, RunSummary, RuntimeEventRecord, StateStore } from './state-store.js';
 import { applyStep, checkLease } from './step-write.js';
 
 interface RunLog {
@@ -56,9 +56,9 @@ export class MemoryStore implements StateStore {
     return this.#runs.get(runId)?.record;
   }
 
-  listRuns(): RunRecord[] {
+  listRuns(): RunSummary[] {
     this.#open();
-    return [...this.#runs.values()].map((l) => l.record).sort((a, b) => b.created_at - a.created_at || (a.run_id < b.run_id ? 1 : -1));
+    return [...this.#runs.values()].map(({ record: { plan: _plan, result: _result, ...summary } }) => summary).sort((a, b) => b.created_at - a.created_at || (a.run_id < b.run_id ? 1 : -1));
   }
 
   latestCheckpoint(runId: string): Checkpoint | undefined {

@@ -7,6 +7,7 @@ import { readPlan } from '../graph/plan-input.js';
 import { ErrorCodes, type Result, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import { type RecordedOutcome, type RunEvent, RunEventSchema, type StoredStep } from './run-events.js';
+import { withPlan } from './run-journal.js';
 import type { Checkpoint, RunRecord } from './state-store.js';
 
 /** A run rebuilt from its store: the core as it stood after the last recorded event. */
@@ -48,7 +49,7 @@ export function rebuild(record: RunRecord, checkpoint: Checkpoint | undefined, s
   let meta: RunMeta;
   let block: ReturnType<typeof planBlock>;
   if (checkpoint) {
-    const restored = restore(checkpoint.state, hooks);
+    const restored = restore(withPlan(checkpoint.state, planBlock(plan.input, plan.tasks, options)), hooks);
     if (!restored.ok) return restored;
     ({ core, meta, block } = restored.value);
     plan = core.plan;
@@ -102,20 +103,20 @@ export function recordOutcome(plan: CompiledPlan, outcome: Outcome): RecordedOut
   if (!outcome.ok) return { ok: false, recoverable: outcome.recoverable, code: outcome.code, message: outcome.message };
   return {
     ok: true,
-    summary: outcome.summary,
-    produced: outcome.produced.map((p) => ({ ref_id: plan.refIds[p.ref], storage_uri: p.uri, ...(p.status === undefined ? {} : { status: p.status }), ...(p.asset === undefined ? {} : { asset_type: p.asset }) })),
+    ...(outcome.produced.length === 0 ? {} : { produced: outcome.produced.map((p) => ({ ref_id: plan.refIds[p.ref], storage_uri: p.uri, ...(p.status === undefined ? {} : { status: p.status }), ...(p.asset === undefined ? {} : { asset_type: p.asset }) })) }),
+    ...(outcome.summary === null ? {} : { summary: outcome.summary }),
   };
 }
 
 function toOutcome(plan: CompiledPlan, outcome: RecordedOutcome): Outcome | string {
   if (!outcome.ok) return outcome;
   const produced = [];
-  for (const p of outcome.produced) {
+  for (const p of outcome.produced ?? []) {
     const ref = plan.refIndex.get(p.ref_id);
     if (ref === undefined) return `a produced ref ${p.ref_id} the plan does not declare`;
     produced.push({ ref, uri: p.storage_uri, ...(p.status === undefined ? {} : { status: p.status }), ...(p.asset_type === undefined ? {} : { asset: p.asset_type }) });
   }
-  return { ok: true, produced, summary: outcome.summary };
+  return { ok: true, produced, summary: outcome.summary ?? null };
 }
 
 /** The state of a rebuilt run, as `step` and `switchyard show` read it. */

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 
-/** A result's outcome as the log keeps it: what `DispatchCore.result` was given, with refs by id. */
+/** A result's outcome as the log keeps it: what `DispatchCore.result` was given, with refs by id, empty parts left out. */
 export const RecordedOutcomeSchema = z.discriminatedUnion('ok', [
   z.strictObject({
     ok: z.literal(true),
-    produced: z.array(z.strictObject({ ref_id: z.string(), storage_uri: z.string(), status: z.number().int().optional(), asset_type: z.string().optional() })),
-    summary: z.string().nullable(),
+    /** Omitted when the result produced no refs. */
+    produced: z.array(z.strictObject({ ref_id: z.string(), storage_uri: z.string(), status: z.number().int().optional(), asset_type: z.string().optional() })).optional(),
+    /** Omitted when the result had no summary. */
+    summary: z.string().optional(),
   }),
   z.strictObject({ ok: z.literal(false), recoverable: z.boolean(), code: z.string(), message: z.string() }),
 ]);
@@ -23,9 +25,7 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('run_resumed'), at: z.number(), redispatched: z.array(z.string()) }),
   z.strictObject({ type: z.literal('task_dispatched'), task_id: z.string(), attempt: z.number().int(), agent_id: z.string() }),
   z.strictObject({ type: z.literal('result_received'), at: z.number(), request_id: z.string(), task_id: z.string(), attempt: z.number().int(), runtime_id: z.string().nullable(), outcome: RecordedOutcomeSchema }),
-  z.strictObject({ type: z.literal('task_completed'), task_id: z.string() }),
   z.strictObject({ type: z.literal('task_retried'), task_id: z.string(), attempt: z.number().int() }),
-  z.strictObject({ type: z.literal('task_failed'), task_id: z.string() }),
   z.strictObject({ type: z.literal('task_skipped'), task_id: z.string(), reason: z.string() }),
   z.strictObject({ type: z.literal('ref_resolved'), ref_id: z.string(), storage_uri: z.string().nullable() }),
   z.strictObject({ type: z.literal('dispatch_failed'), task_id: z.string(), attempt: z.number().int(), code: z.string(), message: z.string() }),

@@ -6,25 +6,24 @@ export const APPLICATION_ID = 0x53575944;
  * `i + 1` (`PRAGMA user_version`). Never edit a released migration; append a new one.
  */
 export const MIGRATIONS: readonly string[] = [
-  // 1: runs, their step log, checkpoints and leases.
+  // 1: runs, their plans, step logs, checkpoints and leases. The plan has a table of its own:
+  // the run row is rewritten on every step, and a large plan in it would be rewritten too.
+  // Log rows and checkpoints are large: rowid tables (WITHOUT ROWID suits small rows only).
   `CREATE TABLE runs (
      run_id TEXT PRIMARY KEY,
      status TEXT NOT NULL,
      total INTEGER NOT NULL, completed INTEGER NOT NULL, failed INTEGER NOT NULL, skipped INTEGER NOT NULL, in_progress INTEGER NOT NULL,
      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, ended_at INTEGER,
      last_seq INTEGER NOT NULL,
-     plan TEXT NOT NULL, options TEXT NOT NULL,
+     options TEXT NOT NULL,
      session_id TEXT, request_id TEXT,
      result TEXT
    );
-   CREATE TABLE events (
-     run_id TEXT NOT NULL, seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, at INTEGER NOT NULL, events TEXT NOT NULL,
-     PRIMARY KEY (run_id, seq)
-   ) WITHOUT ROWID;
-   CREATE TABLE checkpoints (
-     run_id TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL,
-     PRIMARY KEY (run_id, seq)
-   ) WITHOUT ROWID;
+   CREATE TABLE run_plans (run_id TEXT PRIMARY KEY, plan TEXT NOT NULL);
+   CREATE TABLE events (run_id TEXT NOT NULL, seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, at INTEGER NOT NULL, events TEXT NOT NULL);
+   CREATE UNIQUE INDEX events_by_run ON events (run_id, seq);
+   CREATE TABLE checkpoints (run_id TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL);
+   CREATE UNIQUE INDEX checkpoints_by_run ON checkpoints (run_id, seq);
    CREATE TABLE leases (run_id TEXT PRIMARY KEY, owner TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL, expires_at INTEGER NOT NULL);`,
   // 2: how a run was started (to resume it the same way), runtime-wide events, and an index for pruning.
   `ALTER TABLE runs ADD COLUMN runner TEXT;

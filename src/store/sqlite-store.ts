@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import type { LoggedEvent, RunStepMessage, StoredStep } from './run-events.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
-import type { Checkpoint, Lease, LeaseHolder, RunRecord, RuntimeEventRecord, StateStore } from './state-store.js';
+import type { Checkpoint, Lease, LeaseHolder, RunRecord, RunSummary, RuntimeEventRecord, StateStore } from './state-store.js';
 import { applyStep, checkLease, type RunHead } from './step-write.js';
 
 /** Options of {@link SqliteStore.open}. */
@@ -110,7 +110,8 @@ export class SqliteStore implements StateStore {
     const c = head.counts;
     if (step.accepted) {
       const a = step.accepted;
-      q.insertRun.run(step.run_id, head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.created_at, head.updated_at, head.ended_at, head.last_seq, JSON.stringify(a.plan), JSON.stringify(a.options), a.session_id ?? null, a.request_id ?? null, a.runner ? JSON.stringify(a.runner) : null, step.result ? JSON.stringify(step.result) : null);
+      q.insertRun.run(step.run_id, head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.created_at, head.updated_at, head.ended_at, head.last_seq, JSON.stringify(a.options), a.session_id ?? null, a.request_id ?? null, a.runner ? JSON.stringify(a.runner) : null, step.result ? JSON.stringify(step.result) : null);
+      q.insertPlan.run(step.run_id, JSON.stringify(a.plan));
     } else {
       q.updateRun.run(head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.updated_at, head.ended_at, head.last_seq, step.result ? JSON.stringify(step.result) : null, step.run_id);
     }
@@ -137,8 +138,8 @@ export class SqliteStore implements StateStore {
     });
   }
 
-  listRuns(): RunRecord[] {
-    return this.#guard(() => (this.#q.listRuns.all() as RunRow[]).map(toRecord));
+  listRuns(): RunSummary[] {
+    return this.#guard(() => (this.#q.listRuns.all() as Array<Omit<RunRow, 'plan' | 'result'>>).map(toSummary));
   }
 
   latestCheckpoint(runId: string): Checkpoint | undefined {
@@ -203,15 +204,16 @@ export class SqliteStore implements StateStore {
 function statements(db: Database.Database) {
   return {
     head: db.prepare('SELECT created_at, ended_at, last_seq FROM runs WHERE run_id = ?'),
-    insertRun: db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, plan, options, session_id, request_id, runner, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    insertRun: db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options, session_id, request_id, runner, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    insertPlan: db.prepare('INSERT INTO run_plans (run_id, plan) VALUES (?, ?)'),
     updateRun: db.prepare('UPDATE runs SET status = ?, total = ?, completed = ?, failed = ?, skipped = ?, in_progress = ?, updated_at = ?, ended_at = ?, last_seq = ?, result = coalesce(?, result) WHERE run_id = ?'),
     insertStep: db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events) VALUES (?, ?, ?, ?, ?)'),
     lastCheckpointSeq: db.prepare('SELECT seq FROM checkpoints WHERE run_id = ? ORDER BY seq DESC LIMIT 1'),
     insertCheckpoint: db.prepare('INSERT OR REPLACE INTO checkpoints (run_id, seq, state) VALUES (?, ?, ?)'),
     dropCheckpointsBefore: db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND seq < ?'),
     dropStepsThrough: db.prepare('DELETE FROM events WHERE run_id = ? AND last_seq <= ?'),
-    getRun: db.prepare('SELECT * FROM runs WHERE run_id = ?'),
-    listRuns: db.prepare('SELECT * FROM runs ORDER BY created_at DESC, run_id DESC'),
+    getRun: db.prepare('SELECT r.*, p.plan FROM runs r JOIN run_plans p USING (run_id) WHERE run_id = ?'),
+    listRuns: db.prepare('SELECT run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options, session_id, request_id, runner FROM runs ORDER BY created_at DESC, run_id DESC'),
     latestCheckpoint: db.prepare('SELECT seq, state FROM checkpoints WHERE run_id = ? ORDER BY seq DESC LIMIT 1'),
     stepsAfter: db.prepare('SELECT seq, at, events FROM events WHERE run_id = ? AND seq > ? ORDER BY seq'),
     insertRuntimeEvent: db.prepare('INSERT INTO runtime_events (at, type, runtime_id, workflow_id, data) VALUES (?, ?, ?, ?, ?)'),
@@ -220,7 +222,7 @@ function statements(db: Database.Database) {
     putLease: db.prepare('INSERT INTO leases (run_id, owner, pid, host, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host, expires_at = excluded.expires_at'),
     dropLease: db.prepare('DELETE FROM leases WHERE run_id = ? AND owner = ?'),
     endedBefore: db.prepare('SELECT run_id FROM runs WHERE ended_at IS NOT NULL AND ended_at < ?'),
-    dropRun: ['events', 'checkpoints', 'leases', 'runs'].map((table) => db.prepare(`DELETE FROM ${table} WHERE run_id = ?`)),
+    dropRun: ['events', 'checkpoints', 'leases', 'run_plans', 'runs'].map((table) => db.prepare(`DELETE FROM ${table} WHERE run_id = ?`)),
   };
 }
 
@@ -246,6 +248,10 @@ function prepare(db: Database.Database, path: string, mode: 'existing' | 'create
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('busy_timeout = 5000');
+  // Fold the WAL into the database every 64 MB rather than every 4 MB (the default): a run
+  // writes a lot, and each fold syncs the file. The WAL file is cut back to 64 MB after a fold.
+  db.pragma('wal_autocheckpoint = 16384');
+  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   const from = db.pragma('user_version', { simple: true }) as number;
   if (from < SCHEMA_VERSION) {
     db.transaction(() => {
@@ -256,6 +262,10 @@ function prepare(db: Database.Database, path: string, mode: 'existing' | 'create
 }
 
 function toRecord(row: RunRow): RunRecord {
+  return { ...toSummary(row), plan: JSON.parse(row.plan) as unknown, result: row.result === null ? null : (JSON.parse(row.result) as unknown) };
+}
+
+function toSummary(row: Omit<RunRow, 'plan' | 'result'>): RunSummary {
   return {
     run_id: row.run_id,
     status: row.status,
@@ -264,12 +274,10 @@ function toRecord(row: RunRow): RunRecord {
     updated_at: row.updated_at,
     ended_at: row.ended_at,
     last_seq: row.last_seq,
-    plan: JSON.parse(row.plan) as unknown,
     options: JSON.parse(row.options) as RunRecord['options'],
     session_id: row.session_id,
     request_id: row.request_id,
     runner: row.runner === null ? null : (JSON.parse(row.runner) as Record<string, unknown>),
-    result: row.result === null ? null : (JSON.parse(row.result) as unknown),
   };
 }
 

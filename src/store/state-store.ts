@@ -20,6 +20,9 @@ export interface RunRecord {
   readonly result: unknown;
 }
 
+/** A run as listings show it: its row without the plan and the result. */
+export type RunSummary = Omit<RunRecord, 'plan' | 'result'>;
+
 /** A checkpoint: the state after the event numbered `seq`. */
 export interface Checkpoint {
   readonly seq: number;
@@ -71,8 +74,8 @@ export interface StateStore {
   recordStep(step: RunStepMessage, now: number): void;
   recordRuntimeEvent(event: Omit<RuntimeEventRecord, 'id'>): void;
   getRun(runId: string): RunRecord | undefined;
-  /** Every run, newest first. */
-  listRuns(): RunRecord[];
+  /** Every run, newest first (without plans and results, which can be large). */
+  listRuns(): RunSummary[];
   /** The latest checkpoint of a run, if any. */
   latestCheckpoint(runId: string): Checkpoint | undefined;
   /** The steps recorded after event `afterSeq`, in order. */

@@ -9,7 +9,7 @@ import { S } from '../../src/machines/task-table.js';
 import { subjects as subjectBuilders } from '../../src/protocol/subjects.js';
 import { eventHooks } from '../../src/store/event-hooks.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { compileRecorded, rebuild, rebuiltState } from '../../src/store/replay.js';
+import { compileRecorded, rebuild, rebuiltState, recordOutcome } from '../../src/store/replay.js';
 import { type RunEvent, type RunStepMessage, type StoredStep } from '../../src/store/run-events.js';
 import { RunJournal } from '../../src/store/run-journal.js';
 import { planOf, randomDag } from '../helpers/plans.js';
@@ -46,6 +46,7 @@ async function recordedRun(plan: unknown, policy: 'strict' | 'dependency', tape:
     logger: silent,
     clock,
     checkpointEvery,
+    tasks: 1,
     firstSeq: 1,
     accepted: { plan, options: record.options },
     view: { counts: () => ({ total: cp.n, completed: core.counts[S.complete], failed: core.counts[S.failed], skipped: core.counts[S.skipped], in_progress: core.counts[S.in_progress] }), snapshot: () => snapshot(core, meta, block) },
@@ -65,7 +66,7 @@ async function recordedRun(plan: unknown, policy: 'strict' | 'dependency', tape:
       const d = live.splice(next(live.length), 1)[0];
       const choice = next(4);
       const outcome: Outcome = choice < 2 ? { ok: true, produced: [], summary: `done ${d.task}` } : { ok: false, recoverable: choice === 2, code: 'BOOM', message: 'failed on purpose' };
-      journal.push({ type: 'result_received', at: now, request_id: `r_${d.task}_${d.attempt}`, task_id: cp.ids[d.task], attempt: d.attempt, runtime_id: 'rt', outcome: outcome.ok ? { ok: true, produced: [], summary: outcome.summary } : { ok: false, recoverable: outcome.recoverable, code: outcome.code, message: outcome.message } });
+      journal.push({ type: 'result_received', at: now, request_id: `r_${d.task}_${d.attempt}`, task_id: cp.ids[d.task], attempt: d.attempt, runtime_id: 'rt', outcome: recordOutcome(cp, outcome) });
       core.now = now;
       meta.sequence++;
       core.result(d.task, outcome);

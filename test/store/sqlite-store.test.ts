@@ -34,7 +34,7 @@ function openError(path: string, mode: 'existing' | 'create' = 'existing'): Swit
 function populated(path: string): void {
   const store = SqliteStore.open(path);
   store.recordStep(firstStep('r1'), 1000);
-  for (let seq = 2; seq < 400; seq++) store.recordStep(step('r1', seq, 1, { events: [{ type: 'task_completed', task_id: `t${seq}`, pad: 'x'.repeat(200) }] }), 1000);
+  for (let seq = 2; seq < 400; seq++) store.recordStep(step('r1', seq, 1, { events: [{ type: 'task_dispatched', task_id: `t${seq}`, attempt: 1, agent_id: 'x'.repeat(200) }] }), 1000);
   store.close();
 }
 
@@ -122,7 +122,8 @@ describe('SqliteStore files', () => {
     db.pragma(`application_id = ${APPLICATION_ID}`);
     db.exec(MIGRATIONS[0]);
     db.pragma('user_version = 1');
-    db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, plan, options) VALUES (?, ?, 3, 1, 0, 0, 0, 5, 6, NULL, 1, ?, ?)').run('old-run', 'running', '{"tasks":[]}', '{"policy":"strict","max_attempts":3}');
+    db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options) VALUES (?, ?, 3, 1, 0, 0, 0, 5, 6, NULL, 1, ?)').run('old-run', 'running', '{"policy":"strict","max_attempts":3}');
+    db.prepare('INSERT INTO run_plans (run_id, plan) VALUES (?, ?)').run('old-run', '{"tasks":[]}');
     db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events) VALUES (?, 1, 1, 5, ?)').run('old-run', '[{"type":"plan_accepted","total_tasks":3}]');
     db.close();
     const store = SqliteStore.open(path, { mode: 'existing' });

@@ -19,7 +19,7 @@ export function firstStep(runId: string, extra: Partial<RunStepMessage> = {}): R
 
 /** A later step of `events` events starting at `seq`. */
 export function step(runId: string, seq: number, events: number, extra: Partial<RunStepMessage> = {}): RunStepMessage {
-  return { type: 'RunStep', run_id: runId, seq, at: 10 + seq, events: Array.from({ length: events }, (_, i) => ({ type: 'task_completed', task_id: `t${seq + i}` })), status: 'running', counts: counts(seq), ...extra };
+  return { type: 'RunStep', run_id: runId, seq, at: 10 + seq, events: Array.from({ length: events }, (_, i) => ({ type: 'task_dispatched', task_id: `t${seq + i}`, attempt: 1, agent_id: 'a' })), status: 'running', counts: counts(seq), ...extra };
 }
 
 function thrown(fn: () => unknown): SwitchyardError {

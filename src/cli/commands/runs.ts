@@ -1,5 +1,5 @@
 import { leaseLive } from '../../store/lease-liveness.js';
-import type { RunRecord, StateStore } from '../../store/state-store.js';
+import type { RunSummary, StateStore } from '../../store/state-store.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import type { Output } from '../io.js';
 import { dbPath, openStore } from '../open-store.js';
@@ -16,7 +16,7 @@ A run whose process stopped without ending it shows as \`interrupted\`; resume i
 `;
 
 /** A run's status as a person needs it: `running` only while a live process drives it. */
-export function displayStatus(store: StateStore, record: RunRecord, now: number): string {
+export function displayStatus(store: StateStore, record: RunSummary, now: number): string {
   if (record.status === 'running' && !leaseLive(store.getLease(record.run_id), now)) return 'interrupted';
   return record.status;
 }
