@@ -1,33 +1,20 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createRuntime, MemoryStore, rebuild, rebuiltState, type Runtime, type SwitchyardError } from '../../src/index.js';
+import { createRuntime, MemoryStore, rebuild, rebuiltState, type Runtime } from '../../src/index.js';
 import { latest, runRecord } from '../../src/store/recorded-run.js';
-import { examplePlan } from '../helpers/fixtures.js';
+import { thrown } from '../helpers/errors.js';
+import { examplePlan, planWith, TEST_AGENTS } from '../helpers/fixtures.js';
 
-const AGENTS = new URL('../fixtures/agents/test-agents.ts', import.meta.url);
+const AGENTS = TEST_AGENTS;
 const quiet = pino({ level: 'silent' });
 
-/** The example plan with markers appended to some tasks' actions (see test-agents.ts). */
-function planWith(markers: Record<string, string>): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- editing fixture JSON
-  const plan = examplePlan() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- editing fixture JSON
-  for (const [task, marker] of Object.entries(markers)) plan.output.content.workflow.tasks[task].action += ` ${marker}`;
-  return plan;
-}
 
 /** A pino logger whose lines land in `lines`. */
 function capturing(lines: Array<Record<string, unknown>>) {
   return pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _enc, done) => { lines.push(JSON.parse(chunk.toString())); done(); } }));
 }
 
-function rejection(fn: () => unknown): SwitchyardError {
-  try {
-    fn();
-  } catch (error) {
-    return error as SwitchyardError;
-  }
-  throw new Error('expected it to throw');
-}
 
 /** The run's state as a new process would rebuild it from the store. */
 function fromStore(store: MemoryStore, runId: string) {
@@ -79,9 +66,9 @@ describe('createRuntime with a store', () => {
   });
 
   it('refuses a run id the store already has, and resuming what cannot be resumed', () => {
-    expect(rejection(() => rt.submit(examplePlan(), { runId: 'ex4' })).code).toBe('RUN_EXISTS');
-    expect(rejection(() => rt.resume('ex4')).code).toBe('RUN_ENDED');
-    expect(rejection(() => rt.resume('never')).code).toBe('RUN_NOT_FOUND');
+    expect(thrown(() => rt.submit(examplePlan(), { runId: 'ex4' })).code).toBe('RUN_EXISTS');
+    expect(thrown(() => rt.resume('ex4')).code).toBe('RUN_ENDED');
+    expect(thrown(() => rt.resume('never')).code).toBe('RUN_NOT_FOUND');
   });
 
   it('gives new runs unique ids when none is given', () => {
@@ -138,9 +125,9 @@ describe('resume', () => {
     const b = await createRuntime({ agents: [AGENTS], store, logger: quiet });
     try {
       const run = a.submit(planWith({ task_1: '[hang]' }), { runId: 'shared' });
-      expect(rejection(() => b.resume('shared')).code).toBe('RUN_LOCKED');
+      expect(thrown(() => b.resume('shared')).code).toBe('RUN_LOCKED');
       await vi.waitFor(() => expect(store.getRun('shared')).toBeDefined());
-      expect(rejection(() => b.resume('shared')).code).toBe('RUN_LOCKED');
+      expect(thrown(() => b.resume('shared')).code).toBe('RUN_LOCKED');
       run.cancel();
     } finally {
       await a.close({ cancel: true });
@@ -151,7 +138,7 @@ describe('resume', () => {
   it('refuses to resume without a store', async () => {
     const bare = await createRuntime({ agents: [AGENTS], logger: quiet });
     try {
-      expect(rejection(() => bare.resume('x')).code).toBe('UNSUPPORTED');
+      expect(thrown(() => bare.resume('x')).code).toBe('UNSUPPORTED');
     } finally {
       await bare.close();
     }

@@ -1,17 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { createRuntime, type Runtime, type TaskDispatchMessage } from '../../src/index.js';
-import { examplePlan } from '../helpers/fixtures.js';
+import { examplePlan, planWith, TEST_AGENTS } from '../helpers/fixtures.js';
 
-const AGENTS = new URL('../fixtures/agents/test-agents.ts', import.meta.url);
+const AGENTS = TEST_AGENTS;
 const quiet = pino({ level: 'silent' });
 
-/** The example plan with markers appended to some tasks' actions (see test-agents.ts). */
-function planWith(markers: Record<string, string>): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- editing fixture JSON
-  const plan = examplePlan() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- editing fixture JSON
-  for (const [task, marker] of Object.entries(markers)) plan.output.content.workflow.tasks[task].action += ` ${marker}`;
-  return plan;
-}
 
 describe('createRuntime on real worker threads', () => {
   let rt: Runtime;

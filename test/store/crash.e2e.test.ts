@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { rng } from '../../bench/dag.js';
 import { SqliteStore } from '../../src/sqlite.js';
 import { latest, runRecord } from '../../src/store/recorded-run.js';
 import { rebuild, rebuiltState } from '../../src/store/replay.js';
@@ -18,17 +19,6 @@ const DELAY_MS = 80;
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** mulberry32: the kill points come from this, so a failure reproduces from SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Exit {
   readonly code: number | null;
@@ -94,7 +84,8 @@ function starts(log: string): Array<{ pid: string; task: string }> {
 
 describe('crash and resume with a real child process (SIGKILL)', () => {
   it(`ends every killed run as an uninterrupted one would, never re-runs a recorded completion, and keeps a gapless log (seed ${SEED})`, async () => {
-    const random = prng(SEED);
+    // The kill points come from this seeded generator, so a failure reproduces from SEED.
+    const random = rng(SEED);
     const env = (name: string) => {
       mkdirSync(join(dir, name), { recursive: true });
       return { SWITCHYARD_STORAGE: join(dir, name, 'storage'), SLOW_AGENT_LOG: join(dir, name, 'handlers.log'), SLOW_AGENT_DELAY_MS: String(DELAY_MS) };

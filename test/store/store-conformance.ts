@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunStepMessage, StateStore, SwitchyardError } from '../../src/index.js';
+import type { RunStepMessage, StateStore } from '../../src/index.js';
+import { thrown } from '../helpers/errors.js';
 
 /** What an implementation under test provides. */
 export interface StoreUnderTest {
@@ -22,14 +23,6 @@ export function step(runId: string, seq: number, events: number, extra: Partial<
   return { type: 'RunStep', run_id: runId, seq, at: 10 + seq, events: Array.from({ length: events }, (_, i) => ({ type: 'task_dispatched', task_id: `t${seq + i}`, attempt: 1, agent_id: 'a' })), status: 'running', counts: counts(seq), ...extra };
 }
 
-function thrown(fn: () => unknown): SwitchyardError {
-  try {
-    fn();
-  } catch (error) {
-    return error as SwitchyardError;
-  }
-  throw new Error('expected it to throw');
-}
 
 const alive = { owner: 'a', pid: process.pid, host: 'here' };
 const other = { owner: 'b', pid: process.pid, host: 'here' };
