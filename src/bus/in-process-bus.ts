@@ -1,5 +1,6 @@
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import type { Bus, BusCounters, BusHandler, BusMessage, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from './bus.js';
+import { Deliveries, Mailbox } from './mailbox.js';
 import { assertSubject, SubjectPattern } from './subject-pattern.js';
 
 /** Options of {@link InProcessBus}. */
@@ -14,12 +15,8 @@ export interface InProcessBusOptions {
 
 interface Sub {
   readonly pattern: SubjectPattern;
-  readonly handler: BusHandler;
   readonly queue: string | undefined;
-  /** Waiting messages, highest priority first, then oldest first. */
-  readonly backlog: BusMessage[];
-  running: boolean;
-  active: boolean;
+  readonly mailbox: Mailbox;
 }
 
 const INBOX = '_INBOX';
@@ -40,15 +37,12 @@ export class InProcessBus implements Bus {
   readonly #history: BusMessage[] = [];
   readonly #historySize: number;
   readonly #clock: () => number;
-  readonly #onHandlerError: ((error: unknown, message: BusMessage) => void) | undefined;
-  readonly #counters: BusCounters = { published: 0, delivered: 0, expired: 0, handlerErrors: 0, requests: 0, requestTimeouts: 0, noResponders: 0, subscriptions: 0 };
+  readonly #d: Deliveries;
+  readonly #counters: BusCounters;
   /** Pending requests by their reply subject: a reply goes straight to its request, not through subscriptions. */
   readonly #replies = new Map<string, (error?: SwitchyardError, message?: BusMessage) => void>();
-  #flushWaiters: Array<() => void> = [];
-  #queued = 0;
   #seq = 0;
   #inbox = 0;
-  #closed = false;
 
   constructor(options: InProcessBusOptions = {}) {
     this.#historySize = options.historySize ?? 1000;
@@ -56,7 +50,8 @@ export class InProcessBus implements Bus {
       throw new SwitchyardError(ErrorCodes.INVALID_INPUT, `historySize must be a whole number from 0 up, got ${String(options.historySize)}.`, { field: 'historySize' });
     }
     this.#clock = options.clock ?? Date.now;
-    this.#onHandlerError = options.onHandlerError;
+    this.#d = new Deliveries(this.#clock, options.onHandlerError);
+    this.#counters = this.#d.counters;
   }
 
   publish(subject: string, data: unknown, options: PublishOptions = {}): void {
@@ -67,20 +62,17 @@ export class InProcessBus implements Bus {
 
   subscribe<T = unknown>(pattern: string, handler: BusHandler<T>, options: SubscribeOptions = {}): Subscription {
     this.#open();
-    const sub: Sub = { pattern: new SubjectPattern(pattern), handler: handler as BusHandler, queue: options.queue, backlog: [], running: false, active: true };
+    const sub: Sub = { pattern: new SubjectPattern(pattern), queue: options.queue, mailbox: new Mailbox(this.#d, handler as BusHandler) };
     this.#subs.push(sub);
     this.#counters.subscriptions++;
-    if (options.replay) for (const m of this.#history) if (sub.pattern.matches(m.subject)) this.#enqueue(sub, m);
+    if (options.replay) for (const m of this.#history) if (sub.pattern.matches(m.subject)) sub.mailbox.push(m);
     return {
       pattern,
       unsubscribe: () => {
-        if (!sub.active) return;
-        sub.active = false;
+        if (!sub.mailbox.active) return;
+        sub.mailbox.close();
         this.#counters.subscriptions--;
         this.#subs.splice(this.#subs.indexOf(sub), 1);
-        this.#queued -= sub.backlog.length;
-        sub.backlog.length = 0;
-        this.#settle();
       },
     };
   }
@@ -116,13 +108,12 @@ export class InProcessBus implements Bus {
   }
 
   respond(message: BusMessage, data: unknown, options: Omit<PublishOptions, 'reply'> = {}): void {
-    if (message.reply === undefined || this.#closed) return;
+    if (message.reply === undefined || this.#d.closed) return;
     this.#publish(message.reply, data, options);
   }
 
   flush(): Promise<void> {
-    if (this.#queued === 0 || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#flushWaiters.push(resolve));
+    return this.#d.idle();
   }
 
   counters(): BusCounters {
@@ -130,20 +121,16 @@ export class InProcessBus implements Bus {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#d.closed) return;
+    this.#d.closed = true;
     for (const finish of [...this.#replies.values()]) finish(new SwitchyardError(ErrorCodes.CLOSED, 'The bus was closed while this request waited for a reply.'));
-    for (const sub of this.#subs) {
-      sub.active = false;
-      this.#queued -= sub.backlog.length;
-      sub.backlog.length = 0;
-    }
+    for (const sub of this.#subs) sub.mailbox.close();
     this.#subs.length = 0;
-    this.#settle();
+    this.#d.settle();
   }
 
   #open(): void {
-    if (this.#closed) throw new SwitchyardError(ErrorCodes.CLOSED, 'The bus is closed.');
+    if (this.#d.closed) throw new SwitchyardError(ErrorCodes.CLOSED, 'The bus is closed.');
   }
 
   #publish(subject: string, data: unknown, options: PublishOptions): void {
@@ -162,11 +149,11 @@ export class InProcessBus implements Bus {
     if (subject.startsWith(`${INBOX}.`)) {
       const finish = this.#replies.get(subject);
       if (!finish) return;
-      this.#queued++;
+      this.#d.queued++;
       setImmediate(() => {
         finish(undefined, message);
-        this.#queued--;
-        this.#settle();
+        this.#d.queued--;
+        this.#d.settle();
       });
       return;
     }
@@ -179,7 +166,7 @@ export class InProcessBus implements Bus {
     for (const sub of this.#subs) {
       if (!sub.pattern.matches(subject, tokens)) continue;
       if (sub.queue === undefined) {
-        this.#enqueue(sub, message);
+        sub.mailbox.push(message);
         continue;
       }
       const key = `${sub.queue}\u0000${sub.pattern.pattern}`;
@@ -190,48 +177,7 @@ export class InProcessBus implements Bus {
     for (const [key, members] of groups) {
       const turn = this.#groupTurn.get(key) ?? 0;
       this.#groupTurn.set(key, turn + 1);
-      this.#enqueue(members[turn % members.length], message);
+      members[turn % members.length].mailbox.push(message);
     }
-  }
-
-  #enqueue(sub: Sub, message: BusMessage): void {
-    const { backlog } = sub;
-    let at = backlog.length;
-    while (at > 0 && backlog[at - 1].priority < message.priority) at--;
-    backlog.splice(at, 0, message);
-    this.#queued++;
-    if (!sub.running) {
-      sub.running = true;
-      setImmediate(() => void this.#drain(sub));
-    }
-  }
-
-  async #drain(sub: Sub): Promise<void> {
-    while (sub.active && sub.backlog.length > 0) {
-      const message = sub.backlog.shift() as BusMessage;
-      if (message.expiresAt !== undefined && this.#clock() > message.expiresAt) {
-        this.#counters.expired++;
-      } else {
-        this.#counters.delivered++;
-        try {
-          // Only an asynchronous handler is awaited: a synchronous one costs no extra turn.
-          const pending = sub.handler(message);
-          if (pending !== undefined) await pending;
-        } catch (error) {
-          this.#counters.handlerErrors++;
-          this.#onHandlerError?.(error, message);
-        }
-      }
-      this.#queued--;
-      this.#settle();
-    }
-    sub.running = false;
-  }
-
-  #settle(): void {
-    if (this.#queued > 0 && !this.#closed) return;
-    const waiters = this.#flushWaiters;
-    this.#flushWaiters = [];
-    for (const resolve of waiters) resolve();
   }
 }
