@@ -43,6 +43,8 @@ export const ErrorCodes = {
   STORE_TOO_NEW: 'STORE_TOO_NEW',
   /** A state database file with nothing in it, opened to read runs. */
   STORE_EMPTY: 'STORE_EMPTY',
+  /** A connection to a message server (NATS) could not be made, or broke under a request. */
+  CONNECTION_FAILED: 'CONNECTION_FAILED',
   /** An option or feature combination this runtime cannot honour (said why in the message). */
   UNSUPPORTED: 'UNSUPPORTED',
 } as const;

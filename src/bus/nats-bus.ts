@@ -1,0 +1,388 @@
+import { readFileSync } from 'node:fs';
+import { connect, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription, type Payload, RequestError, TimeoutError, NoRespondersError } from '@nats-io/transport-node';
+import { z } from 'zod';
+import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
+import { parseWith } from '../protocol/parse.js';
+import type { Bus, BusCounters, BusHandler, BusMessage, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from './bus.js';
+import { Deliveries, Mailbox } from './mailbox.js';
+import { assertSubject, SubjectPattern } from './subject-pattern.js';
+
+/** Options of {@link natsBus}: how to reach the servers, and the bus's own settings. */
+export interface NatsBusOptions {
+  /** Server URLs, e.g. `nats://gpu-1:4222`. @default 'nats://127.0.0.1:4222' */
+  servers?: string | string[];
+  /** The connection's name, shown by the server's monitoring. @default 'switchyard' */
+  name?: string;
+  token?: string;
+  user?: string;
+  pass?: string;
+  /** TLS: `true` for the system's CAs, or files (PEM) for a private CA and a client certificate. */
+  tls?: boolean | { caFile?: string; certFile?: string; keyFile?: string };
+  /** Reconnect after a lost connection. @default true */
+  reconnect?: boolean;
+  /** Attempts per server before giving up; -1 for ever. @default -1 */
+  maxReconnectAttempts?: number;
+  /** Wait between attempts on one server (jittered), in ms. @default 250 */
+  reconnectTimeWait?: number;
+  /** How long the first connection may take, in ms. @default 5000 */
+  timeoutMs?: number;
+  /** Messages kept for replay to late subscribers (what this bus published or received). @default 1000 */
+  historySize?: number;
+  /** Epoch milliseconds now, for expiry. @default Date.now */
+  clock?: () => number;
+  /** Told about every handler that throws or rejects. */
+  onHandlerError?: (error: unknown, message: BusMessage) => void;
+}
+
+const OptionsSchema = z.strictObject({
+  servers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  name: z.string().min(1).optional(),
+  token: z.string().min(1).optional(),
+  user: z.string().min(1).optional(),
+  pass: z.string().optional(),
+  tls: z.union([z.boolean(), z.strictObject({ caFile: z.string().optional(), certFile: z.string().optional(), keyFile: z.string().optional() })]).optional(),
+  reconnect: z.boolean().optional(),
+  maxReconnectAttempts: z.number().int().min(-1).optional(),
+  reconnectTimeWait: z.number().int().min(1).optional(),
+  timeoutMs: z.number().int().min(1).optional(),
+  historySize: z.number().int().min(0).optional(),
+  clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
+  onHandlerError: z.custom<(error: unknown, message: BusMessage) => void>((v) => typeof v === 'function').optional(),
+});
+
+/** What the connection went through, for actors that must know (the dispatcher pauses expiry while cut off). */
+export type ConnectionEvent = 'disconnected' | 'reconnected';
+
+/** Headers the bus uses itself; never shown to subscribers as message headers. */
+const PRIORITY = 'Switchyard-Priority';
+const EXPIRES = 'Switchyard-Expires';
+const PUBLISHED = 'Switchyard-Published';
+const OWN = new Set([PRIORITY, EXPIRES, PUBLISHED].map((h) => h.toLowerCase()));
+
+interface Sub {
+  readonly pattern: SubjectPattern;
+  readonly mailbox: Mailbox;
+  readonly group: Group | undefined;
+  readonly nats: NatsSubscription | undefined;
+}
+
+/** The local members of one queue group on one pattern: one NATS queue subscription, round robin among them. */
+interface Group {
+  readonly members: Sub[];
+  readonly nats: NatsSubscription;
+  turn: number;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Connects to NATS and returns a {@link Bus} over it. A connection that cannot be made is
+ * `CONNECTION_FAILED` naming the servers; bad options are `INVALID_INPUT` naming the field.
+ *
+ * @example
+ * const bus = await natsBus({ servers: 'nats://127.0.0.1:4222', name: 'coordinator' });
+ * const rt = await createRuntime({ agents: [handlers], bus });
+ */
+export async function natsBus(options: NatsBusOptions = {}): Promise<NatsBus> {
+  const parsed = parseWith(OptionsSchema, options, 'NATS bus options');
+  if (!parsed.ok) throw parsed.error;
+  const o = parsed.value;
+  const servers = o.servers ?? 'nats://127.0.0.1:4222';
+  let tls: { caFile?: string; certFile?: string; keyFile?: string } | undefined;
+  if (o.tls) {
+    tls = o.tls === true ? {} : o.tls;
+    for (const [field, file] of Object.entries(tls)) {
+      try {
+        readFileSync(file as string);
+      } catch (error) {
+        throw new SwitchyardError(ErrorCodes.FILE_ERROR, `tls.${field} ${file} cannot be read: ${(error as Error).message}.`, { field: `tls.${field}`, path: file });
+      }
+    }
+  }
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers,
+      name: o.name ?? 'switchyard',
+      ...(o.token === undefined ? {} : { token: o.token }),
+      ...(o.user === undefined ? {} : { user: o.user, pass: o.pass ?? '' }),
+      ...(tls ? { tls } : {}),
+      reconnect: o.reconnect ?? true,
+      maxReconnectAttempts: o.maxReconnectAttempts ?? -1,
+      reconnectTimeWait: o.reconnectTimeWait ?? 250,
+      reconnectJitter: 100,
+      timeout: o.timeoutMs ?? 5000,
+      pingInterval: 5000,
+      maxPingOut: 2,
+    });
+  } catch (error) {
+    throw new SwitchyardError(ErrorCodes.CONNECTION_FAILED, `Could not connect to NATS at ${[servers].flat().join(', ')}: ${(error as Error).message}. Is nats-server running there, and are the credentials right?`, { servers: [servers].flat() });
+  }
+  return new NatsBus(nc, o);
+}
+
+/**
+ * A {@link Bus} on NATS (`@nats-io/transport-node`): the same subjects, wildcards,
+ * request-reply and queue groups, carried by a `nats-server`, so actors in other processes and
+ * on other machines talk as if in one. Payloads are JSON; priority, expiry and publication
+ * time travel as headers. Each subscription is a mailbox, as on the in-process bus.
+ *
+ * Differences a user may meet: delivery is at most once (NATS core) — what must not be lost is
+ * acknowledged by the actors themselves (results, triggers); a queue group is round robin among
+ * the members on one bus and spread by the server among buses; the history a late subscriber
+ * may replay is what this bus published or received.
+ */
+export class NatsBus implements Bus {
+  readonly #nc: NatsConnection;
+  readonly #d: Deliveries;
+  readonly #counters: BusCounters;
+  readonly #subs = new Set<Sub>();
+  readonly #groups = new Map<string, Group>();
+  readonly #history: BusMessage[] = [];
+  readonly #historySize: number;
+  readonly #clock: () => number;
+  readonly #pending = new Set<(error: SwitchyardError) => void>();
+  readonly #listeners = new Set<(event: ConnectionEvent) => void>();
+  #seq = 0;
+
+  constructor(nc: NatsConnection, options: Pick<NatsBusOptions, 'historySize' | 'clock' | 'onHandlerError'> = {}) {
+    this.#nc = nc;
+    this.#clock = options.clock ?? Date.now;
+    this.#historySize = options.historySize ?? 1000;
+    this.#d = new Deliveries(this.#clock, options.onHandlerError);
+    this.#counters = this.#d.counters;
+    void this.#watch();
+  }
+
+  /** The server this bus is connected to now (`host:port`), for messages. */
+  get server(): string {
+    return this.#nc.getServer();
+  }
+
+  /** Calls `listener` when the connection drops and when it is back; returns how to stop. */
+  onConnection(listener: (event: ConnectionEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  publish(subject: string, data: unknown, options: PublishOptions = {}): void {
+    this.#open();
+    assertSubject(subject);
+    this.#send(subject, data, options);
+  }
+
+  subscribe<T = unknown>(pattern: string, handler: BusHandler<T>, options: SubscribeOptions = {}): Subscription {
+    this.#open();
+    const parsed = new SubjectPattern(pattern);
+    const mailbox = new Mailbox(this.#d, handler as BusHandler);
+    let sub: Sub;
+    if (options.queue === undefined) {
+      sub = { pattern: parsed, mailbox, group: undefined, nats: this.#nc.subscribe(pattern, { callback: (error, msg) => this.#receive(error, msg, (m) => mailbox.push(m)) }) };
+    } else {
+      const key = `${options.queue}\u0000${pattern}`;
+      let group = this.#groups.get(key);
+      if (!group) {
+        const members: Sub[] = [];
+        const g: Group = {
+          members,
+          turn: 0,
+          nats: this.#nc.subscribe(pattern, { queue: options.queue, callback: (error, msg) => this.#receive(error, msg, (m) => g.members.length > 0 && g.members[g.turn++ % g.members.length].mailbox.push(m)) }),
+        };
+        group = g;
+        this.#groups.set(key, g);
+      }
+      sub = { pattern: parsed, mailbox, group, nats: undefined };
+      group.members.push(sub);
+    }
+    this.#subs.add(sub);
+    this.#counters.subscriptions++;
+    if (options.replay) for (const m of this.#history) if (parsed.matches(m.subject)) mailbox.push(m);
+    return {
+      pattern,
+      unsubscribe: () => {
+        if (!this.#subs.delete(sub)) return;
+        this.#counters.subscriptions--;
+        mailbox.close();
+        sub.nats?.unsubscribe();
+        if (sub.group) {
+          sub.group.members.splice(sub.group.members.indexOf(sub), 1);
+          if (sub.group.members.length === 0) {
+            sub.group.nats.unsubscribe();
+            for (const [key, g] of this.#groups) if (g === sub.group) this.#groups.delete(key);
+          }
+        }
+      },
+    };
+  }
+
+  request<T = unknown>(subject: string, data: unknown, options: RequestOptions): Promise<BusMessage<T>> {
+    this.#open();
+    assertSubject(subject);
+    this.#counters.requests++;
+    this.#counters.published++;
+    return new Promise<BusMessage<T>>((resolve, reject) => {
+      const abandon = (error: SwitchyardError) => {
+        this.#pending.delete(abandon);
+        reject(error);
+      };
+      this.#pending.add(abandon);
+      this.#nc
+        .request(subject, this.#payload(data), { timeout: options.timeoutMs, headers: this.#headers(options) })
+        .then(
+          (msg) => {
+            if (!this.#pending.delete(abandon)) return;
+            resolve(this.#message(msg) as BusMessage<T>);
+          },
+          (error: unknown) => {
+            if (!this.#pending.has(abandon)) return;
+            abandon(this.#requestError(error, subject, options.timeoutMs));
+          },
+        );
+    });
+  }
+
+  respond(message: BusMessage, data: unknown, options: Omit<PublishOptions, 'reply'> = {}): void {
+    if (message.reply === undefined || this.#d.closed) return;
+    this.#send(message.reply, data, options);
+  }
+
+  /**
+   * One round trip to the server: resolves once it has what was published so far, and has
+   * sent this connection what that brought to its subscriptions (now in their mailboxes).
+   */
+  async roundTrip(): Promise<void> {
+    this.#open();
+    await this.#nc.flush();
+  }
+
+  /**
+   * Resolves once everything published so far has reached the server and every message the
+   * server sent back to this bus's subscriptions has been handled (a server round trip, then
+   * the mailboxes, until both are still).
+   */
+  async flush(): Promise<void> {
+    for (;;) {
+      if (this.#d.closed) return;
+      const before = this.#counters.published + this.#counters.delivered;
+      try {
+        await this.#nc.flush();
+      } catch {
+        return;
+      }
+      await this.#d.idle();
+      if (this.#counters.published + this.#counters.delivered === before) return;
+    }
+  }
+
+  counters(): BusCounters {
+    return { ...this.#counters };
+  }
+
+  async close(): Promise<void> {
+    if (this.#d.closed) return;
+    this.#d.closed = true;
+    for (const abandon of [...this.#pending]) abandon(new SwitchyardError(ErrorCodes.CLOSED, 'The bus was closed while this request waited for a reply.'));
+    for (const sub of this.#subs) sub.mailbox.close();
+    this.#subs.clear();
+    this.#groups.clear();
+    this.#d.settle();
+    try {
+      await this.#nc.drain();
+    } catch {
+      await this.#nc.close();
+    }
+  }
+
+  #open(): void {
+    if (this.#d.closed) throw new SwitchyardError(ErrorCodes.CLOSED, 'The bus is closed.');
+  }
+
+  #send(subject: string, data: unknown, options: PublishOptions): void {
+    const h = this.#headers(options);
+    this.#counters.published++;
+    this.#remember({ subject, data, headers: options.headers ?? {}, priority: options.priority ?? 0, seq: ++this.#seq, publishedAt: this.#clock(), ...(options.ttlMs === undefined ? {} : { expiresAt: this.#clock() + options.ttlMs }) });
+    this.#nc.publish(subject, this.#payload(data), { headers: h, ...(options.reply === undefined ? {} : { reply: options.reply }) });
+  }
+
+  #payload(data: unknown): Payload {
+    return encoder.encode(JSON.stringify(data ?? null));
+  }
+
+  #headers(options: Omit<PublishOptions, 'reply'>): MsgHdrs {
+    const h = natsHeaders();
+    const now = this.#clock();
+    h.set(PUBLISHED, String(now));
+    if (options.priority !== undefined && options.priority !== 0) h.set(PRIORITY, String(options.priority));
+    if (options.ttlMs !== undefined) h.set(EXPIRES, String(now + options.ttlMs));
+    for (const [k, v] of Object.entries(options.headers ?? {})) h.set(k, v);
+    return h;
+  }
+
+  #receive(error: Error | null, msg: Msg, deliver: (message: BusMessage) => void): void {
+    if (error || this.#d.closed) return;
+    const message = this.#message(msg);
+    this.#remember(message);
+    deliver(message);
+  }
+
+  /** A NATS message as subscribers see it. A payload that is not JSON arrives as its text, for the actor to refuse. */
+  #message(msg: Msg): BusMessage {
+    const text = msg.string();
+    let data: unknown = null;
+    if (text.length > 0) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = text;
+      }
+    }
+    const own: Record<string, string> = {};
+    const user: Record<string, string> = {};
+    if (msg.headers) {
+      for (const key of msg.headers.keys()) {
+        const value = msg.headers.get(key);
+        if (OWN.has(key.toLowerCase())) own[key.toLowerCase()] = value;
+        else user[key] = value;
+      }
+    }
+    const num = (v: string | undefined) => (v === undefined || !Number.isFinite(Number(v)) ? undefined : Number(v));
+    const expiresAt = num(own[EXPIRES.toLowerCase()]);
+    return {
+      subject: msg.subject,
+      data,
+      headers: user,
+      priority: num(own[PRIORITY.toLowerCase()]) ?? 0,
+      seq: ++this.#seq,
+      publishedAt: num(own[PUBLISHED.toLowerCase()]) ?? this.#clock(),
+      ...(msg.reply ? { reply: msg.reply } : {}),
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+    };
+  }
+
+  #remember(message: BusMessage): void {
+    if (this.#historySize === 0) return;
+    this.#history.push(message);
+    if (this.#history.length > this.#historySize) this.#history.shift();
+  }
+
+  #requestError(error: unknown, subject: string, timeoutMs: number): SwitchyardError {
+    const cause = (error as { cause?: unknown }).cause;
+    if (error instanceof NoRespondersError || cause instanceof NoRespondersError || (error instanceof RequestError && error.isNoResponders())) {
+      this.#counters.noResponders++;
+      return new SwitchyardError(ErrorCodes.NO_RESPONDERS, `Nobody listens on ${subject}; the request was not delivered.`, { subject });
+    }
+    if (error instanceof TimeoutError || cause instanceof TimeoutError) {
+      this.#counters.requestTimeouts++;
+      return new SwitchyardError(ErrorCodes.REQUEST_TIMEOUT, `No reply on ${subject} within ${timeoutMs} ms.`, { subject, timeoutMs });
+    }
+    if (this.#d.closed || this.#nc.isClosed()) return new SwitchyardError(ErrorCodes.CLOSED, `The NATS connection closed while a request on ${subject} waited.`, { subject });
+    return new SwitchyardError(ErrorCodes.CONNECTION_FAILED, `A request on ${subject} failed: ${(error as Error).message}.`, { subject });
+  }
+
+  async #watch(): Promise<void> {
+    for await (const status of this.#nc.status()) {
+      const event: ConnectionEvent | undefined = status.type === 'disconnect' ? 'disconnected' : status.type === 'reconnect' ? 'reconnected' : undefined;
+      if (event) for (const listener of this.#listeners) listener(event);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { natsBus } from '../../src/nats.js';
+import { startNatsServer, type TestNatsServer, testNats } from '../helpers/nats-server.js';
+import { describeBusConformance } from './bus-conformance.js';
+
+let server: { url: string; stop(): Promise<void> };
+beforeAll(async () => {
+  server = await testNats();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+describeBusConformance('NATS', async () => {
+  let now = 1_000_000;
+  const bus = await natsBus({ servers: server.url, clock: () => now });
+  return { bus, advance: (ms) => void (now += ms), settle: () => bus.roundTrip() };
+});
+
+describe('NATS bus connection', () => {
+  it('refuses bad options naming the field, and an unreachable server with CONNECTION_FAILED', async () => {
+    await expect(natsBus({ servers: [] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(natsBus({ maxReconnectAttempts: -5 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('maxReconnectAttempts') });
+    await expect(natsBus({ tls: { caFile: '/nonexistent/ca.pem' } })).rejects.toMatchObject({ code: 'FILE_ERROR' });
+    await expect(natsBus({ servers: 'nats://127.0.0.1:1', timeoutMs: 500, reconnect: false })).rejects.toMatchObject({ code: 'CONNECTION_FAILED', message: expect.stringContaining('nats://127.0.0.1:1') });
+  });
+
+  describe('across a server restart', () => {
+    let own: TestNatsServer;
+    beforeAll(async () => {
+      own = await startNatsServer();
+    });
+    afterAll(async () => {
+      await own.stop();
+    });
+
+    it('reports the disconnect and the reconnect, and delivers again once back', async () => {
+      const a = await natsBus({ servers: own.url, reconnectTimeWait: 50 });
+      const b = await natsBus({ servers: own.url, reconnectTimeWait: 50 });
+      const events: string[] = [];
+      a.onConnection((e) => events.push(e));
+      const seen: unknown[] = [];
+      b.subscribe('after.restart', (m) => void seen.push(m.data));
+      await own.restart();
+      await expect.poll(() => events, { timeout: 10_000 }).toEqual(['disconnected', 'reconnected']);
+      // b's subscription is back too (the client resubscribes); a publishes once it sees it.
+      await expect
+        .poll(async () => {
+          a.publish('after.restart', 'hello');
+          await a.flush();
+          await b.flush();
+          return seen.length;
+        }, { timeout: 10_000, interval: 100 })
+        .toBeGreaterThan(0);
+      expect(seen[0]).toBe('hello');
+      await a.close();
+      await b.close();
+    });
+  });
+});
