@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { type AcknowledgedOptions, sendAcknowledged } from '../bus/acknowledged.js';
 import type { Bus, BusMessage, Subscription } from '../bus/bus.js';
 import { isoClock } from '../core/time.js';
 import { ErrorCodes } from '../protocol/errors.js';
@@ -32,6 +33,8 @@ export interface DispatcherOptions {
   readonly missedHeartbeats?: number;
   /** How often to look for defunct runtimes. @default 500 */
   readonly sweepMs?: number;
+  /** How triggers are sent again until a runtime acknowledges them. */
+  readonly delivery?: Pick<AcknowledgedOptions, 'ackTimeoutMs' | 'backoffMs' | 'maxBackoffMs' | 'giveUpAfterMs'>;
 }
 
 /** The fields of a `TriggerAgent` the dispatcher routes by. */
@@ -63,8 +66,12 @@ export class Dispatcher {
   /** The trigger behind each attempt a runtime holds, to report it if the runtime is lost. */
   readonly #running = new Map<string, TriggerAgent>();
   /** Triggers placed but not yet sent, by the subject of the runtime they go to. */
-  readonly #outgoing = new Map<string, TriggerAgent[]>();
+  readonly #outgoing = new Map<string, { runtimeId: string; triggers: TriggerAgent[] }>();
   readonly #sweep: NodeJS.Timeout;
+  readonly #stopWatching: (() => void) | undefined;
+  /** While the bus is cut off, silence from runtimes says nothing about them: no expiry. */
+  #disconnected = false;
+  #lastAnnounce = 0;
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
@@ -77,6 +84,15 @@ export class Dispatcher {
     this.#subs.push(bus.subscribe(subjects.patterns.resultBatches(), (m) => this.#onResult(m)));
     this.#sweep = setInterval(() => this.sweep(), options.sweepMs ?? 500);
     this.#sweep.unref();
+    this.#stopWatching = bus.onConnection?.((event) => {
+      this.#disconnected = event === 'disconnected';
+      if (event === 'reconnected') {
+        this.registry.touchAll(this.#o.clock());
+        this.#announce(true);
+      }
+    });
+    // Runtimes that registered before this dispatcher listened (other processes) announce themselves again.
+    this.#announce(true);
   }
 
   /** Attempts waiting for a runtime with room. */
@@ -86,11 +102,13 @@ export class Dispatcher {
 
   /** Deregisters runtimes that missed their heartbeats (also run on a timer). */
   sweep(): void {
+    if (this.#disconnected) return;
     for (const entry of this.registry.expire(this.#o.clock())) this.#lost(entry.runtimeId, [...entry.inFlight], 'defunct');
   }
 
   close(): void {
     clearInterval(this.#sweep);
+    this.#stopWatching?.();
     for (const s of this.#subs) s.unsubscribe();
   }
 
@@ -119,7 +137,10 @@ export class Dispatcher {
     } else if (event === 'heartbeat') {
       const parsed = parseWith(RuntimeHeartbeatSchema, message.data, 'RuntimeHeartbeat');
       if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
-      if (!this.registry.heartbeat(parsed.value.runtime_id, now)) this.#o.logger.warn({ runtime_id: parsed.value.runtime_id }, 'heartbeat from an unregistered runtime');
+      if (!this.registry.heartbeat(parsed.value.runtime_id, now)) {
+        this.#o.logger.warn({ runtime_id: parsed.value.runtime_id }, 'heartbeat from an unregistered runtime; asking runtimes to announce themselves');
+        this.#announce(false);
+      }
     }
   }
 
@@ -169,15 +190,38 @@ export class Dispatcher {
     this.#running.set(trigger.request_id, trigger);
     const subject = entry.subjects[0] ?? this.#o.subjects.execute(entry.runtimeId);
     const out = this.#outgoing.get(subject);
-    if (out) out.push(trigger);
-    else this.#outgoing.set(subject, [trigger]);
+    if (out) out.triggers.push(trigger);
+    else this.#outgoing.set(subject, { runtimeId: entry.runtimeId, triggers: [trigger] });
     return entry.runtimeId;
   }
 
-  /** Hands each runtime the triggers placed on it since the last call, in one message. */
+  /**
+   * Hands each runtime the triggers placed on it since the last call, in one message, sent
+   * again until the runtime acknowledges it — for as long as the runtime is registered and
+   * the attempts are still its (a runtime lost meanwhile has its attempts retried elsewhere).
+   */
   #forward(): void {
-    for (const [subject, triggers] of this.#outgoing) this.#o.bus.publish(subject, { type: 'TriggerAgentBatch', triggers } satisfies TriggerAgentBatch);
+    for (const [subject, { runtimeId, triggers }] of this.#outgoing) {
+      const ids = triggers.map((t) => t.request_id);
+      sendAcknowledged(this.#o.bus, subject, { type: 'TriggerAgentBatch', triggers } satisfies TriggerAgentBatch, {
+        ...this.#o.delivery,
+        stillWanted: () => this.registry.get(runtimeId) !== undefined && ids.some((id) => this.#running.has(id)),
+        onGiveUp: (error) => this.#o.logger.error({ runtime_id: runtimeId, triggers: ids.length, code: error.code }, `triggers given up on: ${error.message}`),
+      });
+    }
     this.#outgoing.clear();
+  }
+
+  /** Asks every runtime host to publish its registrations again (at most once a second unless `force`). */
+  #announce(force: boolean): void {
+    const now = this.#o.clock();
+    if (!force && now - this.#lastAnnounce < 1000) return;
+    this.#lastAnnounce = now;
+    try {
+      this.#o.bus.publish(this.#o.subjects.announce(), { type: 'AnnounceRuntimes', at: this.#now() });
+    } catch {
+      // closed bus: nothing to ask
+    }
   }
 
   #drain(): void {
@@ -205,6 +249,8 @@ export class Dispatcher {
       this.#running.delete(id);
       if (this.registry.release(id) !== undefined) freed = true;
     }
+    // The runtime sends its results again until acknowledged; a repeat frees nothing twice.
+    this.#o.bus.respond(message, { type: 'ResultsAccepted', count: ids.length });
     if (freed) this.#drain();
   }
 

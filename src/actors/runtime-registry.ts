@@ -38,9 +38,15 @@ export class RuntimeRegistry {
     this.#defaultHeartbeatMs = defaultHeartbeatMs;
   }
 
-  /** Adds or replaces a runtime. A replaced runtime's in-flight attempts are returned (they are lost). */
+  /**
+   * Adds or replaces a runtime. A replaced runtime's in-flight attempts are returned (they are
+   * lost) — except those a refreshing registration lists in `in_flight`, which stay on it.
+   */
   register(event: AgentRuntimeRegistered, now: number): string[] {
-    const lost = this.deregister(event.runtime_id)?.inFlight ?? new Set<string>();
+    const previous = this.deregister(event.runtime_id)?.inFlight ?? new Set<string>();
+    const still = new Set(event.in_flight ?? []);
+    const kept = [...previous].filter((id) => still.has(id));
+    const lost = [...previous].filter((id) => !still.has(id));
     this.#entries.set(event.runtime_id, {
       runtimeId: event.runtime_id,
       agents: event.agents,
@@ -50,7 +56,13 @@ export class RuntimeRegistry {
       lastSeen: now,
       inFlight: new Set(),
     });
-    return [...lost];
+    for (const id of kept) this.claim(event.runtime_id, id);
+    return lost;
+  }
+
+  /** Counts every runtime as just seen (after the dispatcher itself was cut off from them). */
+  touchAll(now: number): void {
+    for (const e of this.#entries.values()) e.lastSeen = now;
   }
 
   /** Removes a runtime and returns it (with the attempts it still held). */

@@ -69,6 +69,11 @@ export type BusHandler<T = unknown> = (message: BusMessage<T>) => void | Promise
  * conformance suite.
  */
 export interface Bus {
+  /**
+   * True when a published message always reaches every live subscriber (the in-process bus):
+   * what must not be lost is then published once, without acknowledgements.
+   */
+  readonly reliable?: boolean;
   /** Publishes `data` on `subject` (no wildcards). Delivery is asynchronous. */
   publish(subject: string, data: unknown, options?: PublishOptions): void;
   subscribe<T = unknown>(pattern: string, handler: BusHandler<T>, options?: SubscribeOptions): Subscription;
@@ -81,4 +86,10 @@ export interface Bus {
   counters(): BusCounters;
   /** Stops delivery; pending requests reject with `CLOSED`. */
   close(): Promise<void>;
+  /**
+   * For a bus over a network: calls `listener` when the connection drops and when it is back
+   * (the dispatcher stops expiring runtimes while it cannot hear them; runtimes register
+   * again). Returns how to stop listening. An in-process bus never disconnects and may omit it.
+   */
+  onConnection?(listener: (event: 'disconnected' | 'reconnected') => void): () => void;
 }

@@ -32,6 +32,8 @@ const INBOX = '_INBOX';
  * bus.publish(subjects().registered('rt-1'), registeredEvent);
  */
 export class InProcessBus implements Bus {
+  /** Nothing is lost between publisher and subscribers in one process. */
+  readonly reliable = true;
   readonly #subs: Sub[] = [];
   readonly #groupTurn = new Map<string, number>();
   readonly #history: BusMessage[] = [];

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { type AcknowledgedOptions, sendAcknowledged } from '../bus/acknowledged.js';
 import type { Bus, Subscription } from '../bus/bus.js';
 import { isoClock } from '../core/time.js';
 import { parseWith } from '../protocol/parse.js';
@@ -21,12 +22,21 @@ export interface BusRuntimesOptions {
   readonly heartbeatMs: number;
   /** Tasks to fail on purpose (demos, drills): the handler is not run; the attempt fails with `INJECTED_FAULT`. */
   readonly faults?: Readonly<Record<string, { recoverable: boolean; times?: number }>>;
+  /** How results are sent again until acknowledged (timeouts and backoff). */
+  readonly delivery?: Pick<AcknowledgedOptions, 'ackTimeoutMs' | 'backoffMs' | 'maxBackoffMs' | 'giveUpAfterMs'>;
 }
 
 /** The bus side of a pool: what it registered and how to take it down. */
 export interface BusRuntimes {
-  /** Deregisters every runtime (reason `shutdown`) and stops listening. */
-  close(): void;
+  /**
+   * Stops taking attempts, waits up to `drainMs` (default 0) for those running to finish and
+   * their results to be delivered, then deregisters every runtime (reason `shutdown`), handing
+   * back — listing in `in_flight` — the attempts still running, which the dispatcher then
+   * reports as recoverable failures so they run elsewhere.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
+  /** Attempts running now, over all runtimes. */
+  readonly inFlight: number;
 }
 
 /**
@@ -42,6 +52,13 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   const now = isoClock(options.clock);
   const subs = new Map<string, Subscription[]>();
   const outbox = new Map<string, AgentExecutionResult[]>();
+  /** Request ids running on each runtime. */
+  const running = new Map<string, Set<string>>();
+  /** Request ids taken lately, so a trigger sent again (its acknowledgement was lost) runs once. */
+  const taken = new Set<string>();
+  /** Results sent and not yet acknowledged, so a drain waits for them too. */
+  let unacknowledged = 0;
+  let closing = false;
   const registrations = new Map<string, AgentRuntimeRegistered>();
   /** Our live runtimes that the dispatcher declared defunct (a worker whose loop was blocked a while). */
   const declaredDefunct = new Set<string>();
@@ -67,20 +84,40 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     setImmediate(() => {
       const results = outbox.get(runtimeId) ?? [];
       outbox.delete(runtimeId);
-      try {
-        bus.publish(subjects.results(runtimeId), { type: 'AgentExecutionResultBatch', results } satisfies AgentExecutionResultBatch);
-      } catch (error) {
-        // The bus closed while these waited (a runtime shutting down): nobody is left to tell.
-        logger.warn({ err: error, runtime_id: runtimeId, results: results.length }, 'results not published');
-      }
+      // Acknowledged delivery: sent again, with backoff, until the dispatcher acknowledges it.
+      unacknowledged++;
+      let settled = false;
+      const done = () => {
+        if (!settled) unacknowledged--;
+        settled = true;
+      };
+      sendAcknowledged(bus, subjects.results(runtimeId), { type: 'AgentExecutionResultBatch', results } satisfies AgentExecutionResultBatch, {
+        ...options.delivery,
+        onAcknowledged: done,
+        onGiveUp: (error) => {
+          done();
+          logger.error({ runtime_id: runtimeId, results: results.length, code: error.code }, `results given up on: ${error.message}`);
+        },
+        onStop: done,
+      });
     });
   };
 
   const run = (handle: WorkerHandle, trigger: TriggerAgent) => {
+    if (taken.has(trigger.request_id)) return;
+    taken.add(trigger.request_id);
+    if (taken.size > 100_000) taken.delete(taken.values().next().value as string);
+    const mine = running.get(handle.runtimeId) ?? new Set<string>();
+    running.set(handle.runtimeId, mine);
+    mine.add(trigger.request_id);
+    const finish = (result: ExecuteResult) => {
+      mine.delete(trigger.request_id);
+      publishResult(trigger, handle.runtimeId, result);
+    };
     const fault = options.faults?.[trigger.task_id];
     if (fault && (fault.times === undefined || trigger.attempt <= fault.times)) {
       const message = `Injected ${fault.recoverable ? 'recoverable' : 'non-recoverable'} fault: ${trigger.task_id} attempt ${trigger.attempt} was failed on purpose.`;
-      publishResult(trigger, handle.runtimeId, { type: 'failed', request_id: trigger.request_id, error: { name: 'SwitchyardError', code: 'INJECTED_FAULT', message, recoverable: fault.recoverable } });
+      finish({ type: 'failed', request_id: trigger.request_id, error: { name: 'SwitchyardError', code: 'INJECTED_FAULT', message, recoverable: fault.recoverable } });
       return;
     }
     const timeoutMs = trigger.timeout_ms ?? options.defaultTimeoutMs;
@@ -90,7 +127,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       settled = true;
       handle.cancel(trigger.request_id);
       logger.warn({ runtime_id: handle.runtimeId, request_id: trigger.request_id, timeout_ms: timeoutMs }, 'attempt timed out');
-      publishResult(trigger, handle.runtimeId, { type: 'failed', request_id: trigger.request_id, error: { name: 'SwitchyardError', code: 'TIMEOUT', message: `${trigger.task_id} attempt ${trigger.attempt} ran past its ${timeoutMs} ms deadline and was aborted.`, recoverable: true } });
+      finish({ type: 'failed', request_id: trigger.request_id, error: { name: 'SwitchyardError', code: 'TIMEOUT', message: `${trigger.task_id} attempt ${trigger.attempt} ran past its ${timeoutMs} ms deadline and was aborted.`, recoverable: true } });
       killer = setTimeout(() => {
         logger.error({ runtime_id: handle.runtimeId, request_id: trigger.request_id }, 'handler ignored its abort signal; killing the worker');
         void pool.terminate(handle.runtimeId);
@@ -101,8 +138,15 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       clearTimeout(killer);
       if (settled) return;
       settled = true;
-      publishResult(trigger, handle.runtimeId, result);
+      finish(result);
     });
+  };
+
+  /** Publishes a runtime's registration again, listing what it runs, so a dispatcher that lost track of it keeps those. */
+  const refresh = (runtimeId: string) => {
+    const registration = registrations.get(runtimeId);
+    if (!registration || closing) return;
+    bus.publish(subjects.registered(runtimeId), { ...registration, in_flight: [...(running.get(runtimeId) ?? [])], at: now() } satisfies AgentRuntimeRegistered);
   };
 
   const register = (handle: WorkerHandle) => {
@@ -122,9 +166,13 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
         const parsed = batch ? parseWith(TriggerAgentBatchSchema, message.data, 'TriggerAgentBatch') : parseWith(TriggerAgentSchema, message.data, 'TriggerAgent');
         if (!parsed.ok) {
           logger.warn({ runtime_id: handle.runtimeId, code: parsed.error.code }, `malformed trigger refused: ${parsed.error.message}`);
+          bus.respond(message, { type: 'Error', code: parsed.error.code, message: parsed.error.message });
           return;
         }
-        for (const trigger of batch ? (parsed.value as TriggerAgentBatch).triggers : [parsed.value as TriggerAgent]) run(handle, trigger);
+        const triggers = batch ? (parsed.value as TriggerAgentBatch).triggers : [parsed.value as TriggerAgent];
+        // The dispatcher sends again until this acknowledgement reaches it; repeats are ignored in run().
+        bus.respond(message, { type: 'TriggersAccepted', runtime_id: handle.runtimeId, count: triggers.length });
+        for (const trigger of triggers) run(handle, trigger);
       }),
       bus.subscribe(subjects.cancel(handle.runtimeId), (message) => {
         const id = (message.data as { request_id?: unknown } | null)?.request_id;
@@ -140,7 +188,9 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     subs.delete(runtimeId);
     registrations.delete(runtimeId);
     declaredDefunct.delete(runtimeId);
-    bus.publish(subjects.deregistered(runtimeId), { type: 'AgentRuntimeDeregistered', runtime_id: runtimeId, reason, at: now() });
+    const handedBack = [...(running.get(runtimeId) ?? [])];
+    running.delete(runtimeId);
+    bus.publish(subjects.deregistered(runtimeId), { type: 'AgentRuntimeDeregistered', runtime_id: runtimeId, reason, ...(reason === 'shutdown' ? { in_flight: handedBack } : {}), at: now() });
   };
 
   const onRuntime = (handle: WorkerHandle) => register(handle);
@@ -159,6 +209,13 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   const onProgress = (requestId: string, update: { percent?: number; message?: string }) => {
     bus.publish(subjects.progress(requestId), { request_id: requestId, ...update, at: now() });
   };
+  // A dispatcher starting (or reconnecting) asks every runtime to announce itself; so does our own reconnection.
+  const announce = bus.subscribe(subjects.announce(), () => {
+    for (const runtimeId of registrations.keys()) refresh(runtimeId);
+  });
+  const stopWatching = bus.onConnection?.((event) => {
+    if (event === 'reconnected') for (const runtimeId of registrations.keys()) refresh(runtimeId);
+  });
   const watch = bus.subscribe(subjects.patterns.runtimeDefinitions(), (message) => {
     const data = message.data as { type?: unknown; runtime_id?: unknown; reason?: unknown } | null;
     if (data?.type === 'AgentRuntimeDeregistered' && data.reason === 'defunct' && typeof data.runtime_id === 'string' && subs.has(data.runtime_id)) declaredDefunct.add(data.runtime_id);
@@ -169,13 +226,28 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   pool.on('progress', onProgress);
   for (const handle of pool.runtimes()) register(handle);
 
+  const inFlight = () => [...running.values()].reduce((n, set) => n + set.size, 0);
   return {
-    close() {
+    get inFlight() {
+      return inFlight();
+    },
+    async close(closeOptions = {}) {
+      if (closing) return;
+      // No new attempts: stop listening for triggers, then let the running ones finish a while.
+      for (const [runtimeId, list] of subs) {
+        list[0]?.unsubscribe();
+        subs.set(runtimeId, list.slice(1));
+      }
+      const until = Date.now() + (closeOptions.drainMs ?? 0);
+      while ((inFlight() > 0 || unacknowledged > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      closing = true;
       pool.off('runtime', onRuntime);
       pool.off('runtimeExit', onExit);
       pool.off('heartbeat', onHeartbeat);
       pool.off('progress', onProgress);
       watch.unsubscribe();
+      announce.unsubscribe();
+      stopWatching?.();
       for (const runtimeId of [...subs.keys()]) deregister(runtimeId, 'shutdown');
     },
   };

@@ -46,6 +46,12 @@ export const AgentRuntimeRegisteredSchema = z.looseObject({
   heartbeat_interval_ms: z.number().int().positive().optional(),
   /** Subjects the runtime listens on for direct commands. */
   subjects: z.array(z.string().min(1)).optional(),
+  /**
+   * On a registration that refreshes a live runtime (after a reconnect, or when a dispatcher
+   * asks runtimes to announce themselves): the request ids it is still running, which the
+   * dispatcher keeps on it rather than declaring lost.
+   */
+  in_flight: z.array(z.string()).optional(),
   at: TimestampSchema,
 });
 export type AgentRuntimeRegistered = z.infer<typeof AgentRuntimeRegisteredSchema>;

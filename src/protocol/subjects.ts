@@ -56,6 +56,8 @@ export interface Subjects {
   execute(runtimeId: string): string;
   /** `<p>.commands.runtime.<runtime_id>.cancel`: abort an attempt (`{ request_id }`). */
   cancel(runtimeId: string): string;
+  /** `<p>.commands.runtime.announce`: every runtime host publishes its registrations again (a dispatcher starting or reconnecting). */
+  announce(): string;
   /** `<p>.events.workflow.<run_id>.step`: a `RunStep`, what one step of a run did (for the state manager). */
   runStep(runId: string): string;
   /** Wildcard patterns for subscribers. */
@@ -113,6 +115,7 @@ export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
     results: (runtimeId) => `${prefix}.events.agent.runtime.${tok('runtime_id', runtimeId)}.results`,
     execute: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.execute`,
     cancel: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.cancel`,
+    announce: () => `${prefix}.commands.runtime.announce`,
     runStep: (runId) => `${prefix}.events.workflow.${tok('run_id', runId)}.step`,
     patterns: {
       triggers: (workflowId) =>

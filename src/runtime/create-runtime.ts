@@ -266,7 +266,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       closing = true;
       if (closeOptions.cancel) for (const run of runs) run.cancel();
       await Promise.allSettled([...runs].map((r) => r.result));
-      runtimes.close();
+      await runtimes.close();
       await bus.flush();
       state?.close();
       dispatcher.close();

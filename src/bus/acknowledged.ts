@@ -1,0 +1,74 @@
+import { ErrorCodes, type SwitchyardError } from '../protocol/errors.js';
+import type { Bus } from './bus.js';
+
+/** Options of {@link sendAcknowledged}. */
+export interface AcknowledgedOptions {
+  /** How long one attempt waits for the acknowledgement. @default 2000 */
+  readonly ackTimeoutMs?: number;
+  /** First wait before trying again; doubles up to `maxBackoffMs`. @default 100 */
+  readonly backoffMs?: number;
+  /** @default 5000 */
+  readonly maxBackoffMs?: number;
+  /** Stop trying after this long. @default 600000 (10 minutes) */
+  readonly giveUpAfterMs?: number;
+  /** Checked before each new attempt: `false` stops (the message no longer matters). */
+  readonly stillWanted?: () => boolean;
+  /** Told when the message was given up on (never when it was acknowledged or no longer wanted). */
+  readonly onGiveUp?: (error: SwitchyardError) => void;
+  readonly onAcknowledged?: () => void;
+  /** Told when sending stopped without an acknowledgement: no longer wanted, or the bus closed. */
+  readonly onStop?: () => void;
+}
+
+/**
+ * Sends `data` on `subject` as a request and tries again, with backoff, until a reply
+ * acknowledges it: nobody listening (`NO_RESPONDERS`, e.g. while a connection is being
+ * re-established), no reply in time, or a dropped connection are all retried; a closed bus
+ * stops. The receiver must treat a repeat as harmless (both actors that use this — results
+ * and triggers — ignore what they have already taken). At-least-once delivery over a bus that
+ * is at-most-once. On a bus that is {@link Bus.reliable} it is one plain publication.
+ */
+export function sendAcknowledged(bus: Bus, subject: string, data: unknown, options: AcknowledgedOptions = {}): void {
+  if (bus.reliable) {
+    try {
+      bus.publish(subject, data);
+      options.onAcknowledged?.();
+    } catch {
+      options.onStop?.(); // the bus is closed: nobody is left to tell
+    }
+    return;
+  }
+  const started = Date.now();
+  const ackTimeoutMs = options.ackTimeoutMs ?? 2000;
+  const giveUpAfterMs = options.giveUpAfterMs ?? 600_000;
+  let wait = options.backoffMs ?? 100;
+  const attempt = () => {
+    if (options.stillWanted && !options.stillWanted()) {
+      options.onStop?.();
+      return;
+    }
+    let request: Promise<unknown>;
+    try {
+      request = bus.request(subject, data, { timeoutMs: ackTimeoutMs });
+    } catch {
+      options.onStop?.(); // the bus is closed: nobody is left to tell
+      return;
+    }
+    request.then(
+      () => options.onAcknowledged?.(),
+      (error: SwitchyardError) => {
+        if (error.code === ErrorCodes.CLOSED) {
+          options.onStop?.();
+          return;
+        }
+        if (Date.now() - started + wait > giveUpAfterMs) {
+          options.onGiveUp?.(error);
+          return;
+        }
+        setTimeout(attempt, wait).unref();
+        wait = Math.min(wait * 2, options.maxBackoffMs ?? 5000);
+      },
+    );
+  };
+  attempt();
+}
