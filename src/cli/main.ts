@@ -6,6 +6,7 @@ import { pruneCommand } from './commands/prune.js';
 import { resumeCommand } from './commands/resume.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
+import { runtimeCommand } from './commands/runtime.js';
 import { showCommand } from './commands/show.js';
 import { schemaCommand } from './commands/schema.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -20,6 +21,7 @@ const commands: Readonly<Record<string, readonly [Command, string]>> = {
   graph: [graphCommand, "print a plan's groups, critical path or Mermaid flowchart"],
   run: [runCommand, 'run a plan for real on agent handlers in worker threads'],
   resume: [resumeCommand, 'continue a recorded run after its process stopped'],
+  runtime: [runtimeCommand, 'host agent runtimes for a dispatcher elsewhere, over NATS'],
   runs: [runsCommand, 'list the runs recorded in a state database'],
   show: [showCommand, 'show one recorded run: tasks, failures, timeline, log'],
   prune: [pruneCommand, 'delete recorded runs that ended long ago'],

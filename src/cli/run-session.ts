@@ -5,13 +5,17 @@ import type { WorkflowResult } from '../protocol/dispatch-output.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime/create-runtime.js';
 import type { StateStore } from '../store/state-store.js';
+import type { NatsBusOptions } from '../bus/nats-bus.js';
 import type { Output } from './io.js';
+import { connectNats, natsFlags, natsFlagsHelp } from './nats-flags.js';
 import { cliLogger } from './logger.js';
 import { ProgressView } from './progress-view.js';
 import { textTable } from './text-table.js';
 
 /** Flags `run` and `resume` share. */
 export const sessionFlags = {
+  ...natsFlags,
+  'wait-runtimes': { type: 'string' },
   agents: { type: 'string', multiple: true },
   threads: { type: 'string' },
   concurrency: { type: 'string' },
@@ -23,12 +27,13 @@ export const sessionFlags = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const sessionFlagsHelp = `  --threads <n>      worker threads (default 2)
+export const sessionFlagsHelp = `  --threads <n>      worker threads (default 2; 0 with --nats: only runtimes elsewhere)
   --concurrency <n>  attempts one worker runs at once (default 1)
   --timeout <ms>     deadline of one attempt (default 300000)
   --state-out <file> write the final workflow_state (for graph --status)
   --json             print only the workflow_result JSON on stdout
   --log-level <l>    pino level for Switchyard's own logs on stderr (default warn)
+${natsFlagsHelp}  --wait-runtimes <n> before starting, wait (up to 30 s) until n runtimes are registered
 `;
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -62,9 +67,21 @@ export interface RunnerInfo {
   readonly faults?: Record<string, { recoverable: boolean; times?: number }>;
 }
 
+/** Worker threads: a whole number from 0 up (0 only makes sense with runtimes elsewhere). */
+export function threadCount(value: string | undefined, nats: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || (n === 0 && !nats)) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--threads must be a whole number from 1 up (0 only with --nats, when runtimes run elsewhere), got ${JSON.stringify(value)}.`, { flag: 'threads' });
+  return n;
+}
+
 /** What a session needs besides the runtime options. */
 export interface SessionSpec {
-  readonly runtime: Omit<RuntimeOptions, 'logger' | 'store'>;
+  readonly runtime: Omit<RuntimeOptions, 'logger' | 'store' | 'bus'>;
+  /** Talk over NATS instead of in-process. */
+  readonly nats?: NatsBusOptions | undefined;
+  /** Wait until this many runtimes registered before starting. */
+  readonly waitRuntimes?: number | undefined;
   readonly logLevel: string;
   readonly store: StateStore | undefined;
   readonly json: boolean;
@@ -80,7 +97,15 @@ export interface SessionSpec {
  * store the run is recorded as cancelled and can be resumed — and exit 130.
  */
 export async function runSession(spec: SessionSpec, io: Output): Promise<number> {
-  const rt = await createRuntime({ ...spec.runtime, ...(spec.store ? { store: spec.store } : {}), logger: cliLogger(spec.logLevel, io.errIsTTY ?? false) });
+  const bus = spec.nats ? await connectNats(spec.nats) : undefined;
+  let rt: Runtime;
+  try {
+    rt = await createRuntime({ ...spec.runtime, ...(bus ? { bus } : {}), ...(spec.store ? { store: spec.store } : {}), logger: cliLogger(spec.logLevel, io.errIsTTY ?? false) });
+  } catch (error) {
+    await bus?.close();
+    spec.store?.close();
+    throw error;
+  }
   let interrupted: string | undefined;
   let run: WorkflowRun | undefined;
   const stop = (signal: NodeJS.Signals) => {
@@ -90,6 +115,7 @@ export async function runSession(spec: SessionSpec, io: Output): Promise<number>
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
+    if (spec.waitRuntimes !== undefined) await rt.waitForRuntimes(spec.waitRuntimes);
     run = spec.start(rt);
     const view = new ProgressView({ write: io.err, tty: io.errIsTTY ?? false });
     run.on('dispatch', (m) => view.dispatch(m));
@@ -115,6 +141,7 @@ export async function runSession(spec: SessionSpec, io: Output): Promise<number>
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await rt.close({ cancel: true });
+    await bus?.close();
     spec.inspector?.stop();
     spec.store?.close();
   }

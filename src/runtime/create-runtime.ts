@@ -10,20 +10,20 @@ import { InProcessBus } from '../bus/in-process-bus.js';
 import { compilePlan } from '../core/compiled-plan.js';
 import { resolveOptions } from '../core/options.js';
 import { readPlan } from '../graph/plan-input.js';
-import { AgentPool } from '../pool/agent-pool.js';
-import { type BusRuntimes, connectPool } from '../pool/bus-runtimes.js';
+import type { AgentPool } from '../pool/agent-pool.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import { subjectTokenProblem, subjects as subjectBuilders } from '../protocol/subjects.js';
 import { compileRecorded } from '../store/replay.js';
+import { type AgentHost, startAgentHost } from './agent-host.js';
 import type { StateStore } from '../store/state-store.js';
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
-  /** Handler modules (paths or file URLs) hosted in the worker threads. */
+  /** Handler modules (paths or file URLs) hosted in the worker threads (none with `pool.maxThreads: 0`). */
   agents: ReadonlyArray<string | URL>;
   pool?: {
-    /** Worker threads, one agent runtime each. @default min(2, cores) */
+    /** Worker threads, one agent runtime each; 0 for none (runtimes in other processes only). @default min(2, cores) */
     maxThreads?: number;
     /** Attempts one worker runs at once. @default 1 */
     concurrentTasksPerWorker?: number;
@@ -68,6 +68,8 @@ export interface RuntimeOptions {
   checkpointEvery?: number;
   /** With a store: how long the lease on a run lasts unless renewed. @default 30000 */
   leaseTtlMs?: number;
+  /** Runtime ids of the local workers are `<prefix>-t<threadId>`. @default 'local' */
+  runtimePrefix?: string;
 }
 
 /** Options of {@link Runtime.submit}. */
@@ -81,8 +83,8 @@ export interface SubmitOptions {
 }
 
 const OptionsSchema = z.strictObject({
-  agents: z.array(z.union([z.string().min(1), z.instanceof(URL)])).min(1, 'give at least one handler module'),
-  pool: z.strictObject({ maxThreads: z.number().int().min(1).max(256).optional(), concurrentTasksPerWorker: z.number().int().min(1).optional(), resourceLimits: z.record(z.string(), z.number()).optional() }).optional(),
+  agents: z.array(z.union([z.string().min(1), z.instanceof(URL)])),
+  pool: z.strictObject({ maxThreads: z.number().int().min(0).max(256).optional(), concurrentTasksPerWorker: z.number().int().min(1).optional(), resourceLimits: z.record(z.string(), z.number()).optional() }).optional(),
   maxConcurrentTasks: z.number().int().min(1).optional(),
   taskTimeoutMs: z.number().int().min(1).optional(),
   policy: z.enum(['strict', 'dependency']).optional(),
@@ -97,7 +99,8 @@ const OptionsSchema = z.strictObject({
   store: z.custom<StateStore>((v) => typeof v === 'object' && v !== null && typeof (v as StateStore).recordStep === 'function', 'expected a StateStore (MemoryStore, or SqliteStore from switchyard/sqlite)').optional(),
   checkpointEvery: z.number().int().min(1).optional(),
   leaseTtlMs: z.number().int().min(100).optional(),
-});
+  runtimePrefix: z.string().regex(/^[^.*>\s]+$/u, 'no `.`, `*`, `>` or whitespace').optional(),
+}).refine((o) => o.pool?.maxThreads === 0 || o.agents.length > 0, { message: 'give at least one handler module (or pool.maxThreads: 0 for a coordinator whose runtimes are all elsewhere)', path: ['agents'] });
 
 /** An embedded Switchyard: agent runtimes in worker threads, a dispatcher, and a supervisor per run. */
 export interface Runtime {
@@ -119,7 +122,13 @@ export interface Runtime {
   active(): WorkflowRun[];
   readonly bus: Bus;
   readonly dispatcher: Dispatcher;
-  readonly pool: AgentPool;
+  /** The local worker threads; `undefined` with `pool.maxThreads: 0` (runtimes elsewhere only). */
+  readonly pool: AgentPool | undefined;
+  /**
+   * Resolves once at least `count` runtimes are registered (local or remote), or rejects
+   * `REQUEST_TIMEOUT` after `timeoutMs` (default 30000) saying how many came.
+   */
+  waitForRuntimes(count: number, timeoutMs?: number): Promise<void>;
   /**
    * Stops: waits for active runs to end (or cancels them with `cancel: true`), deregisters the
    * runtimes, and stops the worker threads.
@@ -155,16 +164,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Before anything publishes, so it records every registration too.
   const state = o.store ? new StateManager({ bus, subjects, store: o.store, logger, clock, ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }), onLeaseLost: (runId, error) => [...runs].find((r) => r.id === runId)?.cancel(error.message) }) : undefined;
   const dispatcher = new Dispatcher({ bus, subjects, logger, clock, sweepMs: Math.max(50, Math.floor(heartbeatMs / 2)) });
-  let pool: AgentPool;
+  let host: AgentHost | undefined;
   try {
-    pool = await AgentPool.start({ modules: o.agents, maxThreads: o.pool?.maxThreads, concurrentTasksPerWorker: o.pool?.concurrentTasksPerWorker, resourceLimits: o.pool?.resourceLimits, heartbeatMs, clock });
+    // maxThreads 0: a coordinator only, for runtimes in other processes (a network bus).
+    if (o.pool?.maxThreads !== 0) {
+      host = await startAgentHost({ bus, subjects, logger, clock, agents: o.agents, maxThreads: o.pool?.maxThreads, concurrentTasksPerWorker: o.pool?.concurrentTasksPerWorker, resourceLimits: o.pool?.resourceLimits, heartbeatMs, taskTimeoutMs, killGraceMs, ...(o.faults ? { faults: o.faults } : {}), ...(o.runtimePrefix ? { runtimePrefix: o.runtimePrefix } : {}) });
+    }
   } catch (error) {
     dispatcher.close();
     state?.close();
     if (ownBus) await bus.close();
     throw error;
   }
-  const runtimes: BusRuntimes = connectPool(pool, { bus, subjects, logger, clock, defaultTimeoutMs: taskTimeoutMs, killGraceMs, heartbeatMs, ...(o.faults ? { faults: o.faults } : {}) });
   await bus.flush();
   let next = 0;
   let closing = false;
@@ -196,7 +207,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   return {
     bus,
     dispatcher,
-    pool,
+    pool: host?.pool,
     state,
     submit(plan, submitOptions = {}) {
       checkOpen();
@@ -261,16 +272,22 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return track(run);
     },
     active: () => [...runs],
+    async waitForRuntimes(count, timeoutMs = 30_000) {
+      const until = Date.now() + timeoutMs;
+      while (dispatcher.registry.runtimes().length < count) {
+        if (Date.now() > until) throw new SwitchyardError(ErrorCodes.REQUEST_TIMEOUT, `Only ${dispatcher.registry.runtimes().length} of the ${count} runtimes asked for registered within ${timeoutMs} ms. Are the runtime processes started, on the same NATS server and subject prefix?`, { expected: count, registered: dispatcher.registry.runtimes().length });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async close(closeOptions = {}) {
       if (closing) return;
       closing = true;
       if (closeOptions.cancel) for (const run of runs) run.cancel();
       await Promise.allSettled([...runs].map((r) => r.result));
-      await runtimes.close();
+      await host?.close();
       await bus.flush();
       state?.close();
       dispatcher.close();
-      await pool.close();
       if (ownBus) await bus.close();
     },
   };

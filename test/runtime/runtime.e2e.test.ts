@@ -46,7 +46,7 @@ describe('createRuntime on real worker threads', () => {
     expect(result.status).toBe('complete');
     expect(result.task_results.task_3.attempts).toBe(2);
     await vi.waitFor(() => {
-      expect(rt.pool.runtimes()).toHaveLength(2);
+      expect(rt.pool!.runtimes()).toHaveLength(2);
       expect(rt.dispatcher.registry.runtimes()).toHaveLength(2);
     });
   });
@@ -64,7 +64,7 @@ describe('createRuntime on real worker threads', () => {
 
   it('registers again a worker declared defunct while its loop was busy, once it heartbeats again', async () => {
     await vi.waitFor(() => expect(rt.dispatcher.registry.runtimes()).toHaveLength(2), { timeout: 10_000 });
-    const before = rt.pool.runtimes().map((r) => r.runtimeId).sort();
+    const before = rt.pool!.runtimes().map((r) => r.runtimeId).sort();
     const run = rt.submit(planWith({ task_1: '[busy-once]' }));
     const codes: string[] = [];
     run.on('result', (r) => r.outcome.status === 'failed' && codes.push(r.outcome.error.code));

@@ -4,7 +4,8 @@ import { resumable } from '../../store/recorded-run.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import type { Output } from '../io.js';
 import { dbPath, openStore } from '../open-store.js';
-import { logLevel, positiveInt, runSession, sessionFlags, sessionFlagsHelp } from '../run-session.js';
+import { natsOptions } from '../nats-flags.js';
+import { logLevel, positiveInt, runSession, sessionFlags, sessionFlagsHelp, threadCount } from '../run-session.js';
 
 export const resumeHelp = `Usage: switchyard resume <run-id> [--db <file>] [options]
 
@@ -36,7 +37,8 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
   }
   const [runId] = positionals('resume', given, ['run-id']);
   const level = logLevel(values['log-level']);
-  const threads = positiveInt('threads', values.threads);
+  const nats = natsOptions(values, 'switchyard-resume');
+  const threads = threadCount(values.threads, nats !== undefined);
   const concurrency = positiveInt('concurrency', values.concurrency);
   const timeout = positiveInt('timeout', values.timeout);
   const store = await openStore(dbPath(values.db), 'existing');
@@ -57,12 +59,15 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
     {
       runtime: {
         agents: runner.agents ?? [],
+        ...(values['subject-prefix'] ? { subjectPrefix: values['subject-prefix'] } : {}),
         pool: { maxThreads: threads ?? runner.threads ?? 2, concurrentTasksPerWorker: concurrency ?? runner.concurrency ?? 1 },
         ...(timeoutMs === undefined ? {} : { taskTimeoutMs: timeoutMs }),
         ...(runner.faults ? { faults: runner.faults } : {}),
       },
       logLevel: level,
       store,
+      nats,
+      waitRuntimes: positiveInt('wait-runtimes', values['wait-runtimes']),
       json: values.json ?? false,
       stateOut: values['state-out'],
       start: (rt) => rt.resume(runId),

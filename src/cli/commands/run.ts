@@ -7,7 +7,8 @@ import { dispatchOptions, dispatchOptionsHelp } from '../dispatch-flags.js';
 import { failFlagHelp, parseFailFlags } from '../fail-flags.js';
 import { type Output, readJson } from '../io.js';
 import { openStore } from '../open-store.js';
-import { logLevel, positiveInt, type RunnerInfo, runSession, sessionFlags, sessionFlagsHelp } from '../run-session.js';
+import { natsOptions } from '../nats-flags.js';
+import { logLevel, positiveInt, type RunnerInfo, runSession, sessionFlags, sessionFlagsHelp, threadCount } from '../run-session.js';
 
 export const runHelp = `Usage: switchyard run <plan.json|-> --agents <module> [options]
 
@@ -45,7 +46,6 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
     return 0;
   }
   const [path] = positionals('run', given, ['plan.json']);
-  if (!values.agents || values.agents.length === 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '`switchyard run` needs --agents <module>: the handler module(s) to host. Run `switchyard run --help` for usage.');
   const { policy, maxAttempts } = dispatchOptions('run', { policy: values.policy, 'max-attempts': values['max-attempts'] });
   const level = logLevel(values['log-level']);
   const plan = readJson(path, 'plan');
@@ -54,10 +54,12 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
   const unknown = input.ok ? Object.keys(faults).filter((id) => !input.value.tasks.some((t) => t.id === id)) : [];
   if (unknown.length > 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--fail names ${unknown.join(', ')}, which the plan does not have.`, { task_ids: unknown });
   const runId = values['run-id'];
-  const threads = positiveInt('threads', values.threads) ?? 2;
+  const nats = natsOptions(values, 'switchyard-run');
+  const threads = threadCount(values.threads, nats !== undefined) ?? 2;
+  if (threads > 0 && (!values.agents || values.agents.length === 0)) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '`switchyard run` needs --agents <module>: the handler module(s) to host (or --nats with --threads 0, when every runtime runs elsewhere). Run `switchyard run --help` for usage.');
   const concurrency = positiveInt('concurrency', values.concurrency) ?? 1;
   const timeout = positiveInt('timeout', values.timeout);
-  const agents = values.agents.map((a) => (a.startsWith('file:') ? a : resolve(a)));
+  const agents = (values.agents ?? []).map((a) => (a.startsWith('file:') ? a : resolve(a)));
   const dbFile = values.db ?? process.env.SWITCHYARD_DB;
   const store = dbFile === undefined ? undefined : await openStore(dbFile, 'create');
   let inspector: Awaited<ReturnType<typeof startInspector>> | undefined;
@@ -73,6 +75,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
         ...(inspector ? { inspect: inspector.inspect } : {}),
         agents,
         pool: { maxThreads: threads, concurrentTasksPerWorker: concurrency },
+        ...(values['subject-prefix'] ? { subjectPrefix: values['subject-prefix'] } : {}),
         ...(policy === undefined ? {} : { policy }),
         ...(maxAttempts === undefined ? {} : { maxAttempts }),
         ...(timeout === undefined ? {} : { taskTimeoutMs: timeout }),
@@ -80,6 +83,8 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
       },
       logLevel: level,
       store,
+      nats,
+      waitRuntimes: positiveInt('wait-runtimes', values['wait-runtimes']),
       json: values.json ?? false,
       stateOut: values['state-out'],
       ...(inspector ? { inspector } : {}),

@@ -1,0 +1,92 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
+import { subjects as subjectBuilders } from '../../protocol/subjects.js';
+import { startAgentHost } from '../../runtime/agent-host.js';
+import { parseCommandArgs, positionals } from '../args.js';
+import type { Output } from '../io.js';
+import { cliLogger } from '../logger.js';
+import { connectNats, natsFlags, natsFlagsHelp, natsOptions } from '../nats-flags.js';
+import { logLevel, positiveInt } from '../run-session.js';
+
+export const runtimeHelp = `Usage: switchyard runtime --nats <url> --agents <module> [options]
+
+A standalone agent runtime host, for another machine or process: it loads the handler
+modules into worker threads (the same modules as embedded mode), registers each worker as
+an agent runtime with the dispatcher over NATS, heartbeats, runs the TriggerAgent commands
+it is given and sends back their results (sent again until acknowledged). On SIGTERM or
+SIGINT it stops taking work, lets what runs finish for --drain-ms, hands back the rest (it
+is retried elsewhere), deregisters and exits 0.
+
+  --agents <module>  a handler module exporting defineAgent(...) or a list (repeatable)
+  --threads <n>      worker threads, one agent runtime each (default 2)
+  --concurrency <n>  attempts one worker runs at once (default 1)
+  --timeout <ms>     deadline of an attempt whose trigger states none (default 300000)
+  --heartbeat-ms <n> how often each runtime heartbeats (default 1000)
+  --drain-ms <n>     on SIGTERM, how long running attempts may take to finish (default 10000)
+  --log-level <l>    pino level on stderr (default info)
+${natsFlagsHelp}`;
+
+/** `switchyard runtime`: runs until a signal stops it; the returned status is the exit status. */
+export async function runtimeCommand(argv: string[], io: Output): Promise<number> {
+  const { values, positionals: given } = parseCommandArgs('runtime', argv, {
+    ...natsFlags,
+    agents: { type: 'string', multiple: true },
+    threads: { type: 'string' },
+    concurrency: { type: 'string' },
+    timeout: { type: 'string' },
+    'heartbeat-ms': { type: 'string' },
+    'drain-ms': { type: 'string' },
+    'log-level': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.out(runtimeHelp);
+    return 0;
+  }
+  positionals('runtime', given, []);
+  if (!values.agents || values.agents.length === 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '`switchyard runtime` needs --agents <module>: the handler module(s) to host. Run `switchyard runtime --help` for usage.');
+  const host = hostname().replace(/[.*>\s]/gu, '_');
+  const options = natsOptions(values, `switchyard-runtime-${host}-${process.pid}`);
+  if (!options) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '`switchyard runtime` needs --nats <url> (or $NATS_URL): the server the dispatcher listens on.');
+  const drainMs = values['drain-ms'] === undefined ? 10_000 : Number(values['drain-ms']);
+  if (!Number.isInteger(drainMs) || drainMs < 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--drain-ms must be a whole number from 0 up, got ${JSON.stringify(values['drain-ms'])}.`, { flag: 'drain-ms' });
+  const logger = cliLogger(logLevel(values['log-level'] ?? 'info'), io.errIsTTY ?? false);
+  const threads = positiveInt('threads', values.threads) ?? 2;
+  const concurrency = positiveInt('concurrency', values.concurrency) ?? 1;
+  const heartbeatMs = positiveInt('heartbeat-ms', values['heartbeat-ms']) ?? 1000;
+  const taskTimeoutMs = positiveInt('timeout', values.timeout) ?? 300_000;
+  const subjects = subjectBuilders(values['subject-prefix']);
+  const bus = await connectNats(options);
+  let agentHost;
+  try {
+    agentHost = await startAgentHost({
+      bus,
+      subjects,
+      logger,
+      clock: Date.now,
+      agents: values.agents.map((a) => (a.startsWith('file:') ? a : resolve(a))),
+      maxThreads: threads,
+      concurrentTasksPerWorker: concurrency,
+      heartbeatMs,
+      taskTimeoutMs,
+      killGraceMs: 2000,
+      runtimePrefix: `${host}-${process.pid}`,
+    });
+  } catch (error) {
+    await bus.close();
+    throw error;
+  }
+  const ids = agentHost.pool.runtimes().map((r) => r.runtimeId);
+  logger.info({ runtimes: ids, servers: options.servers, threads, concurrency }, 'runtime host ready');
+  io.err(`switchyard runtime: ${ids.length} runtime${ids.length === 1 ? '' : 's'} registered (${ids.join(', ')}) on ${[options.servers].flat().join(', ')}; SIGTERM or Ctrl-C stops them.\n`);
+  const signal = await new Promise<NodeJS.Signals>((done) => {
+    process.once('SIGTERM', () => done('SIGTERM'));
+    process.once('SIGINT', () => done('SIGINT'));
+  });
+  const running = agentHost.runtimes.inFlight;
+  io.err(`switchyard runtime: ${signal}: finishing ${running} running attempt${running === 1 ? '' : 's'} (up to ${drainMs} ms), then deregistering.\n`);
+  await agentHost.close({ drainMs });
+  await bus.close();
+  return 0;
+}

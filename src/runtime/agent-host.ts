@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/bus.js';
+import { AgentPool } from '../pool/agent-pool.js';
+import { type BusRuntimes, type BusRuntimesOptions, connectPool } from '../pool/bus-runtimes.js';
+import type { Subjects } from '../protocol/subjects.js';
+
+/** Options of {@link startAgentHost}. */
+export interface AgentHostOptions {
+  readonly bus: Bus;
+  readonly subjects: Subjects;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  /** Handler modules (paths or file URLs). */
+  readonly agents: ReadonlyArray<string | URL>;
+  readonly maxThreads?: number;
+  readonly concurrentTasksPerWorker?: number;
+  readonly resourceLimits?: Record<string, number>;
+  readonly heartbeatMs: number;
+  /** Deadline of an attempt whose trigger states none. */
+  readonly taskTimeoutMs: number;
+  readonly killGraceMs: number;
+  readonly faults?: BusRuntimesOptions['faults'];
+  /** Runtime ids are `<prefix>-t<threadId>`; unique per process when runtimes of many hosts share a bus. @default 'local' */
+  readonly runtimePrefix?: string;
+  readonly delivery?: BusRuntimesOptions['delivery'];
+}
+
+/** Agent runtimes in worker threads, registered on a bus: what {@link startAgentHost} returns. */
+export interface AgentHost {
+  readonly pool: AgentPool;
+  readonly runtimes: BusRuntimes;
+  /**
+   * Stops taking attempts, lets those running finish for up to `drainMs`, hands back the rest
+   * (they run elsewhere), deregisters, and stops the threads.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
+}
+
+/**
+ * Starts worker threads hosting the handler modules and puts their runtimes on the bus —
+ * the same code whether they sit beside the dispatcher (`createRuntime`) or in a process of
+ * their own on another machine (`switchyard runtime --nats …`).
+ */
+export async function startAgentHost(o: AgentHostOptions): Promise<AgentHost> {
+  const pool = await AgentPool.start({
+    modules: o.agents,
+    maxThreads: o.maxThreads,
+    concurrentTasksPerWorker: o.concurrentTasksPerWorker,
+    resourceLimits: o.resourceLimits,
+    heartbeatMs: o.heartbeatMs,
+    clock: o.clock,
+    ...(o.runtimePrefix === undefined ? {} : { runtimePrefix: o.runtimePrefix }),
+  });
+  const runtimes = connectPool(pool, {
+    bus: o.bus,
+    subjects: o.subjects,
+    logger: o.logger,
+    clock: o.clock,
+    defaultTimeoutMs: o.taskTimeoutMs,
+    killGraceMs: o.killGraceMs,
+    heartbeatMs: o.heartbeatMs,
+    ...(o.faults ? { faults: o.faults } : {}),
+    ...(o.delivery ? { delivery: o.delivery } : {}),
+  });
+  return {
+    pool,
+    runtimes,
+    async close(options = {}) {
+      await runtimes.close(options);
+      await o.bus.flush();
+      await pool.close();
+    },
+  };
+}
