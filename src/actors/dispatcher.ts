@@ -63,6 +63,9 @@ export class Dispatcher {
   readonly #o: DispatcherOptions;
   readonly #subs: Subscription[] = [];
   readonly #queue: Queued[] = [];
+  readonly #queuedIds = new Set<string>();
+  /** Request ids sent to a runtime that has not acknowledged them yet. */
+  readonly #unacknowledged = new Set<string>();
   /** The trigger behind each attempt a runtime holds, to report it if the runtime is lost. */
   readonly #running = new Map<string, TriggerAgent>();
   /** Triggers placed but not yet sent, by the subject of the runtime they go to. */
@@ -124,7 +127,8 @@ export class Dispatcher {
     if (event === 'registered') {
       const parsed = parseWith(AgentRuntimeRegisteredSchema, message.data, 'AgentRuntimeRegistered');
       if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
-      const lost = this.registry.register(parsed.value, now);
+      // A refreshing registration does not list what was sent to it and not yet acknowledged: that stays too.
+      const lost = this.registry.register(parsed.value, now, (id) => this.#unacknowledged.has(id));
       this.#o.logger.info({ runtime_id: parsed.value.runtime_id, agents: parsed.value.agents.map((a) => a.agent_id), capacity: parsed.value.capacity }, 'runtime registered');
       if (lost.length > 0) this.#reportLost(lost, parsed.value.runtime_id);
       this.#drain();
@@ -157,6 +161,9 @@ export class Dispatcher {
 
   /** Places, queues or refuses one trigger; the answer for its requester. */
   #take(trigger: TriggerAgent, priority: number): TriggerAccepted | AgentDispatchFailed {
+    // A repeat (the requester's copy of our answer was lost): answer again, place nothing twice.
+    if (this.#running.has(trigger.request_id)) return { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: this.registry.owner(trigger.request_id) ?? null, at: this.#now() };
+    if (this.#queuedIds.has(trigger.request_id)) return { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: null, at: this.#now() };
     const capabilities = trigger.dispatch.capability_ids;
     if (!this.registry.anyServes(trigger.agent_id, capabilities)) {
       const failed: AgentDispatchFailed = {
@@ -178,6 +185,7 @@ export class Dispatcher {
       let at = this.#queue.length;
       while (at > 0 && this.#queue[at - 1].priority < priority) at--;
       this.#queue.splice(at, 0, { trigger, priority });
+      this.#queuedIds.add(trigger.request_id);
     }
     return { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: runtime ?? null, at: this.#now() };
   }
@@ -203,10 +211,19 @@ export class Dispatcher {
   #forward(): void {
     for (const [subject, { runtimeId, triggers }] of this.#outgoing) {
       const ids = triggers.map((t) => t.request_id);
+      for (const id of ids) this.#unacknowledged.add(id);
+      const acknowledged = () => {
+        for (const id of ids) this.#unacknowledged.delete(id);
+      };
       sendAcknowledged(this.#o.bus, subject, { type: 'TriggerAgentBatch', triggers } satisfies TriggerAgentBatch, {
         ...this.#o.delivery,
         stillWanted: () => this.registry.get(runtimeId) !== undefined && ids.some((id) => this.#running.has(id)),
-        onGiveUp: (error) => this.#o.logger.error({ runtime_id: runtimeId, triggers: ids.length, code: error.code }, `triggers given up on: ${error.message}`),
+        onAcknowledged: acknowledged,
+        onStop: acknowledged,
+        onGiveUp: (error) => {
+          acknowledged();
+          this.#o.logger.error({ runtime_id: runtimeId, triggers: ids.length, code: error.code }, `triggers given up on: ${error.message}`);
+        },
       });
     }
     this.#outgoing.clear();
@@ -233,6 +250,7 @@ export class Dispatcher {
         continue;
       }
       this.#queue.splice(i, 1);
+      this.#queuedIds.delete(trigger.request_id);
       const placed: TriggerPlaced = { type: 'TriggerPlaced', request_id: trigger.request_id, runtime_id: runtimeId, at: this.#now() };
       this.#o.bus.publish(this.#o.subjects.placed(trigger.request_id), placed);
     }

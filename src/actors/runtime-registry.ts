@@ -40,13 +40,16 @@ export class RuntimeRegistry {
 
   /**
    * Adds or replaces a runtime. A replaced runtime's in-flight attempts are returned (they are
-   * lost) — except those a refreshing registration lists in `in_flight`, which stay on it.
+   * lost) — except, on a refreshing registration (one with `in_flight`), those it lists and
+   * those `pending` says are still on their way to it.
    */
-  register(event: AgentRuntimeRegistered, now: number): string[] {
+  register(event: AgentRuntimeRegistered, now: number, pending: (requestId: string) => boolean = () => false): string[] {
     const previous = this.deregister(event.runtime_id)?.inFlight ?? new Set<string>();
+    const refresh = event.in_flight !== undefined;
     const still = new Set(event.in_flight ?? []);
-    const kept = [...previous].filter((id) => still.has(id));
-    const lost = [...previous].filter((id) => !still.has(id));
+    const stays = (id: string) => refresh && (still.has(id) || pending(id));
+    const kept = [...previous].filter(stays);
+    const lost = [...previous].filter((id) => !stays(id));
     this.#entries.set(event.runtime_id, {
       runtimeId: event.runtime_id,
       agents: event.agents,
@@ -112,6 +115,11 @@ export class RuntimeRegistry {
       if (load < 0 || (load === 0 && (e.inFlight.size < best.inFlight.size || (e.inFlight.size === best.inFlight.size && e.runtimeId < best.runtimeId)))) best = e;
     }
     return best;
+  }
+
+  /** The runtime an attempt was placed on, if it is still there. */
+  owner(requestId: string): string | undefined {
+    return this.#owner.get(requestId);
   }
 
   /** Notes that `requestId` runs on `runtimeId`. */

@@ -62,6 +62,8 @@ export interface SupervisorOptions {
   readonly resultGraceMs: number;
   /** How long the dispatcher may take to accept a trigger. @default 5000 */
   readonly triggerTimeoutMs?: number;
+  /** Over a network bus: how long to keep sending triggers the dispatcher did not answer. @default 60000 */
+  readonly triggerRetryMs?: number;
   readonly sessionId?: string;
   readonly requestId?: string;
   /**
@@ -261,8 +263,13 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     return trigger;
   }
 
-  /** Sends one agent's triggers to the dispatcher and applies its answer to each. */
-  #request(agentId: string, triggers: TriggerAgent[]): void {
+  /**
+   * Sends one agent's triggers to the dispatcher and applies its answer to each. Over a
+   * network bus a request lost on the way (no reply in time, nobody reachable while a
+   * connection is re-established) is sent again with backoff for up to `triggerRetryMs`; the
+   * dispatcher answers a repeat without placing it twice.
+   */
+  #request(agentId: string, triggers: TriggerAgent[], since = this.#o.clock(), backoffMs = 100): void {
     // The batch's priority is that of its most urgent attempt (a loop: batches can be large).
     let priority = 0;
     for (const t of triggers) priority = Math.max(priority, Math.round(this.#rank[this.#live.get(t.request_id)!.record.task]));
@@ -274,6 +281,15 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       this.#refused(triggers, error as SwitchyardError);
       return;
     }
+    const again = (error: SwitchyardError): boolean => {
+      const transient = error.code === ErrorCodes.REQUEST_TIMEOUT || error.code === ErrorCodes.NO_RESPONDERS || error.code === ErrorCodes.CONNECTION_FAILED;
+      if (this.#o.bus.reliable || !transient || this.#done || this.#o.clock() - since + backoffMs > (this.#o.triggerRetryMs ?? 60_000)) return false;
+      const live = triggers.filter((t) => this.#live.has(t.request_id));
+      if (live.length === 0) return true;
+      this.#o.logger.warn({ agent_id: agentId, triggers: live.length, code: error.code }, 'dispatcher not reached; sending the triggers again');
+      setTimeout(() => this.#request(agentId, live.filter((t) => this.#live.has(t.request_id)), since, Math.min(backoffMs * 2, 5000)), backoffMs).unref();
+      return true;
+    };
     reply.then(
       ({ data }) => {
         const answer = data as { type?: string; replies?: unknown[]; code?: string; message?: string };
@@ -283,7 +299,9 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
         }
         triggers.forEach((t, i) => this.#answer(t.request_id, answer.replies?.[i] as { type?: string; runtime_id?: string | null; error?: { code: string; message: string } } | undefined));
       },
-      (error: SwitchyardError) => this.#refused(triggers, error),
+      (error: SwitchyardError) => {
+        if (!again(error)) this.#refused(triggers, error);
+      },
     );
   }
 
