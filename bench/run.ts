@@ -1,5 +1,6 @@
 import { durableBench } from './durable.bench.js';
 import { graphBench } from './graph.bench.js';
+import { natsBench } from './nats.bench.js';
 import { poolBench } from './pool.bench.js';
 import { stepBench } from './step.bench.js';
 
@@ -9,6 +10,7 @@ const suites: Record<string, () => void | Promise<void>> = {
   step: stepBench,
   pool: poolBench,
   durable: durableBench,
+  nats: natsBench,
 };
 
 const filters = process.argv.slice(2);

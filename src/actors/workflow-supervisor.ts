@@ -114,6 +114,8 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #actors: ActorTaskEngine | undefined;
   readonly #stamp: () => string;
   #done = false;
+  /** While a batch of results is applied, sending waits for the end of the batch. */
+  #holding = false;
 
   constructor(plan: CompiledPlan, options: SupervisorOptions) {
     super();
@@ -348,7 +350,15 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
 
   #onResults(message: BusMessage): void {
     const results = (message.data as { results?: unknown } | null)?.results;
-    if (Array.isArray(results)) for (const r of results) this.#onResult(r);
+    if (!Array.isArray(results)) return;
+    // Apply the whole batch, then send what it released together: one trigger batch per agent, not one per result.
+    this.#holding = true;
+    try {
+      for (const r of results) this.#onResult(r);
+    } finally {
+      this.#holding = false;
+    }
+    if (!this.#done) this.#pump();
   }
 
   #onResult(data: unknown): void {
@@ -399,7 +409,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     }
     if (result) this.emit('result', result);
     if (this.listenerCount('progress') > 0) this.emit('progress', this.#counts());
-    this.#pump();
+    if (!this.#holding) this.#pump();
   }
 
   #complete(): void {

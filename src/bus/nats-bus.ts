@@ -113,6 +113,8 @@ export async function natsBus(options: NatsBusOptions = {}): Promise<NatsBus> {
       reconnectJitter: 100,
       timeout: o.timeoutMs ?? 5000,
       pingInterval: 5000,
+      // No error object with a stack per request (costly at thousands a second); errors still carry their cause.
+      noAsyncTraces: true,
       maxPingOut: 2,
     });
   } catch (error) {
