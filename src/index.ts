@@ -46,6 +46,14 @@ export {
   AgentDispatchFailedSchema,
   TriggerAcceptedSchema,
   AgentExecutionResultSchema,
+  AgentExecutionResultBatchSchema,
+  TriggerAgentBatchSchema,
+  TriggerBatchReplySchema,
+  TriggerPlacedSchema,
+  TriggersAcceptedSchema,
+  ResultsAcceptedSchema,
+  AnnounceRuntimesSchema,
+  ErrorReplySchema,
   RuntimeEventSchema,
   SubjectIdSchema,
 } from './protocol/runtime-events.js';
@@ -119,6 +127,10 @@ export type { Bus, BusMessage, BusCounters, BusHandler, PublishOptions, Subscrib
 
 // The embedded runtime
 export { createRuntime } from './runtime/create-runtime.js';
+export { startAgentHost } from './runtime/agent-host.js';
+export type { AgentHost, AgentHostOptions } from './runtime/agent-host.js';
+export { sendAcknowledged } from './bus/acknowledged.js';
+export type { AcknowledgedOptions } from './bus/acknowledged.js';
 export type { Runtime, RuntimeOptions } from './runtime/create-runtime.js';
 export { WorkflowRun } from './actors/workflow-supervisor.js';
 export type { RunEvents, RunProgress } from './actors/workflow-supervisor.js';

@@ -154,6 +154,22 @@ export const AgentExecutionResultBatchSchema = z.looseObject({
 });
 export type AgentExecutionResultBatch = z.infer<typeof AgentExecutionResultBatchSchema>;
 
+/** A runtime's reply to a trigger (batch) on its execute subject: taken (a repeat is ignored, and acknowledged again). */
+export const TriggersAcceptedSchema = z.looseObject({ type: z.literal('TriggersAccepted'), runtime_id: SubjectIdSchema, count: z.number().int().min(0) });
+export type TriggersAccepted = z.infer<typeof TriggersAcceptedSchema>;
+
+/** The dispatcher's reply to a result (batch): recorded; the runtime stops sending it. */
+export const ResultsAcceptedSchema = z.looseObject({ type: z.literal('ResultsAccepted'), count: z.number().int().min(0) });
+export type ResultsAccepted = z.infer<typeof ResultsAcceptedSchema>;
+
+/** The reply to a request an actor refused (malformed, unknown): a stable code and a sentence. */
+export const ErrorReplySchema = z.looseObject({ type: z.literal('Error'), code: z.string().min(1), message: z.string() });
+export type ErrorReply = z.infer<typeof ErrorReplySchema>;
+
+/** On `<p>.commands.runtime.announce`: every runtime host publishes its registrations again. */
+export const AnnounceRuntimesSchema = z.looseObject({ type: z.literal('AnnounceRuntimes'), at: TimestampSchema });
+export type AnnounceRuntimes = z.infer<typeof AnnounceRuntimesSchema>;
+
 /** Any runtime coordination event, discriminated by `type`. */
 export const RuntimeEventSchema = z.discriminatedUnion('type', [
   TriggerAgentSchema,

@@ -7,6 +7,10 @@ import {
   AgentDispatchFailedSchema,
   AgentExecutionResultBatchSchema,
   AgentExecutionResultSchema,
+  AnnounceRuntimesSchema,
+  ErrorReplySchema,
+  ResultsAcceptedSchema,
+  TriggersAcceptedSchema,
   AgentRuntimeDeregisteredSchema,
   AgentRuntimeRegisteredSchema,
   RuntimeHeartbeatSchema,
@@ -16,6 +20,7 @@ import {
   TriggerBatchReplySchema,
   TriggerPlacedSchema,
 } from './runtime-events.js';
+import { RunStepMessageSchema } from '../store/run-events.js';
 import { TaskResultMessageSchema } from './task-result.js';
 import { WorkflowStateSchema } from './workflow-state.js';
 
@@ -39,6 +44,11 @@ export const messageSchemas = {
   trigger_batch_reply: TriggerBatchReplySchema,
   agent_execution_result_batch: AgentExecutionResultBatchSchema,
   agent_execution_result: AgentExecutionResultSchema,
+  triggers_accepted: TriggersAcceptedSchema,
+  results_accepted: ResultsAcceptedSchema,
+  announce_runtimes: AnnounceRuntimesSchema,
+  error_reply: ErrorReplySchema,
+  run_step: RunStepMessageSchema,
 } as const;
 
 /** The name of a message in {@link messageSchemas}. */
