@@ -75,6 +75,11 @@ export function threadCount(value: string | undefined, nats: boolean): number | 
   return n;
 }
 
+/** The parts of a session the shared flags decide (log level, waiting, output, store, NATS). */
+export function sessionBasics(values: { 'log-level'?: string; 'wait-runtimes'?: string; json?: boolean; 'state-out'?: string }, store: StateStore | undefined, nats: NatsBusOptions | undefined): Pick<SessionSpec, 'logLevel' | 'store' | 'nats' | 'waitRuntimes' | 'json' | 'stateOut'> {
+  return { logLevel: logLevel(values['log-level']), store, nats, waitRuntimes: positiveInt('wait-runtimes', values['wait-runtimes']), json: values.json ?? false, stateOut: values['state-out'] };
+}
+
 /** What a session needs besides the runtime options. */
 export interface SessionSpec {
   readonly runtime: Omit<RuntimeOptions, 'logger' | 'store' | 'bus'>;

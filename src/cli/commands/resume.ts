@@ -5,7 +5,7 @@ import { parseCommandArgs, positionals } from '../args.js';
 import type { Output } from '../io.js';
 import { dbPath, openStore } from '../open-store.js';
 import { natsOptions } from '../nats-flags.js';
-import { logLevel, positiveInt, runSession, sessionFlags, sessionFlagsHelp, threadCount } from '../run-session.js';
+import { logLevel, positiveInt, runSession, sessionBasics, sessionFlags, sessionFlagsHelp, threadCount } from '../run-session.js';
 
 export const resumeHelp = `Usage: switchyard resume <run-id> [--db <file>] [options]
 
@@ -36,7 +36,7 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
     return 0;
   }
   const [runId] = positionals('resume', given, ['run-id']);
-  const level = logLevel(values['log-level']);
+  logLevel(values['log-level']); // checked before anything starts
   const nats = natsOptions(values, 'switchyard-resume');
   const threads = threadCount(values.threads, nats !== undefined);
   const concurrency = positiveInt('concurrency', values.concurrency);
@@ -64,12 +64,7 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
         ...(timeoutMs === undefined ? {} : { taskTimeoutMs: timeoutMs }),
         ...(runner.faults ? { faults: runner.faults } : {}),
       },
-      logLevel: level,
-      store,
-      nats,
-      waitRuntimes: positiveInt('wait-runtimes', values['wait-runtimes']),
-      json: values.json ?? false,
-      stateOut: values['state-out'],
+      ...sessionBasics(values, store, nats),
       start: (rt) => rt.resume(runId),
     },
     io,

@@ -8,7 +8,7 @@ import { failFlagHelp, parseFailFlags } from '../fail-flags.js';
 import { type Output, readJson } from '../io.js';
 import { openStore } from '../open-store.js';
 import { natsOptions } from '../nats-flags.js';
-import { logLevel, positiveInt, type RunnerInfo, runSession, sessionFlags, sessionFlagsHelp, threadCount } from '../run-session.js';
+import { logLevel, positiveInt, type RunnerInfo, runSession, sessionBasics, sessionFlags, sessionFlagsHelp, threadCount } from '../run-session.js';
 
 export const runHelp = `Usage: switchyard run <plan.json|-> --agents <module> [options]
 
@@ -47,7 +47,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
   }
   const [path] = positionals('run', given, ['plan.json']);
   const { policy, maxAttempts } = dispatchOptions('run', { policy: values.policy, 'max-attempts': values['max-attempts'] });
-  const level = logLevel(values['log-level']);
+  logLevel(values['log-level']); // checked before anything starts
   const plan = readJson(path, 'plan');
   const faults = parseFailFlags(values.fail ?? []);
   const input = readPlan(plan);
@@ -81,12 +81,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
         ...(timeout === undefined ? {} : { taskTimeoutMs: timeout }),
         faults,
       },
-      logLevel: level,
-      store,
-      nats,
-      waitRuntimes: positiveInt('wait-runtimes', values['wait-runtimes']),
-      json: values.json ?? false,
-      stateOut: values['state-out'],
+      ...sessionBasics(values, store, nats),
       ...(inspector ? { inspector } : {}),
       start: (rt) => {
         const runner: RunnerInfo = { agents, threads, concurrency, ...(timeout === undefined ? {} : { timeout_ms: timeout }), ...(Object.keys(faults).length > 0 ? { faults } : {}) };
