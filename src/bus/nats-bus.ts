@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription, type Payload, RequestError, TimeoutError, NoRespondersError } from '@nats-io/transport-node';
 import { z } from 'zod';
@@ -57,7 +58,9 @@ export type ConnectionEvent = 'disconnected' | 'reconnected';
 const PRIORITY = 'Switchyard-Priority';
 const EXPIRES = 'Switchyard-Expires';
 const PUBLISHED = 'Switchyard-Published';
-const OWN = new Set([PRIORITY, EXPIRES, PUBLISHED].map((h) => h.toLowerCase()));
+/** Which bus published a message: a bus drops the server's copy of what it already delivered itself. */
+const ORIGIN = 'Switchyard-Origin';
+const OWN = new Set([PRIORITY, EXPIRES, PUBLISHED, ORIGIN].map((h) => h.toLowerCase()));
 
 interface Sub {
   readonly pattern: SubjectPattern;
@@ -129,6 +132,12 @@ export async function natsBus(options: NatsBusOptions = {}): Promise<NatsBus> {
  * on other machines talk as if in one. Payloads are JSON; priority, expiry and publication
  * time travel as headers. Each subscription is a mailbox, as on the in-process bus.
  *
+ * A bus hands what it publishes to its own (non-queue) subscribers itself, without the trip
+ * through the server (the server's copy is dropped when it comes back), and its own
+ * subscribers may answer its requests in-process: actors in one process talk without a
+ * server round trip, while everything still goes to the server for the other processes
+ * (a request is answered by whoever answers first).
+ *
  * Differences a user may meet: delivery is at most once (NATS core) — what must not be lost is
  * acknowledged by the actors themselves (results, triggers); a queue group is round robin among
  * the members on one bus and spread by the server among buses; the history a late subscriber
@@ -145,7 +154,11 @@ export class NatsBus implements Bus {
   readonly #clock: () => number;
   readonly #pending = new Set<(error: SwitchyardError) => void>();
   readonly #listeners = new Set<(event: ConnectionEvent) => void>();
+  readonly #origin = randomUUID();
+  /** Requests answered in-process, by their local reply subject. */
+  readonly #localReplies = new Map<string, (message: BusMessage) => void>();
   #seq = 0;
+  #inbox = 0;
 
   constructor(nc: NatsConnection, options: Pick<NatsBusOptions, 'historySize' | 'clock' | 'onHandlerError'> = {}) {
     this.#nc = nc;
@@ -179,7 +192,7 @@ export class NatsBus implements Bus {
     const mailbox = new Mailbox(this.#d, handler as BusHandler);
     let sub: Sub;
     if (options.queue === undefined) {
-      sub = { pattern: parsed, mailbox, group: undefined, nats: this.#nc.subscribe(pattern, { callback: (error, msg) => this.#receive(error, msg, (m) => mailbox.push(m)) }) };
+      sub = { pattern: parsed, mailbox, group: undefined, nats: this.#nc.subscribe(pattern, { callback: (error, msg) => this.#receive(error, msg, (m) => mailbox.push(m), true) }) };
     } else {
       const key = `${options.queue}\u0000${pattern}`;
       let group = this.#groups.get(key);
@@ -221,31 +234,88 @@ export class NatsBus implements Bus {
     this.#open();
     assertSubject(subject);
     this.#counters.requests++;
-    this.#counters.published++;
+    const tokens = subject.split('.');
+    let local = false;
+    for (const sub of this.#subs) if (sub.group === undefined && sub.pattern.matches(subject, tokens)) local = true;
     return new Promise<BusMessage<T>>((resolve, reject) => {
-      const abandon = (error: SwitchyardError) => {
+      let settled = false;
+      let reply: string | undefined;
+      const finish = () => {
+        settled = true;
+        clearTimeout(timer);
+        if (reply !== undefined) this.#localReplies.delete(reply);
         this.#pending.delete(abandon);
+      };
+      const win = (message: BusMessage) => {
+        if (settled) return;
+        finish();
+        resolve(message as BusMessage<T>);
+      };
+      const abandon = (error: SwitchyardError) => {
+        if (settled) return;
+        finish();
         reject(error);
       };
+      // With a subscriber here, this bus keeps its own clock on the request; the server's answer only counts if it comes first.
+      const timer = local
+        ? setTimeout(() => {
+            this.#counters.requestTimeouts++;
+            abandon(new SwitchyardError(ErrorCodes.REQUEST_TIMEOUT, `No reply on ${subject} within ${options.timeoutMs} ms.`, { subject, timeoutMs: options.timeoutMs }));
+          }, options.timeoutMs)
+        : undefined;
       this.#pending.add(abandon);
-      this.#nc
-        .request(subject, this.#payload(data), { timeout: options.timeoutMs, headers: this.#headers(options) })
-        .then(
-          (msg) => {
-            if (!this.#pending.delete(abandon)) return;
-            resolve(this.#message(msg) as BusMessage<T>);
-          },
-          (error: unknown) => {
-            if (!this.#pending.has(abandon)) return;
-            abandon(this.#requestError(error, subject, options.timeoutMs));
-          },
-        );
+      if (local) {
+        // Our own subscribers get it in-process and may answer in-process: no server round trip.
+        reply = `_LOCAL.${++this.#inbox}`;
+        this.#localReplies.set(reply, (message) => setImmediate(() => win(message)));
+        this.#counters.published++;
+        this.#deliverLocally(this.#local(subject, data, { ...options, reply }));
+      }
+      // Responders in other processes get it from the server (our own subscriptions drop the server's copy).
+      const headers = this.#headers(options);
+      headers.set(ORIGIN, this.#origin);
+      this.#counters.published++;
+      this.#nc.request(subject, this.#payload(data), { timeout: options.timeoutMs, headers }).then(
+        (msg) => win(this.#message(msg)),
+        (error: unknown) => {
+          if (!local) abandon(this.#requestError(error, subject, options.timeoutMs));
+        },
+      );
     });
   }
 
   respond(message: BusMessage, data: unknown, options: Omit<PublishOptions, 'reply'> = {}): void {
     if (message.reply === undefined || this.#d.closed) return;
+    const local = this.#localReplies.get(message.reply);
+    if (local) {
+      this.#counters.published++;
+      local(this.#local(message.reply, data, options));
+      return;
+    }
     this.#send(message.reply, data, options);
+  }
+
+  /** A message as this bus's own subscribers get it when it does not go through the server. */
+  #local(subject: string, data: unknown, options: PublishOptions): BusMessage {
+    const now = this.#clock();
+    const message: BusMessage = {
+      subject,
+      data,
+      headers: options.headers ?? {},
+      priority: options.priority ?? 0,
+      seq: ++this.#seq,
+      publishedAt: now,
+      ...(options.reply === undefined ? {} : { reply: options.reply }),
+      ...(options.ttlMs === undefined ? {} : { expiresAt: now + options.ttlMs }),
+    };
+    this.#remember(message);
+    return message;
+  }
+
+  /** Hands a message to this bus's own plain subscribers (queue groups get it from the server). */
+  #deliverLocally(message: BusMessage): void {
+    const tokens = message.subject.split('.');
+    for (const sub of this.#subs) if (sub.group === undefined && sub.pattern.matches(message.subject, tokens)) sub.mailbox.push(message);
   }
 
   /**
@@ -284,6 +354,7 @@ export class NatsBus implements Bus {
     if (this.#d.closed) return;
     this.#d.closed = true;
     for (const abandon of [...this.#pending]) abandon(new SwitchyardError(ErrorCodes.CLOSED, 'The bus was closed while this request waited for a reply.'));
+    this.#localReplies.clear();
     for (const sub of this.#subs) sub.mailbox.close();
     this.#subs.clear();
     this.#groups.clear();
@@ -301,8 +372,9 @@ export class NatsBus implements Bus {
 
   #send(subject: string, data: unknown, options: PublishOptions): void {
     const h = this.#headers(options);
+    h.set(ORIGIN, this.#origin);
     this.#counters.published++;
-    this.#remember({ subject, data, headers: options.headers ?? {}, priority: options.priority ?? 0, seq: ++this.#seq, publishedAt: this.#clock(), ...(options.ttlMs === undefined ? {} : { expiresAt: this.#clock() + options.ttlMs }) });
+    this.#deliverLocally(this.#local(subject, data, options));
     this.#nc.publish(subject, this.#payload(data), { headers: h, ...(options.reply === undefined ? {} : { reply: options.reply }) });
   }
 
@@ -320,8 +392,10 @@ export class NatsBus implements Bus {
     return h;
   }
 
-  #receive(error: Error | null, msg: Msg, deliver: (message: BusMessage) => void): void {
+  #receive(error: Error | null, msg: Msg, deliver: (message: BusMessage) => void, plain = false): void {
     if (error || this.#d.closed) return;
+    // Our own publication, already handed to our plain subscribers in-process.
+    if (plain && msg.headers?.get(ORIGIN) === this.#origin) return;
     const message = this.#message(msg);
     this.#remember(message);
     deliver(message);

@@ -17,6 +17,48 @@ describeBusConformance('NATS', async () => {
   return { bus, advance: (ms) => void (now += ms), settle: () => bus.roundTrip() };
 });
 
+describe('NATS bus, own and other processes', () => {
+  it('hands its own publications to its own subscribers once, and to other buses through the server', async () => {
+    const a = await natsBus({ servers: server.url });
+    const b = await natsBus({ servers: server.url });
+    try {
+      const seenA: unknown[] = [];
+      const seenB: unknown[] = [];
+      a.subscribe('own.x', (m) => void seenA.push(m.data));
+      b.subscribe('own.x', (m) => void seenB.push(m.data));
+      await a.roundTrip();
+      await b.roundTrip();
+      for (let i = 0; i < 3; i++) a.publish('own.x', i);
+      await a.flush();
+      await b.flush();
+      expect(seenA).toEqual([0, 1, 2]);
+      expect(seenB).toEqual([0, 1, 2]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('answers a request from whichever process replies: a responder here, or one in another process', async () => {
+    const a = await natsBus({ servers: server.url });
+    const b = await natsBus({ servers: server.url });
+    try {
+      a.subscribe('svc.here', (m) => a.respond(m, 'from a'));
+      b.subscribe('svc.there', (m) => b.respond(m, 'from b'));
+      // An observer here that never answers does not keep the other process's answer away.
+      a.subscribe('svc.>', () => undefined);
+      await a.roundTrip();
+      await b.roundTrip();
+      expect((await a.request('svc.here', 1, { timeoutMs: 2000 })).data).toBe('from a');
+      expect((await a.request('svc.there', 1, { timeoutMs: 2000 })).data).toBe('from b');
+      expect((await b.request('svc.here', 1, { timeoutMs: 2000 })).data).toBe('from a');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
 describe('NATS bus connection', () => {
   it('refuses bad options naming the field, and an unreachable server with CONNECTION_FAILED', async () => {
     await expect(natsBus({ servers: [] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
