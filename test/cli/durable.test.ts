@@ -106,3 +106,19 @@ describe('the switchyard package entry', () => {
     expect(seen.size).toBeGreaterThan(50);
   });
 });
+
+describe('switchyard runtime and run --nats, refusing bad input', () => {
+  it.each([
+    [['runtime', '--agents', AGENTS], 'USAGE_ERROR'],
+    [['runtime', '--nats', 'nats://127.0.0.1:1'], 'USAGE_ERROR'],
+    [['runtime', '--nats', 'nats://127.0.0.1:1', '--agents', AGENTS, '--drain-ms', '-1'], 'USAGE_ERROR'],
+    [['runtime', '--nats', 'nats://127.0.0.1:1', '--agents', AGENTS], 'CONNECTION_FAILED'],
+    [['run', PLAN, '--nats', 'nats://127.0.0.1:1', '--threads', '0'], 'CONNECTION_FAILED'],
+    [['run', PLAN, '--threads', '0', '--agents', AGENTS], 'USAGE_ERROR'],
+    [['run', PLAN, '--nats', 'nats://127.0.0.1:1', '--threads', '0', '--wait-runtimes', 'two'], 'USAGE_ERROR'],
+  ])('refuses %j with %s and exit 2', async (argv, code) => {
+    const result = await cliAsync(...argv);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(new RegExp(`^switchyard: ${code}: `, 'u'));
+  });
+});
