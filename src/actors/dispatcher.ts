@@ -17,6 +17,7 @@ import {
   type TriggerBatchReply,
   type TriggerPlaced,
   TriggerAgentSchema,
+  WithdrawTriggersSchema,
 } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
 import { parseWith } from '../protocol/parse.js';
@@ -83,6 +84,7 @@ export class Dispatcher {
     const { bus, subjects } = options;
     this.#subs.push(bus.subscribe(subjects.patterns.runtimeDefinitions(), (m) => this.#onDefinition(m)));
     this.#subs.push(bus.subscribe(subjects.patterns.triggers(), (m) => this.#onTrigger(m)));
+    this.#subs.push(bus.subscribe(subjects.patterns.withdrawals(), (m) => this.#onWithdraw(m)));
     this.#subs.push(bus.subscribe(subjects.patterns.results(), (m) => this.#onResult(m)));
     this.#subs.push(bus.subscribe(subjects.patterns.resultBatches(), (m) => this.#onResult(m)));
     this.#sweep = setInterval(() => this.sweep(), options.sweepMs ?? 500);
@@ -157,6 +159,16 @@ export class Dispatcher {
     const replies = triggers.map((t) => this.#take(t, message.priority));
     this.#forward();
     this.#o.bus.respond(message, batch ? ({ type: 'TriggerBatchReply', replies } satisfies TriggerBatchReply) : replies[0]);
+  }
+
+  /** A cancelled run takes back what is still queued (what runtimes hold, they are told to cancel). */
+  #onWithdraw(message: BusMessage): void {
+    const parsed = parseWith(WithdrawTriggersSchema, message.data, 'WithdrawTriggers');
+    if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
+    const gone = new Set(parsed.value.request_ids.filter((id) => this.#queuedIds.delete(id)));
+    if (gone.size === 0) return;
+    for (let i = this.#queue.length - 1; i >= 0; i--) if (gone.has(this.#queue[i].trigger.request_id)) this.#queue.splice(i, 1);
+    this.#o.logger.info({ withdrawn: gone.size }, 'queued triggers withdrawn');
   }
 
   /** Places, queues or refuses one trigger; the answer for its requester. */

@@ -14,7 +14,7 @@ import { graphInternals } from '../graph/execution-graph.js';
 import { S } from '../machines/task-table.js';
 import type { TaskDispatchMessage, WorkflowResult } from '../protocol/dispatch-output.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import { type AgentExecutionResult, AgentExecutionResultSchema, type TriggerAgent, type TriggerAgentBatch } from '../protocol/runtime-events.js';
+import { type AgentExecutionResult, AgentExecutionResultSchema, type TriggerAgent, type TriggerAgentBatch, type WithdrawTriggers } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
 import { eventHooks } from '../store/event-hooks.js';
 import { recordOutcome, rebuild } from '../store/replay.js';
@@ -203,10 +203,14 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   /** Aborts the attempts out, stops the run, and rejects `result` with `CLOSED`. */
   cancel(reason = 'the runtime is closing'): void {
     if (this.#done) return;
+    const queued: string[] = [];
     for (const live of this.#live.values()) {
       clearTimeout(live.deadline);
       if (live.runtimeId !== null) this.#o.bus.publish(this.#o.subjects.cancel(live.runtimeId), { request_id: live.trigger.request_id });
+      else queued.push(live.trigger.request_id);
     }
+    // Attempts the dispatcher still queues would otherwise run later for a run that is gone.
+    if (queued.length > 0) this.#o.bus.publish(this.#o.subjects.withdraw(this.id), { type: 'WithdrawTriggers', request_ids: queued } satisfies WithdrawTriggers);
     this.#journal?.end('cancelled');
     this.#finish();
     this.#settle.reject(new SwitchyardError(ErrorCodes.CLOSED, `Run ${this.id} was cancelled: ${reason}.`, { run_id: this.id }));

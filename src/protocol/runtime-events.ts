@@ -166,6 +166,10 @@ export type ResultsAccepted = z.infer<typeof ResultsAcceptedSchema>;
 export const ErrorReplySchema = z.looseObject({ type: z.literal('Error'), code: z.string().min(1), message: z.string() });
 export type ErrorReply = z.infer<typeof ErrorReplySchema>;
 
+/** On `<p>.commands.agent.<workflow_id>.withdraw`: a cancelled run's triggers the dispatcher still queues, to drop. */
+export const WithdrawTriggersSchema = z.looseObject({ type: z.literal('WithdrawTriggers'), request_ids: z.array(z.string()) });
+export type WithdrawTriggers = z.infer<typeof WithdrawTriggersSchema>;
+
 /** On `<p>.commands.runtime.announce`: every runtime host publishes its registrations again. */
 export const AnnounceRuntimesSchema = z.looseObject({ type: z.literal('AnnounceRuntimes'), at: TimestampSchema });
 export type AnnounceRuntimes = z.infer<typeof AnnounceRuntimesSchema>;

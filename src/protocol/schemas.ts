@@ -19,6 +19,7 @@ import {
   TriggerAgentSchema,
   TriggerBatchReplySchema,
   TriggerPlacedSchema,
+  WithdrawTriggersSchema,
 } from './runtime-events.js';
 import { RunStepMessageSchema } from '../store/run-events.js';
 import { TaskResultMessageSchema } from './task-result.js';
@@ -47,6 +48,7 @@ export const messageSchemas = {
   triggers_accepted: TriggersAcceptedSchema,
   results_accepted: ResultsAcceptedSchema,
   announce_runtimes: AnnounceRuntimesSchema,
+  withdraw_triggers: WithdrawTriggersSchema,
   error_reply: ErrorReplySchema,
   run_step: RunStepMessageSchema,
 } as const;

@@ -56,6 +56,8 @@ export interface Subjects {
   execute(runtimeId: string): string;
   /** `<p>.commands.runtime.<runtime_id>.cancel`: abort an attempt (`{ request_id }`). */
   cancel(runtimeId: string): string;
+  /** `<p>.commands.agent.<workflow_id>.withdraw`: a cancelled run takes back its triggers still queued at the dispatcher. */
+  withdraw(workflowId: string): string;
   /** `<p>.commands.runtime.announce`: every runtime host publishes its registrations again (a dispatcher starting or reconnecting). */
   announce(): string;
   /** `<p>.events.workflow.<run_id>.step`: a `RunStep`, what one step of a run did (for the state manager). */
@@ -80,6 +82,8 @@ export interface Subjects {
     runSteps(): string;
     /** Every `AgentDispatchFailed`. */
     dispatchFailures(): string;
+    /** Every run's withdrawal of queued triggers. */
+    withdrawals(): string;
   };
 }
 
@@ -116,6 +120,7 @@ export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
     execute: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.execute`,
     cancel: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.cancel`,
     announce: () => `${prefix}.commands.runtime.announce`,
+    withdraw: (workflowId) => `${prefix}.commands.agent.${tok('workflow_id', workflowId)}.withdraw`,
     runStep: (runId) => `${prefix}.events.workflow.${tok('run_id', runId)}.step`,
     patterns: {
       triggers: (workflowId) =>
@@ -130,6 +135,7 @@ export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
       resultBatches: () => `${prefix}.events.agent.runtime.*.results`,
       runSteps: () => `${prefix}.events.workflow.*.step`,
       dispatchFailures: () => `${prefix}.events.agent.instance.*.dispatch_failed`,
+      withdrawals: () => `${prefix}.commands.agent.*.withdraw`,
     },
   };
 }

@@ -134,3 +134,20 @@ describe('closing a runtime', () => {
     await expect(createRuntime({ agents: [AGENTS], taskTimeoutMs: -1 })).rejects.toThrow(/taskTimeoutMs/u);
   });
 });
+
+describe('cancelling a run', () => {
+  it('withdraws its triggers still queued at the dispatcher, so they never run later', async () => {
+    const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 2, concurrentTasksPerWorker: 1 }, maxConcurrentTasks: 10, logger: quiet });
+    try {
+      const tasks = Array.from({ length: 10 }, (_, i) => ({ id: `hang_${i}`, action: 'wait [hang]', capability_ids: ['CAP-PRE-001'], depends_on: [], input_refs: [], output_refs: [] }));
+      const run = rt.submit({ tasks });
+      await vi.waitFor(() => expect(rt.dispatcher.queued).toBe(8));
+      run.cancel('test');
+      await expect(run.result).rejects.toMatchObject({ code: 'CLOSED' });
+      await rt.bus.flush();
+      expect(rt.dispatcher.queued).toBe(0);
+    } finally {
+      await rt.close({ cancel: true });
+    }
+  });
+});
