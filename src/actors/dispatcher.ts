@@ -21,6 +21,7 @@ import {
 } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
 import { parseWith } from '../protocol/parse.js';
+import { isVetted, vet } from '../protocol/vetted.js';
 import { RuntimeRegistry } from './runtime-registry.js';
 
 /** Options of a {@link Dispatcher}. */
@@ -153,8 +154,10 @@ export class Dispatcher {
   #onTrigger(message: BusMessage): void {
     // Only what routing needs is checked here; the runtime checks the whole trigger before it runs it.
     const batch = (message.data as { type?: unknown } | null)?.type === 'TriggerAgentBatch';
-    const parsed = batch ? parseWith(TriggerBatchRoutingSchema, message.data, 'TriggerAgentBatch') : parseWith(TriggerRoutingSchema, message.data, 'TriggerAgent');
-    if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
+    if (!isVetted(message.data)) {
+      const parsed = batch ? parseWith(TriggerBatchRoutingSchema, message.data, 'TriggerAgentBatch') : parseWith(TriggerRoutingSchema, message.data, 'TriggerAgent');
+      if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
+    }
     const triggers = batch ? (message.data as TriggerAgentBatch).triggers : [message.data as TriggerAgent];
     const replies = triggers.map((t) => this.#take(t, message.priority));
     this.#forward();
@@ -227,7 +230,7 @@ export class Dispatcher {
       const acknowledged = () => {
         for (const id of ids) this.#unacknowledged.delete(id);
       };
-      sendAcknowledged(this.#o.bus, subject, { type: 'TriggerAgentBatch', triggers } satisfies TriggerAgentBatch, {
+      sendAcknowledged(this.#o.bus, subject, vet<TriggerAgentBatch>({ type: 'TriggerAgentBatch', triggers }), {
         ...this.#o.delivery,
         stillWanted: () => this.registry.get(runtimeId) !== undefined && ids.some((id) => this.#running.has(id)),
         onAcknowledged: acknowledged,

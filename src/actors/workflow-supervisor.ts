@@ -21,6 +21,7 @@ import { recordOutcome, rebuild } from '../store/replay.js';
 import type { RunStepMessage, StoredStep } from '../store/run-events.js';
 import { RunJournal } from '../store/run-journal.js';
 import type { Checkpoint, RunRecord } from '../store/state-store.js';
+import { isVetted, vet } from '../protocol/vetted.js';
 import { ActorTaskEngine } from './actor-task-engine.js';
 import { PriorityQueue } from './priority-queue.js';
 
@@ -279,7 +280,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     // The batch's priority is that of its most urgent attempt (a loop: batches can be large).
     let priority = 0;
     for (const t of triggers) priority = Math.max(priority, Math.round(this.#rank[this.#live.get(t.request_id)!.record.task]));
-    const message: TriggerAgentBatch = { type: 'TriggerAgentBatch', triggers };
+    const message = vet<TriggerAgentBatch>({ type: 'TriggerAgentBatch', triggers });
     let reply: Promise<BusMessage>;
     try {
       reply = this.#o.bus.request(this.#o.subjects.trigger(this.id, agentId), message, { timeoutMs: this.#o.triggerTimeoutMs ?? 5000, priority });
@@ -355,17 +356,19 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #onResults(message: BusMessage): void {
     const results = (message.data as { results?: unknown } | null)?.results;
     if (!Array.isArray(results)) return;
+    const trusted = isVetted(message.data);
     // Apply the whole batch, then send what it released together: one trigger batch per agent, not one per result.
     this.#holding = true;
     try {
-      for (const r of results) this.#onResult(r);
+      for (const r of results) this.#onResult(r, trusted);
     } finally {
       this.#holding = false;
     }
     if (!this.#done) this.#pump();
   }
 
-  #onResult(data: unknown): void {
+  /** One result; `trusted` when it is part of a batch a runtime of this process built (no need to check it again). */
+  #onResult(data: unknown, trusted = false): void {
     const requestId = (data as { request_id?: unknown } | null)?.request_id;
     if (typeof requestId !== 'string') return;
     if (!this.#live.has(requestId)) {
@@ -373,12 +376,16 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       if (requestId.startsWith(`${this.id}_`)) this.#o.logger.info({ run_id: this.id, request_id: requestId }, 'result for an attempt no longer open ignored');
       return;
     }
-    const parsed = AgentExecutionResultSchema.safeParse(data);
-    if (!parsed.success) {
-      this.#o.logger.warn({ run_id: this.id, request_id: requestId }, 'malformed result ignored');
-      return;
+    let result: AgentExecutionResult;
+    if (trusted) result = data as AgentExecutionResult;
+    else {
+      const parsed = AgentExecutionResultSchema.safeParse(data);
+      if (!parsed.success) {
+        this.#o.logger.warn({ run_id: this.id, request_id: requestId }, 'malformed result ignored');
+        return;
+      }
+      result = parsed.data;
     }
-    const result = parsed.data;
     const outcome: Outcome =
       result.outcome.status === 'complete'
         ? { ok: true, produced: this.#produced(this.#live.get(requestId)!.record.task, result), summary: result.outcome.summary ?? null }

@@ -3,6 +3,7 @@ import { type AcknowledgedOptions, sendAcknowledged } from '../bus/acknowledged.
 import type { Bus, Subscription } from '../bus/bus.js';
 import { isoClock } from '../core/time.js';
 import { parseWith } from '../protocol/parse.js';
+import { isVetted, vet } from '../protocol/vetted.js';
 import { type AgentExecutionResult, type AgentExecutionResultBatch, type AgentRuntimeRegistered, type TriggerAgent, type TriggerAgentBatch, TriggerAgentBatchSchema, TriggerAgentSchema } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
 import type { AgentPool } from './agent-pool.js';
@@ -91,7 +92,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
         if (!settled) unacknowledged--;
         settled = true;
       };
-      sendAcknowledged(bus, subjects.results(runtimeId), { type: 'AgentExecutionResultBatch', results } satisfies AgentExecutionResultBatch, {
+      sendAcknowledged(bus, subjects.results(runtimeId), vet<AgentExecutionResultBatch>({ type: 'AgentExecutionResultBatch', results }), {
         ...options.delivery,
         onAcknowledged: done,
         onGiveUp: (error) => {
@@ -163,7 +164,8 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     subs.set(handle.runtimeId, [
       bus.subscribe(execute, (message) => {
         const batch = (message.data as { type?: unknown } | null)?.type === 'TriggerAgentBatch';
-        const parsed = batch ? parseWith(TriggerAgentBatchSchema, message.data, 'TriggerAgentBatch') : parseWith(TriggerAgentSchema, message.data, 'TriggerAgent');
+        // The dispatcher of this process built it from the supervisor's typed triggers: no need to check it again.
+        const parsed = isVetted(message.data) ? { ok: true as const, value: message.data } : batch ? parseWith(TriggerAgentBatchSchema, message.data, 'TriggerAgentBatch') : parseWith(TriggerAgentSchema, message.data, 'TriggerAgent');
         if (!parsed.ok) {
           logger.warn({ runtime_id: handle.runtimeId, code: parsed.error.code }, `malformed trigger refused: ${parsed.error.message}`);
           bus.respond(message, { type: 'Error', code: parsed.error.code, message: parsed.error.message });

@@ -151,3 +151,22 @@ describe('cancelling a run', () => {
     }
   });
 });
+
+describe('messages published by the embedding code on the in-process bus', () => {
+  it('are checked in full: only the objects the actors built themselves skip the check', async () => {
+    const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 1 }, logger: quiet });
+    try {
+      const [runtime] = rt.pool!.runtimes();
+      // Shaped like what the dispatcher sends, but built here: refused with a coded error.
+      const forged = { type: 'TriggerAgentBatch', triggers: [{ type: 'TriggerAgent', request_id: 'x', workflow_id: 'w', agent_id: 'execution_agent', task_id: 't', attempt: 'one', dispatch: {}, at: 'now' }] };
+      const reply = await rt.bus.request(`switchyard.commands.runtime.${runtime.runtimeId}.execute`, forged, { timeoutMs: 2000 });
+      expect(reply.data).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
+      const refused = await rt.bus.request('switchyard.commands.agent.w.trigger.execution_agent', { type: 'TriggerAgentBatch', triggers: [{ nope: true }] }, { timeoutMs: 2000 });
+      expect(refused.data).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
+      // And the runtime still runs real work.
+      expect((await rt.submit(examplePlan()).result).status).toBe('complete');
+    } finally {
+      await rt.close();
+    }
+  });
+});
