@@ -313,9 +313,15 @@ export class NatsBus implements Bus {
   }
 
   /** Hands a message to this bus's own plain subscribers (queue groups get it from the server). */
-  #deliverLocally(message: BusMessage): void {
+  #deliverLocally(message: BusMessage): number {
     const tokens = message.subject.split('.');
-    for (const sub of this.#subs) if (sub.group === undefined && sub.pattern.matches(message.subject, tokens)) sub.mailbox.push(message);
+    let delivered = 0;
+    for (const sub of this.#subs) {
+      if (sub.group !== undefined || !sub.pattern.matches(message.subject, tokens)) continue;
+      sub.mailbox.push(message);
+      delivered++;
+    }
+    return delivered;
   }
 
   /**
@@ -373,9 +379,17 @@ export class NatsBus implements Bus {
   #send(subject: string, data: unknown, options: PublishOptions): void {
     const h = this.#headers(options);
     h.set(ORIGIN, this.#origin);
+    const payload = this.#payload(data);
+    const limit = this.#nc.info?.max_payload;
     this.#counters.published++;
-    this.#deliverLocally(this.#local(subject, data, options));
-    this.#nc.publish(subject, this.#payload(data), { headers: h, ...(options.reply === undefined ? {} : { reply: options.reply }) });
+    const here = this.#deliverLocally(this.#local(subject, data, options));
+    if (limit !== undefined && payload.length > limit) {
+      // Too large for the server (its max_payload): what only this process reads (a run's
+      // checkpoint for its state manager) has been delivered; anything else is refused.
+      if (here > 0) return;
+      throw new SwitchyardError(ErrorCodes.INVALID_INPUT, `A message of ${payload.length} bytes on ${subject} is larger than the server's max_payload of ${limit} bytes; raise max_payload in the nats-server configuration.`, { subject, bytes: payload.length, max_payload: limit });
+    }
+    this.#nc.publish(subject, payload, { headers: h, ...(options.reply === undefined ? {} : { reply: options.reply }) });
   }
 
   #payload(data: unknown): Payload {

@@ -59,6 +59,23 @@ describe('NATS bus, own and other processes', () => {
   });
 });
 
+describe('NATS bus, messages over the server max_payload', () => {
+  it('delivers one to its own subscribers, and refuses one that only other processes could read', async () => {
+    const bus = await natsBus({ servers: server.url });
+    try {
+      const big = 'x'.repeat(2 * 1024 * 1024);
+      const seen: number[] = [];
+      bus.subscribe('big.here', (m) => void seen.push((m.data as string).length));
+      bus.publish('big.here', big);
+      await bus.flush();
+      expect(seen).toEqual([big.length]);
+      expect(() => bus.publish('big.elsewhere', big)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('max_payload') }));
+    } finally {
+      await bus.close();
+    }
+  });
+});
+
 describe('NATS bus connection', () => {
   it('refuses bad options naming the field, and an unreachable server with CONNECTION_FAILED', async () => {
     await expect(natsBus({ servers: [] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
