@@ -34,6 +34,7 @@ export async function recordedRun(plan: CompiledPlan, options: ResolvedOptions, 
   let now = 1_700_000_000_000;
   const clock = () => now;
   const manager = new StateManager({ bus, subjects, store, logger: silent, clock });
+  manager.claim('bench');
   const meta = { sequence: 4, offsetMinutes: 0 };
   const block = planBlock(plan.input, plan.tasks, options);
   let events = 0;

@@ -25,9 +25,10 @@ export interface StateManagerOptions {
 
 /**
  * The state manager actor (seed 002's StateManager; seed 000's "records AgentDispatchFailed"):
- * the only writer of the store. It records what the other actors publish — each run's steps
- * (one transaction per step), runtime registrations and deregistrations, dispatch failures —
- * and holds the leases of the runs this runtime drives, so no second process drives them.
+ * the only writer of the store. It records what the other actors publish — the steps of the
+ * runs this runtime drives (one transaction per step), runtime registrations and
+ * deregistrations, dispatch failures — and holds the leases of those runs, so no second
+ * process drives them.
  */
 export class StateManager {
   readonly store: StateStore;
@@ -84,6 +85,8 @@ export class StateManager {
       this.#o.logger.error({ subject: message.subject, code: parsed.error.code }, `malformed run step not recorded: ${parsed.error.message}`);
       return;
     }
+    // Only the runs this runtime drives: another coordinator on the same NATS records its own.
+    if (!this.#held.has(parsed.value.run_id)) return;
     try {
       this.store.recordStep(parsed.value, this.#o.clock());
     } catch (error) {

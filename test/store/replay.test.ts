@@ -31,6 +31,7 @@ async function recordedRun(plan: unknown, policy: 'strict' | 'dependency', tape:
   let now = 1_700_000_000_000;
   const clock = () => now;
   const manager = new StateManager({ bus, subjects, store, logger: silent, clock });
+  manager.claim('r');
   const published: StoredStep[] = [];
   bus.subscribe(subjects.patterns.runSteps(), (m) => void published.push({ seq: (m.data as RunStepMessage).seq, at: 0, events: (m.data as RunStepMessage).events }));
   const record = { run_id: 'r', plan, options: { policy, max_attempts: 2 }, session_id: null, request_id: null } as const;
