@@ -85,22 +85,26 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     setImmediate(() => {
       const results = outbox.get(runtimeId) ?? [];
       outbox.delete(runtimeId);
-      // Acknowledged delivery: sent again, with backoff, until the dispatcher acknowledges it.
-      unacknowledged++;
-      let settled = false;
-      const done = () => {
-        if (!settled) unacknowledged--;
-        settled = true;
-      };
-      sendAcknowledged(bus, subjects.results(runtimeId), vet<AgentExecutionResultBatch>({ type: 'AgentExecutionResultBatch', results }), {
-        ...options.delivery,
-        onAcknowledged: done,
-        onGiveUp: (error) => {
-          done();
-          logger.error({ runtime_id: runtimeId, results: results.length, code: error.code }, `results given up on: ${error.message}`);
-        },
-        onStop: done,
-      });
+      deliver(runtimeId, results);
+    });
+  };
+
+  /** Acknowledged delivery: sent again, with backoff, until the dispatcher acknowledges it. */
+  const deliver = (runtimeId: string, results: AgentExecutionResult[]) => {
+    unacknowledged++;
+    let settled = false;
+    const done = () => {
+      if (!settled) unacknowledged--;
+      settled = true;
+    };
+    sendAcknowledged(bus, subjects.results(runtimeId), vet<AgentExecutionResultBatch>({ type: 'AgentExecutionResultBatch', results }), {
+      ...options.delivery,
+      onAcknowledged: done,
+      onGiveUp: (error) => {
+        done();
+        logger.error({ runtime_id: runtimeId, results: results.length, code: error.code }, `results given up on: ${error.message}`);
+      },
+      onStop: done,
     });
   };
 
