@@ -36,6 +36,6 @@ export async function demoCommand(argv: string[], io: Output): Promise<number> {
   }
   io.out(`\nRunning it on the example handlers in worker threads (progress on stderr):\n`);
   const status = await runCommand([examplePlanPath, '--agents', exampleAgentsPath, ...(values.fail ?? []).flatMap((f) => ['--fail', f])], io);
-  io.out(`\nNext: npm start -- --fail task_5:recoverable           (seed 003's Example 4, live)\n      switchyard simulate examples/video-analysis/plan.json --fail task_5:recoverable\n      switchyard graph examples/video-analysis/plan.json --mermaid --critical-path\n`);
+  io.out(`\nNext: npm start -- --fail task_5:recoverable           (seed 003's Example 4, live)\n      switchyard simulate examples/video-analysis/plan.json --fail task_5:recoverable\n      switchyard graph examples/video-analysis/plan.json --mermaid --critical-path\n      switchyard run examples/video-analysis/plan.json --agents examples/video-analysis/agents.mjs --db runs.db   (recorded: kill it, then switchyard resume)\n      README: the same run across two terminals over NATS (switchyard runtime --nats …)\n`);
   return status;
 }
