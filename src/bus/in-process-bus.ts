@@ -1,6 +1,6 @@
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import type { Bus, BusCounters, BusHandler, BusMessage, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from './bus.js';
-import { Deliveries, Mailbox } from './mailbox.js';
+import { busMessage, Deliveries, Mailbox } from './mailbox.js';
 import { assertSubject, SubjectPattern } from './subject-pattern.js';
 
 /** Options of {@link InProcessBus}. */
@@ -136,17 +136,7 @@ export class InProcessBus implements Bus {
   }
 
   #publish(subject: string, data: unknown, options: PublishOptions): void {
-    const now = this.#clock();
-    const message: BusMessage = {
-      subject,
-      data,
-      headers: options.headers ?? {},
-      priority: options.priority ?? 0,
-      seq: ++this.#seq,
-      publishedAt: now,
-      ...(options.reply === undefined ? {} : { reply: options.reply }),
-      ...(options.ttlMs === undefined ? {} : { expiresAt: now + options.ttlMs }),
-    };
+    const message = busMessage(subject, data, options, ++this.#seq, this.#clock());
     this.#counters.published++;
     if (subject.startsWith(`${INBOX}.`)) {
       const finish = this.#replies.get(subject);

@@ -1,4 +1,18 @@
-import type { BusCounters, BusHandler, BusMessage } from './bus.js';
+import type { BusCounters, BusHandler, BusMessage, PublishOptions } from './bus.js';
+
+/** A published message as subscribers see it: publication options turned into its fields. */
+export function busMessage(subject: string, data: unknown, options: PublishOptions, seq: number, now: number): BusMessage {
+  return {
+    subject,
+    data,
+    headers: options.headers ?? {},
+    priority: options.priority ?? 0,
+    seq,
+    publishedAt: now,
+    ...(options.reply === undefined ? {} : { reply: options.reply }),
+    ...(options.ttlMs === undefined ? {} : { expiresAt: now + options.ttlMs }),
+  };
+}
 
 /**
  * What a bus's mailboxes share: the counters, the clock for expiry, and how many messages

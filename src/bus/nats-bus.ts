@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import type { Bus, BusCounters, BusHandler, BusMessage, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from './bus.js';
-import { Deliveries, Mailbox } from './mailbox.js';
+import { busMessage, Deliveries, Mailbox } from './mailbox.js';
 import { assertSubject, SubjectPattern } from './subject-pattern.js';
 
 /** Options of {@link natsBus}: how to reach the servers, and the bus's own settings. */
@@ -297,17 +297,7 @@ export class NatsBus implements Bus {
 
   /** A message as this bus's own subscribers get it when it does not go through the server. */
   #local(subject: string, data: unknown, options: PublishOptions): BusMessage {
-    const now = this.#clock();
-    const message: BusMessage = {
-      subject,
-      data,
-      headers: options.headers ?? {},
-      priority: options.priority ?? 0,
-      seq: ++this.#seq,
-      publishedAt: now,
-      ...(options.reply === undefined ? {} : { reply: options.reply }),
-      ...(options.ttlMs === undefined ? {} : { expiresAt: now + options.ttlMs }),
-    };
+    const message = busMessage(subject, data, options, ++this.#seq, this.#clock());
     this.#remember(message);
     return message;
   }
