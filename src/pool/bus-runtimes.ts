@@ -36,7 +36,7 @@ export interface BusRuntimes {
    * reports as recoverable failures so they run elsewhere.
    */
   close(options?: { drainMs?: number }): Promise<void>;
-  /** Attempts running now, over all runtimes. */
+  /** Attempts held now, over all runtimes: running, or finished with their results not yet acknowledged. */
   readonly inFlight: number;
 }
 
@@ -53,12 +53,13 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   const now = isoClock(options.clock);
   const subs = new Map<string, Subscription[]>();
   const outbox = new Map<string, AgentExecutionResult[]>();
-  /** Request ids running on each runtime. */
+  /**
+   * Request ids each runtime holds: running, or finished with the result not yet acknowledged
+   * (so a refreshing registration keeps them on it, and a drain waits for their results).
+   */
   const running = new Map<string, Set<string>>();
   /** Request ids taken lately, so a trigger sent again (its acknowledgement was lost) runs once. */
   const taken = new Set<string>();
-  /** Results sent and not yet acknowledged, so a drain waits for them too. */
-  let unacknowledged = 0;
   let closing = false;
   const registrations = new Map<string, AgentRuntimeRegistered>();
   /** Our live runtimes that the dispatcher declared defunct (a worker whose loop was blocked a while). */
@@ -91,11 +92,9 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
 
   /** Acknowledged delivery: sent again, with backoff, until the dispatcher acknowledges it. */
   const deliver = (runtimeId: string, results: AgentExecutionResult[]) => {
-    unacknowledged++;
-    let settled = false;
     const done = () => {
-      if (!settled) unacknowledged--;
-      settled = true;
+      const mine = running.get(runtimeId);
+      if (mine) for (const r of results) mine.delete(r.request_id);
     };
     sendAcknowledged(bus, subjects.results(runtimeId), vet<AgentExecutionResultBatch>({ type: 'AgentExecutionResultBatch', results }), {
       ...options.delivery,
@@ -112,13 +111,11 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     if (taken.has(trigger.request_id)) return;
     taken.add(trigger.request_id);
     if (taken.size > 100_000) taken.delete(taken.values().next().value as string);
-    const mine = running.get(handle.runtimeId) ?? new Set<string>();
-    running.set(handle.runtimeId, mine);
+    let mine = running.get(handle.runtimeId);
+    if (!mine) running.set(handle.runtimeId, (mine = new Set<string>()));
     mine.add(trigger.request_id);
-    const finish = (result: ExecuteResult) => {
-      mine.delete(trigger.request_id);
-      publishResult(trigger, handle.runtimeId, result);
-    };
+    // It stays in `running` until its result is acknowledged (see deliver).
+    const finish = (result: ExecuteResult) => publishResult(trigger, handle.runtimeId, result);
     const fault = options.faults?.[trigger.task_id];
     if (fault && (fault.times === undefined || trigger.attempt <= fault.times)) {
       const message = `Injected ${fault.recoverable ? 'recoverable' : 'non-recoverable'} fault: ${trigger.task_id} attempt ${trigger.attempt} was failed on purpose.`;
@@ -205,10 +202,9 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     deregister(handle.runtimeId, 'defunct');
   };
   const onHeartbeat = (handle: WorkerHandle, inFlight: number) => {
-    const registration = registrations.get(handle.runtimeId);
-    if (declaredDefunct.delete(handle.runtimeId) && registration) {
+    if (declaredDefunct.delete(handle.runtimeId) && registrations.has(handle.runtimeId)) {
       logger.warn({ runtime_id: handle.runtimeId }, 'runtime declared defunct is heartbeating again; registering it anew');
-      bus.publish(subjects.registered(handle.runtimeId), { ...registration, at: now() });
+      refresh(handle.runtimeId);
     }
     bus.publish(subjects.heartbeat(handle.runtimeId), { type: 'RuntimeHeartbeat', runtime_id: handle.runtimeId, in_flight: inFlight, capacity: handle.capacity, at: now() });
   };
@@ -245,7 +241,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
         subs.set(runtimeId, list.slice(1));
       }
       const until = Date.now() + (closeOptions.drainMs ?? 0);
-      while ((inFlight() > 0 || unacknowledged > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      while (inFlight() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       closing = true;
       pool.off('runtime', onRuntime);
       pool.off('runtimeExit', onExit);
