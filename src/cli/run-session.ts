@@ -3,7 +3,8 @@ import type { InspectionEvent } from 'xstate';
 import type { WorkflowRun } from '../actors/workflow-supervisor.js';
 import type { WorkflowResult } from '../protocol/dispatch-output.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime/create-runtime.js';
+import { z } from 'zod';
+import { createRuntime, FaultsSchema, type Runtime, type RuntimeOptions } from '../runtime/create-runtime.js';
 import type { StateStore } from '../store/state-store.js';
 import type { NatsBusOptions } from '../bus/nats-bus.js';
 import type { Output } from './io.js';
@@ -58,14 +59,18 @@ export function summaryTable(result: WorkflowResult, summaries: Readonly<Record<
   return `${textTable(['task', 'status', 'attempts', 'summary'], rows, { 3: 70 })}\n\n${status}`;
 }
 
-/** How a run was started, kept with it so `switchyard resume` starts it the same way. */
-export interface RunnerInfo {
-  readonly agents: string[];
-  readonly threads: number;
-  readonly concurrency: number;
-  readonly timeout_ms?: number;
-  readonly faults?: Record<string, { recoverable: boolean; times?: number }>;
-}
+/**
+ * How a run was started, kept with it so `switchyard resume` starts it the same way. Read
+ * back leniently: a field missing (or a record from elsewhere) falls back to the defaults.
+ */
+export const RunnerSchema = z.looseObject({
+  agents: z.array(z.string()).optional(),
+  threads: z.number().int().min(1).optional(),
+  concurrency: z.number().int().min(1).optional(),
+  timeout_ms: z.number().int().min(1).optional(),
+  faults: FaultsSchema.optional(),
+});
+export type RunnerInfo = z.infer<typeof RunnerSchema>;
 
 /** Worker threads: a whole number from 0 up (0 only makes sense with runtimes elsewhere). */
 export function threadCount(value: string | undefined, nats: boolean): number | undefined {

@@ -82,6 +82,9 @@ export interface SubmitOptions {
   runner?: Record<string, unknown>;
 }
 
+/** Tasks to fail on purpose, by id (the `faults` option). */
+export const FaultsSchema = z.record(z.string(), z.strictObject({ recoverable: z.boolean(), times: z.number().int().min(1).optional() }));
+
 const OptionsSchema = z.strictObject({
   agents: z.array(z.union([z.string().min(1), z.instanceof(URL)])),
   pool: z.strictObject({ maxThreads: z.number().int().min(0).max(256).optional(), concurrentTasksPerWorker: z.number().int().min(1).optional(), resourceLimits: z.record(z.string(), z.number()).optional() }).optional(),
@@ -95,7 +98,7 @@ const OptionsSchema = z.strictObject({
   subjectPrefix: z.string().optional(),
   clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
   inspect: z.custom<(event: InspectionEvent) => void>((v) => typeof v === 'function', 'expected an inspection observer function').optional(),
-  faults: z.record(z.string(), z.strictObject({ recoverable: z.boolean(), times: z.number().int().min(1).optional() })).optional(),
+  faults: FaultsSchema.optional(),
   store: z.custom<StateStore>((v) => typeof v === 'object' && v !== null && typeof (v as StateStore).recordStep === 'function', 'expected a StateStore (MemoryStore, or SqliteStore from switchyard/sqlite)').optional(),
   checkpointEvery: z.number().int().min(1).optional(),
   leaseTtlMs: z.number().int().min(100).optional(),

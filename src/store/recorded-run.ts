@@ -16,15 +16,11 @@ export function runRecord(store: StateStore, runId: string): RunRecord {
   return record;
 }
 
-/** Whether a run ended on its own (complete, partial, failed), as opposed to running or cancelled. */
-export function hasEnded(record: RunRecord): boolean {
-  return record.status === 'complete' || record.status === 'partial' || record.status === 'failed';
-}
-
 /** What resuming `runId` starts from: `RUN_NOT_FOUND`, or `RUN_ENDED` when there is nothing left to do. */
 export function resumable(store: StateStore, runId: string): RecordedRun {
   const record = runRecord(store, runId);
-  if (hasEnded(record)) throw new SwitchyardError(ErrorCodes.RUN_ENDED, `Run ${runId} already ended (${record.status}); there is nothing to resume. \`switchyard show ${runId}\` shows how it went.`, { run_id: runId, status: record.status });
+  // Ended on its own (complete, partial, failed); a cancelled run can go on.
+  if (record.status === 'complete' || record.status === 'partial' || record.status === 'failed') throw new SwitchyardError(ErrorCodes.RUN_ENDED, `Run ${runId} already ended (${record.status}); there is nothing to resume. \`switchyard show ${runId}\` shows how it went.`, { run_id: runId, status: record.status });
   return latest(store, record);
 }
 

@@ -1,11 +1,10 @@
-import { z } from 'zod';
 import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
 import { resumable } from '../../store/recorded-run.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import type { Output } from '../io.js';
 import { dbPath, openStore } from '../open-store.js';
 import { natsOptions } from '../nats-flags.js';
-import { logLevel, positiveInt, runSession, sessionBasics, sessionFlags, sessionFlagsHelp, threadCount } from '../run-session.js';
+import { logLevel, positiveInt, type RunnerInfo, RunnerSchema, runSession, sessionBasics, sessionFlags, sessionFlagsHelp, threadCount } from '../run-session.js';
 
 export const resumeHelp = `Usage: switchyard resume <run-id> [--db <file>] [options]
 
@@ -18,15 +17,6 @@ threads, concurrency and timeout default to those the run was started with.
   --db <file>        the state database (default $SWITCHYARD_DB, else ./switchyard.db)
   --agents <module>  handler module(s) to host instead of the recorded ones (repeatable)
 ${sessionFlagsHelp}`;
-
-/** The `runner` block `switchyard run` records; anything else there is ignored. */
-const RecordedRunnerSchema = z.looseObject({
-  agents: z.array(z.string()).optional(),
-  threads: z.number().int().min(1).optional(),
-  concurrency: z.number().int().min(1).optional(),
-  timeout_ms: z.number().int().min(1).optional(),
-  faults: z.record(z.string(), z.strictObject({ recoverable: z.boolean(), times: z.number().int().min(1).optional() })).optional(),
-});
 
 /** `switchyard resume`. */
 export async function resumeCommand(argv: string[], io: Output): Promise<number> {
@@ -42,10 +32,10 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
   const concurrency = positiveInt('concurrency', values.concurrency);
   const timeout = positiveInt('timeout', values.timeout);
   const store = await openStore(dbPath(values.db), 'existing');
-  let runner: z.infer<typeof RecordedRunnerSchema>;
+  let runner: RunnerInfo;
   try {
     const { record } = resumable(store, runId);
-    const parsed = RecordedRunnerSchema.safeParse(record.runner ?? {});
+    const parsed = RunnerSchema.safeParse(record.runner ?? {});
     runner = parsed.success ? parsed.data : {};
     const agents = values.agents && values.agents.length > 0 ? values.agents : runner.agents;
     if (!agents || agents.length === 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `Run ${runId} has no recorded handler modules; give them with --agents <module>.`, { run_id: runId });
