@@ -1,7 +1,9 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import type { LoggedEvent, RunStepMessage, StoredStep } from './run-events.js';
+import { packEvents, unpackEvents } from './event-codec.js';
+import { readStoredText, storedText } from './stored-text.js';
+import type { RunStepMessage, StoredStep } from './run-events.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
 import type { Checkpoint, Lease, LeaseHolder, RunRecord, RunSummary, RuntimeEventRecord, StateStore } from './state-store.js';
 import { applyStep, checkLease, type RunHead } from './step-write.js';
@@ -33,12 +35,13 @@ interface RunRow {
   updated_at: number;
   ended_at: number | null;
   last_seq: number;
-  plan: string;
+  /** JSON text, deflated when large ({@link storedText}); so are `result`, log rows and checkpoints. */
+  plan: string | Buffer;
   options: string;
   session_id: string | null;
   request_id: string | null;
   runner: string | null;
-  result: string | null;
+  result: string | Buffer | null;
 }
 
 /** SQLite error codes that mean the file itself is bad. */
@@ -110,16 +113,16 @@ export class SqliteStore implements StateStore {
     const c = head.counts;
     if (step.accepted) {
       const a = step.accepted;
-      q.insertRun.run(step.run_id, head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.created_at, head.updated_at, head.ended_at, head.last_seq, JSON.stringify(a.options), a.session_id ?? null, a.request_id ?? null, a.runner ? JSON.stringify(a.runner) : null, step.result ? JSON.stringify(step.result) : null);
-      q.insertPlan.run(step.run_id, JSON.stringify(a.plan));
+      q.insertRun.run(step.run_id, head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.created_at, head.updated_at, head.ended_at, head.last_seq, JSON.stringify(a.options), a.session_id ?? null, a.request_id ?? null, a.runner ? JSON.stringify(a.runner) : null, step.result ? storedText(JSON.stringify(step.result)) : null);
+      q.insertPlan.run(step.run_id, storedText(JSON.stringify(a.plan)));
     } else {
-      q.updateRun.run(head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.updated_at, head.ended_at, head.last_seq, step.result ? JSON.stringify(step.result) : null, step.run_id);
+      q.updateRun.run(head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.updated_at, head.ended_at, head.last_seq, step.result ? storedText(JSON.stringify(step.result)) : null, step.run_id);
     }
-    q.insertStep.run(step.run_id, step.seq, head.last_seq, step.at, JSON.stringify(step.events));
+    q.insertStep.run(step.run_id, step.seq, head.last_seq, step.at, storedText(packEvents(step.events)));
     if (step.checkpoint) {
       // Keep this checkpoint and the one before it, and the log after that one.
       const previous = q.lastCheckpointSeq.get(step.run_id) as { seq: number } | undefined;
-      q.insertCheckpoint.run(step.run_id, head.last_seq, JSON.stringify(step.checkpoint));
+      q.insertCheckpoint.run(step.run_id, head.last_seq, storedText(JSON.stringify(step.checkpoint)));
       if (previous) {
         q.dropCheckpointsBefore.run(step.run_id, previous.seq);
         q.dropStepsThrough.run(step.run_id, previous.seq);
@@ -144,13 +147,13 @@ export class SqliteStore implements StateStore {
 
   latestCheckpoint(runId: string): Checkpoint | undefined {
     return this.#guard(() => {
-      const row = this.#q.latestCheckpoint.get(runId) as { seq: number; state: string } | undefined;
-      return row ? { seq: row.seq, state: JSON.parse(row.state) as unknown } : undefined;
+      const row = this.#q.latestCheckpoint.get(runId) as { seq: number; state: string | Buffer } | undefined;
+      return row ? { seq: row.seq, state: JSON.parse(readStoredText(row.state)) as unknown } : undefined;
     });
   }
 
   stepsAfter(runId: string, afterSeq: number): StoredStep[] {
-    return this.#guard(() => (this.#q.stepsAfter.all(runId, afterSeq) as Array<{ seq: number; at: number; events: string }>).map((r) => ({ seq: r.seq, at: r.at, events: JSON.parse(r.events) as LoggedEvent[] })));
+    return this.#guard(() => (this.#q.stepsAfter.all(runId, afterSeq) as Array<{ seq: number; at: number; events: string | Buffer }>).map((r) => ({ seq: r.seq, at: r.at, events: unpackEvents(readStoredText(r.events)) })));
   }
 
   runtimeEvents(limit: number): RuntimeEventRecord[] {
@@ -262,7 +265,7 @@ function prepare(db: Database.Database, path: string, mode: 'existing' | 'create
 }
 
 function toRecord(row: RunRow): RunRecord {
-  return { ...toSummary(row), plan: JSON.parse(row.plan) as unknown, result: row.result === null ? null : (JSON.parse(row.result) as unknown) };
+  return { ...toSummary(row), plan: JSON.parse(readStoredText(row.plan)) as unknown, result: row.result === null ? null : (JSON.parse(readStoredText(row.result)) as unknown) };
 }
 
 function toSummary(row: Omit<RunRow, 'plan' | 'result'>): RunSummary {

@@ -128,12 +128,36 @@ describe('SqliteStore files', () => {
     db.close();
     const store = SqliteStore.open(path, { mode: 'existing' });
     expect(store.getRun('old-run')).toMatchObject({ run_id: 'old-run', last_seq: 1, runner: null });
-    store.recordStep(step('old-run', 2, 1), 7);
+    const next = step('old-run', 2, 1);
+    store.recordStep(next, 7);
     store.recordRuntimeEvent({ at: 7, type: 'AgentRuntimeRegistered', runtime_id: 'x', workflow_id: null, data: {} });
+    // The old row's objects and the new row's packed events read back alike.
+    expect(store.stepsAfter('old-run', 0).map((s) => s.events)).toEqual([[{ type: 'plan_accepted', total_tasks: 3 }], next.events]);
     store.close();
     const check = new Database(path, { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect((check.prepare('SELECT events FROM events WHERE seq = 2').get() as { events: string }).events).toMatch(/^\[\[\d/);
     check.close();
+  });
+
+  it('stores large plans, log rows, checkpoints and results deflated, and reads them back whole', () => {
+    const path = join(dir, 'large.db');
+    const tasks = Array.from({ length: 500 }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'], depends_on: i === 0 ? [] : [`task_${i - 1}`], input_refs: [], output_refs: [] }));
+    const first = firstStep('big', { accepted: { plan: { tasks }, options: { policy: 'strict', max_attempts: 3 } } });
+    const wave = step('big', 2, 400);
+    const last = step('big', 402, 1, { status: 'complete', checkpoint: { tasks: tasks.map((t) => ({ id: t.id, status: 'complete' })) }, result: { task_results: Object.fromEntries(tasks.map((t) => [t.id, { status: 'complete', attempts: 1 }])) } });
+    const store = SqliteStore.open(path);
+    for (const s of [first, wave, last]) store.recordStep(s, 20);
+    expect(store.getRun('big')).toMatchObject({ plan: { tasks }, result: last.result, last_seq: 402 });
+    expect(store.latestCheckpoint('big')).toEqual({ seq: 402, state: last.checkpoint });
+    expect(store.stepsAfter('big', 0).map((s) => s.events)).toEqual([first.events, wave.events, last.events]);
+    store.close();
+    const db = new Database(path, { readonly: true });
+    const types = db.prepare("SELECT (SELECT typeof(plan) FROM run_plans) AS plan, (SELECT typeof(result) FROM runs) AS result, (SELECT typeof(state) FROM checkpoints) AS checkpoint, (SELECT group_concat(typeof(events)) FROM events) AS rows").get();
+    // The short first and last rows stay text; the 400-event wave is deflated.
+    expect(types).toEqual({ plan: 'blob', result: 'blob', checkpoint: 'blob', rows: 'text,blob,text' });
+    expect(statSync(path).size).toBeLessThan(JSON.stringify([first, wave, last]).length);
+    db.close();
   });
 
   it('gives the space of pruned runs back to the file system', () => {
