@@ -8,6 +8,7 @@ import { type AgentExecutionResult, type AgentExecutionResultBatch, type AgentRu
 import type { Subjects } from '../protocol/subjects.js';
 import type { AgentPool } from './agent-pool.js';
 import type { WorkerHandle } from './worker-handle.js';
+import { RecentIds } from './recent-ids.js';
 import type { ExecuteResult } from './worker-protocol.js';
 
 /** Options of {@link connectPool}. */
@@ -59,7 +60,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
    */
   const running = new Map<string, Set<string>>();
   /** Request ids taken lately, so a trigger sent again (its acknowledgement was lost) runs once. */
-  const taken = new Set<string>();
+  const taken = new RecentIds(100_000);
   let closing = false;
   const registrations = new Map<string, AgentRuntimeRegistered>();
   /** Our live runtimes that the dispatcher declared defunct (a worker whose loop was blocked a while). */
@@ -108,9 +109,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   };
 
   const run = (handle: WorkerHandle, trigger: TriggerAgent) => {
-    if (taken.has(trigger.request_id)) return;
-    taken.add(trigger.request_id);
-    if (taken.size > 100_000) taken.delete(taken.values().next().value as string);
+    if (!taken.add(trigger.request_id)) return;
     let mine = running.get(handle.runtimeId);
     if (!mine) running.set(handle.runtimeId, (mine = new Set<string>()));
     mine.add(trigger.request_id);
