@@ -38,6 +38,22 @@ export function bestOf(runs: number, fn: () => void, warmup = true): number {
   return best;
 }
 
+/**
+ * The smallest of `runs` timings (ms) of the async `fn`, after one untimed warm-up call: the
+ * same treatment for a subject and its baseline, so neither is measured while the JIT still
+ * compiles it.
+ */
+export async function bestOfAsync(runs: number, fn: () => Promise<void>): Promise<number> {
+  await fn();
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await fn();
+    best = Math.min(best, performance.now() - start);
+  }
+  return best;
+}
+
 function cell(value: string | number): string {
   if (typeof value === 'string') return value;
   if (Number.isInteger(value)) return value.toLocaleString('en-US');

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { Piscina } from 'piscina';
 import { createRuntime } from '../src/index.js';
-import { report, type Row } from './harness.js';
+import { bestOfAsync, report, type Row } from './harness.js';
 
 const NOOP_AGENTS = new URL('./noop-agents.mjs', import.meta.url);
 const RAW_WORKER = new URL('./noop-piscina-worker.mjs', import.meta.url);
@@ -12,31 +12,40 @@ function independentTasks(n: number) {
   return { agent: { name: 'planning_agent', type: 'operational' }, output: { content: { workflow: { tasks } }, content_type: 'plan' } };
 }
 
+/** Rounds timed per subject, after one warm-up round of the same size; the best is reported. */
+const ROUNDS = 3;
+
 async function rawPiscina(n: number, concurrentTasksPerWorker: number, batch: number): Promise<number> {
   const pool = new Piscina({ filename: RAW_WORKER.href, minThreads: THREADS, maxThreads: THREADS, concurrentTasksPerWorker });
-  await Promise.all(Array.from({ length: THREADS * 2 }, () => pool.run(null)));
-  const start = performance.now();
   const items = Array.from({ length: batch }, () => 0);
-  const pending: Array<Promise<unknown>> = [];
-  for (let i = 0; i < n; i += batch) pending.push(pool.run(batch === 1 ? null : items));
-  await Promise.all(pending);
-  const ms = performance.now() - start;
-  await pool.destroy();
-  return ms;
+  try {
+    return await bestOfAsync(ROUNDS, async () => {
+      const pending: Array<Promise<unknown>> = [];
+      for (let i = 0; i < n; i += batch) pending.push(pool.run(batch === 1 ? null : items));
+      await Promise.all(pending);
+    });
+  } finally {
+    await pool.destroy();
+  }
 }
 
 async function throughRuntime(n: number, concurrentTasksPerWorker: number): Promise<number> {
   const rt = await createRuntime({ agents: [NOOP_AGENTS], pool: { maxThreads: THREADS, concurrentTasksPerWorker }, maxConcurrentTasks: THREADS * concurrentTasksPerWorker * 2, logger: pino({ level: 'silent' }) });
-  await rt.submit(independentTasks(200)).result;
-  const start = performance.now();
-  const result = await rt.submit(independentTasks(n)).result;
-  const ms = performance.now() - start;
-  await rt.close();
-  if (result.status !== 'complete') throw new Error(`bench run ended ${result.status}`);
-  return ms;
+  const plan = independentTasks(n);
+  try {
+    return await bestOfAsync(ROUNDS, async () => {
+      const result = await rt.submit(plan).result;
+      if (result.status !== 'complete') throw new Error(`bench run ended ${result.status}`);
+    });
+  } finally {
+    await rt.close();
+  }
 }
 
-/** `npm run bench -- pool`: no-op tasks through the runtime beside raw Piscina with the same options. */
+/**
+ * `npm run bench -- pool`: no-op tasks through the runtime beside raw Piscina with the same options,
+ * each warmed up with one round of the same size and timed as the best of {@link ROUNDS}.
+ */
 export async function poolBench(): Promise<void> {
   const n = 20_000;
   const rows: Row[] = [];
