@@ -36,6 +36,9 @@ export class StateManager {
   readonly #o: StateManagerOptions;
   readonly #subs: Subscription[] = [];
   readonly #held = new Set<string>();
+  /** Held runs whose last step has been written (or refused), and who waits for that. */
+  readonly #ended = new Set<string>();
+  readonly #endWaiters = new Map<string, Array<() => void>>();
   readonly #renew: NodeJS.Timeout;
   readonly #ttl: number;
 
@@ -58,7 +61,23 @@ export class StateManager {
     this.#held.add(runId);
   }
 
+  /**
+   * Settles once the last step of `runId` (the one that ends or cancels it) has been written —
+   * or refused by the store, which is logged — at once if this manager does not hold the run.
+   * Never rejects: the run's outcome stands whether or not it reached the file.
+   */
+  ended(runId: string): Promise<void> {
+    if (!this.#held.has(runId) || this.#ended.has(runId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiting = this.#endWaiters.get(runId);
+      if (waiting) waiting.push(resolve);
+      else this.#endWaiters.set(runId, [resolve]);
+    });
+  }
+
   release(runId: string): void {
+    this.#wake(runId);
+    this.#ended.delete(runId);
     if (!this.#held.delete(runId)) return;
     try {
       this.store.releaseLease(runId, this.holder.owner);
@@ -92,6 +111,16 @@ export class StateManager {
     } catch (error) {
       this.#o.logger.error({ err: error, run_id: parsed.value.run_id, seq: parsed.value.seq, code: (error as SwitchyardError).code }, 'run step not recorded');
     }
+    if (parsed.value.status !== 'running') {
+      this.#ended.add(parsed.value.run_id);
+      this.#wake(parsed.value.run_id);
+    }
+  }
+
+  #wake(runId: string): void {
+    const waiting = this.#endWaiters.get(runId);
+    this.#endWaiters.delete(runId);
+    for (const resolve of waiting ?? []) resolve();
   }
 
   #onRuntimeEvent(message: BusMessage): void {
@@ -117,6 +146,7 @@ export class StateManager {
         this.claim(runId);
       } catch (error) {
         this.#held.delete(runId);
+        this.#wake(runId);
         this.#o.logger.error({ err: error, run_id: runId }, 'lost the lease on a run');
         this.#o.onLeaseLost?.(runId, error as SwitchyardError);
       }

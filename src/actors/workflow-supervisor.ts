@@ -76,7 +76,12 @@ export interface SupervisorOptions {
    * Record every step of the run on the bus (`RunStep`), for the state manager: a checkpoint
    * every `checkpointEvery` events, and — for a new run — what `accepted` holds.
    */
-  readonly journal?: { readonly checkpointEvery: number; readonly accepted?: RunStepMessage['accepted'] };
+  readonly journal?: {
+    readonly checkpointEvery: number;
+    readonly accepted?: RunStepMessage['accepted'];
+    /** Settles once the run's last step is recorded: `result` and `complete` wait for it, so an ended run is on file. */
+    readonly recorded?: () => Promise<void>;
+  };
   /** Continue a recorded run instead of starting one: its row, latest checkpoint and the steps after it. */
   readonly resume?: { readonly record: RunRecord; readonly checkpoint: Checkpoint | undefined; readonly steps: readonly StoredStep[] };
 }
@@ -428,8 +433,13 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     const result = workflowResult(this.#core, 0);
     this.#journal?.end(this.#core.runStatus === 'running' ? 'failed' : this.#core.runStatus, result);
     this.#finish();
-    this.emit('complete', result);
-    this.#settle.resolve(result);
+    const report = () => {
+      this.emit('complete', result);
+      this.#settle.resolve(result);
+    };
+    const recorded = this.#journal ? this.#o.journal?.recorded?.() : undefined;
+    if (recorded) void recorded.then(report, report);
+    else report();
   }
 
   #finish(): void {

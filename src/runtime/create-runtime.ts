@@ -197,8 +197,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     runs.add(run);
     const done = () => {
       runs.delete(run);
-      // The last step is on the bus: let the state manager write it before the lease goes.
-      if (state) void bus.flush().then(() => state.release(run.id));
+      // The lease goes once the state manager has written the last step (a cancelled run's too).
+      if (state) void state.ended(run.id).then(() => state.release(run.id));
     };
     void run.result.then(done, done);
     return run.start();
@@ -242,7 +242,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           options: dispatch.value,
           ...(sessionId === undefined ? {} : { sessionId }),
           ...(requestId === undefined ? {} : { requestId }),
-          ...(state ? { journal: { checkpointEvery: o.checkpointEvery ?? 1000, accepted } } : {}),
+          ...(state ? { journal: { checkpointEvery: o.checkpointEvery ?? 1000, accepted, recorded: () => state.ended(runId) } } : {}),
         });
       } catch (error) {
         state?.release(runId);
@@ -265,7 +265,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           options: compiled.value.options,
           ...(recorded.record.session_id === null ? {} : { sessionId: recorded.record.session_id }),
           ...(recorded.record.request_id === null ? {} : { requestId: recorded.record.request_id }),
-          journal: { checkpointEvery: o.checkpointEvery ?? 1000 },
+          journal: { checkpointEvery: o.checkpointEvery ?? 1000, recorded: () => state.ended(runId) },
           resume: recorded,
         });
       } catch (error) {
