@@ -34,6 +34,8 @@ describe('switchyard run', () => {
     [['run', PLAN], 'USAGE_ERROR'],
     [['run', PLAN, '--agents', AGENTS, '--threads', '0'], 'USAGE_ERROR'],
     [['run', PLAN, '--agents', AGENTS, '--fail', 'task_99'], 'USAGE_ERROR'],
+    // No local runtime to fail it in: the flag belongs to `switchyard runtime` (refused before connecting).
+    [['run', PLAN, '--nats', 'nats://127.0.0.1:1', '--threads', '0', '--fail', 'task_5'], 'USAGE_ERROR'],
     [['run', PLAN, '--agents', join(dir, 'nope.mjs')], 'INVALID_INPUT'],
     [['run', 'missing.json', '--agents', AGENTS], 'FILE_ERROR'],
   ])('refuses %j with %s and exit 2', async (argv, code) => {

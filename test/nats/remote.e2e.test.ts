@@ -141,6 +141,22 @@ describe('remote runtimes over a real nats-server', () => {
     }
   });
 
+  it("shows seed 003's Example 4 when the remote runtime is told to fail task_5 (--fail on switchyard runtime)", async () => {
+    const a = await runtimeProcess(['--threads', '1', '--fail', 'task_5:recoverable'], 10);
+    const rt = await coordinator();
+    try {
+      await rt.waitForRuntimes(1, 10_000);
+      const result = await rt.submit(examplePlan()).result;
+      expect(result.status).toBe('partial');
+      expect(result.task_results.task_5).toEqual({ status: 'failed', attempts: 3 });
+      expect(Object.values(result.task_results).filter((t) => t.status === 'skipped')).toHaveLength(4);
+      a.child.kill('SIGTERM');
+      await a.exited();
+    } finally {
+      await stop(rt);
+    }
+  });
+
   it('answers malformed messages from a foreign client with a coded error, and keeps working', async () => {
     const a = await runtimeProcess(['--threads', '1'], 10);
     const rt = await coordinator();

@@ -20,7 +20,9 @@ partial or failed), 2 for unusable input.
 
   --agents <module>  a handler module exporting defineAgent(...) or a list (repeatable)
 ${dispatchOptionsHelp.split('\n').filter((l) => l.startsWith('  --policy') || l.startsWith('  --max-attempts')).join('\n')}
-${failFlagHelp}${sessionFlagsHelp}  --db <file>        record the run, step by step, in this SQLite file (or $SWITCHYARD_DB)
+${failFlagHelp}                     (only in this process's runtimes; a runtime elsewhere takes
+                     its own --fail: see \`switchyard runtime --help\`)
+${sessionFlagsHelp}  --db <file>        record the run, step by step, in this SQLite file (or $SWITCHYARD_DB)
                      so \`switchyard resume\` can continue it after a crash
   --run-id <id>      the run's id (default: a new unique one)
   --inspect          run every task as an XState actor and stream them to the Stately
@@ -57,6 +59,9 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
   const nats = natsOptions(values, 'switchyard-run');
   const threads = threadCount(values.threads, nats !== undefined) ?? 2;
   if (threads > 0 && (!values.agents || values.agents.length === 0)) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '`switchyard run` needs --agents <module>: the handler module(s) to host (or --nats with --threads 0, when every runtime runs elsewhere). Run `switchyard run --help` for usage.');
+  if (threads === 0 && Object.keys(faults).length > 0) {
+    throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--fail makes this process's own runtimes fail ${Object.keys(faults).join(', ')}, and with --threads 0 it has none. Give --fail to \`switchyard runtime\`, where the handlers run.`, { flag: 'fail' });
+  }
   const concurrency = positiveInt('concurrency', values.concurrency) ?? 1;
   const timeout = positiveInt('timeout', values.timeout);
   const agents = (values.agents ?? []).map((a) => (a.startsWith('file:') ? a : resolve(a)));

@@ -6,6 +6,7 @@ import { startAgentHost } from '../../runtime/agent-host.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import type { Output } from '../io.js';
 import { cliLogger } from '../logger.js';
+import { failFlagHelp, parseFailFlags } from '../fail-flags.js';
 import { connectNats, natsFlags, natsFlagsHelp, natsOptions } from '../nats-flags.js';
 import { logLevel, positiveInt } from '../run-session.js';
 
@@ -25,6 +26,7 @@ is retried elsewhere), deregisters and exits 0.
   --heartbeat-ms <n> how often each runtime heartbeats (default 1000)
   --drain-ms <n>     on SIGTERM, how long running attempts may take to finish (default 10000)
   --log-level <l>    pino level on stderr (default info)
+${failFlagHelp}                     (in this process's runtimes: seed 003's Example 4 across machines)
 ${natsFlagsHelp}`;
 
 /** `switchyard runtime`: runs until a signal stops it; the returned status is the exit status. */
@@ -38,6 +40,7 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
     'heartbeat-ms': { type: 'string' },
     'drain-ms': { type: 'string' },
     'log-level': { type: 'string' },
+    fail: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -56,6 +59,7 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
   const concurrency = positiveInt('concurrency', values.concurrency) ?? 1;
   const heartbeatMs = positiveInt('heartbeat-ms', values['heartbeat-ms']) ?? 1000;
   const taskTimeoutMs = positiveInt('timeout', values.timeout) ?? 300_000;
+  const faults = parseFailFlags(values.fail ?? []);
   const subjects = subjectBuilders(values['subject-prefix']);
   const bus = await connectNats(options);
   let agentHost;
@@ -72,6 +76,7 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
       taskTimeoutMs,
       killGraceMs: 2000,
       runtimePrefix: `${host}-${process.pid}`,
+      ...(Object.keys(faults).length > 0 ? { faults } : {}),
     });
   } catch (error) {
     await bus.close();
