@@ -130,7 +130,6 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     this.#stamp = isoClock(options.clock);
     const inspect = options.inspect;
     const resume = options.resume;
-    if (resume && inspect) throw new SwitchyardError(ErrorCodes.UNSUPPORTED, `Run ${options.runId} cannot be resumed under the inspector: its task actors would start from pending while the run is half done. Resume it without --inspect.`, { run_id: options.runId });
     const journal = options.journal
       ? new RunJournal({ runId: options.runId, bus: options.bus, subjects: options.subjects, logger: options.logger, clock: options.clock, checkpointEvery: options.journal.checkpointEvery, tasks: plan.n, firstSeq: resume ? resume.record.last_seq + 1 : 1, ...(options.journal.accepted ? { accepted: options.journal.accepted } : {}), view: { counts: () => this.#runCounts(), snapshot: () => this.state() } })
       : undefined;

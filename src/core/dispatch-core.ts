@@ -55,6 +55,8 @@ export type Outcome =
 export interface TaskEngine {
   /** Applies `event` to task `v`; the new status code, or `-1` when the state ignores the event. */
   fire(v: number, event: TaskEvent): number;
+  /** Brings the engine's own task states to the core's statuses and fields (after a restore). */
+  sync?(): void;
 }
 
 /** Optional hooks of a {@link DispatchCore}. */
@@ -170,6 +172,11 @@ export class DispatchCore {
       this.pendingIn[v] = pending;
     }
     this.#engine = hooks.engine?.(this);
+  }
+
+  /** Tells the engine that the core's task statuses and fields were set from outside (a restore). */
+  syncEngine(): void {
+    this.#engine?.sync?.();
   }
 
   /** Starts a fresh run: marks what is ready and dispatches what may go. */

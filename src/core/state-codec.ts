@@ -172,6 +172,11 @@ export function restore(value: unknown, hooks: CoreHooks = {}): Result<{ core: D
   const meta: RunMeta = { sequence: run.sequence_number, offsetMinutes: run.utc_offset_minutes };
   if (run.session_id !== undefined) meta.sessionId = run.session_id;
   if (run.request_id !== undefined) meta.requestId = run.request_id;
+  try {
+    core.syncEngine();
+  } catch (error) {
+    return invalid(`The workflow_state cannot be taken up by the task engine: ${(error as Error).message}`);
+  }
   return { ok: true, value: { core, meta, block: { plan: p, options: o } } };
 }
 

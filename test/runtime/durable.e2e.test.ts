@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { InspectionEvent } from 'xstate';
 import { createRuntime, MemoryStore, rebuild, rebuiltState, type Runtime } from '../../src/index.js';
 import { latest, runRecord } from '../../src/store/recorded-run.js';
 import { thrown } from '../helpers/errors.js';
@@ -117,6 +118,39 @@ describe('resume', () => {
     expect(lines.some((l) => l.msg === 'result for an attempt no longer open ignored' && l.request_id === 'r1_8_1')).toBe(true);
     expect(store.getRun('r1')).toMatchObject({ status: 'partial', result });
     expect(fromStore(store, 'r1')).toEqual(resumed.state());
+  });
+
+  it('resumes under the inspector: each task actor catches up with the recorded state, and the run ends as it does without', async () => {
+    /** A run of the example plan stopped while task_9 hangs, then resumed (inspected or not). */
+    const stopAndResume = async (inspect?: (e: InspectionEvent) => void) => {
+      const store = new MemoryStore();
+      const first = await createRuntime({ agents: [AGENTS], store, logger: quiet });
+      const run = first.submit(planWith({ task_9: '[hang]' }), { runId: 'r2' });
+      const started: string[] = [];
+      run.on('dispatch', (m) => started.push(m.output.content.dispatch.task_id));
+      await vi.waitFor(() => expect(started).toContain('task_9'), { timeout: 5000 });
+      await first.close({ cancel: true });
+      const second = await createRuntime({ agents: [AGENTS], store, taskTimeoutMs: 300, logger: quiet, ...(inspect ? { inspect } : {}) });
+      try {
+        const resumed = second.resume('r2');
+        const result = await resumed.result;
+        expect(fromStore(store, 'r2')).toEqual(resumed.state());
+        return result;
+      } finally {
+        await second.close();
+      }
+    };
+    const seen: InspectionEvent[] = [];
+    const inspected = await stopAndResume((e) => seen.push(e));
+    const plain = await stopAndResume();
+    expect(inspected.status).toBe('partial');
+    expect(inspected.task_results).toEqual(plain.task_results);
+    const eventsOf = (id: string) => seen.filter((e) => e.type === '@xstate.event' && (e.actorRef as unknown as { id: string }).id === id).map((e) => (e as { event: { type: string } }).event.type);
+    // task_1 was complete before the stop: its actor caught up to it and got nothing more.
+    expect(eventsOf('task_1')).toEqual(['xstate.init', 'READY', 'DISPATCH', 'SUCCEED']);
+    // task_9 was in flight: caught up to in_progress, then its attempts timed out for real.
+    expect(eventsOf('task_9').slice(0, 3)).toEqual(['xstate.init', 'READY', 'DISPATCH']);
+    expect(eventsOf('task_9').filter((t) => t === 'FAIL')).toHaveLength(3);
   });
 
   it('refuses a second runtime driving the same run while the first holds it', async () => {

@@ -1,6 +1,7 @@
 import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
 import { resumable } from '../../store/recorded-run.js';
 import { parseCommandArgs, positionals } from '../args.js';
+import { type CliInspector, inspectorFlags, inspectorFlagsHelp, inspectorFromFlags } from '../inspector-flags.js';
 import type { Output } from '../io.js';
 import { dbPath, openStore } from '../open-store.js';
 import { natsOptions } from '../nats-flags.js';
@@ -16,11 +17,11 @@ threads, concurrency and timeout default to those the run was started with.
 
   --db <file>        the state database (default $SWITCHYARD_DB, else ./switchyard.db)
   --agents <module>  handler module(s) to host instead of the recorded ones (repeatable)
-${sessionFlagsHelp}`;
+${sessionFlagsHelp}${inspectorFlagsHelp}`;
 
 /** `switchyard resume`. */
 export async function resumeCommand(argv: string[], io: Output): Promise<number> {
-  const { values, positionals: given } = parseCommandArgs('resume', argv, sessionFlags);
+  const { values, positionals: given } = parseCommandArgs('resume', argv, { ...sessionFlags, ...inspectorFlags });
   if (values.help) {
     io.out(resumeHelp);
     return 0;
@@ -45,9 +46,17 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
     throw error;
   }
   const timeoutMs = timeout ?? runner.timeout_ms;
+  let inspector: CliInspector | undefined;
+  try {
+    inspector = await inspectorFromFlags(values, io);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   return runSession(
     {
       runtime: {
+        ...(inspector ? { inspect: inspector.inspect } : {}),
         agents: runner.agents ?? [],
         ...(values['subject-prefix'] ? { subjectPrefix: values['subject-prefix'] } : {}),
         pool: { maxThreads: threads ?? runner.threads ?? 2, concurrentTasksPerWorker: concurrency ?? runner.concurrency ?? 1 },
@@ -55,6 +64,7 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
         ...(runner.faults ? { faults: runner.faults } : {}),
       },
       ...sessionBasics(values, store, nats),
+      ...(inspector ? { inspector } : {}),
       start: (rt) => rt.resume(runId),
     },
     io,

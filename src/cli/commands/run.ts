@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import type { InspectionEvent } from 'xstate';
 import { readPlan } from '../../graph/plan-input.js';
 import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import { dispatchOptions, dispatchOptionsHelp } from '../dispatch-flags.js';
 import { failFlagHelp, parseFailFlags } from '../fail-flags.js';
+import { type CliInspector, inspectorFlags, inspectorFlagsHelp, inspectorFromFlags } from '../inspector-flags.js';
 import { type Output, readJson } from '../io.js';
 import { openStore } from '../open-store.js';
 import { natsOptions } from '../nats-flags.js';
@@ -25,12 +25,7 @@ ${failFlagHelp}                     (only in this process's runtimes; a runtime 
 ${sessionFlagsHelp}  --db <file>        record the run, step by step, in this SQLite file (or $SWITCHYARD_DB)
                      so \`switchyard resume\` can continue it after a crash
   --run-id <id>      the run's id (default: a new unique one)
-  --inspect          run every task as an XState actor and stream them to the Stately
-                     inspector through a local server (see --inspect-port); open the
-                     printed address in a browser — the inspector UI loads from
-                     stately.ai, so that page needs internet
-  --inspect-port <n> port of the local inspector server (default 8080)
-`;
+${inspectorFlagsHelp}`;
 
 /** `switchyard run`. */
 export async function runCommand(argv: string[], io: Output): Promise<number> {
@@ -40,8 +35,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
     'max-attempts': { type: 'string' },
     fail: { type: 'string', multiple: true },
     'run-id': { type: 'string' },
-    inspect: { type: 'boolean' },
-    'inspect-port': { type: 'string' },
+    ...inspectorFlags,
   });
   if (values.help) {
     io.out(runHelp);
@@ -67,9 +61,9 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
   const agents = (values.agents ?? []).map((a) => (a.startsWith('file:') ? a : resolve(a)));
   const dbFile = values.db ?? process.env.SWITCHYARD_DB;
   const store = dbFile === undefined ? undefined : await openStore(dbFile, 'create');
-  let inspector: Awaited<ReturnType<typeof startInspector>> | undefined;
+  let inspector: CliInspector | undefined;
   try {
-    inspector = values.inspect ? await startInspector(positiveInt('inspect-port', values['inspect-port']) ?? 8080, io) : undefined;
+    inspector = await inspectorFromFlags(values, io);
   } catch (error) {
     store?.close();
     throw error;
@@ -97,20 +91,4 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
     },
     io,
   );
-}
-
-/** A local inspector server and a WebSocket inspector feeding it (`@statelyai/inspect`). */
-async function startInspector(port: number, io: Output): Promise<{ inspect: (event: InspectionEvent) => void; stop(): void }> {
-  const { createInspectorServer } = await import('@statelyai/inspect/server');
-  const { createWebSocketInspector } = await import('@statelyai/inspect');
-  const server = createInspectorServer({ port, autoOpen: false });
-  const inspector = createWebSocketInspector({ url: `ws://localhost:${port}` });
-  io.err(`Inspector: open http://localhost:${port} to watch the run (the Stately inspector UI it embeds loads from stately.ai and needs internet).\n`);
-  return {
-    inspect: (event) => inspector.inspect.next?.(event),
-    stop() {
-      inspector.stop();
-      server.stop();
-    },
-  };
 }
