@@ -23,6 +23,7 @@ import type { Subjects } from '../protocol/subjects.js';
 import { parseWith } from '../protocol/parse.js';
 import { isVetted, vet } from '../protocol/vetted.js';
 import { RuntimeRegistry } from './runtime-registry.js';
+import { WaitingTriggers } from './waiting-triggers.js';
 
 /** Options of a {@link Dispatcher}. */
 export interface DispatcherOptions {
@@ -46,11 +47,6 @@ const TriggerRoutingSchema = TriggerAgentSchema.pick({ type: true, request_id: t
 
 const TriggerBatchRoutingSchema = z.looseObject({ type: z.literal('TriggerAgentBatch'), triggers: z.array(TriggerRoutingSchema).min(1) });
 
-interface Queued {
-  readonly trigger: TriggerAgent;
-  readonly priority: number;
-}
-
 /**
  * The dispatcher actor (seeds 000/001): keeps the registry of agent runtimes from their
  * registration, deregistration and heartbeat events; answers each `TriggerAgent` request by
@@ -64,8 +60,7 @@ export class Dispatcher {
   readonly registry: RuntimeRegistry;
   readonly #o: DispatcherOptions;
   readonly #subs: Subscription[] = [];
-  readonly #queue: Queued[] = [];
-  readonly #queuedIds = new Set<string>();
+  readonly #waiting = new WaitingTriggers();
   /** Request ids sent to a runtime that has not acknowledged them yet. */
   readonly #unacknowledged = new Set<string>();
   /** The trigger behind each attempt a runtime holds, to report it if the runtime is lost. */
@@ -103,7 +98,7 @@ export class Dispatcher {
 
   /** Attempts waiting for a runtime with room. */
   get queued(): number {
-    return this.#queue.length;
+    return this.#waiting.size;
   }
 
   /** Deregisters runtimes that missed their heartbeats (also run on a timer). */
@@ -168,17 +163,15 @@ export class Dispatcher {
   #onWithdraw(message: BusMessage): void {
     const parsed = parseWith(WithdrawTriggersSchema, message.data, 'WithdrawTriggers');
     if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
-    const gone = new Set(parsed.value.request_ids.filter((id) => this.#queuedIds.delete(id)));
-    if (gone.size === 0) return;
-    for (let i = this.#queue.length - 1; i >= 0; i--) if (gone.has(this.#queue[i].trigger.request_id)) this.#queue.splice(i, 1);
-    this.#o.logger.info({ withdrawn: gone.size }, 'queued triggers withdrawn');
+    const withdrawn = this.#waiting.withdraw(parsed.value.request_ids);
+    if (withdrawn > 0) this.#o.logger.info({ withdrawn }, 'queued triggers withdrawn');
   }
 
   /** Places, queues or refuses one trigger; the answer for its requester. */
   #take(trigger: TriggerAgent, priority: number): TriggerAccepted | AgentDispatchFailed {
     // A repeat (the requester's copy of our answer was lost): answer again, place nothing twice.
     if (this.#running.has(trigger.request_id)) return { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: this.registry.owner(trigger.request_id) ?? null, at: this.#now() };
-    if (this.#queuedIds.has(trigger.request_id)) return { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: null, at: this.#now() };
+    if (this.#waiting.has(trigger.request_id)) return { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: null, at: this.#now() };
     const capabilities = trigger.dispatch.capability_ids;
     if (!this.registry.anyServes(trigger.agent_id, capabilities)) {
       const failed: AgentDispatchFailed = {
@@ -196,12 +189,7 @@ export class Dispatcher {
       return failed;
     }
     const runtime = this.#place(trigger);
-    if (runtime === undefined) {
-      let at = this.#queue.length;
-      while (at > 0 && this.#queue[at - 1].priority < priority) at--;
-      this.#queue.splice(at, 0, { trigger, priority });
-      this.#queuedIds.add(trigger.request_id);
-    }
+    if (runtime === undefined) this.#waiting.add(trigger, priority);
     return { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: runtime ?? null, at: this.#now() };
   }
 
@@ -257,18 +245,13 @@ export class Dispatcher {
   }
 
   #drain(): void {
-    for (let i = 0; i < this.#queue.length; ) {
-      const { trigger } = this.#queue[i];
-      const runtimeId = this.#place(trigger);
-      if (runtimeId === undefined) {
-        i++;
-        continue;
-      }
-      this.#queue.splice(i, 1);
-      this.#queuedIds.delete(trigger.request_id);
-      const placed: TriggerPlaced = { type: 'TriggerPlaced', request_id: trigger.request_id, runtime_id: runtimeId, at: this.#now() };
-      this.#o.bus.publish(this.#o.subjects.placed(trigger.request_id), placed);
-    }
+    this.#waiting.drain(
+      (trigger) => this.#place(trigger),
+      (trigger, runtimeId) => {
+        const placed: TriggerPlaced = { type: 'TriggerPlaced', request_id: trigger.request_id, runtime_id: runtimeId, at: this.#now() };
+        this.#o.bus.publish(this.#o.subjects.placed(trigger.request_id), placed);
+      },
+    );
     this.#forward();
   }
 
