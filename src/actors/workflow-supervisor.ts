@@ -24,6 +24,7 @@ import type { Checkpoint, RunRecord } from '../store/state-store.js';
 import { isVetted, vet } from '../protocol/vetted.js';
 import { ActorTaskEngine } from './actor-task-engine.js';
 import { PriorityQueue } from './priority-queue.js';
+import { type RunInbox, type RunRouter, subscribeInbox } from './run-router.js';
 
 /** Run counts, and the task a handler reported progress on, if that is what changed. */
 export interface RunProgress {
@@ -82,6 +83,11 @@ export interface SupervisorOptions {
     /** Settles once the run's last step is recorded: `result` and `complete` wait for it, so an ended run is on file. */
     readonly recorded?: () => Promise<void>;
   };
+  /**
+   * Where the run hears its results, placements and progress, shared by the runs of one
+   * runtime; without it the run subscribes to them itself (and sees every run's).
+   */
+  readonly router?: RunRouter;
   /** Continue a recorded run instead of starting one: its row, latest checkpoint and the steps after it. */
   readonly resume?: { readonly record: RunRecord; readonly checkpoint: Checkpoint | undefined; readonly steps: readonly StoredStep[] };
 }
@@ -162,19 +168,15 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
 
   /** Starts the run: subscribes to its results and, right after the current task, sends the first attempts. */
   start(): this {
-    const { bus, subjects } = this.#o;
-    const mine = (m: BusMessage) => (m.data as { request_id?: unknown } | null)?.request_id;
-    this.#subs.push(bus.subscribe(subjects.patterns.results(), (m) => this.#onResult(m.data)));
-    this.#subs.push(bus.subscribe(subjects.patterns.resultBatches(), (m) => this.#onResults(m)));
-    this.#subs.push(bus.subscribe(subjects.patterns.placed(), (m) => this.#onPlaced(m)));
-    this.#subs.push(
-      bus.subscribe(subjects.patterns.progress(), (m) => {
-        const live = this.#live.get(String(mine(m)));
-        if (!live) return;
-        const { percent, message } = m.data as { percent?: number; message?: string };
-        this.emit('progress', { ...this.#counts(), task: { task_id: live.trigger.task_id, attempt: live.trigger.attempt, ...(percent === undefined ? {} : { percent }), ...(message === undefined ? {} : { message }) } });
-      }),
-    );
+    const { bus, subjects, router } = this.#o;
+    const inbox: RunInbox = {
+      result: (m) => this.#onResult(m.data),
+      results: (m) => this.#onResults(m),
+      placed: (m) => this.#onPlaced(m),
+      progress: (m) => this.#onProgress(m),
+    };
+    if (router) this.#subs.push(router.add(this.id, inbox));
+    else this.#subs.push(...subscribeInbox(bus, subjects, inbox));
     // Release the first attempts once the caller has attached its listeners.
     queueMicrotask(() => {
       if (this.#done) return;
@@ -346,6 +348,13 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #deadline(requestId: string, trigger: TriggerAgent): NodeJS.Timeout {
     const ms = this.#o.taskTimeoutMs + this.#o.resultGraceMs;
     return setTimeout(() => this.#lost(requestId, 'RESULT_LOST', `No result for ${trigger.task_id} attempt ${trigger.attempt} within ${ms} ms of reaching a runtime.`), ms);
+  }
+
+  #onProgress(m: BusMessage): void {
+    const live = this.#live.get(String((m.data as { request_id?: unknown } | null)?.request_id));
+    if (!live) return;
+    const { percent, message } = m.data as { percent?: number; message?: string };
+    this.emit('progress', { ...this.#counts(), task: { task_id: live.trigger.task_id, attempt: live.trigger.attempt, ...(percent === undefined ? {} : { percent }), ...(message === undefined ? {} : { message }) } });
   }
 
   #onPlaced(message: BusMessage): void {

@@ -3,6 +3,7 @@ import type { InspectionEvent } from 'xstate';
 import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import { Dispatcher } from '../actors/dispatcher.js';
+import { RunRouter } from '../actors/run-router.js';
 import { StateManager } from '../actors/state-manager.js';
 import { WorkflowRun } from '../actors/workflow-supervisor.js';
 import type { Bus } from '../bus/bus.js';
@@ -167,6 +168,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Before anything publishes, so it records every registration too.
   const state = o.store ? new StateManager({ bus, subjects, store: o.store, logger, clock, ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }), onLeaseLost: (runId, error) => [...runs].find((r) => r.id === runId)?.cancel(error.message) }) : undefined;
   const dispatcher = new Dispatcher({ bus, subjects, logger, clock, sweepMs: Math.max(50, Math.floor(heartbeatMs / 2)) });
+  const router = new RunRouter(bus, subjects);
   let host: AgentHost | undefined;
   try {
     // maxThreads 0: a coordinator only, for runtimes in other processes (a network bus).
@@ -174,6 +176,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       host = await startAgentHost({ bus, subjects, logger, clock, agents: o.agents, maxThreads: o.pool?.maxThreads, concurrentTasksPerWorker: o.pool?.concurrentTasksPerWorker, resourceLimits: o.pool?.resourceLimits, heartbeatMs, taskTimeoutMs, killGraceMs, ...(o.faults ? { faults: o.faults } : {}), ...(o.runtimePrefix ? { runtimePrefix: o.runtimePrefix } : {}) });
     }
   } catch (error) {
+    router.close();
     dispatcher.close();
     state?.close();
     if (ownBus) await bus.close();
@@ -191,6 +194,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     maxConcurrentTasks: o.maxConcurrentTasks ?? 64,
     taskTimeoutMs,
     resultGraceMs: killGraceMs + heartbeatMs * 4 + 1000,
+    router,
     ...(o.inspect ? { inspect: o.inspect } : {}),
   });
   const track = (run: WorkflowRun): WorkflowRun => {
@@ -290,6 +294,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await host?.close();
       await bus.flush();
       state?.close();
+      router.close();
       dispatcher.close();
       if (ownBus) await bus.close();
     },
