@@ -33,6 +33,8 @@ export function subscribeInbox(bus: Bus, subjects: Subjects, inbox: RunInbox): S
 export class RunRouter {
   readonly #runs = new Map<string, RunInbox>();
   readonly #subs: Subscription[];
+  /** Runs whose id holds a `_`: while there are none, a request id names at most one run. */
+  #underscored = 0;
 
   constructor(bus: Bus, subjects: Subjects) {
     this.#subs = KINDS.map(([kind, pattern]) => bus.subscribe(pattern(subjects), (m) => this.#route(kind, m)));
@@ -40,11 +42,15 @@ export class RunRouter {
 
   /** Routes the messages of `runId` to `inbox` until the returned subscription is dropped. */
   add(runId: string, inbox: RunInbox): Subscription {
+    if (this.#runs.has(runId)) throw new Error(`run ${runId} is routed already`);
     this.#runs.set(runId, inbox);
+    if (runId.includes('_')) this.#underscored++;
     return {
       pattern: `run ${runId}`,
       unsubscribe: () => {
-        if (this.#runs.get(runId) === inbox) this.#runs.delete(runId);
+        if (this.#runs.get(runId) !== inbox) return;
+        this.#runs.delete(runId);
+        if (runId.includes('_')) this.#underscored--;
       },
     };
   }
@@ -52,25 +58,26 @@ export class RunRouter {
   close(): void {
     for (const s of this.#subs) s.unsubscribe();
     this.#runs.clear();
+    this.#underscored = 0;
   }
 
   #route(kind: Kind, message: BusMessage): void {
-    const to = new Set<RunInbox>();
     const data = message.data as { request_id?: unknown; results?: unknown } | null;
-    if (kind === 'results') {
-      if (Array.isArray(data?.results)) for (const r of data.results) this.#concerned((r as { request_id?: unknown } | null)?.request_id, to);
-    } else {
-      this.#concerned(data?.request_id, to);
-    }
+    const to: RunInbox[] = [];
+    if (kind !== 'results') this.#concerned(data?.request_id, to);
+    else if (Array.isArray(data?.results)) for (const r of data.results) this.#concerned((r as { request_id?: unknown } | null)?.request_id, to);
     for (const inbox of to) inbox[kind](message);
   }
 
-  /** Adds the runs whose id, followed by `_`, begins `requestId`. */
-  #concerned(requestId: unknown, to: Set<RunInbox>): void {
+  /** Adds (once) the runs whose id, followed by `_`, begins `requestId`. */
+  #concerned(requestId: unknown, to: RunInbox[]): void {
     if (typeof requestId !== 'string') return;
-    for (let i = requestId.indexOf('_'); i > 0; i = requestId.indexOf('_', i + 1)) {
+    const first = requestId.indexOf('_');
+    // No run id holds a `_`: only the part before the first one can be a run's.
+    const last = this.#underscored === 0 ? first : requestId.lastIndexOf('_');
+    for (let i = first; i > 0 && i <= last; i = requestId.indexOf('_', i + 1)) {
       const inbox = this.#runs.get(requestId.slice(0, i));
-      if (inbox) to.add(inbox);
+      if (inbox && !to.includes(inbox)) to.push(inbox);
     }
   }
 }
