@@ -59,7 +59,11 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
    * (so a refreshing registration keeps them on it, and a drain waits for their results).
    */
   const running = new Map<string, Set<string>>();
-  /** Request ids taken lately, so a trigger sent again (its acknowledgement was lost) runs once. */
+  /**
+   * Triggers taken lately, so one sent again (its acknowledgement was lost) runs once. Known by
+   * request id and send time: a copy sent again is the same message, while a later run under a
+   * reused run id sends the same request ids anew.
+   */
   const taken = new RecentIds(100_000);
   let closing = false;
   const registrations = new Map<string, AgentRuntimeRegistered>();
@@ -109,7 +113,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   };
 
   const run = (handle: WorkerHandle, trigger: TriggerAgent) => {
-    if (!taken.add(trigger.request_id)) return;
+    if (!taken.add(`${trigger.request_id}@${trigger.at}`)) return;
     let mine = running.get(handle.runtimeId);
     if (!mine) running.set(handle.runtimeId, (mine = new Set<string>()));
     mine.add(trigger.request_id);

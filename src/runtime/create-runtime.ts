@@ -210,6 +210,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const checkOpen = () => {
     if (closing) throw new SwitchyardError(ErrorCodes.CLOSED, 'The runtime is closing; it takes no new runs.');
   };
+  const checkNotRunning = (runId: string) => {
+    if ([...runs].some((r) => r.id === runId)) throw new SwitchyardError(ErrorCodes.RUN_EXISTS, `Run ${runId} is running in this runtime already; give the new run another id.`, { run_id: runId });
+  };
 
   return {
     bus,
@@ -221,6 +224,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       const runId = submitOptions.runId ?? (state ? `run-${clock().toString(36)}-${randomBytes(3).toString('hex')}` : `run-${++next}`);
       const problem = subjectTokenProblem(runId);
       if (problem !== undefined) throw new SwitchyardError(ErrorCodes.INVALID_ID, `Run id ${JSON.stringify(runId)} cannot be used in a subject: ${problem}.`, { run_id: runId });
+      checkNotRunning(runId);
       const input = readPlan(plan);
       if (!input.ok) throw input.error;
       const compiled = compilePlan(input.value, dispatch.value);
@@ -256,6 +260,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     resume(runId) {
       checkOpen();
+      checkNotRunning(runId);
       if (!state) throw new SwitchyardError(ErrorCodes.UNSUPPORTED, `Run ${runId} cannot be resumed: this runtime has no store. Create it with createRuntime({ store }) (the CLI: --db <file>).`, { run_id: runId });
       // The lease first: a run another live process drives is RUN_LOCKED, whatever its log says.
       state.claim(runId);

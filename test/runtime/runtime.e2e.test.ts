@@ -102,6 +102,13 @@ describe('createRuntime on real worker threads', () => {
     expect(() => rt.submit(plan)).toThrow(expect.objectContaining({ code: 'PROCESSING_ERROR' }));
     expect(() => rt.submit(examplePlan(), { runId: 'bad.id' })).toThrow(expect.objectContaining({ code: 'INVALID_ID' }));
   });
+
+  it('refuses a second run under the id of one still running, and takes the id again once it ended', async () => {
+    const first = rt.submit(examplePlan(), { runId: 'same' });
+    expect(() => rt.submit(examplePlan(), { runId: 'same' })).toThrow(expect.objectContaining({ code: 'RUN_EXISTS' }));
+    expect((await first.result).status).toBe('complete');
+    expect((await rt.submit(examplePlan(), { runId: 'same' }).result).status).toBe('complete');
+  });
 });
 
 describe('inspector mode', () => {
