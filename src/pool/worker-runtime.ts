@@ -1,6 +1,7 @@
 import { type Logger, pino } from 'pino';
 import { parseWith } from '../protocol/parse.js';
 import { type AgentContext, type AgentDefinition, AgentError, agentsOf } from './agent.js';
+import { LazyAbort } from './lazy-abort.js';
 import type { MessagePort } from 'node:worker_threads';
 import { AgentOutputSchema, type ExecuteRequest, type ExecuteResult, type HostToWorker, type WireError, type WorkerApi, type WorkerData, type WorkerToHost } from './worker-protocol.js';
 
@@ -38,7 +39,7 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
   } catch (error) {
     return { type: 'switchyard:failed', thread_id: threadId, error: wireError(error, 'INVALID_INPUT') };
   }
-  const running = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  const running = new Map<string, { abort: LazyAbort; done: Promise<unknown> }>();
   const beat = setInterval(() => channel.postMessage({ type: 'heartbeat', in_flight: running.size } satisfies WorkerToHost), data.heartbeatMs);
   beat.unref();
 
@@ -48,11 +49,13 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
     if (!agent) {
       return failed({ name: 'SwitchyardError', code: 'CAPABILITY_NOT_AVAILABLE', message: `This runtime has no agent named ${request.agent_id}.`, recoverable: false });
     }
-    const controller = new AbortController();
+    const abort = new LazyAbort();
     const d = request.dispatch;
     let child: Logger | undefined;
     const context: AgentContext = {
-      signal: controller.signal,
+      get signal() {
+        return abort.signal;
+      },
       progress: (update) => {
         flush();
         channel.postMessage({ type: 'progress', request_id: request.request_id, update } satisfies WorkerToHost);
@@ -67,15 +70,15 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
       workflowId: request.workflow_id,
     };
     const done = (async () => agent.handle(d, context))();
-    running.set(request.request_id, { controller, done });
+    running.set(request.request_id, { abort, done });
     try {
       const output = await done;
       const parsed = parseWith(AgentOutputSchema, output ?? {}, `result of ${agent.name} for ${d.task_id}`);
       if (!parsed.ok) return failed({ name: 'SwitchyardError', code: 'INVALID_AGENT_OUTPUT', message: parsed.error.message, recoverable: false });
       return { type: 'succeeded', request_id: request.request_id, output: parsed.value };
     } catch (error) {
-      if (controller.signal.aborted && !(error instanceof AgentError)) {
-        return failed({ name: 'AbortError', code: 'ABORTED', message: `${d.task_id} attempt ${d.attempt} was aborted: ${String(controller.signal.reason ?? 'cancelled')}.`, recoverable: true });
+      if (abort.aborted && !(error instanceof AgentError)) {
+        return failed({ name: 'AbortError', code: 'ABORTED', message: `${d.task_id} attempt ${d.attempt} was aborted: ${String(abort.reason ?? 'cancelled')}.`, recoverable: true });
       }
       context.logger.debug({ err: error }, 'handler failed');
       return failed(wireError(error, 'HANDLER_ERROR'));
@@ -112,11 +115,11 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
 
   expose({
     cancel(requestId) {
-      running.get(requestId)?.controller.abort('cancelled by the dispatcher');
+      running.get(requestId)?.abort.abort('cancelled by the dispatcher');
     },
     async shutdown() {
       clearInterval(beat);
-      for (const r of running.values()) r.controller.abort('the runtime is shutting down');
+      for (const r of running.values()) r.abort.abort('the runtime is shutting down');
       await Promise.allSettled([...running.values()].map((r) => r.done));
       logger.flush();
       channel.close();
