@@ -113,7 +113,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   };
 
   const run = (handle: WorkerHandle, trigger: TriggerAgent) => {
-    if (!taken.add(`${trigger.request_id}@${trigger.at}`)) return;
+    if (!taken.add(trigger.request_id, trigger.at)) return;
     let mine = running.get(handle.runtimeId);
     if (!mine) running.set(handle.runtimeId, (mine = new Set<string>()));
     mine.add(trigger.request_id);

@@ -30,6 +30,20 @@ describe('RecentIds', () => {
     expect(recent.add('a')).toBe(true);
   });
 
+  it('takes an id again under another tag, and then knows it by the new tag only', () => {
+    const recent = new RecentIds(2);
+    expect(recent.add('run_1_1', 'T1')).toBe(true);
+    expect(recent.add('run_1_1', 'T1')).toBe(false);
+    expect(recent.add('run_1_1', 'T2')).toBe(true);
+    expect(recent.has('run_1_1', 'T2')).toBe(true);
+    expect(recent.has('run_1_1', 'T1')).toBe(false);
+    // Across a change of generation too.
+    recent.add('x', 'T');
+    recent.add('y', 'T');
+    expect(recent.add('run_1_1', 'T2')).toBe(false);
+    expect(recent.add('run_1_1', 'T3')).toBe(true);
+  });
+
   it('refuses a capacity that is not a positive integer', () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new RecentIds(bad)).toThrow(RangeError);
   });
