@@ -138,7 +138,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
         void pool.terminate(handle.runtimeId);
       }, options.killGraceMs ?? 2000);
     }, timeoutMs);
-    void handle.execute({ request_id: trigger.request_id, workflow_id: trigger.workflow_id, agent_id: trigger.agent_id, dispatch: trigger.dispatch }).then((result) => {
+    handle.send({ request_id: trigger.request_id, workflow_id: trigger.workflow_id, agent_id: trigger.agent_id, dispatch: trigger.dispatch }, (result) => {
       clearTimeout(deadline);
       clearTimeout(killer);
       if (settled) return;

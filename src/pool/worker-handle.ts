@@ -70,17 +70,27 @@ export class WorkerHandle {
 
   /** Runs one attempt on this worker; always resolves. Attempts sent in the same turn travel together. */
   execute(request: ExecuteRequest): Promise<ExecuteResult> {
-    if (this.#exited) return Promise.resolve(this.#lost(request.request_id));
-    return new Promise((resolve) => {
-      this.#pending.set(request.request_id, resolve);
-      // A worker that runs one attempt at a time gains nothing from batching, only a turn of
-      // latency: its attempts go at once. Otherwise those of one turn go together.
-      if (this.capacity === 1) {
-        this.#data.postMessage({ type: 'execute', requests: [request] } satisfies HostToWorker);
-        return;
-      }
-      if (this.#outbox.push(request) === 1) setImmediate(() => this.#flush());
-    });
+    return new Promise((resolve) => this.send(request, resolve));
+  }
+
+  /**
+   * {@link execute} without a promise per attempt (the host's hot path): `done` is called once,
+   * with the outcome — never synchronously.
+   */
+  send(request: ExecuteRequest, done: (result: ExecuteResult) => void): void {
+    if (this.#exited) {
+      const lost = this.#lost(request.request_id);
+      queueMicrotask(() => done(lost));
+      return;
+    }
+    this.#pending.set(request.request_id, done);
+    // A worker that runs one attempt at a time gains nothing from batching, only a turn of
+    // latency: its attempts go at once. Otherwise those of one turn go together.
+    if (this.capacity === 1) {
+      this.#data.postMessage({ type: 'execute', requests: [request] } satisfies HostToWorker);
+      return;
+    }
+    if (this.#outbox.push(request) === 1) setImmediate(() => this.#flush());
   }
 
   #flush(): void {
