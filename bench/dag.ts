@@ -1,4 +1,4 @@
-import type { TaskSpec } from '../src/index.js';
+import type { TaskSpec } from '../dist/index.js';
 
 /** A deterministic pseudo-random generator (mulberry32), so every run benches the same DAG. */
 export function rng(seed: number): () => number {

@@ -1,4 +1,4 @@
-import { ExecutionGraph, type TaskSpec } from '../src/index.js';
+import { ExecutionGraph, type TaskSpec } from '../dist/index.js';
 import { dagEdges, dagTasks, kahnExecutor } from './dag.js';
 
 const noop = (): void => undefined;

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { Piscina } from 'piscina';
-import { createRuntime } from '../src/index.js';
+import { createRuntime } from '../dist/index.js';
 import { bestOfAsync, report, type Row } from './harness.js';
 
 const NOOP_AGENTS = new URL('./noop-agents.mjs', import.meta.url);

@@ -1,8 +1,8 @@
 import pgraph from 'p-graph';
-import { compilePlan } from '../src/core/compiled-plan.js';
-import { DispatchCore, type Outcome } from '../src/core/dispatch-core.js';
-import { type DispatchPolicy, resolveOptions } from '../src/core/options.js';
-import { simulate } from '../src/index.js';
+import { compilePlan } from '../dist/core/compiled-plan.js';
+import { DispatchCore, type Outcome } from '../dist/core/dispatch-core.js';
+import { type DispatchPolicy, resolveOptions } from '../dist/core/options.js';
+import { simulate } from '../dist/index.js';
 import { dagEdges, dagTasks, kahnExecutor } from './dag.js';
 import { bestOf, memoryUsed, report, type Row, timed } from './harness.js';
 
