@@ -17,10 +17,12 @@ import { recordOutcome } from '../dist/store/replay.js';
 import { RunJournal } from '../dist/store/run-journal.js';
 import type { StateStore } from '../dist/store/state-store.js';
 import { dagEdges } from './dag.js';
-import { report, type Row } from './harness.js';
+import { bestOf, pairedRatio, percentCell, report, type Row } from './harness.js';
 import { compile } from './step.bench.js';
 
 const OK: Outcome = { ok: true, produced: [], summary: null };
+/** Paired rounds timed, after one warm-up run; the ratio is the median over them. */
+const ROUNDS = 5;
 const silent = pino({ level: 'silent' });
 
 /**
@@ -96,34 +98,37 @@ export async function durableBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   const rows: Row[] = [];
   try {
-    const bare = (() => {
-      const t = performance.now();
+    const bare = bestOf(3, () => {
       const core = new DispatchCore(plan, options);
       core.begin();
       for (let wave = core.drain(); wave.length > 0; wave = core.drain()) for (const d of wave) core.result(d.task, OK);
-      return performance.now() - t;
-    })();
-    rows.push({ name: 'dispatch core alone, not recorded (context)', tasks: n, ms: bare, 'tasks/s': Math.round(n / (bare / 1000)) });
-    // Warm-up, then the measured runs, alternating so neither store gets the warmer process.
+    });
+    rows.push({ name: 'dispatch core alone, not recorded (context)', tasks: n, 'best ms': bare, 'tasks/s': Math.round(n / (bare / 1000)) });
+    // Warm-up, then rounds in which each store records the run in turn: a round measures them
+    // under the same machine conditions, and the ratio is the median of the rounds' ratios.
     await recordedRun(plan, options, new MemoryStore());
-    const best: Record<string, { ms: number; events: number; steps: number }> = {};
+    const kinds = ['memory', 'sqlite', 'sqlite-full'] as const;
+    const times: Record<(typeof kinds)[number], number[]> = { memory: [], sqlite: [], 'sqlite-full': [] };
+    const counts = { events: 0, steps: 0 };
     let size = 0;
-    for (let i = 0; i < 3; i++) {
-      for (const kind of ['memory', 'sqlite', 'sqlite-full'] as const) {
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const kind of kinds) {
         const file = join(dir, `${kind}-${i}.db`);
         const store = kind === 'memory' ? new MemoryStore() : SqliteStore.open(file, { synchronous: kind === 'sqlite' ? 'normal' : 'full' });
         const run = await recordedRun(plan, options, store);
         store.close();
         if (kind === 'sqlite') size = statSync(file).size;
-        if (!best[kind] || run.ms < best[kind].ms) best[kind] = run;
+        times[kind].push(run.ms);
+        counts.events = run.events;
+        counts.steps = run.steps;
       }
     }
-    const memory = best.memory;
+    const column = `vs in-memory (median of ${ROUNDS} paired rounds, range)`;
     for (const [kind, label] of [['memory', 'in-memory store'], ['sqlite', 'SQLite store, WAL, synchronous=NORMAL'], ['sqlite-full', 'SQLite store, WAL, synchronous=FULL (fsync each commit)']] as const) {
-      const r = best[kind];
-      rows.push({ name: label, tasks: n, events: r.events, 'steps (txns)': r.steps, ms: r.ms, 'tasks/s': Math.round(n / (r.ms / 1000)), 'vs in-memory': `${((memory.ms / r.ms) * 100).toFixed(1)}%` });
+      const best = Math.min(...times[kind]);
+      rows.push({ name: label, tasks: n, events: counts.events, 'steps (txns)': counts.steps, 'best ms': best, 'tasks/s': Math.round(n / (best / 1000)), ...(kind === 'memory' ? {} : { [column]: percentCell(pairedRatio(times.memory, times[kind])) }) });
     }
-    const ratio = memory.ms / best.sqlite.ms;
+    const ratio = pairedRatio(times.memory, times.sqlite).median;
     report('durable', rows, {
       'fsync mode': 'WAL with synchronous=NORMAL (the default): a commit survives a crash of the process; fsync happens at WAL checkpoints. synchronous=FULL also shown.',
       'database bytes per task': `${Math.round(size / n)} (${(size / 1e6).toFixed(1)} MB for ${n.toLocaleString('en-US')} tasks, after close)`,

@@ -39,19 +39,40 @@ export function bestOf(runs: number, fn: () => void, warmup = true): number {
 }
 
 /**
- * The smallest of `runs` timings (ms) of the async `fn`, after one untimed warm-up call: the
- * same treatment for a subject and its baseline, so neither is measured while the JIT still
- * compiles it.
+ * Times every subject once per round, in turn, after one untimed warm-up round: a round
+ * measures all of them under the same machine conditions, so a ratio taken within a round —
+ * and the median of those over the rounds — does not drift with the load of a shared machine
+ * the way best-of-N per subject, measured seconds apart, does. Returns each subject's times (ms).
  */
-export async function bestOfAsync(runs: number, fn: () => Promise<void>): Promise<number> {
-  await fn();
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await fn();
-    best = Math.min(best, performance.now() - start);
+export async function interleaved<K extends string>(rounds: number, subjects: Record<K, () => Promise<void>>): Promise<Record<K, number[]>> {
+  const names = Object.keys(subjects) as K[];
+  const times = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let round = -1; round < rounds; round++) {
+    for (const name of names) {
+      const start = performance.now();
+      await subjects[name]();
+      if (round >= 0) times[name].push(performance.now() - start);
+    }
   }
-  return best;
+  return times;
+}
+
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Per round, `baseline / subject` (how the subject's speed compares): the median, and the range. */
+export function pairedRatio(baseline: readonly number[], subject: readonly number[]): { median: number; low: number; high: number } {
+  const ratios = baseline.map((b, i) => b / subject[i]);
+  return { median: median(ratios), low: Math.min(...ratios), high: Math.max(...ratios) };
+}
+
+/** A paired ratio as a table cell: `84.1% (71.0–92.3%)`. */
+export function percentCell(r: { median: number; low: number; high: number }): string {
+  return `${(r.median * 100).toFixed(1)}% (${(r.low * 100).toFixed(1)}–${(r.high * 100).toFixed(1)}%)`;
 }
 
 function cell(value: string | number): string {

@@ -1,72 +1,87 @@
 import { pino } from 'pino';
 import { Piscina } from 'piscina';
-import { createRuntime } from '../dist/index.js';
-import { bestOfAsync, report, type Row } from './harness.js';
+import { createRuntime, type Runtime } from '../dist/index.js';
+import { interleaved, pairedRatio, percentCell, report, type Row } from './harness.js';
 
 const NOOP_AGENTS = new URL('./noop-agents.mjs', import.meta.url);
 const RAW_WORKER = new URL('./noop-piscina-worker.mjs', import.meta.url);
 const THREADS = 2;
+/** Paired rounds timed, after one warm-up round; ratios are the median over them. */
+const ROUNDS = 5;
+/** The capacity-16 case again, split into this many runs at once: what a service driving many workflows sees. */
+const CONCURRENT_RUNS = 50;
 
 function independentTasks(n: number) {
   const tasks = Array.from({ length: n }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'], depends_on: [], input_refs: [], output_refs: [] }));
   return { agent: { name: 'planning_agent', type: 'operational' }, output: { content: { workflow: { tasks } }, content_type: 'plan' } };
 }
 
-/** Rounds timed per subject, after one warm-up round of the same size; the best is reported. */
-const ROUNDS = 3;
-/** The capacity-16 case again, split into this many runs at once: what a service driving many workflows sees. */
-const CONCURRENT_RUNS = 50;
-
-async function rawPiscina(n: number, concurrentTasksPerWorker: number, batch: number): Promise<number> {
+/** A raw Piscina pool and one round of `n` no-op tasks on it (in batches of `batch` items). */
+function rawPiscina(n: number, concurrentTasksPerWorker: number, batch: number) {
   const pool = new Piscina({ filename: RAW_WORKER.href, minThreads: THREADS, maxThreads: THREADS, concurrentTasksPerWorker });
   const items = Array.from({ length: batch }, () => 0);
-  try {
-    return await bestOfAsync(ROUNDS, async () => {
+  return {
+    pool,
+    async round() {
       const pending: Array<Promise<unknown>> = [];
       for (let i = 0; i < n; i += batch) pending.push(pool.run(batch === 1 ? null : items));
       await Promise.all(pending);
-    });
-  } finally {
-    await pool.destroy();
-  }
+    },
+  };
 }
 
-/** `n` no-op tasks through one runtime, as `runs` concurrent runs of `n / runs` tasks each. */
-async function throughRuntime(n: number, concurrentTasksPerWorker: number, runs = 1): Promise<number> {
-  const rt = await createRuntime({ agents: [NOOP_AGENTS], pool: { maxThreads: THREADS, concurrentTasksPerWorker }, maxConcurrentTasks: THREADS * concurrentTasksPerWorker * 2, logger: pino({ level: 'silent' }) });
+/** A runtime and one round of `n` no-op tasks through it, as `runs` concurrent runs of `n / runs` tasks. */
+async function throughRuntime(n: number, concurrentTasksPerWorker: number, runs = 1) {
+  const rt: Runtime = await createRuntime({ agents: [NOOP_AGENTS], pool: { maxThreads: THREADS, concurrentTasksPerWorker }, maxConcurrentTasks: THREADS * concurrentTasksPerWorker * 2, logger: pino({ level: 'silent' }) });
   const plan = independentTasks(n / runs);
-  try {
-    return await bestOfAsync(ROUNDS, async () => {
+  return {
+    rt,
+    async round() {
       const results = await Promise.all(Array.from({ length: runs }, () => rt.submit(plan).result));
       for (const result of results) if (result.status !== 'complete') throw new Error(`bench run ended ${result.status}`);
-    });
-  } finally {
-    await rt.close();
-  }
+    },
+  };
 }
 
 /**
- * `npm run bench -- pool`: no-op tasks through the runtime beside raw Piscina with the same options,
- * each warmed up with one round of the same size and timed as the best of {@link ROUNDS}.
+ * `npm run bench -- pool`: no-op tasks through the runtime beside raw Piscina with the same
+ * options. All subjects live side by side and are timed in turn, round after round; a ratio
+ * is the median over the rounds of the ratio within each round.
  */
 export async function poolBench(): Promise<void> {
   const n = 20_000;
-  const rows: Row[] = [];
-  const rate = (ms: number) => Math.round(n / (ms / 1000));
-  const raw1 = await rawPiscina(n, 1, 1);
-  const rawC = await rawPiscina(n, 16, 1);
-  const rawBatch = await rawPiscina(n, 1, 100);
-  const rt1 = await throughRuntime(n, 1);
-  const rtC = await throughRuntime(n, 16);
-  const rtMany = await throughRuntime(n, 16, CONCURRENT_RUNS);
-  rows.push({ name: 'raw Piscina, 1 task per worker at a time', tasks: n, ms: raw1, 'tasks/s': rate(raw1) });
-  rows.push({ name: 'raw Piscina, concurrentTasksPerWorker 16', tasks: n, ms: rawC, 'tasks/s': rate(rawC) });
-  rows.push({ name: 'raw Piscina, batches of 100 items', tasks: n, ms: rawBatch, 'tasks/s': rate(rawBatch) });
-  rows.push({ name: 'Switchyard runtime, capacity 1 per worker', tasks: n, ms: rt1, 'tasks/s': rate(rt1), 'vs raw (same options)': `${((raw1 / rt1) * 100).toFixed(1)}%` });
-  rows.push({ name: 'Switchyard runtime, capacity 16 per worker', tasks: n, ms: rtC, 'tasks/s': rate(rtC), 'vs raw (same options)': `${((rawC / rtC) * 100).toFixed(1)}%` });
-  rows.push({ name: `  …as ${CONCURRENT_RUNS} concurrent runs (context: one dispatcher, shared workers)`, tasks: n, ms: rtMany, 'tasks/s': rate(rtMany), 'vs raw (same options)': `${((rawC / rtMany) * 100).toFixed(1)}%` });
-  report('pool', rows, {
-    'target >= 90% of raw Piscina': (raw1 / rt1 >= 0.9 && rawC / rtC >= 0.9) ? 'met' : 'MISSED',
-    'target >= 2x raw per-task Piscina with micro-batching': `${(raw1 / rtC).toFixed(2)}x of raw per-task (capacity 16 vs raw 1 per worker): ${raw1 / rtC >= 2 ? 'met' : 'MISSED'}`,
-  });
+  const raws = { raw1: rawPiscina(n, 1, 1), rawC: rawPiscina(n, 16, 1), rawBatch: rawPiscina(n, 1, 100) };
+  const rts = { rt1: await throughRuntime(n, 1), rtC: await throughRuntime(n, 16), rtMany: await throughRuntime(n, 16, CONCURRENT_RUNS) };
+  try {
+    const t = await interleaved(ROUNDS, {
+      raw1: raws.raw1.round,
+      rt1: rts.rt1.round,
+      rawC: raws.rawC.round,
+      rtC: rts.rtC.round,
+      rtMany: rts.rtMany.round,
+      rawBatch: raws.rawBatch.round,
+    });
+    const best = (times: number[]) => Math.min(...times);
+    const rate = (times: number[]) => Math.round(n / (best(times) / 1000));
+    const vs1 = pairedRatio(t.raw1, t.rt1);
+    const vsC = pairedRatio(t.rawC, t.rtC);
+    const vsMany = pairedRatio(t.rawC, t.rtMany);
+    const batching = pairedRatio(t.raw1, t.rtC);
+    const column = `vs raw, same options (median of ${ROUNDS} paired rounds, range)`;
+    const rows: Row[] = [
+      { name: 'raw Piscina, 1 task per worker at a time', tasks: n, 'best ms': best(t.raw1), 'tasks/s': rate(t.raw1) },
+      { name: 'raw Piscina, concurrentTasksPerWorker 16', tasks: n, 'best ms': best(t.rawC), 'tasks/s': rate(t.rawC) },
+      { name: 'raw Piscina, batches of 100 items', tasks: n, 'best ms': best(t.rawBatch), 'tasks/s': rate(t.rawBatch) },
+      { name: 'Switchyard runtime, capacity 1 per worker', tasks: n, 'best ms': best(t.rt1), 'tasks/s': rate(t.rt1), [column]: percentCell(vs1) },
+      { name: 'Switchyard runtime, capacity 16 per worker', tasks: n, 'best ms': best(t.rtC), 'tasks/s': rate(t.rtC), [column]: percentCell(vsC) },
+      { name: `  …as ${CONCURRENT_RUNS} concurrent runs (context: one dispatcher, shared workers)`, tasks: n, 'best ms': best(t.rtMany), 'tasks/s': rate(t.rtMany), [column]: percentCell(vsMany) },
+    ];
+    report('pool', rows, {
+      'target >= 90% of raw Piscina': `capacity 1: ${(vs1.median * 100).toFixed(1)}%, capacity 16: ${(vsC.median * 100).toFixed(1)}%: ${vs1.median >= 0.9 && vsC.median >= 0.9 ? 'met' : 'MISSED'}`,
+      'target >= 2x raw per-task Piscina with micro-batching': `${batching.median.toFixed(2)}x of raw per-task (capacity 16 vs raw 1 per worker; median, range ${batching.low.toFixed(2)}–${batching.high.toFixed(2)}x): ${batching.median >= 2 ? 'met' : 'MISSED'}`,
+    });
+  } finally {
+    for (const r of Object.values(rts)) await r.rt.close();
+    for (const r of Object.values(raws)) await r.pool.destroy();
+  }
 }
