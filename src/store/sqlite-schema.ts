@@ -30,7 +30,7 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE runtime_events (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL, runtime_id TEXT, workflow_id TEXT, data TEXT NOT NULL);
    CREATE INDEX runs_ended_at ON runs (ended_at);`,
   // 3: log rows hold packed events (event-codec.ts), and large plans, results, log rows and
-  // checkpoints are stored deflated (stored-text.ts): an older Switchyard cannot read them. Rows
+  // checkpoints are stored Brotli-compressed (stored-text.ts): an older Switchyard cannot read them. Rows
   // written before stay as they are and are still read. No table changes.
   `SELECT 1;`,
 ];

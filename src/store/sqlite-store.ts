@@ -35,7 +35,7 @@ interface RunRow {
   updated_at: number;
   ended_at: number | null;
   last_seq: number;
-  /** JSON text, deflated when large ({@link storedText}); so are `result`, log rows and checkpoints. */
+  /** JSON text, Brotli-compressed when large ({@link storedText}); so are `result`, log rows and checkpoints. */
   plan: string | Buffer;
   options: string;
   session_id: string | null;

@@ -140,7 +140,7 @@ describe('SqliteStore files', () => {
     check.close();
   });
 
-  it('stores large plans, log rows, checkpoints and results deflated, and reads them back whole', () => {
+  it('stores large plans, log rows, checkpoints and results compressed, and reads them back whole', () => {
     const path = join(dir, 'large.db');
     const tasks = Array.from({ length: 500 }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'], depends_on: i === 0 ? [] : [`task_${i - 1}`], input_refs: [], output_refs: [] }));
     const first = firstStep('big', { accepted: { plan: { tasks }, options: { policy: 'strict', max_attempts: 3 } } });
@@ -154,7 +154,7 @@ describe('SqliteStore files', () => {
     store.close();
     const db = new Database(path, { readonly: true });
     const types = db.prepare("SELECT (SELECT typeof(plan) FROM run_plans) AS plan, (SELECT typeof(result) FROM runs) AS result, (SELECT typeof(state) FROM checkpoints) AS checkpoint, (SELECT group_concat(typeof(events)) FROM events) AS rows").get();
-    // The short first and last rows stay text; the 400-event wave is deflated.
+    // The short first and last rows stay text; the 400-event wave is compressed.
     expect(types).toEqual({ plan: 'blob', result: 'blob', checkpoint: 'blob', rows: 'text,blob,text' });
     expect(statSync(path).size).toBeLessThan(JSON.stringify([first, wave, last]).length);
     db.close();
