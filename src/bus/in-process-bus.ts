@@ -142,7 +142,7 @@ export class InProcessBus implements Bus {
       const finish = this.#replies.get(subject);
       if (!finish) return;
       this.#d.queued++;
-      setImmediate(() => {
+      this.#d.later(() => {
         finish(undefined, message);
         this.#d.queued--;
         this.#d.settle();

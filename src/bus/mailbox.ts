@@ -14,9 +14,19 @@ export function busMessage(subject: string, data: unknown, options: PublishOptio
   };
 }
 
+/** Deliveries one turn may make before it yields to I/O and timers. */
+const TURN_DELIVERIES = 2048;
+/** …or the time it may take, in ms. */
+const TURN_MS = 4;
+
 /**
- * What a bus's mailboxes share: the counters, the clock for expiry, and how many messages
- * are waiting anywhere, so `flush` can wait until every mailbox has caught up.
+ * What a bus's mailboxes share: the counters, the clock for expiry, how many messages are
+ * waiting anywhere (so `flush` can wait until every mailbox has caught up), and the one
+ * delivery loop that runs them. A turn of the loop delivers, one message at a time and mailbox
+ * after mailbox, until every mailbox is empty or waiting on an asynchronous handler — also what
+ * the handlers published meanwhile — so a message passed along a chain of actors costs one turn
+ * of the event loop, not one per actor. A turn yields after a bounded number of deliveries, so
+ * I/O and timers are never starved.
  */
 export class Deliveries {
   readonly counters: BusCounters = { published: 0, delivered: 0, expired: 0, handlerErrors: 0, requests: 0, requestTimeouts: 0, noResponders: 0, subscriptions: 0 };
@@ -26,6 +36,9 @@ export class Deliveries {
   readonly #clock: () => number;
   readonly #onHandlerError: ((error: unknown, message: BusMessage) => void) | undefined;
   #waiters: Array<() => void> = [];
+  /** Mailboxes with a message to deliver, and jobs (replies to requests), in arrival order. */
+  #ready: Array<Mailbox | (() => void)> = [];
+  #scheduled = false;
 
   constructor(clock: () => number, onHandlerError?: (error: unknown, message: BusMessage) => void) {
     this.#clock = clock;
@@ -54,20 +67,56 @@ export class Deliveries {
     this.counters.handlerErrors++;
     this.#onHandlerError?.(error, message);
   }
+
+  /** Runs `job` in the delivery loop, after what is already waiting (a reply reaching its request). */
+  later(job: () => void): void {
+    this.#ready.push(job);
+    this.#wake();
+  }
+
+  /** A mailbox has a message to deliver and is not already in line. */
+  ready(mailbox: Mailbox): void {
+    this.#ready.push(mailbox);
+    this.#wake();
+  }
+
+  #wake(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#turn());
+  }
+
+  #turn(): void {
+    this.#scheduled = false;
+    const until = performance.now() + TURN_MS;
+    let done = 0;
+    let next = 0;
+    while (next < this.#ready.length) {
+      if (done >= TURN_DELIVERIES || ((done & 63) === 63 && performance.now() > until)) break;
+      const entry = this.#ready[next++];
+      done++;
+      if (typeof entry === 'function') entry();
+      else entry.deliverOne();
+    }
+    this.#ready = this.#ready.slice(next);
+    if (this.#ready.length > 0) this.#wake();
+  }
 }
 
 /**
  * One subscriber's mailbox: its handler sees one message at a time, highest priority first
  * (oldest first among equals); a message whose expiry passed while it waited is dropped and
- * counted. A handler that throws or rejects is counted and reported, never propagated. This
- * is what makes each subscriber an actor, whatever carries the messages.
+ * counted. A handler that throws or rejects is counted and reported, never propagated; one
+ * that returns a promise gets its next message once the promise settles. This is what makes
+ * each subscriber an actor, whatever carries the messages.
  */
 export class Mailbox {
   active = true;
   readonly #deliveries: Deliveries;
   readonly #handler: BusHandler;
   readonly #backlog: BusMessage[] = [];
-  #running = false;
+  /** In the delivery loop's line, or handling a message (awaiting an asynchronous handler). */
+  #busy = false;
 
   constructor(deliveries: Deliveries, handler: BusHandler) {
     this.#deliveries = deliveries;
@@ -81,9 +130,9 @@ export class Mailbox {
     while (at > 0 && backlog[at - 1].priority < message.priority) at--;
     backlog.splice(at, 0, message);
     this.#deliveries.queued++;
-    if (!this.#running) {
-      this.#running = true;
-      setImmediate(() => void this.#drain());
+    if (!this.#busy) {
+      this.#busy = true;
+      this.#deliveries.ready(this);
     }
   }
 
@@ -96,25 +145,41 @@ export class Mailbox {
     this.#deliveries.settle();
   }
 
-  async #drain(): Promise<void> {
+  /** Delivers the next message (the delivery loop calls this), then gets back in line if more wait. */
+  deliverOne(): void {
     const d = this.#deliveries;
-    while (this.active && this.#backlog.length > 0) {
-      const message = this.#backlog.shift() as BusMessage;
-      if (message.expiresAt !== undefined && d.now() > message.expiresAt) {
-        d.counters.expired++;
-      } else {
-        d.counters.delivered++;
-        try {
-          // Only an asynchronous handler is awaited: a synchronous one costs no extra turn.
-          const pending = this.#handler(message);
-          if (pending !== undefined) await pending;
-        } catch (error) {
-          d.handlerFailed(error, message);
-        }
-      }
-      d.queued--;
-      d.settle();
+    const message = this.#backlog.shift();
+    if (!this.active || message === undefined) {
+      this.#busy = false;
+      return;
     }
-    this.#running = false;
+    let pending: Promise<void> | void = undefined;
+    if (message.expiresAt !== undefined && d.now() > message.expiresAt) {
+      d.counters.expired++;
+    } else {
+      d.counters.delivered++;
+      try {
+        pending = this.#handler(message);
+      } catch (error) {
+        d.handlerFailed(error, message);
+      }
+    }
+    if (typeof (pending as Promise<void> | undefined)?.then !== 'function') return this.#delivered();
+    // Only an asynchronous handler is awaited: this mailbox waits, the others go on.
+    (pending as Promise<void>).then(
+      () => this.#delivered(),
+      (error: unknown) => {
+        d.handlerFailed(error, message);
+        this.#delivered();
+      },
+    );
+  }
+
+  #delivered(): void {
+    const d = this.#deliveries;
+    d.queued--;
+    if (this.active && this.#backlog.length > 0) d.ready(this);
+    else this.#busy = false;
+    d.settle();
   }
 }

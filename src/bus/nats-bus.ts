@@ -267,7 +267,7 @@ export class NatsBus implements Bus {
       if (local) {
         // Our own subscribers get it in-process and may answer in-process: no server round trip.
         reply = `_LOCAL.${++this.#inbox}`;
-        this.#localReplies.set(reply, (message) => setImmediate(() => win(message)));
+        this.#localReplies.set(reply, (message) => this.#d.later(() => win(message)));
         this.#counters.published++;
         this.#deliverLocally(this.#local(subject, data, { ...options, reply }));
       }
