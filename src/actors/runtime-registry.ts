@@ -41,7 +41,9 @@ export class RuntimeRegistry {
   /**
    * Adds or replaces a runtime. A replaced runtime's in-flight attempts are returned (they are
    * lost) — except, on a refreshing registration (one with `in_flight`), those it lists and
-   * those `pending` says are still on their way to it.
+   * those `pending` says are still on their way to it. What it lists that this registry did not
+   * know (attempts another dispatcher gave it, before this one started) counts against its
+   * capacity too, until their results come.
    */
   register(event: AgentRuntimeRegistered, now: number, pending: (requestId: string) => boolean = () => false): string[] {
     const previous = this.deregister(event.runtime_id)?.inFlight ?? new Set<string>();
@@ -50,6 +52,7 @@ export class RuntimeRegistry {
     const stays = (id: string) => refresh && (still.has(id) || pending(id));
     const kept = [...previous].filter(stays);
     const lost = [...previous].filter((id) => !stays(id));
+    for (const id of still) if (!previous.has(id) && !this.#owner.has(id)) kept.push(id);
     this.#entries.set(event.runtime_id, {
       runtimeId: event.runtime_id,
       agents: event.agents,

@@ -108,6 +108,22 @@ describe('Dispatcher', () => {
     expect(received.get('rt-a')).toEqual(['req-1', 'req-3']);
   });
 
+  it("counts against a runtime's capacity the attempts it lists from before this dispatcher, until their results come", async () => {
+    received.set('rt-a', []);
+    bus.subscribe(s.execute('rt-a'), (m: BusMessage) => void received.get('rt-a')!.push(...(m.data as { triggers: TriggerAgent[] }).triggers.map((t) => t.request_id)));
+    // A runtime still running two attempts for a coordinator that restarted: its refreshed registration lists them.
+    bus.publish(s.registered('rt-a'), { type: 'AgentRuntimeRegistered', runtime_id: 'rt-a', agents: [{ agent_id: 'execution_agent', capabilities: ['CAP-PRE-*'] }], capacity: 2, heartbeat_interval_ms: 100, subjects: [s.execute('rt-a')], in_flight: ['old-1', 'old-2'], at: AT });
+    await bus.flush();
+    const reply = await bus.request(s.trigger('wf', 'execution_agent'), trigger('1'), { timeoutMs: 1000 });
+    await bus.flush();
+    expect(reply.data).toMatchObject({ type: 'TriggerAccepted', runtime_id: null });
+    expect(dispatcher.queued).toBe(1);
+    done('old-1');
+    await bus.flush();
+    expect(dispatcher.queued).toBe(0);
+    expect(received.get('rt-a')).toEqual(['req-1']);
+  });
+
   it('answers malformed triggers with a coded error and carries on', async () => {
     runtime('rt-a', 1);
     await bus.flush();
