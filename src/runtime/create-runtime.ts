@@ -183,7 +183,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     throw error;
   }
   await bus.flush();
-  let next = 0;
   let closing = false;
   const supervisorOptions = (runId: string) => ({
     runId,
@@ -221,7 +220,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     state,
     submit(plan, submitOptions = {}) {
       checkOpen();
-      const runId = submitOptions.runId ?? (state ? `run-${clock().toString(36)}-${randomBytes(3).toString('hex')}` : `run-${++next}`);
+      // Unique across processes too: coordinators sharing a NATS server hear each other's results.
+      const runId = submitOptions.runId ?? `run-${clock().toString(36)}-${randomBytes(3).toString('hex')}`;
       const problem = subjectTokenProblem(runId);
       if (problem !== undefined) throw new SwitchyardError(ErrorCodes.INVALID_ID, `Run id ${JSON.stringify(runId)} cannot be used in a subject: ${problem}.`, { run_id: runId });
       checkNotRunning(runId);

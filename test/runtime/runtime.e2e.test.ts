@@ -103,6 +103,19 @@ describe('createRuntime on real worker threads', () => {
     expect(() => rt.submit(examplePlan(), { runId: 'bad.id' })).toThrow(expect.objectContaining({ code: 'INVALID_ID' }));
   });
 
+  it('names runs uniquely across runtimes too, store or not (coordinators on one NATS hear each other)', async () => {
+    const other = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 1 }, logger: quiet });
+    try {
+      const a = rt.submit(examplePlan());
+      const b = other.submit(examplePlan());
+      expect(a.id).not.toBe(b.id);
+      expect(a.id).toMatch(/^run-[0-9a-z]+-[0-9a-f]{6}$/u);
+      await Promise.all([a.result, b.result]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('refuses a second run under the id of one still running, and takes the id again once it ended', async () => {
     const first = rt.submit(examplePlan(), { runId: 'same' });
     expect(() => rt.submit(examplePlan(), { runId: 'same' })).toThrow(expect.objectContaining({ code: 'RUN_EXISTS' }));
