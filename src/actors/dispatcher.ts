@@ -38,6 +38,12 @@ export interface DispatcherOptions {
   readonly sweepMs?: number;
   /** How triggers are sent again until a runtime acknowledges them. */
   readonly delivery?: Pick<AcknowledgedOptions, 'ackTimeoutMs' | 'backoffMs' | 'maxBackoffMs' | 'giveUpAfterMs'>;
+  /**
+   * Whether an attempt a runtime reports, that this dispatcher did not hand it, is one nobody
+   * here wants any more (a run resumed after the crash of the process that sent it runs it
+   * again under a new request id): such attempts are cancelled on their runtime.
+   */
+  readonly staleAttempt?: (requestId: string) => boolean;
 }
 
 /** The fields of a `TriggerAgent` the dispatcher routes by. */
@@ -65,6 +71,8 @@ export class Dispatcher {
   readonly #unacknowledged = new Set<string>();
   /** The trigger behind each attempt a runtime holds, to report it if the runtime is lost. */
   readonly #running = new Map<string, TriggerAgent>();
+  /** Attempts runtimes reported that this dispatcher did not place (by request id: the runtime). */
+  readonly #adopted = new Map<string, string>();
   /** Triggers placed but not yet sent, by the subject of the runtime they go to. */
   readonly #outgoing = new Map<string, { runtimeId: string; triggers: TriggerAgent[] }>();
   readonly #sweep: NodeJS.Timeout;
@@ -101,6 +109,23 @@ export class Dispatcher {
     return this.#waiting.size;
   }
 
+  /**
+   * Cancels, on their runtimes, the attempts from before this dispatcher that `staleAttempt`
+   * says nobody wants any more (call it when a run is resumed; registrations call it too).
+   */
+  cancelStale(): void {
+    for (const [id, runtimeId] of this.#adopted) {
+      if (this.registry.owner(id) !== runtimeId) {
+        this.#adopted.delete(id);
+        continue;
+      }
+      if (!this.#o.staleAttempt?.(id)) continue;
+      this.#adopted.delete(id);
+      this.#o.logger.info({ runtime_id: runtimeId, request_id: id }, 'cancelling an attempt from before this process that its run no longer wants');
+      this.#o.bus.publish(this.#o.subjects.cancel(runtimeId), { request_id: id });
+    }
+  }
+
   /** Deregisters runtimes that missed their heartbeats (also run on a timer). */
   sweep(): void {
     if (this.#disconnected) return;
@@ -125,10 +150,15 @@ export class Dispatcher {
     if (event === 'registered') {
       const parsed = parseWith(AgentRuntimeRegisteredSchema, message.data, 'AgentRuntimeRegistered');
       if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
+      const runtimeId = parsed.value.runtime_id;
+      // Attempts it runs that no dispatcher here handed it: another process's, from before this one.
+      const adopted = (parsed.value.in_flight ?? []).filter((id) => this.registry.owner(id) === undefined && !this.#running.has(id));
       // A refreshing registration does not list what was sent to it and not yet acknowledged: that stays too.
       const lost = this.registry.register(parsed.value, now, (id) => this.#unacknowledged.has(id));
-      this.#o.logger.info({ runtime_id: parsed.value.runtime_id, agents: parsed.value.agents.map((a) => a.agent_id), capacity: parsed.value.capacity }, 'runtime registered');
-      if (lost.length > 0) this.#reportLost(lost, parsed.value.runtime_id);
+      this.#o.logger.info({ runtime_id: runtimeId, agents: parsed.value.agents.map((a) => a.agent_id), capacity: parsed.value.capacity }, 'runtime registered');
+      for (const id of adopted) this.#adopted.set(id, runtimeId);
+      if (adopted.length > 0) this.cancelStale();
+      if (lost.length > 0) this.#reportLost(lost, runtimeId);
       this.#drain();
     } else if (event === 'deregistered') {
       const parsed = parseWith(AgentRuntimeDeregisteredSchema, message.data, 'AgentRuntimeDeregistered');
@@ -263,6 +293,7 @@ export class Dispatcher {
     for (const id of ids) {
       if (typeof id !== 'string') continue;
       this.#running.delete(id);
+      this.#adopted.delete(id);
       if (this.registry.release(id) !== undefined) freed = true;
     }
     // The runtime sends its results again until acknowledged; a repeat frees nothing twice.

@@ -202,6 +202,16 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     return snapshot(this.#core, { sequence: this.#sequence, offsetMinutes: 0, ...(this.#o.sessionId === undefined ? {} : { sessionId: this.#o.sessionId }), ...(this.#o.requestId === undefined ? {} : { requestId: this.#o.requestId }) }, this.#block);
   }
 
+  /** Whether this run continues a recorded one (resumed after its process stopped). */
+  get resumed(): boolean {
+    return this.#o.resume !== undefined;
+  }
+
+  /** Whether `requestId` is one of this run's attempts still open. */
+  holds(requestId: string): boolean {
+    return this.#live.has(requestId);
+  }
+
   /** Whether the run has ended (or was cancelled). */
   get ended(): boolean {
     return this.#done;

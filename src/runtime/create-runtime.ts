@@ -167,7 +167,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const runs = new Set<WorkflowRun>();
   // Before anything publishes, so it records every registration too.
   const state = o.store ? new StateManager({ bus, subjects, store: o.store, logger, clock, ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }), onLeaseLost: (runId, error) => [...runs].find((r) => r.id === runId)?.cancel(error.message) }) : undefined;
-  const dispatcher = new Dispatcher({ bus, subjects, logger, clock, sweepMs: Math.max(50, Math.floor(heartbeatMs / 2)) });
+  // An attempt of a resumed run that the run no longer holds was sent by the process before the resume.
+  const staleAttempt = (requestId: string) => [...runs].some((r) => r.resumed && requestId.startsWith(`${r.id}_`) && !r.holds(requestId));
+  const dispatcher = new Dispatcher({ bus, subjects, logger, clock, sweepMs: Math.max(50, Math.floor(heartbeatMs / 2)), staleAttempt });
   const router = new RunRouter(bus, subjects);
   let host: AgentHost | undefined;
   try {
@@ -281,7 +283,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         state.release(runId);
         throw error;
       }
-      return track(run);
+      track(run);
+      // What runtimes still run for the process before: cancelled now, or when they report it.
+      dispatcher.cancelStale();
+      return run;
     },
     active: () => [...runs],
     async waitForRuntimes(count, timeoutMs = 30_000) {

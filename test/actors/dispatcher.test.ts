@@ -124,6 +124,23 @@ describe('Dispatcher', () => {
     expect(received.get('rt-a')).toEqual(['req-1']);
   });
 
+  it('cancels on its runtime an attempt from before this dispatcher that a resumed run no longer wants, and only that', async () => {
+    dispatcher.close();
+    let resumed = false;
+    dispatcher = new Dispatcher({ bus, subjects: s, logger: pino({ level: 'silent' }), clock: () => now, sweepMs: 60_000, staleAttempt: (id) => resumed && id.startsWith('wf_') });
+    const cancels: unknown[] = [];
+    bus.subscribe(s.cancel('rt-a'), (m) => void cancels.push(m.data));
+    bus.publish(s.registered('rt-a'), { type: 'AgentRuntimeRegistered', runtime_id: 'rt-a', agents: [{ agent_id: 'execution_agent', capabilities: ['CAP-PRE-*'] }], capacity: 4, heartbeat_interval_ms: 100, subjects: [s.execute('rt-a')], in_flight: ['wf_1_1', 'other_2_1'], at: AT });
+    await bus.flush();
+    // Not resumed yet: nobody has said these are stale.
+    expect(cancels).toEqual([]);
+    resumed = true;
+    dispatcher.cancelStale();
+    dispatcher.cancelStale();
+    await bus.flush();
+    expect(cancels).toEqual([{ request_id: 'wf_1_1' }]);
+  });
+
   it('answers malformed triggers with a coded error and carries on', async () => {
     runtime('rt-a', 1);
     await bus.flush();

@@ -1,17 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AgentExecutionResult, createRuntime, type Runtime } from '../../src/index.js';
 import { natsBus } from '../../src/nats.js';
+import { SqliteStore } from '../../src/sqlite.js';
 import { examplePlan } from '../helpers/fixtures.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
 import { type RuntimeProcess, startRuntimeProcess } from '../helpers/runtime-process.js';
 
 const SLOW_AGENTS = fileURLToPath(new URL('../fixtures/agents/slow-example-agents.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 const quiet = pino({ level: 'silent' });
 const storage = mkdtempSync(join(tmpdir(), 'switchyard-remote-'));
 const env = (delayMs: number) => ({ SWITCHYARD_STORAGE: storage, SLOW_AGENT_DELAY_MS: String(delayMs) });
@@ -154,6 +157,40 @@ describe('remote runtimes over a real nats-server', () => {
       await a.exited();
     } finally {
       await stop(rt);
+    }
+  });
+
+  it('after a coordinator dies, the resumed run cancels on the runtime the attempt the dead one had sent, and runs it anew', async () => {
+    const log = join(storage, 'coordinator-crash.log');
+    const db = join(storage, 'coordinator-crash.db');
+    const plan = join(storage, 'one-task.json');
+    // The example plan cut down to task_1 (its groups and counts go with the other tasks).
+    const example = examplePlan() as { output: { content: { workflow: Record<string, unknown> & { tasks: Record<string, unknown> } } } };
+    const { tasks } = example.output.content.workflow;
+    example.output.content.workflow = { tasks: { task_1: tasks.task_1 } };
+    writeFileSync(plan, JSON.stringify(example));
+    const rp = await startRuntimeProcess(server.url, ['--agents', SLOW_AGENTS, '--threads', '1'], { ...env(1500), SLOW_AGENT_LOG: log });
+    processes.push(rp);
+    const starts = () => (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n').filter((l) => l.includes(' start task_1 1'));
+    const ends = () => (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n').filter((l) => l.includes(' end task_1 1'));
+    // The first coordinator: the CLI, killed once its attempt runs on the runtime.
+    const first = spawn(process.execPath, [BIN, 'run', plan, '--nats', server.url, '--threads', '0', '--wait-runtimes', '1', '--db', db, '--run-id', 'orphaned'], { stdio: 'ignore' });
+    await vi.waitFor(() => expect(starts()).toHaveLength(1), { timeout: 10_000, interval: 25 });
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    const store = SqliteStore.open(db, { mode: 'existing' });
+    const bus = await natsBus({ servers: server.url, reconnectTimeWait: 50 });
+    const rt = await createRuntime({ agents: [], pool: { maxThreads: 0 }, bus, store, heartbeatMs: 1000, taskTimeoutMs: 20_000, logger: quiet });
+    try {
+      await rt.waitForRuntimes(1, 10_000);
+      const result = await rt.resume('orphaned').result;
+      expect(result.status).toBe('complete');
+      // Attempt 1 ran twice (at-least-once), but the first was cancelled: only the second ended.
+      expect(starts()).toHaveLength(2);
+      expect(ends()).toHaveLength(1);
+    } finally {
+      await stop(rt);
+      store.close();
     }
   });
 
