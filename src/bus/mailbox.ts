@@ -91,15 +91,19 @@ export class Deliveries {
     const until = performance.now() + TURN_MS;
     let done = 0;
     let next = 0;
-    while (next < this.#ready.length) {
-      if (done >= TURN_DELIVERIES || ((done & 63) === 63 && performance.now() > until)) break;
-      const entry = this.#ready[next++];
-      done++;
-      if (typeof entry === 'function') entry();
-      else entry.deliverOne();
+    try {
+      while (next < this.#ready.length) {
+        if (done >= TURN_DELIVERIES || ((done & 63) === 63 && performance.now() > until)) break;
+        const entry = this.#ready[next++];
+        done++;
+        // Handlers' errors are caught in deliverOne; a job's would be a bug, and still leaves the line intact.
+        if (typeof entry === 'function') entry();
+        else entry.deliverOne();
+      }
+    } finally {
+      this.#ready = this.#ready.slice(next);
+      if (this.#ready.length > 0) this.#wake();
     }
-    this.#ready = this.#ready.slice(next);
-    if (this.#ready.length > 0) this.#wake();
   }
 }
 
