@@ -4,6 +4,7 @@ import type { DispatchState } from '../core/run-state.js';
 import type { WorkflowResult } from '../protocol/dispatch-output.js';
 import type { Subjects } from '../protocol/subjects.js';
 import type { RunCounts, RunEvent, RunStatusName, RunStepMessage } from './run-events.js';
+import { vet } from '../protocol/vetted.js';
 
 /**
  * Checkpoints are at least this many times the plan's task count of events apart. A
@@ -126,7 +127,7 @@ export class RunJournal {
     this.#accepted = undefined;
     this.#seq += events.length;
     try {
-      this.#o.bus.publish(this.#o.subjects.runStep(this.#o.runId), message);
+      this.#o.bus.publish(this.#o.subjects.runStep(this.#o.runId), vet(message));
     } catch (error) {
       this.#o.logger.error({ err: error, run_id: this.#o.runId, seq: message.seq }, 'run step not published: the state manager will not record it');
     }
