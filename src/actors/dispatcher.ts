@@ -151,10 +151,9 @@ export class Dispatcher {
       const parsed = parseWith(AgentRuntimeRegisteredSchema, message.data, 'AgentRuntimeRegistered');
       if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
       const runtimeId = parsed.value.runtime_id;
-      // Attempts it runs that no dispatcher here handed it: another process's, from before this one.
-      const adopted = (parsed.value.in_flight ?? []).filter((id) => this.registry.owner(id) === undefined && !this.#running.has(id));
       // A refreshing registration does not list what was sent to it and not yet acknowledged: that stays too.
-      const lost = this.registry.register(parsed.value, now, (id) => this.#unacknowledged.has(id));
+      // What it lists that no dispatcher here handed it is adopted: another process's, from before this one.
+      const { lost, adopted } = this.registry.register(parsed.value, now, (id) => this.#unacknowledged.has(id));
       this.#o.logger.info({ runtime_id: runtimeId, agents: parsed.value.agents.map((a) => a.agent_id), capacity: parsed.value.capacity }, 'runtime registered');
       for (const id of adopted) this.#adopted.set(id, runtimeId);
       if (adopted.length > 0) this.cancelStale();

@@ -43,16 +43,16 @@ export class RuntimeRegistry {
    * lost) — except, on a refreshing registration (one with `in_flight`), those it lists and
    * those `pending` says are still on their way to it. What it lists that this registry did not
    * know (attempts another dispatcher gave it, before this one started) counts against its
-   * capacity too, until their results come.
+   * capacity too, until their results come; those are returned as `adopted`.
    */
-  register(event: AgentRuntimeRegistered, now: number, pending: (requestId: string) => boolean = () => false): string[] {
+  register(event: AgentRuntimeRegistered, now: number, pending: (requestId: string) => boolean = () => false): { lost: string[]; adopted: string[] } {
     const previous = this.deregister(event.runtime_id)?.inFlight ?? new Set<string>();
     const refresh = event.in_flight !== undefined;
     const still = new Set(event.in_flight ?? []);
     const stays = (id: string) => refresh && (still.has(id) || pending(id));
     const kept = [...previous].filter(stays);
     const lost = [...previous].filter((id) => !stays(id));
-    for (const id of still) if (!previous.has(id) && !this.#owner.has(id)) kept.push(id);
+    const adopted = [...still].filter((id) => !previous.has(id) && !this.#owner.has(id));
     this.#entries.set(event.runtime_id, {
       runtimeId: event.runtime_id,
       agents: event.agents,
@@ -62,8 +62,8 @@ export class RuntimeRegistry {
       lastSeen: now,
       inFlight: new Set(),
     });
-    for (const id of kept) this.claim(event.runtime_id, id);
-    return lost;
+    for (const id of [...kept, ...adopted]) this.claim(event.runtime_id, id);
+    return { lost, adopted };
   }
 
   /** Counts every runtime as just seen (after the dispatcher itself was cut off from them). */
