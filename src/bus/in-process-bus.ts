@@ -20,6 +20,7 @@ interface Sub {
 }
 
 const INBOX = '_INBOX';
+const INBOX_PREFIX = `${INBOX}.`;
 
 /**
  * The default {@link Bus}: everything in this process. Each subscription is a mailbox — its
@@ -105,7 +106,7 @@ export class InProcessBus implements Bus {
       if (options.priority !== undefined) publish.priority = options.priority;
       if (options.ttlMs !== undefined) publish.ttlMs = options.ttlMs;
       if (options.headers !== undefined) publish.headers = options.headers;
-      this.#publish(subject, data, publish);
+      this.#publish(subject, data, publish, tokens);
     });
   }
 
@@ -135,10 +136,11 @@ export class InProcessBus implements Bus {
     if (this.#d.closed) throw new SwitchyardError(ErrorCodes.CLOSED, 'The bus is closed.');
   }
 
-  #publish(subject: string, data: unknown, options: PublishOptions): void {
+  /** `tokens` is `subject` split on `.`, when the caller has it already. */
+  #publish(subject: string, data: unknown, options: PublishOptions, tokens?: readonly string[]): void {
     const message = busMessage(subject, data, options, ++this.#seq, this.#clock());
     this.#counters.published++;
-    if (subject.startsWith(`${INBOX}.`)) {
+    if (subject.startsWith(INBOX_PREFIX)) {
       const finish = this.#replies.get(subject);
       if (!finish) return;
       this.#d.queued++;
@@ -153,20 +155,22 @@ export class InProcessBus implements Bus {
       this.#history.push(message);
       if (this.#history.length > this.#historySize) this.#history.shift();
     }
-    const groups = new Map<string, Sub[]>();
-    const tokens = subject.split('.');
+    const parts = tokens ?? subject.split('.');
+    // Queue groups are rare: their map is made only when a member matches.
+    let groups: Map<string, Sub[]> | undefined;
     for (const sub of this.#subs) {
-      if (!sub.pattern.matches(subject, tokens)) continue;
+      if (!sub.pattern.matches(subject, parts)) continue;
       if (sub.queue === undefined) {
         sub.mailbox.push(message);
         continue;
       }
       const key = `${sub.queue}\u0000${sub.pattern.pattern}`;
+      groups ??= new Map();
       const members = groups.get(key);
       if (members) members.push(sub);
       else groups.set(key, [sub]);
     }
-    for (const [key, members] of groups) {
+    for (const [key, members] of groups ?? []) {
       const turn = this.#groupTurn.get(key) ?? 0;
       this.#groupTurn.set(key, turn + 1);
       members[turn % members.length].mailbox.push(message);

@@ -269,7 +269,7 @@ export class NatsBus implements Bus {
         reply = `_LOCAL.${++this.#inbox}`;
         this.#localReplies.set(reply, (message) => this.#d.later(() => win(message)));
         this.#counters.published++;
-        this.#deliverLocally(this.#local(subject, data, { ...options, reply }));
+        this.#deliverLocally(this.#local(subject, data, { ...options, reply }), tokens);
       }
       // Responders in other processes get it from the server (our own subscriptions drop the server's copy).
       const headers = this.#headers(options);
@@ -303,8 +303,7 @@ export class NatsBus implements Bus {
   }
 
   /** Hands a message to this bus's own plain subscribers (queue groups get it from the server). */
-  #deliverLocally(message: BusMessage): number {
-    const tokens = message.subject.split('.');
+  #deliverLocally(message: BusMessage, tokens: readonly string[] = message.subject.split('.')): number {
     let delivered = 0;
     for (const sub of this.#subs) {
       if (sub.group !== undefined || !sub.pattern.matches(message.subject, tokens)) continue;
