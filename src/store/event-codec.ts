@@ -23,7 +23,8 @@ export const PACKED_FIELDS: ReadonlyArray<readonly [type: string, fields: readon
 const CODE = new Map(PACKED_FIELDS.map(([type], code) => [type, code]));
 
 /**
- * A step's events as the text of one log row: each event of a known type with exactly its
+ * A step's events as the text of one log row, as schema 3 wrote them (schema 4 writes the
+ * binary rows of `binary-events.ts`; this stays to read older rows, and to describe them): each event of a known type with exactly its
  * fields, all defined, packed as an array; anything else (an unknown type, a missing or extra
  * field) kept as its object, so nothing is lost.
  */

@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import { packEvents, unpackEvents } from './event-codec.js';
+import { decodeEvents, encodeEvents } from './binary-events.js';
+import { unpackEvents } from './event-codec.js';
 import { readStoredText, storedText } from './stored-text.js';
 import type { RunStepMessage, StoredStep } from './run-events.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
@@ -35,7 +36,7 @@ interface RunRow {
   updated_at: number;
   ended_at: number | null;
   last_seq: number;
-  /** JSON text, Brotli-compressed when large ({@link storedText}); so are `result`, log rows and checkpoints. */
+  /** JSON text, Brotli-compressed when large ({@link storedText}); so are `result` and checkpoints. */
   plan: string | Buffer;
   options: string;
   session_id: string | null;
@@ -43,6 +44,17 @@ interface RunRow {
   runner: string | null;
   result: string | Buffer | null;
 }
+
+/** A log row as stored: `format` 0 is JSON text (schema 3 and before), {@link LOG_ROW_BINARY} the binary layout. */
+interface LogRow {
+  seq: number;
+  at: number;
+  events: string | Buffer;
+  format: number;
+}
+
+/** `events.format` of a row written by {@link encodeEvents}. */
+const LOG_ROW_BINARY = 1;
 
 /** SQLite error codes that mean the file itself is bad. */
 const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_VTAB', 'SQLITE_IOERR_SHORT_READ']);
@@ -118,7 +130,7 @@ export class SqliteStore implements StateStore {
     } else {
       q.updateRun.run(head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.updated_at, head.ended_at, head.last_seq, step.result ? storedText(JSON.stringify(step.result)) : null, step.run_id);
     }
-    q.insertStep.run(step.run_id, step.seq, head.last_seq, step.at, storedText(packEvents(step.events)));
+    q.insertStep.run(step.run_id, step.seq, head.last_seq, step.at, encodeEvents(step.events), LOG_ROW_BINARY);
     if (step.checkpoint) {
       // Keep this checkpoint and the one before it, and the log after that one.
       const previous = q.lastCheckpointSeq.get(step.run_id) as { seq: number } | undefined;
@@ -153,7 +165,7 @@ export class SqliteStore implements StateStore {
   }
 
   stepsAfter(runId: string, afterSeq: number): StoredStep[] {
-    return this.#guard(() => (this.#q.stepsAfter.all(runId, afterSeq) as Array<{ seq: number; at: number; events: string | Buffer }>).map((r) => ({ seq: r.seq, at: r.at, events: unpackEvents(readStoredText(r.events)) })));
+    return this.#guard(() => (this.#q.stepsAfter.all(runId, afterSeq) as LogRow[]).map((r) => ({ seq: r.seq, at: r.at, events: r.format === LOG_ROW_BINARY ? decodeEvents(r.events as Buffer) : unpackEvents(readStoredText(r.events)) })));
   }
 
   runtimeEvents(limit: number): RuntimeEventRecord[] {
@@ -210,7 +222,7 @@ function statements(db: Database.Database) {
     insertRun: db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options, session_id, request_id, runner, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     insertPlan: db.prepare('INSERT INTO run_plans (run_id, plan) VALUES (?, ?)'),
     updateRun: db.prepare('UPDATE runs SET status = ?, total = ?, completed = ?, failed = ?, skipped = ?, in_progress = ?, updated_at = ?, ended_at = ?, last_seq = ?, result = coalesce(?, result) WHERE run_id = ?'),
-    insertStep: db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events) VALUES (?, ?, ?, ?, ?)'),
+    insertStep: db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events, format) VALUES (?, ?, ?, ?, ?, ?)'),
     lastCheckpointSeq: db.prepare('SELECT seq FROM checkpoints WHERE run_id = ? ORDER BY seq DESC LIMIT 1'),
     insertCheckpoint: db.prepare('INSERT OR REPLACE INTO checkpoints (run_id, seq, state) VALUES (?, ?, ?)'),
     dropCheckpointsBefore: db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND seq < ?'),
@@ -218,7 +230,7 @@ function statements(db: Database.Database) {
     getRun: db.prepare('SELECT r.*, p.plan FROM runs r JOIN run_plans p USING (run_id) WHERE run_id = ?'),
     listRuns: db.prepare('SELECT run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options, session_id, request_id, runner FROM runs ORDER BY created_at DESC, run_id DESC'),
     latestCheckpoint: db.prepare('SELECT seq, state FROM checkpoints WHERE run_id = ? ORDER BY seq DESC LIMIT 1'),
-    stepsAfter: db.prepare('SELECT seq, at, events FROM events WHERE run_id = ? AND seq > ? ORDER BY seq'),
+    stepsAfter: db.prepare('SELECT seq, at, events, format FROM events WHERE run_id = ? AND seq > ? ORDER BY seq'),
     insertRuntimeEvent: db.prepare('INSERT INTO runtime_events (at, type, runtime_id, workflow_id, data) VALUES (?, ?, ?, ?, ?)'),
     runtimeEvents: db.prepare('SELECT id, at, type, runtime_id, workflow_id, data FROM runtime_events ORDER BY id DESC LIMIT ?'),
     getLease: db.prepare('SELECT run_id, owner, pid, host, expires_at FROM leases WHERE run_id = ?'),

@@ -7,7 +7,7 @@ import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 export const COMPRESS_FROM = 2048;
 
 /**
- * How a large JSON text (a plan, a log row, a checkpoint, a result) is kept in a SQLite column:
+ * How a large JSON text (a plan, a checkpoint, a result; a log row before schema 4) is kept in a SQLite column:
  * as the text itself when short, else as a BLOB of its Brotli encoding (RFC 7932) at quality 0
  * — the fastest setting: it shrinks JSON this regular ten-fold, in about half the time of
  * deflate's fastest level. The column's value type says which, so rows written either way, or

@@ -2,17 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PACKED_FIELDS, packEvents, unpackEvents } from '../../src/store/event-codec.js';
 import { type LoggedEvent, RunEventSchema } from '../../src/store/run-events.js';
-
-/** What a log row held before packing: the events' own JSON. */
-const asJson = (events: readonly LoggedEvent[]): unknown => JSON.parse(JSON.stringify(events));
-
-const json = fc.jsonValue();
-const knownEvent = fc.constantFrom(...PACKED_FIELDS).chain(([type, fields]) =>
-  fc.tuple(...fields.map(() => json)).map((values) => Object.fromEntries([['type', type], ...fields.map((f, i) => [f, values[i]])]) as LoggedEvent),
-);
-const looseEvent = fc.record({ type: fc.oneof(fc.constantFrom(...PACKED_FIELDS.map(([t]) => t)), fc.string()) }).chain((base) =>
-  fc.dictionary(fc.constantFrom('task_id', 'attempt', 'agent_id', 'at', 'extra', 'outcome'), fc.oneof(json, fc.constant(undefined))).map((rest) => ({ ...rest, ...base }) as LoggedEvent),
-);
+import { asJson, knownEvent, looseEvent } from '../helpers/run-event-arbitraries.js';
 
 describe('packed run events', () => {
   it('packs exactly the fields RunEventSchema gives each event type, in a fixed order', () => {

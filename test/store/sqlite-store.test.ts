@@ -5,7 +5,9 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SwitchyardError } from '../../src/index.js';
 import { APPLICATION_ID, SCHEMA_VERSION, SqliteStore } from '../../src/sqlite.js';
+import { packEvents } from '../../src/store/event-codec.js';
 import { MIGRATIONS } from '../../src/store/sqlite-schema.js';
+import { storedText } from '../../src/store/stored-text.js';
 import { describeStoreConformance, firstStep, step } from './store-conformance.js';
 
 let dir: string;
@@ -131,16 +133,41 @@ describe('SqliteStore files', () => {
     const next = step('old-run', 2, 1);
     store.recordStep(next, 7);
     store.recordRuntimeEvent({ at: 7, type: 'AgentRuntimeRegistered', runtime_id: 'x', workflow_id: null, data: {} });
-    // The old row's objects and the new row's packed events read back alike.
+    // The old row's objects and the new binary row read back alike.
     expect(store.stepsAfter('old-run', 0).map((s) => s.events)).toEqual([[{ type: 'plan_accepted', total_tasks: 3 }], next.events]);
     store.close();
     const check = new Database(path, { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect((check.prepare('SELECT events FROM events WHERE seq = 2').get() as { events: string }).events).toMatch(/^\[\[\d/);
+    expect(check.prepare('SELECT seq, typeof(events) AS kind, format FROM events ORDER BY seq').all()).toEqual([
+      { seq: 1, kind: 'text', format: 0 },
+      { seq: 2, kind: 'blob', format: 1 },
+    ]);
     check.close();
   });
 
-  it('stores large plans, log rows, checkpoints and results compressed, and reads them back whole', () => {
+  it('opens a version-3 database and reads its packed and compressed log rows after migrating it', () => {
+    const path = join(dir, 'v3.db');
+    const db = new Database(path);
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    for (const migration of MIGRATIONS.slice(0, 3)) db.exec(migration);
+    db.pragma('user_version = 3');
+    const wave = step('v3-run', 2, 300).events;
+    db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options) VALUES (?, ?, 3, 1, 0, 0, 0, 5, 6, NULL, 301, ?)').run('v3-run', 'running', '{"policy":"strict","max_attempts":3}');
+    db.prepare('INSERT INTO run_plans (run_id, plan) VALUES (?, ?)').run('v3-run', '{"tasks":[]}');
+    const insert = db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events) VALUES (?, ?, ?, 5, ?)');
+    insert.run('v3-run', 1, 1, packEvents([{ type: 'plan_accepted', total_tasks: 3 }]));
+    const compressed = storedText(packEvents(wave));
+    expect(Buffer.isBuffer(compressed)).toBe(true);
+    insert.run('v3-run', 2, 301, compressed);
+    db.close();
+    const store = SqliteStore.open(path, { mode: 'existing' });
+    const next = step('v3-run', 302, 2);
+    store.recordStep(next, 7);
+    expect(store.stepsAfter('v3-run', 0).map((s) => s.events)).toEqual([[{ type: 'plan_accepted', total_tasks: 3 }], wave, next.events]);
+    store.close();
+  });
+
+  it('stores large plans, checkpoints and results compressed and log rows in binary, and reads them back whole', () => {
     const path = join(dir, 'large.db');
     const tasks = Array.from({ length: 500 }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'], depends_on: i === 0 ? [] : [`task_${i - 1}`], input_refs: [], output_refs: [] }));
     const first = firstStep('big', { accepted: { plan: { tasks }, options: { policy: 'strict', max_attempts: 3 } } });
@@ -154,8 +181,7 @@ describe('SqliteStore files', () => {
     store.close();
     const db = new Database(path, { readonly: true });
     const types = db.prepare("SELECT (SELECT typeof(plan) FROM run_plans) AS plan, (SELECT typeof(result) FROM runs) AS result, (SELECT typeof(state) FROM checkpoints) AS checkpoint, (SELECT group_concat(typeof(events)) FROM events) AS rows").get();
-    // The short first and last rows stay text; the 400-event wave is compressed.
-    expect(types).toEqual({ plan: 'blob', result: 'blob', checkpoint: 'blob', rows: 'text,blob,text' });
+    expect(types).toEqual({ plan: 'blob', result: 'blob', checkpoint: 'blob', rows: 'blob,blob,blob' });
     expect(statSync(path).size).toBeLessThan(JSON.stringify([first, wave, last]).length);
     db.close();
   });
