@@ -33,9 +33,11 @@ export const MIGRATIONS: readonly string[] = [
   // checkpoints are stored Brotli-compressed (stored-text.ts): an older Switchyard cannot read them. Rows
   // written before stay as they are and are still read. No table changes.
   `SELECT 1;`,
-  // 4: log rows are written in the binary layout of binary-events.ts (format 1); rows written
-  // before (format 0) hold JSON text as version 3 wrote it, and are still read.
-  `ALTER TABLE events ADD COLUMN format INTEGER NOT NULL DEFAULT 0;`,
+  // 4: log rows are written in the binary layout of binary-events.ts, and plans in that of
+  // binary-json.ts (format 1); rows written before (format 0) hold JSON text as version 3
+  // wrote it, and are still read.
+  `ALTER TABLE events ADD COLUMN format INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE run_plans ADD COLUMN format INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,8 +2,9 @@ import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { decodeEvents, encodeEvents } from './binary-events.js';
+import { decodeJson, encodeJson } from './binary-json.js';
 import { unpackEvents } from './event-codec.js';
-import { readStoredText, storedText } from './stored-text.js';
+import { compressed, decompressed, readStoredText, storedText } from './stored-text.js';
 import type { RunStepMessage, StoredStep } from './run-events.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
 import type { Checkpoint, Lease, LeaseHolder, RunRecord, RunSummary, RuntimeEventRecord, StateStore } from './state-store.js';
@@ -36,16 +37,18 @@ interface RunRow {
   updated_at: number;
   ended_at: number | null;
   last_seq: number;
-  /** JSON text, Brotli-compressed when large ({@link storedText}); so are `result` and checkpoints. */
+  /** The plan in the layout of `binary-json.ts` ({@link BINARY}), or (before schema 4) as JSON text, Brotli-compressed when large. */
   plan: string | Buffer;
+  plan_format: number;
   options: string;
   session_id: string | null;
   request_id: string | null;
   runner: string | null;
+  /** JSON text, Brotli-compressed when large ({@link storedText}); so are checkpoints. */
   result: string | Buffer | null;
 }
 
-/** A log row as stored: `format` 0 is JSON text (schema 3 and before), {@link LOG_ROW_BINARY} the binary layout. */
+/** A log row as stored: `format` 0 is JSON text (schema 3 and before), {@link BINARY} the binary layout. */
 interface LogRow {
   seq: number;
   at: number;
@@ -53,8 +56,8 @@ interface LogRow {
   format: number;
 }
 
-/** `events.format` of a row written by {@link encodeEvents}. */
-const LOG_ROW_BINARY = 1;
+/** `format` of a log row written by {@link encodeEvents}, and of a plan written by {@link encodeJson}. */
+const BINARY = 1;
 
 /** SQLite error codes that mean the file itself is bad. */
 const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_VTAB', 'SQLITE_IOERR_SHORT_READ']);
@@ -126,11 +129,11 @@ export class SqliteStore implements StateStore {
     if (step.accepted) {
       const a = step.accepted;
       q.insertRun.run(step.run_id, head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.created_at, head.updated_at, head.ended_at, head.last_seq, JSON.stringify(a.options), a.session_id ?? null, a.request_id ?? null, a.runner ? JSON.stringify(a.runner) : null, step.result ? storedText(JSON.stringify(step.result)) : null);
-      q.insertPlan.run(step.run_id, storedText(JSON.stringify(a.plan)));
+      q.insertPlan.run(step.run_id, compressed(encodeJson(a.plan) ?? Buffer.from('null')), BINARY);
     } else {
       q.updateRun.run(head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.updated_at, head.ended_at, head.last_seq, step.result ? storedText(JSON.stringify(step.result)) : null, step.run_id);
     }
-    q.insertStep.run(step.run_id, step.seq, head.last_seq, step.at, encodeEvents(step.events), LOG_ROW_BINARY);
+    q.insertStep.run(step.run_id, step.seq, head.last_seq, step.at, encodeEvents(step.events), BINARY);
     if (step.checkpoint) {
       // Keep this checkpoint and the one before it, and the log after that one.
       const previous = q.lastCheckpointSeq.get(step.run_id) as { seq: number } | undefined;
@@ -154,7 +157,7 @@ export class SqliteStore implements StateStore {
   }
 
   listRuns(): RunSummary[] {
-    return this.#guard(() => (this.#q.listRuns.all() as Array<Omit<RunRow, 'plan' | 'result'>>).map(toSummary));
+    return this.#guard(() => (this.#q.listRuns.all() as Array<Omit<RunRow, 'plan' | 'plan_format' | 'result'>>).map(toSummary));
   }
 
   latestCheckpoint(runId: string): Checkpoint | undefined {
@@ -165,7 +168,7 @@ export class SqliteStore implements StateStore {
   }
 
   stepsAfter(runId: string, afterSeq: number): StoredStep[] {
-    return this.#guard(() => (this.#q.stepsAfter.all(runId, afterSeq) as LogRow[]).map((r) => ({ seq: r.seq, at: r.at, events: r.format === LOG_ROW_BINARY ? decodeEvents(r.events as Buffer) : unpackEvents(readStoredText(r.events)) })));
+    return this.#guard(() => (this.#q.stepsAfter.all(runId, afterSeq) as LogRow[]).map((r) => ({ seq: r.seq, at: r.at, events: r.format === BINARY ? decodeEvents(r.events as Buffer) : unpackEvents(readStoredText(r.events)) })));
   }
 
   runtimeEvents(limit: number): RuntimeEventRecord[] {
@@ -220,14 +223,14 @@ function statements(db: Database.Database) {
   return {
     head: db.prepare('SELECT created_at, ended_at, last_seq FROM runs WHERE run_id = ?'),
     insertRun: db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options, session_id, request_id, runner, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-    insertPlan: db.prepare('INSERT INTO run_plans (run_id, plan) VALUES (?, ?)'),
+    insertPlan: db.prepare('INSERT INTO run_plans (run_id, plan, format) VALUES (?, ?, ?)'),
     updateRun: db.prepare('UPDATE runs SET status = ?, total = ?, completed = ?, failed = ?, skipped = ?, in_progress = ?, updated_at = ?, ended_at = ?, last_seq = ?, result = coalesce(?, result) WHERE run_id = ?'),
     insertStep: db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events, format) VALUES (?, ?, ?, ?, ?, ?)'),
     lastCheckpointSeq: db.prepare('SELECT seq FROM checkpoints WHERE run_id = ? ORDER BY seq DESC LIMIT 1'),
     insertCheckpoint: db.prepare('INSERT OR REPLACE INTO checkpoints (run_id, seq, state) VALUES (?, ?, ?)'),
     dropCheckpointsBefore: db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND seq < ?'),
     dropStepsThrough: db.prepare('DELETE FROM events WHERE run_id = ? AND last_seq <= ?'),
-    getRun: db.prepare('SELECT r.*, p.plan FROM runs r JOIN run_plans p USING (run_id) WHERE run_id = ?'),
+    getRun: db.prepare('SELECT r.*, p.plan, p.format AS plan_format FROM runs r JOIN run_plans p USING (run_id) WHERE run_id = ?'),
     listRuns: db.prepare('SELECT run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options, session_id, request_id, runner FROM runs ORDER BY created_at DESC, run_id DESC'),
     latestCheckpoint: db.prepare('SELECT seq, state FROM checkpoints WHERE run_id = ? ORDER BY seq DESC LIMIT 1'),
     stepsAfter: db.prepare('SELECT seq, at, events, format FROM events WHERE run_id = ? AND seq > ? ORDER BY seq'),
@@ -277,10 +280,10 @@ function prepare(db: Database.Database, path: string, mode: 'existing' | 'create
 }
 
 function toRecord(row: RunRow): RunRecord {
-  return { ...toSummary(row), plan: JSON.parse(readStoredText(row.plan)) as unknown, result: row.result === null ? null : (JSON.parse(readStoredText(row.result)) as unknown) };
+  return { ...toSummary(row), plan: row.plan_format === BINARY ? decodeJson(decompressed(row.plan as Buffer)) : (JSON.parse(readStoredText(row.plan)) as unknown), result: row.result === null ? null : (JSON.parse(readStoredText(row.result)) as unknown) };
 }
 
-function toSummary(row: Omit<RunRow, 'plan' | 'result'>): RunSummary {
+function toSummary(row: Omit<RunRow, 'plan' | 'plan_format' | 'result'>): RunSummary {
   return {
     run_id: row.run_id,
     status: row.status,

@@ -14,11 +14,20 @@ export const COMPRESS_FROM = 2048;
  * before this existed, read back alike.
  */
 export function storedText(text: string): string | Buffer {
-  if (text.length < COMPRESS_FROM) return text;
-  return brotliCompressSync(text, { params: { [constants.BROTLI_PARAM_QUALITY]: 0, [constants.BROTLI_PARAM_SIZE_HINT]: text.length } });
+  return text.length < COMPRESS_FROM ? text : compressed(text);
+}
+
+/** `data` Brotli-encoded at quality 0 (see {@link storedText}). */
+export function compressed(data: string | Buffer): Buffer {
+  return brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 0, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } });
+}
+
+/** What {@link compressed} encoded. */
+export function decompressed(data: Buffer): Buffer {
+  return brotliDecompressSync(data);
 }
 
 /** The text a column value made by {@link storedText} holds. */
 export function readStoredText(value: string | Buffer): string {
-  return typeof value === 'string' ? value : brotliDecompressSync(value).toString('utf8');
+  return typeof value === 'string' ? value : decompressed(value).toString('utf8');
 }

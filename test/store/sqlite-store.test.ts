@@ -145,7 +145,7 @@ describe('SqliteStore files', () => {
     check.close();
   });
 
-  it('opens a version-3 database and reads its packed and compressed log rows after migrating it', () => {
+  it('opens a version-3 database and reads its JSON plan and its packed and compressed log rows after migrating it', () => {
     const path = join(dir, 'v3.db');
     const db = new Database(path);
     db.pragma(`application_id = ${APPLICATION_ID}`);
@@ -153,7 +153,8 @@ describe('SqliteStore files', () => {
     db.pragma('user_version = 3');
     const wave = step('v3-run', 2, 300).events;
     db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options) VALUES (?, ?, 3, 1, 0, 0, 0, 5, 6, NULL, 301, ?)').run('v3-run', 'running', '{"policy":"strict","max_attempts":3}');
-    db.prepare('INSERT INTO run_plans (run_id, plan) VALUES (?, ?)').run('v3-run', '{"tasks":[]}');
+    const plan = { tasks: Array.from({ length: 100 }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'] })) };
+    db.prepare('INSERT INTO run_plans (run_id, plan) VALUES (?, ?)').run('v3-run', storedText(JSON.stringify(plan)));
     const insert = db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events) VALUES (?, ?, ?, 5, ?)');
     insert.run('v3-run', 1, 1, packEvents([{ type: 'plan_accepted', total_tasks: 3 }]));
     const compressed = storedText(packEvents(wave));
@@ -164,6 +165,7 @@ describe('SqliteStore files', () => {
     const next = step('v3-run', 302, 2);
     store.recordStep(next, 7);
     expect(store.stepsAfter('v3-run', 0).map((s) => s.events)).toEqual([[{ type: 'plan_accepted', total_tasks: 3 }], wave, next.events]);
+    expect(store.getRun('v3-run')?.plan).toEqual(plan);
     store.close();
   });
 

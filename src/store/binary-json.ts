@@ -1,0 +1,324 @@
+/**
+ * A JSON value in a compact binary form, for the large values a store keeps whole (a run's
+ * plan): a format byte, then a tag per value, with integers as varints and strings as their
+ * length and bytes. An object with the key list of an earlier one refers to it by number, so
+ * an array of tasks spells its keys once. It reads back as exactly what
+ * `JSON.parse(JSON.stringify(value))` gives, key order included.
+ */
+
+const FORMAT = 1;
+const T_NULL = 0;
+const T_FALSE = 1;
+const T_TRUE = 2;
+const T_INT = 3;
+const T_FLOAT = 4;
+const T_STRING = 5;
+const T_ARRAY = 6;
+/** An object with a key list not seen before: its key count and keys, then its values. */
+const T_OBJECT_NEW = 7;
+/** An object with the key list numbered next (a varint), then its values. */
+const T_OBJECT_SEEN = 8;
+/** A value kept as its JSON text (anything `JSON.stringify` treats specially: `toJSON`, class instances, undefined fields). */
+const T_JSON = 9;
+/** How a string's bytes are kept (the low two bits of its header). */
+const S_ASCII = 0;
+const S_UTF8 = 1;
+const S_JSON = 2;
+/** Deeper than this, a value is kept as its JSON (which also reports a cycle as JSON does). */
+const MAX_DEPTH = 500;
+/** Integers of at most this magnitude are varints; others, and fractions, are 8-byte floats. */
+const MAX_VARINT = 2 ** 52;
+
+/** `value` in the binary form; `undefined` where `JSON.stringify` would give no text at all. */
+export function encodeJson(value: unknown): Buffer | undefined {
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return undefined;
+  const w = new JsonWriter();
+  w.buf[w.pos++] = FORMAT;
+  w.value(value);
+  return w.done();
+}
+
+/** The value a buffer made by {@link encodeJson} holds; throws on one of another shape. */
+export function decodeJson(data: Uint8Array): unknown {
+  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf[0] !== FORMAT) throw new Error(`a stored value of unknown format ${buf[0]}`);
+  const r = new JsonReader(buf, 1);
+  const value = r.value();
+  if (r.pos !== buf.length) throw new Error('a stored value with bytes after its end');
+  return value;
+}
+
+class JsonWriter {
+  buf = Buffer.allocUnsafe(1 << 16);
+  pos = 0;
+  /** Key lists seen so far, by number and by their JSON, and the last one matched at each depth. */
+  readonly #shapes: string[][] = [];
+  readonly #shapeIds = new Map<string, number>();
+  readonly #lastAtDepth: Array<number | undefined> = [];
+  #depth = 0;
+
+  value(value: unknown): void {
+    this.#room(10);
+    switch (typeof value) {
+      case 'string':
+        this.buf[this.pos++] = T_STRING;
+        this.#string(value);
+        return;
+      case 'number':
+        return this.#number(value);
+      case 'boolean':
+        this.buf[this.pos++] = value ? T_TRUE : T_FALSE;
+        return;
+      case 'object':
+        if (value === null) {
+          this.buf[this.pos++] = T_NULL;
+          return;
+        }
+        if (Array.isArray(value)) return this.#array(value);
+        return this.#object(value as Record<string, unknown>);
+      default:
+        // undefined, a function or a symbol where a value must be (an array slot): JSON's null.
+        if (typeof value === 'bigint') throw new TypeError('Do not know how to serialize a BigInt');
+        this.buf[this.pos++] = T_NULL;
+    }
+  }
+
+  #number(value: number): void {
+    if (!Number.isFinite(value)) {
+      this.buf[this.pos++] = T_NULL;
+    } else if (Number.isInteger(value) && Math.abs(value) <= MAX_VARINT) {
+      this.buf[this.pos++] = T_INT;
+      this.uint(value >= 0 ? value * 2 : -value * 2 - 1);
+    } else {
+      this.buf[this.pos++] = T_FLOAT;
+      this.pos = this.buf.writeDoubleLE(value, this.pos);
+    }
+  }
+
+  #array(value: readonly unknown[]): void {
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function' || this.#depth >= MAX_DEPTH) return this.#json(value);
+    this.buf[this.pos++] = T_ARRAY;
+    this.uint(value.length);
+    this.#depth++;
+    for (let i = 0; i < value.length; i++) this.value(value[i]);
+    this.#depth--;
+  }
+
+  #object(value: Record<string, unknown>): void {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if ((proto !== Object.prototype && proto !== null) || typeof value.toJSON === 'function' || this.#depth >= MAX_DEPTH) return this.#json(value);
+    const keys = Object.keys(value);
+    for (let k = 0; k < keys.length; k++) {
+      const v = value[keys[k]];
+      // JSON leaves such a field out: keep the object as its JSON rather than track which.
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') return this.#json(value);
+    }
+    const shape = this.#shape(keys);
+    if (shape < 0) {
+      this.buf[this.pos++] = T_OBJECT_NEW;
+      this.uint(keys.length);
+      for (let k = 0; k < keys.length; k++) this.#string(keys[k]);
+    } else {
+      this.buf[this.pos++] = T_OBJECT_SEEN;
+      this.uint(shape);
+    }
+    this.#depth++;
+    for (let k = 0; k < keys.length; k++) this.value(value[keys[k]]);
+    this.#depth--;
+  }
+
+  /** The number of an earlier identical key list, or -1 after numbering this new one. */
+  #shape(keys: string[]): number {
+    // Like objects sit at like depths (the tasks of a plan, their refs): try the last one here first.
+    const last = this.#lastAtDepth[this.#depth];
+    if (last !== undefined && sameKeys(this.#shapes[last], keys)) return last;
+    const id = JSON.stringify(keys);
+    const seen = this.#shapeIds.get(id);
+    if (seen !== undefined) {
+      this.#lastAtDepth[this.#depth] = seen;
+      return seen;
+    }
+    this.#shapeIds.set(id, this.#shapes.length);
+    this.#lastAtDepth[this.#depth] = this.#shapes.length;
+    this.#shapes.push(keys);
+    return -1;
+  }
+
+  #json(value: unknown): void {
+    this.buf[this.pos++] = T_JSON;
+    this.#string(JSON.stringify(value) ?? 'null');
+  }
+
+  /**
+   * A string: a varint of its byte length times 4 plus how the bytes are kept — ASCII, UTF-8,
+   * or (for a string with a lone surrogate, which UTF-8 cannot hold) the UTF-8 of its JSON.
+   */
+  #string(value: string): void {
+    const n = value.length;
+    this.#room(n + 8);
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      if (value.charCodeAt(i) > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      this.uint(n * 4 + S_ASCII);
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = 0; i < n; i++) buf[pos++] = value.charCodeAt(i);
+      this.pos = pos;
+      return;
+    }
+    const wellFormed = (value as WellFormedCheck).isWellFormed();
+    const text = wellFormed ? value : JSON.stringify(value);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    this.uint(bytes * 4 + (wellFormed ? S_UTF8 : S_JSON));
+    this.#room(bytes);
+    this.pos += this.buf.write(text, this.pos, 'utf8');
+  }
+
+  /** An unsigned LEB128 varint of a non-negative safe integer. */
+  uint(value: number): void {
+    this.#room(8);
+    const buf = this.buf;
+    let v = value;
+    while (v >= 0x80000000) {
+      buf[this.pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    while (v >= 0x80) {
+      buf[this.pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[this.pos++] = v;
+  }
+
+  #room(bytes: number): void {
+    if (this.pos + bytes <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(this.buf.length * 2 + bytes);
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
+
+  done(): Buffer {
+    // A copy of just the bytes written: the value outlives this writer's spare room.
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+}
+
+class JsonReader {
+  readonly #shapes: string[][] = [];
+  readonly end: number;
+
+  constructor(
+    readonly buf: Buffer,
+    public pos: number,
+  ) {
+    this.end = buf.length;
+  }
+
+  value(): unknown {
+    const tag = this.byte();
+    switch (tag) {
+      case T_NULL:
+        return null;
+      case T_FALSE:
+        return false;
+      case T_TRUE:
+        return true;
+      case T_INT: {
+        const n = this.uint();
+        return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+      }
+      case T_FLOAT: {
+        if (this.pos + 8 > this.end) throw truncated();
+        const n = this.buf.readDoubleLE(this.pos);
+        this.pos += 8;
+        return n;
+      }
+      case T_STRING:
+        return this.#string();
+      case T_ARRAY: {
+        const length = this.uint();
+        if (length > this.end - this.pos) throw truncated();
+        const out: unknown[] = new Array(length);
+        for (let i = 0; i < length; i++) out[i] = this.value();
+        return out;
+      }
+      case T_OBJECT_NEW: {
+        const count = this.uint();
+        if (count > this.end - this.pos) throw truncated();
+        const keys: string[] = new Array(count);
+        for (let k = 0; k < count; k++) keys[k] = this.#string();
+        this.#shapes.push(keys);
+        return this.#fields(keys);
+      }
+      case T_OBJECT_SEEN: {
+        const keys = this.#shapes[this.uint()];
+        if (keys === undefined) throw new Error('a stored value naming a key list it never held');
+        return this.#fields(keys);
+      }
+      case T_JSON:
+        return JSON.parse(this.#string()) as unknown;
+      default:
+        throw new Error(`a stored value with an unknown tag ${tag}`);
+    }
+  }
+
+  #fields(keys: readonly string[]): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
+      const value = this.value();
+      // `__proto__` read from JSON is an own field, not the object's prototype.
+      if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      else out[key] = value;
+    }
+    return out;
+  }
+
+  #string(): string {
+    const header = this.uint();
+    const mode = header % 4;
+    const end = this.pos + (header - mode) / 4;
+    if (end > this.end) throw truncated();
+    const text = this.buf.toString(mode === S_ASCII ? 'latin1' : 'utf8', this.pos, end);
+    this.pos = end;
+    if (mode === S_ASCII || mode === S_UTF8) return text;
+    const value: unknown = mode === S_JSON ? JSON.parse(text) : undefined;
+    if (typeof value !== 'string') throw new Error(`a stored value with a string of unknown kind ${mode}`);
+    return value;
+  }
+
+  byte(): number {
+    if (this.pos >= this.end) throw truncated();
+    return this.buf[this.pos++];
+  }
+
+  uint(): number {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      const b = this.byte();
+      value += (b & 0x7f) * scale;
+      if (b < 0x80) return value;
+      scale *= 0x80;
+      if (scale > 2 ** 56) throw new Error('a stored value with a varint too long');
+    }
+  }
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** `String.prototype.isWellFormed` (ES2024; in every Node from 20), which the ES2023 lib does not declare. */
+type WellFormedCheck = string & { isWellFormed(): boolean };
+
+function truncated(): Error {
+  return new Error('a stored value cut short');
+}
