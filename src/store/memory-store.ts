@@ -1,7 +1,7 @@
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import type { RunStepMessage, StoredStep } from './run-events.js';
 import type { Checkpoint, Lease, LeaseHolder, RunRecord, RunSummary, RuntimeEventRecord, StateStore } from './state-store.js';
-import { applyStep, checkLease } from './step-write.js';
+import { applyStep, checkLease, stepFacts } from './step-write.js';
 
 interface RunLog {
   record: RunRecord;
@@ -23,7 +23,7 @@ export class MemoryStore implements StateStore {
   recordStep(step: RunStepMessage, now: number): void {
     this.#open();
     const log = this.#runs.get(step.run_id);
-    const head = applyStep(this.location, log?.record, step, now);
+    const head = applyStep(this.location, log?.record, stepFacts(step), now);
     const accepted = step.accepted;
     const record: RunRecord = accepted
       ? { run_id: step.run_id, ...head, plan: accepted.plan, options: accepted.options, session_id: accepted.session_id ?? null, request_id: accepted.request_id ?? null, runner: accepted.runner ?? null, result: step.result ?? null }

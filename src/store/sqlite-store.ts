@@ -1,14 +1,18 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import { decodeEvents, encodeEvents } from './binary-events.js';
-import { decodeJson, encodeJson } from './binary-json.js';
+import { decodeEvents } from './binary-events.js';
+import { decodeJson } from './binary-json.js';
 import { unpackEvents } from './event-codec.js';
-import { compressed, decompressed, readStoredText, storedText } from './stored-text.js';
 import type { RunStepMessage, StoredStep } from './run-events.js';
+import { configure, type Synchronous } from './sqlite-connection.js';
+import { asStoreError, corrupt, empty } from './sqlite-errors.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
+import { BINARY, stepRow, writeStatements, writeStepRow } from './sqlite-step-rows.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import type { Checkpoint, Lease, LeaseHolder, RunRecord, RunSummary, RuntimeEventRecord, StateStore } from './state-store.js';
-import { applyStep, checkLease, type RunHead } from './step-write.js';
+import { applyStep, checkLease, type RunHead, stepFacts } from './step-write.js';
+import { decompressed, readStoredText } from './stored-text.js';
 
 /** Options of {@link SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -22,7 +26,15 @@ export interface SqliteStoreOptions {
    * fsync happens at WAL checkpoints. `full`: fsync on every commit, so they also survive a
    * power cut, at a cost in throughput.
    */
-  synchronous?: 'normal' | 'full';
+  synchronous?: Synchronous;
+  /**
+   * `thread` (default): steps are committed on a writer thread of the store's own, so SQLite's
+   * work and fsyncs do not hold up the thread driving the runs; steps waiting for it are
+   * committed together, each whole or not at all. A read, a run's last step and `close()` wait
+   * until every step handed over is committed. `inline`: each step is committed before
+   * `recordStep` returns.
+   */
+  writer?: 'thread' | 'inline';
 }
 
 interface RunRow {
@@ -56,31 +68,32 @@ interface LogRow {
   format: number;
 }
 
-/** `format` of a log row written by {@link encodeEvents}, and of a plan written by {@link encodeJson}. */
-const BINARY = 1;
-
-/** SQLite error codes that mean the file itself is bad. */
-const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_VTAB', 'SQLITE_IOERR_SHORT_READ']);
-
 /**
  * The durable {@link StateStore}: one SQLite file (better-sqlite3, WAL mode), exported as
- * `switchyard/sqlite` so the core never loads the native module. One transaction per step.
+ * `switchyard/sqlite` so the core never loads the native module. Steps are committed on a
+ * writer thread (see {@link SqliteStoreOptions.writer}), each step whole in one transaction.
  * The schema is versioned (`PRAGMA user_version`) and migrated on open; the file is marked
  * with an application id so a foreign database is refused rather than written into.
  */
 export class SqliteStore implements StateStore {
   readonly location: string;
-  readonly synchronous: 'normal' | 'full';
+  readonly synchronous: Synchronous;
+  readonly writer: 'thread' | 'inline';
   readonly #db: Database.Database;
   readonly #q: ReturnType<typeof statements>;
-  readonly #recordStep: (step: RunStepMessage, now: number) => void;
+  readonly #writeInline: (step: RunStepMessage, now: number) => void;
+  /** The writer thread, started by the first step recorded (a store only read never starts one). */
+  #thread: SqliteWriter | undefined;
+  /** With a writer thread: the head of each running run this store records, as of the steps handed over. */
+  readonly #heads = new Map<string, RunHead>();
 
-  private constructor(path: string, db: Database.Database, synchronous: 'normal' | 'full') {
+  private constructor(path: string, db: Database.Database, synchronous: Synchronous, writer: 'thread' | 'inline') {
     this.location = path;
     this.synchronous = synchronous;
+    this.writer = writer;
     this.#db = db;
     this.#q = statements(db);
-    this.#recordStep = db.transaction((step: RunStepMessage, now: number) => this.#write(step, now));
+    this.#writeInline = db.transaction((step: RunStepMessage, now: number) => writeStepRow(this.#q, this.location, stepRow(step, now)));
   }
 
   /**
@@ -110,7 +123,7 @@ export class SqliteStore implements StateStore {
     }
     try {
       prepare(db, path, mode, synchronous);
-      return new SqliteStore(path, db, synchronous);
+      return new SqliteStore(path, db, synchronous, options.writer ?? 'thread');
     } catch (error) {
       db.close();
       throw asStoreError(error, path);
@@ -118,31 +131,25 @@ export class SqliteStore implements StateStore {
   }
 
   recordStep(step: RunStepMessage, now: number): void {
-    this.#guard(() => this.#recordStep(step, now));
-  }
-
-  #write(step: RunStepMessage, now: number): void {
-    const q = this.#q;
-    const before = q.head.get(step.run_id) as RunHead | undefined;
-    const head = applyStep(this.location, before, step, now);
-    const c = head.counts;
-    if (step.accepted) {
-      const a = step.accepted;
-      q.insertRun.run(step.run_id, head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.created_at, head.updated_at, head.ended_at, head.last_seq, JSON.stringify(a.options), a.session_id ?? null, a.request_id ?? null, a.runner ? JSON.stringify(a.runner) : null, step.result ? storedText(JSON.stringify(step.result)) : null);
-      q.insertPlan.run(step.run_id, compressed(encodeJson(a.plan) ?? Buffer.from('null')), BINARY);
-    } else {
-      q.updateRun.run(head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.updated_at, head.ended_at, head.last_seq, step.result ? storedText(JSON.stringify(step.result)) : null, step.run_id);
-    }
-    q.insertStep.run(step.run_id, step.seq, head.last_seq, step.at, encodeEvents(step.events), BINARY);
-    if (step.checkpoint) {
-      // Keep this checkpoint and the one before it, and the log after that one.
-      const previous = q.lastCheckpointSeq.get(step.run_id) as { seq: number } | undefined;
-      q.insertCheckpoint.run(step.run_id, head.last_seq, storedText(JSON.stringify(step.checkpoint)));
-      if (previous) {
-        q.dropCheckpointsBefore.run(step.run_id, previous.seq);
-        q.dropStepsThrough.run(step.run_id, previous.seq);
+    if (this.writer === 'inline') return this.#guard(() => this.#writeInline(step, now));
+    this.#guard(() => {
+      const thread = (this.#thread ??= new SqliteWriter(this.location, this.synchronous));
+      // The same checks as the write itself, here, so a refused step is refused at once.
+      let before = this.#heads.get(step.run_id);
+      if (!before) {
+        thread.drain();
+        before = this.#q.head.get(step.run_id) as RunHead | undefined;
       }
-    }
+      const head = applyStep(this.location, before, stepFacts(step), now);
+      thread.write(stepRow(step, now));
+      if (step.status === 'running') {
+        this.#heads.set(step.run_id, head);
+      } else {
+        // A run's last step is on file before this returns.
+        this.#heads.delete(step.run_id);
+        thread.drain();
+      }
+    });
   }
 
   recordRuntimeEvent(event: Omit<RuntimeEventRecord, 'id'>): void {
@@ -150,29 +157,29 @@ export class SqliteStore implements StateStore {
   }
 
   getRun(runId: string): RunRecord | undefined {
-    return this.#guard(() => {
+    return this.#read(() => {
       const row = this.#q.getRun.get(runId) as RunRow | undefined;
       return row ? toRecord(row) : undefined;
     });
   }
 
   listRuns(): RunSummary[] {
-    return this.#guard(() => (this.#q.listRuns.all() as Array<Omit<RunRow, 'plan' | 'plan_format' | 'result'>>).map(toSummary));
+    return this.#read(() => (this.#q.listRuns.all() as Array<Omit<RunRow, 'plan' | 'plan_format' | 'result'>>).map(toSummary));
   }
 
   latestCheckpoint(runId: string): Checkpoint | undefined {
-    return this.#guard(() => {
+    return this.#read(() => {
       const row = this.#q.latestCheckpoint.get(runId) as { seq: number; state: string | Buffer } | undefined;
       return row ? { seq: row.seq, state: JSON.parse(readStoredText(row.state)) as unknown } : undefined;
     });
   }
 
   stepsAfter(runId: string, afterSeq: number): StoredStep[] {
-    return this.#guard(() => (this.#q.stepsAfter.all(runId, afterSeq) as LogRow[]).map((r) => ({ seq: r.seq, at: r.at, events: r.format === BINARY ? decodeEvents(r.events as Buffer) : unpackEvents(readStoredText(r.events)) })));
+    return this.#read(() => (this.#q.stepsAfter.all(runId, afterSeq) as LogRow[]).map((r) => ({ seq: r.seq, at: r.at, events: r.format === BINARY ? decodeEvents(r.events as Buffer) : unpackEvents(readStoredText(r.events)) })));
   }
 
   runtimeEvents(limit: number): RuntimeEventRecord[] {
-    return this.#guard(() => (this.#q.runtimeEvents.all(limit) as Array<Omit<RuntimeEventRecord, 'data'> & { data: string }>).reverse().map((r) => ({ ...r, data: JSON.parse(r.data) as unknown })));
+    return this.#read(() => (this.#q.runtimeEvents.all(limit) as Array<Omit<RuntimeEventRecord, 'data'> & { data: string }>).reverse().map((r) => ({ ...r, data: JSON.parse(r.data) as unknown })));
   }
 
   acquireLease(runId: string, holder: LeaseHolder, now: number, ttlMs: number, isStale: (lease: Lease) => boolean): void {
@@ -193,7 +200,7 @@ export class SqliteStore implements StateStore {
   }
 
   prune(endedBefore: number): string[] {
-    return this.#guard(() => {
+    return this.#read(() => {
       const ids = this.#db.transaction(() => {
         const gone = (this.#q.endedBefore.all(endedBefore) as Array<{ run_id: string }>).map((r) => r.run_id);
         for (const id of gone) for (const drop of this.#q.dropRun) drop.run(id);
@@ -205,8 +212,23 @@ export class SqliteStore implements StateStore {
     });
   }
 
+  /** Closes the file, after the writer thread has committed every step handed to it. */
   close(): void {
-    if (this.#db.open) this.#db.close();
+    const thread = this.#thread;
+    this.#thread = undefined;
+    try {
+      thread?.close();
+    } finally {
+      if (this.#db.open) this.#db.close();
+    }
+  }
+
+  /** A read: it sees every step handed to the writer thread before it. */
+  #read<T>(fn: () => T): T {
+    return this.#guard(() => {
+      this.#thread?.settle();
+      return fn();
+    });
   }
 
   #guard<T>(fn: () => T): T {
@@ -219,17 +241,10 @@ export class SqliteStore implements StateStore {
   }
 }
 
+/** The statements of the store's own connection: reads, leases, pruning — and, without a writer thread, writes. */
 function statements(db: Database.Database) {
   return {
-    head: db.prepare('SELECT created_at, ended_at, last_seq FROM runs WHERE run_id = ?'),
-    insertRun: db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options, session_id, request_id, runner, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-    insertPlan: db.prepare('INSERT INTO run_plans (run_id, plan, format) VALUES (?, ?, ?)'),
-    updateRun: db.prepare('UPDATE runs SET status = ?, total = ?, completed = ?, failed = ?, skipped = ?, in_progress = ?, updated_at = ?, ended_at = ?, last_seq = ?, result = coalesce(?, result) WHERE run_id = ?'),
-    insertStep: db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events, format) VALUES (?, ?, ?, ?, ?, ?)'),
-    lastCheckpointSeq: db.prepare('SELECT seq FROM checkpoints WHERE run_id = ? ORDER BY seq DESC LIMIT 1'),
-    insertCheckpoint: db.prepare('INSERT OR REPLACE INTO checkpoints (run_id, seq, state) VALUES (?, ?, ?)'),
-    dropCheckpointsBefore: db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND seq < ?'),
-    dropStepsThrough: db.prepare('DELETE FROM events WHERE run_id = ? AND last_seq <= ?'),
+    ...writeStatements(db),
     getRun: db.prepare('SELECT r.*, p.plan, p.format AS plan_format FROM runs r JOIN run_plans p USING (run_id) WHERE run_id = ?'),
     listRuns: db.prepare('SELECT run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options, session_id, request_id, runner FROM runs ORDER BY created_at DESC, run_id DESC'),
     latestCheckpoint: db.prepare('SELECT seq, state FROM checkpoints WHERE run_id = ? ORDER BY seq DESC LIMIT 1'),
@@ -245,7 +260,7 @@ function statements(db: Database.Database) {
 }
 
 /** Checks what the file is, creates or migrates the schema, and sets the connection up. */
-function prepare(db: Database.Database, path: string, mode: 'existing' | 'create', synchronous: 'normal' | 'full'): void {
+function prepare(db: Database.Database, path: string, mode: 'existing' | 'create', synchronous: Synchronous): void {
   const appId = db.pragma('application_id', { simple: true }) as number;
   const version = db.pragma('user_version', { simple: true }) as number;
   const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
@@ -263,13 +278,7 @@ function prepare(db: Database.Database, path: string, mode: 'existing' | 'create
     const check = db.pragma('quick_check', { simple: true }) as string;
     if (check !== 'ok') throw corrupt(path, check);
   }
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-  db.pragma('busy_timeout = 5000');
-  // Fold the WAL into the database every 64 MB rather than every 4 MB (the default): a run
-  // writes a lot, and each fold syncs the file. The WAL file is cut back to 64 MB after a fold.
-  db.pragma('wal_autocheckpoint = 16384');
-  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  configure(db, synchronous);
   const from = db.pragma('user_version', { simple: true }) as number;
   if (from < SCHEMA_VERSION) {
     db.transaction(() => {
@@ -297,25 +306,4 @@ function toSummary(row: Omit<RunRow, 'plan' | 'plan_format' | 'result'>): RunSum
     request_id: row.request_id,
     runner: row.runner === null ? null : (JSON.parse(row.runner) as Record<string, unknown>),
   };
-}
-
-function empty(path: string): SwitchyardError {
-  return new SwitchyardError(ErrorCodes.STORE_EMPTY, `${path} is empty: it holds no Switchyard runs. Runs are recorded there with \`switchyard run <plan> --db ${path}\`.`, { path });
-}
-
-function corrupt(path: string, detail: string): SwitchyardError {
-  return new SwitchyardError(ErrorCodes.STORE_CORRUPT, `${path} is damaged or not a SQLite database (${detail}); Switchyard cannot read runs from it. Restore it from a backup, or give --db a new file.`, { path });
-}
-
-/** Maps what SQLite or the file system threw to a coded error naming the file. */
-function asStoreError(error: unknown, path: string): SwitchyardError {
-  if (error instanceof SwitchyardError) return error;
-  const code = (error as { code?: unknown }).code;
-  const message = (error as Error).message ?? String(error);
-  if (typeof code === 'string' && DAMAGED.has(code)) return corrupt(path, message);
-  if (code === 'SQLITE_CANTOPEN' || code === 'EACCES' || code === 'ENOENT' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM') {
-    return new SwitchyardError(ErrorCodes.FILE_ERROR, `The state database ${path} cannot be opened or written (${message}). Check the path and its permissions.`, { path });
-  }
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new SwitchyardError(ErrorCodes.RUN_LOCKED, `The state database ${path} stayed locked by another process for 5 s (${message}).`, { path });
-  return new SwitchyardError(ErrorCodes.STORE_CORRUPT, `The state database ${path} failed: ${message}.`, { path, sqlite_code: typeof code === 'string' ? code : null });
 }

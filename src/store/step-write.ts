@@ -1,5 +1,5 @@
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import type { RunStepMessage } from './run-events.js';
+import type { RunCounts, RunStatusName, RunStepMessage } from './run-events.js';
 import type { Lease, LeaseHolder, RunRecord } from './state-store.js';
 
 /** What a store must know of a run to check and apply the next step. */
@@ -9,12 +9,28 @@ export interface RunHead {
   readonly last_seq: number;
 }
 
+/** What {@link applyStep} needs of a step. */
+export interface StepFacts {
+  readonly run_id: string;
+  readonly seq: number;
+  readonly status: RunStatusName;
+  readonly counts: RunCounts;
+  /** Whether the step is a run's first, which carries `accepted`. */
+  readonly accepted: boolean;
+  readonly eventCount: number;
+}
+
+/** The {@link StepFacts} of a step message. */
+export function stepFacts(step: RunStepMessage): StepFacts {
+  return { run_id: step.run_id, seq: step.seq, status: step.status, counts: step.counts, accepted: step.accepted !== undefined, eventCount: step.events.length };
+}
+
 /**
  * The run-row fields `step` sets, given the run's head before it (`undefined` for a new run).
  * Refuses what every store must refuse: a second run under one id, a step for an unknown run,
  * a gap or an overlap in the sequence numbers. Shared by every store so they agree exactly.
  */
-export function applyStep(location: string, before: RunHead | undefined, step: RunStepMessage, now: number): Pick<RunRecord, 'status' | 'counts' | 'created_at' | 'updated_at' | 'ended_at' | 'last_seq'> {
+export function applyStep(location: string, before: RunHead | undefined, step: StepFacts, now: number): Pick<RunRecord, 'status' | 'counts' | 'created_at' | 'updated_at' | 'ended_at' | 'last_seq'> {
   const runId = step.run_id;
   if (step.accepted) {
     if (before) throw new SwitchyardError(ErrorCodes.RUN_EXISTS, `Run ${runId} already exists in ${location}; resume it with \`switchyard resume ${runId}\` or start the new run under another id.`, { run_id: runId });
@@ -29,7 +45,7 @@ export function applyStep(location: string, before: RunHead | undefined, step: R
     created_at: before?.created_at ?? now,
     updated_at: now,
     ended_at: step.status === 'running' ? null : (before?.ended_at ?? now),
-    last_seq: step.seq + step.events.length - 1,
+    last_seq: step.seq + step.eventCount - 1,
   };
 }
 

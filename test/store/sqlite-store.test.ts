@@ -8,20 +8,23 @@ import { APPLICATION_ID, SCHEMA_VERSION, SqliteStore } from '../../src/sqlite.js
 import { packEvents } from '../../src/store/event-codec.js';
 import { MIGRATIONS } from '../../src/store/sqlite-schema.js';
 import { storedText } from '../../src/store/stored-text.js';
+import { thrown } from '../helpers/errors.js';
 import { describeStoreConformance, firstStep, step } from './store-conformance.js';
 
 let dir: string;
 const fresh = () => mkdtempSync(join(tmpdir(), 'switchyard-sqlite-'));
 
-describeStoreConformance(
-  'sqlite',
-  () => {
-    const at = fresh();
-    const file = join(at, 'runs.db');
-    return { store: SqliteStore.open(file), reopen: () => SqliteStore.open(file, { mode: 'existing' }), cleanup: () => rmSync(at, { recursive: true, force: true }) };
-  },
-  { durable: true },
-);
+for (const writer of ['thread', 'inline'] as const) {
+  describeStoreConformance(
+    `sqlite, ${writer} writes`,
+    () => {
+      const at = fresh();
+      const file = join(at, 'runs.db');
+      return { store: SqliteStore.open(file, { writer }), reopen: () => SqliteStore.open(file, { mode: 'existing', writer }), cleanup: () => rmSync(at, { recursive: true, force: true }) };
+    },
+    { durable: true },
+  );
+}
 
 function openError(path: string, mode: 'existing' | 'create' = 'existing'): SwitchyardError {
   try {
@@ -201,3 +204,63 @@ describe('SqliteStore files', () => {
     expect(statSync(path).size).toBeLessThan(before / 2);
   });
 });
+
+describe('SqliteStore writer thread', () => {
+  beforeEach(() => {
+    dir = fresh();
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The run's row as another connection (another process) sees it. */
+  const onFile = (path: string, runId: string) => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return db.prepare('SELECT status, last_seq FROM runs WHERE run_id = ?').get(runId);
+    } finally {
+      db.close();
+    }
+  };
+
+  it("has a run's last step on file before recordStep returns, and every step on file after close", () => {
+    const path = join(dir, 'runs.db');
+    const store = SqliteStore.open(path);
+    store.recordStep(firstStep('done'), 1);
+    store.recordStep(step('done', 2, 5, { status: 'complete' }), 2);
+    expect(onFile(path, 'done')).toEqual({ status: 'complete', last_seq: 6 });
+    store.recordStep(firstStep('open'), 3);
+    for (let seq = 2; seq < 500; seq += 3) store.recordStep(step('open', seq, 3), 4);
+    store.close();
+    expect(onFile(path, 'open')).toEqual({ status: 'running', last_seq: 499 });
+  });
+
+  it('refuses a step out of sequence at once, without waiting for the thread', () => {
+    const store = SqliteStore.open(join(dir, 'runs.db'));
+    store.recordStep(firstStep('r'), 1);
+    store.recordStep(step('r', 2, 2), 2);
+    expect(thrown(() => store.recordStep(step('r', 5, 1), 3)).code).toBe('LOG_GAP');
+    expect(thrown(() => store.recordStep(firstStep('r'), 3)).code).toBe('RUN_EXISTS');
+    store.recordStep(step('r', 4, 1), 4);
+    expect(store.getRun('r')?.last_seq).toBe(4);
+    store.close();
+  });
+
+  it('reports a step the thread could not write as a coded error naming the file, and writes nothing after it', () => {
+    const path = join(dir, 'runs.db');
+    const store = SqliteStore.open(path);
+    store.recordStep(firstStep('r'), 1);
+    expect(store.getRun('r')?.last_seq).toBe(1);
+    // Another connection breaks the file under the writer: its next insert fails.
+    const other = new Database(path);
+    other.exec('DROP TABLE events');
+    other.close();
+    store.recordStep(step('r', 2, 1), 2);
+    const error = thrown(() => store.recordStep(step('r', 3, 1, { status: 'complete' }), 3));
+    expect(error.code).toBe('STORE_CORRUPT');
+    expect(error.message).toContain(path);
+    expect(thrown(() => store.recordStep(step('r', 4, 1), 4)).code).toBe('STORE_CORRUPT');
+    expect(store.getRun('r')?.last_seq).toBe(1);
+    // Reported already: closing does not throw it again.
+    store.close();
+  });
+});
+

@@ -1,0 +1,102 @@
+import type Database from 'better-sqlite3';
+import { encodeEvents } from './binary-events.js';
+import { encodeJson } from './binary-json.js';
+import type { RunStepMessage } from './run-events.js';
+import { applyStep, type RunHead, type StepFacts, stepFacts } from './step-write.js';
+import { compressed, storedText } from './stored-text.js';
+
+export interface WriteStatements {
+  readonly head: Database.Statement;
+  readonly insertRun: Database.Statement;
+  readonly insertPlan: Database.Statement;
+  readonly updateRun: Database.Statement;
+  readonly insertStep: Database.Statement;
+  readonly lastCheckpointSeq: Database.Statement;
+  readonly insertCheckpoint: Database.Statement;
+  readonly dropCheckpointsBefore: Database.Statement;
+  readonly dropStepsThrough: Database.Statement;
+}
+
+/** `format` of a log row written by `encodeEvents`, and of a plan written by `encodeJson`. */
+export const BINARY = 1;
+
+/**
+ * One step, encoded and ready for SQLite: plain data (bytes and strings) that can cross to the
+ * writer thread. Encoding needs the step's objects, so it happens where they live; compressing
+ * and writing happen where the connection is.
+ */
+export interface StepRow {
+  readonly facts: StepFacts;
+  /** When the store was given the step (the run row's created / updated time). */
+  readonly now: number;
+  readonly at: number;
+  /** The events in the layout of `binary-events.ts`. */
+  readonly events: Uint8Array;
+  /** On a run's first step: the run's fixed fields, JSON, and its plan in the layout of `binary-json.ts`. */
+  readonly accepted?: { readonly options: string; readonly session_id: string | null; readonly request_id: string | null; readonly runner: string | null; readonly plan: Uint8Array };
+  /** JSON texts. */
+  readonly checkpoint?: string;
+  readonly result?: string;
+}
+
+/** `step` as a {@link StepRow}. */
+export function stepRow(step: RunStepMessage, now: number): StepRow {
+  const a = step.accepted;
+  return {
+    facts: stepFacts(step),
+    now,
+    at: step.at,
+    events: encodeEvents(step.events),
+    ...(a ? { accepted: { options: JSON.stringify(a.options), session_id: a.session_id ?? null, request_id: a.request_id ?? null, runner: a.runner ? JSON.stringify(a.runner) : null, plan: encodeJson(a.plan) ?? Buffer.from('null') } } : {}),
+    ...(step.checkpoint ? { checkpoint: JSON.stringify(step.checkpoint) } : {}),
+    ...(step.result ? { result: JSON.stringify(step.result) } : {}),
+  };
+}
+
+/** The statements that write steps. */
+export function writeStatements(db: Database.Database): WriteStatements {
+  return {
+    head: db.prepare('SELECT created_at, ended_at, last_seq FROM runs WHERE run_id = ?'),
+    insertRun: db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options, session_id, request_id, runner, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    insertPlan: db.prepare('INSERT INTO run_plans (run_id, plan, format) VALUES (?, ?, ?)'),
+    updateRun: db.prepare('UPDATE runs SET status = ?, total = ?, completed = ?, failed = ?, skipped = ?, in_progress = ?, updated_at = ?, ended_at = ?, last_seq = ?, result = coalesce(?, result) WHERE run_id = ?'),
+    insertStep: db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events, format) VALUES (?, ?, ?, ?, ?, ?)'),
+    lastCheckpointSeq: db.prepare('SELECT seq FROM checkpoints WHERE run_id = ? ORDER BY seq DESC LIMIT 1'),
+    insertCheckpoint: db.prepare('INSERT OR REPLACE INTO checkpoints (run_id, seq, state) VALUES (?, ?, ?)'),
+    dropCheckpointsBefore: db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND seq < ?'),
+    dropStepsThrough: db.prepare('DELETE FROM events WHERE run_id = ? AND last_seq <= ?'),
+  };
+}
+
+/**
+ * Writes one step (call inside a transaction): checks it against the run's row, updates the
+ * row, appends the log row, and stores a checkpoint — dropping the log behind the one before.
+ */
+export function writeStepRow(q: WriteStatements, location: string, row: StepRow): void {
+  const f = row.facts;
+  const head = applyStep(location, q.head.get(f.run_id) as RunHead | undefined, f, row.now);
+  const c = head.counts;
+  const result = row.result === undefined ? null : storedText(row.result);
+  if (row.accepted) {
+    const a = row.accepted;
+    q.insertRun.run(f.run_id, head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.created_at, head.updated_at, head.ended_at, head.last_seq, a.options, a.session_id, a.request_id, a.runner, result);
+    q.insertPlan.run(f.run_id, compressed(bytes(a.plan)), BINARY);
+  } else {
+    q.updateRun.run(head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.updated_at, head.ended_at, head.last_seq, result, f.run_id);
+  }
+  q.insertStep.run(f.run_id, f.seq, head.last_seq, row.at, bytes(row.events), BINARY);
+  if (row.checkpoint !== undefined) {
+    // Keep this checkpoint and the one before it, and the log after that one.
+    const previous = q.lastCheckpointSeq.get(f.run_id) as { seq: number } | undefined;
+    q.insertCheckpoint.run(f.run_id, head.last_seq, storedText(row.checkpoint));
+    if (previous) {
+      q.dropCheckpointsBefore.run(f.run_id, previous.seq);
+      q.dropStepsThrough.run(f.run_id, previous.seq);
+    }
+  }
+}
+
+/** A Buffer over the same bytes (a Buffer posted to another thread arrives as a Uint8Array, which SQLite will not bind). */
+function bytes(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}

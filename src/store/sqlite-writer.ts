@@ -1,0 +1,112 @@
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { deserializeError, ErrorCodes, SwitchyardError } from '../protocol/errors.js';
+import type { Synchronous } from './sqlite-connection.js';
+import type { StepRow } from './sqlite-step-rows.js';
+import { STATE, type WriterData, type WriterReply, type WriterRequest, WriterState, WRITTEN } from './sqlite-writer-protocol.js';
+
+/** How long a drain waits for the writer thread before giving up on it. */
+const DRAIN_LIMIT_MS = 60_000;
+
+/**
+ * The host side of a SqliteStore's writer thread: hands it encoded steps without waiting, and
+ * waits — blocking, with `Atomics.wait` — only when asked to ({@link drain}): before a read,
+ * at a run's last step, and on close. The thread commits the steps waiting for it together.
+ */
+export class SqliteWriter {
+  readonly #location: string;
+  readonly #slots: Int32Array;
+  readonly #port: MessagePort;
+  readonly #worker: Worker;
+  #issued = 0;
+  #failure: SwitchyardError | undefined;
+  /** Whether a call has thrown {@link #failure} yet. */
+  #reported = false;
+  #exit: string | undefined;
+
+  constructor(path: string, synchronous: Synchronous) {
+    this.#location = path;
+    const shared = new SharedArrayBuffer(8);
+    this.#slots = new Int32Array(shared);
+    const { port1, port2 } = new MessageChannel();
+    this.#port = port1;
+    const entry = writerEntry();
+    const data: WriterData = { path, synchronous, shared, port: port2 };
+    this.#worker = new Worker(entry.filename, { workerData: data, transferList: [port2], execArgv: entry.execArgv });
+    // Never what keeps a process alive: a store is closed (and drained) by whoever opened it.
+    this.#worker.unref();
+    this.#worker.on('error', (error) => {
+      this.#exit = `it failed: ${error.message}`;
+    });
+    this.#worker.on('exit', (code) => {
+      this.#exit ??= `it exited with code ${code}`;
+    });
+  }
+
+  /** Hands `row` to the thread. Throws (and hands nothing more) once a write has failed. */
+  write(row: StepRow): void {
+    this.#collect();
+    if (this.#failure) {
+      this.#reported = true;
+      throw this.#failure;
+    }
+    const request: WriterRequest = { type: 'rows', rows: [row] };
+    this.#port.postMessage(request);
+    this.#issued++;
+  }
+
+  /** Blocks until every row handed over is committed; throws if one could not be. */
+  drain(): void {
+    this.settle();
+    if (this.#failure) {
+      this.#reported = true;
+      throw this.#failure;
+    }
+  }
+
+  /** Blocks until the thread has finished with every row handed over, committed or not. */
+  settle(): void {
+    const deadline = Date.now() + DRAIN_LIMIT_MS;
+    for (;;) {
+      const written = Atomics.load(this.#slots, WRITTEN);
+      if (written >= this.#issued || Atomics.load(this.#slots, STATE) !== WriterState.running) break;
+      if (this.#exit !== undefined || Date.now() > deadline) {
+        this.#failure ??= new SwitchyardError(ErrorCodes.FILE_ERROR, `Steps could not be written to the state database ${this.#location}: its writer thread stopped answering (${this.#exit ?? `nothing for ${DRAIN_LIMIT_MS / 1000} s`}).`, { path: this.#location });
+        break;
+      }
+      Atomics.wait(this.#slots, WRITTEN, written, 100);
+    }
+    this.#collect();
+  }
+
+  /**
+   * Waits for the thread to finish, has it close its connection, and waits until it has. Throws
+   * a failed write no call has reported yet (those steps are not on file).
+   */
+  close(): void {
+    this.settle();
+    const request: WriterRequest = { type: 'close' };
+    this.#port.postMessage(request);
+    const deadline = Date.now() + DRAIN_LIMIT_MS;
+    while (Atomics.load(this.#slots, STATE) === WriterState.running && this.#exit === undefined && Date.now() < deadline) Atomics.wait(this.#slots, STATE, WriterState.running, 100);
+    this.#port.close();
+    if (this.#failure && !this.#reported) throw this.#failure;
+  }
+
+  #collect(): void {
+    for (let m = receiveMessageOnPort(this.#port); m; m = receiveMessageOnPort(this.#port)) {
+      const reply = m.message as WriterReply;
+      if (reply.type === 'failed') this.#failure ??= deserializeError(reply.error);
+    }
+    if (!this.#failure && Atomics.load(this.#slots, STATE) === WriterState.broken) {
+      this.#failure = new SwitchyardError(ErrorCodes.FILE_ERROR, `Steps could not be written to the state database ${this.#location}: its writer thread stopped.`, { path: this.#location });
+    }
+  }
+}
+
+/** The entry next to this module: `.js` from dist; from the TypeScript sources, `.ts` with tsx registered in the thread. */
+function writerEntry(): { filename: string; execArgv: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const url = new URL(fromSource ? './sqlite-writer.worker.ts' : './sqlite-writer.worker.js', import.meta.url);
+  return { filename: fileURLToPath(url), execArgv: fromSource ? ['--import', new URL('../pool/register-tsx.mjs', import.meta.url).href] : [] };
+}

@@ -1,0 +1,76 @@
+import { isMainThread, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { configure } from './sqlite-connection.js';
+import { asStoreError } from './sqlite-errors.js';
+import { type StepRow, writeStatements, writeStepRow } from './sqlite-step-rows.js';
+import { STATE, type WriterData, type WriterReply, type WriterRequest, WriterState, WRITTEN } from './sqlite-writer-protocol.js';
+
+// The thread a SqliteStore writes steps on: it commits the rows the store hands it, so SQLite's
+// work — and, with synchronous=FULL, its fsyncs — stays off the thread that runs the workflow.
+if (isMainThread) throw new Error('switchyard: the SQLite writer entry runs in the thread a SqliteStore starts, not on the main thread.');
+
+const { path, synchronous, shared, port } = workerData as WriterData;
+const slots = new Int32Array(shared);
+
+function settle(state: number, rows: number): void {
+  if (rows > 0) Atomics.add(slots, WRITTEN, rows);
+  if (state !== WriterState.running) Atomics.store(slots, STATE, state);
+  Atomics.notify(slots, WRITTEN);
+  Atomics.notify(slots, STATE);
+}
+
+function fail(error: unknown): void {
+  const reply: WriterReply = { type: 'failed', error: asStoreError(error, path).toJSON() };
+  port.postMessage(reply);
+}
+
+let db: Database.Database | undefined;
+try {
+  db = new Database(path, { fileMustExist: true });
+  configure(db, synchronous);
+} catch (error) {
+  fail(error);
+  settle(WriterState.broken, 0);
+  port.close();
+}
+
+if (db) {
+  const connection = db;
+  const q = writeStatements(connection);
+  const writeAll = connection.transaction((rows: readonly StepRow[]) => {
+    for (const row of rows) writeStepRow(q, path, row);
+  });
+  let broken = false;
+
+  port.on('message', (first: WriterRequest) => {
+    // Whatever else has arrived meanwhile goes into the same transaction: one commit (and,
+    // with synchronous=FULL, one fsync) for every step waiting, each step whole or not at all.
+    const rows: StepRow[] = [];
+    let close = false;
+    for (let m: WriterRequest | undefined = first; m; m = (receiveMessageOnPort(port)?.message as WriterRequest | undefined)) {
+      if (m.type === 'close') close = true;
+      else for (const row of m.rows) rows.push(row);
+    }
+    if (rows.length > 0 && !broken) {
+      try {
+        writeAll(rows);
+      } catch {
+        // Find the step that failed: the ones before it are written, it and the rest are not.
+        for (const row of rows) {
+          try {
+            writeAll([row]);
+          } catch (error) {
+            broken = true;
+            fail(error);
+            break;
+          }
+        }
+      }
+    }
+    if (close) {
+      connection.close();
+      port.close();
+    }
+    settle(close ? WriterState.closed : broken ? WriterState.broken : WriterState.running, rows.length);
+  });
+}
