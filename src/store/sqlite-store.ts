@@ -28,10 +28,12 @@ export interface SqliteStoreOptions {
    */
   synchronous?: Synchronous;
   /**
-   * `thread` (default): steps are committed on a writer thread of the store's own, so SQLite's
-   * work and fsyncs do not hold up the thread driving the runs; steps waiting for it are
-   * committed together, each whole or not at all. A read, a run's last step and `close()` wait
-   * until every step handed over is committed. `inline`: each step is committed before
+   * `thread` (default): steps are committed on a writer thread of the store's own (started by
+   * the first lease or step), so SQLite's work and fsyncs do not hold up the thread driving the
+   * runs; steps waiting for it are committed together, each whole or not at all. A run's first
+   * and last steps, a read and `close()` wait until every step handed over is committed; a
+   * crash can lose the few steps in between that were not yet, which resume treats as never
+   * recorded (their attempts are dispatched again). `inline`: each step is committed before
    * `recordStep` returns.
    */
   writer?: 'thread' | 'inline';
@@ -133,7 +135,7 @@ export class SqliteStore implements StateStore {
   recordStep(step: RunStepMessage, now: number): void {
     if (this.writer === 'inline') return this.#guard(() => this.#writeInline(step, now));
     this.#guard(() => {
-      const thread = (this.#thread ??= new SqliteWriter(this.location, this.synchronous));
+      const thread = this.#writerThread();
       // The same checks as the write itself, here, so a refused step is refused at once.
       let before = this.#heads.get(step.run_id);
       if (!before) {
@@ -142,13 +144,10 @@ export class SqliteStore implements StateStore {
       }
       const head = applyStep(this.location, before, stepFacts(step), now);
       thread.write(stepRow(step, now));
-      if (step.status === 'running') {
-        this.#heads.set(step.run_id, head);
-      } else {
-        // A run's last step is on file before this returns.
-        this.#heads.delete(step.run_id);
-        thread.drain();
-      }
+      if (step.status === 'running') this.#heads.set(step.run_id, head);
+      else this.#heads.delete(step.run_id);
+      // A run's first step (so it can be resumed) and its last are on file before this returns.
+      if (step.accepted || step.status !== 'running') thread.drain();
     });
   }
 
@@ -183,6 +182,8 @@ export class SqliteStore implements StateStore {
   }
 
   acquireLease(runId: string, holder: LeaseHolder, now: number, ttlMs: number, isStale: (lease: Lease) => boolean): void {
+    // Whoever takes a lease is about to record steps: the writer thread starts meanwhile.
+    if (this.writer === 'thread' && this.#db.open) this.#writerThread();
     this.#guard(() =>
       this.#db.transaction(() => {
         checkLease(this.#q.getLease.get(runId) as Lease | undefined, holder, runId, now, isStale);
@@ -221,6 +222,10 @@ export class SqliteStore implements StateStore {
     } finally {
       if (this.#db.open) this.#db.close();
     }
+  }
+
+  #writerThread(): SqliteWriter {
+    return (this.#thread ??= new SqliteWriter(this.location, this.synchronous));
   }
 
   /** A read: it sees every step handed to the writer thread before it. */

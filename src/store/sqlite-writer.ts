@@ -45,7 +45,8 @@ export class SqliteWriter {
 
   /** Hands `row` to the thread. Throws (and hands nothing more) once a write has failed. */
   write(row: StepRow): void {
-    this.#collect();
+    // The thread marks itself broken when a write fails: only then is there a reply to read.
+    if (Atomics.load(this.#slots, STATE) !== WriterState.running) this.#collect();
     if (this.#failure) {
       this.#reported = true;
       throw this.#failure;

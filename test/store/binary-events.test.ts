@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeEvents, encodeEvents, FIELD_KINDS, type FieldKind } from '../../src/store/binary-events.js';
+import { decodeEvents, encodeEvents, FIELD_KINDS, FIELD_READERS, type FieldKind } from '../../src/store/binary-events.js';
 import { PACKED_FIELDS, packEvents } from '../../src/store/event-codec.js';
 import { type LoggedEvent, RunEventSchema } from '../../src/store/run-events.js';
 import { asJson, knownEvent, looseEvent } from '../helpers/run-event-arbitraries.js';
@@ -39,6 +39,15 @@ describe('binary log rows', () => {
       expect(FIELD_KINDS[code], type).toHaveLength(fields.length);
       const event = Object.fromEntries([['type', type], ...fields.map((f, i) => [f, sample[FIELD_KINDS[code][i]]])]);
       expect(RunEventSchema.safeParse(event).success, type).toBe(true);
+    });
+  });
+
+  it('reads the fields of each event type in the order the table gives them', () => {
+    expect(FIELD_READERS).toHaveLength(PACKED_FIELDS.length);
+    PACKED_FIELDS.forEach(([type, fields], code) => {
+      const out: unknown[] = [];
+      FIELD_READERS[code](Object.fromEntries([['type', type], ...fields.map((f) => [f, `value of ${f}`])]), out);
+      expect(out, type).toEqual(fields.map((f) => `value of ${f}`));
     });
   });
 
