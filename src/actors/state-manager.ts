@@ -27,7 +27,7 @@ export interface StateManagerOptions {
 /**
  * The state manager actor (seed 002's StateManager; seed 000's "records AgentDispatchFailed"):
  * the only writer of the store. It records what the other actors publish — the steps of the
- * runs this runtime drives (one transaction per step), runtime registrations and
+ * runs this runtime drives (each step atomically), runtime registrations and
  * deregistrations, dispatch failures — and holds the leases of those runs, so no second
  * process drives them.
  */

@@ -1,17 +1,17 @@
-import type { MessagePort } from 'node:worker_threads';
+import { MessagePort } from 'node:worker_threads';
+import { z } from 'zod';
 import type { SerializedError } from '../protocol/errors.js';
-import type { Synchronous } from './sqlite-connection.js';
 import type { StepRow } from './sqlite-step-rows.js';
 
-/** What the writer thread is started with. */
-export interface WriterData {
-  readonly path: string;
-  readonly synchronous: Synchronous;
-  /** Int32 slots: {@link WRITTEN} and {@link STATE}. */
-  readonly shared: SharedArrayBuffer;
-  /** Requests come in on it, failures go back on it. */
-  readonly port: MessagePort;
-}
+/** Checked where the thread starts: it is told nothing else it must trust. */
+export const WriterDataSchema = z.strictObject({
+  path: z.string().min(1),
+  synchronous: z.enum(['normal', 'full']),
+  shared: z.instanceof(SharedArrayBuffer).refine((b) => b.byteLength >= 8, 'room for two Int32 slots'),
+  port: z.instanceof(MessagePort),
+});
+/** What the writer thread is started with: `shared` holds the Int32 slots {@link WRITTEN} and {@link STATE}; requests come in on `port` and failures go back on it. */
+export type WriterData = z.infer<typeof WriterDataSchema>;
 
 /** Slot of `shared` counting the rows the thread has finished with (written or failed). */
 export const WRITTEN = 0;

@@ -54,7 +54,8 @@ export interface RuntimeEventRecord {
 }
 
 /**
- * Where a run's history lives. Every write of one step is one call, and one transaction:
+ * Where a run's history lives. Every write of one step is one call, and atomic (a step is
+ * on file whole or not at all; a store may commit several waiting steps together):
  * the step's events, the run row's counts and status, and a checkpoint when the step
  * carries one. After a checkpoint the log behind the previous checkpoint is dropped
  * (compaction), so recovery is always "latest checkpoint + the steps after it".
