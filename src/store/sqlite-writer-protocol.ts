@@ -1,17 +1,29 @@
 import { MessagePort } from 'node:worker_threads';
-import { z } from 'zod';
 import type { SerializedError } from '../protocol/errors.js';
+import type { Synchronous } from './sqlite-connection.js';
 import type { StepRow } from './sqlite-step-rows.js';
 
-/** Checked where the thread starts: it is told nothing else it must trust. */
-export const WriterDataSchema = z.strictObject({
-  path: z.string().min(1),
-  synchronous: z.enum(['normal', 'full']),
-  shared: z.instanceof(SharedArrayBuffer).refine((b) => b.byteLength >= 8, 'room for two Int32 slots'),
-  port: z.instanceof(MessagePort),
-});
-/** What the writer thread is started with: `shared` holds the Int32 slots {@link WRITTEN} and {@link STATE}; requests come in on `port` and failures go back on it. */
-export type WriterData = z.infer<typeof WriterDataSchema>;
+/** What the writer thread is started with. */
+export interface WriterData {
+  readonly path: string;
+  readonly synchronous: Synchronous;
+  /** Room for the Int32 slots {@link WRITTEN} and {@link STATE}. */
+  readonly shared: SharedArrayBuffer;
+  /** Requests come in on it, failures go back on it. */
+  readonly port: MessagePort;
+}
+
+/**
+ * Checks, where the thread starts, what it was started with. By hand rather than with zod:
+ * loading zod would take the thread about 60 ms more to start, and a run's first step waits
+ * for it.
+ */
+export function writerData(value: unknown): WriterData {
+  const d = value as Partial<WriterData> | null;
+  const ok = typeof d === 'object' && d !== null && typeof d.path === 'string' && d.path.length > 0 && (d.synchronous === 'normal' || d.synchronous === 'full') && d.shared instanceof SharedArrayBuffer && d.shared.byteLength >= 8 && d.port instanceof MessagePort;
+  if (!ok) throw new Error('switchyard: the SQLite writer thread was started without its path, mode, shared slots and port.');
+  return d as WriterData;
+}
 
 /** Slot of `shared` counting the rows the thread has finished with (written or failed). */
 export const WRITTEN = 0;

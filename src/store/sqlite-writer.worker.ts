@@ -3,13 +3,13 @@ import Database from 'better-sqlite3';
 import { configure } from './sqlite-connection.js';
 import { asStoreError } from './sqlite-errors.js';
 import { type StepRow, writeStatements, writeStepRow } from './sqlite-step-rows.js';
-import { STATE, WriterDataSchema, type WriterReply, type WriterRequest, WriterState, WRITTEN } from './sqlite-writer-protocol.js';
+import { STATE, type WriterReply, type WriterRequest, writerData, WriterState, WRITTEN } from './sqlite-writer-protocol.js';
 
 // The thread a SqliteStore writes steps on: it commits the rows the store hands it, so SQLite's
 // work — and, with synchronous=FULL, its fsyncs — stays off the thread that runs the workflow.
 if (isMainThread) throw new Error('switchyard: the SQLite writer entry runs in the thread a SqliteStore starts, not on the main thread.');
 
-const { path, synchronous, shared, port } = WriterDataSchema.parse(workerData);
+const { path, synchronous, shared, port } = writerData(workerData);
 const slots = new Int32Array(shared);
 
 function settle(state: number, rows: number): void {
