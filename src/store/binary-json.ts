@@ -18,7 +18,9 @@ const T_ARRAY = 6;
 const T_OBJECT_NEW = 7;
 /** An object with the key list numbered next (a varint), then its values. */
 const T_OBJECT_SEEN = 8;
-/** A value kept as its JSON text (anything `JSON.stringify` treats specially: `toJSON`, class instances, undefined fields). */
+/** An object's field that JSON leaves out (undefined, a function, a symbol): the field is skipped. */
+const T_ABSENT = 10;
+/** A value kept as its JSON text (anything `JSON.stringify` treats specially: `toJSON`, class instances). */
 const T_JSON = 9;
 /** How a string's bytes are kept (the low two bits of its header). */
 const S_ASCII = 0;
@@ -107,13 +109,9 @@ class JsonWriter {
   #object(value: Record<string, unknown>): void {
     const proto: unknown = Object.getPrototypeOf(value);
     if ((proto !== Object.prototype && proto !== null) || typeof value.toJSON === 'function' || this.#depth >= MAX_DEPTH) return this.#json(value);
-    const keys = Object.keys(value);
-    for (let k = 0; k < keys.length; k++) {
-      const v = value[keys[k]];
-      // JSON leaves such a field out: keep the object as its JSON rather than track which.
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') return this.#json(value);
-    }
+    const keys = this.#keysOf(value);
     const shape = this.#shape(keys);
+    this.#room(10);
     if (shape < 0) {
       this.buf[this.pos++] = T_OBJECT_NEW;
       this.uint(keys.length);
@@ -123,8 +121,41 @@ class JsonWriter {
       this.uint(shape);
     }
     this.#depth++;
-    for (let k = 0; k < keys.length; k++) this.value(value[keys[k]]);
+    for (let k = 0; k < keys.length; k++) {
+      const v = value[keys[k]];
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') {
+        // JSON leaves such a field out.
+        this.#room(1);
+        this.buf[this.pos++] = T_ABSENT;
+      } else {
+        this.value(v);
+      }
+    }
     this.#depth--;
+  }
+
+  /**
+   * The object's own enumerable keys, as `Object.keys` gives them. An object with the key list
+   * last seen at this depth (the next task of a plan) is checked against it without making an
+   * array; `for…in` also walks inherited keys, so any there make the check fail, and
+   * `Object.keys` decides.
+   */
+  #keysOf(value: Record<string, unknown>): string[] {
+    const last = this.#lastAtDepth[this.#depth];
+    if (last !== undefined) {
+      const keys = this.#shapes[last];
+      let k = 0;
+      let same = true;
+      for (const key in value) {
+        if (k >= keys.length || key !== keys[k]) {
+          same = false;
+          break;
+        }
+        k++;
+      }
+      if (same && k === keys.length) return keys;
+    }
+    return Object.keys(value);
   }
 
   /** The number of an earlier identical key list, or -1 after numbering this new one. */
@@ -271,6 +302,10 @@ class JsonReader {
     const out: Record<string, unknown> = {};
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k];
+      if (this.buf[this.pos] === T_ABSENT && this.pos < this.end) {
+        this.pos++;
+        continue;
+      }
       const value = this.value();
       // `__proto__` read from JSON is an own field, not the object's prototype.
       if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
