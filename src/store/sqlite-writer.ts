@@ -5,6 +5,10 @@ import type { Synchronous } from './sqlite-connection.js';
 import type { StepRow } from './sqlite-step-rows.js';
 import { STATE, type WriterData, type WriterReply, type WriterRequest, WriterState, WRITTEN } from './sqlite-writer-protocol.js';
 
+/** Rows wait at most this long (ms) to be handed to the thread together, */
+const HAND_OVER_MS = 1;
+/** …or until this many are waiting. */
+const HAND_OVER_ROWS = 64;
 /** How long a drain waits for the writer thread before giving up on it. */
 const DRAIN_LIMIT_MS = 60_000;
 
@@ -18,7 +22,10 @@ export class SqliteWriter {
   readonly #slots: Int32Array;
   readonly #port: MessagePort;
   readonly #worker: Worker;
+  /** Rows handed to the thread, and those given to {@link write} since. */
   #issued = 0;
+  #waiting: StepRow[] = [];
+  #timer: NodeJS.Timeout | undefined;
   #failure: SwitchyardError | undefined;
   /** Whether a call has thrown {@link #failure} yet. */
   #reported = false;
@@ -43,7 +50,11 @@ export class SqliteWriter {
     });
   }
 
-  /** Hands `row` to the thread. Throws (and hands nothing more) once a write has failed. */
+  /**
+   * Hands `row` to the thread — within {@link HAND_OVER_MS}, with the rows recorded meanwhile
+   * (a message per step would cost more than the thread saves). Throws (and hands nothing
+   * more) once a write has failed.
+   */
   write(row: StepRow): void {
     // The thread marks itself broken when a write fails: only then is there a reply to read.
     if (Atomics.load(this.#slots, STATE) !== WriterState.running) this.#collect();
@@ -51,9 +62,21 @@ export class SqliteWriter {
       this.#reported = true;
       throw this.#failure;
     }
-    const request: WriterRequest = { type: 'rows', rows: [row] };
+    this.#waiting.push(row);
+    if (this.#waiting.length >= HAND_OVER_ROWS) this.#handOver();
+    else this.#timer ??= setTimeout(this.#handOverSoon, HAND_OVER_MS).unref();
+  }
+
+  readonly #handOverSoon = (): void => this.#handOver();
+
+  #handOver(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#waiting.length === 0) return;
+    const request: WriterRequest = { type: 'rows', rows: this.#waiting };
     this.#port.postMessage(request);
-    this.#issued++;
+    this.#issued += this.#waiting.length;
+    this.#waiting = [];
   }
 
   /** Blocks until every row handed over is committed; throws if one could not be. */
@@ -65,8 +88,9 @@ export class SqliteWriter {
     }
   }
 
-  /** Blocks until the thread has finished with every row handed over, committed or not. */
+  /** Blocks until the thread has finished with every row given to {@link write}, committed or not. */
   settle(): void {
+    this.#handOver();
     const deadline = Date.now() + DRAIN_LIMIT_MS;
     for (;;) {
       const written = Atomics.load(this.#slots, WRITTEN);
