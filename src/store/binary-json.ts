@@ -58,6 +58,7 @@ class JsonWriter {
   readonly #shapeIds = new Map<string, number>();
   readonly #lastAtDepth: Array<number | undefined> = [];
   #depth = 0;
+  readonly #forInIsOwn = !hasEnumerableKeys(Object.prototype);
 
   value(value: unknown): void {
     this.#room(10);
@@ -137,12 +138,12 @@ class JsonWriter {
   /**
    * The object's own enumerable keys, as `Object.keys` gives them. An object with the key list
    * last seen at this depth (the next task of a plan) is checked against it without making an
-   * array; `for…in` also walks inherited keys, so any there make the check fail, and
-   * `Object.keys` decides.
+   * array. `for…in` also walks inherited keys: while `Object.prototype` has enumerable ones
+   * (someone polluted it), `Object.keys` always decides.
    */
   #keysOf(value: Record<string, unknown>): string[] {
     const last = this.#lastAtDepth[this.#depth];
-    if (last !== undefined) {
+    if (last !== undefined && this.#forInIsOwn) {
       const keys = this.#shapes[last];
       let k = 0;
       let same = true;
@@ -343,6 +344,11 @@ class JsonReader {
       if (scale > 2 ** 56) throw new Error('a stored value with a varint too long');
     }
   }
+}
+
+function hasEnumerableKeys(value: object): boolean {
+  for (const _key in value) return true;
+  return false;
 }
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {

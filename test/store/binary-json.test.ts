@@ -50,6 +50,17 @@ describe('binary JSON values', () => {
     expect(JSON.stringify(back)).toBe(JSON.stringify(value));
   });
 
+  it('writes only own fields, as JSON does, even while Object.prototype has enumerable ones', () => {
+    const tasks = [{ id: 'a', extra: 1 }, { id: 'b' }, { id: 'c', extra: 3 }];
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.extra = 'inherited';
+    try {
+      expectSameAsJson({ tasks });
+    } finally {
+      delete proto.extra;
+    }
+  });
+
   it('spells the keys of like objects once, so a plan takes well under its JSON', () => {
     const tasks = Array.from({ length: 2000 }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'], depends_on: i > 0 ? [`task_${i - 1}`] : [], input_refs: [], output_refs: [], estimated_weight: 'light' }));
     const encoded = encodeJson({ tasks }) as Buffer;
