@@ -14,16 +14,21 @@ const DRAIN_LIMIT_MS = 60_000;
 
 /**
  * The host side of a SqliteStore's writer thread: hands it encoded steps without waiting, and
- * waits — blocking, with `Atomics.wait` — only when asked to ({@link drain}): before a read,
- * at a run's last step, and on close. The thread commits the steps waiting for it together.
+ * waits — blocking, with `Atomics.wait` — only when asked to ({@link drain}, {@link settle}):
+ * at a run's first and last steps, before a read, and on close. The thread commits the steps
+ * waiting for it together.
  */
 export class SqliteWriter {
   readonly #location: string;
   readonly #slots: Int32Array;
   readonly #port: MessagePort;
   readonly #worker: Worker;
-  /** Rows handed to the thread, and those given to {@link write} since. */
+  /**
+   * Rows handed to the thread, modulo 2^32 like its Int32 count of rows done (which wraps after
+   * two billion): the two are compared by their difference.
+   */
   #issued = 0;
+  /** Rows given to {@link write} since the last hand-over. */
   #waiting: StepRow[] = [];
   #timer: NodeJS.Timeout | undefined;
   #failure: SwitchyardError | undefined;
@@ -75,7 +80,7 @@ export class SqliteWriter {
     if (this.#waiting.length === 0) return;
     const request: WriterRequest = { type: 'rows', rows: this.#waiting };
     this.#port.postMessage(request);
-    this.#issued += this.#waiting.length;
+    this.#issued = (this.#issued + this.#waiting.length) | 0;
     this.#waiting = [];
   }
 
@@ -94,7 +99,7 @@ export class SqliteWriter {
     const deadline = Date.now() + DRAIN_LIMIT_MS;
     for (;;) {
       const written = Atomics.load(this.#slots, WRITTEN);
-      if (written >= this.#issued || Atomics.load(this.#slots, STATE) !== WriterState.running) break;
+      if (!behind(written, this.#issued) || Atomics.load(this.#slots, STATE) !== WriterState.running) break;
       if (this.#exit !== undefined || Date.now() > deadline) {
         this.#failure ??= new SwitchyardError(ErrorCodes.FILE_ERROR, `Steps could not be written to the state database ${this.#location}: its writer thread stopped answering (${this.#exit ?? `nothing for ${DRAIN_LIMIT_MS / 1000} s`}).`, { path: this.#location });
         break;
@@ -127,6 +132,11 @@ export class SqliteWriter {
       this.#failure = new SwitchyardError(ErrorCodes.FILE_ERROR, `Steps could not be written to the state database ${this.#location}: its writer thread stopped.`, { path: this.#location });
     }
   }
+}
+
+/** Whether a count of rows done is short of a count of rows handed over, both modulo 2^32 (less than 2^31 apart). */
+export function behind(done: number, issued: number): boolean {
+  return ((issued - done) | 0) > 0;
 }
 
 /** The entry next to this module: `.js` from dist; from the TypeScript sources, `.ts` with tsx registered in the thread. */
