@@ -1,5 +1,6 @@
 import { PACKED_FIELDS } from './event-codec.js';
 import type { LoggedEvent } from './run-events.js';
+import { asBuffer, ByteReader, isWellFormed, keyCount, MAX_UINT_BYTES, putUint, unzigzag, zigzag } from './binary-layout.js';
 
 /**
  * How each field of a known event type is written, in {@link PACKED_FIELDS} order:
@@ -61,7 +62,7 @@ const OUTCOME_OK = 1;
 const TEXT_UTF8 = 0;
 const TEXT_JSON = 1;
 /** Most bytes one event's fields take in the numeric section (a varint is at most 8 bytes here). */
-const MAX_EVENT_BYTES = 1 + 9 * Math.max(...FIELD_KINDS.map((k) => k.length));
+const MAX_EVENT_BYTES = 1 + (MAX_UINT_BYTES + 1) * Math.max(...FIELD_KINDS.map((k) => k.length));
 
 const CODE = new Map(PACKED_FIELDS.map(([type], code) => [type, code]));
 /** Index of each (event type, field) in a row's table of last strings. */
@@ -86,17 +87,17 @@ export function encodeEvents(events: readonly LoggedEvent[]): Buffer {
 
 /** The events of a row written by {@link encodeEvents}; throws on a row of another shape. */
 export function decodeEvents(row: Uint8Array): LoggedEvent[] {
-  const buf = Buffer.isBuffer(row) ? row : Buffer.from(row.buffer, row.byteOffset, row.byteLength);
-  const head = new Numbers(buf, 0, buf.length);
+  const buf = asBuffer(row);
+  const head = new ByteReader(buf, 0, buf.length, 'a log row');
   if (head.byte() !== FORMAT) throw new Error(`a log row of unknown format ${buf[0]}`);
   const count = head.uint();
   const numericEnd = head.uint() + head.pos;
-  if (numericEnd >= buf.length) throw truncated();
+  if (numericEnd >= buf.length) throw head.truncated();
   const textKind = buf[numericEnd];
   const raw = buf.toString('utf8', numericEnd + 1);
   const texts = textKind === TEXT_UTF8 ? raw : textKind === TEXT_JSON ? (JSON.parse(raw) as string) : undefined;
   if (typeof texts !== 'string') throw new Error(`a log row with a text section of unknown kind ${textKind}`);
-  const r = new RowReader(new Numbers(buf, head.pos, numericEnd), texts);
+  const r = new RowReader(new ByteReader(buf, head.pos, numericEnd, 'a log row'), texts);
   const events: LoggedEvent[] = new Array(count);
   for (let i = 0; i < count; i++) events[i] = r.event();
   if (r.numbers.pos !== numericEnd || r.textPos !== texts.length) throw new Error('a log row with bytes after its events');
@@ -199,19 +200,9 @@ class RowWriter {
     this.#texts.push(value);
   }
 
-  /** An unsigned LEB128 varint of a non-negative safe integer (room checked per event). */
+  /** A varint (room checked per event). */
   #uint(value: number): void {
-    const buf = this.buf;
-    let v = value;
-    while (v >= 0x80000000) {
-      buf[this.pos++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    while (v >= 0x80) {
-      buf[this.pos++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    buf[this.pos++] = v;
+    this.pos = putUint(this.buf, this.pos, value);
   }
 
   #grow(): void {
@@ -223,47 +214,19 @@ class RowWriter {
   done(count: number): Buffer {
     let texts = this.#texts.join('');
     let kind = TEXT_UTF8;
-    if (!(texts as WellFormedCheck).isWellFormed()) {
+    if (!isWellFormed(texts)) {
       texts = JSON.stringify(texts);
       kind = TEXT_JSON;
     }
-    const head = new RowWriter(24);
-    head.buf[head.pos++] = FORMAT;
-    head.#uint(count);
-    head.#uint(this.pos);
-    const textBytes = Buffer.byteLength(texts, 'utf8');
-    const row = Buffer.allocUnsafe(head.pos + this.pos + 1 + textBytes);
-    head.buf.copy(row, 0, 0, head.pos);
-    this.buf.copy(row, head.pos, 0, this.pos);
-    row[head.pos + this.pos] = kind;
-    row.write(texts, head.pos + this.pos + 1, 'utf8');
+    const head = Buffer.allocUnsafe(1 + 2 * MAX_UINT_BYTES);
+    head[0] = FORMAT;
+    const headLength = putUint(head, putUint(head, 1, count), this.pos);
+    const row = Buffer.allocUnsafe(headLength + this.pos + 1 + Buffer.byteLength(texts, 'utf8'));
+    head.copy(row, 0, 0, headLength);
+    this.buf.copy(row, headLength, 0, this.pos);
+    row[headLength + this.pos] = kind;
+    row.write(texts, headLength + this.pos + 1, 'utf8');
     return row;
-  }
-}
-
-/** Reads bytes and varints from `buf` between `pos` and `end`. */
-class Numbers {
-  constructor(
-    readonly buf: Buffer,
-    public pos: number,
-    readonly end: number,
-  ) {}
-
-  byte(): number {
-    if (this.pos >= this.end) throw truncated();
-    return this.buf[this.pos++];
-  }
-
-  uint(): number {
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      const b = this.byte();
-      value += (b & 0x7f) * scale;
-      if (b < 0x80) return value;
-      scale *= 0x80;
-      if (scale > 2 ** 56) throw new Error('a log row with a varint too long');
-    }
   }
 }
 
@@ -273,7 +236,7 @@ class RowReader {
   #time = 0;
 
   constructor(
-    readonly numbers: Numbers,
+    readonly numbers: ByteReader,
     readonly texts: string,
   ) {}
 
@@ -324,37 +287,14 @@ class RowReader {
 
   #text(length: number): string {
     const end = this.textPos + length;
-    if (end > this.texts.length) throw truncated();
+    if (end > this.texts.length) throw this.numbers.truncated();
     const value = this.texts.slice(this.textPos, end);
     this.textPos = end;
     return value;
   }
 }
 
-/** `String.prototype.isWellFormed` (ES2024; in every Node from 20), which the ES2023 lib does not declare. */
-type WellFormedCheck = string & { isWellFormed(): boolean };
-
 function isBareOk(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || (value as { ok?: unknown }).ok !== true) return false;
   return keyCount(value) === 1;
-}
-
-/** Enumerable own and inherited keys, counted without making an array of them. */
-function keyCount(value: object): number {
-  let keys = 0;
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  for (const _key in value) keys++;
-  return keys;
-}
-
-function zigzag(n: number): number {
-  return n >= 0 ? n * 2 : -n * 2 - 1;
-}
-
-function unzigzag(n: number): number {
-  return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
-}
-
-function truncated(): Error {
-  return new Error('a log row cut short');
 }

@@ -6,6 +6,8 @@
  * `JSON.parse(JSON.stringify(value))` gives, key order included.
  */
 
+import { asBuffer, ByteReader, isWellFormed, keyCount, MAX_UINT_BYTES, putUint, unzigzag, zigzag } from './binary-layout.js';
+
 const FORMAT = 1;
 const T_NULL = 0;
 const T_FALSE = 1;
@@ -42,7 +44,7 @@ export function encodeJson(value: unknown): Buffer | undefined {
 
 /** The value a buffer made by {@link encodeJson} holds; throws on one of another shape. */
 export function decodeJson(data: Uint8Array): unknown {
-  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const buf = asBuffer(data);
   if (buf[0] !== FORMAT) throw new Error(`a stored value of unknown format ${buf[0]}`);
   const r = new JsonReader(buf, 1);
   const value = r.value();
@@ -58,7 +60,7 @@ class JsonWriter {
   readonly #shapeIds = new Map<string, number>();
   readonly #lastAtDepth: Array<number | undefined> = [];
   #depth = 0;
-  readonly #forInIsOwn = !hasEnumerableKeys(Object.prototype);
+  readonly #forInIsOwn = keyCount(Object.prototype) === 0;
 
   value(value: unknown): void {
     this.#room(10);
@@ -91,7 +93,7 @@ class JsonWriter {
       this.buf[this.pos++] = T_NULL;
     } else if (Number.isInteger(value) && Math.abs(value) <= MAX_VARINT) {
       this.buf[this.pos++] = T_INT;
-      this.uint(value >= 0 ? value * 2 : -value * 2 - 1);
+      this.uint(zigzag(value));
     } else {
       this.buf[this.pos++] = T_FLOAT;
       this.pos = this.buf.writeDoubleLE(value, this.pos);
@@ -203,7 +205,7 @@ class JsonWriter {
       this.pos = pos;
       return;
     }
-    const wellFormed = (value as WellFormedCheck).isWellFormed();
+    const wellFormed = isWellFormed(value);
     const text = wellFormed ? value : JSON.stringify(value);
     const bytes = Buffer.byteLength(text, 'utf8');
     this.uint(bytes * 4 + (wellFormed ? S_UTF8 : S_JSON));
@@ -211,20 +213,9 @@ class JsonWriter {
     this.pos += this.buf.write(text, this.pos, 'utf8');
   }
 
-  /** An unsigned LEB128 varint of a non-negative safe integer. */
   uint(value: number): void {
-    this.#room(8);
-    const buf = this.buf;
-    let v = value;
-    while (v >= 0x80000000) {
-      buf[this.pos++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    while (v >= 0x80) {
-      buf[this.pos++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    buf[this.pos++] = v;
+    this.#room(MAX_UINT_BYTES);
+    this.pos = putUint(this.buf, this.pos, value);
   }
 
   #room(bytes: number): void {
@@ -240,15 +231,11 @@ class JsonWriter {
   }
 }
 
-class JsonReader {
+class JsonReader extends ByteReader {
   readonly #shapes: string[][] = [];
-  readonly end: number;
 
-  constructor(
-    readonly buf: Buffer,
-    public pos: number,
-  ) {
-    this.end = buf.length;
+  constructor(buf: Buffer, pos: number) {
+    super(buf, pos, buf.length, 'a stored value');
   }
 
   value(): unknown {
@@ -261,11 +248,10 @@ class JsonReader {
       case T_TRUE:
         return true;
       case T_INT: {
-        const n = this.uint();
-        return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+        return unzigzag(this.uint());
       }
       case T_FLOAT: {
-        if (this.pos + 8 > this.end) throw truncated();
+        if (this.pos + 8 > this.end) throw this.truncated();
         const n = this.buf.readDoubleLE(this.pos);
         this.pos += 8;
         return n;
@@ -274,14 +260,14 @@ class JsonReader {
         return this.#string();
       case T_ARRAY: {
         const length = this.uint();
-        if (length > this.end - this.pos) throw truncated();
+        if (length > this.end - this.pos) throw this.truncated();
         const out: unknown[] = new Array(length);
         for (let i = 0; i < length; i++) out[i] = this.value();
         return out;
       }
       case T_OBJECT_NEW: {
         const count = this.uint();
-        if (count > this.end - this.pos) throw truncated();
+        if (count > this.end - this.pos) throw this.truncated();
         const keys: string[] = new Array(count);
         for (let k = 0; k < count; k++) keys[k] = this.#string();
         this.#shapes.push(keys);
@@ -319,7 +305,7 @@ class JsonReader {
     const header = this.uint();
     const mode = header % 4;
     const end = this.pos + (header - mode) / 4;
-    if (end > this.end) throw truncated();
+    if (end > this.end) throw this.truncated();
     const text = this.buf.toString(mode === S_ASCII ? 'latin1' : 'utf8', this.pos, end);
     this.pos = end;
     if (mode === S_ASCII || mode === S_UTF8) return text;
@@ -327,39 +313,10 @@ class JsonReader {
     if (typeof value !== 'string') throw new Error(`a stored value with a string of unknown kind ${mode}`);
     return value;
   }
-
-  byte(): number {
-    if (this.pos >= this.end) throw truncated();
-    return this.buf[this.pos++];
-  }
-
-  uint(): number {
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      const b = this.byte();
-      value += (b & 0x7f) * scale;
-      if (b < 0x80) return value;
-      scale *= 0x80;
-      if (scale > 2 ** 56) throw new Error('a stored value with a varint too long');
-    }
-  }
-}
-
-function hasEnumerableKeys(value: object): boolean {
-  for (const _key in value) return true;
-  return false;
 }
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** `String.prototype.isWellFormed` (ES2024; in every Node from 20), which the ES2023 lib does not declare. */
-type WellFormedCheck = string & { isWellFormed(): boolean };
-
-function truncated(): Error {
-  return new Error('a stored value cut short');
 }

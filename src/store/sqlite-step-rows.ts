@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { encodeEvents } from './binary-events.js';
+import { asBuffer } from './binary-layout.js';
 import { encodeJson } from './binary-json.js';
 import type { RunStepMessage } from './run-events.js';
 import { applyStep, type RunHead, type StepFacts, stepFacts } from './step-write.js';
@@ -80,11 +81,11 @@ export function writeStepRow(q: WriteStatements, location: string, row: StepRow)
   if (row.accepted) {
     const a = row.accepted;
     q.insertRun.run(f.run_id, head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.created_at, head.updated_at, head.ended_at, head.last_seq, a.options, a.session_id, a.request_id, a.runner, result);
-    q.insertPlan.run(f.run_id, compressed(bytes(a.plan)), BINARY);
+    q.insertPlan.run(f.run_id, compressed(asBuffer(a.plan)), BINARY);
   } else {
     q.updateRun.run(head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.updated_at, head.ended_at, head.last_seq, result, f.run_id);
   }
-  q.insertStep.run(f.run_id, f.seq, head.last_seq, row.at, bytes(row.events), BINARY);
+  q.insertStep.run(f.run_id, f.seq, head.last_seq, row.at, asBuffer(row.events), BINARY);
   if (row.checkpoint !== undefined) {
     // Keep this checkpoint and the one before it, and the log after that one.
     const previous = q.lastCheckpointSeq.get(f.run_id) as { seq: number } | undefined;
@@ -94,9 +95,4 @@ export function writeStepRow(q: WriteStatements, location: string, row: StepRow)
       q.dropStepsThrough.run(f.run_id, previous.seq);
     }
   }
-}
-
-/** A Buffer over the same bytes (a Buffer posted to another thread arrives as a Uint8Array, which SQLite will not bind). */
-function bytes(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }

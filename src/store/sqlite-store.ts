@@ -11,7 +11,7 @@ import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
 import { BINARY, stepRow, writeStatements, writeStepRow } from './sqlite-step-rows.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Checkpoint, Lease, LeaseHolder, RunRecord, RunSummary, RuntimeEventRecord, StateStore } from './state-store.js';
-import { applyStep, checkLease, type RunHead, stepFacts } from './step-write.js';
+import { applyStep, checkLease, type RunHead } from './step-write.js';
 import { decompressed, readStoredText } from './stored-text.js';
 
 /** Options of {@link SqliteStore.open}. */
@@ -142,8 +142,9 @@ export class SqliteStore implements StateStore {
         thread.drain();
         before = this.#q.head.get(step.run_id) as RunHead | undefined;
       }
-      const head = applyStep(this.location, before, stepFacts(step), now);
-      thread.write(stepRow(step, now));
+      const row = stepRow(step, now);
+      const head = applyStep(this.location, before, row.facts, now);
+      thread.write(row);
       if (step.status === 'running') this.#heads.set(step.run_id, head);
       else this.#heads.delete(step.run_id);
       // A run's first step (so it can be resumed) and its last are on file before this returns.
