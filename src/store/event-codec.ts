@@ -20,41 +20,14 @@ export const PACKED_FIELDS: ReadonlyArray<readonly [type: string, fields: readon
   ['run_completed', ['status']],
 ];
 
-const CODE = new Map(PACKED_FIELDS.map(([type], code) => [type, code]));
-
 /**
- * A step's events as the text of one log row, as schema 3 wrote them (schema 4 writes the
- * binary rows of `binary-events.ts`; this stays to read older rows, and to describe them): each event of a known type with exactly its
- * fields, all defined, packed as an array; anything else (an unknown type, a missing or extra
- * field) kept as its object, so nothing is lost.
+ * The events of a log row as schema 3 wrote it — each event of a known type with exactly its
+ * fields as `[code, field1, field2, …]`, anything else as its object — or, before schema 3, as
+ * objects. Schema 4 writes the binary rows of `binary-events.ts`; this reads the older ones.
  */
-export function packEvents(events: readonly LoggedEvent[]): string {
-  const out: unknown[] = new Array(events.length);
-  for (let i = 0; i < events.length; i++) out[i] = pack(events[i]);
-  return JSON.stringify(out);
-}
-
-/** The events of a log row written by {@link packEvents} (or, before schema 3, as objects). */
 export function unpackEvents(text: string): LoggedEvent[] {
   const rows = JSON.parse(text) as unknown[];
   return rows.map((row) => (Array.isArray(row) ? unpack(row) : (row as LoggedEvent)));
-}
-
-function pack(event: LoggedEvent): unknown {
-  const code = CODE.get(event.type);
-  if (code === undefined) return event;
-  const fields = PACKED_FIELDS[code][1];
-  let fieldCount = 0;
-  for (const key in event) if (key !== 'type') fieldCount++;
-  if (fieldCount !== fields.length) return event;
-  const packed: unknown[] = new Array(fields.length + 1);
-  packed[0] = code;
-  for (let f = 0; f < fields.length; f++) {
-    const value = event[fields[f]];
-    if (value === undefined) return event;
-    packed[f + 1] = value;
-  }
-  return packed;
 }
 
 function unpack(row: unknown[]): LoggedEvent {

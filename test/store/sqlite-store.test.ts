@@ -5,10 +5,10 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SwitchyardError } from '../../src/index.js';
 import { APPLICATION_ID, SCHEMA_VERSION, SqliteStore } from '../../src/sqlite.js';
-import { packEvents } from '../../src/store/event-codec.js';
 import { MIGRATIONS } from '../../src/store/sqlite-schema.js';
 import { storedText } from '../../src/store/stored-text.js';
 import { thrown } from '../helpers/errors.js';
+import { packEvents } from '../helpers/v3-log-rows.js';
 import { describeStoreConformance, firstStep, step } from './store-conformance.js';
 
 let dir: string;
