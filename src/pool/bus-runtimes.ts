@@ -62,9 +62,10 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   /**
    * Triggers taken lately, so one sent again (its acknowledgement was lost) runs once. Known by
    * request id and send time: a copy sent again is the same message, while a later run under a
-   * reused run id sends the same request ids anew.
+   * reused run id sends the same request ids anew. A reliable bus sends nothing again, so
+   * there a repeat can only be one still held (in `running`), and no window is kept.
    */
-  const taken = new RecentIds(100_000);
+  const taken = bus.reliable ? undefined : new RecentIds(100_000);
   let closing = false;
   const registrations = new Map<string, AgentRuntimeRegistered>();
   /** Our live runtimes that the dispatcher declared defunct (a worker whose loop was blocked a while). */
@@ -113,9 +114,9 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   };
 
   const run = (handle: WorkerHandle, trigger: TriggerAgent) => {
-    if (!taken.add(trigger.request_id, trigger.at)) return;
     let mine = running.get(handle.runtimeId);
     if (!mine) running.set(handle.runtimeId, (mine = new Set<string>()));
+    if (mine.has(trigger.request_id) || (taken && !taken.add(trigger.request_id, trigger.at))) return;
     mine.add(trigger.request_id);
     // It stays in `running` until its result is acknowledged (see deliver).
     const finish = (result: ExecuteResult) => publishResult(trigger, handle.runtimeId, result);

@@ -1,0 +1,87 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Bus, InProcessBus } from '../../src/index.js';
+import { AgentPool } from '../../src/pool/agent-pool.js';
+import { type BusRuntimes, connectPool } from '../../src/pool/bus-runtimes.js';
+import type { TriggerAgent } from '../../src/protocol/runtime-events.js';
+import { subjects as subjectBuilders } from '../../src/protocol/subjects.js';
+
+const AGENTS = new URL('../fixtures/agents/test-agents.ts', import.meta.url);
+const subjects = subjectBuilders();
+let pool: AgentPool | undefined;
+let runtimes: BusRuntimes | undefined;
+let inner: InProcessBus | undefined;
+afterEach(async () => {
+  await runtimes?.close();
+  await pool?.close();
+  await inner?.close();
+  pool = runtimes = inner = undefined;
+});
+
+function trigger(taskId: string): TriggerAgent {
+  return {
+    type: 'TriggerAgent',
+    request_id: `w1_${taskId}_1`,
+    workflow_id: 'w1',
+    agent_id: 'execution_agent',
+    task_id: taskId,
+    attempt: 1,
+    dispatch: { task_id: taskId, action: 'extract', capability_ids: ['CAP-PRE-001'], input_refs_resolved: [], output_refs_expected: [], execution_group: 1, attempt: 1, workflow_progress: { total_tasks: 2, completed: 0, in_progress: 1, pending: 1, failed: 0 } },
+    at: '2026-11-21T10:00:00Z',
+  };
+}
+
+/** Connects a one-thread pool to `bus` and counts the results it publishes, by request id (acknowledging each batch). */
+async function start(bus: Bus): Promise<{ results: Map<string, number>; settled: (requestId: string) => Promise<void> }> {
+  pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1, concurrentTasksPerWorker: 2 });
+  const results = new Map<string, number>();
+  const waiters: Array<() => void> = [];
+  bus.subscribe(subjects.patterns.resultBatches(), (m) => {
+    for (const r of (m.data as { results: Array<{ request_id: string }> }).results) results.set(r.request_id, (results.get(r.request_id) ?? 0) + 1);
+    bus.respond(m, { type: 'ResultsAccepted' });
+    for (const wake of waiters.splice(0)) wake();
+  });
+  runtimes = connectPool(pool, { bus, subjects, logger: pino({ level: 'silent' }), clock: Date.now, defaultTimeoutMs: 10_000, heartbeatMs: 1000 });
+  const settled = async (requestId: string) => {
+    while (!results.has(requestId)) await new Promise<void>((resolve) => waiters.push(resolve));
+  };
+  return { results, settled };
+}
+
+const execute = (bus: Bus, ...triggers: TriggerAgent[]) => bus.publish(subjects.execute(pool!.runtimes()[0].runtimeId), { type: 'TriggerAgentBatch', triggers });
+
+describe('pool runtimes on the bus', () => {
+  it('over a bus that may send a trigger again, runs a repeat once, even after its result went back', async () => {
+    inner = new InProcessBus();
+    // What a network bus is, for the runtimes: one that retries, and so may deliver a message twice.
+    const b = inner;
+    const bus: Bus = {
+      reliable: false,
+      publish: (subject, data, options) => b.publish(subject, data, options),
+      subscribe: (pattern, handler, options) => b.subscribe(pattern, handler, options),
+      request: (subject, data, options) => b.request(subject, data, options),
+      respond: (message, data, options) => b.respond(message, data, options),
+      flush: () => b.flush(),
+      counters: () => b.counters(),
+      close: () => b.close(),
+    };
+    const { results, settled } = await start(bus);
+    execute(bus, trigger('task_1'));
+    await settled('w1_task_1_1');
+    execute(bus, trigger('task_1'), trigger('task_2'));
+    await settled('w1_task_2_1');
+    await bus.flush();
+    expect(Object.fromEntries(results)).toEqual({ w1_task_1_1: 1, w1_task_2_1: 1 });
+  });
+
+  it('on a reliable bus, still runs once a repeat of a trigger it holds', async () => {
+    const bus = (inner = new InProcessBus());
+    const { results, settled } = await start(bus);
+    execute(bus, trigger('task_1'), trigger('task_1'));
+    execute(bus, trigger('task_1'));
+    await settled('w1_task_1_1');
+    execute(bus, trigger('task_2'));
+    await settled('w1_task_2_1');
+    expect(Object.fromEntries(results)).toEqual({ w1_task_1_1: 1, w1_task_2_1: 1 });
+  });
+});
