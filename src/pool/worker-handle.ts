@@ -1,7 +1,14 @@
 import type { MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { decodeOutcome, encodeRequest, OUTCOME_SLOTS } from './attempt-wire.js';
 import type { ExecuteRequest, ExecuteResult, HostToWorker, WorkerApi, WorkerToHost } from './worker-protocol.js';
+
+/** An attempt sent and not yet settled. */
+interface Pending {
+  readonly requestId: string;
+  readonly done: (result: ExecuteResult) => void;
+}
 
 /** What the host learns from a worker while it runs. */
 export interface WorkerHandleEvents {
@@ -28,9 +35,11 @@ export class WorkerHandle {
   readonly #api: Comlink.Remote<WorkerApi>;
   readonly #port: MessagePort;
   readonly #data: MessagePort;
-  readonly #pending = new Map<string, (result: ExecuteResult) => void>();
-  /** Attempts to send with the next data-channel message (one per event-loop turn). */
-  #outbox: ExecuteRequest[] = [];
+  /** By the number each attempt crosses the channel under: results come back by it, not by request id. */
+  readonly #pending = new Map<number, Pending>();
+  #seq = 0;
+  /** Attempts to send with the next data-channel message (one per event-loop turn), encoded. */
+  #outbox: unknown[] = [];
 
   constructor(hello: { runtime_id: string; thread_id: number; agents: ReadonlyArray<{ agent_id: string; capabilities: string[] }>; capacity: number; port: MessagePort; data: MessagePort }, events: WorkerHandleEvents) {
     this.runtimeId = hello.runtime_id;
@@ -43,7 +52,7 @@ export class WorkerHandle {
     this.#data.on('message', (message: WorkerToHost) => {
       switch (message.type) {
         case 'results':
-          for (const result of message.results) this.#settle(result.request_id, result);
+          for (let at = 0; at < message.batch.length; at += OUTCOME_SLOTS) this.#settle(message.batch, at);
           break;
         case 'progress':
           events.progress(message.request_id, message.update);
@@ -83,21 +92,26 @@ export class WorkerHandle {
       queueMicrotask(() => done(lost));
       return;
     }
-    this.#pending.set(request.request_id, done);
+    const seq = ++this.#seq;
+    this.#pending.set(seq, { requestId: request.request_id, done });
     // A worker that runs one attempt at a time gains nothing from batching, only a turn of
     // latency: its attempts go at once. Otherwise those of one turn go together.
     if (this.capacity === 1) {
-      this.#data.postMessage({ type: 'execute', requests: [request] } satisfies HostToWorker);
+      const batch: unknown[] = [];
+      encodeRequest(batch, seq, request);
+      this.#data.postMessage({ type: 'execute', batch } satisfies HostToWorker);
       return;
     }
-    if (this.#outbox.push(request) === 1) setImmediate(() => this.#flush());
+    const first = this.#outbox.length === 0;
+    encodeRequest(this.#outbox, seq, request);
+    if (first) setImmediate(() => this.#flush());
   }
 
   #flush(): void {
-    const requests = this.#outbox;
+    const batch = this.#outbox;
     this.#outbox = [];
-    if (this.#exited || requests.length === 0) return;
-    this.#data.postMessage({ type: 'execute', requests } satisfies HostToWorker);
+    if (this.#exited || batch.length === 0) return;
+    this.#data.postMessage({ type: 'execute', batch } satisfies HostToWorker);
   }
 
   /** Aborts an attempt's signal in the worker. */
@@ -117,18 +131,20 @@ export class WorkerHandle {
   markExited(code: number): void {
     if (this.#exited) return;
     this.#exited = true;
-    for (const [id, resolve] of this.#pending) resolve(this.#lost(id, code));
+    for (const { requestId, done } of this.#pending.values()) done(this.#lost(requestId, code));
     this.#pending.clear();
     this.#outbox = [];
     this.#port.close();
     this.#data.close();
   }
 
-  #settle(requestId: string, result: ExecuteResult): void {
-    const resolve = this.#pending.get(requestId);
-    if (!resolve) return;
-    this.#pending.delete(requestId);
-    resolve(result);
+  #settle(batch: readonly unknown[], at: number): void {
+    const { seq, outcome } = decodeOutcome(batch, at);
+    const pending = this.#pending.get(seq);
+    if (!pending) return;
+    this.#pending.delete(seq);
+    const { requestId, done } = pending;
+    done(outcome.ok ? { type: 'succeeded', request_id: requestId, output: outcome.output } : { type: 'failed', request_id: requestId, error: outcome.error });
   }
 
   #lost(requestId: string, code?: number): ExecuteResult {

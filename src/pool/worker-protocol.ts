@@ -31,6 +31,9 @@ export const AgentOutputSchema = z.strictObject({
   summary: z.string().optional(),
 });
 
+/** A handler's output once checked. */
+export type AgentOutput = z.infer<typeof AgentOutputSchema>;
+
 /** An error as it crosses the thread boundary. */
 export interface WireError {
   readonly name: string;
@@ -42,7 +45,7 @@ export interface WireError {
 
 /** The outcome of one attempt: never a thrown error across the boundary. */
 export type ExecuteResult =
-  | { readonly type: 'succeeded'; readonly request_id: string; readonly output: z.infer<typeof AgentOutputSchema> }
+  | { readonly type: 'succeeded'; readonly request_id: string; readonly output: AgentOutput }
   | { readonly type: 'failed'; readonly request_id: string; readonly error: WireError };
 
 /**
@@ -57,17 +60,19 @@ export interface WorkerApi {
 }
 
 /**
- * Host → worker on the data channel: attempts to start. Every attempt the host sends within
- * one turn of its event loop goes in one message (micro-batching).
+ * Host → worker on the data channel: attempts to start, each under a number the host gave it,
+ * as slots of one flat array (attempt-wire.ts). Every attempt the host sends within one turn
+ * of its event loop goes in one message (micro-batching).
  */
-export type HostToWorker = { readonly type: 'execute'; readonly requests: readonly ExecuteRequest[] };
+export type HostToWorker = { readonly type: 'execute'; readonly batch: readonly unknown[] };
 
 /**
- * Worker → host on the data channel: the outcomes of attempts that finished within one turn,
- * progress reports (ordered before their attempt's outcome) and heartbeats.
+ * Worker → host on the data channel: the outcomes of attempts that finished within one turn
+ * (by the host's numbers, as slots of one flat array), progress reports (ordered before their
+ * attempt's outcome) and heartbeats.
  */
 export type WorkerToHost =
-  | { readonly type: 'results'; readonly results: readonly ExecuteResult[] }
+  | { readonly type: 'results'; readonly batch: readonly unknown[] }
   | { readonly type: 'progress'; readonly request_id: string; readonly update: { percent?: number; message?: string } }
   | { readonly type: 'heartbeat'; readonly in_flight: number };
 

@@ -3,7 +3,8 @@ import { parseWith } from '../protocol/parse.js';
 import { type AgentContext, type AgentDefinition, AgentError, agentsOf } from './agent.js';
 import { LazyAbort } from './lazy-abort.js';
 import type { MessagePort } from 'node:worker_threads';
-import { AgentOutputSchema, type ExecuteRequest, type ExecuteResult, type HostToWorker, type WireError, type WorkerApi, type WorkerData, type WorkerToHost } from './worker-protocol.js';
+import { decodeRequest, encodeOutcome, type Outcome, REQUEST_SLOTS } from './attempt-wire.js';
+import { AgentOutputSchema, type ExecuteRequest, type HostToWorker, type WireError, type WorkerApi, type WorkerData, type WorkerToHost } from './worker-protocol.js';
 
 type Hello = { type: 'switchyard:runtime'; runtime_id: string; thread_id: number; agents: Array<{ agent_id: string; capabilities: string[] }>; capacity: number } | { type: 'switchyard:failed'; thread_id: number; error: WireError };
 
@@ -43,9 +44,9 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
   const beat = setInterval(() => channel.postMessage({ type: 'heartbeat', in_flight: running.size } satisfies WorkerToHost), data.heartbeatMs);
   beat.unref();
 
-  async function run(request: ExecuteRequest): Promise<ExecuteResult> {
+  async function run(request: ExecuteRequest): Promise<Outcome> {
     const agent = agents.get(request.agent_id);
-    const failed = (error: WireError): ExecuteResult => ({ type: 'failed', request_id: request.request_id, error });
+    const failed = (error: WireError): Outcome => ({ ok: false, error });
     if (!agent) {
       return failed({ name: 'SwitchyardError', code: 'CAPABILITY_NOT_AVAILABLE', message: `This runtime has no agent named ${request.agent_id}.`, recoverable: false });
     }
@@ -75,7 +76,7 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
       const output = await done;
       const parsed = parseWith(AgentOutputSchema, output ?? {}, `result of ${agent.name} for ${d.task_id}`);
       if (!parsed.ok) return failed({ name: 'SwitchyardError', code: 'INVALID_AGENT_OUTPUT', message: parsed.error.message, recoverable: false });
-      return { type: 'succeeded', request_id: request.request_id, output: parsed.value };
+      return { ok: true, output: parsed.value };
     } catch (error) {
       if (abort.aborted && !(error instanceof AgentError)) {
         return failed({ name: 'AbortError', code: 'ABORTED', message: `${d.task_id} attempt ${d.attempt} was aborted: ${String(abort.reason ?? 'cancelled')}.`, recoverable: true });
@@ -88,25 +89,27 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
   }
 
   // Outcomes that finish within one turn go back in one message.
-  let outbox: ExecuteResult[] = [];
+  let outbox: unknown[] = [];
   const flush = () => {
     if (outbox.length === 0) return;
-    const results = outbox;
+    const batch = outbox;
     outbox = [];
-    channel.postMessage({ type: 'results', results } satisfies WorkerToHost);
+    channel.postMessage({ type: 'results', batch } satisfies WorkerToHost);
   };
-  const send = (result: ExecuteResult) => {
+  const send = (seq: number, outcome: Outcome) => {
+    const first = outbox.length === 0;
+    encodeOutcome(outbox, seq, outcome);
     // The last attempt running goes back at once; under load, those of one turn go together.
-    if (outbox.length === 0 && running.size === 0) {
-      channel.postMessage({ type: 'results', results: [result] } satisfies WorkerToHost);
-      return;
-    }
-    if (outbox.push(result) === 1) setImmediate(flush);
+    if (first && running.size === 0) flush();
+    else if (first) setImmediate(flush);
   };
   channel.on('message', (message: HostToWorker) => {
     switch (message.type) {
       case 'execute':
-        for (const request of message.requests) void run(request).then(send);
+        for (let at = 0; at < message.batch.length; at += REQUEST_SLOTS) {
+          const { seq, request } = decodeRequest(message.batch, at);
+          void run(request).then((outcome) => send(seq, outcome));
+        }
         break;
       default:
         logger.error({ message }, 'unknown message on the data channel');
