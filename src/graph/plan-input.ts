@@ -1,5 +1,6 @@
 import { ErrorCodes, type Result, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
+import { CheckedPlanMessageSchema, CheckedWorkflowSchema, isCheckedTaskList } from './task-list-check.js';
 import { type PlanMessage, PlanMessageSchema, type TaskSpec, type Workflow, WorkflowSchema } from '../protocol/plan.js';
 import type { RefDeclaration, RefStatus, Resources } from '../protocol/refs.js';
 
@@ -75,7 +76,8 @@ function mergeResources(...all: Array<Resources | undefined>): Resources | undef
 
 function fromWorkflow(workflow: Workflow, resources: Resources | undefined, message?: PlanMessage): PlanInput {
   const keyed = !Array.isArray(workflow.tasks);
-  const tasks = keyed ? Object.values(workflow.tasks) : (workflow.tasks as TaskSpec[]);
+  // A copy of the list: the tasks themselves may be the caller's own (task-list-check.ts).
+  const tasks = keyed ? Object.values(workflow.tasks) : (workflow.tasks as TaskSpec[]).slice();
   const base = {
     tasks,
     refs: declaredRefs(resources),
@@ -109,14 +111,20 @@ export function readPlan(value: unknown): Result<PlanInput> {
     };
   }
   if ('output' in value || 'agent' in value) {
-    const parsed = parseWith(PlanMessageSchema, value, 'plan message');
+    const tasks = field(field(field(field(value, 'output'), 'content'), 'workflow'), 'tasks');
+    const parsed = isCheckedTaskList(tasks) ? parseWith(CheckedPlanMessageSchema, value, 'plan message') : parseWith(PlanMessageSchema, value, 'plan message');
     if (!parsed.ok) return parsed;
     const message = parsed.value;
     const { workflow } = message.output.content;
     const resources = mergeResources(message.resources, message.output.content.resources, workflow.resources);
     return { ok: true, value: fromWorkflow(workflow, resources, message) };
   }
-  const parsed = parseWith(WorkflowSchema, value, 'workflow');
+  const parsed = isCheckedTaskList(value.tasks) ? parseWith(CheckedWorkflowSchema, value, 'workflow') : parseWith(WorkflowSchema, value, 'workflow');
   if (!parsed.ok) return parsed;
   return { ok: true, value: fromWorkflow(parsed.value, parsed.value.resources) };
+}
+
+/** `value[key]` when `value` is an object, else `undefined`. */
+function field(value: unknown, key: string): unknown {
+  return isObject(value) ? value[key] : undefined;
 }
