@@ -63,7 +63,8 @@ describe('reading a plan without copying its tasks', () => {
           expect(read.ok ? '' : read.error.message).toBe(full.ok ? '' : full.error.message);
           return;
         }
-        const fullTasks = 'output' in full.value ? full.value.output.content.workflow.tasks : full.value.tasks;
+        const value = full.value as { tasks?: unknown; output?: { content: { workflow: { tasks: unknown } } } };
+        const fullTasks = (value.output ? value.output.content.workflow.tasks : value.tasks) as object;
         expect(read.value.tasks).toEqual(Array.isArray(fullTasks) ? fullTasks : Object.values(fullTasks));
       }),
       { numRuns: 500 },
