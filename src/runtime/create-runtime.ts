@@ -111,6 +111,7 @@ export interface Runtime {
   /**
    * Starts a run of a plan (a planning agent message or a bare workflow). An invalid plan is
    * refused at once with the coded error (`INVALID_INPUT`, `VALIDATION_ERROR`, `PROCESSING_ERROR`).
+   * Well-formed task objects are used where they are, not copied: leave them unchanged until the run ends.
    */
   submit(plan: unknown, options?: SubmitOptions): WorkflowRun;
   /**
