@@ -10,7 +10,7 @@ import type { AgentOutput, ExecuteRequest, WireError } from './worker-protocol.j
  * planner may send) travels as the object it is, so nothing is lost.
  */
 
-/** Slots per attempt in {@link encodeRequests}' array. */
+/** Slots per attempt in {@link encodeRequest}'s arrays. */
 export const REQUEST_SLOTS = 17;
 /** Slots per outcome in {@link encodeOutcome}'s array. */
 export const OUTCOME_SLOTS = 3;
