@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envelopeSchema } from '../protocol/envelope.js';
-import { PlanContentSchema, PlanMessageSchema, type TaskSpec, WorkflowSchema } from '../protocol/plan.js';
+import { PlanContentSchema, PlanMessageSchema, type TaskSpec, WEIGHT_LABELS, WorkflowSchema } from '../protocol/plan.js';
 
 /**
  * Reading a plan through zod copies every task: for a large plan that copy is most of what a
@@ -12,7 +12,7 @@ import { PlanContentSchema, PlanMessageSchema, type TaskSpec, WorkflowSchema } f
  * schema, which gives the same value or the same errors as always.
  */
 
-const WEIGHTS = new Set(['light', 'medium', 'heavy']);
+const WEIGHTS = new Set<string>(WEIGHT_LABELS);
 
 function isStringList(value: unknown, nonEmptyItems: boolean): value is string[] {
   if (!Array.isArray(value)) return false;

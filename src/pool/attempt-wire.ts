@@ -1,4 +1,4 @@
-import type { Dispatch } from '../protocol/dispatch-output.js';
+import { type Dispatch, DispatchSchema, WorkflowProgressSchema } from '../protocol/dispatch-output.js';
 import type { AgentOutput, ExecuteRequest, WireError } from './worker-protocol.js';
 
 /**
@@ -15,8 +15,9 @@ export const REQUEST_SLOTS = 17;
 /** Slots per outcome in {@link encodeOutcome}'s array. */
 export const OUTCOME_SLOTS = 3;
 
-const DISPATCH_KEYS = ['task_id', 'action', 'capability_ids', 'input_refs_resolved', 'output_refs_expected', 'execution_group', 'attempt', 'workflow_progress'] as const;
-const PROGRESS_KEYS = ['total_tasks', 'completed', 'in_progress', 'pending', 'failed'] as const;
+/** The schema's fields, in its order: the order `dispatchContent` writes them in (a test holds it to that). */
+const DISPATCH_KEYS = Object.keys(DispatchSchema.shape);
+const PROGRESS_KEYS = Object.keys(WorkflowProgressSchema.shape);
 
 /** Whether `value` has exactly `keys`, in that order, and nothing else of its own. */
 function hasExactly(value: object, keys: readonly string[]): boolean {

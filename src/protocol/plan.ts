@@ -2,8 +2,11 @@ import { z } from 'zod';
 import { envelopeSchema } from './envelope.js';
 import { ResourcesSchema } from './refs.js';
 
+/** The planner's weight labels. */
+export const WEIGHT_LABELS = ['light', 'medium', 'heavy'] as const;
+
 /** A task's planner weight label, or a positive number used as is. */
-export const EstimatedWeightSchema = z.union([z.enum(['light', 'medium', 'heavy']), z.number().positive()]);
+export const EstimatedWeightSchema = z.union([z.enum(WEIGHT_LABELS), z.number().positive()]);
 export type EstimatedWeight = z.infer<typeof EstimatedWeightSchema>;
 
 /** One task of a workflow, as the planning agent writes it. */

@@ -3,6 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeOutcome, decodeRequest, encodeOutcome, encodeRequest, type Outcome, OUTCOME_SLOTS, REQUEST_SLOTS } from '../../src/pool/attempt-wire.js';
 import type { ExecuteRequest } from '../../src/pool/worker-protocol.js';
+import { step } from '../../src/index.js';
+import { dispatches } from '../helpers/runs.js';
+import { examplePlan } from '../helpers/fixtures.js';
 
 /** What the other side of a MessagePort receives: the batch after structured clone. */
 function acrossThePort<T>(value: T): T {
@@ -63,6 +66,16 @@ describe('attempt wire', () => {
         expect(batch[REQUEST_SLOTS + 4]).toBe(odd.dispatch);
       }),
     );
+  });
+
+  it('sends as slots the dispatches the dispatch core writes', () => {
+    const sent = dispatches(step(undefined, examplePlan()).messages);
+    expect(sent.length).toBeGreaterThan(0);
+    for (const m of sent) {
+      const batch: unknown[] = [];
+      encodeRequest(batch, 1, { request_id: 'r', workflow_id: 'w', agent_id: 'execution_agent', dispatch: m.output.content.dispatch });
+      expect(batch[REQUEST_SLOTS - 1]).toBe(1);
+    }
   });
 
   it('carries outcomes across a port, an empty output as 0', () => {
