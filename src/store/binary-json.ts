@@ -33,10 +33,27 @@ const MAX_DEPTH = 500;
 /** Integers of at most this magnitude are varints; others, and fractions, are 8-byte floats. */
 const MAX_VARINT = 2 ** 52;
 
+/** A large encoding is made in parts of about this many bytes (see {@link encodeJsonParts}). */
+export const PART_BYTES = 1 << 20;
+
 /** `value` in the binary form; `undefined` where `JSON.stringify` would give no text at all. */
 export function encodeJson(value: unknown): Buffer | undefined {
+  const parts: Buffer[] = [];
+  const last = encodeJsonParts(value, (part) => parts.push(part));
+  if (last === undefined || parts.length === 0) return last;
+  parts.push(last);
+  return Buffer.concat(parts);
+}
+
+/**
+ * {@link encodeJson} in parts: each time about {@link PART_BYTES} are written, they go to
+ * `onPart` while the rest is still being encoded, and the last part is returned; the parts
+ * joined in order are the encoding. A part given to `onPart` owns its memory (it is never a
+ * slice of Node's shared pool), so it can be transferred to another thread.
+ */
+export function encodeJsonParts(value: unknown, onPart: (part: Buffer) => void): Buffer | undefined {
   if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return undefined;
-  const w = new JsonWriter();
+  const w = new JsonWriter(onPart);
   w.buf[w.pos++] = FORMAT;
   w.value(value);
   return w.done();
@@ -52,15 +69,23 @@ export function decodeJson(data: Uint8Array): unknown {
   return value;
 }
 
+/** The first buffer's size: small values stay small. It doubles up to {@link PART_BYTES}. */
+const FIRST_BYTES = 1 << 16;
+
 class JsonWriter {
-  buf = Buffer.allocUnsafe(1 << 16);
+  buf = Buffer.allocUnsafe(FIRST_BYTES);
   pos = 0;
+  readonly #onPart: (part: Buffer) => void;
   /** Key lists seen so far, by number and by their JSON, and the last one matched at each depth. */
   readonly #shapes: string[][] = [];
   readonly #shapeIds = new Map<string, number>();
   readonly #lastAtDepth: Array<number | undefined> = [];
   #depth = 0;
   readonly #forInIsOwn = keyCount(Object.prototype) === 0;
+
+  constructor(onPart: (part: Buffer) => void) {
+    this.#onPart = onPart;
+  }
 
   value(value: unknown): void {
     this.#room(10);
@@ -218,11 +243,21 @@ class JsonWriter {
     this.pos = putUint(this.buf, this.pos, value);
   }
 
+  /**
+   * Makes room for `bytes` more: below {@link PART_BYTES} by growing the buffer, beyond it by
+   * handing the bytes so far on as a part and starting a new buffer (no byte is copied twice).
+   */
   #room(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(this.buf.length * 2 + bytes);
-    this.buf.copy(grown, 0, 0, this.pos);
-    this.buf = grown;
+    if (this.buf.length < PART_BYTES) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
+      this.buf.copy(grown, 0, 0, this.pos);
+      this.buf = grown;
+      return;
+    }
+    this.#onPart(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.allocUnsafe(Math.max(PART_BYTES, bytes));
+    this.pos = 0;
   }
 
   done(): Buffer {

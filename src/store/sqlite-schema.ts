@@ -38,6 +38,9 @@ export const MIGRATIONS: readonly string[] = [
   // wrote it, and are still read.
   `ALTER TABLE events ADD COLUMN format INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE run_plans ADD COLUMN format INTEGER NOT NULL DEFAULT 0;`,
+  // 5: plans are written in parts, each compressed on its own (format 2, stored-text.ts's
+  // joinFrames), which an older Switchyard cannot read. Plans written before are still read.
+  `SELECT 1;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
 import { encodeEvents } from './binary-events.js';
 import { asBuffer } from './binary-layout.js';
-import { encodeJson } from './binary-json.js';
+import { encodeJson, encodeJsonParts } from './binary-json.js';
 import type { RunStepMessage } from './run-events.js';
 import { applyStep, type RunHead, type StepFacts, stepFacts } from './step-write.js';
-import { compressed, storedText } from './stored-text.js';
+import { compressed, joinFrames, storedText } from './stored-text.js';
 
 export interface WriteStatements {
   readonly head: Database.Statement;
@@ -18,8 +18,10 @@ export interface WriteStatements {
   readonly dropStepsThrough: Database.Statement;
 }
 
-/** `format` of a log row written by `encodeEvents`, and of a plan written by `encodeJson`. */
+/** `format` of a log row written by `encodeEvents` (and, before schema 5, of a plan: `encodeJson`'s bytes, compressed whole). */
 export const BINARY = 1;
+/** `format` of a plan since schema 5: `encodeJson`'s bytes in parts, each compressed on its own ({@link joinFrames}). */
+export const BINARY_FRAMES = 2;
 
 /**
  * One step, encoded and ready for SQLite: plain data (bytes and strings) that can cross to the
@@ -33,22 +35,38 @@ export interface StepRow {
   readonly at: number;
   /** The events in the layout of `binary-events.ts`. */
   readonly events: Uint8Array;
-  /** On a run's first step: the run's fixed fields, JSON, and its plan in the layout of `binary-json.ts`. */
-  readonly accepted?: { readonly options: string; readonly session_id: string | null; readonly request_id: string | null; readonly runner: string | null; readonly plan: Uint8Array };
+  /**
+   * On a run's first step: the run's fixed fields, JSON, and its plan in the layout of
+   * `binary-json.ts` — the last of its parts, after `parts` sent ahead ({@link stepRow}).
+   */
+  readonly accepted?: { readonly options: string; readonly session_id: string | null; readonly request_id: string | null; readonly runner: string | null; readonly plan: Uint8Array; readonly parts: number };
   /** JSON texts. */
   readonly checkpoint?: string;
   readonly result?: string;
 }
 
-/** `step` as a {@link StepRow}. */
-export function stepRow(step: RunStepMessage, now: number): StepRow {
+/**
+ * `step` as a {@link StepRow}. A large plan is encoded in parts: each but the last goes to
+ * `sendPart` as soon as it is made (the writer thread compresses it meanwhile); without
+ * `sendPart` the row carries the whole plan.
+ */
+export function stepRow(step: RunStepMessage, now: number, sendPart?: (part: Buffer) => void): StepRow {
   const a = step.accepted;
+  let accepted: StepRow['accepted'];
+  if (a) {
+    let parts = 0;
+    const plan = sendPart ? encodeJsonParts(a.plan, (part) => {
+          parts++;
+          sendPart(part);
+        }) : encodeJson(a.plan);
+    accepted = { options: JSON.stringify(a.options), session_id: a.session_id ?? null, request_id: a.request_id ?? null, runner: a.runner ? JSON.stringify(a.runner) : null, plan: plan ?? Buffer.from('null'), parts };
+  }
   return {
     facts: stepFacts(step),
     now,
     at: step.at,
     events: encodeEvents(step.events),
-    ...(a ? { accepted: { options: JSON.stringify(a.options), session_id: a.session_id ?? null, request_id: a.request_id ?? null, runner: a.runner ? JSON.stringify(a.runner) : null, plan: encodeJson(a.plan) ?? Buffer.from('null') } } : {}),
+    ...(accepted ? { accepted } : {}),
     ...(step.checkpoint ? { checkpoint: JSON.stringify(step.checkpoint) } : {}),
     ...(step.result ? { result: JSON.stringify(step.result) } : {}),
   };
@@ -72,8 +90,9 @@ export function writeStatements(db: Database.Database): WriteStatements {
 /**
  * Writes one step (call inside a transaction): checks it against the run's row, updates the
  * row, appends the log row, and stores a checkpoint — dropping the log behind the one before.
+ * `planParts` are the compressed parts of a first step's plan that were sent ahead of it.
  */
-export function writeStepRow(q: WriteStatements, location: string, row: StepRow): void {
+export function writeStepRow(q: WriteStatements, location: string, row: StepRow, planParts: readonly Uint8Array[] = []): void {
   const f = row.facts;
   const head = applyStep(location, q.head.get(f.run_id) as RunHead | undefined, f, row.now);
   const c = head.counts;
@@ -81,7 +100,8 @@ export function writeStepRow(q: WriteStatements, location: string, row: StepRow)
   if (row.accepted) {
     const a = row.accepted;
     q.insertRun.run(f.run_id, head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.created_at, head.updated_at, head.ended_at, head.last_seq, a.options, a.session_id, a.request_id, a.runner, result);
-    q.insertPlan.run(f.run_id, compressed(asBuffer(a.plan)), BINARY);
+    if (planParts.length !== a.parts) throw new Error(`the plan of run ${f.run_id} came in ${planParts.length} of its ${a.parts + 1} parts`);
+    q.insertPlan.run(f.run_id, joinFrames([...planParts, compressed(asBuffer(a.plan))]), BINARY_FRAMES);
   } else {
     q.updateRun.run(head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.updated_at, head.ended_at, head.last_seq, result, f.run_id);
   }

@@ -8,11 +8,11 @@ import type { RunStepMessage, StoredStep } from './run-events.js';
 import { configure, type Synchronous } from './sqlite-connection.js';
 import { asStoreError, corrupt, empty } from './sqlite-errors.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
-import { BINARY, stepRow, writeStatements, writeStepRow } from './sqlite-step-rows.js';
+import { BINARY, BINARY_FRAMES, stepRow, writeStatements, writeStepRow } from './sqlite-step-rows.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Checkpoint, Lease, LeaseHolder, RunRecord, RunSummary, RuntimeEventRecord, StateStore } from './state-store.js';
-import { applyStep, checkLease, type RunHead } from './step-write.js';
-import { decompressed, readStoredText } from './stored-text.js';
+import { applyStep, checkLease, type RunHead, stepFacts } from './step-write.js';
+import { decompressed, decompressedFrames, readStoredText } from './stored-text.js';
 
 /** Options of {@link SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -51,7 +51,7 @@ interface RunRow {
   updated_at: number;
   ended_at: number | null;
   last_seq: number;
-  /** The plan in the layout of `binary-json.ts` ({@link BINARY}), or (before schema 4) as JSON text, Brotli-compressed when large. */
+  /** The plan in the layout of `binary-json.ts`, compressed in parts ({@link BINARY_FRAMES}) or (schema 4) whole ({@link BINARY}), or (before schema 4) as JSON text, Brotli-compressed when large. */
   plan: string | Buffer;
   plan_format: number;
   options: string;
@@ -142,9 +142,8 @@ export class SqliteStore implements StateStore {
         thread.drain();
         before = this.#q.head.get(step.run_id) as RunHead | undefined;
       }
-      const row = stepRow(step, now);
-      const head = applyStep(this.location, before, row.facts, now);
-      thread.write(row);
+      const head = applyStep(this.location, before, stepFacts(step), now);
+      thread.write(thread.encode(step, now));
       if (step.status === 'running') this.#heads.set(step.run_id, head);
       else this.#heads.delete(step.run_id);
       // A run's first step (so it can be resumed) and its last are on file before this returns.
@@ -295,7 +294,14 @@ function prepare(db: Database.Database, path: string, mode: 'existing' | 'create
 }
 
 function toRecord(row: RunRow): RunRecord {
-  return { ...toSummary(row), plan: row.plan_format === BINARY ? decodeJson(decompressed(row.plan as Buffer)) : (JSON.parse(readStoredText(row.plan)) as unknown), result: row.result === null ? null : (JSON.parse(readStoredText(row.result)) as unknown) };
+  return { ...toSummary(row), plan: storedPlan(row), result: row.result === null ? null : (JSON.parse(readStoredText(row.result)) as unknown) };
+}
+
+/** A run row's plan, in any format a version of the schema wrote it. */
+function storedPlan(row: RunRow): unknown {
+  if (row.plan_format === BINARY_FRAMES) return decodeJson(decompressedFrames(row.plan as Buffer));
+  if (row.plan_format === BINARY) return decodeJson(decompressed(row.plan as Buffer));
+  return JSON.parse(readStoredText(row.plan)) as unknown;
 }
 
 function toSummary(row: Omit<RunRow, 'plan' | 'plan_format' | 'result'>): RunSummary {

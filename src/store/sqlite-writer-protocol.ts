@@ -31,8 +31,12 @@ export const WRITTEN = 0;
 export const STATE = 1;
 export const WriterState = { running: 0, closed: 1, broken: 2 } as const;
 
-/** Host → writer thread. */
-export type WriterRequest = { readonly type: 'rows'; readonly rows: readonly StepRow[] } | { readonly type: 'close' };
+/**
+ * Host → writer thread. `plan-part`: a part of the plan of the next row that carries one
+ * (`StepRow.accepted.parts` says how many came ahead of it), to compress meanwhile;
+ * `plan-dropped`: the parts sent so far belong to no row (encoding that plan failed).
+ */
+export type WriterRequest = { readonly type: 'rows'; readonly rows: readonly StepRow[] } | { readonly type: 'plan-part'; readonly part: Uint8Array } | { readonly type: 'plan-dropped' } | { readonly type: 'close' };
 
 /** Writer thread → host: a row it could not write (the thread writes nothing more after it), or a connection it could not open. */
 export type WriterReply = { readonly type: 'failed'; readonly error: SerializedError };

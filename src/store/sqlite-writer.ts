@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { deserializeError, ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import type { Synchronous } from './sqlite-connection.js';
-import type { StepRow } from './sqlite-step-rows.js';
+import type { RunStepMessage } from './run-events.js';
+import { type StepRow, stepRow } from './sqlite-step-rows.js';
 import { STATE, type WriterData, type WriterReply, type WriterRequest, WriterState, WRITTEN } from './sqlite-writer-protocol.js';
 
 /** Rows wait at most this long (ms) to be handed to the thread together, */
@@ -56,6 +57,28 @@ export class SqliteWriter {
   }
 
   /**
+   * `step` as a row for {@link write}. The plan of a run's first step goes to the thread in
+   * parts while it is encoded, so the thread compresses them meanwhile and the wait for that
+   * step ({@link drain}) is short.
+   */
+  encode(step: RunStepMessage, now: number): StepRow {
+    if (!step.accepted) return stepRow(step, now);
+    try {
+      return stepRow(step, now, this.#sendPart);
+    } catch (error) {
+      this.#post({ type: 'plan-dropped' });
+      throw error;
+    }
+  }
+
+  /** Moves a part of a plan (which owns its memory) to the thread, without a copy. */
+  readonly #sendPart = (part: Buffer): void => this.#post({ type: 'plan-part', part }, [part.buffer as ArrayBuffer]);
+
+  #post(request: WriterRequest, transfer: ArrayBuffer[] = []): void {
+    this.#port.postMessage(request, transfer);
+  }
+
+  /**
    * Hands `row` to the thread — within {@link HAND_OVER_MS}, with the rows recorded meanwhile
    * (a message per step would cost more than the thread saves). Throws (and hands nothing
    * more) once a write has failed.
@@ -78,8 +101,7 @@ export class SqliteWriter {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#waiting.length === 0) return;
-    const request: WriterRequest = { type: 'rows', rows: this.#waiting };
-    this.#port.postMessage(request);
+    this.#post({ type: 'rows', rows: this.#waiting });
     this.#issued = (this.#issued + this.#waiting.length) | 0;
     this.#waiting = [];
   }
@@ -115,8 +137,7 @@ export class SqliteWriter {
    */
   close(): void {
     this.settle();
-    const request: WriterRequest = { type: 'close' };
-    this.#port.postMessage(request);
+    this.#post({ type: 'close' });
     const deadline = Date.now() + DRAIN_LIMIT_MS;
     while (Atomics.load(this.#slots, STATE) === WriterState.running && this.#exit === undefined && Date.now() < deadline) Atomics.wait(this.#slots, STATE, WriterState.running, 100);
     this.#port.close();

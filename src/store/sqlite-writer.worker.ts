@@ -2,7 +2,9 @@ import { isMainThread, receiveMessageOnPort, workerData } from 'node:worker_thre
 import Database from 'better-sqlite3';
 import { configure } from './sqlite-connection.js';
 import { asStoreError } from './sqlite-errors.js';
+import { asBuffer } from './binary-layout.js';
 import { type StepRow, writeStatements, writeStepRow } from './sqlite-step-rows.js';
+import { compressed } from './stored-text.js';
 import { STATE, type WriterReply, type WriterRequest, writerData, WriterState, WRITTEN } from './sqlite-writer-protocol.js';
 
 // The thread a SqliteStore writes steps on: it commits the rows the store hands it, so SQLite's
@@ -37,28 +39,37 @@ try {
 if (db) {
   const connection = db;
   const q = writeStatements(connection);
-  const writeAll = connection.transaction((rows: readonly StepRow[]) => {
-    for (const row of rows) writeStepRow(q, path, row);
+  /** A row and the compressed parts of its plan that came ahead of it. */
+  type Pending = readonly [StepRow, readonly Buffer[]];
+  const writeAll = connection.transaction((rows: readonly Pending[]) => {
+    for (const [row, parts] of rows) writeStepRow(q, path, row, parts);
   });
   let broken = false;
+  /** Parts of the plan of the next row that carries one, compressed as they come. */
+  let planParts: Buffer[] = [];
 
   port.on('message', (first: WriterRequest) => {
     // Whatever else has arrived meanwhile goes into the same transaction: one commit (and,
     // with synchronous=FULL, one fsync) for every step waiting, each step whole or not at all.
-    const rows: StepRow[] = [];
+    const rows: Pending[] = [];
     let close = false;
     for (let m: WriterRequest | undefined = first; m; m = (receiveMessageOnPort(port)?.message as WriterRequest | undefined)) {
       if (m.type === 'close') close = true;
-      else for (const row of m.rows) rows.push(row);
+      else if (m.type === 'plan-part') {
+        // Nothing more is written once a write failed: no need to compress for it.
+        if (!broken) planParts.push(compressed(asBuffer(m.part)));
+      }
+      else if (m.type === 'plan-dropped') planParts = [];
+      else for (const row of m.rows) rows.push([row, row.accepted ? planParts.splice(0, row.accepted.parts) : []]);
     }
     if (rows.length > 0 && !broken) {
       try {
         writeAll(rows);
       } catch {
         // Find the step that failed: the ones before it are written, it and the rest are not.
-        for (const row of rows) {
+        for (const pending of rows) {
           try {
-            writeAll([row]);
+            writeAll([pending]);
           } catch (error) {
             broken = true;
             fail(error);

@@ -1,4 +1,5 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { ByteReader, MAX_UINT_BYTES, putUint } from './binary-layout.js';
 
 /**
  * Texts at least this long are stored compressed. Below it, compressing costs more than the
@@ -30,4 +31,38 @@ export function decompressed(data: Buffer): Buffer {
 /** The text a column value made by {@link storedText} holds. */
 export function readStoredText(value: string | Buffer): string {
   return typeof value === 'string' ? value : decompressed(value).toString('utf8');
+}
+
+/**
+ * Values compressed in parts ({@link compressed} each), kept as one: a varint count, then each
+ * part's byte length and bytes. A large plan is stored so: its parts are compressed on the
+ * writer thread while the rest of it is still being encoded.
+ */
+export function joinFrames(frames: readonly Uint8Array[]): Buffer {
+  let bytes = MAX_UINT_BYTES;
+  for (const f of frames) bytes += MAX_UINT_BYTES + f.length;
+  const out = Buffer.allocUnsafe(bytes);
+  let pos = putUint(out, 0, frames.length);
+  for (const f of frames) {
+    pos = putUint(out, pos, f.length);
+    out.set(f, pos);
+    pos += f.length;
+  }
+  return out.subarray(0, pos);
+}
+
+/** The parts {@link joinFrames} joined, each decompressed, end to end; throws on a value of another shape. */
+export function decompressedFrames(data: Buffer): Buffer {
+  const r = new ByteReader(data, 0, data.length, 'a stored value');
+  const count = r.uint();
+  if (count > data.length) throw r.truncated();
+  const parts: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const length = r.uint();
+    if (r.pos + length > r.end) throw r.truncated();
+    parts.push(decompressed(data.subarray(r.pos, r.pos + length)));
+    r.pos += length;
+  }
+  if (r.pos !== r.end) throw new Error('a stored value with bytes after its end');
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeJson, encodeJson } from '../../src/store/binary-json.js';
+import { decodeJson, encodeJson, encodeJsonParts, PART_BYTES } from '../../src/store/binary-json.js';
 
 /** Strings of every sort, lone surrogates (which UTF-8 cannot hold) included. */
 const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('\ud800', '\udc00', 'é', 'a') }));
@@ -75,6 +75,27 @@ describe('binary JSON values', () => {
     let deep: unknown = 'bottom';
     for (let i = 0; i < 3000; i++) deep = i % 2 ? [deep] : { d: deep };
     expectSameAsJson(deep);
+  });
+
+  it('encodes a large value in parts that join into its whole encoding, each part movable to another thread', () => {
+    // Tasks of random sizes and scripts, so the parts end anywhere: inside a string, a varint, a float.
+    const sample = fc.array(fc.record({ id: text, n: fc.double(), refs: fc.array(fc.string({ maxLength: 40 }), { maxLength: 4 }) }), { minLength: 1, maxLength: 300 });
+    const bigPlan = sample.map((tasks) => ({ tasks: Array.from({ length: Math.ceil((4 * PART_BYTES) / (encodeJson(tasks) as Buffer).length) }, () => tasks).flat() }));
+    fc.assert(
+      fc.property(bigPlan, (value) => {
+        const parts: Buffer[] = [];
+        const last = encodeJsonParts(value, (part) => parts.push(part)) as Buffer;
+        const whole = encodeJson(value) as Buffer;
+        expect(whole.length).toBeGreaterThan(2 * PART_BYTES);
+        expect(parts.length).toBeGreaterThanOrEqual(2);
+        expect(Buffer.concat([...parts, last]).equals(whole)).toBe(true);
+        // Each part has memory of its own: moving it away leaves every other buffer intact.
+        const moved = parts.map((part) => structuredClone(part, { transfer: [part.buffer as ArrayBuffer] }));
+        expect(parts.every((part) => part.length === 0)).toBe(true);
+        expect(JSON.stringify(decodeJson(Buffer.concat([...moved, last])))).toBe(JSON.stringify(value));
+      }),
+      { numRuns: 4 },
+    );
   });
 
   it('refuses a value cut short, of another format, or with bytes left over', () => {

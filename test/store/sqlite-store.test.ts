@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SwitchyardError } from '../../src/index.js';
 import { APPLICATION_ID, SCHEMA_VERSION, SqliteStore } from '../../src/sqlite.js';
 import { MIGRATIONS } from '../../src/store/sqlite-schema.js';
-import { storedText } from '../../src/store/stored-text.js';
+import { encodeJson } from '../../src/store/binary-json.js';
+import { compressed, storedText } from '../../src/store/stored-text.js';
 import { thrown } from '../helpers/errors.js';
 import { packEvents } from '../helpers/v3-log-rows.js';
 import { describeStoreConformance, firstStep, step } from './store-conformance.js';
@@ -189,6 +190,48 @@ describe('SqliteStore files', () => {
     expect(types).toEqual({ plan: 'blob', result: 'blob', checkpoint: 'blob', rows: 'blob,blob,blob' });
     expect(statSync(path).size).toBeLessThan(JSON.stringify([first, wave, last]).length);
     db.close();
+  });
+
+  it('stores a plan of many parts with either writer, and a failed plan leaves nothing to the next', () => {
+    // About 4 MB encoded: several parts, each compressed by the writer thread while the rest is encoded.
+    const tasks = Array.from({ length: 40_000 }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'], depends_on: i === 0 ? [] : [`task_${i - 1}`], input_refs: [], output_refs: [], note: `n${(i * 7919) % 100_003}`.repeat(8) }));
+    const plan = { tasks };
+    for (const writer of ['thread', 'inline'] as const) {
+      const path = join(dir, `parts-${writer}.db`);
+      const store = SqliteStore.open(path, { writer });
+      // A plan that cannot be encoded (a BigInt in its last task) fails after some parts went ahead.
+      const unencodable = { tasks: [...tasks, { id: 'bad', action: 'noop', capability_ids: ['C'], size: 10n }] };
+      expect(() => store.recordStep(firstStep('bad', { accepted: { plan: unencodable, options: { policy: 'strict', max_attempts: 3 } } }), 1)).toThrow(/BigInt/);
+      store.recordStep(firstStep('big', { accepted: { plan, options: { policy: 'strict', max_attempts: 3 } } }), 2);
+      store.recordStep(firstStep('small'), 3);
+      store.close();
+      const again = SqliteStore.open(path, { mode: 'existing' });
+      expect(again.getRun('big')?.plan, writer).toEqual(plan);
+      expect(again.getRun('small')?.plan, writer).toEqual(firstStep('small').accepted?.plan);
+      expect(again.getRun('bad'), writer).toBeUndefined();
+      again.close();
+      const db = new Database(path, { readonly: true });
+      expect(db.prepare('SELECT run_id, format FROM run_plans ORDER BY run_id').all(), writer).toEqual([
+        { run_id: 'big', format: 2 },
+        { run_id: 'small', format: 2 },
+      ]);
+      db.close();
+    }
+  });
+
+  it('reads a plan stored whole by schema 4', () => {
+    const path = join(dir, 'v4.db');
+    const db = new Database(path);
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    for (const migration of MIGRATIONS.slice(0, 4)) db.exec(migration);
+    db.pragma('user_version = 4');
+    db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options) VALUES (?, ?, 3, 1, 0, 0, 0, 5, 6, NULL, 1, ?)').run('v4-run', 'running', '{"policy":"strict","max_attempts":3}');
+    const plan = { tasks: Array.from({ length: 100 }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'] })) };
+    db.prepare('INSERT INTO run_plans (run_id, plan, format) VALUES (?, ?, 1)').run('v4-run', compressed(encodeJson(plan) as Buffer));
+    db.close();
+    const store = SqliteStore.open(path, { mode: 'existing' });
+    expect(store.getRun('v4-run')?.plan).toEqual(plan);
+    store.close();
   });
 
   it('gives the space of pruned runs back to the file system', () => {
