@@ -31,20 +31,20 @@ const silent = pino({ level: 'silent' });
  * supervisor gets when results arrive together). The time runs until the run's last step is
  * on file.
  */
-export async function recordedRun(plan: CompiledPlan, options: ResolvedOptions, store: StateStore): Promise<{ ms: number; events: number; steps: number }> {
+export async function recordedRun(plan: CompiledPlan, options: ResolvedOptions, store: StateStore, runId = 'bench'): Promise<{ ms: number; events: number; steps: number }> {
   const bus = new InProcessBus();
   const subjects = subjectBuilders();
   let now = 1_700_000_000_000;
   const clock = () => now;
   const manager = new StateManager({ bus, subjects, store, logger: silent, clock });
-  manager.claim('bench');
+  manager.claim(runId);
   const meta = { sequence: 4, offsetMinutes: 0 };
   const block = planBlock(plan.input, plan.tasks, options);
   let events = 0;
   let steps = 0;
   const start = performance.now();
   const journal = new RunJournal({
-    runId: 'bench',
+    runId,
     bus,
     subjects,
     logger: silent,
@@ -76,7 +76,7 @@ export async function recordedRun(plan: CompiledPlan, options: ResolvedOptions, 
     now += 1;
     core.now = now;
     for (const d of wave) {
-      journal.push({ type: 'result_received', at: now, request_id: `bench_${d.task}_${d.attempt}`, task_id: plan.ids[d.task], attempt: d.attempt, runtime_id: 'rt', outcome: recorded });
+      journal.push({ type: 'result_received', at: now, request_id: `${runId}_${d.task}_${d.attempt}`, task_id: plan.ids[d.task], attempt: d.attempt, runtime_id: 'rt', outcome: recorded });
       events++;
       meta.sequence++;
       core.result(d.task, OK);
@@ -88,7 +88,7 @@ export async function recordedRun(plan: CompiledPlan, options: ResolvedOptions, 
   const ms = performance.now() - start;
   manager.close();
   await bus.close();
-  if (store.getRun('bench')?.status !== 'complete') throw new Error('the bench run was not recorded as complete');
+  if (store.getRun(runId)?.status !== 'complete') throw new Error(`the bench run ${runId} was not recorded as complete`);
   return { ms, events, steps: steps + 1 };
 }
 
@@ -105,31 +105,43 @@ export async function durableBench(): Promise<void> {
       for (let wave = core.drain(); wave.length > 0; wave = core.drain()) for (const d of wave) core.result(d.task, OK);
     });
     rows.push({ name: 'dispatch core alone, not recorded (context)', tasks: n, 'best ms': bare, 'tasks/s': Math.round(n / (bare / 1000)) });
-    // Warm-up, then rounds in which each store records the run in turn: a round measures them
-    // under the same machine conditions, and the ratio is the median of the rounds' ratios.
-    await recordedRun(plan, options, new MemoryStore());
-    const kinds = ['memory', 'sqlite', 'sqlite-full', 'sqlite-inline'] as const;
-    const times: Record<(typeof kinds)[number], number[]> = { memory: [], sqlite: [], 'sqlite-full': [], 'sqlite-inline': [] };
+    // Each store is opened once and records a run per round, as a runtime's store records the
+    // runs submitted to it: its writer thread starts once, not with every run (that start is the
+    // context row below). A round has each store record the run in turn, so they are measured
+    // under the same machine conditions; the ratio is the median of the rounds' ratios. Runs
+    // are pruned between rounds, outside the time, so no store carries the ones before.
+    const kinds = ['memory', 'sqlite', 'sqlite-full', 'sqlite-inline', 'sqlite-fresh'] as const;
+    const open = (kind: (typeof kinds)[number], file: string): StateStore =>
+      kind === 'memory' ? new MemoryStore() : SqliteStore.open(file, { synchronous: kind === 'sqlite-full' ? 'full' : 'normal', writer: kind === 'sqlite-inline' ? 'inline' : 'thread' });
+    const stores = new Map<(typeof kinds)[number], StateStore>(kinds.filter((k) => k !== 'sqlite-fresh').map((k) => [k, open(k, join(dir, `${k}.db`))]));
+    const times: Record<(typeof kinds)[number], number[]> = { memory: [], sqlite: [], 'sqlite-full': [], 'sqlite-inline': [], 'sqlite-fresh': [] };
     const counts = { events: 0, steps: 0 };
-    let size = 0;
-    for (let i = 0; i < ROUNDS; i++) {
+    for (let i = -1; i < ROUNDS; i++) {
       for (const kind of kinds) {
-        const file = join(dir, `${kind}-${i}.db`);
-        const store = kind === 'memory' ? new MemoryStore() : SqliteStore.open(file, { synchronous: kind === 'sqlite-full' ? 'full' : 'normal', writer: kind === 'sqlite-inline' ? 'inline' : 'thread' });
-        const run = await recordedRun(plan, options, store);
-        store.close();
-        if (kind === 'sqlite') size = statSync(file).size;
+        const store = stores.get(kind) ?? open(kind, join(dir, `fresh-${i}.db`));
+        const run = await recordedRun(plan, options, store, `bench-${i + 1}`);
+        store.prune(Number.MAX_SAFE_INTEGER);
+        if (kind === 'sqlite-fresh') store.close();
+        if (i < 0) continue;
         times[kind].push(run.ms);
         counts.events = run.events;
         counts.steps = run.steps;
       }
     }
+    for (const store of stores.values()) store.close();
+    // The file one run leaves, on its own.
+    const sizeFile = join(dir, 'size.db');
+    const sized = SqliteStore.open(sizeFile);
+    await recordedRun(plan, options, sized);
+    sized.close();
+    const size = statSync(sizeFile).size;
     const column = `vs in-memory (median of ${ROUNDS} paired rounds, range)`;
     const labels = [
       ['memory', 'in-memory store'],
       ['sqlite', 'SQLite store, WAL, synchronous=NORMAL'],
       ['sqlite-full', 'SQLite store, WAL, synchronous=FULL (fsync each commit)'],
       ['sqlite-inline', 'SQLite store, NORMAL, committed inline (context: no writer thread)'],
+      ['sqlite-fresh', 'SQLite store, NORMAL, opened for the run (context: its writer thread starts with it)'],
     ] as const;
     for (const [kind, label] of labels) {
       const best = Math.min(...times[kind]);
