@@ -215,21 +215,22 @@ class JsonWriter {
   #string(value: string): void {
     const n = value.length;
     this.#room(n + 8);
-    let ascii = true;
-    for (let i = 0; i < n; i++) {
-      if (value.charCodeAt(i) > 0x7f) {
-        ascii = false;
-        break;
-      }
+    // ASCII (the common case) is copied as it is checked, after the header it will have.
+    const start = this.pos;
+    const buf = this.buf;
+    let pos = putUint(buf, start, n * 4 + S_ASCII);
+    let i = 0;
+    for (; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c > 0x7f) break;
+      buf[pos++] = c;
     }
-    if (ascii) {
-      this.uint(n * 4 + S_ASCII);
-      const buf = this.buf;
-      let pos = this.pos;
-      for (let i = 0; i < n; i++) buf[pos++] = value.charCodeAt(i);
+    if (i === n) {
       this.pos = pos;
       return;
     }
+    // Not ASCII: written again from its start.
+    this.pos = start;
     const wellFormed = isWellFormed(value);
     const text = wellFormed ? value : JSON.stringify(value);
     const bytes = Buffer.byteLength(text, 'utf8');
