@@ -108,8 +108,9 @@ export async function durableBench(): Promise<void> {
     // Each store is opened once and records a run per round, as a runtime's store records the
     // runs submitted to it: its writer thread starts once, not with every run (that start is the
     // context row below). A round has each store record the run in turn, so they are measured
-    // under the same machine conditions; the ratio is the median of the rounds' ratios. Runs
-    // are pruned between rounds, outside the time, so no store carries the ones before.
+    // under the same machine conditions; the ratio is the median of the rounds' ratios. Each
+    // round starts one store further on, so none always follows the same one (and collects its
+    // garbage). Runs are pruned after each, outside the time, so no store carries the ones before.
     const kinds = ['memory', 'sqlite', 'sqlite-full', 'sqlite-inline', 'sqlite-fresh'] as const;
     const open = (kind: (typeof kinds)[number], file: string): StateStore =>
       kind === 'memory' ? new MemoryStore() : SqliteStore.open(file, { synchronous: kind === 'sqlite-full' ? 'full' : 'normal', writer: kind === 'sqlite-inline' ? 'inline' : 'thread' });
@@ -117,7 +118,8 @@ export async function durableBench(): Promise<void> {
     const times: Record<(typeof kinds)[number], number[]> = { memory: [], sqlite: [], 'sqlite-full': [], 'sqlite-inline': [], 'sqlite-fresh': [] };
     const counts = { events: 0, steps: 0 };
     for (let i = -1; i < ROUNDS; i++) {
-      for (const kind of kinds) {
+      for (let k = 0; k < kinds.length; k++) {
+        const kind = kinds[(k + Math.max(i, 0)) % kinds.length];
         const store = stores.get(kind) ?? open(kind, join(dir, `fresh-${i}.db`));
         const run = await recordedRun(plan, options, store, `bench-${i + 1}`);
         store.prune(Number.MAX_SAFE_INTEGER);
