@@ -161,7 +161,7 @@ export function behind(done: number, issued: number): boolean {
 }
 
 /** The entry next to this module: `.js` from dist; from the TypeScript sources, `.ts` with tsx registered in the thread. */
-function writerEntry(): { filename: string; execArgv: string[] } {
+export function writerEntry(): { filename: string; execArgv: string[] } {
   const fromSource = import.meta.url.endsWith('.ts');
   const url = new URL(fromSource ? './sqlite-writer.worker.ts' : './sqlite-writer.worker.js', import.meta.url);
   return { filename: fileURLToPath(url), execArgv: fromSource ? ['--import', new URL('../pool/register-tsx.mjs', import.meta.url).href] : [] };

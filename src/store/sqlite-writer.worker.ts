@@ -26,6 +26,12 @@ function fail(error: unknown): void {
   port.postMessage(reply);
 }
 
+// However the thread ends — an uncaught error, an exit — the host stops waiting for it at once
+// rather than at its drain limit: a thread still marked running is marked broken on its way out.
+process.on('exit', () => {
+  if (Atomics.load(slots, STATE) === WriterState.running) settle(WriterState.broken, 0);
+});
+
 let db: Database.Database | undefined;
 try {
   db = new Database(path, { fileMustExist: true });
