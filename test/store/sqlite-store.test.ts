@@ -36,6 +36,20 @@ function openError(path: string, mode: 'existing' | 'create' = 'existing'): Swit
   throw new Error(`${path} opened`);
 }
 
+/** A database as schema `version` made it (no rows), open for writing rows the way that version did. */
+function atVersion(path: string, version: number): Database.Database {
+  const db = new Database(path);
+  db.pragma(`application_id = ${APPLICATION_ID}`);
+  for (const migration of MIGRATIONS.slice(0, version)) db.exec(migration);
+  db.pragma(`user_version = ${version}`);
+  return db;
+}
+
+/** A running run's row, as every schema version has it, with events up to `lastSeq`. */
+function insertRun(db: Database.Database, runId: string, lastSeq: number): void {
+  db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options) VALUES (?, ?, 3, 1, 0, 0, 0, 5, 6, NULL, ?, ?)').run(runId, 'running', lastSeq, '{"policy":"strict","max_attempts":3}');
+}
+
 /** A state database holding one run with a long log, closed (its WAL folded in). */
 function populated(path: string): void {
   const store = SqliteStore.open(path);
@@ -124,11 +138,8 @@ describe('SqliteStore files', () => {
 
   it('opens a version-1 database and migrates it, keeping its runs', () => {
     const path = join(dir, 'v1.db');
-    const db = new Database(path);
-    db.pragma(`application_id = ${APPLICATION_ID}`);
-    db.exec(MIGRATIONS[0]);
-    db.pragma('user_version = 1');
-    db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options) VALUES (?, ?, 3, 1, 0, 0, 0, 5, 6, NULL, 1, ?)').run('old-run', 'running', '{"policy":"strict","max_attempts":3}');
+    const db = atVersion(path, 1);
+    insertRun(db, 'old-run', 1);
     db.prepare('INSERT INTO run_plans (run_id, plan) VALUES (?, ?)').run('old-run', '{"tasks":[]}');
     db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events) VALUES (?, 1, 1, 5, ?)').run('old-run', '[{"type":"plan_accepted","total_tasks":3}]');
     db.close();
@@ -151,12 +162,9 @@ describe('SqliteStore files', () => {
 
   it('opens a version-3 database and reads its JSON plan and its packed and compressed log rows after migrating it', () => {
     const path = join(dir, 'v3.db');
-    const db = new Database(path);
-    db.pragma(`application_id = ${APPLICATION_ID}`);
-    for (const migration of MIGRATIONS.slice(0, 3)) db.exec(migration);
-    db.pragma('user_version = 3');
+    const db = atVersion(path, 3);
     const wave = step('v3-run', 2, 300).events;
-    db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options) VALUES (?, ?, 3, 1, 0, 0, 0, 5, 6, NULL, 301, ?)').run('v3-run', 'running', '{"policy":"strict","max_attempts":3}');
+    insertRun(db, 'v3-run', 301);
     const plan = { tasks: Array.from({ length: 100 }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'] })) };
     db.prepare('INSERT INTO run_plans (run_id, plan) VALUES (?, ?)').run('v3-run', storedText(JSON.stringify(plan)));
     const insert = db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events) VALUES (?, ?, ?, 5, ?)');
@@ -221,11 +229,8 @@ describe('SqliteStore files', () => {
 
   it('reads a plan stored whole by schema 4', () => {
     const path = join(dir, 'v4.db');
-    const db = new Database(path);
-    db.pragma(`application_id = ${APPLICATION_ID}`);
-    for (const migration of MIGRATIONS.slice(0, 4)) db.exec(migration);
-    db.pragma('user_version = 4');
-    db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options) VALUES (?, ?, 3, 1, 0, 0, 0, 5, 6, NULL, 1, ?)').run('v4-run', 'running', '{"policy":"strict","max_attempts":3}');
+    const db = atVersion(path, 4);
+    insertRun(db, 'v4-run', 1);
     const plan = { tasks: Array.from({ length: 100 }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'] })) };
     db.prepare('INSERT INTO run_plans (run_id, plan, format) VALUES (?, ?, 1)').run('v4-run', compressed(encodeJson(plan) as Buffer));
     db.close();
