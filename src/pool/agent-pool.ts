@@ -15,8 +15,16 @@ export interface AgentPoolOptions {
   modules: ReadonlyArray<string | URL>;
   /** Worker threads, one agent runtime each. @default min(2, available cores) */
   maxThreads?: number;
-  /** Attempts one worker runs at once (its registered capacity). @default 1 */
+  /** Attempts one worker runs at once. @default 1 */
   concurrentTasksPerWorker?: number;
+  /**
+   * Attempts one worker holds beyond those it runs, started in turn the moment one ends —
+   * without waiting for the host to send the next. The worker registers both together as its
+   * capacity. It pays off for many short attempts; with long ones of uneven length an attempt
+   * may wait behind a slow one while another worker is free, so it is off by default. A held
+   * attempt's deadline starts when it starts. @default 0
+   */
+  prefetch?: number;
   /** How often workers heartbeat. @default 1000 */
   heartbeatMs?: number;
   /** Memory limits per worker; a worker exceeding them dies and is replaced. */
@@ -35,6 +43,7 @@ const OptionsSchema = z.strictObject({
   modules: z.array(z.union([z.string().min(1), z.instanceof(URL)])).min(1),
   maxThreads: z.number().int().min(1).max(256).optional(),
   concurrentTasksPerWorker: z.number().int().min(1).max(10_000).optional(),
+  prefetch: z.number().int().min(0).max(10_000).optional(),
   heartbeatMs: z.number().int().min(10).optional(),
   resourceLimits: z.record(z.string(), z.number()).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -103,6 +112,7 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
       modules: o.modules.map(moduleUrl),
       runtimePrefix: o.runtimePrefix ?? 'local',
       capacity: o.concurrentTasksPerWorker ?? 1,
+      prefetch: o.prefetch ?? 0,
       heartbeatMs: o.heartbeatMs ?? 1000,
       logLevel: o.logLevel ?? 'warn',
     };

@@ -128,24 +128,33 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     }
     const timeoutMs = trigger.timeout_ms ?? options.defaultTimeoutMs;
     let settled = false;
+    let deadline: NodeJS.Timeout | undefined;
     let killer: NodeJS.Timeout | undefined;
-    const deadline = setTimeout(() => {
-      settled = true;
-      handle.cancel(trigger.request_id);
-      logger.warn({ runtime_id: handle.runtimeId, request_id: trigger.request_id, timeout_ms: timeoutMs }, 'attempt timed out');
-      finish({ type: 'failed', request_id: trigger.request_id, error: { name: 'SwitchyardError', code: 'TIMEOUT', message: `${trigger.task_id} attempt ${trigger.attempt} ran past its ${timeoutMs} ms deadline and was aborted.`, recoverable: true } });
-      killer = setTimeout(() => {
-        logger.error({ runtime_id: handle.runtimeId, request_id: trigger.request_id }, 'handler ignored its abort signal; killing the worker');
-        void pool.terminate(handle.runtimeId);
-      }, options.killGraceMs ?? 2000);
-    }, timeoutMs);
-    handle.send({ request_id: trigger.request_id, workflow_id: trigger.workflow_id, agent_id: trigger.agent_id, dispatch: trigger.dispatch }, (result) => {
-      clearTimeout(deadline);
-      clearTimeout(killer);
-      if (settled) return;
-      settled = true;
-      finish(result);
-    });
+    // The deadline runs from when the attempt starts: an attempt the worker holds (its
+    // prefetch) waits for a running one to end first.
+    const started = () => {
+      deadline = setTimeout(() => {
+        settled = true;
+        handle.cancel(trigger.request_id);
+        logger.warn({ runtime_id: handle.runtimeId, request_id: trigger.request_id, timeout_ms: timeoutMs }, 'attempt timed out');
+        finish({ type: 'failed', request_id: trigger.request_id, error: { name: 'SwitchyardError', code: 'TIMEOUT', message: `${trigger.task_id} attempt ${trigger.attempt} ran past its ${timeoutMs} ms deadline and was aborted.`, recoverable: true } });
+        killer = setTimeout(() => {
+          logger.error({ runtime_id: handle.runtimeId, request_id: trigger.request_id }, 'handler ignored its abort signal; killing the worker');
+          void pool.terminate(handle.runtimeId);
+        }, options.killGraceMs ?? 2000);
+      }, timeoutMs);
+    };
+    handle.send(
+      { request_id: trigger.request_id, workflow_id: trigger.workflow_id, agent_id: trigger.agent_id, dispatch: trigger.dispatch },
+      (result) => {
+        clearTimeout(deadline);
+        clearTimeout(killer);
+        if (settled) return;
+        settled = true;
+        finish(result);
+      },
+      started,
+    );
   };
 
   /** Publishes a runtime's registration again, listing what it runs, so a dispatcher that lost track of it keeps those. */

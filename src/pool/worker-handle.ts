@@ -2,12 +2,14 @@ import type { MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { decodeOutcome, encodeRequest, OUTCOME_SLOTS } from './attempt-wire.js';
+import { StartOrder } from './start-order.js';
 import type { ExecuteRequest, ExecuteResult, HostToWorker, WorkerApi, WorkerToHost } from './worker-protocol.js';
 
 /** An attempt sent and not yet settled. */
 interface Pending {
   readonly requestId: string;
   readonly done: (result: ExecuteResult) => void;
+  readonly started?: () => void;
 }
 
 /** What the host learns from a worker while it runs. */
@@ -28,7 +30,10 @@ export class WorkerHandle {
   readonly runtimeId: string;
   readonly threadId: number;
   readonly agents: ReadonlyArray<{ agent_id: string; capabilities: string[] }>;
+  /** Attempts it takes at once: {@link concurrency} running, the rest held in the worker until they start. */
   readonly capacity: number;
+  /** Attempts it runs at once. */
+  readonly concurrency: number;
   /** Epoch milliseconds of the last heartbeat (or of registration). */
   lastSeen: number;
   #exited = false;
@@ -38,14 +43,17 @@ export class WorkerHandle {
   /** By the number each attempt crosses the channel under: results come back by it, not by request id. */
   readonly #pending = new Map<number, Pending>();
   #seq = 0;
+  readonly #order: StartOrder;
   /** Attempts to send with the next data-channel message (one per event-loop turn), encoded. */
   #outbox: unknown[] = [];
 
-  constructor(hello: { runtime_id: string; thread_id: number; agents: ReadonlyArray<{ agent_id: string; capabilities: string[] }>; capacity: number; port: MessagePort; data: MessagePort }, events: WorkerHandleEvents) {
+  constructor(hello: { runtime_id: string; thread_id: number; agents: ReadonlyArray<{ agent_id: string; capabilities: string[] }>; capacity: number; concurrency: number; port: MessagePort; data: MessagePort }, events: WorkerHandleEvents) {
     this.runtimeId = hello.runtime_id;
     this.threadId = hello.thread_id;
     this.agents = hello.agents;
     this.capacity = hello.capacity;
+    this.concurrency = hello.concurrency;
+    this.#order = new StartOrder(hello.concurrency);
     this.lastSeen = events.now();
     this.#port = hello.port;
     this.#data = hello.data;
@@ -84,17 +92,20 @@ export class WorkerHandle {
 
   /**
    * {@link execute} without a promise per attempt (the host's hot path): `done` is called once,
-   * with the outcome — never synchronously.
+   * with the outcome — never synchronously. `started` is called when the attempt starts in the
+   * worker as far as the host can tell: at once if the worker has room to run it, else when an
+   * attempt before it ends (see {@link StartOrder}); never for one that ends while held.
    */
-  send(request: ExecuteRequest, done: (result: ExecuteResult) => void): void {
+  send(request: ExecuteRequest, done: (result: ExecuteResult) => void, started?: () => void): void {
     if (this.#exited) {
       const lost = this.#lost(request.request_id);
       queueMicrotask(() => done(lost));
       return;
     }
     const seq = ++this.#seq;
-    this.#pending.set(seq, { requestId: request.request_id, done });
-    // A worker that runs one attempt at a time gains nothing from batching, only a turn of
+    this.#pending.set(seq, { requestId: request.request_id, done, started });
+    if (this.#order.sent(seq)) started?.();
+    // A worker that takes one attempt at a time gains nothing from batching, only a turn of
     // latency: its attempts go at once. Otherwise those of one turn go together.
     if (this.capacity === 1) {
       const batch: unknown[] = [];
@@ -145,6 +156,7 @@ export class WorkerHandle {
     this.#pending.delete(seq);
     const { requestId, done } = pending;
     done(outcome.ok ? { type: 'succeeded', request_id: requestId, output: outcome.output } : { type: 'failed', request_id: requestId, error: outcome.error });
+    for (const next of this.#order.ended(seq)) this.#pending.get(next)?.started?.();
   }
 
   #lost(requestId: string, code?: number): ExecuteResult {

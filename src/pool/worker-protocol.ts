@@ -11,6 +11,8 @@ export const WorkerDataSchema = z.strictObject({
   runtimePrefix: z.string().regex(/^[^.*>\s]+$/u),
   /** Attempts one worker runs at once. */
   capacity: z.number().int().positive(),
+  /** Attempts one worker holds beyond those it runs, started in turn as those end. */
+  prefetch: z.number().int().nonnegative(),
   heartbeatMs: z.number().int().positive(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
@@ -83,7 +85,9 @@ export type WorkerHello =
       readonly runtime_id: string;
       readonly thread_id: number;
       readonly agents: ReadonlyArray<{ agent_id: string; capabilities: string[] }>;
+      /** Attempts it takes at once: those it runs at once (`concurrency`) and those it holds. */
       readonly capacity: number;
+      readonly concurrency: number;
       readonly port: MessagePort;
       readonly data: MessagePort;
     }

@@ -6,7 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { decodeRequest, encodeOutcome, type Outcome, REQUEST_SLOTS } from './attempt-wire.js';
 import { AgentOutputSchema, type ExecuteRequest, type HostToWorker, type WireError, type WorkerApi, type WorkerData, type WorkerToHost } from './worker-protocol.js';
 
-type Hello = { type: 'switchyard:runtime'; runtime_id: string; thread_id: number; agents: Array<{ agent_id: string; capabilities: string[] }>; capacity: number } | { type: 'switchyard:failed'; thread_id: number; error: WireError };
+type Hello = { type: 'switchyard:runtime'; runtime_id: string; thread_id: number; agents: Array<{ agent_id: string; capabilities: string[] }>; capacity: number; concurrency: number } | { type: 'switchyard:failed'; thread_id: number; error: WireError };
 
 function wireError(error: unknown, fallbackCode: string): WireError {
   if (error instanceof AgentError) return { name: error.name, code: error.code, message: error.message, recoverable: error.recoverable, ...(error.stack ? { stack: error.stack } : {}) };
@@ -41,7 +41,9 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
     return { type: 'switchyard:failed', thread_id: threadId, error: wireError(error, 'INVALID_INPUT') };
   }
   const running = new Map<string, { abort: LazyAbort; done: Promise<unknown> }>();
-  const beat = setInterval(() => channel.postMessage({ type: 'heartbeat', in_flight: running.size } satisfies WorkerToHost), data.heartbeatMs);
+  /** Attempts received beyond `data.capacity` running, oldest first: each starts as one running ends. */
+  const held: Array<{ seq: number; request: ExecuteRequest }> = [];
+  const beat = setInterval(() => channel.postMessage({ type: 'heartbeat', in_flight: running.size + held.length } satisfies WorkerToHost), data.heartbeatMs);
   beat.unref();
 
   async function run(request: ExecuteRequest): Promise<Outcome> {
@@ -99,16 +101,37 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
   const send = (seq: number, outcome: Outcome) => {
     const first = outbox.length === 0;
     encodeOutcome(outbox, seq, outcome);
-    // The last attempt running goes back at once; under load, those of one turn go together.
-    if (first && running.size === 0) flush();
+    // The last attempt running (none held) goes back at once; under load, those of one turn go together.
+    if (first && running.size === 0 && held.length === 0) flush();
     else if (first) setImmediate(flush);
+  };
+  /** Starts what is held while there is room, in the order it came. */
+  const startHeld = () => {
+    while (running.size < data.capacity && held.length > 0) {
+      const { seq, request } = held.shift() as (typeof held)[number];
+      start(seq, request);
+    }
+  };
+  const start = (seq: number, request: ExecuteRequest) => {
+    void run(request).then((outcome) => {
+      send(seq, outcome);
+      startHeld();
+    });
+  };
+  /** An attempt dropped before it started: it ends as aborted, its handler never called. */
+  const dropHeld = (at: number, reason: string) => {
+    const [{ seq, request }] = held.splice(at, 1);
+    const d = request.dispatch;
+    send(seq, { ok: false, error: { name: 'AbortError', code: 'ABORTED', message: `${d.task_id} attempt ${d.attempt} was aborted before it started: ${reason}.`, recoverable: true } });
   };
   channel.on('message', (message: HostToWorker) => {
     switch (message.type) {
       case 'execute':
         for (let at = 0; at < message.batch.length; at += REQUEST_SLOTS) {
           const { seq, request } = decodeRequest(message.batch, at);
-          void run(request).then((outcome) => send(seq, outcome));
+          // `run` registers the attempt in `running` before it awaits anything.
+          if (running.size < data.capacity) start(seq, request);
+          else held.push({ seq, request });
         }
         break;
       default:
@@ -118,10 +141,14 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
 
   expose({
     cancel(requestId) {
-      running.get(requestId)?.abort.abort('cancelled by the dispatcher');
+      const at = held.findIndex((h) => h.request.request_id === requestId);
+      if (at >= 0) dropHeld(at, 'cancelled by the dispatcher');
+      else running.get(requestId)?.abort.abort('cancelled by the dispatcher');
     },
     async shutdown() {
       clearInterval(beat);
+      while (held.length > 0) dropHeld(held.length - 1, 'the runtime is shutting down');
+      flush();
       for (const r of running.values()) r.abort.abort('the runtime is shutting down');
       await Promise.allSettled([...running.values()].map((r) => r.done));
       logger.flush();
@@ -133,6 +160,7 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
     runtime_id: runtimeId,
     thread_id: threadId,
     agents: [...agents.values()].map((a) => ({ agent_id: a.name, capabilities: [...a.capabilities] })),
-    capacity: data.capacity,
+    capacity: data.capacity + data.prefetch,
+    concurrency: data.capacity,
   };
 }

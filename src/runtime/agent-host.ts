@@ -14,6 +14,8 @@ export interface AgentHostOptions {
   readonly agents: ReadonlyArray<string | URL>;
   readonly maxThreads?: number;
   readonly concurrentTasksPerWorker?: number;
+  /** See `AgentPoolOptions.prefetch`. */
+  readonly prefetch?: number;
   readonly resourceLimits?: Record<string, number>;
   readonly heartbeatMs: number;
   /** Deadline of an attempt whose trigger states none. */
@@ -46,6 +48,7 @@ export async function startAgentHost(o: AgentHostOptions): Promise<AgentHost> {
     modules: o.agents,
     maxThreads: o.maxThreads,
     concurrentTasksPerWorker: o.concurrentTasksPerWorker,
+    ...(o.prefetch === undefined ? {} : { prefetch: o.prefetch }),
     resourceLimits: o.resourceLimits,
     heartbeatMs: o.heartbeatMs,
     clock: o.clock,

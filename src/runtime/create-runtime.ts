@@ -28,6 +28,12 @@ export interface RuntimeOptions {
     maxThreads?: number;
     /** Attempts one worker runs at once. @default 1 */
     concurrentTasksPerWorker?: number;
+    /**
+     * Attempts one worker holds beyond those it runs, each started the moment a running one
+     * ends, without a round trip to the dispatcher: for many short attempts. With long attempts
+     * of uneven length one may wait behind a slow one while another worker is free. @default 0
+     */
+    prefetch?: number;
     resourceLimits?: Record<string, number>;
   };
   /** Attempts out at once per run. @default 64 */
@@ -88,7 +94,7 @@ export const FaultsSchema = z.record(z.string(), z.strictObject({ recoverable: z
 
 const OptionsSchema = z.strictObject({
   agents: z.array(z.union([z.string().min(1), z.instanceof(URL)])),
-  pool: z.strictObject({ maxThreads: z.number().int().min(0).max(256).optional(), concurrentTasksPerWorker: z.number().int().min(1).optional(), resourceLimits: z.record(z.string(), z.number()).optional() }).optional(),
+  pool: z.strictObject({ maxThreads: z.number().int().min(0).max(256).optional(), concurrentTasksPerWorker: z.number().int().min(1).optional(), prefetch: z.number().int().min(0).max(10_000).optional(), resourceLimits: z.record(z.string(), z.number()).optional() }).optional(),
   maxConcurrentTasks: z.number().int().min(1).optional(),
   taskTimeoutMs: z.number().int().min(1).optional(),
   policy: z.enum(['strict', 'dependency']).optional(),
@@ -176,7 +182,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   try {
     // maxThreads 0: a coordinator only, for runtimes in other processes (a network bus).
     if (o.pool?.maxThreads !== 0) {
-      host = await startAgentHost({ bus, subjects, logger, clock, agents: o.agents, maxThreads: o.pool?.maxThreads, concurrentTasksPerWorker: o.pool?.concurrentTasksPerWorker, resourceLimits: o.pool?.resourceLimits, heartbeatMs, taskTimeoutMs, killGraceMs, ...(o.faults ? { faults: o.faults } : {}), ...(o.runtimePrefix ? { runtimePrefix: o.runtimePrefix } : {}) });
+      host = await startAgentHost({ bus, subjects, logger, clock, agents: o.agents, maxThreads: o.pool?.maxThreads, concurrentTasksPerWorker: o.pool?.concurrentTasksPerWorker, prefetch: o.pool?.prefetch, resourceLimits: o.pool?.resourceLimits, heartbeatMs, taskTimeoutMs, killGraceMs, ...(o.faults ? { faults: o.faults } : {}), ...(o.runtimePrefix ? { runtimePrefix: o.runtimePrefix } : {}) });
     }
   } catch (error) {
     router.close();

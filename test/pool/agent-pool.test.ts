@@ -30,7 +30,35 @@ describe('AgentPool on real worker threads', () => {
     expect(new Set(runtimes.map((r) => r.threadId)).size).toBe(2);
     expect(runtimes[0].runtimeId).toMatch(/^local-t\d+$/u);
     expect(runtimes[0].capacity).toBe(3);
+    expect(runtimes[0].concurrency).toBe(3);
     expect(runtimes[0].agents.map((a) => a.agent_id)).toEqual(['execution_agent', 'reasoning_agent']);
+  });
+
+  it('holds prefetched attempts in the worker and starts each as the one before ends', async () => {
+    pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1, concurrentTasksPerWorker: 1, prefetch: 2 });
+    const [rt] = pool.runtimes();
+    expect(rt).toMatchObject({ capacity: 3, concurrency: 1 });
+    // Each handler reports progress as it starts: one at a time, each a sleep after the one before.
+    const starts: Array<[string, number]> = [];
+    pool.on('progress', (id) => starts.push([id, performance.now()]));
+    const results = await Promise.all(['a', 'b', 'c'].map((id) => rt.execute(request(id, '[sleep-150]'))));
+    expect(results.map((r) => r.type)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(starts.map(([id]) => id)).toEqual(['a-1', 'b-1', 'c-1']);
+    for (let i = 1; i < starts.length; i++) expect(starts[i][1] - starts[i - 1][1]).toBeGreaterThan(120);
+  });
+
+  it('drops a held attempt that is cancelled before it starts, without running its handler', async () => {
+    pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1, concurrentTasksPerWorker: 1, prefetch: 1 });
+    const [rt] = pool.runtimes();
+    const started: string[] = [];
+    pool.on('progress', (id) => started.push(id));
+    const hanging = rt.execute(request('h', '[hang]'));
+    const held = rt.execute(request('later', 'ok'));
+    setTimeout(() => rt.cancel('later-1'), 50);
+    expect(await held).toMatchObject({ type: 'failed', error: { code: 'ABORTED', recoverable: true, message: expect.stringContaining('before it started') } });
+    rt.cancel('h-1');
+    expect(await hanging).toMatchObject({ type: 'failed', error: { code: 'ABORTED' } });
+    expect(started).toEqual(['h-1']);
   });
 
   it('runs an attempt and returns what the handler produced', async () => {

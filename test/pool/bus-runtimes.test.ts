@@ -18,7 +18,7 @@ afterEach(async () => {
   pool = runtimes = inner = undefined;
 });
 
-function trigger(taskId: string): TriggerAgent {
+function trigger(taskId: string, action = 'extract'): TriggerAgent {
   return {
     type: 'TriggerAgent',
     request_id: `w1_${taskId}_1`,
@@ -26,26 +26,33 @@ function trigger(taskId: string): TriggerAgent {
     agent_id: 'execution_agent',
     task_id: taskId,
     attempt: 1,
-    dispatch: { task_id: taskId, action: 'extract', capability_ids: ['CAP-PRE-001'], input_refs_resolved: [], output_refs_expected: [], execution_group: 1, attempt: 1, workflow_progress: { total_tasks: 2, completed: 0, in_progress: 1, pending: 1, failed: 0 } },
+    dispatch: { task_id: taskId, action, capability_ids: ['CAP-PRE-001'], input_refs_resolved: [], output_refs_expected: [], execution_group: 1, attempt: 1, workflow_progress: { total_tasks: 2, completed: 0, in_progress: 1, pending: 1, failed: 0 } },
     at: '2026-11-21T10:00:00Z',
   };
 }
 
-/** Connects a one-thread pool to `bus` and counts the results it publishes, by request id (acknowledging each batch). */
-async function start(bus: Bus): Promise<{ results: Map<string, number>; settled: (requestId: string) => Promise<void> }> {
-  pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1, concurrentTasksPerWorker: 2 });
+/**
+ * Connects a one-thread pool to `bus` and counts the results it publishes, by request id
+ * (acknowledging each batch), keeping each one's outcome status or error code.
+ */
+async function start(bus: Bus, options: { concurrency?: number; prefetch?: number; timeoutMs?: number } = {}) {
+  pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1, concurrentTasksPerWorker: options.concurrency ?? 2, prefetch: options.prefetch ?? 0 });
   const results = new Map<string, number>();
+  const outcomes = new Map<string, string>();
   const waiters: Array<() => void> = [];
   bus.subscribe(subjects.patterns.resultBatches(), (m) => {
-    for (const r of (m.data as { results: Array<{ request_id: string }> }).results) results.set(r.request_id, (results.get(r.request_id) ?? 0) + 1);
+    for (const r of (m.data as { results: Array<{ request_id: string; outcome: { status: string; error?: { code: string } } }> }).results) {
+      results.set(r.request_id, (results.get(r.request_id) ?? 0) + 1);
+      outcomes.set(r.request_id, r.outcome.error?.code ?? r.outcome.status);
+    }
     bus.respond(m, { type: 'ResultsAccepted' });
     for (const wake of waiters.splice(0)) wake();
   });
-  runtimes = connectPool(pool, { bus, subjects, logger: pino({ level: 'silent' }), clock: Date.now, defaultTimeoutMs: 10_000, heartbeatMs: 1000 });
+  runtimes = connectPool(pool, { bus, subjects, logger: pino({ level: 'silent' }), clock: Date.now, defaultTimeoutMs: options.timeoutMs ?? 10_000, heartbeatMs: 1000 });
   const settled = async (requestId: string) => {
     while (!results.has(requestId)) await new Promise<void>((resolve) => waiters.push(resolve));
   };
-  return { results, settled };
+  return { results, outcomes, settled };
 }
 
 const execute = (bus: Bus, ...triggers: TriggerAgent[]) => bus.publish(subjects.execute(pool!.runtimes()[0].runtimeId), { type: 'TriggerAgentBatch', triggers });
@@ -83,5 +90,20 @@ describe('pool runtimes on the bus', () => {
     execute(bus, trigger('task_2'));
     await settled('w1_task_2_1');
     expect(Object.fromEntries(results)).toEqual({ w1_task_1_1: 1, w1_task_2_1: 1 });
+  });
+
+  it('starts the deadline of an attempt the worker holds when it starts, not when it was sent', async () => {
+    const bus = (inner = new InProcessBus());
+    // One at a time, one more held: the second waits 300 ms, then runs 300 ms, 600 ms after it was sent.
+    const { outcomes, settled } = await start(bus, { concurrency: 1, prefetch: 1, timeoutMs: 450 });
+    expect(pool!.runtimes()[0]).toMatchObject({ capacity: 2, concurrency: 1 });
+    execute(bus, trigger('task_1', '[sleep-300]'), trigger('task_2', '[sleep-300]'));
+    await settled('w1_task_2_1');
+    expect(Object.fromEntries(outcomes)).toEqual({ w1_task_1_1: 'complete', w1_task_2_1: 'complete' });
+    // A held attempt that does overrun its own deadline still times out.
+    execute(bus, trigger('task_3', '[sleep-300]'), trigger('task_4', '[sleep-600]'));
+    await settled('w1_task_4_1');
+    expect(outcomes.get('w1_task_3_1')).toBe('complete');
+    expect(outcomes.get('w1_task_4_1')).toBe('TIMEOUT');
   });
 });
