@@ -20,6 +20,7 @@ export const sessionFlags = {
   agents: { type: 'string', multiple: true },
   threads: { type: 'string' },
   concurrency: { type: 'string' },
+  prefetch: { type: 'string' },
   timeout: { type: 'string' },
   'state-out': { type: 'string' },
   json: { type: 'boolean' },
@@ -30,6 +31,7 @@ export const sessionFlags = {
 
 export const sessionFlagsHelp = `  --threads <n>      worker threads (default 2; 0 with --nats: only runtimes elsewhere)
   --concurrency <n>  attempts one worker runs at once (default 1)
+  --prefetch <n>     attempts one worker holds beyond those, each started as one ends (default 0)
   --timeout <ms>     deadline of one attempt (default 300000)
   --state-out <file> write the final workflow_state (for graph --status)
   --json             print only the workflow_result JSON on stdout
@@ -39,12 +41,22 @@ ${natsFlagsHelp}  --wait-runtimes <n> before starting, wait (up to 30 s) until n
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** A `--flag` that must be a whole number from `min` up. */
+function wholeNumber(flag: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = value.trim() === '' ? Number.NaN : Number(value);
+  if (!Number.isInteger(n) || n < min) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--${flag} must be a whole number from ${min} up, got ${JSON.stringify(value)}.`, { flag });
+  return n;
+}
+
 /** A `--flag` that must be a whole number from 1 up. */
 export function positiveInt(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--${flag} must be a whole number from 1 up, got ${JSON.stringify(value)}.`, { flag });
-  return n;
+  return wholeNumber(flag, value, 1);
+}
+
+/** A `--flag` that must be a whole number from 0 up. */
+export function nonNegativeInt(flag: string, value: string | undefined): number | undefined {
+  return wholeNumber(flag, value, 0);
 }
 
 export function logLevel(value: string | undefined): string {
@@ -67,6 +79,7 @@ export const RunnerSchema = z.looseObject({
   agents: z.array(z.string()).optional(),
   threads: z.number().int().min(1).optional(),
   concurrency: z.number().int().min(1).optional(),
+  prefetch: z.number().int().min(0).optional(),
   timeout_ms: z.number().int().min(1).optional(),
   faults: FaultsSchema.optional(),
 });

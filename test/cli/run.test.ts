@@ -24,8 +24,8 @@ describe('switchyard run', () => {
     expect(cli('graph', PLAN, '--mermaid', '--status', stateOut).out).toContain('class task_5 failed');
   });
 
-  it('prints only the workflow_result with --json', async () => {
-    const { code, out } = await cliAsync('run', PLAN, '--agents', AGENTS, '--json', '--policy', 'dependency');
+  it('prints only the workflow_result with --json (here with workers holding attempts ahead)', async () => {
+    const { code, out } = await cliAsync('run', PLAN, '--agents', AGENTS, '--json', '--policy', 'dependency', '--concurrency', '2', '--prefetch', '2');
     expect(code).toBe(0);
     expect(JSON.parse(out).status).toBe('complete');
   });
@@ -34,6 +34,8 @@ describe('switchyard run', () => {
     [['run', PLAN], 'USAGE_ERROR'],
     [['run', PLAN, '--agents', AGENTS, '--threads', '0'], 'USAGE_ERROR'],
     [['run', PLAN, '--agents', AGENTS, '--fail', 'task_99'], 'USAGE_ERROR'],
+    [['run', PLAN, '--agents', AGENTS, '--prefetch', '-1'], 'USAGE_ERROR'],
+    [['run', PLAN, '--agents', AGENTS, '--prefetch', ''], 'USAGE_ERROR'],
     // No local runtime to fail it in: the flag belongs to `switchyard runtime` (refused before connecting).
     [['run', PLAN, '--nats', 'nats://127.0.0.1:1', '--threads', '0', '--fail', 'task_5'], 'USAGE_ERROR'],
     [['run', PLAN, '--agents', join(dir, 'nope.mjs')], 'INVALID_INPUT'],

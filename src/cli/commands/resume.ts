@@ -5,7 +5,7 @@ import { type CliInspector, inspectorFlags, inspectorFlagsHelp, inspectorFromFla
 import type { Output } from '../io.js';
 import { dbPath, openStore } from '../open-store.js';
 import { natsOptions } from '../nats-flags.js';
-import { logLevel, positiveInt, type RunnerInfo, RunnerSchema, runSession, sessionBasics, sessionFlags, sessionFlagsHelp, threadCount } from '../run-session.js';
+import { logLevel, nonNegativeInt, positiveInt, type RunnerInfo, RunnerSchema, runSession, sessionBasics, sessionFlags, sessionFlagsHelp, threadCount } from '../run-session.js';
 
 export const resumeHelp = `Usage: switchyard resume <run-id> [--db <file>] [options]
 
@@ -13,7 +13,7 @@ Continues a run recorded with \`switchyard run --db\` after its process stopped 
 a kill, Ctrl-C). Tasks recorded complete are not run again; attempts that were in flight
 are dispatched again under the same attempt numbers — so a handler may run twice for one
 attempt (at-least-once work), while each outcome is recorded exactly once. Handler modules,
-threads, concurrency and timeout default to those the run was started with.
+threads, concurrency, prefetch and timeout default to those the run was started with.
 
   --db <file>        the state database (default $SWITCHYARD_DB, else ./switchyard.db)
   --agents <module>  handler module(s) to host instead of the recorded ones (repeatable)
@@ -31,6 +31,7 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
   const nats = natsOptions(values, 'switchyard-resume');
   const threads = threadCount(values.threads, nats !== undefined);
   const concurrency = positiveInt('concurrency', values.concurrency);
+  const prefetch = nonNegativeInt('prefetch', values.prefetch);
   const timeout = positiveInt('timeout', values.timeout);
   const store = await openStore(dbPath(values.db), 'existing');
   let runner: RunnerInfo;
@@ -59,7 +60,7 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
         ...(inspector ? { inspect: inspector.inspect } : {}),
         agents: runner.agents ?? [],
         ...(values['subject-prefix'] ? { subjectPrefix: values['subject-prefix'] } : {}),
-        pool: { maxThreads: threads ?? runner.threads ?? 2, concurrentTasksPerWorker: concurrency ?? runner.concurrency ?? 1 },
+        pool: { maxThreads: threads ?? runner.threads ?? 2, concurrentTasksPerWorker: concurrency ?? runner.concurrency ?? 1, prefetch: prefetch ?? runner.prefetch ?? 0 },
         ...(timeoutMs === undefined ? {} : { taskTimeoutMs: timeoutMs }),
         ...(runner.faults ? { faults: runner.faults } : {}),
       },

@@ -8,7 +8,7 @@ import type { Output } from '../io.js';
 import { cliLogger } from '../logger.js';
 import { failFlagHelp, parseFailFlags } from '../fail-flags.js';
 import { connectNats, natsFlags, natsFlagsHelp, natsOptions } from '../nats-flags.js';
-import { logLevel, positiveInt } from '../run-session.js';
+import { logLevel, nonNegativeInt, positiveInt } from '../run-session.js';
 
 export const runtimeHelp = `Usage: switchyard runtime --nats <url> --agents <module> [options]
 
@@ -22,6 +22,7 @@ is retried elsewhere), deregisters and exits 0.
   --agents <module>  a handler module exporting defineAgent(...) or a list (repeatable)
   --threads <n>      worker threads, one agent runtime each (default 2)
   --concurrency <n>  attempts one worker runs at once (default 1)
+  --prefetch <n>     attempts one worker holds beyond those, each started as one ends (default 0)
   --timeout <ms>     deadline of an attempt whose trigger states none (default 300000)
   --heartbeat-ms <n> how often each runtime heartbeats (default 1000)
   --drain-ms <n>     on SIGTERM, how long running attempts may take to finish (default 10000)
@@ -36,6 +37,7 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
     agents: { type: 'string', multiple: true },
     threads: { type: 'string' },
     concurrency: { type: 'string' },
+    prefetch: { type: 'string' },
     timeout: { type: 'string' },
     'heartbeat-ms': { type: 'string' },
     'drain-ms': { type: 'string' },
@@ -52,11 +54,11 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
   const host = hostname().replace(/[.*>\s]/gu, '_');
   const options = natsOptions(values, `switchyard-runtime-${host}-${process.pid}`);
   if (!options) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '`switchyard runtime` needs --nats <url> (or $NATS_URL): the server the dispatcher listens on.');
-  const drainMs = values['drain-ms'] === undefined ? 10_000 : Number(values['drain-ms']);
-  if (!Number.isInteger(drainMs) || drainMs < 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--drain-ms must be a whole number from 0 up, got ${JSON.stringify(values['drain-ms'])}.`, { flag: 'drain-ms' });
+  const drainMs = nonNegativeInt('drain-ms', values['drain-ms']) ?? 10_000;
   const logger = cliLogger(logLevel(values['log-level'] ?? 'info'), io.errIsTTY ?? false);
   const threads = positiveInt('threads', values.threads) ?? 2;
   const concurrency = positiveInt('concurrency', values.concurrency) ?? 1;
+  const prefetch = nonNegativeInt('prefetch', values.prefetch) ?? 0;
   const heartbeatMs = positiveInt('heartbeat-ms', values['heartbeat-ms']) ?? 1000;
   const taskTimeoutMs = positiveInt('timeout', values.timeout) ?? 300_000;
   const faults = parseFailFlags(values.fail ?? []);
@@ -72,6 +74,7 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
       agents: values.agents.map((a) => (a.startsWith('file:') ? a : resolve(a))),
       maxThreads: threads,
       concurrentTasksPerWorker: concurrency,
+      prefetch,
       heartbeatMs,
       taskTimeoutMs,
       killGraceMs: 2000,
