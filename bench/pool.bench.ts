@@ -30,9 +30,12 @@ function rawPiscina(n: number, concurrentTasksPerWorker: number, batch: number) 
   };
 }
 
-/** A runtime and one round of `n` no-op tasks through it, as `runs` concurrent runs of `n / runs` tasks. */
-async function throughRuntime(n: number, concurrentTasksPerWorker: number, runs = 1) {
-  const rt: Runtime = await createRuntime({ agents: [NOOP_AGENTS], pool: { maxThreads: THREADS, concurrentTasksPerWorker }, maxConcurrentTasks: THREADS * concurrentTasksPerWorker * 2, logger: pino({ level: 'silent' }) });
+/**
+ * A runtime and one round of `n` no-op tasks through it, as `runs` concurrent runs of `n / runs`
+ * tasks; each worker holding `prefetch` attempts beyond those it runs.
+ */
+async function throughRuntime(n: number, concurrentTasksPerWorker: number, runs = 1, prefetch = 0) {
+  const rt: Runtime = await createRuntime({ agents: [NOOP_AGENTS], pool: { maxThreads: THREADS, concurrentTasksPerWorker, prefetch }, maxConcurrentTasks: THREADS * concurrentTasksPerWorker * 2, logger: pino({ level: 'silent' }) });
   const plan = independentTasks(n / runs);
   return {
     rt,
@@ -51,34 +54,44 @@ async function throughRuntime(n: number, concurrentTasksPerWorker: number, runs 
 export async function poolBench(): Promise<void> {
   const n = 20_000;
   const raws = { raw1: rawPiscina(n, 1, 1), rawC: rawPiscina(n, 16, 1), rawBatch: rawPiscina(n, 1, 100) };
-  const rts = { rt1: await throughRuntime(n, 1), rtC: await throughRuntime(n, 16), rtMany: await throughRuntime(n, 16, CONCURRENT_RUNS) };
+  const rts = { rt1: await throughRuntime(n, 1), rt1P: await throughRuntime(n, 1, 1, 1), rtC: await throughRuntime(n, 16), rtCP: await throughRuntime(n, 16, 1, 16), rtMany: await throughRuntime(n, 16, CONCURRENT_RUNS) };
   try {
     const t = await interleaved(ROUNDS, {
       raw1: raws.raw1.round,
       rt1: rts.rt1.round,
+      rt1P: rts.rt1P.round,
       rawC: raws.rawC.round,
       rtC: rts.rtC.round,
+      rtCP: rts.rtCP.round,
       rtMany: rts.rtMany.round,
       rawBatch: raws.rawBatch.round,
     });
     const best = (times: number[]) => Math.min(...times);
     const rate = (times: number[]) => Math.round(n / (best(times) / 1000));
     const vs1 = pairedRatio(t.raw1, t.rt1);
+    const vs1P = pairedRatio(t.raw1, t.rt1P);
     const vsC = pairedRatio(t.rawC, t.rtC);
+    const vsCP = pairedRatio(t.rawC, t.rtCP);
     const vsMany = pairedRatio(t.rawC, t.rtMany);
     const batching = pairedRatio(t.raw1, t.rtC);
+    const batchingP = pairedRatio(t.raw1, t.rtCP);
     const column = `vs raw, same options (median of ${ROUNDS} paired rounds, range)`;
     const rows: Row[] = [
       { name: 'raw Piscina, 1 task per worker at a time', tasks: n, 'best ms': best(t.raw1), 'tasks/s': rate(t.raw1) },
       { name: 'raw Piscina, concurrentTasksPerWorker 16', tasks: n, 'best ms': best(t.rawC), 'tasks/s': rate(t.rawC) },
       { name: 'raw Piscina, batches of 100 items', tasks: n, 'best ms': best(t.rawBatch), 'tasks/s': rate(t.rawBatch) },
       { name: 'Switchyard runtime, capacity 1 per worker', tasks: n, 'best ms': best(t.rt1), 'tasks/s': rate(t.rt1), [column]: percentCell(vs1) },
+      { name: '  …each worker holding 1 more (pool.prefetch: 1)', tasks: n, 'best ms': best(t.rt1P), 'tasks/s': rate(t.rt1P), [column]: percentCell(vs1P) },
       { name: 'Switchyard runtime, capacity 16 per worker', tasks: n, 'best ms': best(t.rtC), 'tasks/s': rate(t.rtC), [column]: percentCell(vsC) },
+      { name: '  …each worker holding 16 more (pool.prefetch: 16)', tasks: n, 'best ms': best(t.rtCP), 'tasks/s': rate(t.rtCP), [column]: percentCell(vsCP) },
       { name: `  …as ${CONCURRENT_RUNS} concurrent runs (context: one dispatcher, shared workers)`, tasks: n, 'best ms': best(t.rtMany), 'tasks/s': rate(t.rtMany), [column]: percentCell(vsMany) },
     ];
+    const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
+    const times = (r: { median: number; low: number; high: number }) => `${r.median.toFixed(2)}x (range ${r.low.toFixed(2)}–${r.high.toFixed(2)}x)`;
     report('pool', rows, {
-      'target >= 90% of raw Piscina': `capacity 1: ${(vs1.median * 100).toFixed(1)}%, capacity 16: ${(vsC.median * 100).toFixed(1)}%: ${vs1.median >= 0.9 && vsC.median >= 0.9 ? 'met' : 'MISSED'}`,
-      'target >= 2x raw per-task Piscina with micro-batching': `${batching.median.toFixed(2)}x of raw per-task (capacity 16 vs raw 1 per worker; median, range ${batching.low.toFixed(2)}–${batching.high.toFixed(2)}x): ${batching.median >= 2 ? 'met' : 'MISSED'}`,
+      'target >= 90% of raw Piscina, prefetch = concurrency': `capacity 1: ${(vs1P.median * 100).toFixed(1)}%, capacity 16: ${(vsCP.median * 100).toFixed(1)}%: ${met(vs1P.median >= 0.9 && vsCP.median >= 0.9)}`,
+      '  …without prefetch (the default)': `capacity 1: ${(vs1.median * 100).toFixed(1)}%, capacity 16: ${(vsC.median * 100).toFixed(1)}%: ${met(vs1.median >= 0.9 && vsC.median >= 0.9)}`,
+      'target >= 2x raw per-task Piscina with micro-batching (capacity 16 vs raw 1 per worker, median)': `prefetch 16: ${times(batchingP)}: ${met(batchingP.median >= 2)}; without prefetch: ${times(batching)}: ${met(batching.median >= 2)}`,
     });
   } finally {
     for (const r of Object.values(rts)) await r.rt.close();
