@@ -1,6 +1,6 @@
 import { PACKED_FIELDS } from './event-codec.js';
 import type { LoggedEvent } from './run-events.js';
-import { asBuffer, ByteReader, isWellFormed, keyCount, MAX_UINT_BYTES, putUint, unzigzag, zigzag } from './binary-layout.js';
+import { asBuffer, ByteReader, isWellFormed, keyCount, MAX_UINT_BYTES, putUint, uintBytes, unzigzag, zigzag } from './binary-layout.js';
 
 /**
  * How each field of a known event type is written, in {@link PACKED_FIELDS} order:
@@ -80,9 +80,26 @@ for (const kinds of FIELD_KINDS) SLOTS.push(kinds.map(() => slotCount++));
  * gives what `JSON.parse(JSON.stringify(events))` gives.
  */
 export function encodeEvents(events: readonly LoggedEvent[]): Buffer {
-  const w = new RowWriter(events.length * 12 + 16);
-  for (let i = 0; i < events.length; i++) w.event(events[i]);
-  return w.done(events.length);
+  // Almost every row is written straight into the scratch buffers; one with a string UTF-8
+  // cannot hold (a lone surrogate) is written again with its texts kept as JSON.
+  return encodeWith(events, false) ?? (encodeWith(events, true) as Buffer);
+}
+
+/** Scratch for the sections of the row being written: one pair, reused by every row while no other is being written. */
+let scratch: { numbers: Buffer; text: Buffer } | undefined = { numbers: Buffer.allocUnsafe(1 << 16), text: Buffer.allocUnsafe(1 << 16) };
+
+/** The row, or `undefined` when a string needs the JSON text section and `asJson` is not set. */
+function encodeWith(events: readonly LoggedEvent[], asJson: boolean): Buffer | undefined {
+  // Taken while in use: a `toJSON` that wrote a row of its own would get fresh buffers.
+  const own = scratch ?? { numbers: Buffer.allocUnsafe(events.length * 12 + 16), text: Buffer.allocUnsafe(events.length * 16 + 16) };
+  scratch = undefined;
+  try {
+    const w = new RowWriter(own, asJson);
+    for (let i = 0; i < events.length; i++) w.event(events[i]);
+    return w.done(events.length);
+  } finally {
+    scratch = own;
+  }
 }
 
 /** The events of a row written by {@link encodeEvents}; throws on a row of another shape. */
@@ -107,7 +124,14 @@ export function decodeEvents(row: Uint8Array): LoggedEvent[] {
 class RowWriter {
   buf: Buffer;
   pos = 0;
-  readonly #texts: string[] = [];
+  /** The text section as it is written: ASCII copied, other well-formed text as UTF-8. */
+  #textBuf: Buffer;
+  #textPos = 0;
+  /** Set when a string has a lone surrogate: the row must keep its texts as JSON. */
+  #malformed = false;
+  /** With `asJson`: the texts, joined at the end into one JSON string. */
+  readonly #texts: string[] | undefined;
+  readonly #own: { numbers: Buffer; text: Buffer };
   readonly #last: Array<string | undefined> = new Array(slotCount).fill(undefined);
   #time = 0;
   /** The fields of the event being written, read once while checking them. */
@@ -115,8 +139,11 @@ class RowWriter {
   /** JSON texts of its `json` and `outcome` fields (undefined for a bare ok outcome). */
   readonly #json: Array<string | undefined> = [];
 
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
+  constructor(own: { numbers: Buffer; text: Buffer }, asJson: boolean) {
+    this.#own = own;
+    this.buf = own.numbers;
+    this.#textBuf = own.text;
+    this.#texts = asJson ? [] : undefined;
   }
 
   event(event: LoggedEvent): void {
@@ -192,12 +219,41 @@ class RowWriter {
     if (value === this.#last[slot]) return this.#uint(STR_REPEAT);
     this.#last[slot] = value;
     this.#uint(value.length + STR_OFFSET);
-    this.#texts.push(value);
+    this.#put(value);
   }
 
   #text(value: string): void {
     this.#uint(value.length);
-    this.#texts.push(value);
+    this.#put(value);
+  }
+
+  /** Appends `value` to the text section. */
+  #put(value: string): void {
+    if (this.#texts) {
+      this.#texts.push(value);
+      return;
+    }
+    const n = value.length;
+    if (this.#textPos + n * 3 > this.#textBuf.length) this.#growText(n * 3);
+    const b = this.#textBuf;
+    let p = this.#textPos;
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c > 0x7f) {
+        const rest = value.slice(i);
+        if (!isWellFormed(rest)) this.#malformed = true;
+        else p += b.write(rest, p, 'utf8');
+        break;
+      }
+      b[p++] = c;
+    }
+    this.#textPos = p;
+  }
+
+  #growText(bytes: number): void {
+    const grown = Buffer.allocUnsafe(this.#textBuf.length * 2 + bytes);
+    this.#textBuf.copy(grown, 0, 0, this.#textPos);
+    this.#textBuf = this.#own.text = grown;
   }
 
   /** A varint (room checked per event). */
@@ -208,24 +264,32 @@ class RowWriter {
   #grow(): void {
     const grown = Buffer.allocUnsafe(this.buf.length * 2 + MAX_EVENT_BYTES);
     this.buf.copy(grown, 0, 0, this.pos);
-    this.buf = grown;
+    this.buf = this.#own.numbers = grown;
   }
 
-  done(count: number): Buffer {
-    let texts = this.#texts.join('');
+  /** The row, copied out of the scratch; `undefined` if a string needs the JSON text section this writer does not keep. */
+  done(count: number): Buffer | undefined {
+    if (this.#malformed) return undefined;
+    let json: string | undefined;
     let kind = TEXT_UTF8;
-    if (!isWellFormed(texts)) {
-      texts = JSON.stringify(texts);
-      kind = TEXT_JSON;
+    if (this.#texts) {
+      // Joined first: a pair split across two strings is whole again, and UTF-8 can hold it.
+      json = this.#texts.join('');
+      if (!isWellFormed(json)) {
+        json = JSON.stringify(json);
+        kind = TEXT_JSON;
+      }
     }
-    const head = Buffer.allocUnsafe(1 + 2 * MAX_UINT_BYTES);
-    head[0] = FORMAT;
-    const headLength = putUint(head, putUint(head, 1, count), this.pos);
-    const row = Buffer.allocUnsafe(headLength + this.pos + 1 + Buffer.byteLength(texts, 'utf8'));
-    head.copy(row, 0, 0, headLength);
-    this.buf.copy(row, headLength, 0, this.pos);
-    row[headLength + this.pos] = kind;
-    row.write(texts, headLength + this.pos + 1, 'utf8');
+    const text = json === undefined ? this.#textPos : Buffer.byteLength(json, 'utf8');
+    const numbersAt = 1 + uintBytes(count) + uintBytes(this.pos);
+    const textAt = numbersAt + this.pos + 1;
+    const row = Buffer.allocUnsafe(textAt + text);
+    row[0] = FORMAT;
+    putUint(row, putUint(row, 1, count), this.pos);
+    this.buf.copy(row, numbersAt, 0, this.pos);
+    row[textAt - 1] = kind;
+    if (json === undefined) this.#textBuf.copy(row, textAt, 0, this.#textPos);
+    else row.write(json, textAt, 'utf8');
     return row;
   }
 }

@@ -22,6 +22,13 @@ export function putUint(buf: Buffer, pos: number, value: number): number {
   return pos;
 }
 
+/** How many bytes {@link putUint} writes for `value`. */
+export function uintBytes(value: number): number {
+  let bytes = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) bytes++;
+  return bytes;
+}
+
 /** A signed integer as a non-negative one: 0, -1, 1, -2 … become 0, 1, 2, 3 … */
 export function zigzag(n: number): number {
   return n >= 0 ? n * 2 : -n * 2 - 1;

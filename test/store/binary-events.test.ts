@@ -88,6 +88,16 @@ describe('binary log rows', () => {
     expect(decodeEvents(encodeEvents(events))).toEqual(asJson(events));
   });
 
+  it("writes a row whole even when a field's toJSON writes a row of its own meanwhile", () => {
+    const inner: LoggedEvent[] = [{ type: 'task_dispatched', task_id: 'inner', attempt: 1, agent_id: 'x'.repeat(40) }];
+    const events = [
+      { type: 'task_dispatched', task_id: 't1', attempt: 1, agent_id: 'a' },
+      { type: 'run_resumed', at: 5, redispatched: { toJSON: () => decodeEvents(encodeEvents(inner)).length } },
+      { type: 'task_dispatched', task_id: 't2', attempt: 2, agent_id: 'b' },
+    ] as unknown as LoggedEvent[];
+    expect(decodeEvents(encodeEvents(events))).toEqual(JSON.parse(JSON.stringify(events)));
+  });
+
   it('refuses a row cut short, of another format, or with bytes left over, rather than guessing', () => {
     const row = encodeEvents(wave(3));
     for (let cut = 1; cut < row.length; cut++) expect(() => decodeEvents(row.subarray(0, cut)), `cut at ${cut}`).toThrow();
