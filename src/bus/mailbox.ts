@@ -1,17 +1,18 @@
 import type { BusCounters, BusHandler, BusMessage, PublishOptions } from './bus.js';
 
-/** A published message as subscribers see it: publication options turned into its fields. */
+/** The headers of a message published without any: one object for all of them, frozen. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * A published message as subscribers see it: publication options turned into its fields.
+ * Built field by field (no spreads, no empty headers object per message): the bus makes one
+ * for every publication.
+ */
 export function busMessage(subject: string, data: unknown, options: PublishOptions, seq: number, now: number): BusMessage {
-  return {
-    subject,
-    data,
-    headers: options.headers ?? {},
-    priority: options.priority ?? 0,
-    seq,
-    publishedAt: now,
-    ...(options.reply === undefined ? {} : { reply: options.reply }),
-    ...(options.ttlMs === undefined ? {} : { expiresAt: now + options.ttlMs }),
-  };
+  const message: { -readonly [K in keyof BusMessage]: BusMessage[K] } = { subject, data, headers: options.headers ?? NO_HEADERS, priority: options.priority ?? 0, seq, publishedAt: now };
+  if (options.reply !== undefined) message.reply = options.reply;
+  if (options.ttlMs !== undefined) message.expiresAt = now + options.ttlMs;
+  return message;
 }
 
 /** Deliveries one turn may make before it yields to I/O and timers. */
@@ -132,7 +133,9 @@ export class Mailbox {
     const backlog = this.#backlog;
     let at = backlog.length;
     while (at > 0 && backlog[at - 1].priority < message.priority) at--;
-    backlog.splice(at, 0, message);
+    // At the end (the usual case) without splice, which makes an array of what it removed.
+    if (at === backlog.length) backlog.push(message);
+    else backlog.splice(at, 0, message);
     this.#deliveries.queued++;
     if (!this.#busy) {
       this.#busy = true;
