@@ -21,8 +21,6 @@ interface Sub {
 
 const INBOX = '_INBOX';
 const INBOX_PREFIX = `${INBOX}.`;
-/** Split subjects an {@link InProcessBus} keeps at most. */
-const TOKEN_CACHE = 4096;
 
 /**
  * The default {@link Bus}: everything in this process. Each subscription is a mailbox — its
@@ -39,8 +37,6 @@ export class InProcessBus implements Bus {
   readonly reliable = true;
   readonly #subs: Sub[] = [];
   readonly #groupTurn = new Map<string, number>();
-  /** Subjects split on `.`, as matching needs them: most repeat (an actor's own subjects), so each is split once. */
-  readonly #tokens = new Map<string, readonly string[]>();
   readonly #history: BusMessage[] = [];
   readonly #historySize: number;
   readonly #clock: () => number;
@@ -88,7 +84,7 @@ export class InProcessBus implements Bus {
     this.#open();
     assertSubject(subject);
     this.#counters.requests++;
-    const tokens = this.#tokensOf(subject);
+    const tokens = subject.split('.');
     if (!this.#subs.some((s) => s.pattern.matches(subject, tokens))) {
       this.#counters.noResponders++;
       return Promise.reject(new SwitchyardError(ErrorCodes.NO_RESPONDERS, `Nobody listens on ${subject}; the request was not delivered.`, { subject }));
@@ -140,17 +136,6 @@ export class InProcessBus implements Bus {
     if (this.#d.closed) throw new SwitchyardError(ErrorCodes.CLOSED, 'The bus is closed.');
   }
 
-  #tokensOf(subject: string): readonly string[] {
-    let tokens = this.#tokens.get(subject);
-    if (tokens === undefined) {
-      // Bounded: subjects naming one request or run come and go.
-      if (this.#tokens.size >= TOKEN_CACHE) this.#tokens.clear();
-      tokens = subject.split('.');
-      this.#tokens.set(subject, tokens);
-    }
-    return tokens;
-  }
-
   /** `tokens` is `subject` split on `.`, when the caller has it already. */
   #publish(subject: string, data: unknown, options: PublishOptions, tokens?: readonly string[]): void {
     const message = busMessage(subject, data, options, ++this.#seq, this.#clock());
@@ -170,7 +155,7 @@ export class InProcessBus implements Bus {
       this.#history.push(message);
       if (this.#history.length > this.#historySize) this.#history.shift();
     }
-    const parts = tokens ?? this.#tokensOf(subject);
+    const parts = tokens ?? subject.split('.');
     // Queue groups are rare: their map is made only when a member matches.
     let groups: Map<string, Sub[]> | undefined;
     for (const sub of this.#subs) {
