@@ -85,20 +85,23 @@ export function encodeEvents(events: readonly LoggedEvent[]): Buffer {
   return encodeWith(events, false) ?? (encodeWith(events, true) as Buffer);
 }
 
+/** Scratch buffers grown past this are let go after their row (an unusually large one), not kept. */
+const SCRATCH_KEEP = 1 << 20;
+const newScratch = (bytes: number) => ({ numbers: Buffer.allocUnsafe(bytes), text: Buffer.allocUnsafe(bytes) });
 /** Scratch for the sections of the row being written: one pair, reused by every row while no other is being written. */
-let scratch: { numbers: Buffer; text: Buffer } | undefined = { numbers: Buffer.allocUnsafe(1 << 16), text: Buffer.allocUnsafe(1 << 16) };
+let scratch: { numbers: Buffer; text: Buffer } | undefined = newScratch(1 << 16);
 
 /** The row, or `undefined` when a string needs the JSON text section and `asJson` is not set. */
 function encodeWith(events: readonly LoggedEvent[], asJson: boolean): Buffer | undefined {
   // Taken while in use: a `toJSON` that wrote a row of its own would get fresh buffers.
-  const own = scratch ?? { numbers: Buffer.allocUnsafe(events.length * 12 + 16), text: Buffer.allocUnsafe(events.length * 16 + 16) };
+  const own = scratch ?? newScratch(events.length * 16 + 16);
   scratch = undefined;
   try {
     const w = new RowWriter(own, asJson);
     for (let i = 0; i < events.length; i++) w.event(events[i]);
     return w.done(events.length);
   } finally {
-    scratch = own;
+    scratch = own.numbers.length > SCRATCH_KEEP || own.text.length > SCRATCH_KEEP ? newScratch(1 << 16) : own;
   }
 }
 

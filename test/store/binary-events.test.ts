@@ -88,6 +88,13 @@ describe('binary log rows', () => {
     expect(decodeEvents(encodeEvents(events))).toEqual(asJson(events));
   });
 
+  it('writes rows larger than its scratch buffers, and small ones after them', () => {
+    const big: LoggedEvent[] = Array.from({ length: 3 }, (_, i) => ({ type: 'task_skipped', task_id: `t${i}`, reason: `${'é'.repeat(300_000)}${'x'.repeat(300_000)}` }));
+    expect(decodeEvents(encodeEvents(big))).toEqual(big);
+    const events = wave(50);
+    expect(decodeEvents(encodeEvents(events))).toEqual(events);
+  });
+
   it("writes a row whole even when a field's toJSON writes a row of its own meanwhile", () => {
     const inner: LoggedEvent[] = [{ type: 'task_dispatched', task_id: 'inner', attempt: 1, agent_id: 'x'.repeat(40) }];
     const events = [
