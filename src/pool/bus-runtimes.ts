@@ -71,7 +71,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   /** Our live runtimes that the dispatcher declared defunct (a worker whose loop was blocked a while). */
   const declaredDefunct = new Set<string>();
 
-  /** `alone`: the runtime takes one attempt at a time, so nothing could join its result: it goes at once. */
+  /** `alone`: the runtime takes one attempt at a time ({@link WorkerHandle.takesOne}), so its result goes at once. */
   const publishResult = (trigger: TriggerAgent, runtimeId: string, result: ExecuteResult, alone: boolean) => {
     const event: AgentExecutionResult = {
       type: 'AgentExecutionResult',
@@ -83,7 +83,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       outcome: result.type === 'succeeded' ? { status: 'complete', ...result.output } : { status: 'failed', error: { code: result.error.code, message: result.error.message, recoverable: result.error.recoverable } },
       at: now(),
     };
-    if (alone && !outbox.has(runtimeId)) {
+    if (alone) {
       deliver(runtimeId, [event]);
       return;
     }
@@ -124,7 +124,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     if (mine.has(trigger.request_id) || (taken && !taken.add(trigger.request_id, trigger.at))) return;
     mine.add(trigger.request_id);
     // It stays in `running` until its result is acknowledged (see deliver).
-    const finish = (result: ExecuteResult) => publishResult(trigger, handle.runtimeId, result, handle.capacity === 1);
+    const finish = (result: ExecuteResult) => publishResult(trigger, handle.runtimeId, result, handle.takesOne);
     const fault = options.faults?.[trigger.task_id];
     if (fault && (fault.times === undefined || trigger.attempt <= fault.times)) {
       const message = `Injected ${fault.recoverable ? 'recoverable' : 'non-recoverable'} fault: ${trigger.task_id} attempt ${trigger.attempt} was failed on purpose.`;

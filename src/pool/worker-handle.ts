@@ -34,6 +34,11 @@ export class WorkerHandle {
   readonly capacity: number;
   /** Attempts it runs at once. */
   readonly concurrency: number;
+  /**
+   * Whether it takes one attempt at a time: then nothing can travel with an attempt or its
+   * result, and batching them per turn would only add a turn of latency.
+   */
+  readonly takesOne: boolean;
   /** Epoch milliseconds of the last heartbeat (or of registration). */
   lastSeen: number;
   #exited = false;
@@ -53,6 +58,7 @@ export class WorkerHandle {
     this.agents = hello.agents;
     this.capacity = hello.capacity;
     this.concurrency = hello.concurrency;
+    this.takesOne = hello.capacity === 1;
     this.#order = new StartOrder(hello.concurrency);
     this.lastSeen = events.now();
     this.#port = hello.port;
@@ -105,9 +111,8 @@ export class WorkerHandle {
     const seq = ++this.#seq;
     this.#pending.set(seq, { requestId: request.request_id, done, started });
     if (this.#order.sent(seq)) started?.();
-    // A worker that takes one attempt at a time gains nothing from batching, only a turn of
-    // latency: its attempts go at once. Otherwise those of one turn go together.
-    if (this.capacity === 1) {
+    // Attempts of one turn go together, unless the worker takes one at a time.
+    if (this.takesOne) {
       const batch: unknown[] = [];
       encodeRequest(batch, seq, request);
       this.#data.postMessage({ type: 'execute', batch } satisfies HostToWorker);

@@ -3,7 +3,7 @@ import { encodeEvents } from './binary-events.js';
 import { asBuffer } from './binary-layout.js';
 import { encodeJson, encodeJsonParts } from './binary-json.js';
 import type { RunStepMessage } from './run-events.js';
-import { applyStep, type RunHead, type StepFacts, stepFacts } from './step-write.js';
+import { applyStep, type RunHead, type StepFacts } from './step-write.js';
 import { compressed, joinFrames, storedText } from './stored-text.js';
 
 export interface WriteStatements {
@@ -46,23 +46,24 @@ export interface StepRow {
 }
 
 /**
- * `step` as a {@link StepRow}. A large plan is encoded in parts: each but the last goes to
- * `sendPart` as soon as it is made (the writer thread compresses it meanwhile); without
- * `sendPart` the row carries the whole plan.
+ * `step` (whose {@link StepFacts} are `facts`) as a {@link StepRow}. A large plan is encoded in
+ * parts: each but the last goes to `sendPart` as soon as it is made (the writer thread
+ * compresses it meanwhile); without `sendPart` the row carries the whole plan.
  */
-export function stepRow(step: RunStepMessage, now: number, sendPart?: (part: Buffer) => void): StepRow {
+export function stepRow(step: RunStepMessage, facts: StepFacts, now: number, sendPart?: (part: Buffer) => void): StepRow {
   const a = step.accepted;
   let accepted: StepRow['accepted'];
   if (a) {
     let parts = 0;
-    const plan = sendPart ? encodeJsonParts(a.plan, (part) => {
-          parts++;
-          sendPart(part);
-        }) : encodeJson(a.plan);
+    const countAndSend = (part: Buffer): void => {
+      parts++;
+      sendPart?.(part);
+    };
+    const plan = sendPart ? encodeJsonParts(a.plan, countAndSend) : encodeJson(a.plan);
     accepted = { options: JSON.stringify(a.options), session_id: a.session_id ?? null, request_id: a.request_id ?? null, runner: a.runner ? JSON.stringify(a.runner) : null, plan: plan ?? Buffer.from('null'), parts };
   }
   return {
-    facts: stepFacts(step),
+    facts,
     now,
     at: step.at,
     events: encodeEvents(step.events),

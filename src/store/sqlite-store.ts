@@ -95,7 +95,7 @@ export class SqliteStore implements StateStore {
     this.writer = writer;
     this.#db = db;
     this.#q = statements(db);
-    this.#writeInline = db.transaction((step: RunStepMessage, now: number) => writeStepRow(this.#q, this.location, stepRow(step, now)));
+    this.#writeInline = db.transaction((step: RunStepMessage, now: number) => writeStepRow(this.#q, this.location, stepRow(step, stepFacts(step), now)));
   }
 
   /**
@@ -142,8 +142,9 @@ export class SqliteStore implements StateStore {
         thread.drain();
         before = this.#q.head.get(step.run_id) as RunHead | undefined;
       }
-      const head = applyStep(this.location, before, stepFacts(step), now);
-      thread.write(thread.encode(step, now));
+      const facts = stepFacts(step);
+      const head = applyStep(this.location, before, facts, now);
+      thread.write(thread.encode(step, facts, now));
       if (step.status === 'running') this.#heads.set(step.run_id, head);
       else this.#heads.delete(step.run_id);
       // A run's first step (so it can be resumed) and its last are on file before this returns.

@@ -4,6 +4,7 @@ import { deserializeError, ErrorCodes, SwitchyardError } from '../protocol/error
 import type { Synchronous } from './sqlite-connection.js';
 import type { RunStepMessage } from './run-events.js';
 import { type StepRow, stepRow } from './sqlite-step-rows.js';
+import type { StepFacts } from './step-write.js';
 import { STATE, type WriterData, type WriterReply, type WriterRequest, WriterState, WRITTEN } from './sqlite-writer-protocol.js';
 
 /** Rows wait at most this long (ms) to be handed to the thread together, */
@@ -61,10 +62,10 @@ export class SqliteWriter {
    * parts while it is encoded, so the thread compresses them meanwhile and the wait for that
    * step ({@link drain}) is short.
    */
-  encode(step: RunStepMessage, now: number): StepRow {
-    if (!step.accepted) return stepRow(step, now);
+  encode(step: RunStepMessage, facts: StepFacts, now: number): StepRow {
+    if (!step.accepted) return stepRow(step, facts, now);
     try {
-      return stepRow(step, now, this.#sendPart);
+      return stepRow(step, facts, now, this.#sendPart);
     } catch (error) {
       this.#post({ type: 'plan-dropped' });
       throw error;
