@@ -53,6 +53,8 @@ export {
   TriggersAcceptedSchema,
   ResultsAcceptedSchema,
   AnnounceRuntimesSchema,
+  ReclaimAttemptsSchema,
+  AttemptsReclaimedSchema,
   ErrorReplySchema,
   RuntimeEventSchema,
   SubjectIdSchema,
@@ -65,6 +67,8 @@ export type {
   AgentDispatchFailed,
   TriggerAccepted,
   AgentExecutionResult,
+  ReclaimAttempts,
+  AttemptsReclaimed,
   RuntimeEvent,
 } from './protocol/runtime-events.js';
 export { subjects, assertSubjectToken, subjectTokenProblem, DEFAULT_SUBJECT_PREFIX } from './protocol/subjects.js';

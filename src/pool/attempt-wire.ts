@@ -65,19 +65,25 @@ export function decodeRequest(batch: readonly unknown[], at: number): { seq: num
   return { seq: b[at] as number, request: { request_id: b[at + 1], workflow_id: b[at + 2], agent_id: b[at + 3], dispatch } as ExecuteRequest };
 }
 
-/** What a handler gave back (checked), or why the attempt failed. */
-export type Outcome = { readonly ok: true; readonly output: AgentOutput } | { readonly ok: false; readonly error: WireError };
+/**
+ * What a handler gave back (checked), or why the attempt failed — or, for an attempt the
+ * worker held and gave back unstarted when the host reclaimed it, `reclaimed`.
+ */
+export type Outcome = { readonly ok: true; readonly output: AgentOutput } | { readonly ok: false; readonly error: WireError } | { readonly ok: false; readonly reclaimed: true };
 
 /** Appends the outcome of attempt `seq`: an empty output travels as 0. */
 export function encodeOutcome(batch: unknown[], seq: number, outcome: Outcome): void {
-  if (!outcome.ok) batch.push(seq, 0, outcome.error);
-  else batch.push(seq, 1, isEmpty(outcome.output) ? 0 : outcome.output);
+  if (outcome.ok) batch.push(seq, 1, isEmpty(outcome.output) ? 0 : outcome.output);
+  else if ('reclaimed' in outcome) batch.push(seq, 2, 0);
+  else batch.push(seq, 0, outcome.error);
 }
 
 /** The outcome at `at` (a multiple of {@link OUTCOME_SLOTS}) of a batch. */
 export function decodeOutcome(batch: readonly unknown[], at: number): { seq: number; outcome: Outcome } {
   const seq = batch[at] as number;
-  if (batch[at + 1] !== 1) return { seq, outcome: { ok: false, error: batch[at + 2] as WireError } };
+  const status = batch[at + 1];
+  if (status === 2) return { seq, outcome: { ok: false, reclaimed: true } };
+  if (status !== 1) return { seq, outcome: { ok: false, error: batch[at + 2] as WireError } };
   const output = batch[at + 2];
   return { seq, outcome: { ok: true, output: output === 0 ? {} : (output as AgentOutput) } };
 }

@@ -4,7 +4,7 @@ import type { Bus, Subscription } from '../bus/bus.js';
 import { isoClock } from '../core/time.js';
 import { parseWith } from '../protocol/parse.js';
 import { isVetted, vet } from '../protocol/vetted.js';
-import { type AgentExecutionResult, type AgentExecutionResultBatch, type AgentRuntimeRegistered, type TriggerAgent, type TriggerAgentBatch, TriggerAgentBatchSchema, TriggerAgentSchema } from '../protocol/runtime-events.js';
+import { type AgentExecutionResult, type AgentExecutionResultBatch, type AgentRuntimeRegistered, type AttemptsReclaimed, ReclaimAttemptsSchema, type TriggerAgent, type TriggerAgentBatch, TriggerAgentBatchSchema, TriggerAgentSchema } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
 import type { AgentPool } from './agent-pool.js';
 import type { WorkerHandle } from './worker-handle.js';
@@ -101,6 +101,25 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     });
   };
 
+  /** Attempts given back unstarted this turn, per runtime, reported together. */
+  const reclaimedOut = new Map<string, string[]>();
+  const publishReclaimed = (runtimeId: string, requestId: string) => {
+    const pending = reclaimedOut.get(runtimeId);
+    if (pending) {
+      pending.push(requestId);
+      return;
+    }
+    reclaimedOut.set(runtimeId, [requestId]);
+    setImmediate(() => {
+      const ids = reclaimedOut.get(runtimeId) ?? [];
+      reclaimedOut.delete(runtimeId);
+      sendAcknowledged(bus, subjects.reclaimed(runtimeId), vet<AttemptsReclaimed>({ type: 'AttemptsReclaimed', runtime_id: runtimeId, request_ids: ids, at: now() }), {
+        ...options.delivery,
+        onGiveUp: (error) => logger.error({ runtime_id: runtimeId, reclaimed: ids.length, code: error.code }, `report of reclaimed attempts given up on: ${error.message}`),
+      });
+    });
+  };
+
   /** Acknowledged delivery: sent again, with backoff, until the dispatcher acknowledges it. */
   const deliver = (runtimeId: string, results: AgentExecutionResult[]) => {
     const done = () => {
@@ -159,6 +178,15 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
         finish(result);
       },
       started,
+      () => {
+        // Given back unstarted: no result; the dispatcher places it again, maybe here.
+        clearTimeout(deadline);
+        clearTimeout(killer);
+        settled = true;
+        running.get(handle.runtimeId)?.delete(trigger.request_id);
+        taken?.forget(trigger.request_id);
+        publishReclaimed(handle.runtimeId, trigger.request_id);
+      },
     );
   };
 
@@ -176,6 +204,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       runtime_id: handle.runtimeId,
       agents: handle.agents.map((a) => ({ agent_id: a.agent_id, capabilities: [...a.capabilities] })),
       capacity: handle.capacity,
+      concurrency: handle.concurrency,
       heartbeat_interval_ms: options.heartbeatMs,
       subjects: [execute, subjects.cancel(handle.runtimeId)],
       at: now(),
@@ -198,6 +227,16 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       bus.subscribe(subjects.cancel(handle.runtimeId), (message) => {
         const id = (message.data as { request_id?: unknown } | null)?.request_id;
         if (typeof id === 'string') handle.cancel(id);
+      }),
+      bus.subscribe(subjects.reclaim(handle.runtimeId), (message) => {
+        const parsed = isVetted(message.data) ? { ok: true as const, value: message.data as { request_ids: string[] } } : parseWith(ReclaimAttemptsSchema, message.data, 'ReclaimAttempts');
+        if (!parsed.ok) {
+          logger.warn({ runtime_id: handle.runtimeId, code: parsed.error.code }, `malformed reclaim refused: ${parsed.error.message}`);
+          return;
+        }
+        // The worker decides: what it has started by now runs on here.
+        const mine = running.get(handle.runtimeId);
+        handle.reclaim(parsed.value.request_ids.filter((id) => mine?.has(id)));
       }),
     ]);
     registrations.set(handle.runtimeId, event);

@@ -29,4 +29,10 @@ export class RecentIds {
     this.#current.set(id, tag);
     return true;
   }
+
+  /** Forgets `id` (an attempt given back unstarted, which may come again as it is). */
+  forget(id: string): void {
+    this.#current.delete(id);
+    this.#previous.delete(id);
+  }
 }

@@ -9,7 +9,9 @@ import type { ExecuteRequest, ExecuteResult, HostToWorker, WorkerApi, WorkerToHo
 interface Pending {
   readonly requestId: string;
   readonly done: (result: ExecuteResult) => void;
-  readonly started?: () => void;
+  readonly started?: (() => void) | undefined;
+  /** Told instead of `done` when the worker gave the attempt back unstarted ({@link WorkerHandle.reclaim}). */
+  readonly reclaimed?: (() => void) | undefined;
 }
 
 /** What the host learns from a worker while it runs. */
@@ -101,15 +103,17 @@ export class WorkerHandle {
    * with the outcome — never synchronously. `started` is called when the attempt starts in the
    * worker as far as the host can tell: at once if the worker has room to run it, else when an
    * attempt before it ends (see {@link StartOrder}); never for one that ends while held.
+   * `reclaimed` is called instead of `done` for an attempt the worker gave back unstarted
+   * after {@link reclaim}; without it, such an attempt ends as a recoverable `ABORTED` failure.
    */
-  send(request: ExecuteRequest, done: (result: ExecuteResult) => void, started?: () => void): void {
+  send(request: ExecuteRequest, done: (result: ExecuteResult) => void, started?: () => void, reclaimed?: () => void): void {
     if (this.#exited) {
       const lost = this.#lost(request.request_id);
       queueMicrotask(() => done(lost));
       return;
     }
     const seq = ++this.#seq;
-    this.#pending.set(seq, { requestId: request.request_id, done, started });
+    this.#pending.set(seq, { requestId: request.request_id, done, started, reclaimed });
     if (this.#order.sent(seq)) started?.();
     // Attempts of one turn go together, unless the worker takes one at a time.
     if (this.takesOne) {
@@ -133,6 +137,15 @@ export class WorkerHandle {
   /** Aborts an attempt's signal in the worker. */
   cancel(requestId: string): void {
     if (!this.#exited) void this.#api.cancel(requestId).catch(() => undefined);
+  }
+
+  /**
+   * Asks the worker to give back those of `requestIds` it holds and has not started (the
+   * dispatcher moves them to a runtime with a slot free). Each one given back settles through
+   * its `reclaimed` callback, in order with the outcomes; the rest run on as sent.
+   */
+  reclaim(requestIds: readonly string[]): void {
+    if (!this.#exited && requestIds.length > 0) void this.#api.reclaim(requestIds).catch(() => undefined);
   }
 
   /** Asks the runtime to abort everything and waits (at most `timeoutMs`) for its handlers to settle. */
@@ -160,7 +173,10 @@ export class WorkerHandle {
     if (!pending) return;
     this.#pending.delete(seq);
     const { requestId, done } = pending;
-    done(outcome.ok ? { type: 'succeeded', request_id: requestId, output: outcome.output } : { type: 'failed', request_id: requestId, error: outcome.error });
+    if (outcome.ok) done({ type: 'succeeded', request_id: requestId, output: outcome.output });
+    else if (!('reclaimed' in outcome)) done({ type: 'failed', request_id: requestId, error: outcome.error });
+    else if (pending.reclaimed) pending.reclaimed();
+    else done({ type: 'failed', request_id: requestId, error: { name: 'AbortError', code: 'ABORTED', message: `The attempt was given back by ${this.runtimeId} before it started.`, recoverable: true } });
     for (const next of this.#order.ended(seq)) this.#pending.get(next)?.started?.();
   }
 

@@ -57,6 +57,11 @@ export type ExecuteResult =
 export interface WorkerApi {
   /** Aborts an attempt's signal; its result still comes back (usually as a failure). */
   cancel(requestId: string): void;
+  /**
+   * Gives back those of `requestIds` it holds and has not started: each comes back on the
+   * data channel as reclaimed (never run), in order with the outcomes. Started ones run on.
+   */
+  reclaim(requestIds: readonly string[]): void;
   /** Aborts everything and waits for the handlers to settle. */
   shutdown(): Promise<void>;
 }

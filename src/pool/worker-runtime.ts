@@ -145,6 +145,14 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
       if (at >= 0) dropHeld(at, 'cancelled by the dispatcher');
       else running.get(requestId)?.abort.abort('cancelled by the dispatcher');
     },
+    reclaim(requestIds) {
+      const wanted = new Set(requestIds);
+      for (let at = held.length - 1; at >= 0; at--) {
+        if (!wanted.has(held[at].request.request_id)) continue;
+        const [{ seq }] = held.splice(at, 1);
+        send(seq, { ok: false, reclaimed: true });
+      }
+    },
     async shutdown() {
       clearInterval(beat);
       while (held.length > 0) dropHeld(held.length - 1, 'the runtime is shutting down');

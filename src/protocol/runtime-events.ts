@@ -40,8 +40,14 @@ export const AgentRuntimeRegisteredSchema = z.looseObject({
   type: z.literal('AgentRuntimeRegistered'),
   runtime_id: SubjectIdSchema,
   agents: z.array(ServedAgentSchema).min(1),
-  /** How many tasks it runs at once. */
+  /** How many attempts it takes at once: those it runs and those it holds until one ends (its prefetch). */
   capacity: z.number().int().positive(),
+  /**
+   * How many of those it runs at once; the rest of `capacity` it holds, oldest first, and the
+   * dispatcher may take back (`ReclaimAttempts`) for a runtime that has a slot free. Absent:
+   * all of `capacity` runs at once, and nothing is held.
+   */
+  concurrency: z.number().int().positive().optional(),
   /** Expected heartbeat interval; missing several marks the runtime defunct. */
   heartbeat_interval_ms: z.number().int().positive().optional(),
   /** Subjects the runtime listens on for direct commands. */
@@ -100,15 +106,30 @@ export const TriggerAcceptedSchema = z.looseObject({
   request_id: SubjectIdSchema,
   /** The runtime it went to, or `null` while it waits for capacity. */
   runtime_id: SubjectIdSchema.nullable(),
+  /**
+   * Rounds of attempts the runtime runs before this one starts: placed on a slot it holds
+   * (its prefetch), the attempt waits for that many of its runs to end, and its deadline
+   * starts after them. Absent when it starts at once.
+   */
+  rounds_ahead: z.number().int().positive().optional(),
   at: TimestampSchema,
 });
 export type TriggerAccepted = z.infer<typeof TriggerAcceptedSchema>;
 
-/** `TriggerPlaced`: a trigger the dispatcher had queued went to a runtime; its deadline starts now. */
+/**
+ * `TriggerPlaced`: a trigger the dispatcher had queued, or took back from a runtime that held
+ * it, went to a runtime; its deadline starts now (or after `rounds_ahead`).
+ */
 export const TriggerPlacedSchema = z.looseObject({
   type: z.literal('TriggerPlaced'),
   request_id: SubjectIdSchema,
   runtime_id: SubjectIdSchema,
+  /**
+   * Rounds of attempts the runtime runs before this one starts: placed on a slot it holds
+   * (its prefetch), the attempt waits for that many of its runs to end, and its deadline
+   * starts after them. Absent when it starts at once.
+   */
+  rounds_ahead: z.number().int().positive().optional(),
   at: TimestampSchema,
 });
 export type TriggerPlaced = z.infer<typeof TriggerPlacedSchema>;
@@ -170,6 +191,21 @@ export type ErrorReply = z.infer<typeof ErrorReplySchema>;
 export const WithdrawTriggersSchema = z.looseObject({ type: z.literal('WithdrawTriggers'), request_ids: z.array(z.string()) });
 export type WithdrawTriggers = z.infer<typeof WithdrawTriggersSchema>;
 
+/**
+ * On `<p>.commands.runtime.<runtime_id>.reclaim`: the dispatcher asks a runtime to give back
+ * attempts it holds and has not started (work stealing: another runtime has a slot free).
+ */
+export const ReclaimAttemptsSchema = z.looseObject({ type: z.literal('ReclaimAttempts'), request_ids: z.array(SubjectIdSchema).min(1), at: TimestampSchema });
+export type ReclaimAttempts = z.infer<typeof ReclaimAttemptsSchema>;
+
+/**
+ * On `<p>.events.agent.runtime.<runtime_id>.reclaimed`: the attempts of a `ReclaimAttempts`
+ * the runtime gave back, never started — it reports no result for them (those it had started
+ * it keeps, and leaves out). Sent until the dispatcher acknowledges it (`ResultsAccepted`).
+ */
+export const AttemptsReclaimedSchema = z.looseObject({ type: z.literal('AttemptsReclaimed'), runtime_id: SubjectIdSchema, request_ids: z.array(SubjectIdSchema).min(1), at: TimestampSchema });
+export type AttemptsReclaimed = z.infer<typeof AttemptsReclaimedSchema>;
+
 /** On `<p>.commands.runtime.announce`: every runtime host publishes its registrations again. */
 export const AnnounceRuntimesSchema = z.looseObject({ type: z.literal('AnnounceRuntimes'), at: TimestampSchema });
 export type AnnounceRuntimes = z.infer<typeof AnnounceRuntimesSchema>;
@@ -187,5 +223,7 @@ export const RuntimeEventSchema = z.discriminatedUnion('type', [
   AgentRuntimeDeregisteredSchema,
   RuntimeHeartbeatSchema,
   AgentDispatchFailedSchema,
+  ReclaimAttemptsSchema,
+  AttemptsReclaimedSchema,
 ]);
 export type RuntimeEvent = z.infer<typeof RuntimeEventSchema>;

@@ -20,6 +20,8 @@ import {
   TriggerBatchReplySchema,
   TriggerPlacedSchema,
   WithdrawTriggersSchema,
+  ReclaimAttemptsSchema,
+  AttemptsReclaimedSchema,
 } from './runtime-events.js';
 import { RunStepMessageSchema } from '../store/run-events.js';
 import { TaskResultMessageSchema } from './task-result.js';
@@ -49,6 +51,8 @@ export const messageSchemas = {
   results_accepted: ResultsAcceptedSchema,
   announce_runtimes: AnnounceRuntimesSchema,
   withdraw_triggers: WithdrawTriggersSchema,
+  reclaim_attempts: ReclaimAttemptsSchema,
+  attempts_reclaimed: AttemptsReclaimedSchema,
   error_reply: ErrorReplySchema,
   run_step: RunStepMessageSchema,
 } as const;

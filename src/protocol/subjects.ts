@@ -56,6 +56,10 @@ export interface Subjects {
   execute(runtimeId: string): string;
   /** `<p>.commands.runtime.<runtime_id>.cancel`: abort an attempt (`{ request_id }`). */
   cancel(runtimeId: string): string;
+  /** `<p>.commands.runtime.<runtime_id>.reclaim`: give back held attempts not yet started (`ReclaimAttempts`). */
+  reclaim(runtimeId: string): string;
+  /** `<p>.events.agent.runtime.<runtime_id>.reclaimed`: the held attempts a runtime gave back (`AttemptsReclaimed`). */
+  reclaimed(runtimeId: string): string;
   /** `<p>.commands.agent.<workflow_id>.withdraw`: a cancelled run takes back its triggers still queued at the dispatcher. */
   withdraw(workflowId: string): string;
   /** `<p>.commands.runtime.announce`: every runtime host publishes its registrations again (a dispatcher starting or reconnecting). */
@@ -84,6 +88,8 @@ export interface Subjects {
     dispatchFailures(): string;
     /** Every run's withdrawal of queued triggers. */
     withdrawals(): string;
+    /** Every runtime's report of held attempts it gave back. */
+    reclaimed(): string;
   };
 }
 
@@ -119,6 +125,8 @@ export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
     results: (runtimeId) => `${prefix}.events.agent.runtime.${tok('runtime_id', runtimeId)}.results`,
     execute: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.execute`,
     cancel: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.cancel`,
+    reclaim: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.reclaim`,
+    reclaimed: (runtimeId) => `${prefix}.events.agent.runtime.${tok('runtime_id', runtimeId)}.reclaimed`,
     announce: () => `${prefix}.commands.runtime.announce`,
     withdraw: (workflowId) => `${prefix}.commands.agent.${tok('workflow_id', workflowId)}.withdraw`,
     runStep: (runId) => `${prefix}.events.workflow.${tok('run_id', runId)}.step`,
@@ -136,6 +144,7 @@ export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
       runSteps: () => `${prefix}.events.workflow.*.step`,
       dispatchFailures: () => `${prefix}.events.agent.instance.*.dispatch_failed`,
       withdrawals: () => `${prefix}.commands.agent.*.withdraw`,
+      reclaimed: () => `${prefix}.events.agent.runtime.*.reclaimed`,
     },
   };
 }

@@ -55,23 +55,26 @@ async function start(bus: Bus, options: { concurrency?: number; prefetch?: numbe
   return { results, outcomes, settled };
 }
 
+/** What a network bus is, for the runtimes: one that retries, and so may deliver a message twice. */
+function unreliableBus(): Bus {
+  const b = (inner = new InProcessBus());
+  return {
+    reliable: false,
+    publish: (subject, data, options) => b.publish(subject, data, options),
+    subscribe: (pattern, handler, options) => b.subscribe(pattern, handler, options),
+    request: (subject, data, options) => b.request(subject, data, options),
+    respond: (message, data, options) => b.respond(message, data, options),
+    flush: () => b.flush(),
+    counters: () => b.counters(),
+    close: () => b.close(),
+  };
+}
+
 const execute = (bus: Bus, ...triggers: TriggerAgent[]) => bus.publish(subjects.execute(pool!.runtimes()[0].runtimeId), { type: 'TriggerAgentBatch', triggers });
 
 describe('pool runtimes on the bus', () => {
   it('over a bus that may send a trigger again, runs a repeat once, even after its result went back', async () => {
-    inner = new InProcessBus();
-    // What a network bus is, for the runtimes: one that retries, and so may deliver a message twice.
-    const b = inner;
-    const bus: Bus = {
-      reliable: false,
-      publish: (subject, data, options) => b.publish(subject, data, options),
-      subscribe: (pattern, handler, options) => b.subscribe(pattern, handler, options),
-      request: (subject, data, options) => b.request(subject, data, options),
-      respond: (message, data, options) => b.respond(message, data, options),
-      flush: () => b.flush(),
-      counters: () => b.counters(),
-      close: () => b.close(),
-    };
+    const bus = unreliableBus();
     const { results, settled } = await start(bus);
     execute(bus, trigger('task_1'));
     await settled('w1_task_1_1');
@@ -105,5 +108,42 @@ describe('pool runtimes on the bus', () => {
     await settled('w1_task_4_1');
     expect(outcomes.get('w1_task_3_1')).toBe('complete');
     expect(outcomes.get('w1_task_4_1')).toBe('TIMEOUT');
+  });
+
+  it('gives back unstarted the held attempts the dispatcher reclaims, with no result for them; one it started runs on', async () => {
+    const bus = unreliableBus();
+    const registrations: Array<{ capacity: number; concurrency?: number }> = [];
+    bus.subscribe(subjects.patterns.runtimeDefinitions(), (m) => void registrations.push(m.data as (typeof registrations)[number]));
+    const reclaimed: string[][] = [];
+    bus.subscribe(subjects.patterns.reclaimed(), (m) => {
+      reclaimed.push((m.data as { request_ids: string[] }).request_ids);
+      bus.respond(m, { type: 'ResultsAccepted', count: 1 });
+    });
+    const { results, outcomes, settled } = await start(bus, { concurrency: 1, prefetch: 2 });
+    await bus.flush();
+    expect(registrations[0]).toMatchObject({ capacity: 3, concurrency: 1 });
+    const runtimeId = pool!.runtimes()[0].runtimeId;
+    execute(bus, trigger('task_1', '[sleep-300]'), trigger('task_2'), trigger('task_3'));
+    await bus.flush();
+    bus.publish(subjects.reclaim(runtimeId), { type: 'ReclaimAttempts', request_ids: ['w1_task_1_1', 'w1_task_2_1'], at: '2026-11-21T10:00:01Z' });
+    await settled('w1_task_3_1');
+    await bus.flush();
+    expect(reclaimed).toEqual([['w1_task_2_1']]);
+    expect(Object.fromEntries(outcomes)).toEqual({ w1_task_1_1: 'complete', w1_task_3_1: 'complete' });
+    // Given back, it is no longer this runtime's: sent here again (as the dispatcher may), it runs, once.
+    execute(bus, trigger('task_2'));
+    await settled('w1_task_2_1');
+    expect(Object.fromEntries(results)).toEqual({ w1_task_1_1: 1, w1_task_2_1: 1, w1_task_3_1: 1 });
+    expect(runtimes!.inFlight).toBe(0);
+  });
+
+  it('refuses a malformed reclaim and keeps running what it holds', async () => {
+    const bus = (inner = new InProcessBus());
+    const { outcomes, settled } = await start(bus, { concurrency: 1, prefetch: 1 });
+    const runtimeId = pool!.runtimes()[0].runtimeId;
+    execute(bus, trigger('task_1', '[sleep-100]'), trigger('task_2'));
+    bus.publish(subjects.reclaim(runtimeId), { type: 'ReclaimAttempts', request_ids: 'w1_task_2_1' });
+    await settled('w1_task_2_1');
+    expect(outcomes.get('w1_task_2_1')).toBe('complete');
   });
 });
