@@ -9,6 +9,7 @@ import {
   type AgentExecutionResult,
   type AgentRuntimeDeregistered,
   AgentRuntimeDeregisteredSchema,
+  AttemptsReclaimedSchema,
   AgentRuntimeRegisteredSchema,
   RuntimeHeartbeatSchema,
   type TriggerAccepted,
@@ -16,13 +17,14 @@ import {
   type TriggerAgentBatch,
   type TriggerBatchReply,
   type TriggerPlaced,
+  type ReclaimAttempts,
   TriggerAgentSchema,
   WithdrawTriggersSchema,
 } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
 import { parseWith } from '../protocol/parse.js';
 import { isVetted, vet } from '../protocol/vetted.js';
-import { RuntimeRegistry } from './runtime-registry.js';
+import { type RuntimeEntry, RuntimeRegistry, serves } from './runtime-registry.js';
 import { WaitingTriggers } from './waiting-triggers.js';
 
 /** Options of a {@link Dispatcher}. */
@@ -44,6 +46,18 @@ export interface DispatcherOptions {
    * again under a new request id): such attempts are cancelled on their runtime.
    */
   readonly staleAttempt?: (requestId: string) => boolean;
+  /**
+   * Work stealing: how long a runtime may have a slot free, while another holds attempts it
+   * could run (its prefetch) and nothing else waits for it, before the dispatcher takes held
+   * attempts back from the other (`ReclaimAttempts`) and places them on it. @default 20
+   */
+  readonly stealAfterMs?: number;
+}
+
+/** Where a trigger was placed, and how many rounds of that runtime's running attempts it waits for. */
+interface Placement {
+  readonly runtimeId: string;
+  readonly rounds: number;
 }
 
 /** The fields of a `TriggerAgent` the dispatcher routes by. */
@@ -75,6 +89,11 @@ export class Dispatcher {
   readonly #adopted = new Map<string, string>();
   /** Triggers placed but not yet sent, by the subject of the runtime they go to. */
   readonly #outgoing = new Map<string, { runtimeId: string; triggers: TriggerAgent[] }>();
+  /** Held attempts asked back from their runtime, by request id: the runtime they are for. */
+  readonly #reclaiming = new Map<string, string>();
+  /** Since when (epoch ms) each runtime has had a slot free, while other runtimes hold attempts. */
+  readonly #idleSince = new Map<string, number>();
+  #stealTimer: NodeJS.Timeout | undefined;
   readonly #sweep: NodeJS.Timeout;
   readonly #stopWatching: (() => void) | undefined;
   /** While the bus is cut off, silence from runtimes says nothing about them: no expiry. */
@@ -91,6 +110,7 @@ export class Dispatcher {
     this.#subs.push(bus.subscribe(subjects.patterns.withdrawals(), (m) => this.#onWithdraw(m)));
     this.#subs.push(bus.subscribe(subjects.patterns.results(), (m) => this.#onResult(m)));
     this.#subs.push(bus.subscribe(subjects.patterns.resultBatches(), (m) => this.#onResult(m)));
+    this.#subs.push(bus.subscribe(subjects.patterns.reclaimed(), (m) => this.#onReclaimed(m)));
     this.#sweep = setInterval(() => this.sweep(), options.sweepMs ?? 500);
     this.#sweep.unref();
     this.#stopWatching = bus.onConnection?.((event) => {
@@ -132,7 +152,86 @@ export class Dispatcher {
     for (const entry of this.registry.expire(this.#o.clock())) this.#lost(entry.runtimeId, [...entry.inFlight], 'defunct');
   }
 
+  /**
+   * Work stealing (also run on a timer): for each runtime that has had a slot free for
+   * `stealAfterMs` while others hold attempts it serves, asks the runtime holding the most to
+   * give back its latest-placed ones, as many as there are free slots. What it gives back
+   * (`AttemptsReclaimed`; what it has started meanwhile runs on there) is placed again.
+   */
+  steal(): void {
+    this.#stealTimer = undefined;
+    const now = this.#o.clock();
+    const after = this.#o.stealAfterMs ?? 20;
+    const runtimes = this.registry.runtimes();
+    const holders = runtimes.filter((e) => e.inFlight.size > e.concurrency).sort((a, b) => b.inFlight.size - b.concurrency - (a.inFlight.size - a.concurrency));
+    if (holders.length === 0) return;
+    const asked = new Map<string, number>();
+    for (const target of this.#reclaiming.values()) asked.set(target, (asked.get(target) ?? 0) + 1);
+    let wake = Number.POSITIVE_INFINITY;
+    for (const idle of runtimes) {
+      let free = idle.concurrency - idle.inFlight.size - (asked.get(idle.runtimeId) ?? 0);
+      const since = this.#idleSince.get(idle.runtimeId);
+      if (free <= 0 || since === undefined) continue;
+      if (now - since < after) {
+        wake = Math.min(wake, since + after);
+        continue;
+      }
+      for (const holder of holders) {
+        if (free <= 0) break;
+        if (holder === idle) continue;
+        const ids = this.#stealable(holder, idle, free);
+        if (ids.length === 0) continue;
+        free -= ids.length;
+        for (const id of ids) this.#reclaiming.set(id, idle.runtimeId);
+        this.#o.logger.debug({ from: holder.runtimeId, to: idle.runtimeId, request_ids: ids }, 'reclaiming held attempts for a runtime with a slot free');
+        this.#o.bus.publish(this.#o.subjects.reclaim(holder.runtimeId), vet<ReclaimAttempts>({ type: 'ReclaimAttempts', request_ids: ids, at: this.#now() }));
+      }
+    }
+    if (wake < Number.POSITIVE_INFINITY) this.#armSteal(wake - now);
+  }
+
+  /** Up to `max` of the attempts `holder` holds beyond those it runs (latest placed first) that `idle` serves and nobody asked back yet. */
+  #stealable(holder: RuntimeEntry, idle: RuntimeEntry, max: number): string[] {
+    let held = holder.inFlight.size - holder.concurrency;
+    const ids: string[] = [];
+    const placed = [...holder.inFlight];
+    for (let i = placed.length - 1; i >= 0 && held > 0 && ids.length < max; i--) {
+      const id = placed[i];
+      if (this.#reclaiming.has(id)) {
+        held--;
+        continue;
+      }
+      const trigger = this.#running.get(id);
+      if (!trigger || !serves(idle, trigger.agent_id, trigger.dispatch.capability_ids)) continue;
+      ids.push(id);
+      held--;
+    }
+    return ids;
+  }
+
+  #armSteal(ms: number): void {
+    if (this.#stealTimer !== undefined) return;
+    this.#stealTimer = setTimeout(() => this.steal(), Math.max(0, ms));
+    this.#stealTimer.unref();
+  }
+
+  /** After placements: notes which runtimes have a slot free, and wakes {@link steal} when others hold attempts meanwhile. */
+  #watchIdle(): void {
+    let holding = false;
+    let idle = false;
+    let now: number | undefined;
+    for (const e of this.registry.runtimes()) {
+      if (e.inFlight.size > e.concurrency) holding = true;
+      if (e.inFlight.size < e.concurrency) {
+        idle = true;
+        if (!this.#idleSince.has(e.runtimeId)) this.#idleSince.set(e.runtimeId, (now ??= this.#o.clock()));
+      } else this.#idleSince.delete(e.runtimeId);
+    }
+    if (holding && idle) this.#armSteal(this.#o.stealAfterMs ?? 20);
+  }
+
   close(): void {
+    clearTimeout(this.#stealTimer);
     clearInterval(this.#sweep);
     this.#stopWatching?.();
     for (const s of this.#subs) s.unsubscribe();
@@ -217,22 +316,27 @@ export class Dispatcher {
       this.#o.bus.publish(this.#o.subjects.dispatchFailed(trigger.request_id), failed);
       return failed;
     }
-    const runtime = this.#place(trigger);
-    if (runtime === undefined) this.#waiting.add(trigger, priority);
-    return { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: runtime ?? null, at: this.#now() };
+    const placement = this.#place(trigger);
+    if (placement === undefined) this.#waiting.add(trigger, priority);
+    const accepted: TriggerAccepted = { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: placement?.runtimeId ?? null, at: this.#now() };
+    if (placement && placement.rounds > 0) accepted.rounds_ahead = placement.rounds;
+    return accepted;
   }
 
-  /** Claims a slot on the least-loaded runtime with room; its id, or `undefined` if none has room. Sent by {@link #forward}. */
-  #place(trigger: TriggerAgent): string | undefined {
+  /** Claims a slot on the least-loaded runtime with room; where, or `undefined` if none has room. Sent by {@link #forward}. */
+  #place(trigger: TriggerAgent): Placement | undefined {
     const entry = this.registry.pick(trigger.agent_id, trigger.dispatch.capability_ids);
     if (!entry) return undefined;
+    const rounds = this.registry.roundsAhead(entry);
     this.registry.claim(entry.runtimeId, trigger.request_id);
+    // Full again: a slot it frees later starts a new idle spell.
+    if (this.#idleSince.size > 0 && entry.inFlight.size >= entry.concurrency) this.#idleSince.delete(entry.runtimeId);
     this.#running.set(trigger.request_id, trigger);
     const subject = entry.subjects[0] ?? this.#o.subjects.execute(entry.runtimeId);
     const out = this.#outgoing.get(subject);
     if (out) out.triggers.push(trigger);
     else this.#outgoing.set(subject, { runtimeId: entry.runtimeId, triggers: [trigger] });
-    return entry.runtimeId;
+    return { runtimeId: entry.runtimeId, rounds };
   }
 
   /**
@@ -276,12 +380,42 @@ export class Dispatcher {
   #drain(): void {
     this.#waiting.drain(
       (trigger) => this.#place(trigger),
-      (trigger, runtimeId) => {
-        const placed: TriggerPlaced = { type: 'TriggerPlaced', request_id: trigger.request_id, runtime_id: runtimeId, at: this.#now() };
-        this.#o.bus.publish(this.#o.subjects.placed(trigger.request_id), placed);
-      },
+      (trigger, placement) => this.#announcePlaced(trigger, placement),
     );
     this.#forward();
+    this.#watchIdle();
+  }
+
+  /** Tells the supervisor where a trigger it was told is queued (or held elsewhere) went after all. */
+  #announcePlaced(trigger: TriggerAgent, placement: Placement): void {
+    const placed: TriggerPlaced = { type: 'TriggerPlaced', request_id: trigger.request_id, runtime_id: placement.runtimeId, at: this.#now() };
+    if (placement.rounds > 0) placed.rounds_ahead = placement.rounds;
+    this.#o.bus.publish(this.#o.subjects.placed(trigger.request_id), placed);
+  }
+
+  /** A runtime gave back held attempts unstarted: free their slots there and place them again, ahead of what waits. */
+  #onReclaimed(message: BusMessage): void {
+    const parsed = isVetted(message.data) ? { ok: true as const, value: message.data as { runtime_id: string; request_ids: string[] } } : parseWith(AttemptsReclaimedSchema, message.data, 'AttemptsReclaimed');
+    if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
+    const { runtime_id: from, request_ids: ids } = parsed.value;
+    const back: TriggerAgent[] = [];
+    for (const id of ids) {
+      this.#reclaiming.delete(id);
+      const trigger = this.#running.get(id);
+      // A repeat of this report, or an attempt this dispatcher no longer places there: nothing to move.
+      if (!trigger || this.registry.owner(id) !== from) continue;
+      this.registry.release(id);
+      this.#running.delete(id);
+      back.push(trigger);
+    }
+    this.#o.bus.respond(message, { type: 'ResultsAccepted', count: ids.length });
+    for (const trigger of back) {
+      const placement = this.#place(trigger);
+      if (placement) this.#announcePlaced(trigger, placement);
+      else this.#waiting.add(trigger, Number.MAX_SAFE_INTEGER);
+    }
+    if (back.length > 0) this.#o.logger.debug({ from, moved: back.length }, 'held attempts moved to runtimes with a slot free');
+    this.#drain();
   }
 
   #onResult(message: BusMessage): void {
@@ -293,6 +427,7 @@ export class Dispatcher {
       if (typeof id !== 'string') continue;
       this.#running.delete(id);
       this.#adopted.delete(id);
+      this.#reclaiming.delete(id);
       if (this.registry.release(id) !== undefined) freed = true;
     }
     // The runtime sends its results again until acknowledged; a repeat frees nothing twice.
@@ -307,6 +442,7 @@ export class Dispatcher {
       const event: AgentRuntimeDeregistered = { type: 'AgentRuntimeDeregistered', runtime_id: runtimeId, reason, in_flight: inFlight, at: this.#now() };
       this.#o.bus.publish(this.#o.subjects.deregistered(runtimeId), event);
     }
+    this.#idleSince.delete(runtimeId);
     this.#reportLost(inFlight, runtimeId);
     this.#drain();
   }
@@ -315,6 +451,7 @@ export class Dispatcher {
     for (const id of requestIds) {
       const trigger = this.#running.get(id);
       this.#running.delete(id);
+      this.#reclaiming.delete(id);
       if (!trigger) continue;
       const result: AgentExecutionResult = {
         type: 'AgentExecutionResult',

@@ -6,6 +6,8 @@ export interface RuntimeEntry {
   readonly runtimeId: string;
   readonly agents: AgentRuntimeRegistered['agents'];
   readonly capacity: number;
+  /** Attempts it runs at once; the rest of `capacity` it holds until one ends. */
+  readonly concurrency: number;
   readonly heartbeatMs: number;
   /** Where it takes `TriggerAgent` commands. */
   readonly subjects: readonly string[];
@@ -57,6 +59,7 @@ export class RuntimeRegistry {
       runtimeId: event.runtime_id,
       agents: event.agents,
       capacity: event.capacity,
+      concurrency: Math.min(event.concurrency ?? event.capacity, event.capacity),
       heartbeatMs: event.heartbeat_interval_ms ?? this.#defaultHeartbeatMs,
       subjects: event.subjects ?? [],
       lastSeen: now,
@@ -103,8 +106,9 @@ export class RuntimeRegistry {
   }
 
   /**
-   * The least-loaded runtime with room that serves the agent for every capability: lowest
-   * in-flight / capacity, then fewest in flight, then runtime id (so the choice is deterministic).
+   * The least-loaded runtime with room that serves the agent for every capability: one that
+   * would start the attempt at once before one that would hold it, then lowest in-flight /
+   * capacity, then fewest in flight, then runtime id (so the choice is deterministic).
    */
   pick(agentId: string, capabilities: readonly string[]): RuntimeEntry | undefined {
     let best: RuntimeEntry | undefined;
@@ -114,10 +118,23 @@ export class RuntimeRegistry {
         best = e;
         continue;
       }
+      const holds = e.inFlight.size >= e.concurrency;
+      if (holds !== best.inFlight.size >= best.concurrency) {
+        if (!holds) best = e;
+        continue;
+      }
       const load = e.inFlight.size / e.capacity - best.inFlight.size / best.capacity;
       if (load < 0 || (load === 0 && (e.inFlight.size < best.inFlight.size || (e.inFlight.size === best.inFlight.size && e.runtimeId < best.runtimeId)))) best = e;
     }
     return best;
+  }
+
+  /**
+   * Rounds of its running attempts an attempt placed on `entry` now (before it is claimed)
+   * waits for before it starts: 0 while a slot to run it is free.
+   */
+  roundsAhead(entry: RuntimeEntry): number {
+    return Math.floor(entry.inFlight.size / entry.concurrency);
   }
 
   /** The runtime an attempt was placed on, if it is still there. */

@@ -56,10 +56,10 @@ export class WaitingTriggers {
 
   /**
    * Offers the waiting triggers to `place` in queue order (by priority, then arrival, across
-   * lanes) and removes those it placed (it returns a runtime id), until every lane's first
-   * trigger was refused. Placing only ever takes room, so a refused lane stays refused for the pass.
+   * lanes) and removes those it placed (it returns where, not `undefined`), until every lane's
+   * first trigger was refused. Placing only ever takes room, so a refused lane stays refused for the pass.
    */
-  drain(place: (trigger: TriggerAgent) => string | undefined, placed: (trigger: TriggerAgent, runtimeId: string) => void): void {
+  drain<P>(place: (trigger: TriggerAgent) => P | undefined, placed: (trigger: TriggerAgent, where: P) => void): void {
     const open = new Set(this.#lanes.keys());
     while (open.size > 0) {
       let best: Waiting | undefined;
@@ -72,8 +72,8 @@ export class WaitingTriggers {
         }
       }
       const head = best as Waiting;
-      const runtimeId = place(head.trigger);
-      if (runtimeId === undefined) {
+      const where = place(head.trigger);
+      if (where === undefined) {
         open.delete(bestKey);
         continue;
       }
@@ -84,7 +84,7 @@ export class WaitingTriggers {
         this.#lanes.delete(bestKey);
         open.delete(bestKey);
       }
-      placed(head.trigger, runtimeId);
+      placed(head.trigger, where);
     }
   }
 }
