@@ -335,13 +335,19 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   }
 
   /** The dispatcher's answer for one trigger: accepted (placed or queued) or failed at once. */
-  #answer(requestId: string, reply: { type?: string; runtime_id?: string | null; error?: { code: string; message: string } } | undefined): void {
+  #answer(requestId: string, reply: { type?: string; runtime_id?: string | null; rounds_ahead?: number; error?: { code: string; message: string } } | undefined): void {
     const live = this.#live.get(requestId);
     if (!live) return;
     if (reply?.type === 'TriggerAccepted') {
       // Queued behind busy runtimes (and not placed meanwhile): the deadline waits until it is.
-      if (reply.runtime_id) live.runtimeId = reply.runtime_id;
-      else if (live.runtimeId === null) {
+      if (reply.runtime_id) {
+        live.runtimeId = reply.runtime_id;
+        // Held by a prefetching runtime: it starts only after that many of its rounds.
+        if (typeof reply.rounds_ahead === 'number' && reply.rounds_ahead > 0) {
+          clearTimeout(live.deadline);
+          live.deadline = this.#deadline(requestId, live.trigger, reply.rounds_ahead);
+        }
+      } else if (live.runtimeId === null) {
         clearTimeout(live.deadline);
         live.deadline = undefined;
       }
@@ -354,9 +360,14 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     }
   }
 
-  /** The timer that declares an attempt's result lost if it has not come by its deadline plus grace. */
-  #deadline(requestId: string, trigger: TriggerAgent): NodeJS.Timeout {
-    const ms = this.#o.taskTimeoutMs + this.#o.resultGraceMs;
+  /**
+   * The timer that declares an attempt's result lost if it has not come by its deadline plus
+   * grace — after `rounds` such spans more when the runtime holds it behind that many rounds
+   * of its running attempts (each of which its deadline ends).
+   */
+  #deadline(requestId: string, trigger: TriggerAgent, rounds = 0): NodeJS.Timeout {
+    // Node's timers hold at most 2^31 - 1 ms (a longer one would fire at once).
+    const ms = Math.min((this.#o.taskTimeoutMs + this.#o.resultGraceMs) * (1 + rounds), 2 ** 31 - 1);
     return setTimeout(() => this.#lost(requestId, 'RESULT_LOST', `No result for ${trigger.task_id} attempt ${trigger.attempt} within ${ms} ms of reaching a runtime.`), ms);
   }
 
@@ -368,12 +379,13 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   }
 
   #onPlaced(message: BusMessage): void {
-    const placed = message.data as { request_id?: unknown; runtime_id?: unknown } | null;
+    const placed = message.data as { request_id?: unknown; runtime_id?: unknown; rounds_ahead?: unknown } | null;
     const live = typeof placed?.request_id === 'string' ? this.#live.get(placed.request_id) : undefined;
     if (!live || typeof placed?.runtime_id !== 'string') return;
     live.runtimeId = placed.runtime_id;
     clearTimeout(live.deadline);
-    live.deadline = this.#deadline(live.trigger.request_id, live.trigger);
+    const rounds = typeof placed.rounds_ahead === 'number' && Number.isInteger(placed.rounds_ahead) && placed.rounds_ahead > 0 ? placed.rounds_ahead : 0;
+    live.deadline = this.#deadline(live.trigger.request_id, live.trigger, rounds);
   }
 
   #onResults(message: BusMessage): void {

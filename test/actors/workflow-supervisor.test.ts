@@ -20,10 +20,10 @@ function runOf(bus: InProcessBus, wf: Record<string, unknown>, overrides: { task
 }
 
 /** A scripted dispatcher: takes every batch, accepts each trigger (on `runtimeId`, or queued when null), and hands them to `seen`. */
-function dispatcher(bus: InProcessBus, runtimeId: string | null, seen: (t: TriggerAgent) => void) {
+function dispatcher(bus: InProcessBus, runtimeId: string | null, seen: (t: TriggerAgent) => void, extra: { rounds_ahead?: number } = {}) {
   bus.subscribe(s.patterns.triggers(), (m: BusMessage) => {
     const triggers = (m.data as { triggers: TriggerAgent[] }).triggers;
-    bus.respond(m, { type: 'TriggerBatchReply', replies: triggers.map((t) => ({ type: 'TriggerAccepted', request_id: t.request_id, runtime_id: runtimeId, at: AT })) });
+    bus.respond(m, { type: 'TriggerBatchReply', replies: triggers.map((t) => ({ type: 'TriggerAccepted', request_id: t.request_id, runtime_id: runtimeId, ...extra, at: AT })) });
     for (const t of triggers) seen(t);
   });
 }
@@ -57,6 +57,32 @@ describe('WorkflowRun (supervisor actor) against a scripted dispatcher', () => {
     const run = runOf(bus, workflow([task('a')]), { taskTimeoutMs: 20 }).start();
     expect((await run.result).task_results.a).toEqual({ status: 'complete', attempts: 2 });
     expect(run.state().failure_log[0]).toMatchObject({ error_code: 'RESULT_LOST', recoverable: true });
+  });
+
+  it('gives an attempt a runtime holds behind rounds of its running ones that many deadlines more', async () => {
+    bus = new InProcessBus();
+    const triggers: TriggerAgent[] = [];
+    // Deadline 20 ms + grace 10 ms; held behind 9 rounds: lost only after 10 × 30 ms.
+    dispatcher(bus, 'rt', (t) => {
+      triggers.push(t);
+      setTimeout(() => bus.publish(s.result(t.request_id), complete(t)), 70);
+    }, { rounds_ahead: 9 });
+    const run = runOf(bus, workflow([task('a')]), { taskTimeoutMs: 20 }).start();
+    expect((await run.result).task_results.a).toEqual({ status: 'complete', attempts: 1 });
+    expect(triggers).toHaveLength(1);
+  });
+
+  it('restarts the deadline from a placement that says how many rounds the attempt is held behind', async () => {
+    bus = new InProcessBus();
+    const triggers: TriggerAgent[] = [];
+    dispatcher(bus, 'rt-a', (t) => {
+      triggers.push(t);
+      // Moved (work stealing) to a runtime that holds it behind 9 rounds, then done 70 ms on.
+      bus.publish(s.placed(t.request_id), { type: 'TriggerPlaced', request_id: t.request_id, runtime_id: 'rt-b', rounds_ahead: 9, at: AT });
+      setTimeout(() => bus.publish(s.result(t.request_id), complete(t)), 70);
+    });
+    const run = runOf(bus, workflow([task('a')]), { taskTimeoutMs: 20 }).start();
+    expect((await run.result).task_results.a).toEqual({ status: 'complete', attempts: 1 });
   });
 
   it('keeps at most maxConcurrentTasks attempts out, longest remaining path first', async () => {
