@@ -119,7 +119,7 @@ export type { WorkflowContext, WorkflowEvent } from './machines/workflow-machine
 // Agent handlers and the worker pool
 export { defineAgent, AgentError, capabilityMatches } from './pool/agent.js';
 export type { AgentDefinition, AgentContext, AgentOutput } from './pool/agent.js';
-export { AgentPool } from './pool/agent-pool.js';
+export { AgentPool, defaultPrefetch } from './pool/agent-pool.js';
 export type { AgentPoolOptions, AgentPoolEvents } from './pool/agent-pool.js';
 export type { WorkerHandle } from './pool/worker-handle.js';
 export type { ExecuteRequest, ExecuteResult, WireError } from './pool/worker-protocol.js';

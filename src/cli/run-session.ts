@@ -31,7 +31,8 @@ export const sessionFlags = {
 
 export const sessionFlagsHelp = `  --threads <n>      worker threads (default 2; 0 with --nats: only runtimes elsewhere)
   --concurrency <n>  attempts one worker runs at once (default 1)
-  --prefetch <n>     attempts one worker holds beyond those, each started as one ends (default 0)
+  --prefetch <n>     attempts one worker holds beyond those, each started as one ends
+                     (default: the larger of 4 and --concurrency; 0 turns it off)
   --timeout <ms>     deadline of one attempt (default 300000)
   --state-out <file> write the final workflow_state (for graph --status)
   --json             print only the workflow_result JSON on stdout

@@ -20,9 +20,12 @@ export interface AgentPoolOptions {
   /**
    * Attempts one worker holds beyond those it runs, started in turn the moment one ends —
    * without waiting for the host to send the next. The worker registers both together as its
-   * capacity. It pays off for many short attempts; with long ones of uneven length an attempt
-   * may wait behind a slow one while another worker is free, so it is off by default. A held
-   * attempt's deadline starts when it starts. @default 0
+   * capacity (and the part it runs as its concurrency). It makes short attempts go far faster
+   * (the worker is not idle while the host turns a result into the next attempt). An attempt
+   * held behind a slow one while another worker has a slot free is taken back and moved there
+   * by the dispatcher (work stealing, after `stealAfterMs`); a held attempt's deadline starts
+   * when it starts. 0 turns holding off. @default the larger of 4 and `concurrentTasksPerWorker`
+   * ({@link defaultPrefetch})
    */
   prefetch?: number;
   /** How often workers heartbeat. @default 1000 */
@@ -51,6 +54,15 @@ const OptionsSchema = z.strictObject({
   startTimeoutMs: z.number().int().positive().optional(),
   clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
 });
+
+/**
+ * Attempts a worker that runs `concurrency` at once holds beyond them unless told otherwise:
+ * as many again, and at least 4 — enough for short attempts to start back to back while the
+ * host turns results into the next triggers.
+ */
+export function defaultPrefetch(concurrency: number): number {
+  return Math.max(4, concurrency);
+}
 
 /** Events of an {@link AgentPool}. */
 export interface AgentPoolEvents {
@@ -112,7 +124,7 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
       modules: o.modules.map(moduleUrl),
       runtimePrefix: o.runtimePrefix ?? 'local',
       capacity: o.concurrentTasksPerWorker ?? 1,
-      prefetch: o.prefetch ?? 0,
+      prefetch: o.prefetch ?? defaultPrefetch(o.concurrentTasksPerWorker ?? 1),
       heartbeatMs: o.heartbeatMs ?? 1000,
       logLevel: o.logLevel ?? 'warn',
     };

@@ -30,8 +30,9 @@ export interface RuntimeOptions {
     concurrentTasksPerWorker?: number;
     /**
      * Attempts one worker holds beyond those it runs, each started the moment a running one
-     * ends, without a round trip to the dispatcher: for many short attempts. With long attempts
-     * of uneven length one may wait behind a slow one while another worker is free. @default 0
+     * ends, without a round trip to the dispatcher: short attempts go back to back. One held
+     * behind a slow attempt while another worker has a slot free is moved there (work
+     * stealing). 0 turns holding off. @default the larger of 4 and `concurrentTasksPerWorker`
      */
     prefetch?: number;
     resourceLimits?: Record<string, number>;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentPool, type Dispatch, type ExecuteRequest } from '../../src/index.js';
+import { AgentPool, type Dispatch, defaultPrefetch, type ExecuteRequest } from '../../src/index.js';
 
 const AGENTS = new URL('../fixtures/agents/test-agents.ts', import.meta.url);
 let pool: AgentPool | undefined;
@@ -29,8 +29,11 @@ describe('AgentPool on real worker threads', () => {
     expect(runtimes).toHaveLength(2);
     expect(new Set(runtimes.map((r) => r.threadId)).size).toBe(2);
     expect(runtimes[0].runtimeId).toMatch(/^local-t\d+$/u);
-    expect(runtimes[0].capacity).toBe(3);
+    // It runs 3 at once and, by default, holds max(4, 3) more.
     expect(runtimes[0].concurrency).toBe(3);
+    expect(runtimes[0].capacity).toBe(3 + defaultPrefetch(3));
+    expect(defaultPrefetch(3)).toBe(4);
+    expect(defaultPrefetch(16)).toBe(16);
     expect(runtimes[0].agents.map((a) => a.agent_id)).toEqual(['execution_agent', 'reasoning_agent']);
   });
 

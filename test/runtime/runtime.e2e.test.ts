@@ -157,7 +157,8 @@ describe('closing a runtime', () => {
 
 describe('cancelling a run', () => {
   it('withdraws its triggers still queued at the dispatcher, so they never run later', async () => {
-    const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 2, concurrentTasksPerWorker: 1 }, maxConcurrentTasks: 10, logger: quiet });
+    // No prefetch: the workers take one attempt each, and the dispatcher queues the other 8.
+    const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 2, concurrentTasksPerWorker: 1, prefetch: 0 }, maxConcurrentTasks: 10, logger: quiet });
     try {
       const tasks = Array.from({ length: 10 }, (_, i) => ({ id: `hang_${i}`, action: 'wait [hang]', capability_ids: ['CAP-PRE-001'], depends_on: [], input_refs: [], output_refs: [] }));
       const run = rt.submit({ tasks });

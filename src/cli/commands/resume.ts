@@ -60,7 +60,7 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
         ...(inspector ? { inspect: inspector.inspect } : {}),
         agents: runner.agents ?? [],
         ...(values['subject-prefix'] ? { subjectPrefix: values['subject-prefix'] } : {}),
-        pool: { maxThreads: threads ?? runner.threads ?? 2, concurrentTasksPerWorker: concurrency ?? runner.concurrency ?? 1, prefetch: prefetch ?? runner.prefetch ?? 0 },
+        pool: { maxThreads: threads ?? runner.threads ?? 2, concurrentTasksPerWorker: concurrency ?? runner.concurrency ?? 1, ...((prefetch ?? runner.prefetch) === undefined ? {} : { prefetch: prefetch ?? runner.prefetch }) },
         ...(timeoutMs === undefined ? {} : { taskTimeoutMs: timeoutMs }),
         ...(runner.faults ? { faults: runner.faults } : {}),
       },

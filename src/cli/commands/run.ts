@@ -57,7 +57,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
     throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--fail makes this process's own runtimes fail ${Object.keys(faults).join(', ')}, and with --threads 0 it has none. Give --fail to \`switchyard runtime\`, where the handlers run.`, { flag: 'fail' });
   }
   const concurrency = positiveInt('concurrency', values.concurrency) ?? 1;
-  const prefetch = nonNegativeInt('prefetch', values.prefetch) ?? 0;
+  const prefetch = nonNegativeInt('prefetch', values.prefetch);
   const timeout = positiveInt('timeout', values.timeout);
   const agents = (values.agents ?? []).map((a) => (a.startsWith('file:') ? a : resolve(a)));
   const dbFile = values.db ?? process.env.SWITCHYARD_DB;
@@ -74,7 +74,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
       runtime: {
         ...(inspector ? { inspect: inspector.inspect } : {}),
         agents,
-        pool: { maxThreads: threads, concurrentTasksPerWorker: concurrency, prefetch },
+        pool: { maxThreads: threads, concurrentTasksPerWorker: concurrency, ...(prefetch === undefined ? {} : { prefetch }) },
         ...(values['subject-prefix'] ? { subjectPrefix: values['subject-prefix'] } : {}),
         ...(policy === undefined ? {} : { policy }),
         ...(maxAttempts === undefined ? {} : { maxAttempts }),
@@ -84,7 +84,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
       ...sessionBasics(values, store, nats),
       ...(inspector ? { inspector } : {}),
       start: (rt) => {
-        const runner: RunnerInfo = { agents, threads, concurrency, ...(prefetch > 0 ? { prefetch } : {}), ...(timeout === undefined ? {} : { timeout_ms: timeout }), ...(Object.keys(faults).length > 0 ? { faults } : {}) };
+        const runner: RunnerInfo = { agents, threads, concurrency, ...(prefetch === undefined ? {} : { prefetch }), ...(timeout === undefined ? {} : { timeout_ms: timeout }), ...(Object.keys(faults).length > 0 ? { faults } : {}) };
         const run = rt.submit(plan, { ...(runId === undefined ? {} : { runId }), runner: { ...runner } });
         if (store) io.err(`Run ${run.id} is recorded in ${store.location}; if it stops, \`switchyard resume ${run.id} --db ${store.location}\` continues it.\n`);
         return run;

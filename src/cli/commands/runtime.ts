@@ -22,7 +22,8 @@ is retried elsewhere), deregisters and exits 0.
   --agents <module>  a handler module exporting defineAgent(...) or a list (repeatable)
   --threads <n>      worker threads, one agent runtime each (default 2)
   --concurrency <n>  attempts one worker runs at once (default 1)
-  --prefetch <n>     attempts one worker holds beyond those, each started as one ends (default 0)
+  --prefetch <n>     attempts one worker holds beyond those, each started as one ends
+                     (default: the larger of 4 and --concurrency; 0 turns it off)
   --timeout <ms>     deadline of an attempt whose trigger states none (default 300000)
   --heartbeat-ms <n> how often each runtime heartbeats (default 1000)
   --drain-ms <n>     on SIGTERM, how long running attempts may take to finish (default 10000)
@@ -58,7 +59,7 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
   const logger = cliLogger(logLevel(values['log-level'] ?? 'info'), io.errIsTTY ?? false);
   const threads = positiveInt('threads', values.threads) ?? 2;
   const concurrency = positiveInt('concurrency', values.concurrency) ?? 1;
-  const prefetch = nonNegativeInt('prefetch', values.prefetch) ?? 0;
+  const prefetch = nonNegativeInt('prefetch', values.prefetch);
   const heartbeatMs = positiveInt('heartbeat-ms', values['heartbeat-ms']) ?? 1000;
   const taskTimeoutMs = positiveInt('timeout', values.timeout) ?? 300_000;
   const faults = parseFailFlags(values.fail ?? []);
@@ -74,7 +75,7 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
       agents: values.agents.map((a) => (a.startsWith('file:') ? a : resolve(a))),
       maxThreads: threads,
       concurrentTasksPerWorker: concurrency,
-      prefetch,
+      ...(prefetch === undefined ? {} : { prefetch }),
       heartbeatMs,
       taskTimeoutMs,
       killGraceMs: 2000,
