@@ -335,7 +335,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   }
 
   /** The dispatcher's answer for one trigger: accepted (placed or queued) or failed at once. */
-  #answer(requestId: string, reply: { type?: string; runtime_id?: string | null; rounds_ahead?: number; error?: { code: string; message: string } } | undefined): void {
+  #answer(requestId: string, reply: { type?: string; runtime_id?: string | null; rounds_ahead?: unknown; error?: { code: string; message: string } } | undefined): void {
     const live = this.#live.get(requestId);
     if (!live) return;
     if (reply?.type === 'TriggerAccepted') {
@@ -343,9 +343,10 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       if (reply.runtime_id) {
         live.runtimeId = reply.runtime_id;
         // Held by a prefetching runtime: it starts only after that many of its rounds.
-        if (typeof reply.rounds_ahead === 'number' && reply.rounds_ahead > 0) {
+        const rounds = roundsAhead(reply.rounds_ahead);
+        if (rounds > 0) {
           clearTimeout(live.deadline);
-          live.deadline = this.#deadline(requestId, live.trigger, reply.rounds_ahead);
+          live.deadline = this.#deadline(requestId, live.trigger, rounds);
         }
       } else if (live.runtimeId === null) {
         clearTimeout(live.deadline);
@@ -384,8 +385,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     if (!live || typeof placed?.runtime_id !== 'string') return;
     live.runtimeId = placed.runtime_id;
     clearTimeout(live.deadline);
-    const rounds = typeof placed.rounds_ahead === 'number' && Number.isInteger(placed.rounds_ahead) && placed.rounds_ahead > 0 ? placed.rounds_ahead : 0;
-    live.deadline = this.#deadline(live.trigger.request_id, live.trigger, rounds);
+    live.deadline = this.#deadline(live.trigger.request_id, live.trigger, roundsAhead(placed.rounds_ahead));
   }
 
   #onResults(message: BusMessage): void {
@@ -494,4 +494,9 @@ function remainingPath(plan: CompiledPlan): Float64Array {
     rank[v] = best + data.weights[v];
   }
   return rank;
+}
+
+/** The `rounds_ahead` of a dispatcher's answer or placement: a positive integer, else 0 (it starts at once). */
+function roundsAhead(value: unknown): number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : 0;
 }

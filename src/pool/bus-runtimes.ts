@@ -53,7 +53,6 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   const { bus, subjects, logger } = options;
   const now = isoClock(options.clock);
   const subs = new Map<string, Subscription[]>();
-  const outbox = new Map<string, AgentExecutionResult[]>();
   /**
    * Request ids each runtime holds: running, or finished with the result not yet acknowledged
    * (so a refreshing registration keeps them on it, and a drain waits for their results).
@@ -87,38 +86,18 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       deliver(runtimeId, [event]);
       return;
     }
-    // Results that end within one turn go out together, one message per runtime.
-    const pending = outbox.get(runtimeId);
-    if (pending) {
-      pending.push(event);
-      return;
-    }
-    outbox.set(runtimeId, [event]);
-    setImmediate(() => {
-      const results = outbox.get(runtimeId) ?? [];
-      outbox.delete(runtimeId);
-      deliver(runtimeId, results);
-    });
+    batchedResults(runtimeId, event);
   };
 
-  /** Attempts given back unstarted this turn, per runtime, reported together. */
-  const reclaimedOut = new Map<string, string[]>();
-  const publishReclaimed = (runtimeId: string, requestId: string) => {
-    const pending = reclaimedOut.get(runtimeId);
-    if (pending) {
-      pending.push(requestId);
-      return;
-    }
-    reclaimedOut.set(runtimeId, [requestId]);
-    setImmediate(() => {
-      const ids = reclaimedOut.get(runtimeId) ?? [];
-      reclaimedOut.delete(runtimeId);
-      sendAcknowledged(bus, subjects.reclaimed(runtimeId), vet<AttemptsReclaimed>({ type: 'AttemptsReclaimed', runtime_id: runtimeId, request_ids: ids, at: now() }), {
-        ...options.delivery,
-        onGiveUp: (error) => logger.error({ runtime_id: runtimeId, reclaimed: ids.length, code: error.code }, `report of reclaimed attempts given up on: ${error.message}`),
-      });
-    });
-  };
+  // Results that end within one turn go out together, one message per runtime.
+  const batchedResults = perTurn<AgentExecutionResult>((runtimeId, results) => deliver(runtimeId, results));
+  /** Attempts given back unstarted within one turn, reported together per runtime. */
+  const publishReclaimed = perTurn<string>((runtimeId, ids) =>
+    sendAcknowledged(bus, subjects.reclaimed(runtimeId), vet<AttemptsReclaimed>({ type: 'AttemptsReclaimed', runtime_id: runtimeId, request_ids: ids, at: now() }), {
+      ...options.delivery,
+      onGiveUp: (error) => logger.error({ runtime_id: runtimeId, reclaimed: ids.length, code: error.code }, `report of reclaimed attempts given up on: ${error.message}`),
+    }),
+  );
 
   /** Acknowledged delivery: sent again, with backoff, until the dispatcher acknowledges it. */
   const deliver = (runtimeId: string, results: AgentExecutionResult[]) => {
@@ -309,5 +288,26 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       stopWatching?.();
       for (const runtimeId of [...subs.keys()]) deregister(runtimeId, 'shutdown');
     },
+  };
+}
+
+/**
+ * Collects items per runtime and hands each runtime's items of one turn to `send` together,
+ * at the turn's check phase.
+ */
+function perTurn<T>(send: (runtimeId: string, items: T[]) => void): (runtimeId: string, item: T) => void {
+  const pending = new Map<string, T[]>();
+  return (runtimeId, item) => {
+    const items = pending.get(runtimeId);
+    if (items) {
+      items.push(item);
+      return;
+    }
+    pending.set(runtimeId, [item]);
+    setImmediate(() => {
+      const batch = pending.get(runtimeId) ?? [];
+      pending.delete(runtimeId);
+      send(runtimeId, batch);
+    });
   };
 }

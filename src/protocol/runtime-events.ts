@@ -100,18 +100,20 @@ export const AgentDispatchFailedSchema = z.looseObject({
 });
 export type AgentDispatchFailed = z.infer<typeof AgentDispatchFailedSchema>;
 
+/**
+ * Rounds of attempts a runtime runs before a trigger placed on it starts: placed on a slot it
+ * holds (its prefetch), the attempt waits for that many of its runs to end, and its deadline
+ * starts after them. Absent when it starts at once.
+ */
+const RoundsAheadSchema = z.number().int().positive().optional();
+
 /** The dispatcher's reply to a `TriggerAgent` it could place: sent to a runtime, or queued until one has room. */
 export const TriggerAcceptedSchema = z.looseObject({
   type: z.literal('TriggerAccepted'),
   request_id: SubjectIdSchema,
   /** The runtime it went to, or `null` while it waits for capacity. */
   runtime_id: SubjectIdSchema.nullable(),
-  /**
-   * Rounds of attempts the runtime runs before this one starts: placed on a slot it holds
-   * (its prefetch), the attempt waits for that many of its runs to end, and its deadline
-   * starts after them. Absent when it starts at once.
-   */
-  rounds_ahead: z.number().int().positive().optional(),
+  rounds_ahead: RoundsAheadSchema,
   at: TimestampSchema,
 });
 export type TriggerAccepted = z.infer<typeof TriggerAcceptedSchema>;
@@ -124,12 +126,7 @@ export const TriggerPlacedSchema = z.looseObject({
   type: z.literal('TriggerPlaced'),
   request_id: SubjectIdSchema,
   runtime_id: SubjectIdSchema,
-  /**
-   * Rounds of attempts the runtime runs before this one starts: placed on a slot it holds
-   * (its prefetch), the attempt waits for that many of its runs to end, and its deadline
-   * starts after them. Absent when it starts at once.
-   */
-  rounds_ahead: z.number().int().positive().optional(),
+  rounds_ahead: RoundsAheadSchema,
   at: TimestampSchema,
 });
 export type TriggerPlaced = z.infer<typeof TriggerPlacedSchema>;
