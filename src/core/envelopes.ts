@@ -80,12 +80,18 @@ export function dispatchContent(core: DispatchCore, record: DispatchRecord): Dis
   const { plan } = core;
   const v = record.task;
   const spec = plan.tasks[v];
-  const inputs = [...row(plan.inputs, v)].filter((r) => !record.dropped.includes(r));
+  // Built with a plain loop: this runs once per attempt, and most tasks read few refs or none.
+  const resolved: Dispatch['input_refs_resolved'] = [];
+  const { start, list } = plan.inputs;
+  for (let k = start[v]; k < start[v + 1]; k++) {
+    const r = list[k];
+    if (!record.dropped.includes(r)) resolved.push({ ref_id: plan.refIds[r], storage_uri: core.refUri[r], status: REF_STATUSES[core.refStatus[r]] });
+  }
   return {
     task_id: spec.id,
     action: spec.action,
     capability_ids: [...spec.capability_ids],
-    input_refs_resolved: inputs.map((r) => ({ ref_id: plan.refIds[r], storage_uri: core.refUri[r], status: REF_STATUSES[core.refStatus[r]] })),
+    input_refs_resolved: resolved,
     output_refs_expected: [...spec.output_refs],
     execution_group: plan.group[v],
     attempt: record.attempt,

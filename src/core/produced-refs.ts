@@ -1,4 +1,5 @@
 import type { ProducedRef } from '../protocol/refs.js';
+import { hasEdge, row } from '../graph/csr.js';
 import { type CompiledPlan, R } from './compiled-plan.js';
 
 /** A produced ref as the core takes it: ref index, URI, and the status and asset type the agent stated. */
@@ -15,12 +16,16 @@ export interface ProducedOutput {
  * another task owns.
  */
 export function producedRefs(plan: CompiledPlan, v: number, reported: readonly ProducedRef[]): { produced: ProducedOutput[]; undeclared: string[] } {
-  const declared = new Set(plan.outputs.list.subarray(plan.outputs.start[v], plan.outputs.start[v + 1]));
   const produced: ProducedOutput[] = [];
   const undeclared: string[] = [];
+  if (reported.length === 0) return { produced, undeclared };
+  // Most tasks declare a few outputs: scanned in place. Many, against many reported: a set.
+  const { start } = plan.outputs;
+  const many = start[v + 1] - start[v] > 16 && reported.length > 16;
+  const declared = many ? new Set(row(plan.outputs, v)) : undefined;
   for (const p of reported) {
     const r = plan.refIndex.get(p.ref_id);
-    if (r === undefined || !declared.has(r)) {
+    if (r === undefined || !(declared ? declared.has(r) : hasEdge(plan.outputs, v, r))) {
       undeclared.push(p.ref_id);
       continue;
     }

@@ -7,7 +7,7 @@ import { isVetted, vet } from '../protocol/vetted.js';
 import { type AgentExecutionResult, type AgentExecutionResultBatch, type AgentRuntimeRegistered, type AttemptsReclaimed, ReclaimAttemptsSchema, type TriggerAgent, type TriggerAgentBatch, TriggerAgentBatchSchema, TriggerAgentSchema } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
 import type { AgentPool } from './agent-pool.js';
-import type { WorkerHandle } from './worker-handle.js';
+import type { AttemptSink, WorkerHandle } from './worker-handle.js';
 import { RecentIds } from './recent-ids.js';
 import type { ExecuteResult } from './worker-protocol.js';
 
@@ -122,52 +122,69 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     if (mine.has(trigger.request_id) || (taken && !taken.add(trigger.request_id, trigger.at))) return;
     mine.add(trigger.request_id);
     // It stays in `running` until its result is acknowledged (see deliver).
-    const finish = (result: ExecuteResult) => publishResult(trigger, handle.runtimeId, result, handle.takesOne);
     const fault = options.faults?.[trigger.task_id];
     if (fault && (fault.times === undefined || trigger.attempt <= fault.times)) {
       const message = `Injected ${fault.recoverable ? 'recoverable' : 'non-recoverable'} fault: ${trigger.task_id} attempt ${trigger.attempt} was failed on purpose.`;
-      finish({ type: 'failed', request_id: trigger.request_id, error: { name: 'SwitchyardError', code: 'INJECTED_FAULT', message, recoverable: fault.recoverable } });
+      publishResult(trigger, handle.runtimeId, { type: 'failed', request_id: trigger.request_id, error: { name: 'SwitchyardError', code: 'INJECTED_FAULT', message, recoverable: fault.recoverable } }, handle.takesOne);
       return;
     }
-    const timeoutMs = trigger.timeout_ms ?? options.defaultTimeoutMs;
-    let settled = false;
-    let deadline: NodeJS.Timeout | undefined;
-    let killer: NodeJS.Timeout | undefined;
+    // The trigger has every field the worker is sent (and more, which stays here).
+    handle.send(trigger, new Attempt(handle, trigger, trigger.timeout_ms ?? options.defaultTimeoutMs));
+  };
+
+  /** One attempt on one runtime, from its trigger to its result: what the worker handle tells of it goes here. */
+  class Attempt implements AttemptSink {
+    #settled = false;
+    #deadline: NodeJS.Timeout | undefined;
+    #killer: NodeJS.Timeout | undefined;
+
+    constructor(
+      readonly handle: WorkerHandle,
+      readonly trigger: TriggerAgent,
+      readonly timeoutMs: number,
+    ) {}
+
     // The deadline runs from when the attempt starts: an attempt the worker holds (its
     // prefetch) waits for a running one to end first.
-    const started = () => {
-      deadline = setTimeout(() => {
-        settled = true;
-        handle.cancel(trigger.request_id);
-        logger.warn({ runtime_id: handle.runtimeId, request_id: trigger.request_id, timeout_ms: timeoutMs }, 'attempt timed out');
-        finish({ type: 'failed', request_id: trigger.request_id, error: { name: 'SwitchyardError', code: 'TIMEOUT', message: `${trigger.task_id} attempt ${trigger.attempt} ran past its ${timeoutMs} ms deadline and was aborted.`, recoverable: true } });
-        killer = setTimeout(() => {
-          logger.error({ runtime_id: handle.runtimeId, request_id: trigger.request_id }, 'handler ignored its abort signal; killing the worker');
-          void pool.terminate(handle.runtimeId);
-        }, options.killGraceMs ?? 2000);
-      }, timeoutMs);
-    };
-    handle.send(
-      { request_id: trigger.request_id, workflow_id: trigger.workflow_id, agent_id: trigger.agent_id, dispatch: trigger.dispatch },
-      (result) => {
-        clearTimeout(deadline);
-        clearTimeout(killer);
-        if (settled) return;
-        settled = true;
-        finish(result);
-      },
-      started,
-      () => {
-        // Given back unstarted: no result; the dispatcher places it again, maybe here.
-        clearTimeout(deadline);
-        clearTimeout(killer);
-        settled = true;
-        running.get(handle.runtimeId)?.delete(trigger.request_id);
-        taken?.forget(trigger.request_id);
-        publishReclaimed(handle.runtimeId, trigger.request_id);
-      },
-    );
-  };
+    started(): void {
+      this.#deadline = setTimeout(() => this.#timedOut(), this.timeoutMs);
+    }
+
+    done(result: ExecuteResult): void {
+      this.#stopTimers();
+      if (this.#settled) return;
+      this.#settled = true;
+      publishResult(this.trigger, this.handle.runtimeId, result, this.handle.takesOne);
+    }
+
+    /** Given back unstarted: no result; the dispatcher places it again, maybe here. */
+    reclaimed(): void {
+      this.#stopTimers();
+      this.#settled = true;
+      const { handle, trigger } = this;
+      running.get(handle.runtimeId)?.delete(trigger.request_id);
+      taken?.forget(trigger.request_id);
+      publishReclaimed(handle.runtimeId, trigger.request_id);
+    }
+
+    #timedOut(): void {
+      const { handle, trigger, timeoutMs } = this;
+      this.#settled = true;
+      handle.cancel(trigger.request_id);
+      logger.warn({ runtime_id: handle.runtimeId, request_id: trigger.request_id, timeout_ms: timeoutMs }, 'attempt timed out');
+      const message = `${trigger.task_id} attempt ${trigger.attempt} ran past its ${timeoutMs} ms deadline and was aborted.`;
+      publishResult(trigger, handle.runtimeId, { type: 'failed', request_id: trigger.request_id, error: { name: 'SwitchyardError', code: 'TIMEOUT', message, recoverable: true } }, handle.takesOne);
+      this.#killer = setTimeout(() => {
+        logger.error({ runtime_id: handle.runtimeId, request_id: trigger.request_id }, 'handler ignored its abort signal; killing the worker');
+        void pool.terminate(handle.runtimeId);
+      }, options.killGraceMs ?? 2000);
+    }
+
+    #stopTimers(): void {
+      clearTimeout(this.#deadline);
+      clearTimeout(this.#killer);
+    }
+  }
 
   /** Publishes a runtime's registration again, listing what it runs, so a dispatcher that lost track of it keeps those. */
   const refresh = (runtimeId: string) => {

@@ -27,24 +27,22 @@ export class StartOrder {
   }
 
   /**
-   * Attempt `seq` ended (or was dropped while held): the attempts that start in its place, in
-   * the order they were sent.
+   * Attempt `seq` ended (or was dropped while held): calls `starts` with each attempt that
+   * starts in its place, in the order they were sent.
    */
-  ended(seq: number): number[] {
+  ended(seq: number, starts: (seq: number) => void): void {
     if (this.#started.delete(seq)) {
       this.#running--;
     } else {
       const at = this.#held.indexOf(seq);
       if (at >= 0) this.#held.splice(at, 1);
     }
-    const starting: number[] = [];
     while (this.#running < this.#concurrency && this.#held.length > 0) {
       const next = this.#held.shift() as number;
       this.#running++;
       this.#started.add(next);
-      starting.push(next);
+      starts(next);
     }
-    return starting;
   }
 
   /** Attempts started and not ended. */

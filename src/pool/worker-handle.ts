@@ -5,13 +5,27 @@ import { decodeOutcome, encodeRequest, OUTCOME_SLOTS } from './attempt-wire.js';
 import { StartOrder } from './start-order.js';
 import type { ExecuteRequest, ExecuteResult, HostToWorker, WorkerApi, WorkerToHost } from './worker-protocol.js';
 
+/** What {@link WorkerHandle.send} tells of one attempt as it goes. One object, not a closure per event: this is per attempt. */
+export interface AttemptSink {
+  /** Called once, with the outcome — never synchronously. */
+  done(result: ExecuteResult): void;
+  /**
+   * Called when the attempt starts in the worker as far as the host can tell: at once if the
+   * worker has room to run it, else when an attempt before it ends (see {@link StartOrder});
+   * never for one that ends while held.
+   */
+  started?(): void;
+  /**
+   * Called instead of `done` for an attempt the worker gave back unstarted after
+   * {@link WorkerHandle.reclaim}; without it, such an attempt ends as a recoverable `ABORTED` failure.
+   */
+  reclaimed?(): void;
+}
+
 /** An attempt sent and not yet settled. */
 interface Pending {
   readonly requestId: string;
-  readonly done: (result: ExecuteResult) => void;
-  readonly started?: (() => void) | undefined;
-  /** Told instead of `done` when the worker gave the attempt back unstarted ({@link WorkerHandle.reclaim}). */
-  readonly reclaimed?: (() => void) | undefined;
+  readonly sink: AttemptSink;
 }
 
 /** What the host learns from a worker while it runs. */
@@ -95,26 +109,19 @@ export class WorkerHandle {
 
   /** Runs one attempt on this worker; always resolves. Attempts sent in the same turn travel together. */
   execute(request: ExecuteRequest): Promise<ExecuteResult> {
-    return new Promise((resolve) => this.send(request, resolve));
+    return new Promise((resolve) => this.send(request, { done: resolve }));
   }
 
-  /**
-   * {@link execute} without a promise per attempt (the host's hot path): `done` is called once,
-   * with the outcome — never synchronously. `started` is called when the attempt starts in the
-   * worker as far as the host can tell: at once if the worker has room to run it, else when an
-   * attempt before it ends (see {@link StartOrder}); never for one that ends while held.
-   * `reclaimed` is called instead of `done` for an attempt the worker gave back unstarted
-   * after {@link reclaim}; without it, such an attempt ends as a recoverable `ABORTED` failure.
-   */
-  send(request: ExecuteRequest, done: (result: ExecuteResult) => void, started?: () => void, reclaimed?: () => void): void {
+  /** {@link execute} without a promise per attempt (the host's hot path): `sink` is told how it goes. */
+  send(request: ExecuteRequest, sink: AttemptSink): void {
     if (this.#exited) {
       const lost = this.#lost(request.request_id);
-      queueMicrotask(() => done(lost));
+      queueMicrotask(() => sink.done(lost));
       return;
     }
     const seq = ++this.#seq;
-    this.#pending.set(seq, { requestId: request.request_id, done, started, reclaimed });
-    if (this.#order.sent(seq)) started?.();
+    this.#pending.set(seq, { requestId: request.request_id, sink });
+    if (this.#order.sent(seq)) sink.started?.();
     // Attempts of one turn go together, unless the worker takes one at a time.
     if (this.takesOne) {
       const batch: unknown[] = [];
@@ -160,7 +167,7 @@ export class WorkerHandle {
   markExited(code: number): void {
     if (this.#exited) return;
     this.#exited = true;
-    for (const { requestId, done } of this.#pending.values()) done(this.#lost(requestId, code));
+    for (const { requestId, sink } of this.#pending.values()) sink.done(this.#lost(requestId, code));
     this.#pending.clear();
     this.#outbox = [];
     this.#port.close();
@@ -172,13 +179,16 @@ export class WorkerHandle {
     const pending = this.#pending.get(seq);
     if (!pending) return;
     this.#pending.delete(seq);
-    const { requestId, done } = pending;
-    if (outcome.ok) done({ type: 'succeeded', request_id: requestId, output: outcome.output });
-    else if (!('reclaimed' in outcome)) done({ type: 'failed', request_id: requestId, error: outcome.error });
-    else if (pending.reclaimed) pending.reclaimed();
-    else done({ type: 'failed', request_id: requestId, error: { name: 'AbortError', code: 'ABORTED', message: `The attempt was given back by ${this.runtimeId} before it started.`, recoverable: true } });
-    for (const next of this.#order.ended(seq)) this.#pending.get(next)?.started?.();
+    const { requestId, sink } = pending;
+    if (outcome.ok) sink.done({ type: 'succeeded', request_id: requestId, output: outcome.output });
+    else if (!('reclaimed' in outcome)) sink.done({ type: 'failed', request_id: requestId, error: outcome.error });
+    else if (sink.reclaimed) sink.reclaimed();
+    else sink.done({ type: 'failed', request_id: requestId, error: { name: 'AbortError', code: 'ABORTED', message: `The attempt was given back by ${this.runtimeId} before it started.`, recoverable: true } });
+    this.#order.ended(seq, this.#start);
   }
+
+  /** Tells the sink of attempt `seq` that it has started (as {@link StartOrder} finds). */
+  readonly #start = (seq: number): void => this.#pending.get(seq)?.sink.started?.();
 
   #lost(requestId: string, code?: number): ExecuteResult {
     const how = code === undefined ? 'had already exited' : `exited with code ${code}`;

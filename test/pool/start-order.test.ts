@@ -49,7 +49,7 @@ describe('StartOrder', () => {
             // Any attempt may end: a running one finishing, or a held one cancelled.
             const [ended] = outstanding.splice(s.pick % outstanding.length, 1);
             worker.end(ended);
-            started.push(...order.ended(ended));
+            order.ended(ended, (next) => started.push(next));
           }
           expect(started).toEqual(worker.startOrder);
           expect(order.running).toBe(worker.running.size);
