@@ -5,7 +5,7 @@ import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import type { ProducedRef, ResolvedRef } from '../protocol/refs.js';
 
-/** What a handler gets beside the dispatch. */
+/** What a handler gets beside the dispatch. Read its members from it: `{ ...ctx }` copies only the plain fields. */
 export interface AgentContext {
   /** Aborted when the attempt times out, is cancelled, or the runtime shuts down. */
   readonly signal: AbortSignal;

@@ -1,6 +1,7 @@
-import { type Logger, pino } from 'pino';
+import { pino } from 'pino';
 import { parseWith } from '../protocol/parse.js';
-import { type AgentContext, type AgentDefinition, AgentError, agentsOf } from './agent.js';
+import { type AgentDefinition, AgentError, agentsOf } from './agent.js';
+import { AttemptContext, type ContextHost } from './attempt-context.js';
 import { LazyAbort } from './lazy-abort.js';
 import type { MessagePort } from 'node:worker_threads';
 import { decodeRequest, encodeOutcome, type Outcome, REQUEST_SLOTS } from './attempt-wire.js';
@@ -21,6 +22,10 @@ function wireError(error: unknown, fallbackCode: string): WireError {
     };
   }
   return { name: 'Error', code: fallbackCode, message: String(error), recoverable: true };
+}
+
+function failed(error: WireError): Outcome {
+  return { ok: false, error };
 }
 
 async function importModule(spec: string): Promise<unknown> {
@@ -48,30 +53,12 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
 
   async function run(request: ExecuteRequest): Promise<Outcome> {
     const agent = agents.get(request.agent_id);
-    const failed = (error: WireError): Outcome => ({ ok: false, error });
     if (!agent) {
       return failed({ name: 'SwitchyardError', code: 'CAPABILITY_NOT_AVAILABLE', message: `This runtime has no agent named ${request.agent_id}.`, recoverable: false });
     }
     const abort = new LazyAbort();
     const d = request.dispatch;
-    let child: Logger | undefined;
-    const context: AgentContext = {
-      get signal() {
-        return abort.signal;
-      },
-      progress: (update) => {
-        flush();
-        channel.postMessage({ type: 'progress', request_id: request.request_id, update } satisfies WorkerToHost);
-      },
-      // Made on first use: most handlers never log, and a child logger per attempt adds up.
-      get logger() {
-        return (child ??= logger.child({ task_id: d.task_id, attempt: d.attempt, agent: agent.name }));
-      },
-      inputs: d.input_refs_resolved,
-      taskId: d.task_id,
-      attempt: d.attempt,
-      workflowId: request.workflow_id,
-    };
+    const context = new AttemptContext(host, abort, request, agent.name);
     const done = (async () => agent.handle(d, context))();
     running.set(request.request_id, { abort, done });
     try {
@@ -97,6 +84,14 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
     const batch = outbox;
     outbox = [];
     channel.postMessage({ type: 'results', batch } satisfies WorkerToHost);
+  };
+  const host: ContextHost = {
+    logger,
+    progress(requestId, update) {
+      // Outcomes already finished go first, so the host sees progress in order.
+      flush();
+      channel.postMessage({ type: 'progress', request_id: requestId, update } satisfies WorkerToHost);
+    },
   };
   const send = (seq: number, outcome: Outcome) => {
     const first = outbox.length === 0;
