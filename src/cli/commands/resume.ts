@@ -47,6 +47,7 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
     throw error;
   }
   const timeoutMs = timeout ?? runner.timeout_ms;
+  const prefetchKept = prefetch ?? runner.prefetch;
   let inspector: CliInspector | undefined;
   try {
     inspector = await inspectorFromFlags(values, io);
@@ -60,7 +61,7 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
         ...(inspector ? { inspect: inspector.inspect } : {}),
         agents: runner.agents ?? [],
         ...(values['subject-prefix'] ? { subjectPrefix: values['subject-prefix'] } : {}),
-        pool: { maxThreads: threads ?? runner.threads ?? 2, concurrentTasksPerWorker: concurrency ?? runner.concurrency ?? 1, ...((prefetch ?? runner.prefetch) === undefined ? {} : { prefetch: prefetch ?? runner.prefetch }) },
+        pool: { maxThreads: threads ?? runner.threads ?? 2, concurrentTasksPerWorker: concurrency ?? runner.concurrency ?? 1, ...(prefetchKept === undefined ? {} : { prefetch: prefetchKept }) },
         ...(timeoutMs === undefined ? {} : { taskTimeoutMs: timeoutMs }),
         ...(runner.faults ? { faults: runner.faults } : {}),
       },
