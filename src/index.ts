@@ -58,6 +58,12 @@ export {
   ErrorReplySchema,
   RuntimeEventSchema,
   SubjectIdSchema,
+  RuntimeIdSchema,
+  RuntimeLimits,
+  CancelAttemptSchema,
+  AttemptProgressSchema,
+  TriggerRequestSchema,
+  ResultRequestSchema,
 } from './protocol/runtime-events.js';
 export type {
   TriggerAgent,
@@ -69,6 +75,8 @@ export type {
   AgentExecutionResult,
   ReclaimAttempts,
   AttemptsReclaimed,
+  CancelAttempt,
+  AttemptProgress,
   RuntimeEvent,
 } from './protocol/runtime-events.js';
 export { subjects, assertSubjectToken, subjectTokenProblem, DEFAULT_SUBJECT_PREFIX } from './protocol/subjects.js';

@@ -1,29 +1,36 @@
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { type AcknowledgedOptions, sendAcknowledged } from '../bus/acknowledged.js';
 import type { Bus, BusMessage, Subscription } from '../bus/bus.js';
 import { isoClock } from '../core/time.js';
-import { ErrorCodes } from '../protocol/errors.js';
+import { type ErrorCode, ErrorCodes } from '../protocol/errors.js';
 import {
   type AgentDispatchFailed,
   type AgentExecutionResult,
+  type AgentExecutionResultBatch,
   type AgentRuntimeDeregistered,
   AgentRuntimeDeregisteredSchema,
+  AgentExecutionResultSchema,
   AttemptsReclaimedSchema,
   AgentRuntimeRegisteredSchema,
+  type ErrorReply,
+  ResultRequestSchema,
+  type ResultsAccepted,
   RuntimeHeartbeatSchema,
   type TriggerAccepted,
   type TriggerAgent,
   type TriggerAgentBatch,
   type TriggerBatchReply,
   type TriggerPlaced,
+  TriggerRequestSchema,
+  TriggersAcceptedSchema,
   type ReclaimAttempts,
-  TriggerAgentSchema,
   WithdrawTriggersSchema,
 } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
-import { parseWith } from '../protocol/parse.js';
+import { parseTagged, parseWith } from '../protocol/parse.js';
 import { isVetted, vet } from '../protocol/vetted.js';
+import { describeMismatch, type FieldMismatch, resultMismatch, runtimeOfSubject } from './result-identity.js';
 import { type RuntimeEntry, RuntimeRegistry, serves } from './runtime-registry.js';
 import { WaitingTriggers } from './waiting-triggers.js';
 
@@ -60,12 +67,11 @@ interface Placement {
   readonly rounds: number;
 }
 
-/** The fields of a `TriggerAgent` the dispatcher routes by. */
-const TriggerRoutingSchema = TriggerAgentSchema.pick({ type: true, request_id: true, workflow_id: true, agent_id: true, task_id: true, attempt: true }).extend({
-  dispatch: z.looseObject({ capability_ids: z.array(z.string().min(1)) }),
-});
-
-const TriggerBatchRoutingSchema = z.looseObject({ type: z.literal('TriggerAgentBatch'), triggers: z.array(TriggerRoutingSchema).min(1) });
+/** A result the dispatcher refused, and why. */
+interface Refusal {
+  readonly request_id: string;
+  readonly fields: readonly FieldMismatch[];
+}
 
 /**
  * The dispatcher actor (seeds 000/001): keeps the registry of agent runtimes from their
@@ -93,6 +99,12 @@ export class Dispatcher {
   readonly #reclaiming = new Map<string, string>();
   /** Since when (epoch ms) each runtime has had a slot free, while other runtimes hold attempts. */
   readonly #idleSince = new Map<string, number>();
+  /**
+   * Runtimes this process hosts (its own worker threads): they registered through messages
+   * this process built. A registration, deregistration or heartbeat naming one of them that
+   * arrives from outside the process is forged, and refused.
+   */
+  readonly #hosted = new Set<string>();
   #stealTimer: NodeJS.Timeout | undefined;
   readonly #sweep: NodeJS.Timeout;
   readonly #stopWatching: (() => void) | undefined;
@@ -247,44 +259,80 @@ export class Dispatcher {
     const event = message.subject.slice(message.subject.lastIndexOf('.') + 1);
     const now = this.#o.clock();
     if (event === 'registered') {
-      const parsed = parseWith(AgentRuntimeRegisteredSchema, message.data, 'AgentRuntimeRegistered');
-      if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
-      const runtimeId = parsed.value.runtime_id;
+      const parsed = this.#definition(message, AgentRuntimeRegisteredSchema, 'AgentRuntimeRegistered');
+      if (parsed === undefined) return;
+      const runtimeId = parsed.runtime_id;
+      const own = [this.#o.subjects.execute(runtimeId), this.#o.subjects.cancel(runtimeId), this.#o.subjects.reclaim(runtimeId)];
+      const foreign = (parsed.subjects ?? []).find((s) => !own.includes(s));
+      if (foreign !== undefined) return this.#refuse(message, ErrorCodes.UNAUTHORIZED, `Runtime ${runtimeId} lists ${foreign} among its subjects; a runtime may list only its own command subjects (${own.join(', ')}).`);
+      if (isVetted(message.data)) this.#hosted.add(runtimeId);
       // A refreshing registration does not list what was sent to it and not yet acknowledged: that stays too.
       // What it lists that no dispatcher here handed it is adopted: another process's, from before this one.
-      const { lost, adopted } = this.registry.register(parsed.value, now, (id) => this.#unacknowledged.has(id));
-      this.#o.logger.info({ runtime_id: runtimeId, agents: parsed.value.agents.map((a) => a.agent_id), capacity: parsed.value.capacity }, 'runtime registered');
+      const { lost, adopted } = this.registry.register(parsed, now, (id) => this.#unacknowledged.has(id));
+      this.#o.logger.info({ runtime_id: runtimeId, agents: parsed.agents.map((a) => a.agent_id), capacity: parsed.capacity }, 'runtime registered');
       for (const id of adopted) this.#adopted.set(id, runtimeId);
       if (adopted.length > 0) this.cancelStale();
       if (lost.length > 0) this.#reportLost(lost, runtimeId);
       this.#drain();
     } else if (event === 'deregistered') {
-      const parsed = parseWith(AgentRuntimeDeregisteredSchema, message.data, 'AgentRuntimeDeregistered');
-      if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
+      const parsed = this.#definition(message, AgentRuntimeDeregisteredSchema, 'AgentRuntimeDeregistered');
+      if (parsed === undefined) return;
       // The runtime reports its own attempts; those it lists as in flight it hands back.
-      const entry = this.registry.deregister(parsed.value.runtime_id);
-      if (entry) this.#lost(entry.runtimeId, (parsed.value.in_flight ?? []).filter((id) => entry.inFlight.has(id)), parsed.value.reason, false);
+      const entry = this.registry.deregister(parsed.runtime_id);
+      if (entry) this.#lost(entry.runtimeId, (parsed.in_flight ?? []).filter((id) => entry.inFlight.has(id)), parsed.reason, false);
     } else if (event === 'heartbeat') {
-      const parsed = parseWith(RuntimeHeartbeatSchema, message.data, 'RuntimeHeartbeat');
-      if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
-      if (!this.registry.heartbeat(parsed.value.runtime_id, now)) {
-        this.#o.logger.warn({ runtime_id: parsed.value.runtime_id }, 'heartbeat from an unregistered runtime; asking runtimes to announce themselves');
+      const parsed = this.#definition(message, RuntimeHeartbeatSchema, 'RuntimeHeartbeat');
+      if (parsed === undefined) return;
+      if (!this.registry.heartbeat(parsed.runtime_id, now)) {
+        this.#o.logger.warn({ runtime_id: parsed.runtime_id }, 'heartbeat from an unregistered runtime; asking runtimes to announce themselves');
         this.#announce(false);
       }
     }
   }
 
-  #onTrigger(message: BusMessage): void {
-    // Only what routing needs is checked here; the runtime checks the whole trigger before it runs it.
-    const batch = (message.data as { type?: unknown } | null)?.type === 'TriggerAgentBatch';
-    if (!isVetted(message.data)) {
-      const parsed = batch ? parseWith(TriggerBatchRoutingSchema, message.data, 'TriggerAgentBatch') : parseWith(TriggerRoutingSchema, message.data, 'TriggerAgent');
-      if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
+  /**
+   * A runtime definition event, checked: against its schema, for naming in its body the
+   * runtime of its subject, and — for a runtime this process hosts — for coming from this
+   * process. `undefined` (and the sender told why) when it is refused.
+   */
+  #definition<T extends { runtime_id: string }>(message: BusMessage, schema: z.ZodType<T>, what: string): T | undefined {
+    const vetted = isVetted(message.data);
+    let value: T;
+    if (vetted) value = message.data as T;
+    else {
+      const parsed = parseWith(schema, message.data, what);
+      if (!parsed.ok) {
+        this.#refuse(message, parsed.error.code, parsed.error.message);
+        return undefined;
+      }
+      value = parsed.value;
     }
-    const triggers = batch ? (message.data as TriggerAgentBatch).triggers : [message.data as TriggerAgent];
+    const named = runtimeOfSubject(message.subject);
+    if (named !== value.runtime_id) {
+      this.#refuse(message, ErrorCodes.UNAUTHORIZED, `The ${what} on the subject of runtime ${named} names runtime ${value.runtime_id} in its body; a runtime speaks only for itself.`);
+      return undefined;
+    }
+    if (!vetted && this.#hosted.has(value.runtime_id)) {
+      this.#refuse(message, ErrorCodes.UNAUTHORIZED, `Runtime ${value.runtime_id} is one of this process's own worker runtimes; an ${what} for it from outside the process is refused.`);
+      return undefined;
+    }
+    return value;
+  }
+
+  #onTrigger(message: BusMessage): void {
+    // Checked in full before anything is placed: a trigger is forwarded to runtimes as it came.
+    let request = message.data as TriggerAgent | TriggerAgentBatch;
+    if (!isVetted(request)) {
+      const parsed = parseTagged(TriggerRequestSchema, message.data, ['TriggerAgent', 'TriggerAgentBatch']);
+      if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
+      request = parsed.value;
+    }
+    const batch = request.type === 'TriggerAgentBatch';
+    const triggers = request.type === 'TriggerAgentBatch' ? request.triggers : [request];
     const replies = triggers.map((t) => this.#take(t, message.priority));
+    // The requester hears where each trigger went before any runtime can answer for it.
+    this.#o.bus.respond(message, vet(batch ? ({ type: 'TriggerBatchReply', replies } satisfies TriggerBatchReply) : replies[0]));
     this.#forward();
-    this.#o.bus.respond(message, batch ? ({ type: 'TriggerBatchReply', replies } satisfies TriggerBatchReply) : replies[0]);
   }
 
   /** A cancelled run takes back what is still queued (what runtimes hold, they are told to cancel). */
@@ -353,9 +401,19 @@ export class Dispatcher {
       };
       sendAcknowledged(this.#o.bus, subject, vet<TriggerAgentBatch>({ type: 'TriggerAgentBatch', triggers }), {
         ...this.#o.delivery,
+        accepts: TriggersAcceptedSchema,
         stillWanted: () => this.registry.get(runtimeId) !== undefined && ids.some((id) => this.#running.has(id)),
         onAcknowledged: acknowledged,
         onStop: acknowledged,
+        onRefused: (error) => {
+          acknowledged();
+          this.#o.logger.error({ runtime_id: runtimeId, triggers: ids.length, code: error.code }, `triggers refused by their runtime: ${error.message}`);
+          // They will not run there: free their slots and let their runs retry them.
+          const refused = ids.filter((id) => this.registry.owner(id) === runtimeId);
+          for (const id of refused) this.registry.release(id);
+          this.#reportLost(refused, runtimeId, error.code, `Runtime ${runtimeId} refused the attempt: ${error.message}`);
+          this.#drain();
+        },
         onGiveUp: (error) => {
           acknowledged();
           this.#o.logger.error({ runtime_id: runtimeId, triggers: ids.length, code: error.code }, `triggers given up on: ${error.message}`);
@@ -390,7 +448,8 @@ export class Dispatcher {
   #announcePlaced(trigger: TriggerAgent, placement: Placement): void {
     const placed: TriggerPlaced = { type: 'TriggerPlaced', request_id: trigger.request_id, runtime_id: placement.runtimeId, at: this.#now() };
     if (placement.rounds > 0) placed.rounds_ahead = placement.rounds;
-    this.#o.bus.publish(this.#o.subjects.placed(trigger.request_id), placed);
+    // Vetted: a run believes a placement only from its own process's dispatcher.
+    this.#o.bus.publish(this.#o.subjects.placed(trigger.request_id), vet(placed));
   }
 
   /** A runtime gave back held attempts unstarted: free their slots there and place them again, ahead of what waits. */
@@ -398,6 +457,7 @@ export class Dispatcher {
     const parsed = isVetted(message.data) ? { ok: true as const, value: message.data as { runtime_id: string; request_ids: string[] } } : parseWith(AttemptsReclaimedSchema, message.data, 'AttemptsReclaimed');
     if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
     const { runtime_id: from, request_ids: ids } = parsed.value;
+    if (runtimeOfSubject(message.subject) !== from) return this.#refuse(message, ErrorCodes.UNAUTHORIZED, `The AttemptsReclaimed on the subject of runtime ${runtimeOfSubject(message.subject)} names runtime ${from}; a runtime gives back only its own attempts.`);
     const back: TriggerAgent[] = [];
     for (const id of ids) {
       this.#reclaiming.delete(id);
@@ -408,7 +468,7 @@ export class Dispatcher {
       this.#running.delete(id);
       back.push(trigger);
     }
-    this.#o.bus.respond(message, { type: 'ResultsAccepted', count: ids.length });
+    this.#o.bus.respond(message, vet<ResultsAccepted>({ type: 'ResultsAccepted', count: ids.length }));
     for (const trigger of back) {
       const placement = this.#place(trigger);
       if (placement) this.#announcePlaced(trigger, placement);
@@ -418,20 +478,54 @@ export class Dispatcher {
     this.#drain();
   }
 
+  /**
+   * Results, one or a batch: each frees the slot of its attempt — when it matches the attempt in
+   * every identifying field (run, task, attempt, and the runtime the attempt was placed on, which
+   * is also the runtime of the results subject). Checked before anything is acknowledged: a
+   * malformed message is answered `INVALID_INPUT` and a mismatching result `RESULT_MISMATCH`,
+   * and neither changes anything. A result for an attempt no longer open (a repeat, one from
+   * before a resume) is acknowledged and changes nothing. The supervisor checks the same.
+   */
   #onResult(message: BusMessage): void {
-    // Frees the slots of whatever requests these are; the supervisor checks the results themselves.
-    const data = message.data as { type?: unknown; request_id?: unknown; results?: unknown } | null;
-    const ids = data?.type === 'AgentExecutionResultBatch' && Array.isArray(data.results) ? data.results.map((r: { request_id?: unknown } | null) => r?.request_id) : [data?.request_id];
+    const vetted = isVetted(message.data);
+    const onRuntimeSubject = message.subject.endsWith('.results');
+    let request = message.data as AgentExecutionResult | AgentExecutionResultBatch;
+    if (!vetted) {
+      const parsed = onRuntimeSubject ? parseTagged(ResultRequestSchema, message.data, ['AgentExecutionResultBatch', 'AgentExecutionResult']) : parseWith(AgentExecutionResultSchema, message.data, 'AgentExecutionResult');
+      if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
+      request = parsed.value;
+    }
+    const results = request.type === 'AgentExecutionResultBatch' ? request.results : [request];
+    const sender = { subjectRuntime: onRuntimeSubject ? runtimeOfSubject(message.subject) : null, vetted };
+    const refused: Refusal[] = [];
     let freed = false;
-    for (const id of ids) {
-      if (typeof id !== 'string') continue;
+    for (const result of results) {
+      const id = result.request_id;
+      const trigger = this.#running.get(id);
+      const placedOn = this.registry.owner(id);
+      if (trigger) {
+        const fields = resultMismatch(result, trigger, placedOn, sender);
+        if (fields.length > 0) {
+          refused.push({ request_id: id, fields });
+          continue;
+        }
+      } else if (placedOn === undefined || placedOn !== (sender.subjectRuntime ?? result.runtime_id)) {
+        // Not open here (a repeat, a late one, another process's): acknowledged, changes nothing.
+        continue;
+      }
       this.#running.delete(id);
       this.#adopted.delete(id);
       this.#reclaiming.delete(id);
       if (this.registry.release(id) !== undefined) freed = true;
     }
-    // The runtime sends its results again until acknowledged; a repeat frees nothing twice.
-    this.#o.bus.respond(message, { type: 'ResultsAccepted', count: ids.length });
+    if (refused.length > 0) {
+      for (const r of refused) this.#o.logger.warn({ subject: message.subject, request_id: r.request_id, code: ErrorCodes.RESULT_MISMATCH, mismatched: r.fields.map((f) => f.field) }, `result refused: it does not match its attempt in ${describeMismatch(r.fields)}`);
+      const text = `${refused.length} of ${results.length} results do not match the attempt they name and were refused: ${refused.map((r) => `${r.request_id}: ${describeMismatch(r.fields)}`).join('; ')}.`;
+      this.#o.bus.respond(message, { type: 'Error', code: ErrorCodes.RESULT_MISMATCH, message: text, refused } satisfies ErrorReply & { refused: Refusal[] });
+    } else {
+      // The runtime sends its results again until acknowledged; a repeat frees nothing twice.
+      this.#o.bus.respond(message, vet<ResultsAccepted>({ type: 'ResultsAccepted', count: results.length }));
+    }
     if (freed) this.#drain();
   }
 
@@ -440,14 +534,15 @@ export class Dispatcher {
     this.#o.logger[reason === 'shutdown' ? 'info' : 'warn']({ runtime_id: runtimeId, reason, in_flight: inFlight.length }, 'runtime deregistered');
     if (announce) {
       const event: AgentRuntimeDeregistered = { type: 'AgentRuntimeDeregistered', runtime_id: runtimeId, reason, in_flight: inFlight, at: this.#now() };
-      this.#o.bus.publish(this.#o.subjects.deregistered(runtimeId), event);
+      this.#o.bus.publish(this.#o.subjects.deregistered(runtimeId), vet(event));
     }
     this.#idleSince.delete(runtimeId);
     this.#reportLost(inFlight, runtimeId);
     this.#drain();
   }
 
-  #reportLost(requestIds: readonly string[], runtimeId: string): void {
+  /** Fails, as recoverable, the attempts a runtime will not report (lost with it, or refused by it). */
+  #reportLost(requestIds: readonly string[], runtimeId: string, code: ErrorCode | 'RUNTIME_LOST' = 'RUNTIME_LOST', reason?: string): void {
     for (const id of requestIds) {
       const trigger = this.#running.get(id);
       this.#running.delete(id);
@@ -460,14 +555,15 @@ export class Dispatcher {
         task_id: trigger.task_id,
         attempt: trigger.attempt,
         runtime_id: null,
-        outcome: { status: 'failed', error: { code: 'RUNTIME_LOST', message: `Runtime ${runtimeId} was lost while running ${trigger.task_id} attempt ${trigger.attempt}.`, recoverable: true } },
+        outcome: { status: 'failed', error: { code, message: reason ?? `Runtime ${runtimeId} was lost while running ${trigger.task_id} attempt ${trigger.attempt}.`, recoverable: true } },
         at: this.#now(),
       };
-      this.#o.bus.publish(this.#o.subjects.result(id), result);
+      // Vetted: a report on a runtime's behalf (runtime_id null) counts only from this process's dispatcher.
+      this.#o.bus.publish(this.#o.subjects.result(id), vet(result));
     }
   }
 
-  #refuse(message: BusMessage, code: string, text: string): void {
+  #refuse(message: BusMessage, code: ErrorCode, text: string): void {
     this.#o.logger.warn({ subject: message.subject, code }, `malformed message refused: ${text}`);
     this.#o.bus.respond(message, { type: 'Error', code, message: text });
   }

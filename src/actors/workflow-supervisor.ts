@@ -13,8 +13,18 @@ import { isoClock } from '../core/time.js';
 import { graphInternals } from '../graph/execution-graph.js';
 import { S } from '../machines/task-table.js';
 import type { TaskDispatchMessage, WorkflowResult } from '../protocol/dispatch-output.js';
-import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import { type AgentExecutionResult, AgentExecutionResultSchema, type TriggerAgent, type TriggerAgentBatch, type WithdrawTriggers } from '../protocol/runtime-events.js';
+import { ErrorCodes, isErrorCode, SwitchyardError } from '../protocol/errors.js';
+import {
+  type AgentExecutionResult,
+  AgentExecutionResultSchema,
+  AttemptProgressSchema,
+  type TriggerAgent,
+  type TriggerAgentBatch,
+  type TriggerBatchReply,
+  TriggerBatchReplySchema,
+  TriggerPlacedSchema,
+  type WithdrawTriggers,
+} from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
 import { eventHooks } from '../store/event-hooks.js';
 import { recordOutcome, rebuild } from '../store/replay.js';
@@ -24,6 +34,7 @@ import type { Checkpoint, RunRecord } from '../store/state-store.js';
 import { isVetted, vet } from '../protocol/vetted.js';
 import { ActorTaskEngine } from './actor-task-engine.js';
 import { PriorityQueue } from './priority-queue.js';
+import { describeMismatch, type ResultSender, resultMismatch, runtimeOfSubject } from './result-identity.js';
 import { type RunInbox, type RunRouter, subscribeInbox } from './run-router.js';
 
 /** Run counts, and the task a handler reported progress on, if that is what changed. */
@@ -98,7 +109,17 @@ interface Live {
   runtimeId: string | null;
   /** Runs from when the attempt reaches a runtime; none while the dispatcher queues it. */
   deadline: NodeJS.Timeout | undefined;
+  /** Whether the dispatcher's answer (placed where, or queued) has been read. */
+  answered: boolean;
+  /**
+   * Results that came before the answer said where the attempt went (the answer is read a
+   * microtask after the bus delivered it; a runtime may be quicker): checked once it is read.
+   */
+  early: Array<readonly [data: unknown, sender: ResultSender]> | undefined;
 }
+
+/** Results kept per attempt while its placement is not known yet; more are dropped (a runtime sends one). */
+const MAX_EARLY_RESULTS = 4;
 
 /**
  * The workflow supervisor actor: owns one run's {@link DispatchCore}, turns each attempt the
@@ -170,7 +191,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   start(): this {
     const { bus, subjects, router } = this.#o;
     const inbox: RunInbox = {
-      result: (m) => this.#onResult(m.data),
+      result: (m) => this.#onResult(m.data, { subjectRuntime: null, vetted: isVetted(m.data) }),
       results: (m) => this.#onResults(m),
       placed: (m) => this.#onPlaced(m),
       progress: (m) => this.#onProgress(m),
@@ -280,7 +301,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       timeout_ms: this.#o.taskTimeoutMs,
       at: this.#stamp(),
     };
-    this.#live.set(requestId, { record, trigger, runtimeId: null, deadline: this.#deadline(requestId, trigger) });
+    this.#live.set(requestId, { record, trigger, runtimeId: null, deadline: this.#deadline(requestId, trigger), answered: false, early: undefined });
     // The whole seed-003 envelope is built only for those who listen.
     if (this.listenerCount('dispatch') > 0) this.emit('dispatch', dispatchEnvelope(this.#core, record, this.#context(), content));
     return trigger;
@@ -315,12 +336,16 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     };
     reply.then(
       ({ data }) => {
-        const answer = data as { type?: string; replies?: unknown[]; code?: string; message?: string };
-        if (answer.type !== 'TriggerBatchReply' || !Array.isArray(answer.replies)) {
-          for (const t of triggers) this.#apply(t.request_id, { ok: false, recoverable: false, code: answer.code ?? ErrorCodes.PROCESSING_ERROR, message: answer.message ?? 'the dispatcher refused the trigger' }, undefined);
+        const answer = isVetted(data) ? { success: true as const, data: data as TriggerBatchReply } : TriggerBatchReplySchema.safeParse(data);
+        if (!answer.success || answer.data.replies.length !== triggers.length) {
+          const refusal = data as { code?: unknown; message?: unknown } | null;
+          const code = typeof refusal?.code === 'string' && isErrorCode(refusal.code) ? refusal.code : ErrorCodes.PROCESSING_ERROR;
+          const text = typeof refusal?.message === 'string' ? refusal.message : 'the dispatcher answered with something other than a TriggerBatchReply for this batch';
+          for (const t of triggers) this.#apply(t.request_id, { ok: false, recoverable: false, code, message: text }, undefined);
           return;
         }
-        triggers.forEach((t, i) => this.#answer(t.request_id, answer.replies?.[i] as { type?: string; runtime_id?: string | null; error?: { code: string; message: string } } | undefined));
+        const replies = answer.data.replies;
+        triggers.forEach((t, i) => this.#answer(t.request_id, replies[i]));
       },
       (error: SwitchyardError) => {
         if (!again(error)) this.#refused(triggers, error);
@@ -335,12 +360,16 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   }
 
   /** The dispatcher's answer for one trigger: accepted (placed or queued) or failed at once. */
-  #answer(requestId: string, reply: { type?: string; runtime_id?: string | null; rounds_ahead?: unknown; error?: { code: string; message: string } } | undefined): void {
+  #answer(requestId: string, reply: TriggerBatchReply['replies'][number]): void {
     const live = this.#live.get(requestId);
     if (!live) return;
-    if (reply?.type === 'TriggerAccepted') {
+    if (reply.request_id !== requestId) {
+      this.#apply(requestId, { ok: false, recoverable: false, code: ErrorCodes.PROCESSING_ERROR, message: `the dispatcher's answer for ${requestId} names ${reply.request_id}` }, undefined);
+    } else if (reply.type === 'TriggerAccepted') {
       // Queued behind busy runtimes (and not placed meanwhile): the deadline waits until it is.
-      if (reply.runtime_id) {
+      if (live.runtimeId !== null) {
+        // A placement read before this answer (the dispatcher moved it meanwhile) is the later word.
+      } else if (reply.runtime_id) {
         live.runtimeId = reply.runtime_id;
         // Held by a prefetching runtime: it starts only after that many of its rounds.
         const rounds = roundsAhead(reply.rounds_ahead);
@@ -348,16 +377,18 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
           clearTimeout(live.deadline);
           live.deadline = this.#deadline(requestId, live.trigger, rounds);
         }
-      } else if (live.runtimeId === null) {
+      } else {
         clearTimeout(live.deadline);
         live.deadline = undefined;
       }
-    } else if (reply?.type === 'AgentDispatchFailed') {
-      const code = reply.error?.code ?? ErrorCodes.CAPABILITY_NOT_AVAILABLE;
-      this.#journal?.push({ type: 'dispatch_failed', task_id: live.trigger.task_id, attempt: live.trigger.attempt, code, message: reply.error?.message ?? 'capability not available' });
-      this.#apply(requestId, { ok: false, recoverable: false, code: reply.error?.code ?? ErrorCodes.CAPABILITY_NOT_AVAILABLE, message: reply.error?.message ?? 'capability not available' }, undefined);
+      live.answered = true;
+      const early = live.early;
+      live.early = undefined;
+      if (early) for (const [data, sender] of early) this.#onResult(data, sender);
     } else {
-      this.#apply(requestId, { ok: false, recoverable: false, code: ErrorCodes.PROCESSING_ERROR, message: 'the dispatcher gave no answer for this trigger' }, undefined);
+      const { code, message } = reply.error;
+      this.#journal?.push({ type: 'dispatch_failed', task_id: live.trigger.task_id, attempt: live.trigger.attempt, code, message });
+      this.#apply(requestId, { ok: false, recoverable: false, code, message }, undefined);
     }
   }
 
@@ -369,20 +400,32 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #deadline(requestId: string, trigger: TriggerAgent, rounds = 0): NodeJS.Timeout {
     // Node's timers hold at most 2^31 - 1 ms (a longer one would fire at once).
     const ms = Math.min((this.#o.taskTimeoutMs + this.#o.resultGraceMs) * (1 + rounds), 2 ** 31 - 1);
-    return setTimeout(() => this.#lost(requestId, 'RESULT_LOST', `No result for ${trigger.task_id} attempt ${trigger.attempt} within ${ms} ms of reaching a runtime.`), ms);
+    return setTimeout(() => {
+      // Given up on here: cancelled where it runs too, as Ctrl-C would, so it does not go on unseen.
+      const runtimeId = this.#live.get(requestId)?.runtimeId;
+      if (runtimeId) this.#o.bus.publish(this.#o.subjects.cancel(runtimeId), { request_id: requestId });
+      this.#lost(requestId, 'RESULT_LOST', `No result for ${trigger.task_id} attempt ${trigger.attempt} within ${ms} ms of reaching a runtime.`);
+    }, ms);
   }
 
   #onProgress(m: BusMessage): void {
-    const live = this.#live.get(String((m.data as { request_id?: unknown } | null)?.request_id));
-    if (!live) return;
-    const { percent, message } = m.data as { percent?: number; message?: string };
+    const parsed = AttemptProgressSchema.safeParse(m.data);
+    const live = parsed.success ? this.#live.get(parsed.data.request_id) : undefined;
+    if (!live || !parsed.success) return;
+    const { percent, message } = parsed.data;
     this.emit('progress', { ...this.#counts(), task: { task_id: live.trigger.task_id, attempt: live.trigger.attempt, ...(percent === undefined ? {} : { percent }), ...(message === undefined ? {} : { message }) } });
   }
 
   #onPlaced(message: BusMessage): void {
-    const placed = message.data as { request_id?: unknown; runtime_id?: unknown; rounds_ahead?: unknown } | null;
-    const live = typeof placed?.request_id === 'string' ? this.#live.get(placed.request_id) : undefined;
-    if (!live || typeof placed?.runtime_id !== 'string') return;
+    // Only this process's dispatcher places this run's attempts: a placement from elsewhere could aim its results at another runtime.
+    if (!isVetted(message.data)) {
+      this.#o.logger.warn({ run_id: this.id, subject: message.subject, code: ErrorCodes.UNAUTHORIZED }, 'placement from outside this process ignored');
+      return;
+    }
+    const parsed = TriggerPlacedSchema.safeParse(message.data);
+    const live = parsed.success ? this.#live.get(parsed.data.request_id) : undefined;
+    if (!live || !parsed.success) return;
+    const placed = parsed.data;
     live.runtimeId = placed.runtime_id;
     clearTimeout(live.deadline);
     live.deadline = this.#deadline(live.trigger.request_id, live.trigger, roundsAhead(placed.rounds_ahead));
@@ -391,28 +434,37 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #onResults(message: BusMessage): void {
     const results = (message.data as { results?: unknown } | null)?.results;
     if (!Array.isArray(results)) return;
-    const trusted = isVetted(message.data);
+    const sender: ResultSender = { subjectRuntime: runtimeOfSubject(message.subject), vetted: isVetted(message.data) };
     // Apply the whole batch, then send what it released together: one trigger batch per agent, not one per result.
     this.#holding = true;
     try {
-      for (const r of results) this.#onResult(r, trusted);
+      for (const r of results) this.#onResult(r, sender);
     } finally {
       this.#holding = false;
     }
     if (!this.#done) this.#pump();
   }
 
-  /** One result; `trusted` when it is part of a batch a runtime of this process built (no need to check it again). */
-  #onResult(data: unknown, trusted = false): void {
+  /**
+   * One result, applied only when it matches its open attempt in every identifying field (see
+   * {@link resultMismatch}); `sender.vetted` when this process built it (no need to check its shape again).
+   */
+  #onResult(data: unknown, sender: ResultSender): void {
     const requestId = (data as { request_id?: unknown } | null)?.request_id;
     if (typeof requestId !== 'string') return;
-    if (!this.#live.has(requestId)) {
+    const live = this.#live.get(requestId);
+    if (live && !live.answered && live.runtimeId === null) {
+      // Where it went is not known yet: checked when the dispatcher's answer is read.
+      if ((live.early ??= []).length < MAX_EARLY_RESULTS) live.early.push([data, sender]);
+      return;
+    }
+    if (!live) {
       // Ours but no longer open: a duplicate, one that came after its deadline, or one meant for the process before a resume.
       if (requestId.startsWith(`${this.id}_`)) this.#o.logger.info({ run_id: this.id, request_id: requestId }, 'result for an attempt no longer open ignored');
       return;
     }
     let result: AgentExecutionResult;
-    if (trusted) result = data as AgentExecutionResult;
+    if (sender.vetted) result = data as AgentExecutionResult;
     else {
       const parsed = AgentExecutionResultSchema.safeParse(data);
       if (!parsed.success) {
@@ -421,9 +473,15 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       }
       result = parsed.data;
     }
+    const mismatch = resultMismatch(result, live.trigger, live.runtimeId, sender);
+    if (mismatch.length > 0) {
+      // The dispatcher refuses it to its sender and logs it; here it only changes nothing.
+      this.#o.logger.debug({ run_id: this.id, request_id: requestId, code: ErrorCodes.RESULT_MISMATCH }, `result refused: ${describeMismatch(mismatch)}`);
+      return;
+    }
     const outcome: Outcome =
       result.outcome.status === 'complete'
-        ? { ok: true, produced: this.#produced(this.#live.get(requestId)!.record.task, result), summary: result.outcome.summary ?? null }
+        ? { ok: true, produced: this.#produced(live.record.task, result), summary: result.outcome.summary ?? null }
         : { ok: false, recoverable: result.outcome.error.recoverable, code: result.outcome.error.code, message: result.outcome.error.message };
     this.#apply(requestId, outcome, result);
   }

@@ -1,5 +1,8 @@
-import { ErrorCodes, type SwitchyardError } from '../protocol/errors.js';
-import type { Bus } from './bus.js';
+import type { z } from 'zod';
+import { ErrorCodes, isErrorCode, SwitchyardError } from '../protocol/errors.js';
+import { ErrorReplySchema } from '../protocol/runtime-events.js';
+import { isVetted } from '../protocol/vetted.js';
+import type { Bus, BusMessage } from './bus.js';
 
 /** Options of {@link sendAcknowledged}. */
 export interface AcknowledgedOptions {
@@ -13,6 +16,14 @@ export interface AcknowledgedOptions {
   readonly giveUpAfterMs?: number;
   /** Checked before each new attempt: `false` stops (the message no longer matters). */
   readonly stillWanted?: () => boolean;
+  /**
+   * The acknowledgement's schema. A reply that matches it acknowledges the message; an `Error`
+   * reply refuses it (sending stops: {@link onRefused}); any other reply counts as none, and
+   * the message is sent again. Without it, any reply acknowledges.
+   */
+  readonly accepts?: z.ZodType;
+  /** Told when the receiver refused the message with an `Error` reply (it is not sent again). @default onGiveUp */
+  readonly onRefused?: (error: SwitchyardError) => void;
   /** Told when the message was given up on (never when it was acknowledged or no longer wanted). */
   readonly onGiveUp?: (error: SwitchyardError) => void;
   readonly onAcknowledged?: () => void;
@@ -47,28 +58,46 @@ export function sendAcknowledged(bus: Bus, subject: string, data: unknown, optio
       options.onStop?.();
       return;
     }
-    let request: Promise<unknown>;
+    let request: Promise<BusMessage>;
     try {
       request = bus.request(subject, data, { timeoutMs: ackTimeoutMs });
     } catch {
       options.onStop?.(); // the bus is closed: nobody is left to tell
       return;
     }
-    request.then(
-      () => options.onAcknowledged?.(),
-      (error: SwitchyardError) => {
-        if (error.code === ErrorCodes.CLOSED) {
-          options.onStop?.();
-          return;
-        }
-        if (Date.now() - started + wait > giveUpAfterMs) {
-          options.onGiveUp?.(error);
-          return;
-        }
-        setTimeout(attempt, wait).unref();
-        wait = Math.min(wait * 2, options.maxBackoffMs ?? 5000);
-      },
-    );
+    const retry = (error: SwitchyardError) => {
+      if (error.code === ErrorCodes.CLOSED) {
+        options.onStop?.();
+        return;
+      }
+      if (Date.now() - started + wait > giveUpAfterMs) {
+        options.onGiveUp?.(error);
+        return;
+      }
+      setTimeout(attempt, wait).unref();
+      wait = Math.min(wait * 2, options.maxBackoffMs ?? 5000);
+    };
+    request.then((reply) => {
+      const verdict = readAcknowledgement(reply, options.accepts, subject);
+      if (verdict === undefined) options.onAcknowledged?.();
+      else if (verdict.refused) (options.onRefused ?? options.onGiveUp)?.(verdict.error);
+      else retry(verdict.error);
+    }, retry);
   };
   attempt();
+}
+
+/**
+ * What a reply says of the message it answers: `undefined` when it acknowledges it (it matches
+ * `accepts`, or no schema is asked for), a refusal when it is an `Error` reply, otherwise an
+ * error saying the reply was not an acknowledgement (the message is sent again).
+ */
+function readAcknowledgement(reply: BusMessage, accepts: z.ZodType | undefined, subject: string): { refused: boolean; error: SwitchyardError } | undefined {
+  if (accepts === undefined || isVetted(reply.data) || accepts.safeParse(reply.data).success) return undefined;
+  const refusal = ErrorReplySchema.safeParse(reply.data);
+  if (refusal.success) {
+    const code = isErrorCode(refusal.data.code) ? refusal.data.code : ErrorCodes.INVALID_INPUT;
+    return { refused: true, error: new SwitchyardError(code, `The receiver on ${subject} refused the message: ${refusal.data.message}`, { subject, code: refusal.data.code }) };
+  }
+  return { refused: false, error: new SwitchyardError(ErrorCodes.INVALID_INPUT, `The reply on ${subject} is neither an acknowledgement nor an Error; sending again.`, { subject }) };
 }

@@ -2,9 +2,22 @@ import type { Logger } from 'pino';
 import { type AcknowledgedOptions, sendAcknowledged } from '../bus/acknowledged.js';
 import type { Bus, Subscription } from '../bus/bus.js';
 import { isoClock } from '../core/time.js';
-import { parseWith } from '../protocol/parse.js';
+import { parseTagged, parseWith } from '../protocol/parse.js';
 import { isVetted, vet } from '../protocol/vetted.js';
-import { type AgentExecutionResult, type AgentExecutionResultBatch, type AgentRuntimeRegistered, type AttemptsReclaimed, ReclaimAttemptsSchema, type TriggerAgent, type TriggerAgentBatch, TriggerAgentBatchSchema, TriggerAgentSchema } from '../protocol/runtime-events.js';
+import {
+  type AgentExecutionResult,
+  type AgentExecutionResultBatch,
+  type AgentRuntimeDeregistered,
+  type AgentRuntimeRegistered,
+  type AttemptsReclaimed,
+  CancelAttemptSchema,
+  ReclaimAttemptsSchema,
+  ResultsAcceptedSchema,
+  type RuntimeHeartbeat,
+  type TriggerAgent,
+  type TriggerAgentBatch,
+  TriggerRequestSchema,
+} from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
 import type { AgentPool } from './agent-pool.js';
 import type { AttemptSink, WorkerHandle } from './worker-handle.js';
@@ -95,6 +108,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   const publishReclaimed = perTurn<string>((runtimeId, ids) =>
     sendAcknowledged(bus, subjects.reclaimed(runtimeId), vet<AttemptsReclaimed>({ type: 'AttemptsReclaimed', runtime_id: runtimeId, request_ids: ids, at: now() }), {
       ...options.delivery,
+      accepts: ResultsAcceptedSchema,
       onGiveUp: (error) => logger.error({ runtime_id: runtimeId, reclaimed: ids.length, code: error.code }, `report of reclaimed attempts given up on: ${error.message}`),
     }),
   );
@@ -107,6 +121,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     };
     sendAcknowledged(bus, subjects.results(runtimeId), vet<AgentExecutionResultBatch>({ type: 'AgentExecutionResultBatch', results }), {
       ...options.delivery,
+      accepts: ResultsAcceptedSchema,
       onAcknowledged: done,
       onGiveUp: (error) => {
         done();
@@ -190,7 +205,8 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   const refresh = (runtimeId: string) => {
     const registration = registrations.get(runtimeId);
     if (!registration || closing) return;
-    bus.publish(subjects.registered(runtimeId), { ...registration, in_flight: [...(running.get(runtimeId) ?? [])], at: now() } satisfies AgentRuntimeRegistered);
+    // Vetted, as every message about our own runtimes: a dispatcher in this process tells them from forgeries.
+    bus.publish(subjects.registered(runtimeId), vet<AgentRuntimeRegistered>({ ...registration, in_flight: [...(running.get(runtimeId) ?? [])], at: now() }));
   };
 
   const register = (handle: WorkerHandle) => {
@@ -207,22 +223,27 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     };
     subs.set(handle.runtimeId, [
       bus.subscribe(execute, (message) => {
-        const batch = (message.data as { type?: unknown } | null)?.type === 'TriggerAgentBatch';
         // The dispatcher of this process built it from the supervisor's typed triggers: no need to check it again.
-        const parsed = isVetted(message.data) ? { ok: true as const, value: message.data } : batch ? parseWith(TriggerAgentBatchSchema, message.data, 'TriggerAgentBatch') : parseWith(TriggerAgentSchema, message.data, 'TriggerAgent');
+        const parsed = isVetted(message.data) ? { ok: true as const, value: message.data as TriggerAgent | TriggerAgentBatch } : parseTagged(TriggerRequestSchema, message.data, ['TriggerAgent', 'TriggerAgentBatch']);
         if (!parsed.ok) {
           logger.warn({ runtime_id: handle.runtimeId, code: parsed.error.code }, `malformed trigger refused: ${parsed.error.message}`);
           bus.respond(message, { type: 'Error', code: parsed.error.code, message: parsed.error.message });
           return;
         }
-        const triggers = batch ? (parsed.value as TriggerAgentBatch).triggers : [parsed.value as TriggerAgent];
+        const request = parsed.value;
+        const triggers = request.type === 'TriggerAgentBatch' ? request.triggers : [request];
         // The dispatcher sends again until this acknowledgement reaches it; repeats are ignored in run().
         bus.respond(message, { type: 'TriggersAccepted', runtime_id: handle.runtimeId, count: triggers.length });
         for (const trigger of triggers) run(handle, trigger);
       }),
       bus.subscribe(subjects.cancel(handle.runtimeId), (message) => {
-        const id = (message.data as { request_id?: unknown } | null)?.request_id;
-        if (typeof id === 'string') handle.cancel(id);
+        const parsed = parseWith(CancelAttemptSchema, message.data, 'cancel');
+        if (!parsed.ok) {
+          logger.warn({ runtime_id: handle.runtimeId, code: parsed.error.code }, `malformed cancel refused: ${parsed.error.message}`);
+          bus.respond(message, { type: 'Error', code: parsed.error.code, message: parsed.error.message });
+          return;
+        }
+        handle.cancel(parsed.value.request_id);
       }),
       bus.subscribe(subjects.reclaim(handle.runtimeId), (message) => {
         const parsed = isVetted(message.data) ? { ok: true as const, value: message.data as { request_ids: string[] } } : parseWith(ReclaimAttemptsSchema, message.data, 'ReclaimAttempts');
@@ -236,7 +257,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       }),
     ]);
     registrations.set(handle.runtimeId, event);
-    bus.publish(subjects.registered(handle.runtimeId), event);
+    bus.publish(subjects.registered(handle.runtimeId), vet({ ...event }));
   };
 
   const deregister = (runtimeId: string, reason: 'shutdown' | 'defunct') => {
@@ -246,7 +267,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     declaredDefunct.delete(runtimeId);
     const handedBack = [...(running.get(runtimeId) ?? [])];
     running.delete(runtimeId);
-    bus.publish(subjects.deregistered(runtimeId), { type: 'AgentRuntimeDeregistered', runtime_id: runtimeId, reason, ...(reason === 'shutdown' ? { in_flight: handedBack } : {}), at: now() });
+    bus.publish(subjects.deregistered(runtimeId), vet<AgentRuntimeDeregistered>({ type: 'AgentRuntimeDeregistered', runtime_id: runtimeId, reason, ...(reason === 'shutdown' ? { in_flight: handedBack } : {}), at: now() }));
   };
 
   const onRuntime = (handle: WorkerHandle) => register(handle);
@@ -259,7 +280,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       logger.warn({ runtime_id: handle.runtimeId }, 'runtime declared defunct is heartbeating again; registering it anew');
       refresh(handle.runtimeId);
     }
-    bus.publish(subjects.heartbeat(handle.runtimeId), { type: 'RuntimeHeartbeat', runtime_id: handle.runtimeId, in_flight: inFlight, capacity: handle.capacity, at: now() });
+    bus.publish(subjects.heartbeat(handle.runtimeId), vet<RuntimeHeartbeat>({ type: 'RuntimeHeartbeat', runtime_id: handle.runtimeId, in_flight: inFlight, capacity: handle.capacity, at: now() }));
   };
   const onProgress = (requestId: string, update: { percent?: number; message?: string }) => {
     bus.publish(subjects.progress(requestId), { request_id: requestId, ...update, at: now() });

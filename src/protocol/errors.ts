@@ -45,6 +45,17 @@ export const ErrorCodes = {
   STORE_EMPTY: 'STORE_EMPTY',
   /** A connection to a message server (NATS) could not be made, or broke under a request. */
   CONNECTION_FAILED: 'CONNECTION_FAILED',
+  /**
+   * A result whose identifying fields (request id, run, task, attempt, runtime) do not match the
+   * attempt it names: refused, and it changes nothing.
+   */
+  RESULT_MISMATCH: 'RESULT_MISMATCH',
+  /**
+   * A message that speaks for a runtime its sender may not speak for: a registration,
+   * deregistration or heartbeat of a runtime this process hosts arriving from outside it, or a
+   * subject and body naming different runtimes. Refused; it changes nothing.
+   */
+  UNAUTHORIZED: 'UNAUTHORIZED',
   /** An option or feature combination this runtime cannot honour (said why in the message). */
   UNSUPPORTED: 'UNSUPPORTED',
 } as const;

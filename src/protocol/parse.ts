@@ -58,3 +58,14 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: 
     ),
   };
 }
+
+/**
+ * Parses a message that may be any of several tagged kinds (`type`): a violation is reported
+ * against the kind the message says it is (a bad `TriggerAgentBatch` as a `TriggerAgentBatch`),
+ * or against all of them when its `type` is none of theirs.
+ */
+export function parseTagged<S extends z.ZodType>(schema: S, value: unknown, kinds: readonly string[]): Result<z.infer<S>> {
+  const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
+  const what = typeof type === 'string' && kinds.includes(type) ? type : kinds.join(' or ');
+  return parseWith(schema, value, what);
+}

@@ -22,6 +22,8 @@ import {
   WithdrawTriggersSchema,
   ReclaimAttemptsSchema,
   AttemptsReclaimedSchema,
+  AttemptProgressSchema,
+  CancelAttemptSchema,
 } from './runtime-events.js';
 import { RunStepMessageSchema } from '../store/run-events.js';
 import { TaskResultMessageSchema } from './task-result.js';
@@ -53,6 +55,8 @@ export const messageSchemas = {
   withdraw_triggers: WithdrawTriggersSchema,
   reclaim_attempts: ReclaimAttemptsSchema,
   attempts_reclaimed: AttemptsReclaimedSchema,
+  cancel_attempt: CancelAttemptSchema,
+  attempt_progress: AttemptProgressSchema,
   error_reply: ErrorReplySchema,
   run_step: RunStepMessageSchema,
 } as const;

@@ -23,7 +23,11 @@ describe('Dispatcher', () => {
     bus.subscribe(s.execute(id), (m: BusMessage) => void received.get(id)!.push(...(m.data as { triggers: TriggerAgent[] }).triggers.map((t) => t.request_id)));
     bus.publish(s.registered(id), { type: 'AgentRuntimeRegistered', runtime_id: id, agents: [{ agent_id: 'execution_agent', capabilities }], capacity, heartbeat_interval_ms: 100, subjects: [s.execute(id)], at: AT });
   }
-  const done = (requestId: string) => bus.publish(s.result(requestId), { type: 'AgentExecutionResult', request_id: requestId, workflow_id: 'wf', task_id: 't', attempt: 1, runtime_id: 'x', outcome: { status: 'complete' }, at: AT } satisfies AgentExecutionResult);
+  /** The result of an attempt, as its runtime sends it: on its own results subject, naming the attempt's run, task and number. */
+  const done = (requestId: string, runtimeId = [...received].find(([, ids]) => ids.includes(requestId))?.[0] ?? 'rt-a') => {
+    const result: AgentExecutionResult = { type: 'AgentExecutionResult', request_id: requestId, workflow_id: 'wf', task_id: `task_${requestId.slice('req-'.length)}`, attempt: 1, runtime_id: runtimeId, outcome: { status: 'complete' }, at: AT };
+    bus.publish(s.results(runtimeId), { type: 'AgentExecutionResultBatch', results: [result] });
+  };
 
   beforeEach(() => {
     now = 0;

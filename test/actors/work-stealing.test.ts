@@ -27,7 +27,11 @@ describe('Dispatcher work stealing (held attempts of prefetching runtimes)', () 
     bus.subscribe(s.reclaim(id), (m: BusMessage) => void reclaims.get(id)!.push((m.data as { request_ids: string[] }).request_ids));
     bus.publish(s.registered(id), { type: 'AgentRuntimeRegistered', runtime_id: id, agents: [{ agent_id: 'execution_agent', capabilities }], capacity, concurrency, heartbeat_interval_ms: 100, subjects: [s.execute(id)], at: AT });
   }
-  const done = (requestId: string) => bus.publish(s.result(requestId), { type: 'AgentExecutionResult', request_id: requestId, workflow_id: 'wf', task_id: 't', attempt: 1, runtime_id: 'x', outcome: { status: 'complete' }, at: AT } satisfies AgentExecutionResult);
+  /** The result of an attempt, as its runtime sends it: on its own results subject, naming the attempt's run, task and number. */
+  const done = (requestId: string, runtimeId = [...received].find(([, ids]) => ids.includes(requestId))?.[0] ?? 'rt-a') => {
+    const result: AgentExecutionResult = { type: 'AgentExecutionResult', request_id: requestId, workflow_id: 'wf', task_id: `task_${requestId.slice('req-'.length)}`, attempt: 1, runtime_id: runtimeId, outcome: { status: 'complete' }, at: AT };
+    bus.publish(s.results(runtimeId), { type: 'AgentExecutionResultBatch', results: [result] });
+  };
   const giveBack = (runtimeId: string, ids: string[]) => bus.publish(s.reclaimed(runtimeId), { type: 'AttemptsReclaimed', runtime_id: runtimeId, request_ids: ids, at: AT });
   const send = async (...ids: string[]) => {
     const replies = [];

@@ -5,6 +5,7 @@ import { compilePlan } from '../../src/core/compiled-plan.js';
 import { resolveOptions } from '../../src/core/options.js';
 import { readPlan } from '../../src/graph/plan-input.js';
 import { type BusMessage, InProcessBus, subjects, type TriggerAgent } from '../../src/index.js';
+import { vet } from '../../src/protocol/vetted.js';
 import { task, workflow } from '../helpers/plans.js';
 
 const s = subjects();
@@ -28,7 +29,7 @@ function dispatcher(bus: InProcessBus, runtimeId: string | null, seen: (t: Trigg
   });
 }
 
-const complete = (t: TriggerAgent) => ({ type: 'AgentExecutionResult', request_id: t.request_id, workflow_id: t.workflow_id, task_id: t.task_id, attempt: t.attempt, runtime_id: 'rt', outcome: { status: 'complete' }, at: AT });
+const complete = (t: TriggerAgent, runtimeId = 'rt') => ({ type: 'AgentExecutionResult', request_id: t.request_id, workflow_id: t.workflow_id, task_id: t.task_id, attempt: t.attempt, runtime_id: runtimeId, outcome: { status: 'complete' }, at: AT });
 
 describe('WorkflowRun (supervisor actor) against a scripted dispatcher', () => {
   let bus: InProcessBus;
@@ -41,7 +42,8 @@ describe('WorkflowRun (supervisor actor) against a scripted dispatcher', () => {
     const run = runOf(bus, workflow([task('a')]), { taskTimeoutMs: 30 }).start();
     await new Promise((r) => setTimeout(r, 150));
     expect(run.ended).toBe(false);
-    bus.publish(s.placed(triggers[0].request_id), { type: 'TriggerPlaced', request_id: triggers[0].request_id, runtime_id: 'rt', at: AT });
+    // Vetted: a run believes placements only from its own process's dispatcher.
+    bus.publish(s.placed(triggers[0].request_id), vet({ type: 'TriggerPlaced', request_id: triggers[0].request_id, runtime_id: 'rt', at: AT }));
     bus.publish(s.result(triggers[0].request_id), complete(triggers[0]));
     expect((await run.result).status).toBe('complete');
     expect(triggers).toHaveLength(1);
@@ -69,8 +71,8 @@ describe('WorkflowRun (supervisor actor) against a scripted dispatcher', () => {
     const triggers: TriggerAgent[] = [];
     dispatcher(bus, runtimeId, (t) => {
       triggers.push(t);
-      if (moved) bus.publish(s.placed(t.request_id), { type: 'TriggerPlaced', request_id: t.request_id, runtime_id: 'rt-b', rounds_ahead: 9, at: AT });
-      setTimeout(() => bus.publish(s.result(t.request_id), complete(t)), 250);
+      if (moved) bus.publish(s.placed(t.request_id), vet({ type: 'TriggerPlaced', request_id: t.request_id, runtime_id: 'rt-b', rounds_ahead: 9, at: AT }));
+      setTimeout(() => bus.publish(s.result(t.request_id), complete(t, moved ? 'rt-b' : runtimeId)), 250);
     }, extra);
     const run = runOf(bus, workflow([task('a')]), { taskTimeoutMs: 100 }).start();
     expect((await run.result).task_results.a).toEqual({ status: 'complete', attempts: 1 });
