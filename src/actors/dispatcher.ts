@@ -136,6 +136,11 @@ export class Dispatcher {
     this.#announce(true);
   }
 
+  /** Whether `runtimeId` is one of this process's own worker runtimes (it registered through a message this process built). */
+  hosts(runtimeId: string): boolean {
+    return this.#hosted.has(runtimeId);
+  }
+
   /** Attempts waiting for a runtime with room. */
   get queued(): number {
     return this.#waiting.size;
@@ -496,7 +501,7 @@ export class Dispatcher {
       request = parsed.value;
     }
     const results = request.type === 'AgentExecutionResultBatch' ? request.results : [request];
-    const sender = { subjectRuntime: onRuntimeSubject ? runtimeOfSubject(message.subject) : null, vetted };
+    const sender = { subjectRuntime: onRuntimeSubject ? runtimeOfSubject(message.subject) : null, vetted, hosted: (id: string) => this.#hosted.has(id) };
     const refused: Refusal[] = [];
     let freed = false;
     for (const result of results) {

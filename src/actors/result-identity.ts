@@ -13,6 +13,8 @@ export interface ResultSender {
   readonly subjectRuntime: string | null;
   /** Whether this process's own actors built it (the dispatcher's reports of a lost runtime are). */
   readonly vetted: boolean;
+  /** Whether a runtime is one of this process's own worker runtimes, whose results only this process builds. */
+  readonly hosted?: (runtimeId: string) => boolean;
 }
 
 /**
@@ -20,7 +22,8 @@ export interface ResultSender {
  * the run (`workflow_id`), the task, the attempt number, and the runtime the attempt was placed
  * on (`placedOn`, `null` while no runtime has it), which must also be the runtime of the subject
  * it came on. A result with `runtime_id: null` — a loss reported on a runtime's behalf — counts
- * only when this process's dispatcher built it. Empty when the result is the attempt's own.
+ * only when this process's dispatcher built it, and one from a runtime of this process only when
+ * this process built it. Empty when the result is the attempt's own.
  */
 export function resultMismatch(result: AgentExecutionResult, trigger: TriggerAgent, placedOn: string | null | undefined, sender: ResultSender): FieldMismatch[] {
   const out: FieldMismatch[] = [];
@@ -29,7 +32,8 @@ export function resultMismatch(result: AgentExecutionResult, trigger: TriggerAge
   if (result.attempt !== trigger.attempt) out.push({ field: 'attempt', expected: trigger.attempt, got: result.attempt });
   const runtime = result.runtime_id;
   const onBehalf = runtime === null && sender.vetted && sender.subjectRuntime === null;
-  if (!onBehalf && (runtime === null || runtime !== (placedOn ?? null) || (sender.subjectRuntime !== null && sender.subjectRuntime !== runtime))) {
+  const forgedHere = !sender.vetted && runtime !== null && sender.hosted?.(runtime) === true;
+  if (!onBehalf && (forgedHere || runtime === null || runtime !== (placedOn ?? null) || (sender.subjectRuntime !== null && sender.subjectRuntime !== runtime))) {
     out.push({ field: 'runtime_id', expected: placedOn ?? null, got: sender.subjectRuntime !== null && sender.subjectRuntime !== runtime ? `${String(runtime)} (on the results subject of ${sender.subjectRuntime})` : runtime });
   }
   return out;

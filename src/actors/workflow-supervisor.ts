@@ -99,6 +99,11 @@ export interface SupervisorOptions {
    * runtime; without it the run subscribes to them itself (and sees every run's).
    */
   readonly router?: RunRouter;
+  /**
+   * Whether a runtime is one of this process's own worker runtimes: a result naming one counts
+   * only when this process built it (see `Dispatcher.hosts`). @default none is
+   */
+  readonly hosted?: (runtimeId: string) => boolean;
   /** Continue a recorded run instead of starting one: its row, latest checkpoint and the steps after it. */
   readonly resume?: { readonly record: RunRecord; readonly checkpoint: Checkpoint | undefined; readonly steps: readonly StoredStep[] };
 }
@@ -147,6 +152,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #actors: ActorTaskEngine | undefined;
   readonly #stamp: () => string;
   #done = false;
+  readonly #hostedCheck: Pick<ResultSender, 'hosted'>;
   /** While a batch of results is applied, sending waits for the end of the batch. */
   #holding = false;
 
@@ -154,6 +160,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     super();
     this.id = options.runId;
     this.#o = options;
+    this.#hostedCheck = options.hosted ? { hosted: options.hosted } : {};
     this.#stamp = isoClock(options.clock);
     const inspect = options.inspect;
     const resume = options.resume;
@@ -191,7 +198,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   start(): this {
     const { bus, subjects, router } = this.#o;
     const inbox: RunInbox = {
-      result: (m) => this.#onResult(m.data, { subjectRuntime: null, vetted: isVetted(m.data) }),
+      result: (m) => this.#onResult(m.data, { subjectRuntime: null, vetted: isVetted(m.data), ...this.#hostedCheck }),
       results: (m) => this.#onResults(m),
       placed: (m) => this.#onPlaced(m),
       progress: (m) => this.#onProgress(m),
@@ -434,7 +441,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #onResults(message: BusMessage): void {
     const results = (message.data as { results?: unknown } | null)?.results;
     if (!Array.isArray(results)) return;
-    const sender: ResultSender = { subjectRuntime: runtimeOfSubject(message.subject), vetted: isVetted(message.data) };
+    const sender: ResultSender = { subjectRuntime: runtimeOfSubject(message.subject), vetted: isVetted(message.data), ...this.#hostedCheck };
     // Apply the whole batch, then send what it released together: one trigger batch per agent, not one per result.
     this.#holding = true;
     try {

@@ -204,6 +204,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     taskTimeoutMs,
     resultGraceMs: killGraceMs + heartbeatMs * 4 + 1000,
     router,
+    hosted: (runtimeId: string) => dispatcher.hosts(runtimeId),
     ...(o.inspect ? { inspect: o.inspect } : {}),
   });
   const track = (run: WorkflowRun): WorkflowRun => {
