@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Bus, type BusMessage, createRuntime, subjects, type TriggerAgent, type TriggerAgentBatch } from '../../src/index.js';
+import { type Bus, type BusMessage, createRuntime, subjects, type TriggerAgent } from '../../src/index.js';
+import type { TriggerAgentBatch } from '../../src/protocol/runtime-events.js';
 import { natsBus } from '../../src/nats.js';
 import { planWith, TEST_AGENTS } from '../helpers/fixtures.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
