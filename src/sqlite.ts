@@ -5,4 +5,5 @@
  */
 export { SqliteStore } from './store/sqlite-store.js';
 export type { SqliteStoreOptions } from './store/sqlite-store.js';
+export type { Synchronous } from './store/sqlite-synchronous.js';
 export { SCHEMA_VERSION, APPLICATION_ID } from './store/sqlite-schema.js';

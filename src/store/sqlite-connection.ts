@@ -1,7 +1,5 @@
 import type Database from 'better-sqlite3';
-
-/** How durable a committed step is: see `SqliteStoreOptions.synchronous`. */
-export type Synchronous = 'normal' | 'full';
+import type { Synchronous } from './sqlite-synchronous.js';
 
 /** Sets up one connection to a state database (each connection needs it: the store's and its writer thread's). */
 export function configure(db: Database.Database, synchronous: Synchronous): void {

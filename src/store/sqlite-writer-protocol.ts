@@ -1,7 +1,7 @@
 import { MessagePort } from 'node:worker_threads';
 import type { SerializedError } from '../protocol/errors.js';
-import type { Synchronous } from './sqlite-connection.js';
 import type { StepRow } from './sqlite-step-rows.js';
+import type { Synchronous } from './sqlite-synchronous.js';
 
 /** What the writer thread is started with. */
 export interface WriterData {

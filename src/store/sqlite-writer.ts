@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { deserializeError, ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import type { Synchronous } from './sqlite-connection.js';
 import type { RunStepMessage } from './run-events.js';
 import { type StepRow, stepRow } from './sqlite-step-rows.js';
+import type { Synchronous } from './sqlite-synchronous.js';
 import type { StepFacts } from './step-write.js';
 import { STATE, type WriterData, type WriterReply, type WriterRequest, WriterState, WRITTEN } from './sqlite-writer-protocol.js';
 
