@@ -209,6 +209,10 @@ describe('remote runtimes over a real nats-server', () => {
       // Straight at a runtime's execute subject, and a bogus registration.
       expect(await ask(`switchyard.commands.runtime.${a.runtimeIds[0]}.execute`, '[1,2,3]')).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
       expect(await ask('switchyard.events.agent.definition.evil.registered', '{"type":"AgentRuntimeRegistered"}')).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
+      // Nothing is acknowledged before it is checked: a bad body on a results subject is refused, never ResultsAccepted.
+      for (const body of ['null', '[]', '{"type":"AgentExecutionResultBatch","res', '{"type":"Hello"}']) {
+        expect(await ask(`switchyard.events.agent.runtime.${a.runtimeIds[0]}.results`, body)).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
+      }
       foreign.publish('switchyard.events.agent.runtime.evil.results', 'garbage');
       foreign.publish('switchyard.events.agent.definition.evil.heartbeat', '{}');
       foreign.publish('switchyard.events.workflow.evil.step', '{"type":"RunStep"}');
