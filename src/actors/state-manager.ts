@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Bus, BusMessage, Subscription } from '../bus/bus.js';
-import type { SwitchyardError } from '../protocol/errors.js';
+import { ErrorCodes, type SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import type { Subjects } from '../protocol/subjects.js';
 import { type RecordedRun, resumable } from '../store/recorded-run.js';
@@ -101,13 +101,19 @@ export class StateManager {
 
   #onStep(message: BusMessage): void {
     // The journal of a run in this process built it as a typed value: no need to check it again.
-    const parsed = isVetted(message.data) ? { ok: true as const, value: message.data as RunStepMessage } : parseWith(RunStepMessageSchema, message.data, 'RunStep');
+    const vetted = isVetted(message.data);
+    const parsed = vetted ? { ok: true as const, value: message.data as RunStepMessage } : parseWith(RunStepMessageSchema, message.data, 'RunStep');
     if (!parsed.ok) {
       this.#o.logger.error({ subject: message.subject, code: parsed.error.code }, `malformed run step not recorded: ${parsed.error.message}`);
       return;
     }
     // Only the runs this runtime drives: another coordinator on the same NATS records its own.
     if (!this.#held.has(parsed.value.run_id)) return;
+    // A run held here is driven here: its steps come from its journal in this process, never from the bus.
+    if (!vetted) {
+      this.#o.logger.warn({ subject: message.subject, run_id: parsed.value.run_id, code: ErrorCodes.UNAUTHORIZED }, 'run step from outside this process not recorded: the run is driven here');
+      return;
+    }
     try {
       this.store.recordStep(parsed.value, this.#o.clock());
     } catch (error) {

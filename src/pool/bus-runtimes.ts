@@ -9,6 +9,7 @@ import {
   type AgentExecutionResultBatch,
   type AgentRuntimeDeregistered,
   type AgentRuntimeRegistered,
+  AnnounceRuntimesSchema,
   type AttemptsReclaimed,
   CancelAttemptSchema,
   ReclaimAttemptsSchema,
@@ -23,6 +24,9 @@ import type { AgentPool } from './agent-pool.js';
 import type { AttemptSink, WorkerHandle } from './worker-handle.js';
 import { RecentIds } from './recent-ids.js';
 import type { ExecuteResult } from './worker-protocol.js';
+
+/** Shortest time between two rounds of registrations a runtime host publishes when dispatchers ask (`AnnounceRuntimes`). */
+const ANNOUNCE_GAP_MS = 100;
 
 /** Options of {@link connectPool}. */
 export interface BusRuntimesOptions {
@@ -286,8 +290,19 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     bus.publish(subjects.progress(requestId), { request_id: requestId, ...update, at: now() });
   };
   // A dispatcher starting (or reconnecting) asks every runtime to announce itself; so does our own reconnection.
-  const announce = bus.subscribe(subjects.announce(), () => {
+  // At most one round of registrations per ANNOUNCE_GAP_MS, the last ask answered: a flood of asks is not a flood of registrations.
+  let announced = Number.NEGATIVE_INFINITY;
+  let announceLater: NodeJS.Timeout | undefined;
+  const announceAll = () => {
+    announceLater = undefined;
+    announced = options.clock();
     for (const runtimeId of registrations.keys()) refresh(runtimeId);
+  };
+  const announce = bus.subscribe(subjects.announce(), (message) => {
+    if (!AnnounceRuntimesSchema.safeParse(message.data).success || announceLater !== undefined) return;
+    const wait = announced + ANNOUNCE_GAP_MS - options.clock();
+    if (wait <= 0) announceAll();
+    else announceLater = setTimeout(announceAll, wait);
   });
   const stopWatching = bus.onConnection?.((event) => {
     if (event === 'reconnected') for (const runtimeId of registrations.keys()) refresh(runtimeId);
@@ -323,6 +338,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       pool.off('progress', onProgress);
       watch.unsubscribe();
       announce.unsubscribe();
+      clearTimeout(announceLater);
       stopWatching?.();
       for (const runtimeId of [...subs.keys()]) deregister(runtimeId, 'shutdown');
     },

@@ -2,6 +2,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from '../../src/actors/dispatcher.js';
+import { StateManager } from '../../src/actors/state-manager.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
 import { WorkflowRun } from '../../src/actors/workflow-supervisor.js';
 import { compilePlan } from '../../src/core/compiled-plan.js';
 import { resolveOptions } from '../../src/core/options.js';
@@ -189,5 +191,20 @@ describe('results and control messages must prove who they are', () => {
     expect(cancels[0]).toEqual({ request_id: triggers[0].request_id });
     expect(run.state().failure_log[0]).toMatchObject({ task_id: 'task_1', error_code: 'RESULT_LOST' });
     run.cancel('test over');
+  });
+
+  it('records the steps of a run it drives only from that run, never a step forged on the bus', async () => {
+    const store = new MemoryStore();
+    const manager = new StateManager({ bus, subjects: s, store, logger: pino({ level: 'silent' }), clock: Date.now });
+    manager.claim('r1');
+    const step = { type: 'RunStep', run_id: 'r1', seq: 1, at: 0, events: [{ type: 'plan_accepted', total_tasks: 1 }], status: 'running', counts: { total: 1, completed: 0, failed: 0, skipped: 0, in_progress: 0 }, accepted: { plan: chain(), options: { policy: 'strict', max_attempts: 3 } } };
+    bus.publish(s.runStep('r1'), step);
+    await bus.flush();
+    expect(store.getRun('r1')).toBeUndefined();
+    // The run's own journal (in this process) is heard.
+    bus.publish(s.runStep('r1'), vet({ ...step }));
+    await bus.flush();
+    expect(store.getRun('r1')?.last_seq).toBe(1);
+    manager.close();
   });
 });
