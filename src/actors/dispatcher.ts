@@ -13,6 +13,7 @@ import {
   AgentExecutionResultSchema,
   AttemptsReclaimedSchema,
   AgentRuntimeRegisteredSchema,
+  type CancelAttempt,
   type ErrorReply,
   ResultRequestSchema,
   type ResultsAccepted,
@@ -159,7 +160,7 @@ export class Dispatcher {
       if (!this.#o.staleAttempt?.(id)) continue;
       this.#adopted.delete(id);
       this.#o.logger.info({ runtime_id: runtimeId, request_id: id }, 'cancelling an attempt from before this process that its run no longer wants');
-      this.#o.bus.publish(this.#o.subjects.cancel(runtimeId), { request_id: id });
+      this.#o.bus.publish(this.#o.subjects.cancel(runtimeId), { type: 'CancelAttempt', request_id: id } satisfies CancelAttempt);
     }
   }
 

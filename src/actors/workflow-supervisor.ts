@@ -18,6 +18,7 @@ import {
   type AgentExecutionResult,
   AgentExecutionResultSchema,
   AttemptProgressSchema,
+  type CancelAttempt,
   type TriggerAgent,
   type TriggerAgentBatch,
   type TriggerBatchReply,
@@ -251,7 +252,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     const queued: string[] = [];
     for (const live of this.#live.values()) {
       clearTimeout(live.deadline);
-      if (live.runtimeId !== null) this.#o.bus.publish(this.#o.subjects.cancel(live.runtimeId), { request_id: live.trigger.request_id });
+      if (live.runtimeId !== null) this.#o.bus.publish(this.#o.subjects.cancel(live.runtimeId), { type: 'CancelAttempt', request_id: live.trigger.request_id } satisfies CancelAttempt);
       else queued.push(live.trigger.request_id);
     }
     // Attempts the dispatcher still queues would otherwise run later for a run that is gone.
@@ -410,7 +411,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     return setTimeout(() => {
       // Given up on here: cancelled where it runs too, as Ctrl-C would, so it does not go on unseen.
       const runtimeId = this.#live.get(requestId)?.runtimeId;
-      if (runtimeId) this.#o.bus.publish(this.#o.subjects.cancel(runtimeId), { request_id: requestId });
+      if (runtimeId) this.#o.bus.publish(this.#o.subjects.cancel(runtimeId), { type: 'CancelAttempt', request_id: requestId } satisfies CancelAttempt);
       this.#lost(requestId, 'RESULT_LOST', `No result for ${trigger.task_id} attempt ${trigger.attempt} within ${ms} ms of reaching a runtime.`);
     }, ms);
   }

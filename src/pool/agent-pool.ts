@@ -8,6 +8,7 @@ import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import { WorkerHandle } from './worker-handle.js';
 import { isWorkerHello, type WorkerData } from './worker-protocol.js';
+import { releaseSlot, workerSlots } from './worker-slots.js';
 
 /** Options of an {@link AgentPool}. */
 export interface AgentPoolOptions {
@@ -34,7 +35,10 @@ export interface AgentPoolOptions {
   resourceLimits?: ResourceLimits;
   /** pino level inside workers. @default 'warn' */
   logLevel?: WorkerData['logLevel'];
-  /** Runtime ids are `<prefix>-t<threadId>`. @default 'local' */
+  /**
+   * Runtime ids are `<prefix>-t<slot>`, the slot from 1 to `maxThreads`; a worker replacing
+   * one that died takes its slot, and its id, again. @default 'local'
+   */
   runtimePrefix?: string;
   /** How long start waits for every worker to register. @default 30000 */
   startTimeoutMs?: number;
@@ -106,12 +110,14 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
   readonly #piscina: Piscina;
   readonly #handles = new Map<string, WorkerHandle>();
   readonly #clock: () => number;
+  readonly #slots: SharedArrayBuffer;
   #closing = false;
 
-  private constructor(piscina: Piscina, clock: () => number) {
+  private constructor(piscina: Piscina, clock: () => number, slots: SharedArrayBuffer) {
     super();
     this.#piscina = piscina;
     this.#clock = clock;
+    this.#slots = slots;
   }
 
   /** Starts the workers and resolves once each has registered; a handler module that fails to load rejects with `INVALID_INPUT`. */
@@ -123,6 +129,7 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
     const data: WorkerData = {
       modules: o.modules.map(moduleUrl),
       runtimePrefix: o.runtimePrefix ?? 'local',
+      slots: workerSlots(threads),
       capacity: o.concurrentTasksPerWorker ?? 1,
       prefetch: o.prefetch ?? defaultPrefetch(o.concurrentTasksPerWorker ?? 1),
       heartbeatMs: o.heartbeatMs ?? 1000,
@@ -141,7 +148,7 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
       workerData: data,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });
-    const pool = new AgentPool(piscina, o.clock ?? Date.now);
+    const pool = new AgentPool(piscina, o.clock ?? Date.now, data.slots);
     try {
       await pool.#awaitRegistrations(threads, o.startTimeoutMs ?? 30_000);
     } catch (error) {
@@ -198,7 +205,9 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
         const thread = this.#piscina.threads.find((t) => t.threadId === handle.threadId);
         thread?.once('exit', (code) => {
           handle.markExited(code);
-          this.#handles.delete(handle.runtimeId);
+          releaseSlot(this.#slots, handle.threadId);
+          // Only its own entry: a replacement takes the same id.
+          if (this.#handles.get(handle.runtimeId) === handle) this.#handles.delete(handle.runtimeId);
           if (!this.#closing) this.emit('runtimeExit', handle, code);
         });
         this.emit('runtime', handle);

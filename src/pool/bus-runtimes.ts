@@ -10,6 +10,7 @@ import {
   type AgentRuntimeDeregistered,
   type AgentRuntimeRegistered,
   AnnounceRuntimesSchema,
+  type AttemptProgress,
   type AttemptsReclaimed,
   CancelAttemptSchema,
   ReclaimAttemptsSchema,
@@ -287,7 +288,7 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     bus.publish(subjects.heartbeat(handle.runtimeId), vet<RuntimeHeartbeat>({ type: 'RuntimeHeartbeat', runtime_id: handle.runtimeId, in_flight: inFlight, capacity: handle.capacity, at: now() }));
   };
   const onProgress = (requestId: string, update: { percent?: number; message?: string }) => {
-    bus.publish(subjects.progress(requestId), { request_id: requestId, ...update, at: now() });
+    bus.publish(subjects.progress(requestId), { type: 'AttemptProgress', request_id: requestId, ...update, at: now() } satisfies AttemptProgress);
   };
   // A dispatcher starting (or reconnecting) asks every runtime to announce itself; so does our own reconnection.
   // At most one round of registrations per ANNOUNCE_GAP_MS, the last ask answered: a flood of asks is not a flood of registrations.

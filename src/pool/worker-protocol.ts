@@ -7,8 +7,10 @@ import { ProducedRefSchema } from '../protocol/refs.js';
 export const WorkerDataSchema = z.strictObject({
   /** Handler modules to load, as file URLs or paths. */
   modules: z.array(z.string().min(1)).min(1),
-  /** Runtime ids are `<prefix>-t<threadId>`. */
+  /** Runtime ids are `<prefix>-t<slot>` (worker-slots.ts). */
   runtimePrefix: z.string().regex(/^[^.*>\s]+$/u),
+  /** The pool's slot table, shared by its workers (worker-slots.ts). */
+  slots: z.instanceof(SharedArrayBuffer),
   /** Attempts one worker runs at once. */
   capacity: z.number().int().positive(),
   /** Attempts one worker holds beyond those it runs, started in turn as those end. */

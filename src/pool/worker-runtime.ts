@@ -3,6 +3,7 @@ import { parseWith } from '../protocol/parse.js';
 import { type AgentDefinition, AgentError, agentsOf } from './agent.js';
 import { AttemptContext, type ContextHost } from './attempt-context.js';
 import { LazyAbort } from './lazy-abort.js';
+import { claimSlot } from './worker-slots.js';
 import type { MessagePort } from 'node:worker_threads';
 import { decodeRequest, encodeOutcome, type Outcome, REQUEST_SLOTS } from './attempt-wire.js';
 import { AgentOutputSchema, type ExecuteRequest, type HostToWorker, type WireError, type WorkerApi, type WorkerData, type WorkerToHost } from './worker-protocol.js';
@@ -37,7 +38,8 @@ async function importModule(spec: string): Promise<unknown> {
  * {@link WorkerApi}, heartbeats to the host. Returns the registration to post (or why loading failed).
  */
 export async function startWorkerRuntime(data: WorkerData, threadId: number, expose: (api: WorkerApi) => void, channel: MessagePort): Promise<Hello> {
-  const runtimeId = `${data.runtimePrefix}-t${threadId}`;
+  // A slot, not the thread id: a replacement for a dead worker comes back under the same id.
+  const runtimeId = `${data.runtimePrefix}-t${claimSlot(data.slots, threadId)}`;
   const logger = pino({ level: data.logLevel, base: { runtime_id: runtimeId } }, pino.destination({ dest: 2, sync: false }));
   const agents = new Map<string, AgentDefinition>();
   try {

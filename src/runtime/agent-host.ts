@@ -22,7 +22,7 @@ export interface AgentHostOptions {
   readonly taskTimeoutMs: number;
   readonly killGraceMs: number;
   readonly faults?: BusRuntimesOptions['faults'];
-  /** Runtime ids are `<prefix>-t<threadId>`; unique per process when runtimes of many hosts share a bus. @default 'local' */
+  /** Runtime ids are `<prefix>-t<slot>` (slot 1 to `maxThreads`); unique per process when runtimes of many hosts share a bus. @default 'local' */
   readonly runtimePrefix?: string;
   readonly delivery?: BusRuntimesOptions['delivery'];
 }

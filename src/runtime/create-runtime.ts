@@ -76,7 +76,7 @@ export interface RuntimeOptions {
   checkpointEvery?: number;
   /** With a store: how long the lease on a run lasts unless renewed. @default 30000 */
   leaseTtlMs?: number;
-  /** Runtime ids of the local workers are `<prefix>-t<threadId>`. @default 'local' */
+  /** Runtime ids of the local workers are `<prefix>-t<slot>`, the slot from 1 to `pool.maxThreads`. @default 'local' */
   runtimePrefix?: string;
 }
 

@@ -142,7 +142,7 @@ describe('Dispatcher', () => {
     dispatcher.cancelStale();
     dispatcher.cancelStale();
     await bus.flush();
-    expect(cancels).toEqual([{ request_id: 'wf_1_1' }]);
+    expect(cancels).toEqual([{ type: 'CancelAttempt', request_id: 'wf_1_1' }]);
   });
 
   it('answers malformed triggers with a coded error and carries on', async () => {

@@ -20,7 +20,7 @@ describe('RunRouter', () => {
     router.add('run-c', recording(log, 'c'));
     bus.publish(subjects.result('run-a_3_1'), { request_id: 'run-a_3_1' });
     bus.publish(subjects.placed('run-b_1_2'), { request_id: 'run-b_1_2', runtime_id: 'rt' });
-    bus.publish(subjects.progress('run-c_0_1'), { request_id: 'run-c_0_1', percent: 50 });
+    bus.publish(subjects.progress('run-c_0_1'), { type: 'AttemptProgress', request_id: 'run-c_0_1', percent: 50 });
     bus.publish(subjects.results('rt'), { results: [{ request_id: 'run-a_1_1' }, { request_id: 'run-b_2_1' }, { request_id: 'run-a_2_1' }] });
     // Nobody's: no run, or no request id at all.
     bus.publish(subjects.result('other_1_1'), { request_id: 'other_1_1' });
@@ -28,7 +28,7 @@ describe('RunRouter', () => {
     await bus.flush();
     const batch = JSON.stringify({ results: [{ request_id: 'run-a_1_1' }, { request_id: 'run-b_2_1' }, { request_id: 'run-a_2_1' }] });
     expect(log.sort()).toEqual(
-      [`a:result:{"request_id":"run-a_3_1"}`, `b:placed:{"request_id":"run-b_1_2","runtime_id":"rt"}`, `c:progress:{"request_id":"run-c_0_1","percent":50}`, `a:results:${batch}`, `b:results:${batch}`].sort(),
+      [`a:result:{"request_id":"run-a_3_1"}`, `b:placed:{"request_id":"run-b_1_2","runtime_id":"rt"}`, `c:progress:{"type":"AttemptProgress","request_id":"run-c_0_1","percent":50}`, `a:results:${batch}`, `b:results:${batch}`].sort(),
     );
     await bus.close();
   });

@@ -188,7 +188,7 @@ describe('results and control messages must prove who they are', () => {
     bus.subscribe(s.cancel(RUNTIME), (m) => void cancels.push(m.data));
     const run = runOf(bus, pino({ level: 'silent' }), 20).start();
     await expect.poll(() => triggers.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
-    expect(cancels[0]).toEqual({ request_id: triggers[0].request_id });
+    expect(cancels[0]).toEqual({ type: 'CancelAttempt', request_id: triggers[0].request_id });
     expect(run.state().failure_log[0]).toMatchObject({ task_id: 'task_1', error_code: 'RESULT_LOST' });
     run.cancel('test over');
   });

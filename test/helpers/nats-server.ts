@@ -52,23 +52,42 @@ async function accepting(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
+/** Options of {@link startNatsServer}. */
+export interface NatsServerOptions {
+  /** A configuration file (`-c`); the address and port on the command line override its `listen`. */
+  readonly config?: string;
+  /** Extra environment for the server (a configuration's `$VARIABLES`, e.g. passwords). */
+  readonly env?: Record<string, string>;
+  /** A file the server logs to (`-l`): connections, and the permission violations it refused. */
+  readonly log?: string;
+}
+
 /**
  * Starts a nats-server of its own on a free loopback port, with JetStream and a temporary
  * store directory, and stops it by its pid. Use it where a test stops or restarts the server;
- * {@link testNats} picks `$NATS_URL` instead when set.
+ * {@link testNats} picks `$NATS_URL` instead when set. Should the test process exit without
+ * stopping it (a timed-out test whose hooks did not run), the server is killed with it.
  */
-export async function startNatsServer(): Promise<TestNatsServer> {
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<TestNatsServer> {
   const bin = binary();
   const port = await freePort();
   const store = mkdtempSync(join(tmpdir(), 'switchyard-nats-'));
   let child: ChildProcess | undefined;
+  const killOnExit = () => child?.kill('SIGKILL');
   const start = async () => {
-    child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: 'ignore' });
-    await accepting(port, 10_000);
+    const config = options.config === undefined ? [] : ['-c', options.config];
+    const log = options.log === undefined ? [] : ['-l', options.log];
+    const c = spawn(bin, [...config, ...log, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: 'ignore', env: { ...process.env, ...options.env } });
+    child = c;
+    process.once('exit', killOnExit);
+    const exited = new Promise<never>((_, reject) => c.once('exit', (code) => reject(new Error(`nats-server exited (${code}) before accepting connections; is ${options.config ?? 'its command line'} valid?`))));
+    exited.catch(() => undefined);
+    await Promise.race([accepting(port, 10_000), exited]);
   };
   const stop = async () => {
     const c = child;
     child = undefined;
+    process.off('exit', killOnExit);
     if (!c || c.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       c.once('exit', () => resolve());

@@ -24,9 +24,20 @@ export async function startRuntimeProcess(url: string, args: string[], env: Reco
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: these tests run the built CLI (npm run build; npm test builds first).`);
   const child = spawn(process.execPath, [BIN, 'runtime', '--nats', url, '--log-level', 'warn', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Killed with the test process, should a timed-out test leave it behind.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      process.off('exit', killOnExit);
+      resolve(code);
+    }),
+  );
   const runtimeIds = await new Promise<string[]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`switchyard runtime did not register within 20 s:\n${err}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`switchyard runtime did not register within 20 s:\n${err}`));
+    }, 20_000);
     child.stderr?.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /runtimes? registered \(([^)]*)\)/u.exec(err);

@@ -97,7 +97,9 @@ describe('AgentPool on real worker threads', () => {
     expect(result).toMatchObject({ type: 'failed', error: { code: 'WORKER_EXITED', recoverable: true } });
     await replaced;
     const [second] = pool.runtimes();
-    expect(second.runtimeId).not.toBe(first.runtimeId);
+    // A new thread in the same slot: the same runtime id.
+    expect(second.threadId).not.toBe(first.threadId);
+    expect(second.runtimeId).toBe(first.runtimeId);
     expect(await second.execute(request('y', 'ok'))).toMatchObject({ type: 'succeeded' });
   });
 

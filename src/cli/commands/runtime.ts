@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
-import { subjects as subjectBuilders } from '../../protocol/subjects.js';
+import { assertSubjectToken, subjects as subjectBuilders } from '../../protocol/subjects.js';
 import { startAgentHost } from '../../runtime/agent-host.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import type { Output } from '../io.js';
@@ -21,6 +21,10 @@ is retried elsewhere), deregisters and exits 0.
 
   --agents <module>  a handler module exporting defineAgent(...) or a list (repeatable)
   --threads <n>      worker threads, one agent runtime each (default 2)
+  --runtime-prefix <p> names the runtimes <p>-t1 … <p>-t<threads> (a worker that dies is
+                     replaced under its id), so NATS permissions can name them
+                     (docs/nats/locked-down.conf); default <host>-<pid>, unique per process.
+                     Give each process its own prefix.
   --concurrency <n>  attempts one worker runs at once (default 1)
   --prefetch <n>     attempts one worker holds beyond those, each started as one ends
                      (default: the larger of 4 and --concurrency; 0 turns it off)
@@ -37,6 +41,7 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
     ...natsFlags,
     agents: { type: 'string', multiple: true },
     threads: { type: 'string' },
+    'runtime-prefix': { type: 'string' },
     concurrency: { type: 'string' },
     prefetch: { type: 'string' },
     timeout: { type: 'string' },
@@ -53,6 +58,8 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
   positionals('runtime', given, []);
   if (!values.agents || values.agents.length === 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '`switchyard runtime` needs --agents <module>: the handler module(s) to host. Run `switchyard runtime --help` for usage.');
   const host = hostname().replace(/[.*>\s]/gu, '_');
+  const runtimePrefix = values['runtime-prefix'] ?? `${host}-${process.pid}`;
+  assertSubjectToken('--runtime-prefix', runtimePrefix);
   const options = natsOptions(values, `switchyard-runtime-${host}-${process.pid}`);
   if (!options) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '`switchyard runtime` needs --nats <url> (or $NATS_URL): the server the dispatcher listens on.');
   const drainMs = nonNegativeInt('drain-ms', values['drain-ms']) ?? 10_000;
@@ -79,7 +86,7 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
       heartbeatMs,
       taskTimeoutMs,
       killGraceMs: 2000,
-      runtimePrefix: `${host}-${process.pid}`,
+      runtimePrefix,
       ...(Object.keys(faults).length > 0 ? { faults } : {}),
     });
   } catch (error) {
