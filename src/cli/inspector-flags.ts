@@ -1,6 +1,6 @@
 import type { InspectionEvent } from 'xstate';
 import type { Output } from './io.js';
-import { positiveInt } from './run-session.js';
+import { positiveInt } from './numeric-flags.js';
 
 /** A running inspector: what to give the runtime, and how to stop it. */
 export interface CliInspector {
@@ -24,7 +24,7 @@ export const inspectorFlagsHelp = `  --inspect          run every task as an XSt
 /** Starts the inspector when `--inspect` was given; `undefined` otherwise. */
 export async function inspectorFromFlags(values: { inspect?: boolean; 'inspect-port'?: string }, io: Output): Promise<CliInspector | undefined> {
   if (!values.inspect) return undefined;
-  return startInspector(positiveInt('inspect-port', values['inspect-port']) ?? 8080, io);
+  return startInspector(positiveInt('inspect-port', values['inspect-port'], 65_535) ?? 8080, io);
 }
 
 /** A local inspector server and a WebSocket inspector feeding it (`@statelyai/inspect`). */

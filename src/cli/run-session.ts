@@ -10,6 +10,7 @@ import type { NatsBusOptions } from '../bus/nats-bus.js';
 import type { Output } from './io.js';
 import { connectNats, natsFlags, natsFlagsHelp } from './nats-flags.js';
 import { cliLogger } from './logger.js';
+import { positiveInt } from './numeric-flags.js';
 import { ProgressView } from './progress-view.js';
 import { textTable } from './text-table.js';
 
@@ -40,25 +41,10 @@ export const sessionFlagsHelp = `  --threads <n>      worker threads (default 2;
 ${natsFlagsHelp}  --wait-runtimes <n> before starting, wait (up to 30 s) until n runtimes are registered
 `;
 
+// `switchyard runtime` imports these from here.
+export { nonNegativeInt, positiveInt, threadCount } from './numeric-flags.js';
+
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-/** A `--flag` that must be a whole number from `min` up. */
-function wholeNumber(flag: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = value.trim() === '' ? Number.NaN : Number(value);
-  if (!Number.isInteger(n) || n < min) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--${flag} must be a whole number from ${min} up, got ${JSON.stringify(value)}.`, { flag });
-  return n;
-}
-
-/** A `--flag` that must be a whole number from 1 up. */
-export function positiveInt(flag: string, value: string | undefined): number | undefined {
-  return wholeNumber(flag, value, 1);
-}
-
-/** A `--flag` that must be a whole number from 0 up. */
-export function nonNegativeInt(flag: string, value: string | undefined): number | undefined {
-  return wholeNumber(flag, value, 0);
-}
 
 export function logLevel(value: string | undefined): string {
   if (value !== undefined && !LEVELS.includes(value)) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--log-level must be one of ${LEVELS.join(', ')}.`);
@@ -85,14 +71,6 @@ export const RunnerSchema = z.looseObject({
   faults: FaultsSchema.optional(),
 });
 export type RunnerInfo = z.infer<typeof RunnerSchema>;
-
-/** Worker threads: a whole number from 0 up (0 only makes sense with runtimes elsewhere). */
-export function threadCount(value: string | undefined, nats: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || (n === 0 && !nats)) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--threads must be a whole number from 1 up (0 only with --nats, when runtimes run elsewhere), got ${JSON.stringify(value)}.`, { flag: 'threads' });
-  return n;
-}
 
 /** The parts of a session the shared flags decide (log level, waiting, output, store, NATS). */
 export function sessionBasics(values: { 'log-level'?: string; 'wait-runtimes'?: string; json?: boolean; 'state-out'?: string }, store: StateStore | undefined, nats: NatsBusOptions | undefined): Pick<SessionSpec, 'logLevel' | 'store' | 'nats' | 'waitRuntimes' | 'json' | 'stateOut'> {

@@ -5,7 +5,8 @@ import { type CliInspector, inspectorFlags, inspectorFlagsHelp, inspectorFromFla
 import type { Output } from '../io.js';
 import { dbPath, openStore } from '../open-store.js';
 import { natsOptions } from '../nats-flags.js';
-import { logLevel, nonNegativeInt, positiveInt, type RunnerInfo, RunnerSchema, runSession, sessionBasics, sessionFlags, sessionFlagsHelp, threadCount } from '../run-session.js';
+import { logLevel, type RunnerInfo, RunnerSchema, runSession, sessionBasics, sessionFlags, sessionFlagsHelp } from '../run-session.js';
+import { nonNegativeInt, positiveInt, threadCount } from '../numeric-flags.js';
 
 export const resumeHelp = `Usage: switchyard resume <run-id> [--db <file>] [options]
 
@@ -31,7 +32,7 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
   const nats = natsOptions(values, 'switchyard-resume');
   const threads = threadCount(values.threads, nats !== undefined);
   const concurrency = positiveInt('concurrency', values.concurrency);
-  const prefetch = nonNegativeInt('prefetch', values.prefetch);
+  const prefetch = nonNegativeInt('prefetch', values.prefetch, 10_000);
   const timeout = positiveInt('timeout', values.timeout);
   const store = await openStore(dbPath(values.db), 'existing');
   let runner: RunnerInfo;

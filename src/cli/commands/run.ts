@@ -8,7 +8,8 @@ import { type CliInspector, inspectorFlags, inspectorFlagsHelp, inspectorFromFla
 import { type Output, readJson } from '../io.js';
 import { openStore } from '../open-store.js';
 import { natsOptions } from '../nats-flags.js';
-import { logLevel, nonNegativeInt, positiveInt, type RunnerInfo, runSession, sessionBasics, sessionFlags, sessionFlagsHelp, threadCount } from '../run-session.js';
+import { logLevel, type RunnerInfo, runSession, sessionBasics, sessionFlags, sessionFlagsHelp } from '../run-session.js';
+import { nonNegativeInt, positiveInt, threadCount } from '../numeric-flags.js';
 
 export const runHelp = `Usage: switchyard run <plan.json|-> --agents <module> [options]
 
@@ -57,7 +58,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
     throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--fail makes this process's own runtimes fail ${Object.keys(faults).join(', ')}, and with --threads 0 it has none. Give --fail to \`switchyard runtime\`, where the handlers run.`, { flag: 'fail' });
   }
   const concurrency = positiveInt('concurrency', values.concurrency) ?? 1;
-  const prefetch = nonNegativeInt('prefetch', values.prefetch);
+  const prefetch = nonNegativeInt('prefetch', values.prefetch, 10_000);
   const timeout = positiveInt('timeout', values.timeout);
   const agents = (values.agents ?? []).map((a) => (a.startsWith('file:') ? a : resolve(a)));
   const dbFile = values.db ?? process.env.SWITCHYARD_DB;
