@@ -9,6 +9,7 @@ import type { StateStore } from '../store/state-store.js';
 import type { NatsBusOptions } from '../bus/nats-bus.js';
 import type { Output } from './io.js';
 import { connectNats, natsFlags, natsFlagsHelp } from './nats-flags.js';
+import { ExitStatus, runExitStatus } from './exit-status.js';
 import { cliLogger } from './logger.js';
 import { positiveInt } from './numeric-flags.js';
 import { ProgressView } from './progress-view.js';
@@ -95,8 +96,9 @@ export interface SessionSpec {
 
 /**
  * Runs one session of `run` or `resume`: starts a runtime, starts the run, shows progress,
- * prints the summary and the workflow_result. SIGINT / SIGTERM stop it cleanly — with a
- * store the run is recorded as cancelled and can be resumed — and exit 130.
+ * prints the summary and the workflow_result, and answers the exit status of how the run
+ * ended ({@link runExitStatus}). SIGINT / SIGTERM stop it cleanly — with a store the run is
+ * recorded as cancelled and can be resumed — and exit 130.
  */
 export async function runSession(spec: SessionSpec, io: Output): Promise<number> {
   const bus = spec.nats ? await connectNats(spec.nats) : undefined;
@@ -131,14 +133,14 @@ export async function runSession(spec: SessionSpec, io: Output): Promise<number>
       view.finish();
       const hint = spec.store ? ` Resume it with \`switchyard resume ${run.id} --db ${spec.store.location}\`.` : '';
       io.err(`switchyard: run ${run.id} stopped by ${interrupted}.${hint}\n`);
-      return 130;
+      return ExitStatus.INTERRUPTED;
     }
     view.finish();
     const state = run.state();
     if (spec.stateOut !== undefined) writeFileSync(spec.stateOut, `${JSON.stringify(state, null, 2)}\n`);
     if (!spec.json) io.out(`\n${summaryTable(result, state.task_states)}\n\n`);
     io.out(`${JSON.stringify(result, null, 2)}\n`);
-    return 0;
+    return runExitStatus(result);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -15,6 +15,8 @@ a kill, Ctrl-C). Tasks recorded complete are not run again; attempts that were i
 are dispatched again under the same attempt numbers — so a handler may run twice for one
 attempt (at-least-once work), while each outcome is recorded exactly once. Handler modules,
 threads, concurrency, prefetch and timeout default to those the run was started with.
+Exit status as for \`switchyard run\`: 0 complete, 3 partial, 4 failed, 2 unusable
+input, 130 stopped again.
 
   --db <file>        the state database (default $SWITCHYARD_DB, else ./switchyard.db)
   --agents <module>  handler module(s) to host instead of the recorded ones (repeatable)

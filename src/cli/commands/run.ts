@@ -16,8 +16,8 @@ export const runHelp = `Usage: switchyard run <plan.json|-> --agents <module> [o
 Runs a plan for real: agent handler modules are loaded into worker threads, register
 with the dispatcher, and the supervisor drives the plan to its end. Progress goes to
 stderr (a bar on a terminal, plain lines otherwise); the summary table and the
-workflow_result JSON go to stdout. Exit status 0 when the run ended (complete,
-partial or failed), 2 for unusable input.
+workflow_result JSON go to stdout. Exit status 0 when the workflow ended complete,
+3 partial, 4 failed; 2 for unusable input; 130 stopped by Ctrl-C or SIGTERM.
 
   --agents <module>  a handler module exporting defineAgent(...) or a list (repeatable)
 ${dispatchOptionsHelp.split('\n').filter((l) => l.startsWith('  --policy') || l.startsWith('  --max-attempts')).join('\n')}
