@@ -5,7 +5,8 @@ import { parseCommandArgs, positionals } from '../args.js';
 import { dispatchOptions, dispatchOptionsHelp } from '../dispatch-flags.js';
 import { failFlagHelp, parseFailFlags } from '../fail-flags.js';
 import { type CliInspector, inspectorFlags, inspectorFlagsHelp, inspectorFromFlags } from '../inspector-flags.js';
-import { type Output, readJson } from '../io.js';
+import type { Output } from '../io.js';
+import { readPlanFile } from '../load-graph.js';
 import { openStore } from '../open-store.js';
 import { natsOptions } from '../nats-flags.js';
 import { logLevel, type RunnerInfo, runSession, sessionBasics, sessionFlags, sessionFlagsHelp } from '../run-session.js';
@@ -45,7 +46,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
   const [path] = positionals('run', given, ['plan.json']);
   const { policy, maxAttempts } = dispatchOptions('run', { policy: values.policy, 'max-attempts': values['max-attempts'] });
   logLevel(values['log-level']); // checked before anything starts
-  const plan = readJson(path, 'plan');
+  const plan = readPlanFile(path);
   const faults = parseFailFlags(values.fail ?? []);
   const input = readPlan(plan);
   const unknown = input.ok ? Object.keys(faults).filter((id) => !input.value.tasks.some((t) => t.id === id)) : [];
