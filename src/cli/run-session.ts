@@ -6,6 +6,7 @@ import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { z } from 'zod';
 import { createRuntime, FaultsSchema, type Runtime, type RuntimeOptions } from '../runtime/create-runtime.js';
 import type { StateStore } from '../store/state-store.js';
+import type { Bus } from '../bus/bus.js';
 import type { NatsBusOptions } from '../bus/nats-bus.js';
 import type { Output } from './io.js';
 import { connectNats, natsFlags, natsFlagsHelp } from './nats-flags.js';
@@ -101,12 +102,14 @@ export interface SessionSpec {
  * recorded as cancelled and can be resumed — and exit 130.
  */
 export async function runSession(spec: SessionSpec, io: Output): Promise<number> {
-  const bus = spec.nats ? await connectNats(spec.nats) : undefined;
+  let bus: Bus | undefined;
   let rt: Runtime;
   try {
+    bus = spec.nats ? await connectNats(spec.nats) : undefined;
     rt = await createRuntime({ ...spec.runtime, ...(bus ? { bus } : {}), ...(spec.store ? { store: spec.store } : {}), logger: cliLogger(spec.logLevel, io.errIsTTY ?? false) });
   } catch (error) {
     await bus?.close();
+    spec.inspector?.stop();
     spec.store?.close();
     throw error;
   }
