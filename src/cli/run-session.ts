@@ -11,7 +11,7 @@ import type { NatsBusOptions } from '../bus/nats-bus.js';
 import type { Output } from './io.js';
 import { connectNats, natsFlags, natsFlagsHelp } from './nats-flags.js';
 import { ExitStatus, runExitStatus } from './exit-status.js';
-import { cliLogger } from './logger.js';
+import { type CliLogger, sessionLogger } from './logger.js';
 import { positiveInt } from './numeric-flags.js';
 import { ProgressView } from './progress-view.js';
 import { textTable } from './text-table.js';
@@ -28,6 +28,7 @@ export const sessionFlags = {
   'state-out': { type: 'string' },
   json: { type: 'boolean' },
   'log-level': { type: 'string' },
+  'log-file': { type: 'string' },
   db: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -39,7 +40,9 @@ export const sessionFlagsHelp = `  --threads <n>      worker threads (default 2;
   --timeout <ms>     deadline of one attempt (default 300000)
   --state-out <file> write the final workflow_state (for graph --status)
   --json             print only the workflow_result JSON on stdout
-  --log-level <l>    pino level for Switchyard's own logs on stderr (default warn)
+  --log-level <l>    level of Switchyard's own logs (default warn: only what needs a look)
+  --log-file <file>  append the logs to this file as pino JSON lines instead of
+                     writing them on stderr among the progress lines
 ${natsFlagsHelp}  --wait-runtimes <n> before starting, wait (up to 30 s) until n runtimes are registered
 `;
 
@@ -75,8 +78,8 @@ export const RunnerSchema = z.looseObject({
 export type RunnerInfo = z.infer<typeof RunnerSchema>;
 
 /** The parts of a session the shared flags decide (log level, waiting, output, store, NATS). */
-export function sessionBasics(values: { 'log-level'?: string; 'wait-runtimes'?: string; json?: boolean; 'state-out'?: string }, store: StateStore | undefined, nats: NatsBusOptions | undefined): Pick<SessionSpec, 'logLevel' | 'store' | 'nats' | 'waitRuntimes' | 'json' | 'stateOut'> {
-  return { logLevel: logLevel(values['log-level']), store, nats, waitRuntimes: positiveInt('wait-runtimes', values['wait-runtimes']), json: values.json ?? false, stateOut: values['state-out'] };
+export function sessionBasics(values: { 'log-level'?: string; 'log-file'?: string; 'wait-runtimes'?: string; json?: boolean; 'state-out'?: string }, store: StateStore | undefined, nats: NatsBusOptions | undefined): Pick<SessionSpec, 'logLevel' | 'logFile' | 'store' | 'nats' | 'waitRuntimes' | 'json' | 'stateOut'> {
+  return { logLevel: logLevel(values['log-level']), logFile: values['log-file'], store, nats, waitRuntimes: positiveInt('wait-runtimes', values['wait-runtimes']), json: values.json ?? false, stateOut: values['state-out'] };
 }
 
 /** What a session needs besides the runtime options. */
@@ -87,6 +90,8 @@ export interface SessionSpec {
   /** Wait until this many runtimes registered before starting. */
   readonly waitRuntimes?: number | undefined;
   readonly logLevel: string;
+  /** Where the logs go instead of stderr. */
+  readonly logFile?: string | undefined;
   readonly store: StateStore | undefined;
   readonly json: boolean;
   readonly stateOut: string | undefined;
@@ -103,12 +108,15 @@ export interface SessionSpec {
  */
 export async function runSession(spec: SessionSpec, io: Output): Promise<number> {
   let bus: Bus | undefined;
+  let log: CliLogger | undefined;
   let rt: Runtime;
   try {
+    log = sessionLogger(spec.logLevel, io, spec.logFile);
     bus = spec.nats ? await connectNats(spec.nats) : undefined;
-    rt = await createRuntime({ ...spec.runtime, ...(bus ? { bus } : {}), ...(spec.store ? { store: spec.store } : {}), logger: cliLogger(spec.logLevel, io.errIsTTY ?? false) });
+    rt = await createRuntime({ ...spec.runtime, ...(bus ? { bus } : {}), ...(spec.store ? { store: spec.store } : {}), logger: log.logger });
   } catch (error) {
     await bus?.close();
+    log?.close();
     spec.inspector?.stop();
     spec.store?.close();
     throw error;
@@ -124,7 +132,8 @@ export async function runSession(spec: SessionSpec, io: Output): Promise<number>
   try {
     if (spec.waitRuntimes !== undefined) await rt.waitForRuntimes(spec.waitRuntimes);
     run = spec.start(rt);
-    const view = new ProgressView({ write: io.err, tty: io.errIsTTY ?? false });
+    const started = run;
+    const view = new ProgressView({ write: io.err, tty: io.errIsTTY ?? false }, () => started.state());
     run.on('dispatch', (m) => view.dispatch(m));
     run.on('result', (r) => view.result(r));
     run.on('progress', (p) => view.progress(p));
@@ -151,5 +160,6 @@ export async function runSession(spec: SessionSpec, io: Output): Promise<number>
     await bus?.close();
     spec.inspector?.stop();
     spec.store?.close();
+    log.close();
   }
 }
