@@ -1,6 +1,7 @@
 import type { DispatchOptions } from '../core/options.js';
 import { parseTimestamp } from '../core/time.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
+import { wholeNumber } from './numeric-flags.js';
 
 /** Help lines for the flags every dispatching command shares. */
 export const dispatchOptionsHelp = `  --policy <p>       strict (default: seed 003's group barrier) or dependency
@@ -29,9 +30,7 @@ export function dispatchOptions(command: string, flags: Flags): DispatchOptions 
     options.policy = flags.policy;
   }
   if (flags['max-attempts'] !== undefined) {
-    const n = Number(flags['max-attempts']);
-    if (!Number.isInteger(n) || n < 1 || n > 100) throw usage(command, `--max-attempts must be a whole number from 1 to 100, got ${JSON.stringify(flags['max-attempts'])}.`);
-    options.maxAttempts = n;
+    options.maxAttempts = wholeNumber('max-attempts', flags['max-attempts'], 1, 100);
   }
   if (flags.now !== undefined) {
     const parsed = parseTimestamp(flags.now);

@@ -1,4 +1,5 @@
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
+import { decimalInteger } from './numeric-flags.js';
 
 /** A task to fail on purpose: recoverably or not, every attempt or the first `times`. */
 export interface FailSpec {
@@ -17,8 +18,8 @@ export function parseFailFlags(specs: readonly string[]): Record<string, FailSpe
   const out: Record<string, FailSpec> = {};
   for (const spec of specs) {
     const [task, kind, times, ...rest] = spec.split(':');
-    const n = times === undefined ? undefined : Number(times);
-    if (!task || rest.length > 0 || (kind !== undefined && kind !== 'recoverable') || (n !== undefined && (!Number.isInteger(n) || n < 1))) {
+    const n = times === undefined ? undefined : decimalInteger(times);
+    if (!task || rest.length > 0 || (kind !== undefined && kind !== 'recoverable') || (times !== undefined && (n === undefined || n < 1 || n > 100))) {
       throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--fail takes <task>, <task>:recoverable or <task>:recoverable:<times>, got ${JSON.stringify(spec)}.`, { spec });
     }
     out[task] = n === undefined ? { recoverable: kind === 'recoverable' } : { recoverable: true, times: n };

@@ -1,6 +1,7 @@
 import type { InspectionEvent } from 'xstate';
 import type { Output } from './io.js';
-import { positiveInt } from './run-session.js';
+import { startInspectorRelay } from './inspector-relay.js';
+import { positiveInt } from './numeric-flags.js';
 
 /** A running inspector: what to give the runtime, and how to stop it. */
 export interface CliInspector {
@@ -8,10 +9,11 @@ export interface CliInspector {
   stop(): void;
 }
 
-/** `--inspect` and `--inspect-port`, for the commands that drive a run. */
+/** `--inspect`, `--inspect-port` and `--inspect-host`, for the commands that drive a run. */
 export const inspectorFlags = {
   inspect: { type: 'boolean' },
   'inspect-port': { type: 'string' },
+  'inspect-host': { type: 'string' },
 } as const;
 
 export const inspectorFlagsHelp = `  --inspect          run every task as an XState actor and stream them to the Stately
@@ -19,26 +21,26 @@ export const inspectorFlagsHelp = `  --inspect          run every task as an XSt
                      printed address in a browser — the inspector UI loads from
                      stately.ai, so that page needs internet
   --inspect-port <n> port of the local inspector server (default 8080)
+  --inspect-host <h> address it listens on (default 127.0.0.1: this machine only;
+                     0.0.0.0 lets any machine that reaches this one watch the run)
 `;
 
-/** Starts the inspector when `--inspect` was given; `undefined` otherwise. */
-export async function inspectorFromFlags(values: { inspect?: boolean; 'inspect-port'?: string }, io: Output): Promise<CliInspector | undefined> {
+/**
+ * Starts the inspector when `--inspect` was given; `undefined` otherwise. A port in use is
+ * `UNSUPPORTED`, a bad port `USAGE_ERROR`.
+ */
+export async function inspectorFromFlags(values: { inspect?: boolean; 'inspect-port'?: string; 'inspect-host'?: string }, io: Output): Promise<CliInspector | undefined> {
   if (!values.inspect) return undefined;
-  return startInspector(positiveInt('inspect-port', values['inspect-port']) ?? 8080, io);
-}
-
-/** A local inspector server and a WebSocket inspector feeding it (`@statelyai/inspect`). */
-async function startInspector(port: number, io: Output): Promise<CliInspector> {
-  const { createInspectorServer } = await import('@statelyai/inspect/server');
-  const { createWebSocketInspector } = await import('@statelyai/inspect');
-  const server = createInspectorServer({ port, autoOpen: false });
-  const inspector = createWebSocketInspector({ url: `ws://localhost:${port}` });
-  io.err(`Inspector: open http://localhost:${port} to watch the run (the Stately inspector UI it embeds loads from stately.ai and needs internet).\n`);
+  const port = positiveInt('inspect-port', values['inspect-port'], 65_535) ?? 8080;
+  const relay = await startInspectorRelay({ host: values['inspect-host'] ?? '127.0.0.1', port });
+  const { createInspector } = await import('@statelyai/inspect');
+  const inspector = createInspector({ send: (event) => relay.send(event) });
+  io.err(`Inspector: open ${relay.url} to watch the run (the Stately inspector UI it embeds loads from stately.ai and needs internet).\n`);
   return {
     inspect: (event) => inspector.inspect.next?.(event),
     stop() {
       inspector.stop();
-      server.stop();
+      relay.stop();
     },
   };
 }

@@ -12,6 +12,7 @@ import { schemaCommand } from './commands/schema.js';
 import { simulateCommand } from './commands/simulate.js';
 import { stepCommand } from './commands/step.js';
 import { validateCommand } from './commands/validate.js';
+import { ExitStatus, exitStatusHelp } from './exit-status.js';
 import { type Output, processOutput } from './io.js';
 
 type Command = (argv: string[], io: Output) => number | Promise<number>;
@@ -34,7 +35,7 @@ const commands: Readonly<Record<string, readonly [Command, string]>> = {
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
   const rows = Object.entries(commands).map(([name, [, what]]) => `  ${name.padEnd(width)}  ${what}`);
-  return `Usage: switchyard <command> [options]\n\nCommands:\n${rows.join('\n')}\n\nRun \`switchyard <command> --help\` for a command's options.\n`;
+  return `Usage: switchyard <command> [options]\n\nCommands:\n${rows.join('\n')}\n\nRun \`switchyard <command> --help\` for a command's options.\n\n${exitStatusHelp}`;
 }
 
 function version(): string {
@@ -45,16 +46,17 @@ function version(): string {
 function failure(error: unknown, io: Output): number {
   if (isSwitchyardError(error)) {
     io.err(`switchyard: ${error.code}: ${error.message}\n`);
-    return 2;
+    return ExitStatus.CODED_ERROR;
   }
   const detail = process.env.SWITCHYARD_DEBUG ? `\n${(error as Error).stack ?? ''}` : ' (set SWITCHYARD_DEBUG=1 for the stack)';
   io.err(`switchyard: internal error: ${(error as Error).message ?? String(error)}${detail}\n`);
-  return 1;
+  return ExitStatus.INTERNAL;
 }
 
 /**
- * Runs the CLI and returns its exit status: 0 done, 2 a coded error (bad input or usage),
- * 1 an unexpected internal error. Never throws; commands that work asynchronously (`run`)
+ * Runs the CLI and returns its exit status ({@link ExitStatus}): 0 done, 2 a coded error (bad
+ * input or usage), 1 an unexpected internal error; `run` and `resume` 3 for a workflow that
+ * ended partial, 4 failed, 130 interrupted. Never throws; commands that work asynchronously (`run`)
  * return a promise of the status.
  */
 export function runCli(argv: string[], io: Output = processOutput): number | Promise<number> {

@@ -6,10 +6,13 @@ import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { z } from 'zod';
 import { createRuntime, FaultsSchema, type Runtime, type RuntimeOptions } from '../runtime/create-runtime.js';
 import type { StateStore } from '../store/state-store.js';
+import type { Bus } from '../bus/bus.js';
 import type { NatsBusOptions } from '../bus/nats-bus.js';
 import type { Output } from './io.js';
 import { connectNats, natsFlags, natsFlagsHelp } from './nats-flags.js';
-import { cliLogger } from './logger.js';
+import { ExitStatus, runExitStatus } from './exit-status.js';
+import { type CliLogger, sessionLogger } from './logger.js';
+import { positiveInt } from './numeric-flags.js';
 import { ProgressView } from './progress-view.js';
 import { textTable } from './text-table.js';
 
@@ -25,6 +28,7 @@ export const sessionFlags = {
   'state-out': { type: 'string' },
   json: { type: 'boolean' },
   'log-level': { type: 'string' },
+  'log-file': { type: 'string' },
   db: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -36,29 +40,16 @@ export const sessionFlagsHelp = `  --threads <n>      worker threads (default 2;
   --timeout <ms>     deadline of one attempt (default 300000)
   --state-out <file> write the final workflow_state (for graph --status)
   --json             print only the workflow_result JSON on stdout
-  --log-level <l>    pino level for Switchyard's own logs on stderr (default warn)
+  --log-level <l>    level of Switchyard's own logs (default warn: only what needs a look)
+  --log-file <file>  append the logs to this file as pino JSON lines instead of
+                     writing them on stderr among the progress lines
 ${natsFlagsHelp}  --wait-runtimes <n> before starting, wait (up to 30 s) until n runtimes are registered
 `;
 
+// `switchyard runtime` imports these from here.
+export { nonNegativeInt, positiveInt, threadCount } from './numeric-flags.js';
+
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-/** A `--flag` that must be a whole number from `min` up. */
-function wholeNumber(flag: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = value.trim() === '' ? Number.NaN : Number(value);
-  if (!Number.isInteger(n) || n < min) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--${flag} must be a whole number from ${min} up, got ${JSON.stringify(value)}.`, { flag });
-  return n;
-}
-
-/** A `--flag` that must be a whole number from 1 up. */
-export function positiveInt(flag: string, value: string | undefined): number | undefined {
-  return wholeNumber(flag, value, 1);
-}
-
-/** A `--flag` that must be a whole number from 0 up. */
-export function nonNegativeInt(flag: string, value: string | undefined): number | undefined {
-  return wholeNumber(flag, value, 0);
-}
 
 export function logLevel(value: string | undefined): string {
   if (value !== undefined && !LEVELS.includes(value)) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--log-level must be one of ${LEVELS.join(', ')}.`);
@@ -86,17 +77,9 @@ export const RunnerSchema = z.looseObject({
 });
 export type RunnerInfo = z.infer<typeof RunnerSchema>;
 
-/** Worker threads: a whole number from 0 up (0 only makes sense with runtimes elsewhere). */
-export function threadCount(value: string | undefined, nats: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || (n === 0 && !nats)) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--threads must be a whole number from 1 up (0 only with --nats, when runtimes run elsewhere), got ${JSON.stringify(value)}.`, { flag: 'threads' });
-  return n;
-}
-
 /** The parts of a session the shared flags decide (log level, waiting, output, store, NATS). */
-export function sessionBasics(values: { 'log-level'?: string; 'wait-runtimes'?: string; json?: boolean; 'state-out'?: string }, store: StateStore | undefined, nats: NatsBusOptions | undefined): Pick<SessionSpec, 'logLevel' | 'store' | 'nats' | 'waitRuntimes' | 'json' | 'stateOut'> {
-  return { logLevel: logLevel(values['log-level']), store, nats, waitRuntimes: positiveInt('wait-runtimes', values['wait-runtimes']), json: values.json ?? false, stateOut: values['state-out'] };
+export function sessionBasics(values: { 'log-level'?: string; 'log-file'?: string; 'wait-runtimes'?: string; json?: boolean; 'state-out'?: string }, store: StateStore | undefined, nats: NatsBusOptions | undefined): Pick<SessionSpec, 'logLevel' | 'logFile' | 'store' | 'nats' | 'waitRuntimes' | 'json' | 'stateOut'> {
+  return { logLevel: logLevel(values['log-level']), logFile: values['log-file'], store, nats, waitRuntimes: positiveInt('wait-runtimes', values['wait-runtimes']), json: values.json ?? false, stateOut: values['state-out'] };
 }
 
 /** What a session needs besides the runtime options. */
@@ -107,6 +90,8 @@ export interface SessionSpec {
   /** Wait until this many runtimes registered before starting. */
   readonly waitRuntimes?: number | undefined;
   readonly logLevel: string;
+  /** Where the logs go instead of stderr. */
+  readonly logFile?: string | undefined;
   readonly store: StateStore | undefined;
   readonly json: boolean;
   readonly stateOut: string | undefined;
@@ -117,16 +102,22 @@ export interface SessionSpec {
 
 /**
  * Runs one session of `run` or `resume`: starts a runtime, starts the run, shows progress,
- * prints the summary and the workflow_result. SIGINT / SIGTERM stop it cleanly — with a
- * store the run is recorded as cancelled and can be resumed — and exit 130.
+ * prints the summary and the workflow_result, and answers the exit status of how the run
+ * ended ({@link runExitStatus}). SIGINT / SIGTERM stop it cleanly — with a store the run is
+ * recorded as cancelled and can be resumed — and exit 130.
  */
 export async function runSession(spec: SessionSpec, io: Output): Promise<number> {
-  const bus = spec.nats ? await connectNats(spec.nats) : undefined;
+  let bus: Bus | undefined;
+  let log: CliLogger | undefined;
   let rt: Runtime;
   try {
-    rt = await createRuntime({ ...spec.runtime, ...(bus ? { bus } : {}), ...(spec.store ? { store: spec.store } : {}), logger: cliLogger(spec.logLevel, io.errIsTTY ?? false) });
+    log = sessionLogger(spec.logLevel, io, spec.logFile);
+    bus = spec.nats ? await connectNats(spec.nats) : undefined;
+    rt = await createRuntime({ ...spec.runtime, ...(bus ? { bus } : {}), ...(spec.store ? { store: spec.store } : {}), logger: log.logger });
   } catch (error) {
     await bus?.close();
+    log?.close();
+    spec.inspector?.stop();
     spec.store?.close();
     throw error;
   }
@@ -141,7 +132,8 @@ export async function runSession(spec: SessionSpec, io: Output): Promise<number>
   try {
     if (spec.waitRuntimes !== undefined) await rt.waitForRuntimes(spec.waitRuntimes);
     run = spec.start(rt);
-    const view = new ProgressView({ write: io.err, tty: io.errIsTTY ?? false });
+    const started = run;
+    const view = new ProgressView({ write: io.err, tty: io.errIsTTY ?? false }, () => started.state());
     run.on('dispatch', (m) => view.dispatch(m));
     run.on('result', (r) => view.result(r));
     run.on('progress', (p) => view.progress(p));
@@ -153,14 +145,14 @@ export async function runSession(spec: SessionSpec, io: Output): Promise<number>
       view.finish();
       const hint = spec.store ? ` Resume it with \`switchyard resume ${run.id} --db ${spec.store.location}\`.` : '';
       io.err(`switchyard: run ${run.id} stopped by ${interrupted}.${hint}\n`);
-      return 130;
+      return ExitStatus.INTERRUPTED;
     }
     view.finish();
     const state = run.state();
     if (spec.stateOut !== undefined) writeFileSync(spec.stateOut, `${JSON.stringify(state, null, 2)}\n`);
     if (!spec.json) io.out(`\n${summaryTable(result, state.task_states)}\n\n`);
     io.out(`${JSON.stringify(result, null, 2)}\n`);
-    return 0;
+    return runExitStatus(result);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
@@ -168,5 +160,6 @@ export async function runSession(spec: SessionSpec, io: Output): Promise<number>
     await bus?.close();
     spec.inspector?.stop();
     spec.store?.close();
+    log.close();
   }
 }

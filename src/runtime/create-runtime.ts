@@ -93,14 +93,17 @@ export interface SubmitOptions {
 /** Tasks to fail on purpose, by id (the `faults` option). */
 export const FaultsSchema = z.record(z.string(), z.strictObject({ recoverable: z.boolean(), times: z.number().int().min(1).optional() }));
 
+/** The longest delay a Node timer holds (2^31 − 1 ms, about 24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const OptionsSchema = z.strictObject({
   agents: z.array(z.union([z.string().min(1), z.instanceof(URL)])),
   pool: z.strictObject({ maxThreads: z.number().int().min(0).max(256).optional(), concurrentTasksPerWorker: z.number().int().min(1).optional(), prefetch: z.number().int().min(0).max(10_000).optional(), resourceLimits: z.record(z.string(), z.number()).optional() }).optional(),
   maxConcurrentTasks: z.number().int().min(1).optional(),
-  taskTimeoutMs: z.number().int().min(1).optional(),
+  taskTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
   policy: z.enum(['strict', 'dependency']).optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),
-  heartbeatMs: z.number().int().min(10).optional(),
+  heartbeatMs: z.number().int().min(10).max(MAX_TIMER_MS).optional(),
   logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).child === 'function', 'expected a pino logger').optional(),
   bus: z.custom<Bus>((v) => typeof v === 'object' && v !== null && typeof (v as Bus).publish === 'function', 'expected a Bus').optional(),
   subjectPrefix: z.string().optional(),
@@ -109,7 +112,7 @@ const OptionsSchema = z.strictObject({
   faults: FaultsSchema.optional(),
   store: z.custom<StateStore>((v) => typeof v === 'object' && v !== null && typeof (v as StateStore).recordStep === 'function', 'expected a StateStore (MemoryStore, or SqliteStore from switchyard/sqlite)').optional(),
   checkpointEvery: z.number().int().min(1).optional(),
-  leaseTtlMs: z.number().int().min(100).optional(),
+  leaseTtlMs: z.number().int().min(100).max(MAX_TIMER_MS).optional(),
   runtimePrefix: z.string().regex(/^[^.*>\s]+$/u, 'no `.`, `*`, `>` or whitespace').optional(),
 }).refine((o) => o.pool?.maxThreads === 0 || o.agents.length > 0, { message: 'give at least one handler module (or pool.maxThreads: 0 for a coordinator whose runtimes are all elsewhere)', path: ['agents'] });
 

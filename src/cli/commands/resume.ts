@@ -5,7 +5,8 @@ import { type CliInspector, inspectorFlags, inspectorFlagsHelp, inspectorFromFla
 import type { Output } from '../io.js';
 import { dbPath, openStore } from '../open-store.js';
 import { natsOptions } from '../nats-flags.js';
-import { logLevel, nonNegativeInt, positiveInt, type RunnerInfo, RunnerSchema, runSession, sessionBasics, sessionFlags, sessionFlagsHelp, threadCount } from '../run-session.js';
+import { logLevel, type RunnerInfo, RunnerSchema, runSession, sessionBasics, sessionFlags, sessionFlagsHelp } from '../run-session.js';
+import { nonNegativeInt, positiveInt, threadCount } from '../numeric-flags.js';
 
 export const resumeHelp = `Usage: switchyard resume <run-id> [--db <file>] [options]
 
@@ -14,6 +15,8 @@ a kill, Ctrl-C). Tasks recorded complete are not run again; attempts that were i
 are dispatched again under the same attempt numbers — so a handler may run twice for one
 attempt (at-least-once work), while each outcome is recorded exactly once. Handler modules,
 threads, concurrency, prefetch and timeout default to those the run was started with.
+Exit status as for \`switchyard run\`: 0 complete, 3 partial, 4 failed, 2 unusable
+input, 130 stopped again.
 
   --db <file>        the state database (default $SWITCHYARD_DB, else ./switchyard.db)
   --agents <module>  handler module(s) to host instead of the recorded ones (repeatable)
@@ -31,7 +34,7 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
   const nats = natsOptions(values, 'switchyard-resume');
   const threads = threadCount(values.threads, nats !== undefined);
   const concurrency = positiveInt('concurrency', values.concurrency);
-  const prefetch = nonNegativeInt('prefetch', values.prefetch);
+  const prefetch = nonNegativeInt('prefetch', values.prefetch, 10_000);
   const timeout = positiveInt('timeout', values.timeout);
   const store = await openStore(dbPath(values.db), 'existing');
   let runner: RunnerInfo;

@@ -5,18 +5,20 @@ import { parseCommandArgs, positionals } from '../args.js';
 import { dispatchOptions, dispatchOptionsHelp } from '../dispatch-flags.js';
 import { failFlagHelp, parseFailFlags } from '../fail-flags.js';
 import { type CliInspector, inspectorFlags, inspectorFlagsHelp, inspectorFromFlags } from '../inspector-flags.js';
-import { type Output, readJson } from '../io.js';
+import type { Output } from '../io.js';
+import { readPlanFile } from '../load-graph.js';
 import { openStore } from '../open-store.js';
 import { natsOptions } from '../nats-flags.js';
-import { logLevel, nonNegativeInt, positiveInt, type RunnerInfo, runSession, sessionBasics, sessionFlags, sessionFlagsHelp, threadCount } from '../run-session.js';
+import { logLevel, type RunnerInfo, runSession, sessionBasics, sessionFlags, sessionFlagsHelp } from '../run-session.js';
+import { nonNegativeInt, positiveInt, threadCount } from '../numeric-flags.js';
 
 export const runHelp = `Usage: switchyard run <plan.json|-> --agents <module> [options]
 
 Runs a plan for real: agent handler modules are loaded into worker threads, register
 with the dispatcher, and the supervisor drives the plan to its end. Progress goes to
 stderr (a bar on a terminal, plain lines otherwise); the summary table and the
-workflow_result JSON go to stdout. Exit status 0 when the run ended (complete,
-partial or failed), 2 for unusable input.
+workflow_result JSON go to stdout. Exit status 0 when the workflow ended complete,
+3 partial, 4 failed; 2 for unusable input; 130 stopped by Ctrl-C or SIGTERM.
 
   --agents <module>  a handler module exporting defineAgent(...) or a list (repeatable)
 ${dispatchOptionsHelp.split('\n').filter((l) => l.startsWith('  --policy') || l.startsWith('  --max-attempts')).join('\n')}
@@ -44,7 +46,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
   const [path] = positionals('run', given, ['plan.json']);
   const { policy, maxAttempts } = dispatchOptions('run', { policy: values.policy, 'max-attempts': values['max-attempts'] });
   logLevel(values['log-level']); // checked before anything starts
-  const plan = readJson(path, 'plan');
+  const plan = readPlanFile(path);
   const faults = parseFailFlags(values.fail ?? []);
   const input = readPlan(plan);
   const unknown = input.ok ? Object.keys(faults).filter((id) => !input.value.tasks.some((t) => t.id === id)) : [];
@@ -57,7 +59,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
     throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--fail makes this process's own runtimes fail ${Object.keys(faults).join(', ')}, and with --threads 0 it has none. Give --fail to \`switchyard runtime\`, where the handlers run.`, { flag: 'fail' });
   }
   const concurrency = positiveInt('concurrency', values.concurrency) ?? 1;
-  const prefetch = nonNegativeInt('prefetch', values.prefetch);
+  const prefetch = nonNegativeInt('prefetch', values.prefetch, 10_000);
   const timeout = positiveInt('timeout', values.timeout);
   const agents = (values.agents ?? []).map((a) => (a.startsWith('file:') ? a : resolve(a)));
   const dbFile = values.db ?? process.env.SWITCHYARD_DB;

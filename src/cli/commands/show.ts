@@ -1,8 +1,8 @@
-import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
 import { latest, runRecord } from '../../store/recorded-run.js';
 import { rebuild, rebuiltState } from '../../store/replay.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import type { Output } from '../io.js';
+import { nonNegativeInt } from '../numeric-flags.js';
 import { dbPath, openStore } from '../open-store.js';
 import { clockTime, textTable } from '../text-table.js';
 import { displayStatus } from './runs.js';
@@ -26,8 +26,7 @@ export async function showCommand(argv: string[], io: Output): Promise<number> {
     return 0;
   }
   const [runId] = positionals('show', given, ['run-id']);
-  const shown = values.steps === undefined ? 15 : Number(values.steps);
-  if (!Number.isInteger(shown) || shown < 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--steps must be a whole number from 0 up, got ${JSON.stringify(values.steps)}.`, { flag: 'steps' });
+  const shown = nonNegativeInt('steps', values.steps) ?? 15;
   const store = await openStore(dbPath(values.db), 'existing');
   try {
     const record = runRecord(store, runId);

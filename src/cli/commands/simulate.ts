@@ -6,12 +6,15 @@ import type { TaskResultMessage } from '../../protocol/task-result.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import { dispatchOptions, dispatchOptionsHelp } from '../dispatch-flags.js';
 import { failFlagHelp, parseFailFlags } from '../fail-flags.js';
-import { type Output, readJson } from '../io.js';
+import type { Output } from '../io.js';
+import { writeJson } from '../json-out.js';
+import { asPlanMessage, readPlanFile } from '../load-graph.js';
 
 export const simulateHelp = `Usage: switchyard simulate <plan.json|-> [--fail <task>[:recoverable[:times]]]... [options]
 
 Drives a whole run through \`step\` with instant synthetic results and prints what
-happens, step by step: dispatches, results, retries, skips and the final result.
+happens, step by step: dispatches, results, retries, skips and the final result. The
+plan is a planning agent message or a bare workflow ({ "tasks": … }), as for run.
 
 ${failFlagHelp}  --json             print every step's input and messages as JSON instead
 ${dispatchOptionsHelp.split('\n').filter((l) => !l.includes('--now') && !l.includes('metadata.timestamp')).join('\n')}`;
@@ -31,7 +34,7 @@ export function simulateCommand(argv: string[], io: Output): number {
     return 0;
   }
   const [path] = positionals('simulate', given, ['plan.json']);
-  const plan = readJson(path, 'plan');
+  const plan = asPlanMessage(readPlanFile(path));
   const fail = parseFailFlags(values.fail ?? []);
   const run = simulate(plan, { ...dispatchOptions('simulate', values), fail });
   const first = run.steps[0]?.messages[0];
@@ -42,7 +45,7 @@ export function simulateCommand(argv: string[], io: Output): number {
   const unknown = Object.keys(fail).filter((id) => run.state?.task_states[id] === undefined);
   if (unknown.length > 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--fail names ${unknown.join(', ')}, which the plan does not have.`, { task_ids: unknown });
   if (values.json) {
-    io.out(`${JSON.stringify(run.steps, null, 2)}\n`);
+    writeJson(io.out, run.steps);
     return 0;
   }
   const offset = run.state?.switchyard.run.utc_offset_minutes ?? 0;

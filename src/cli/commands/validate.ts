@@ -2,7 +2,8 @@ import type { GraphProblem } from '../../graph/problems.js';
 import { ExecutionGraph } from '../../graph/execution-graph.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import { describe, summarize } from '../graph-summary.js';
-import { type Output, readJson } from '../io.js';
+import type { Output } from '../io.js';
+import { readPlanFile } from '../load-graph.js';
 
 export const validateHelp = `Usage: switchyard validate <plan.json|-> [--json]
 
@@ -21,7 +22,7 @@ export function validateCommand(argv: string[], io: Output): number {
     return 0;
   }
   const [path] = positionals('validate', given, ['plan.json']);
-  const built = ExecutionGraph.tryFromPlan(readJson(path, 'plan'));
+  const built = ExecutionGraph.tryFromPlan(readPlanFile(path));
   if (!built.ok) {
     const problems = (built.error.details.problems as GraphProblem[] | undefined) ?? [{ code: built.error.code, reason: 'schema', message: built.error.message, details: built.error.details }];
     if (values.json) io.out(`${JSON.stringify({ valid: false, code: built.error.code, problems }, null, 2)}\n`);
