@@ -65,6 +65,7 @@ export interface SupervisorOptions {
   readonly runId: string;
   readonly bus: Bus;
   readonly subjects: Subjects;
+  /** The run's logger, naming the run already (createRuntime passes `logger.child({ run_id })`). */
   readonly logger: Logger;
   readonly clock: () => number;
   readonly options: ResolvedOptions;
@@ -427,7 +428,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #onPlaced(message: BusMessage): void {
     // Only this process's dispatcher places this run's attempts: a placement from elsewhere could aim its results at another runtime.
     if (!isVetted(message.data)) {
-      this.#o.logger.warn({ run_id: this.id, subject: message.subject, code: ErrorCodes.UNAUTHORIZED }, 'placement from outside this process ignored');
+      this.#o.logger.warn({ subject: message.subject, code: ErrorCodes.UNAUTHORIZED }, 'placement from outside this process ignored');
       return;
     }
     const parsed = TriggerPlacedSchema.safeParse(message.data);
@@ -468,7 +469,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     }
     if (!live) {
       // Ours but no longer open: a duplicate, one that came after its deadline, or one meant for the process before a resume.
-      if (requestId.startsWith(`${this.id}_`)) this.#o.logger.info({ run_id: this.id, request_id: requestId }, 'result for an attempt no longer open ignored');
+      if (requestId.startsWith(`${this.id}_`)) this.#o.logger.info({ request_id: requestId }, 'result for an attempt no longer open ignored');
       return;
     }
     let result: AgentExecutionResult;
@@ -476,7 +477,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     else {
       const parsed = AgentExecutionResultSchema.safeParse(data);
       if (!parsed.success) {
-        this.#o.logger.warn({ run_id: this.id, request_id: requestId }, 'malformed result ignored');
+        this.#o.logger.warn({ request_id: requestId }, 'malformed result ignored');
         return;
       }
       result = parsed.data;
@@ -484,7 +485,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     const mismatch = resultMismatch(result, live.trigger, live.runtimeId, sender);
     if (mismatch.length > 0) {
       // The dispatcher refuses it to its sender and logs it; here it only changes nothing.
-      this.#o.logger.debug({ run_id: this.id, request_id: requestId, code: ErrorCodes.RESULT_MISMATCH }, `result refused: ${describeMismatch(mismatch)}`);
+      this.#o.logger.debug({ request_id: requestId, code: ErrorCodes.RESULT_MISMATCH }, `result refused: ${describeMismatch(mismatch)}`);
       return;
     }
     const outcome: Outcome =
@@ -497,12 +498,12 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #produced(v: number, result: AgentExecutionResult): ProducedOutput[] {
     if (result.outcome.status !== 'complete') return [];
     const { produced, undeclared } = producedRefs(this.#core.plan, v, result.outcome.output_refs_produced ?? []);
-    for (const ref of undeclared) this.#o.logger.warn({ run_id: this.id, task_id: result.task_id, ref_id: ref }, 'undeclared output ref ignored');
+    for (const ref of undeclared) this.#o.logger.warn({ task_id: result.task_id, ref_id: ref }, 'undeclared output ref ignored');
     return produced;
   }
 
   #lost(requestId: string, code: string, message: string): void {
-    this.#o.logger.warn({ run_id: this.id, request_id: requestId, code }, message);
+    this.#o.logger.warn({ request_id: requestId, code }, message);
     this.#apply(requestId, { ok: false, recoverable: true, code, message }, undefined);
   }
 
