@@ -110,6 +110,8 @@ export class Dispatcher {
   readonly #stopSweeping: () => void;
   /** When (epoch ms) {@link sweep} last ran, to tell how late the next one runs. */
   #lastSweep: number;
+  /** Whether the last sweep ran late and left judging to this one. */
+  #deferred = false;
   readonly #stopWatching: (() => void) | undefined;
   /** While the bus is cut off, silence from runtimes says nothing about them: no expiry. */
   #disconnected = false;
@@ -170,8 +172,9 @@ export class Dispatcher {
    * came meanwhile wait, unread, behind it: the timer runs before the messages queued during the
    * stall are handled. So a sweep that runs late by L credits L to every runtime (as if each had
    * been seen L later), and one late by more than half an interval expires nothing: runtimes
-   * are judged by the next sweep, which runs after the waiting messages were read. A runtime
-   * that really stopped is still found, one stall later.
+   * are judged by the next sweep, which runs after the waiting messages were read — whether it
+   * is late or not, so on a machine loaded enough to make every sweep late, every other one
+   * still judges. A runtime that really stopped is still found, one stall later.
    */
   sweep(): void {
     const now = this.#o.clock();
@@ -179,10 +182,12 @@ export class Dispatcher {
     this.#lastSweep = now;
     if (this.#disconnected) return;
     if (late > 0) this.registry.credit(late, now);
-    if (late > this.#sweepMs / 2) {
+    if (late > this.#sweepMs / 2 && !this.#deferred) {
+      this.#deferred = true;
       this.#o.logger.debug({ late_ms: late }, 'sweep ran late (this process was busy): runtimes credited, judged at the next sweep');
       return;
     }
+    this.#deferred = false;
     for (const entry of this.registry.expire(now)) this.#lost(entry.runtimeId, [...entry.inFlight], 'defunct');
   }
 

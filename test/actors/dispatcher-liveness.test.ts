@@ -96,6 +96,17 @@ describe('Dispatcher liveness when the coordinator itself stalls', () => {
     expect(lost).toEqual([]);
   });
 
+  it('still finds a runtime that stopped when every sweep runs late (a machine loaded for good)', async () => {
+    // Each sweep 300 ms late: 500 ms of every 800 count as observed, and every other sweep judges.
+    let at = SWEEP_MS;
+    while (dispatcher.registry.get('rt-a') && at < 60_000) await sweepAt((at += SWEEP_MS + 300));
+    expect(dispatcher.registry.get('rt-a')).toBeUndefined();
+    // Observed silence past three beats (3000 ms of 500 per 800): from 4800 on, at the first sweep that judges.
+    expect(at).toBeGreaterThan(4800);
+    expect(at).toBeLessThanOrEqual(4800 + 2 * (SWEEP_MS + 300));
+    expect(lost).toMatchObject([{ request_id: 'req-1', outcome: { error: { code: 'RUNTIME_LOST' } } }]);
+  });
+
   it('judges on-time sweeps as before: three missed beats and the runtime is defunct', async () => {
     for (let at = 2 * SWEEP_MS; at <= 3000; at += SWEEP_MS) await sweepAt(at);
     expect(dispatcher.registry.get('rt-a')).toBeDefined();
