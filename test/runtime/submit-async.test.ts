@@ -93,6 +93,14 @@ describe('Runtime.submitAsync', () => {
     await expect(first.result).rejects.toMatchObject({ code: 'CLOSED' });
   });
 
+  it('rejects CLOSED when the runtime closes while the plan is being built, and starts nothing', async () => {
+    const other = await createRuntime({ agents: [], pool: { maxThreads: 0 }, logger: pino({ level: 'silent' }) });
+    const pending = other.submitAsync(largePlan(5000));
+    await other.close();
+    await expect(pending).rejects.toMatchObject({ code: 'CLOSED' });
+    expect(other.active()).toEqual([]);
+  });
+
   it('resolves with the started run', async () => {
     const run = await rt.submitAsync(largePlan(3000), { runId: 'built-in-slices' });
     expect(run.id).toBe('built-in-slices');
