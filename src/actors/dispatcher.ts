@@ -46,6 +46,11 @@ export interface DispatcherOptions {
   readonly missedHeartbeats?: number;
   /** How often to look for defunct runtimes. @default 500 */
   readonly sweepMs?: number;
+  /**
+   * Starts the repeating timer that runs {@link Dispatcher.sweep} every `ms`; returns what stops
+   * it. Tests pass one they tick by hand. @default an unref'd `setInterval`
+   */
+  readonly every?: (ms: number, tick: () => void) => () => void;
   /** How triggers are sent again until a runtime acknowledges them. */
   readonly delivery?: Pick<AcknowledgedOptions, 'ackTimeoutMs' | 'backoffMs' | 'maxBackoffMs' | 'giveUpAfterMs'>;
   /**
@@ -60,6 +65,13 @@ export interface DispatcherOptions {
    * attempts back from the other (`ReclaimAttempts`) and places them on it. @default 20
    */
   readonly stealAfterMs?: number;
+}
+
+/** The default timer of {@link DispatcherOptions.every}: a `setInterval` that does not keep the process alive. */
+function everyUnref(ms: number, tick: () => void): () => void {
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Where a trigger was placed, and how many rounds of that runtime's running attempts it waits for. */
@@ -107,7 +119,12 @@ export class Dispatcher {
    */
   readonly #hosted = new Set<string>();
   #stealTimer: NodeJS.Timeout | undefined;
-  readonly #sweep: NodeJS.Timeout;
+  readonly #sweepMs: number;
+  readonly #stopSweeping: () => void;
+  /** When (epoch ms) {@link sweep} last ran, to tell how late the next one runs. */
+  #lastSweep: number;
+  /** Whether the last sweep ran late and left judging to this one. */
+  #deferred = false;
   readonly #stopWatching: (() => void) | undefined;
   /** While the bus is cut off, silence from runtimes says nothing about them: no expiry. */
   #disconnected = false;
@@ -124,8 +141,9 @@ export class Dispatcher {
     this.#subs.push(bus.subscribe(subjects.patterns.results(), (m) => this.#onResult(m)));
     this.#subs.push(bus.subscribe(subjects.patterns.resultBatches(), (m) => this.#onResult(m)));
     this.#subs.push(bus.subscribe(subjects.patterns.reclaimed(), (m) => this.#onReclaimed(m)));
-    this.#sweep = setInterval(() => this.sweep(), options.sweepMs ?? 500);
-    this.#sweep.unref();
+    this.#sweepMs = options.sweepMs ?? 500;
+    this.#lastSweep = options.clock();
+    this.#stopSweeping = (options.every ?? everyUnref)(this.#sweepMs, () => this.sweep());
     this.#stopWatching = bus.onConnection?.((event) => {
       this.#disconnected = event === 'disconnected';
       if (event === 'reconnected') {
@@ -164,10 +182,31 @@ export class Dispatcher {
     }
   }
 
-  /** Deregisters runtimes that missed their heartbeats (also run on a timer). */
+  /**
+   * Deregisters runtimes that missed their heartbeats (also run on a timer, every `sweepMs`).
+   *
+   * Silence is judged in the time this dispatcher could observe. When a sweep runs late — its
+   * own event loop was busy (a large submit, a long GC, a loaded machine) — the heartbeats that
+   * came meanwhile wait, unread, behind it: the timer runs before the messages queued during the
+   * stall are handled. So a sweep that runs late by L credits L to every runtime (as if each had
+   * been seen L later), and one late by more than half an interval expires nothing: runtimes
+   * are judged by the next sweep, which runs after the waiting messages were read — whether it
+   * is late or not, so on a machine loaded enough to make every sweep late, every other one
+   * still judges. A runtime that really stopped is still found, one stall later.
+   */
   sweep(): void {
+    const now = this.#o.clock();
+    const late = now - this.#lastSweep - this.#sweepMs;
+    this.#lastSweep = now;
     if (this.#disconnected) return;
-    for (const entry of this.registry.expire(this.#o.clock())) this.#lost(entry.runtimeId, [...entry.inFlight], 'defunct');
+    if (late > 0) this.registry.credit(late, now);
+    if (late > this.#sweepMs / 2 && !this.#deferred) {
+      this.#deferred = true;
+      this.#o.logger.debug({ late_ms: late }, 'sweep ran late (this process was busy): runtimes credited, judged at the next sweep');
+      return;
+    }
+    this.#deferred = false;
+    for (const entry of this.registry.expire(now)) this.#lost(entry.runtimeId, [...entry.inFlight], 'defunct');
   }
 
   /**
@@ -250,7 +289,7 @@ export class Dispatcher {
 
   close(): void {
     clearTimeout(this.#stealTimer);
-    clearInterval(this.#sweep);
+    this.#stopSweeping();
     this.#stopWatching?.();
     for (const s of this.#subs) s.unsubscribe();
   }

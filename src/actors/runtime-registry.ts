@@ -159,6 +159,14 @@ export class RuntimeRegistry {
     return runtimeId;
   }
 
+  /**
+   * Moves every runtime's last-seen time `ms` later (never past `now`): silence the dispatcher
+   * could not observe, its own event loop being busy while their heartbeats waited unread.
+   */
+  credit(ms: number, now: number): void {
+    for (const e of this.#entries.values()) e.lastSeen = Math.min(now, e.lastSeen + ms);
+  }
+
   /** Removes and returns the runtimes that missed `missedBeats` heartbeats by `now`. */
   expire(now: number): RuntimeEntry[] {
     const gone: RuntimeEntry[] = [];

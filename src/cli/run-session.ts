@@ -97,7 +97,7 @@ export interface SessionSpec {
   readonly stateOut: string | undefined;
   readonly inspector?: { inspect: (event: InspectionEvent) => void; stop(): void };
   /** Starts the run on the runtime (submit or resume). */
-  start(rt: Runtime): WorkflowRun;
+  start(rt: Runtime): WorkflowRun | Promise<WorkflowRun>;
 }
 
 /**
@@ -131,7 +131,9 @@ export async function runSession(spec: SessionSpec, io: Output): Promise<number>
   process.once('SIGTERM', stop);
   try {
     if (spec.waitRuntimes !== undefined) await rt.waitForRuntimes(spec.waitRuntimes);
-    run = spec.start(rt);
+    run = await spec.start(rt);
+    // A signal that came while the plan was being built stops the run it became.
+    if (interrupted !== undefined) run.cancel(`${interrupted} received`);
     const started = run;
     const view = new ProgressView({ write: io.err, tty: io.errIsTTY ?? false }, () => started.state());
     run.on('dispatch', (m) => view.dispatch(m));

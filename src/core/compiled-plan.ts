@@ -1,6 +1,7 @@
 import { type Csr, CsrBuilder, transpose } from '../graph/csr.js';
 import { ExecutionGraph, graphInternals } from '../graph/execution-graph.js';
 import type { PlanInput, RefKind } from '../graph/plan-input.js';
+import { pauseAt, runSteps, type Steps } from '../graph/steps.js';
 import { ErrorCodes, type Result, SwitchyardError } from '../protocol/errors.js';
 import type { TaskSpec } from '../protocol/plan.js';
 import type { RefStatus } from '../protocol/refs.js';
@@ -48,10 +49,11 @@ export interface CompiledPlan {
   readonly producers: Csr;
 }
 
-function refLists(n: number, tasks: readonly TaskSpec[], refIndex: ReadonlyMap<string, number>, field: 'input_refs' | 'output_refs'): Csr {
+function* refLists(n: number, tasks: readonly TaskSpec[], refIndex: ReadonlyMap<string, number>, field: 'input_refs' | 'output_refs'): Steps<Csr> {
   const builder = new CsrBuilder(n, n);
   const seen = new Int32Array(refIndex.size).fill(-1);
   for (let v = 0; v < n; v++) {
+    if (pauseAt(v)) yield;
     for (const ref of tasks[v][field]) {
       const r = refIndex.get(ref) as number;
       if (seen[r] === v) continue;
@@ -65,7 +67,15 @@ function refLists(n: number, tasks: readonly TaskSpec[], refIndex: ReadonlyMap<s
 
 /** Validates a plan read with `readPlan` and compiles it; every refusal is a coded error. */
 export function compilePlan(input: PlanInput, options: ResolvedOptions): Result<CompiledPlan> {
-  const built = ExecutionGraph.tryFromInput(input);
+  return runSteps(compilePlanSteps(input, options));
+}
+
+/**
+ * {@link compilePlan} as {@link Steps}: it pauses every `PAUSE_EVERY` tasks of each pass, so
+ * a large plan can be compiled in time slices without blocking the event loop.
+ */
+export function* compilePlanSteps(input: PlanInput, options: ResolvedOptions): Steps<Result<CompiledPlan>> {
+  const built = yield* ExecutionGraph.tryFromInputSteps(input);
   if (!built.ok) return built;
   const graph = built.value;
   const { data } = graphInternals(graph);
@@ -76,6 +86,7 @@ export function compilePlan(input: PlanInput, options: ResolvedOptions): Result<
   const routeCapability: string[] = new Array<string>(n);
   const fusion = new Uint8Array(n);
   for (let v = 0; v < n; v++) {
+    if (pauseAt(v)) yield;
     const caps = tasks[v].capability_ids;
     const found = routeOf(options.routes, caps);
     if (!found) {
@@ -94,7 +105,10 @@ export function compilePlan(input: PlanInput, options: ResolvedOptions): Result<
   const distinct = [...new Set(group)].sort((a, b) => a - b);
   const ordOf = new Map(distinct.map((g, i) => [g, i]));
   const groupOrd = new Int32Array(n);
-  for (let v = 0; v < n; v++) groupOrd[v] = ordOf.get(group[v]) as number;
+  for (let v = 0; v < n; v++) {
+    if (pauseAt(v)) yield;
+    groupOrd[v] = ordOf.get(group[v]) as number;
+  }
   const byOrd = new CsrBuilder(n, n);
   // Transposing task → ordinal gives ordinal → tasks in plan order.
   for (let v = 0; v < n; v++) {
@@ -102,13 +116,29 @@ export function compilePlan(input: PlanInput, options: ResolvedOptions): Result<
     byOrd.endRow();
   }
   const groupTasks = transpose(byOrd.finish(), distinct.length);
+  yield;
 
-  const refIds = [...data.refs.keys()];
-  const refIndex = new Map(refIds.map((id, i) => [id, i]));
-  const decls = refIds.map((id) => data.refs.get(id)!);
-  const refStatus0 = Uint8Array.from(decls, (d) => R[d.status]);
-  const inputs = refLists(n, tasks, refIndex, 'input_refs');
-  const outputs = refLists(n, tasks, refIndex, 'output_refs');
+  const refCount = data.refs.size;
+  const refIds = new Array<string>(refCount);
+  const refIndex = new Map<string, number>();
+  const refKind = new Array<RefKind>(refCount);
+  const refAsset = new Array<string | undefined>(refCount);
+  const refStatus0 = new Uint8Array(refCount);
+  const refUri0 = new Array<string | null>(refCount);
+  let r = 0;
+  for (const [id, decl] of data.refs) {
+    if (pauseAt(r)) yield;
+    refIds[r] = id;
+    refIndex.set(id, r);
+    refKind[r] = decl.kind;
+    refAsset[r] = decl.asset_type;
+    refStatus0[r] = R[decl.status];
+    refUri0[r] = decl.storage_uri;
+    r++;
+  }
+  const inputs = yield* refLists(n, tasks, refIndex, 'input_refs');
+  const outputs = yield* refLists(n, tasks, refIndex, 'output_refs');
+  yield;
   return {
     ok: true,
     value: {
@@ -129,10 +159,10 @@ export function compilePlan(input: PlanInput, options: ResolvedOptions): Result<
       fusion,
       refIds,
       refIndex,
-      refKind: decls.map((d) => d.kind),
-      refAsset: decls.map((d) => d.asset_type),
+      refKind,
+      refAsset,
       refStatus0,
-      refUri0: decls.map((d) => d.storage_uri),
+      refUri0,
       inputs,
       outputs,
       readers: transpose(inputs, refIds.length),

@@ -4,6 +4,7 @@ import { edgeKey, type GraphData, idsOf } from './graph-data.js';
 import { IdIndex } from './id-index.js';
 import type { DeclaredRef, PlanInput } from './plan-input.js';
 import { ProblemList } from './problems.js';
+import { pauseAt, type Steps } from './steps.js';
 import { type Topology, topology } from './topology.js';
 import type { WeightOf } from './weights.js';
 
@@ -11,29 +12,33 @@ const quote = JSON.stringify;
 /** Placeholder adjacency before edges are linked (linking replaces it). */
 const NO_EDGES = { start: new Int32Array(1), list: new Int32Array(0) };
 
-function indexTasks(input: PlanInput, list: ProblemList) {
+function* indexTasks(input: PlanInput, list: ProblemList) {
   const index = new IdIndex();
   const ids: string[] = [];
   const tasks: TaskSpec[] = [];
-  input.tasks.forEach((task, i) => {
+  for (let i = 0; i < input.tasks.length; i++) {
+    if (pauseAt(i)) yield;
+    const task = input.tasks[i];
     const key = input.taskKeys?.[i];
     if (key !== undefined && key !== task.id) {
       list.add('task_key_mismatch', `The task stored under key ${quote(key)} says its id is ${quote(task.id)}; the key and the id must be the same.`, { key, task_id: task.id });
     }
     if (index.has(task.id)) {
       list.add('duplicate_task_id', `Task id ${quote(task.id)} is used by more than one task; give each task a unique id.`, { task_id: task.id });
-      return;
+      continue;
     }
     index.set(task.id, ids.length);
     ids.push(task.id);
     tasks.push(task);
-  });
+  }
   return { index, ids, tasks };
 }
 
-function indexRefs(input: PlanInput, tasks: readonly TaskSpec[], list: ProblemList) {
+function* indexRefs(input: PlanInput, tasks: readonly TaskSpec[], list: ProblemList) {
   const refs = new Map<string, DeclaredRef>();
-  for (const ref of input.refs) {
+  for (let i = 0; i < input.refs.length; i++) {
+    if (pauseAt(i)) yield;
+    const ref = input.refs[i];
     const prev = refs.get(ref.ref_id);
     if (!prev) refs.set(ref.ref_id, ref);
     else if (prev.kind !== ref.kind || prev.storage_uri !== ref.storage_uri) {
@@ -41,14 +46,17 @@ function indexRefs(input: PlanInput, tasks: readonly TaskSpec[], list: ProblemLi
     }
   }
   const producers = new Map<string, number[]>();
-  tasks.forEach((task, v) => {
-    for (const ref of task.output_refs) {
+  for (let v = 0; v < tasks.length; v++) {
+    if (pauseAt(v)) yield;
+    for (const ref of tasks[v].output_refs) {
       const slots = producers.get(ref);
       if (!slots) producers.set(ref, [v]);
       else if (slots[slots.length - 1] !== v) slots.push(v);
     }
-  });
+  }
+  let i = 0;
   for (const [ref, slots] of producers) {
+    if (pauseAt(i++)) yield;
     if (refs.has(ref)) continue;
     refs.set(ref, { ref_id: ref, kind: 'derived', storage_uri: null, status: 'pending' });
     list.warn('undeclared_output_ref', `${tasks[slots[0]].id} produces ${ref}, which resources do not declare; it is registered as a pending derived ref.`, { ref_id: ref, task_id: tasks[slots[0]].id });
@@ -56,12 +64,13 @@ function indexRefs(input: PlanInput, tasks: readonly TaskSpec[], list: ProblemLi
   return { refs, producers };
 }
 
-function linkEdges(data: GraphData, list: ProblemList, weightOf: WeightOf): void {
+function* linkEdges(data: GraphData, list: ProblemList, weightOf: WeightOf): Steps<void> {
   const { tasks, index, refs, producers, refEdges } = data;
   const stamp = new Int32Array(data.slots);
   const ambiguous = new Set<string>();
   const ps = new CsrBuilder(data.slots, data.slots * 3);
   for (let v = 0; v < data.slots; v++) {
+    if (pauseAt(v)) yield;
     const task = tasks[v] as TaskSpec;
     data.weights[v] = weightOf(task.estimated_weight);
     const mark = v + 1;
@@ -101,10 +110,11 @@ function linkEdges(data: GraphData, list: ProblemList, weightOf: WeightOf): void
     ps.endRow();
   }
   data.preds = ps.finish();
+  yield;
   data.succs = transpose(data.preds);
 }
 
-function plannerGroups(data: GraphData, input: PlanInput, list: ProblemList): Int32Array | null {
+function* plannerGroups(data: GraphData, input: PlanInput, list: ProblemList): Steps<Int32Array | null> {
   const fromMap = new Int32Array(data.slots);
   for (const [key, group] of Object.entries(input.workflow?.execution_groups ?? {})) {
     const g = Number(key);
@@ -119,6 +129,7 @@ function plannerGroups(data: GraphData, input: PlanInput, list: ProblemList): In
   const missing: string[] = [];
   let without = 0;
   for (let v = 0; v < data.slots; v++) {
+    if (pauseAt(v)) yield;
     const own = (data.tasks[v] as TaskSpec).execution_group ?? 0;
     const listed = fromMap[v];
     if (own !== 0 && listed !== 0 && own !== listed) {
@@ -135,8 +146,9 @@ function plannerGroups(data: GraphData, input: PlanInput, list: ProblemList): In
   return groups;
 }
 
-function checkGroupOrder(data: GraphData, groups: Int32Array, list: ProblemList): void {
+function* checkGroupOrder(data: GraphData, groups: Int32Array, list: ProblemList): Steps<void> {
   for (let v = 0; v < data.slots; v++) {
+    if (pauseAt(v)) yield;
     for (const u of row(data.preds, v)) {
       if (groups[u] < groups[v]) continue;
       const via = data.refEdges.get(edgeKey(u, v));
@@ -146,7 +158,7 @@ function checkGroupOrder(data: GraphData, groups: Int32Array, list: ProblemList)
   }
 }
 
-function checkPlannerFacts(data: GraphData, input: PlanInput, list: ProblemList): void {
+function* checkPlannerFacts(data: GraphData, input: PlanInput, list: ProblemList): Steps<void> {
   const total = input.workflow?.total_tasks;
   if (total !== undefined && total !== data.slots) {
     list.warn('total_tasks_mismatch', `total_tasks says ${total} but the workflow has ${data.slots} tasks; Switchyard counts the tasks.`, { total_tasks: total, actual: data.slots });
@@ -156,15 +168,18 @@ function checkPlannerFacts(data: GraphData, input: PlanInput, list: ProblemList)
   const pos = new Int32Array(data.slots).fill(-1);
   const unknown: string[] = [];
   const repeated: string[] = [];
-  order.forEach((id, i) => {
+  for (let i = 0; i < order.length; i++) {
+    if (pauseAt(i)) yield;
+    const id = order[i];
     const v = data.index.get(id);
     if (v === undefined) unknown.push(id);
     else if (pos[v] !== -1) repeated.push(id);
     else pos[v] = i;
-  });
+  }
   const missing = data.ids.filter((_, v) => pos[v] === -1);
   let inversion: string | undefined;
   for (let v = 0; v < data.slots && inversion === undefined; v++) {
+    if (pauseAt(v)) yield;
     for (const u of row(data.preds, v)) {
       if (pos[u] > pos[v] && pos[v] !== -1) inversion = `${data.ids[v]} comes before ${data.ids[u]}, which it depends on`;
     }
@@ -180,15 +195,24 @@ function checkPlannerFacts(data: GraphData, input: PlanInput, list: ProblemList)
   }
 }
 
+/** What {@link buildGraphSteps} returns: the graph's storage, every problem found, and its topology when it has one. */
+export interface BuiltGraph {
+  readonly data: GraphData;
+  readonly list: ProblemList;
+  readonly topology?: Topology;
+}
+
 /**
  * Checks a plan and builds the storage of its graph. The list holds every problem found
  * (structure first, then cycles, then groups); the graph is usable only when it is empty.
+ * As {@link Steps}: each pass over the tasks pauses every `PAUSE_EVERY` of them, so a large
+ * plan can be built in time slices (`runSteps` builds it at once).
  */
-export function buildGraph(input: PlanInput, weightOf: WeightOf): { data: GraphData; list: ProblemList; topology?: Topology } {
+export function* buildGraphSteps(input: PlanInput, weightOf: WeightOf): Steps<BuiltGraph> {
   const list = new ProblemList();
-  const { index, ids, tasks } = indexTasks(input, list);
+  const { index, ids, tasks } = yield* indexTasks(input, list);
   const slots = ids.length;
-  const { refs, producers } = indexRefs(input, tasks, list);
+  const { refs, producers } = yield* indexRefs(input, tasks, list);
   const data: GraphData = {
     slots,
     alive: new Uint8Array(slots).fill(1),
@@ -207,17 +231,19 @@ export function buildGraph(input: PlanInput, weightOf: WeightOf): { data: GraphD
     list.add('empty_workflow', 'The workflow has no tasks, so there is nothing to dispatch; give the plan at least one task.');
     return { data, list };
   }
-  linkEdges(data, list, weightOf);
+  yield* linkEdges(data, list, weightOf);
   const before = list.problems.length;
-  data.plannerGroups = plannerGroups(data, input, list);
+  data.plannerGroups = yield* plannerGroups(data, input, list);
   const groupsUsable = list.problems.length === before;
+  yield;
   const topo = topology(data);
   if (!topo.ok) {
     const cycle = idsOf(data, topo.cycle);
     list.add('cycle', `The dependencies form a cycle: ${cycle.join(' → ')} (each task needs the one before it). Break the cycle by removing one of these dependencies.`, { cycle });
     return { data, list };
   }
-  if (data.plannerGroups && groupsUsable) checkGroupOrder(data, data.plannerGroups, list);
-  checkPlannerFacts(data, input, list);
+  yield;
+  if (data.plannerGroups && groupsUsable) yield* checkGroupOrder(data, data.plannerGroups, list);
+  yield* checkPlannerFacts(data, input, list);
   return { data, list, topology: topo.value };
 }

@@ -1,12 +1,13 @@
 import { type Result, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import { type TaskSpec, type TaskSpecInput, TaskSpecSchema } from '../protocol/plan.js';
-import { buildGraph } from './build-graph.js';
+import { buildGraphSteps } from './build-graph.js';
 import { fromLists, hasEdge, row, toLists, transpose } from './csr.js';
 import { edgeKey, type GraphData, idsOf } from './graph-data.js';
 import { type MermaidOptions, toMermaid } from './mermaid.js';
 import { type DeclaredRef, type PlanInput, readPlan } from './plan-input.js';
 import { type GraphWarning, problemError } from './problems.js';
+import { runSteps, type Steps } from './steps.js';
 import { findPath, type Topology, topology } from './topology.js';
 import { type GraphOptions, resolveWeights, type WeightOf } from './weights.js';
 
@@ -76,9 +77,14 @@ export class ExecutionGraph {
 
   /** Like {@link tryFromPlan}, for a plan already read with `readPlan`. */
   static tryFromInput(input: PlanInput, options?: GraphOptions): Result<ExecutionGraph> {
+    return runSteps(ExecutionGraph.tryFromInputSteps(input, options));
+  }
+
+  /** {@link tryFromInput} as {@link Steps}, pausing between chunks of tasks (to build a large plan's graph in time slices). */
+  static *tryFromInputSteps(input: PlanInput, options?: GraphOptions): Steps<Result<ExecutionGraph>> {
     const weights = resolveWeights(options);
     if (!weights.ok) return weights;
-    const { data, list, topology: topo } = buildGraph(input, weights.value);
+    const { data, list, topology: topo } = yield* buildGraphSteps(input, weights.value);
     if (!list.empty) return { ok: false, error: list.toError() };
     return { ok: true, value: new ExecutionGraph(data, weights.value, list.warnings, topo) };
   }

@@ -85,9 +85,10 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
       },
       ...sessionBasics(values, store, nats),
       ...(inspector ? { inspector } : {}),
-      start: (rt) => {
+      start: async (rt) => {
         const runner: RunnerInfo = { agents, threads, concurrency, ...(prefetch === undefined ? {} : { prefetch }), ...(timeout === undefined ? {} : { timeout_ms: timeout }), ...(Object.keys(faults).length > 0 ? { faults } : {}) };
-        const run = rt.submit(plan, { ...(runId === undefined ? {} : { runId }), runner: { ...runner } });
+        // Built in slices: a large plan does not hold up heartbeats, a progress bar or Ctrl-C.
+        const run = await rt.submitAsync(plan, { ...(runId === undefined ? {} : { runId }), runner: { ...runner } });
         if (store) io.err(`Run ${run.id} is recorded in ${store.location}; if it stops, \`switchyard resume ${run.id} --db ${store.location}\` continues it.\n`);
         return run;
       },
