@@ -1,6 +1,7 @@
 import type { TaskSpec } from '../protocol/plan.js';
 import { CsrBuilder, row, transpose } from './csr.js';
 import { edgeKey, type GraphData, idsOf } from './graph-data.js';
+import { checkIds } from './id-check.js';
 import { IdIndex } from './id-index.js';
 import type { DeclaredRef, PlanInput } from './plan-input.js';
 import { ProblemList } from './problems.js';
@@ -181,14 +182,17 @@ function checkPlannerFacts(data: GraphData, input: PlanInput, list: ProblemList)
 }
 
 /**
- * Checks a plan and builds the storage of its graph. The list holds every problem found
- * (structure first, then cycles, then groups); the graph is usable only when it is empty.
+ * Checks a plan and builds the storage of its graph. The list holds every problem found (bad
+ * ids alone if there are any, else structure, then cycles, then groups); the graph is usable
+ * only when it is empty.
  */
 export function buildGraph(input: PlanInput, weightOf: WeightOf): { data: GraphData; list: ProblemList; topology?: Topology } {
   const list = new ProblemList();
-  const { index, ids, tasks } = indexTasks(input, list);
+  // Bad ids first, and alone: every later check names tasks and refs by them.
+  const idsGood = checkIds(input, list);
+  const { index, ids, tasks } = idsGood ? indexTasks(input, list) : { index: new IdIndex(), ids: [], tasks: [] };
   const slots = ids.length;
-  const { refs, producers } = indexRefs(input, tasks, list);
+  const { refs, producers } = idsGood ? indexRefs(input, tasks, list) : { refs: new Map<string, DeclaredRef>(), producers: new Map<string, number[]>() };
   const data: GraphData = {
     slots,
     alive: new Uint8Array(slots).fill(1),
@@ -203,6 +207,7 @@ export function buildGraph(input: PlanInput, weightOf: WeightOf): { data: GraphD
     refs,
     producers,
   };
+  if (!idsGood) return { data, list };
   if (input.tasks.length === 0) {
     list.add('empty_workflow', 'The workflow has no tasks, so there is nothing to dispatch; give the plan at least one task.');
     return { data, list };
