@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 const root = mkdtempSync(join(tmpdir(), 'switchyard-agents-'));
 const storage = join(root, 'storage');
 process.env.SWITCHYARD_STORAGE = storage;
-const agents = (await import('../../examples/video-analysis/agents.mjs')).default as Array<{ handle(dispatch: unknown, ctx: unknown): Promise<{ output_refs_produced: Array<{ ref_id: string; storage_uri: string }> }> }>;
+const handlers = new URL('../../examples/video-analysis/agents.mjs', import.meta.url).href;
+const agents = ((await import(handlers)) as { default: unknown }).default as Array<{ handle(dispatch: unknown, ctx: unknown): Promise<{ output_refs_produced: Array<{ ref_id: string; storage_uri: string }> }> }>;
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
