@@ -144,6 +144,7 @@ export function restore(value: unknown, hooks: CoreHooks = {}): Result<{ core: D
     const because = typeof ts.skipped_because === 'string' ? plan.index(ts.skipped_because) : undefined;
     core.skipCause[v] = because ?? -1;
     if (code === S.in_progress && ts.attempts < 1) return invalid(`task_states.${id} is in_progress with ${ts.attempts} attempts.`, { task_id: id });
+    if (ts.attempts > o.max_attempts) return invalid(`task_states.${id} has ${ts.attempts} attempts, more than the run's max_attempts of ${o.max_attempts}.`, { task_id: id });
   }
   for (const id of Object.keys(state.task_states)) {
     if (plan.index(id) === undefined) return invalid(`task_states names ${id}, which is not a task of the plan in this workflow_state.`, { task_id: id });
