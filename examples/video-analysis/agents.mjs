@@ -7,11 +7,26 @@
 // file:// URIs. Nothing here reaches the network.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AgentError, defineAgent } from 'switchyard';
 
-const STORAGE = process.env.SWITCHYARD_STORAGE ?? join(process.cwd(), '.switchyard-storage');
+const STORAGE = resolve(process.env.SWITCHYARD_STORAGE ?? join(process.cwd(), '.switchyard-storage'));
+
+/**
+ * An id as one file or folder name: percent-encoded, dots too, so no run or ref id can climb
+ * out of the storage folder (`..`, `/`, `\`) or name a hidden file, whatever it holds.
+ */
+function fileName(id) {
+  return encodeURIComponent(id).replace(/[.*!'()~]/gu, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) || '%00';
+}
+
+/** `STORAGE/<parts…>`, refused unless it stays inside STORAGE. */
+function storagePath(...parts) {
+  const path = resolve(STORAGE, ...parts.map(fileName));
+  if (!path.startsWith(STORAGE + sep)) throw new AgentError('UNSAFE_PATH', `${path} is outside the storage folder ${STORAGE}.`, { recoverable: false });
+  return path;
+}
 
 async function readInput(ref) {
   if (ref.storage_uri === null) throw new AgentError('INPUT_MISSING', `${ref.ref_id} has no storage URI.`, { recoverable: false });
@@ -36,11 +51,10 @@ async function handle(dispatch, ctx) {
   }
   ctx.progress({ percent: 10, message: `reading ${dispatch.input_refs_resolved.length} input(s)` });
   const inputs = await Promise.all(dispatch.input_refs_resolved.map(readInput));
-  const dir = join(STORAGE, ctx.workflowId);
-  await mkdir(dir, { recursive: true });
+  await mkdir(storagePath(ctx.workflowId), { recursive: true });
   const output_refs_produced = [];
   for (const ref of dispatch.output_refs_expected) {
-    const path = join(dir, `${ref}.json`);
+    const path = `${storagePath(ctx.workflowId, ref)}.json`;
     const artifact = { ref_id: ref, task_id: dispatch.task_id, action: dispatch.action, capability_ids: dispatch.capability_ids, attempt: dispatch.attempt, inputs, note: 'example stand-in: a real deployment runs the tool named by the capability here' };
     await writeFile(path, `${JSON.stringify(artifact, null, 2)}\n`);
     output_refs_produced.push({ ref_id: ref, storage_uri: pathToFileURL(path).href });

@@ -336,12 +336,34 @@ export class DispatchCore {
     const indegree = plan.preds.start[v + 1] - plan.preds.start[v];
     if (plan.fusion[v]) {
       if (this.terminalPreds[v] < indegree) return;
-      if (indegree > 0 && this.blockedPreds[v] === indegree) this.#skip(v, root);
+      if (indegree > 0 && !this.#anyDependencyComplete(v)) this.#skip(v, root);
       else if (this.pendingIn[v] === 0) this.#ready(v);
       return;
     }
     if (this.blockedPreds[v] > 0 || this.deadIn[v] > 0) this.#skip(v, root);
     else if (this.remaining[v] === 0 && this.pendingIn[v] === 0) this.#ready(v);
+  }
+
+  /**
+   * Whether a fusion task has a completed dependency, so that it may run on partial input.
+   * Its dependencies are the tasks it declares in `depends_on`; refs it reads from further
+   * upstream do not count (DESIGN: all dependencies terminal and at least one complete). A
+   * task that declares none depends on the producers of its input refs instead. Called once
+   * all its dependencies are terminal, so rarely: the declared ids are looked up here rather
+   * than kept per task.
+   */
+  #anyDependencyComplete(v: number): boolean {
+    const { plan } = this;
+    const declared = plan.tasks[v].depends_on;
+    if (declared.length === 0) {
+      for (const u of row(plan.preds, v)) if (this.status[u] === S.complete) return true;
+      return false;
+    }
+    for (const id of declared) {
+      const u = plan.index(id);
+      if (u !== undefined && this.status[u] === S.complete) return true;
+    }
+    return false;
   }
 
   #ready(v: number): void {
@@ -375,15 +397,26 @@ export class DispatchCore {
     return -1;
   }
 
+  /**
+   * The seed's skip reason. It names an input ref that `cause` made unavailable (one of its
+   * producers is `cause` or was skipped because of it), else the first unavailable one: so a
+   * fusion task whose several dependencies failed is not told that one failure lost another's ref.
+   */
   #skipReason(v: number, cause: number): string {
     const { plan } = this;
     const upstream = cause >= 0 ? plan.ids[cause] : 'an upstream task';
+    let first = -1;
     for (const r of row(plan.inputs, v)) {
       if (this.refStatus[r] !== R.pending) continue;
-      const lost = this.refDead[r] === 1 || row(plan.producers, r).some((p) => this.status[p] === S.failed || this.status[p] === S.skipped);
-      if (lost) return `Upstream dependency ${upstream} failed; required input_ref ${plan.refIds[r]} unavailable`;
+      let lost = this.refDead[r] === 1;
+      for (const p of row(plan.producers, r)) {
+        if (this.status[p] !== S.failed && this.status[p] !== S.skipped) continue;
+        if (cause >= 0 && (p === cause || this.skipCause[p] === cause)) return `Upstream dependency ${upstream} failed; required input_ref ${plan.refIds[r]} unavailable`;
+        lost = true;
+      }
+      if (lost && first < 0) first = r;
     }
-    return `Upstream dependency ${upstream} failed`;
+    return first >= 0 ? `Upstream dependency ${upstream} failed; required input_ref ${plan.refIds[first]} unavailable` : `Upstream dependency ${upstream} failed`;
   }
 
   #dispatch(v: number): void {

@@ -120,7 +120,7 @@ export function dispatchEnvelope(core: DispatchCore, record: DispatchRecord, ctx
 export function workflowResult(core: DispatchCore, offsetMinutes: number): WorkflowResult {
   const { plan } = core;
   const at = (t: number) => formatTimestamp(Number.isNaN(t) ? null : t, offsetMinutes);
-  const task_results: WorkflowResult['task_results'] = {};
+  const task_results = Object.create(null) as WorkflowResult['task_results']; // keyed by ids: no prototype
   for (let v = 0; v < plan.n; v++) task_results[plan.ids[v]] = { status: statusName(core.status[v]), attempts: core.attempts[v] };
   const derived_refs_final: WorkflowResult['derived_refs_final'] = [];
   plan.refIds.forEach((id, r) => {

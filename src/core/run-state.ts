@@ -27,7 +27,7 @@ export const RunStateSchema = z.looseObject({
   }),
   options: z.strictObject({
     policy: z.enum(['strict', 'dependency']),
-    max_attempts: z.number().int().min(1),
+    max_attempts: z.number().int().min(1).max(100),
     routes: z.array(RouteSchema).min(1),
     fusion_prefixes: z.array(z.string().min(1)),
   }),

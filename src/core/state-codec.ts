@@ -51,7 +51,8 @@ export function snapshot(core: DispatchCore, meta: RunMeta, block: Pick<RunState
     if (text === undefined) formatted.set(t, (text = formatTimestamp(ms(t), meta.offsetMinutes)));
     return text;
   };
-  const task_states: Record<string, TaskState> = {};
+  // Keyed by ids: null-prototype tables, so no id can reach Object.prototype.
+  const task_states = Object.create(null) as Record<string, TaskState>;
   for (let v = 0; v < plan.n; v++) {
     const state: TaskState = {
       status: statusName(core.status[v]),
@@ -64,7 +65,7 @@ export function snapshot(core: DispatchCore, meta: RunMeta, block: Pick<RunState
     if (core.skipCause[v] >= 0) state.skipped_because = plan.ids[core.skipCause[v]];
     task_states[plan.ids[v]] = state;
   }
-  const ref_registry: Record<string, RefRegistryEntry> = {};
+  const ref_registry = Object.create(null) as Record<string, RefRegistryEntry>;
   plan.refIds.forEach((id, r) => {
     const entry: RefRegistryEntry = { storage_uri: core.refUri[r], status: REF_STATUSES[core.refStatus[r]] };
     if (core.refAsset[r] !== undefined) entry.asset_type = core.refAsset[r];
@@ -130,7 +131,7 @@ export function restore(value: unknown, hooks: CoreHooks = {}): Result<{ core: D
   core.counts.fill(0);
   for (let v = 0; v < plan.n; v++) {
     const id = plan.ids[v];
-    const ts = state.task_states[id];
+    const ts = Object.hasOwn(state.task_states, id) ? state.task_states[id] : undefined;
     if (!ts) return invalid(`The workflow_state has no task_states entry for ${id}, a task of its plan.`, { task_id: id });
     const code = TASK_STATUSES.indexOf(ts.status);
     core.status[v] = code;
@@ -143,12 +144,13 @@ export function restore(value: unknown, hooks: CoreHooks = {}): Result<{ core: D
     const because = typeof ts.skipped_because === 'string' ? plan.index(ts.skipped_because) : undefined;
     core.skipCause[v] = because ?? -1;
     if (code === S.in_progress && ts.attempts < 1) return invalid(`task_states.${id} is in_progress with ${ts.attempts} attempts.`, { task_id: id });
+    if (ts.attempts > o.max_attempts) return invalid(`task_states.${id} has ${ts.attempts} attempts, more than the run's max_attempts of ${o.max_attempts}.`, { task_id: id });
   }
   for (const id of Object.keys(state.task_states)) {
     if (plan.index(id) === undefined) return invalid(`task_states names ${id}, which is not a task of the plan in this workflow_state.`, { task_id: id });
   }
   plan.refIds.forEach((id, r) => {
-    const entry = state.ref_registry[id];
+    const entry = Object.hasOwn(state.ref_registry, id) ? state.ref_registry[id] : undefined;
     if (!entry) return;
     core.refStatus[r] = R[entry.status];
     core.refUri[r] = entry.storage_uri;

@@ -37,6 +37,21 @@ function field(value: unknown, ...path: string[]): unknown {
   return at;
 }
 
+/**
+ * The sequence number answering a message that carries `incoming`: one more, when that is a
+ * sequence number (a non-negative safe integer whose successor is safe too); else `fallback`.
+ * Echoing 1e308, 2^53 or -5 plus one would give a message its own schema refuses.
+ */
+function answerSequence(incoming: unknown, fallback: number): number {
+  return typeof incoming === 'number' && Number.isSafeInteger(incoming + 1) && incoming >= 0 ? incoming + 1 : fallback;
+}
+
+/** `agent.name` of a message as the `input.source` of the answer: a non-empty string, else `unknown`. */
+function sourceOf(message: unknown): string {
+  const name = field(message, 'agent', 'name');
+  return typeof name === 'string' && name.length > 0 ? name : 'unknown';
+}
+
 /** A context for answering when there is no run to speak for. */
 function bare(source: string, sequence: number, state: DispatchState | undefined, now: number): EnvelopeContext {
   return { source, sequence, offsetMinutes: 0, state, now };
@@ -81,7 +96,7 @@ function stepUnsafe(state: DispatchState | undefined, raw: unknown, options: Dis
     message = parsed.value;
   }
   const resolved = resolveOptions(options);
-  const source = typeof field(message, 'agent', 'name') === 'string' ? (field(message, 'agent', 'name') as string) : 'unknown';
+  const source = sourceOf(message);
   const stamp = field(message, 'metadata', 'timestamp');
   const stamped = typeof stamp === 'string' ? parseTimestamp(stamp) : undefined;
   const clockNow = resolved.ok && resolved.value.clock ? resolved.value.clock() : undefined;
@@ -153,9 +168,9 @@ function outcomeOf(message: TaskResultMessage, core: DispatchCore, v: number): {
 function applyResult(given: DispatchState, message: unknown, source: string, now: number | undefined): StepResult {
   const restored = restore(given);
   const incoming = field(message, 'metadata', 'sequence_number');
-  if (!restored.ok) return refuse(restored.error, bare(source, typeof incoming === 'number' ? incoming + 1 : 0, given, Number.NaN), given);
+  if (!restored.ok) return refuse(restored.error, bare(source, answerSequence(incoming, 0), given, Number.NaN), given);
   const { core, block } = restored.value;
-  const meta: RunMeta = { ...restored.value.meta, sequence: typeof incoming === 'number' && Number.isInteger(incoming) ? incoming + 1 : restored.value.meta.sequence + 1 };
+  const meta: RunMeta = { ...restored.value.meta, sequence: answerSequence(incoming, answerSequence(restored.value.meta.sequence, restored.value.meta.sequence)) };
   if (now !== undefined) core.now = now;
   const ctx = (state: DispatchState): EnvelopeContext => ({ source, sequence: meta.sequence, sessionId: meta.sessionId, requestId: meta.requestId, offsetMinutes: meta.offsetMinutes, state, now: core.now });
   const unchanged = (error: SwitchyardError) => refuse(error, ctx(given), given);

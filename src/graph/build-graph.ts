@@ -1,6 +1,7 @@
 import type { TaskSpec } from '../protocol/plan.js';
 import { CsrBuilder, row, transpose } from './csr.js';
 import { edgeKey, type GraphData, idsOf } from './graph-data.js';
+import { checkIds } from './id-check.js';
 import { IdIndex } from './id-index.js';
 import type { DeclaredRef, PlanInput } from './plan-input.js';
 import { ProblemList } from './problems.js';
@@ -203,16 +204,18 @@ export interface BuiltGraph {
 }
 
 /**
- * Checks a plan and builds the storage of its graph. The list holds every problem found
- * (structure first, then cycles, then groups); the graph is usable only when it is empty.
- * As {@link Steps}: each pass over the tasks pauses every `PAUSE_EVERY` of them, so a large
- * plan can be built in time slices (`runSteps` builds it at once).
+ * Checks a plan and builds the storage of its graph. The list holds every problem found (bad
+ * ids alone if there are any, else structure, then cycles, then groups); the graph is usable
+ * only when it is empty. As {@link Steps}: each pass over the tasks pauses every `PAUSE_EVERY`
+ * of them, so a large plan can be built in time slices (`runSteps` builds it at once).
  */
 export function* buildGraphSteps(input: PlanInput, weightOf: WeightOf): Steps<BuiltGraph> {
   const list = new ProblemList();
-  const { index, ids, tasks } = yield* indexTasks(input, list);
+  // Bad ids first, and alone: every later check names tasks and refs by them.
+  const idsGood = checkIds(input, list);
+  const { index, ids, tasks } = idsGood ? yield* indexTasks(input, list) : { index: new IdIndex(), ids: [], tasks: [] };
   const slots = ids.length;
-  const { refs, producers } = yield* indexRefs(input, tasks, list);
+  const { refs, producers } = idsGood ? yield* indexRefs(input, tasks, list) : { refs: new Map<string, DeclaredRef>(), producers: new Map<string, number[]>() };
   const data: GraphData = {
     slots,
     alive: new Uint8Array(slots).fill(1),
@@ -227,6 +230,7 @@ export function* buildGraphSteps(input: PlanInput, weightOf: WeightOf): Steps<Bu
     refs,
     producers,
   };
+  if (!idsGood) return { data, list };
   if (input.tasks.length === 0) {
     list.add('empty_workflow', 'The workflow has no tasks, so there is nothing to dispatch; give the plan at least one task.');
     return { data, list };

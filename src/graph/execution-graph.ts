@@ -4,9 +4,10 @@ import { type TaskSpec, type TaskSpecInput, TaskSpecSchema } from '../protocol/p
 import { buildGraphSteps } from './build-graph.js';
 import { fromLists, hasEdge, row, toLists, transpose } from './csr.js';
 import { edgeKey, type GraphData, idsOf } from './graph-data.js';
+import { checkIds } from './id-check.js';
 import { type MermaidOptions, toMermaid } from './mermaid.js';
 import { type DeclaredRef, type PlanInput, readPlan } from './plan-input.js';
-import { type GraphWarning, problemError } from './problems.js';
+import { type GraphWarning, ProblemList, problemError } from './problems.js';
 import { runSteps, type Steps } from './steps.js';
 import { findPath, type Topology, topology } from './topology.js';
 import { type GraphOptions, resolveWeights, type WeightOf } from './weights.js';
@@ -222,13 +223,15 @@ export class ExecutionGraph {
   /**
    * Adds a task. Its dependencies and input refs must exist; with planner groups it needs an
    * `execution_group` later than those of the tasks it depends on.
-   * @throws SwitchyardError `INVALID_INPUT` (schema), `VALIDATION_ERROR` (unknown id/ref, group order)
+   * @throws SwitchyardError `INVALID_INPUT` (schema), `INVALID_ID` (its id or an output ref), `VALIDATION_ERROR` (unknown id/ref, group order)
    */
   addTask(spec: TaskSpecInput): void {
     const parsed = parseWith(TaskSpecSchema, spec, 'task');
     if (!parsed.ok) throw parsed.error;
     const task = parsed.value;
     const d = this.#data;
+    const ids = new ProblemList();
+    if (!checkIds({ tasks: [task], refs: [] }, ids)) throw ids.toError();
     if (d.index.has(task.id)) throw problemError('duplicate_task_id', `Task id ${JSON.stringify(task.id)} is already in the graph; give the new task a unique id.`, { task_id: task.id });
     const ps: number[] = [];
     const via = new Map<number, string>();

@@ -1,6 +1,9 @@
 import type { TaskStatus } from '../protocol/workflow-state.js';
 import type { ExecutionGraph } from './execution-graph.js';
 
+/** What {@link toMermaid} reads of a graph: an {@link ExecutionGraph} is one. */
+export type MermaidSource = Pick<ExecutionGraph, 'taskIds' | 'task' | 'groups' | 'criticalPath' | 'dependenciesOf' | 'edgeRef'>;
+
 /** Options of {@link toMermaid}. */
 export interface MermaidOptions {
   /** Colour each task by its status (tasks not listed stay uncoloured). */
@@ -24,31 +27,77 @@ const STATUS_STYLE: Readonly<Record<TaskStatus, string>> = {
   skipped: 'fill:#eeeeee,stroke:#aaaaaa,color:#777777,stroke-dasharray:4 3',
 };
 
-const RESERVED = new Set(['end', 'graph', 'subgraph', 'flowchart', 'class', 'classDef', 'click', 'style', 'linkStyle', 'direction']);
+/**
+ * Characters that mean something inside a quoted Mermaid label, each written as an entity
+ * code so that it shows as itself: `"` would end the string, `#…;` is an entity, `%%{…}%%`
+ * anywhere in the text is a directive (it can change the security level), `<`, `>` and `&`
+ * are HTML, a backquote opens a Markdown string, and Mermaid stands `ﬂ°…¶ß` for entities
+ * while it parses.
+ */
+const ENTITY: Readonly<Record<string, string>> = { '"': '#quot;', '#': '#35;', '%': '#37;', '&': '#amp;', '<': '#lt;', '>': '#gt;', '`': '#96;', '\u00b6': '#182;', '\ufb02': '#64258;' };
 
-function escapeLabel(text: string): string {
-  return text.replace(/[\r\n]+/gu, ' ').replace(/"/gu, '#quot;').replace(/</gu, '#lt;').replace(/>/gu, '#gt;');
+/**
+ * `text` as the inside of a quoted Mermaid label: one line, every special character coded.
+ * The words `style` and `classDef` are coded too: on a line holding either, then `:…#`,
+ * Mermaid drops the line's last `;` wherever it stands, and that would be an entity's.
+ */
+export function mermaidLabel(text: string): string {
+  return text
+    .replace(/[\p{Cc}\u2028\u2029]+/gu, ' ')
+    .replace(/["#%&<>`\u00b6\ufb02]/gu, (c) => ENTITY[c])
+    .replace(/style|classDef/gu, (word) => `#${word.charCodeAt(0)};${word.slice(1)}`);
+}
+
+/**
+ * A task id that can stand as its own node id: a letter, then letters and digits in runs
+ * joined by single underscores, with at least one digit or underscore (which keeps out every
+ * flowchart keyword: `end`, `click`, `style`, `TD`, … have neither), not a subgraph's
+ * `group_<n>`, and without the words `style` or `classDef` (see {@link mermaidLabel}). Every
+ * other task is drawn as `t<n>`, numbered past the ids used as they are.
+ */
+function nodeIds(ids: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const id of ids) {
+    if (/^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*$/u.test(id) && /[\d_]/u.test(id) && !/^group_\d+$|style|classDef/u.test(id)) {
+      out.set(id, id);
+      taken.add(id);
+    }
+  }
+  let next = 0;
+  for (const id of ids) {
+    if (out.has(id)) continue;
+    while (taken.has(`t${next}`)) next++;
+    out.set(id, `t${next}`);
+    taken.add(`t${next++}`);
+  }
+  return out;
 }
 
 function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(1, max - 1))}…`;
+  if (text.length <= max) return text;
+  let end = Math.max(1, max - 1);
+  const last = text.charCodeAt(end - 1);
+  if (end > 1 && last >= 0xd800 && last <= 0xdbff) end--; // never split a surrogate pair
+  return `${text.slice(0, end)}…`;
 }
 
 /**
  * Renders the graph as a Mermaid `flowchart`: one node per task (id and action), solid edges
  * for declared dependencies, dotted edges labelled with the ref for dependencies only a ref
- * implies, execution groups as subgraphs, and task status as colours.
+ * implies, execution groups as subgraphs, and task status as colours. Every label is quoted
+ * and coded ({@link mermaidLabel}), and ids Mermaid could misread are drawn as `t<n>`, so no
+ * id or action text can add a statement or a directive to the diagram.
  */
-export function toMermaid(graph: ExecutionGraph, options: MermaidOptions = {}): string {
+export function toMermaid(graph: MermaidSource, options: MermaidOptions = {}): string {
   const { status = {}, groups = true, criticalPath = false, direction = 'TD', maxLabel = 48 } = options;
   const ids = graph.taskIds();
-  const nodeId = new Map<string, string>();
-  ids.forEach((id, i) => nodeId.set(id, /^[A-Za-z][\w]*$/u.test(id) && !RESERVED.has(id) ? id : `t${i}`));
+  const nodeId = nodeIds(ids);
   const lines = [`flowchart ${direction}`];
   const node = (id: string) => {
     const action = graph.task(id)?.action ?? '';
     const label = action ? `${id}: ${cut(action, maxLabel)}` : id;
-    return `${nodeId.get(id)}["${escapeLabel(label)}"]`;
+    return `${nodeId.get(id)}["${mermaidLabel(label)}"]`;
   };
   if (groups) {
     for (const g of graph.groups()) {
@@ -62,7 +111,7 @@ export function toMermaid(graph: ExecutionGraph, options: MermaidOptions = {}): 
   const onPath = new Set<string>();
   if (criticalPath) {
     const path = graph.criticalPath().tasks;
-    for (let i = 1; i < path.length; i++) onPath.add(`${path[i - 1]}>${path[i]}`);
+    for (let i = 1; i < path.length; i++) onPath.add(`${path[i - 1]}\n${path[i]}`);
   }
   const thick: number[] = [];
   let edgeIndex = 0;
@@ -70,17 +119,18 @@ export function toMermaid(graph: ExecutionGraph, options: MermaidOptions = {}): 
     const declared = graph.task(to)?.depends_on ?? [];
     for (const from of graph.dependenciesOf(to)) {
       const ref = graph.edgeRef(from, to);
-      const arrow = ref !== undefined && !declared.includes(from) ? ` -. ${escapeLabel(ref)} .-> ` : ' --> ';
+      const arrow = ref !== undefined && !declared.includes(from) ? ` -. "${mermaidLabel(ref)}" .-> ` : ' --> ';
       lines.push(`  ${nodeId.get(from)}${arrow}${nodeId.get(to)}`);
-      if (onPath.has(`${from}>${to}`)) thick.push(edgeIndex);
+      if (onPath.has(`${from}\n${to}`)) thick.push(edgeIndex);
       edgeIndex++;
     }
   }
   if (thick.length > 0) lines.push(`  linkStyle ${thick.join(',')} stroke-width:4px`);
   const used = new Set<TaskStatus>();
   for (const id of ids) {
-    const s = status[id];
-    if (s === undefined) continue;
+    // Own keys only, and only the six statuses: the map may come from a file.
+    const s = Object.hasOwn(status, id) ? status[id] : undefined;
+    if (s === undefined || !Object.hasOwn(STATUS_STYLE, s)) continue;
     used.add(s);
     lines.push(`  class ${nodeId.get(id)} ${s}`);
   }

@@ -28,6 +28,11 @@ export interface PlanInput {
   readonly workflow?: Pick<Workflow, 'execution_groups' | 'execution_order' | 'total_tasks'>;
   /** The whole plan message, when the input was one. */
   readonly message?: PlanMessage;
+  /**
+   * Where an id-keyed table (tasks, a refs list, `execution_groups`) had a `__proto__` key,
+   * which schemas drop without a word: the graph refuses the plan with `INVALID_ID`.
+   */
+  readonly unsafeKeys?: readonly string[];
 }
 
 const LISTS: ReadonlyArray<readonly ['source_refs' | 'storage_refs' | 'derived_refs', RefKind]> = [
@@ -111,17 +116,41 @@ export function readPlan(value: unknown): Result<PlanInput> {
     };
   }
   if ('output' in value || 'agent' in value) {
-    const tasks = field(field(field(field(value, 'output'), 'content'), 'workflow'), 'tasks');
+    const content = field(field(value, 'output'), 'content');
+    const tasks = field(field(content, 'workflow'), 'tasks');
     const parsed = isCheckedTaskList(tasks) ? parseWith(CheckedPlanMessageSchema, value, 'plan message') : parseWith(PlanMessageSchema, value, 'plan message');
     if (!parsed.ok) return parsed;
     const message = parsed.value;
     const { workflow } = message.output.content;
     const resources = mergeResources(message.resources, message.output.content.resources, workflow.resources);
-    return { ok: true, value: fromWorkflow(workflow, resources, message) };
+    const unsafe = [...unsafeKeys(field(content, 'workflow'), 'output.content.workflow'), ...unsafeKeys(value, ''), ...unsafeKeys(content, 'output.content')];
+    return { ok: true, value: withUnsafe(fromWorkflow(workflow, resources, message), unsafe) };
   }
   const parsed = isCheckedTaskList(value.tasks) ? parseWith(CheckedWorkflowSchema, value, 'workflow') : parseWith(WorkflowSchema, value, 'workflow');
   if (!parsed.ok) return parsed;
-  return { ok: true, value: fromWorkflow(parsed.value, parsed.value.resources) };
+  return { ok: true, value: withUnsafe(fromWorkflow(parsed.value, parsed.value.resources), unsafeKeys(value, '')) };
+}
+
+const KEYED_TABLES = ['tasks', 'execution_groups'] as const;
+
+/**
+ * Paths of the id-keyed tables under `holder` (its tasks and `execution_groups`, and the ref
+ * lists of its `resources`) that have an own `__proto__` key. Only the raw input shows them:
+ * zod leaves such a key out of what it returns.
+ */
+function unsafeKeys(holder: unknown, at: string): string[] {
+  const out: string[] = [];
+  const prefix = at === '' ? '' : `${at}.`;
+  const look = (table: unknown, path: string) => {
+    if (isObject(table) && Object.hasOwn(table, '__proto__')) out.push(path);
+  };
+  for (const key of KEYED_TABLES) look(field(holder, key), `${prefix}${key}`);
+  for (const [list] of LISTS) look(field(field(holder, 'resources'), list), `${prefix}resources.${list}`);
+  return out;
+}
+
+function withUnsafe(input: PlanInput, unsafe: readonly string[]): PlanInput {
+  return unsafe.length === 0 ? input : { ...input, unsafeKeys: unsafe };
 }
 
 /** `value[key]` when `value` is an object, else `undefined`. */

@@ -3,6 +3,7 @@ import { type ErrorCode, ErrorCodes, SwitchyardError } from '../protocol/errors.
 /** Why a plan cannot become a graph. Finer than the error code; stable like it. */
 export type ProblemReason =
   | 'empty_workflow'
+  | 'invalid_id'
   | 'unknown_task'
   | 'has_dependents'
   | 'ref_dependency'
@@ -41,6 +42,7 @@ export interface GraphWarning {
 
 const CODE_OF: Readonly<Record<ProblemReason, ErrorCode>> = {
   empty_workflow: ErrorCodes.INVALID_INPUT,
+  invalid_id: ErrorCodes.INVALID_ID,
   unknown_task: ErrorCodes.VALIDATION_ERROR,
   has_dependents: ErrorCodes.VALIDATION_ERROR,
   ref_dependency: ErrorCodes.VALIDATION_ERROR,

@@ -14,7 +14,8 @@ import { type PlanInput, readPlan } from '../graph/plan-input.js';
 import type { AgentPool } from '../pool/agent-pool.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
-import { subjectTokenProblem, subjects as subjectBuilders } from '../protocol/subjects.js';
+import { ID_RULE, idProblem } from '../protocol/ids.js';
+import { subjects as subjectBuilders } from '../protocol/subjects.js';
 import { compileRecorded } from '../store/replay.js';
 import { type AgentHost, startAgentHost } from './agent-host.js';
 import { nextTurn, runSliced } from './sliced.js';
@@ -252,8 +253,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     checkOpen();
     // Unique across processes too: coordinators sharing a NATS server hear each other's results.
     const runId = submitOptions.runId ?? `run-${clock().toString(36)}-${randomBytes(3).toString('hex')}`;
-    const problem = subjectTokenProblem(runId);
-    if (problem !== undefined) throw new SwitchyardError(ErrorCodes.INVALID_ID, `Run id ${JSON.stringify(runId)} cannot be used in a subject: ${problem}.`, { run_id: runId });
+    const problem = idProblem(runId);
+    if (problem !== undefined) throw new SwitchyardError(ErrorCodes.INVALID_ID, `Run id ${JSON.stringify(runId)} cannot be used: ${problem}. ${ID_RULE}`, { run_id: runId });
     checkNotRunning(runId);
     return runId;
   };

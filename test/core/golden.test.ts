@@ -104,6 +104,43 @@ describe("seed 003's examples on examples/video-analysis/plan.json", () => {
     ]);
   });
 
+  it('task_9, task_10 and task_11 all fail: task_12 (CAP-SYN-001) is skipped, though derived_3 and derived_4 exist', () => {
+    const never = { recoverable: false };
+    const run = simulate(examplePlan(), { fail: { task_9: never, task_10: never, task_11: never } });
+    const all: OutputMessage[] = run.steps.flatMap((s) => s.messages);
+    expect(dispatchedIds(all)).not.toContain('task_12');
+    const state = run.state as DispatchState;
+    expect(state.ref_registry.derived_3.status).toBe('created');
+    expect(state.ref_registry.derived_4.status).toBe('created');
+    // task_10 fails last, and its propagation is what skips task_12.
+    expect(state.task_states.task_12).toMatchObject({ status: 'skipped', attempts: 0, skipped_because: 'task_10', result_summary: 'Upstream dependency task_10 failed; required input_ref derived_6 unavailable' });
+    expect(state.failure_log.map((f) => [f.task_id, f.downstream_impact])).toEqual([
+      ['task_11', []],
+      ['task_9', []],
+      ['task_10', ['task_12']],
+    ]);
+    const complete = all.filter((m): m is WorkflowCompleteMessage => m.output.content_type === 'workflow_complete');
+    expect(complete).toHaveLength(1);
+    const result = complete[0].output.content.workflow_result;
+    expect(result).toMatchObject({ status: 'partial', total_tasks: 12, completed_tasks: 8, failed_tasks: 3, skipped_tasks: 1 });
+    expect(result.failure_summary).toEqual({
+      failed: [
+        { task_id: 'task_11', error_code: 'INVALID_INPUT_FORMAT', error_message: 'simulated non-recoverable failure of task_11 (attempt 1)', attempts: 1 },
+        { task_id: 'task_9', error_code: 'INVALID_INPUT_FORMAT', error_message: 'simulated non-recoverable failure of task_9 (attempt 1)', attempts: 1 },
+        { task_id: 'task_10', error_code: 'INVALID_INPUT_FORMAT', error_message: 'simulated non-recoverable failure of task_10 (attempt 1)', attempts: 1 },
+      ],
+      skipped: [{ task_id: 'task_12', reason: 'Upstream dependency task_10 failed; required input_ref derived_6 unavailable' }],
+    });
+  });
+
+  it('a fusion task still runs on partial input while one of its dependencies completed (task_11 alone fails)', () => {
+    const run = simulate(examplePlan(), { fail: { task_11: { recoverable: false } } });
+    const task12 = dispatchOf(run.steps.flatMap((s) => s.messages), 'task_12');
+    expect(task12.output.content.dispatch.input_refs_resolved.map((r) => r.ref_id)).toEqual(['derived_3', 'derived_4', 'derived_5', 'derived_6']);
+    expect(task12.audit?.compliance_notes).toEqual(['CAP-SYN-001 proceeding with reduced input (transcript, speaker_segments, vocal_emotion and text_sentiment only); facial_expressions unavailable due to task_11 failure.']);
+    expect(run.state?.task_states.task_12.status).toBe('complete');
+  });
+
   it('a clean run ends complete with every derived ref created and a timeline per group', () => {
     const run = simulate(examplePlan());
     const lastStep = run.steps.at(-1);

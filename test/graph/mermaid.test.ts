@@ -13,7 +13,7 @@ describe('toMermaid', () => {
     expect(lines).toContain('  subgraph group_5 ["Group 5"]');
     expect(lines).toContain('    task_5["task_5: Extract audio track from store_1"]');
     expect(lines).toContain('  task_5 --> task_7');
-    expect(lines).toContain('  task_7 -. derived_3 .-> task_12');
+    expect(lines).toContain('  task_7 -. "derived_3" .-> task_12');
     expect(lines.filter((l) => l.includes('-->') || l.includes('.->'))).toHaveLength(19);
   });
 
@@ -37,5 +37,21 @@ describe('toMermaid', () => {
     const text = g.toMermaid({ groups: false });
     expect(text).toContain('t0["end: say #quot;hi#quot; #lt;b#gt;"]');
     expect(text).toContain('t0 --> t1');
+  });
+
+  it('never gives a renamed task the node id of another task', () => {
+    const g = ExecutionGraph.fromPlan(workflow([task('a-b'), task('t0', ['a-b'])]));
+    const text = g.toMermaid({ groups: false });
+    expect(text).toContain('  t1["a-b: do a-b"]');
+    expect(text).toContain('  t0["t0: do t0"]');
+    expect(text).toContain('  t1 --> t0');
+  });
+
+  it('colours only by the six statuses, read from the map\'s own keys', () => {
+    const status = JSON.parse('{"task_5": "failed", "task_7": "bogus;click task_7 call x()"}') as Record<string, 'failed'>;
+    const text = graph.toMermaid({ status });
+    expect(text).toContain('  class task_5 failed');
+    expect(text).not.toContain('class task_7');
+    expect(text).not.toContain('click');
   });
 });

@@ -100,7 +100,7 @@ describe('createRuntime on real worker threads', () => {
     const plan = examplePlan() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- editing fixture JSON
     plan.output.content.workflow.tasks.task_1.depends_on = ['task_12'];
     expect(() => rt.submit(plan)).toThrow(expect.objectContaining({ code: 'PROCESSING_ERROR' }));
-    expect(() => rt.submit(examplePlan(), { runId: 'bad.id' })).toThrow(expect.objectContaining({ code: 'INVALID_ID' }));
+    for (const runId of ['bad.id', 'a/b', '__proto__']) expect(() => rt.submit(examplePlan(), { runId })).toThrow(expect.objectContaining({ code: 'INVALID_ID' }));
   });
 
   it('names runs uniquely across runtimes too, store or not (coordinators on one NATS hear each other)', async () => {
