@@ -104,6 +104,12 @@ export class Dispatcher {
   readonly #unacknowledged = new Set<string>();
   /** The trigger behind each attempt a runtime holds, to report it if the runtime is lost. */
   readonly #running = new Map<string, TriggerAgent>();
+  /**
+   * The runtime each of those attempts was placed on — kept after that runtime leaves, so the
+   * results it still sends for them (a worker that died reports its attempts failed) are
+   * recognised as its own until they come.
+   */
+  readonly #placedOn = new Map<string, string>();
   /** Attempts runtimes reported that this dispatcher did not place (by request id: the runtime). */
   readonly #adopted = new Map<string, string>();
   /** Triggers placed but not yet sent, by the subject of the runtime they go to. */
@@ -425,6 +431,7 @@ export class Dispatcher {
     // Full again: a slot it frees later starts a new idle spell.
     if (this.#idleSince.size > 0 && entry.inFlight.size >= entry.concurrency) this.#idleSince.delete(entry.runtimeId);
     this.#running.set(trigger.request_id, trigger);
+    this.#placedOn.set(trigger.request_id, entry.runtimeId);
     const subject = entry.subjects[0] ?? this.#o.subjects.execute(entry.runtimeId);
     const out = this.#outgoing.get(subject);
     if (out) out.triggers.push(trigger);
@@ -511,6 +518,7 @@ export class Dispatcher {
       if (!trigger || this.registry.owner(id) !== from) continue;
       this.registry.release(id);
       this.#running.delete(id);
+      this.#placedOn.delete(id);
       back.push(trigger);
     }
     this.#o.bus.respond(message, vet<ResultsAccepted>({ type: 'ResultsAccepted', count: ids.length }));
@@ -547,7 +555,7 @@ export class Dispatcher {
     for (const result of results) {
       const id = result.request_id;
       const trigger = this.#running.get(id);
-      const placedOn = this.registry.owner(id);
+      const placedOn = this.#placedOn.get(id) ?? this.registry.owner(id);
       if (trigger) {
         const fields = resultMismatch(result, trigger, placedOn, sender);
         if (fields.length > 0) {
@@ -559,6 +567,7 @@ export class Dispatcher {
         continue;
       }
       this.#running.delete(id);
+      this.#placedOn.delete(id);
       this.#adopted.delete(id);
       this.#reclaiming.delete(id);
       if (this.registry.release(id) !== undefined) freed = true;
@@ -591,6 +600,7 @@ export class Dispatcher {
     for (const id of requestIds) {
       const trigger = this.#running.get(id);
       this.#running.delete(id);
+      this.#placedOn.delete(id);
       this.#reclaiming.delete(id);
       if (!trigger) continue;
       const result: AgentExecutionResult = {

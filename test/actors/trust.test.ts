@@ -128,6 +128,20 @@ describe('results and control messages must prove who they are', () => {
     expect((await run.result).status).toBe('complete');
   });
 
+  it("takes the results a runtime sends for its own attempts after it left (a worker that died reports them failed)", async () => {
+    const run = runOf(bus, capturingLogger(lines)).start();
+    await expect.poll(() => triggers.length).toBe(1);
+    bus.publish(s.deregistered(RUNTIME), { type: 'AgentRuntimeDeregistered', runtime_id: RUNTIME, reason: 'defunct', at: AT });
+    await bus.flush();
+    expect(dispatcher.registry.get(RUNTIME)).toBeUndefined();
+    const exited = result(triggers[0], { outcome: { status: 'failed', error: { code: 'WORKER_EXITED', message: 'the worker exited', recoverable: true } } });
+    expect(await ask(s.results(RUNTIME), { type: 'AgentExecutionResultBatch', results: [exited] })).toMatchObject({ type: 'ResultsAccepted', count: 1 });
+    await bus.flush();
+    expect(run.state().failure_log[0]).toMatchObject({ task_id: 'task_1', error_code: 'WORKER_EXITED' });
+    expect(lines.filter((l) => l.code === 'RESULT_MISMATCH')).toEqual([]);
+    run.cancel('test over');
+  });
+
   it.each([
     ['null', null],
     ['an array', []],
