@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentPool, type Dispatch, defaultPrefetch, type ExecuteRequest } from '../../src/index.js';
+import type { ExecuteResult } from '../../src/pool/worker-protocol.js';
 
 const AGENTS = new URL('../fixtures/agents/test-agents.ts', import.meta.url);
 let pool: AgentPool | undefined;
@@ -57,11 +58,30 @@ describe('AgentPool on real worker threads', () => {
     pool.on('progress', (id) => started.push(id));
     const hanging = rt.execute(request('h', '[hang]'));
     const held = rt.execute(request('later', 'ok'));
-    setTimeout(() => rt.cancel('later-1'), 50);
+    // In the turn it was sent: the cancel must reach the worker after the attempt, not before.
+    rt.cancel('later-1');
     expect(await held).toMatchObject({ type: 'failed', error: { code: 'ABORTED', recoverable: true, message: expect.stringContaining('before it started') } });
     rt.cancel('h-1');
     expect(await hanging).toMatchObject({ type: 'failed', error: { code: 'ABORTED' } });
     expect(started).toEqual(['h-1']);
+  });
+
+  it('gives back a held attempt reclaimed in the turn it was sent, and runs on the one it started', async () => {
+    pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1, concurrentTasksPerWorker: 1, prefetch: 2 });
+    const [rt] = pool.runtimes();
+    const started: string[] = [];
+    pool.on('progress', (id) => started.push(id));
+    const outcome = (taskId: string, action: string) => new Promise<ExecuteResult | 'reclaimed'>((resolve) => rt.send(request(taskId, action), { done: resolve, reclaimed: () => resolve('reclaimed') }));
+    const first = outcome('first', '[hang]');
+    const second = outcome('second', 'ok');
+    const third = outcome('third', 'ok');
+    // Nothing has reached the worker yet: the reclaim must still find `second` held there.
+    rt.reclaim(['first-1', 'second-1']);
+    expect(await second).toBe('reclaimed');
+    rt.cancel('first-1');
+    expect(await first).toMatchObject({ type: 'failed', error: { code: 'ABORTED' } });
+    expect(await third).toMatchObject({ type: 'succeeded' });
+    expect(started).toEqual(['first-1', 'third-1']);
   });
 
   it('runs an attempt and returns what the handler produced', async () => {
