@@ -115,17 +115,23 @@ describe('pool runtimes on the bus', () => {
     const registrations: Array<{ capacity: number; concurrency?: number }> = [];
     bus.subscribe(subjects.patterns.runtimeDefinitions(), (m) => void registrations.push(m.data as (typeof registrations)[number]));
     const reclaimed: string[][] = [];
+    let wake: () => void = () => undefined;
+    const reported = () => new Promise<void>((resolve) => (wake = resolve));
     bus.subscribe(subjects.patterns.reclaimed(), (m) => {
       reclaimed.push((m.data as { request_ids: string[] }).request_ids);
       bus.respond(m, { type: 'ResultsAccepted', count: 1 });
+      wake();
     });
     const { results, outcomes, settled } = await start(bus, { concurrency: 1, prefetch: 2 });
     await bus.flush();
     expect(registrations[0]).toMatchObject({ capacity: 3, concurrency: 1 });
     const runtimeId = pool!.runtimes()[0].runtimeId;
-    execute(bus, trigger('task_1', '[sleep-300]'), trigger('task_2'), trigger('task_3'));
-    await bus.flush();
+    // task_1 runs until the test cancels it, so it is still running whenever the reclaim lands.
+    execute(bus, trigger('task_1', '[until-cancelled]'), trigger('task_2'), trigger('task_3'));
     bus.publish(subjects.reclaim(runtimeId), { type: 'ReclaimAttempts', request_ids: ['w1_task_1_1', 'w1_task_2_1'], at: '2026-11-21T10:00:01Z' });
+    await reported();
+    expect(results.size).toBe(0);
+    bus.publish(subjects.cancel(runtimeId), { request_id: 'w1_task_1_1' });
     await settled('w1_task_3_1');
     await bus.flush();
     expect(reclaimed).toEqual([['w1_task_2_1']]);
