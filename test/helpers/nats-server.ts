@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnChild } from './children.js';
 
 /** A nats-server for a test: its URL, and how to stop or restart it. */
 export interface TestNatsServer {
@@ -63,7 +64,8 @@ export async function startNatsServer(): Promise<TestNatsServer> {
   const store = mkdtempSync(join(tmpdir(), 'switchyard-nats-'));
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: 'ignore' });
+    // Killed with this process at the latest, should a test file end without stopping it.
+    child = spawnChild(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: 'ignore' }, 'file');
     await accepting(port, 10_000);
   };
   const stop = async () => {
