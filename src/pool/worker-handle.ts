@@ -38,8 +38,8 @@ export interface WorkerHandleEvents {
 
 /**
  * The host's side of one worker thread's agent runtime: its registration facts, its comlink
- * control channel (cancel, shutdown) and its data channel (attempts out in batches; outcomes,
- * progress and heartbeats back). Every attempt sent through it settles — when the thread exits,
+ * control channel (shutdown) and its data channel (attempts out in batches, cancels and reclaims
+ * behind them; outcomes, progress and heartbeats back). Every attempt sent through it settles — when the thread exits,
  * the attempts still pending come back as recoverable `WORKER_EXITED` failures.
  */
 export class WorkerHandle {
@@ -141,9 +141,9 @@ export class WorkerHandle {
     this.#data.postMessage({ type: 'execute', batch } satisfies HostToWorker);
   }
 
-  /** Aborts an attempt's signal in the worker. */
+  /** Aborts an attempt's signal in the worker (drops it unstarted if held), also one sent this turn. */
   cancel(requestId: string): void {
-    if (!this.#exited) void this.#api.cancel(requestId).catch(() => undefined);
+    this.#control({ type: 'cancel', request_id: requestId });
   }
 
   /**
@@ -152,7 +152,17 @@ export class WorkerHandle {
    * its `reclaimed` callback, in order with the outcomes; the rest run on as sent.
    */
   reclaim(requestIds: readonly string[]): void {
-    if (!this.#exited && requestIds.length > 0) void this.#api.reclaim(requestIds).catch(() => undefined);
+    if (requestIds.length > 0) this.#control({ type: 'reclaim', request_ids: requestIds });
+  }
+
+  /**
+   * Sends a message naming attempts on the channel the attempts took, after those still in the
+   * outbox: so it reaches the worker after them, also for an attempt sent this turn.
+   */
+  #control(message: HostToWorker): void {
+    if (this.#exited) return;
+    this.#flush();
+    this.#data.postMessage(message);
   }
 
   /** Asks the runtime to abort everything and waits (at most `timeoutMs`) for its handlers to settle. */

@@ -53,27 +53,32 @@ export type ExecuteResult =
   | { readonly type: 'failed'; readonly request_id: string; readonly error: WireError };
 
 /**
- * What the worker exposes to the host over its comlink control channel. Attempts themselves
- * travel on the data channel ({@link HostToWorker} / {@link WorkerToHost}), in batches.
+ * What the worker exposes to the host over its comlink control channel. Attempts themselves,
+ * and everything that names one (cancel, reclaim), travel on the data channel
+ * ({@link HostToWorker} / {@link WorkerToHost}).
  */
 export interface WorkerApi {
-  /** Aborts an attempt's signal; its result still comes back (usually as a failure). */
-  cancel(requestId: string): void;
-  /**
-   * Gives back those of `requestIds` it holds and has not started: each comes back on the
-   * data channel as reclaimed (never run), in order with the outcomes. Started ones run on.
-   */
-  reclaim(requestIds: readonly string[]): void;
   /** Aborts everything and waits for the handlers to settle. */
   shutdown(): Promise<void>;
 }
 
 /**
- * Host → worker on the data channel: attempts to start, each under a number the host gave it,
- * as slots of one flat array (attempt-wire.ts). Every attempt the host sends within one turn
- * of its event loop goes in one message (micro-batching).
+ * Host → worker on the data channel, in the order the host sent them:
+ * - `execute`: attempts to start, each under a number the host gave it, as slots of one flat
+ *   array (attempt-wire.ts). Every attempt the host sends within one turn of its event loop
+ *   goes in one message (micro-batching).
+ * - `cancel`: abort an attempt's signal (one held is dropped unstarted); its result still
+ *   comes back (usually as a failure).
+ * - `reclaim`: give back those of `request_ids` held and not started: each comes back as
+ *   reclaimed (never run), in order with the outcomes. Started ones run on.
+ *
+ * One channel for all three, so a cancel or a reclaim always reaches the worker after the
+ * attempts it names: two message ports are not ordered with each other.
  */
-export type HostToWorker = { readonly type: 'execute'; readonly batch: readonly unknown[] };
+export type HostToWorker =
+  | { readonly type: 'execute'; readonly batch: readonly unknown[] }
+  | { readonly type: 'cancel'; readonly request_id: string }
+  | { readonly type: 'reclaim'; readonly request_ids: readonly string[] };
 
 /**
  * Worker → host on the data channel: the outcomes of attempts that finished within one turn

@@ -131,25 +131,27 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
           else held.push({ seq, request });
         }
         break;
+      case 'cancel': {
+        const at = held.findIndex((h) => h.request.request_id === message.request_id);
+        if (at >= 0) dropHeld(at, 'cancelled by the dispatcher');
+        else running.get(message.request_id)?.abort.abort('cancelled by the dispatcher');
+        break;
+      }
+      case 'reclaim': {
+        const wanted = new Set(message.request_ids);
+        for (let at = held.length - 1; at >= 0; at--) {
+          if (!wanted.has(held[at].request.request_id)) continue;
+          const [{ seq }] = held.splice(at, 1);
+          send(seq, { ok: false, reclaimed: true });
+        }
+        break;
+      }
       default:
         logger.error({ message }, 'unknown message on the data channel');
     }
   });
 
   expose({
-    cancel(requestId) {
-      const at = held.findIndex((h) => h.request.request_id === requestId);
-      if (at >= 0) dropHeld(at, 'cancelled by the dispatcher');
-      else running.get(requestId)?.abort.abort('cancelled by the dispatcher');
-    },
-    reclaim(requestIds) {
-      const wanted = new Set(requestIds);
-      for (let at = held.length - 1; at >= 0; at--) {
-        if (!wanted.has(held[at].request.request_id)) continue;
-        const [{ seq }] = held.splice(at, 1);
-        send(seq, { ok: false, reclaimed: true });
-      }
-    },
     async shutdown() {
       clearInterval(beat);
       while (held.length > 0) dropHeld(held.length - 1, 'the runtime is shutting down');

@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnChild } from './children.js';
 
 /** A nats-server for a test: its URL, and how to stop or restart it. */
 export interface TestNatsServer {
@@ -73,13 +74,12 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const port = await freePort();
   const store = mkdtempSync(join(tmpdir(), 'switchyard-nats-'));
   let child: ChildProcess | undefined;
-  const killOnExit = () => child?.kill('SIGKILL');
   const start = async () => {
     const config = options.config === undefined ? [] : ['-c', options.config];
     const log = options.log === undefined ? [] : ['-l', options.log];
-    const c = spawn(bin, [...config, ...log, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: 'ignore', env: { ...process.env, ...options.env } });
+    // Killed with this process at the latest, should a test file end without stopping it.
+    const c = spawnChild(bin, [...config, ...log, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: 'ignore', env: { ...process.env, ...options.env } }, 'file');
     child = c;
-    process.once('exit', killOnExit);
     const exited = new Promise<never>((_, reject) => c.once('exit', (code) => reject(new Error(`nats-server exited (${code}) before accepting connections; is ${options.config ?? 'its command line'} valid?`))));
     exited.catch(() => undefined);
     await Promise.race([accepting(port, 10_000), exited]);
@@ -87,7 +87,6 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const stop = async () => {
     const c = child;
     child = undefined;
-    process.off('exit', killOnExit);
     if (!c || c.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       c.once('exit', () => resolve());

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentPool, type Dispatch, defaultPrefetch, type ExecuteRequest } from '../../src/index.js';
+import type { ExecuteResult } from '../../src/pool/worker-protocol.js';
 
 const AGENTS = new URL('../fixtures/agents/test-agents.ts', import.meta.url);
 let pool: AgentPool | undefined;
@@ -41,13 +42,27 @@ describe('AgentPool on real worker threads', () => {
     pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1, concurrentTasksPerWorker: 1, prefetch: 2 });
     const [rt] = pool.runtimes();
     expect(rt).toMatchObject({ capacity: 3, concurrency: 1 });
-    // Each handler reports progress as it starts: one at a time, each a sleep after the one before.
-    const starts: Array<[string, number]> = [];
-    pool.on('progress', (id) => starts.push([id, performance.now()]));
-    const results = await Promise.all(['a', 'b', 'c'].map((id) => rt.execute(request(id, '[sleep-150]'))));
-    expect(results.map((r) => r.type)).toEqual(['succeeded', 'succeeded', 'succeeded']);
-    expect(starts.map(([id]) => id)).toEqual(['a-1', 'b-1', 'c-1']);
-    for (let i = 1; i < starts.length; i++) expect(starts[i][1] - starts[i - 1][1]).toBeGreaterThan(120);
+    // Each handler reports progress as it starts, then works until cancelled: the test ends each
+    // in turn and sees the next one start, and only then.
+    const starts: string[] = [];
+    let wake: () => void = () => undefined;
+    pool.on('progress', (id) => {
+      starts.push(id);
+      wake();
+    });
+    const started = (count: number) => new Promise<void>((resolve) => (wake = () => starts.length >= count && resolve()));
+    const first = started(1);
+    const results = Promise.all(['a', 'b', 'c'].map((id) => rt.execute(request(id, '[until-cancelled]'))));
+    await first;
+    for (const [id, next] of [['a-1', 2], ['b-1', 3]] as const) {
+      expect(starts).toHaveLength(next - 1);
+      const after = started(next);
+      rt.cancel(id);
+      await after;
+    }
+    rt.cancel('c-1');
+    expect((await results).map((r) => r.type)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(starts).toEqual(['a-1', 'b-1', 'c-1']);
   });
 
   it('drops a held attempt that is cancelled before it starts, without running its handler', async () => {
@@ -57,11 +72,30 @@ describe('AgentPool on real worker threads', () => {
     pool.on('progress', (id) => started.push(id));
     const hanging = rt.execute(request('h', '[hang]'));
     const held = rt.execute(request('later', 'ok'));
-    setTimeout(() => rt.cancel('later-1'), 50);
+    // In the turn it was sent: the cancel must reach the worker after the attempt, not before.
+    rt.cancel('later-1');
     expect(await held).toMatchObject({ type: 'failed', error: { code: 'ABORTED', recoverable: true, message: expect.stringContaining('before it started') } });
     rt.cancel('h-1');
     expect(await hanging).toMatchObject({ type: 'failed', error: { code: 'ABORTED' } });
     expect(started).toEqual(['h-1']);
+  });
+
+  it('gives back a held attempt reclaimed in the turn it was sent, and runs on the one it started', async () => {
+    pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1, concurrentTasksPerWorker: 1, prefetch: 2 });
+    const [rt] = pool.runtimes();
+    const started: string[] = [];
+    pool.on('progress', (id) => started.push(id));
+    const outcome = (taskId: string, action: string) => new Promise<ExecuteResult | 'reclaimed'>((resolve) => rt.send(request(taskId, action), { done: resolve, reclaimed: () => resolve('reclaimed') }));
+    const first = outcome('first', '[hang]');
+    const second = outcome('second', 'ok');
+    const third = outcome('third', 'ok');
+    // Nothing has reached the worker yet: the reclaim must still find `second` held there.
+    rt.reclaim(['first-1', 'second-1']);
+    expect(await second).toBe('reclaimed');
+    rt.cancel('first-1');
+    expect(await first).toMatchObject({ type: 'failed', error: { code: 'ABORTED' } });
+    expect(await third).toMatchObject({ type: 'succeeded' });
+    expect(started).toEqual(['first-1', 'third-1']);
   });
 
   it('runs an attempt and returns what the handler produced', async () => {
@@ -85,7 +119,8 @@ describe('AgentPool on real worker threads', () => {
     pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1 });
     const [rt] = pool.runtimes();
     const pending = rt.execute(request('h', '[hang]'));
-    setTimeout(() => rt.cancel('h-1'), 50);
+    // In the turn it was sent: the cancel travels behind the attempt.
+    rt.cancel('h-1');
     expect(await pending).toMatchObject({ type: 'failed', error: { code: 'ABORTED', recoverable: true } });
   });
 

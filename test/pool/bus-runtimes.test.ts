@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Bus, InProcessBus } from '../../src/index.js';
 import { AgentPool } from '../../src/pool/agent-pool.js';
 import { type BusRuntimes, connectPool } from '../../src/pool/bus-runtimes.js';
@@ -97,17 +97,39 @@ describe('pool runtimes on the bus', () => {
 
   it('starts the deadline of an attempt the worker holds when it starts, not when it was sent', async () => {
     const bus = (inner = new InProcessBus());
-    // One at a time, one more held: the second waits 300 ms, then runs 300 ms, 600 ms after it was sent.
-    const { outcomes, settled } = await start(bus, { concurrency: 1, prefetch: 1, timeoutMs: 450 });
+    // One at a time, one more held; each handler works until the test cancels it.
+    const { outcomes, settled } = await start(bus, { concurrency: 1, prefetch: 1, timeoutMs: 1000 });
     expect(pool!.runtimes()[0]).toMatchObject({ capacity: 2, concurrency: 1 });
-    execute(bus, trigger('task_1', '[sleep-300]'), trigger('task_2', '[sleep-300]'));
-    await settled('w1_task_2_1');
-    expect(Object.fromEntries(outcomes)).toEqual({ w1_task_1_1: 'complete', w1_task_2_1: 'complete' });
-    // A held attempt that does overrun its own deadline still times out.
-    execute(bus, trigger('task_3', '[sleep-300]'), trigger('task_4', '[sleep-600]'));
-    await settled('w1_task_4_1');
-    expect(outcomes.get('w1_task_3_1')).toBe('complete');
-    expect(outcomes.get('w1_task_4_1')).toBe('TIMEOUT');
+    const runtimeId = pool!.runtimes()[0].runtimeId;
+    const began = (requestId: string) => new Promise<void>((resolve) => bus.subscribe(subjects.progress(requestId), () => resolve()));
+    const cancel = (requestId: string) => bus.publish(subjects.cancel(runtimeId), { request_id: requestId });
+    // The host's deadlines run on timers the test moves; the handlers' own time is not involved.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const first = began('w1_task_1_1');
+      execute(bus, trigger('task_1', '[until-cancelled]'), trigger('task_2', '[until-cancelled]'));
+      await first;
+      vi.advanceTimersByTime(600);
+      const second = began('w1_task_2_1');
+      cancel('w1_task_1_1');
+      await second;
+      // 1200 ms after it was sent, 600 ms after it started: within its deadline.
+      vi.advanceTimersByTime(600);
+      cancel('w1_task_2_1');
+      await settled('w1_task_2_1');
+      expect(Object.fromEntries(outcomes)).toEqual({ w1_task_1_1: 'complete', w1_task_2_1: 'complete' });
+      // A held attempt that does overrun its own deadline still times out.
+      const fourth = began('w1_task_4_1');
+      execute(bus, trigger('task_3', '[until-cancelled]'), trigger('task_4', '[until-cancelled]'));
+      cancel('w1_task_3_1');
+      await fourth;
+      vi.advanceTimersByTime(1000);
+      await settled('w1_task_4_1');
+      expect(outcomes.get('w1_task_3_1')).toBe('complete');
+      expect(outcomes.get('w1_task_4_1')).toBe('TIMEOUT');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('gives back unstarted the held attempts the dispatcher reclaims, with no result for them; one it started runs on', async () => {
@@ -115,17 +137,23 @@ describe('pool runtimes on the bus', () => {
     const registrations: Array<{ capacity: number; concurrency?: number }> = [];
     bus.subscribe(subjects.patterns.runtimeDefinitions(), (m) => void registrations.push(m.data as (typeof registrations)[number]));
     const reclaimed: string[][] = [];
+    let wake: () => void = () => undefined;
+    const reported = () => new Promise<void>((resolve) => (wake = resolve));
     bus.subscribe(subjects.patterns.reclaimed(), (m) => {
       reclaimed.push((m.data as { request_ids: string[] }).request_ids);
       bus.respond(m, { type: 'ResultsAccepted', count: 1 });
+      wake();
     });
     const { results, outcomes, settled } = await start(bus, { concurrency: 1, prefetch: 2 });
     await bus.flush();
     expect(registrations[0]).toMatchObject({ capacity: 3, concurrency: 1 });
     const runtimeId = pool!.runtimes()[0].runtimeId;
-    execute(bus, trigger('task_1', '[sleep-300]'), trigger('task_2'), trigger('task_3'));
-    await bus.flush();
+    // task_1 runs until the test cancels it, so it is still running whenever the reclaim lands.
+    execute(bus, trigger('task_1', '[until-cancelled]'), trigger('task_2'), trigger('task_3'));
     bus.publish(subjects.reclaim(runtimeId), { type: 'ReclaimAttempts', request_ids: ['w1_task_1_1', 'w1_task_2_1'], at: '2026-11-21T10:00:01Z' });
+    await reported();
+    expect(results.size).toBe(0);
+    bus.publish(subjects.cancel(runtimeId), { request_id: 'w1_task_1_1' });
     await settled('w1_task_3_1');
     await bus.flush();
     expect(reclaimed).toEqual([['w1_task_2_1']]);

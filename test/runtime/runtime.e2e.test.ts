@@ -9,8 +9,10 @@ const quiet = pino({ level: 'silent' });
 
 describe('createRuntime on real worker threads', () => {
   let rt: Runtime;
+  // Limits far beyond what any attempt here takes, also on a loaded machine: the tests that are
+  // about deadlines and heartbeats (below) set their own, and only their task meets them.
   beforeAll(async () => {
-    rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 2, concurrentTasksPerWorker: 2 }, taskTimeoutMs: 400, heartbeatMs: 100, logger: quiet });
+    rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 2, concurrentTasksPerWorker: 2 }, taskTimeoutMs: 30_000, heartbeatMs: 1000, logger: quiet });
   });
   afterAll(async () => {
     await rt.close();
@@ -45,44 +47,14 @@ describe('createRuntime on real worker threads', () => {
     const result = await rt.submit(planWith({ task_3: '[crash-once]' })).result;
     expect(result.status).toBe('complete');
     expect(result.task_results.task_3.attempts).toBe(2);
-    await vi.waitFor(() => {
-      expect(rt.pool!.runtimes()).toHaveLength(2);
-      expect(rt.dispatcher.registry.runtimes()).toHaveLength(2);
-    });
-  });
-
-  it('declares a worker whose event loop is blocked defunct, retries its attempt elsewhere, and replaces the worker', async () => {
-    const run = rt.submit(planWith({ task_2: '[block-once]' }));
-    const codes: string[] = [];
-    run.on('result', (r) => r.outcome.status === 'failed' && codes.push(r.outcome.error.code));
-    const result = await run.result;
-    expect(result.status).toBe('complete');
-    expect(result.task_results.task_2.attempts).toBe(2);
-    expect(['RUNTIME_LOST', 'TIMEOUT', 'WORKER_EXITED']).toContain(codes[0]);
-    await vi.waitFor(() => expect(rt.dispatcher.registry.runtimes()).toHaveLength(2), { timeout: 10_000 });
-  });
-
-  it('registers again a worker declared defunct while its loop was busy, once it heartbeats again', async () => {
-    await vi.waitFor(() => expect(rt.dispatcher.registry.runtimes()).toHaveLength(2), { timeout: 10_000 });
-    const before = rt.pool!.runtimes().map((r) => r.runtimeId).sort();
-    const run = rt.submit(planWith({ task_1: '[busy-once]' }));
-    const codes: string[] = [];
-    run.on('result', (r) => r.outcome.status === 'failed' && codes.push(r.outcome.error.code));
-    const result = await run.result;
-    expect(result.status).toBe('complete');
-    // Declared defunct after three missed heartbeats (or timed out first, under load).
-    expect(['RUNTIME_LOST', 'TIMEOUT']).toContain(codes[0]);
-    await vi.waitFor(() => expect(rt.dispatcher.registry.runtimes().map((r) => r.runtimeId).sort()).toEqual(before), { timeout: 10_000 });
-  });
-
-  it('aborts a handler that runs past its deadline and fails it after three attempts', async () => {
-    const run = rt.submit(planWith({ task_4: '[hang]' }));
-    const codes: string[] = [];
-    run.on('result', (r) => r.outcome.status === 'failed' && codes.push(r.outcome.error.code));
-    const result = await run.result;
-    expect(result.task_results.task_4).toEqual({ status: 'failed', attempts: 3 });
-    expect(codes).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
-    expect(result.status).toBe('partial');
+    // The replacement thread loads the handlers first: seconds, on a loaded machine.
+    await vi.waitFor(
+      () => {
+        expect(rt.pool!.runtimes()).toHaveLength(2);
+        expect(rt.dispatcher.registry.runtimes()).toHaveLength(2);
+      },
+      { timeout: 30_000 },
+    );
   });
 
   it('fails a task no runtime serves at once with CAPABILITY_NOT_AVAILABLE (no timeout wait)', async () => {
@@ -121,6 +93,65 @@ describe('createRuntime on real worker threads', () => {
     expect(() => rt.submit(examplePlan(), { runId: 'same' })).toThrow(expect.objectContaining({ code: 'RUN_EXISTS' }));
     expect((await first.result).status).toBe('complete');
     expect((await rt.submit(examplePlan(), { runId: 'same' }).result).status).toBe('complete');
+  });
+});
+
+describe('supervision by time: deadlines and heartbeats', () => {
+  /** A plan of one task: no other attempt for a loaded machine to delay past a deadline. */
+  const oneTask = (id: string, action: string) => ({ tasks: [{ id, action, capability_ids: ['CAP-PRE-001'], depends_on: [], input_refs: [], output_refs: [] }] });
+  /** Failure codes of `taskId`'s attempts, as the run reports them. */
+  const failuresOf = (run: ReturnType<Runtime['submit']>, taskId: string) => {
+    const codes: string[] = [];
+    run.on('result', (r) => r.task_id === taskId && r.outcome.status === 'failed' && codes.push(r.outcome.error.code));
+    return codes;
+  };
+
+  it('declares a worker whose event loop is blocked defunct, retries its attempt elsewhere, and replaces the worker', async () => {
+    // Blocked for good: three missed beats (600 ms) declare it defunct, its deadline (2 s) kills it.
+    const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 2, concurrentTasksPerWorker: 2 }, taskTimeoutMs: 2000, heartbeatMs: 200, logger: quiet });
+    try {
+      const run = rt.submit(oneTask('task_2', 'work [block-once]'));
+      const codes = failuresOf(run, 'task_2');
+      const result = await run.result;
+      expect(result.status).toBe('complete');
+      expect(['RUNTIME_LOST', 'TIMEOUT', 'WORKER_EXITED']).toContain(codes[0]);
+      expect(result.task_results.task_2.attempts).toBe(codes.length + 1);
+      await vi.waitFor(() => expect(rt.dispatcher.registry.runtimes()).toHaveLength(2), { timeout: 30_000 });
+    } finally {
+      await rt.close({ cancel: true });
+    }
+  });
+
+  it('registers again a worker declared defunct while its loop was busy, once it heartbeats again', async () => {
+    // Busy 700 ms: more than three beats of 100 ms, far less than the deadline.
+    const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 2, concurrentTasksPerWorker: 2 }, taskTimeoutMs: 30_000, heartbeatMs: 100, logger: quiet });
+    try {
+      await vi.waitFor(() => expect(rt.dispatcher.registry.runtimes()).toHaveLength(2), { timeout: 30_000 });
+      const before = rt.pool!.runtimes().map((r) => r.runtimeId).sort();
+      const run = rt.submit(oneTask('task_1', 'work [busy-once]'));
+      const codes = failuresOf(run, 'task_1');
+      const result = await run.result;
+      expect(result.status).toBe('complete');
+      expect(codes[0]).toBe('RUNTIME_LOST');
+      await vi.waitFor(() => expect(rt.dispatcher.registry.runtimes().map((r) => r.runtimeId).sort()).toEqual(before), { timeout: 30_000 });
+    } finally {
+      await rt.close({ cancel: true });
+    }
+  });
+
+  it('aborts a handler that runs past its deadline and fails it after three attempts', async () => {
+    // It never ends by itself, so every attempt meets its deadline however loaded the machine.
+    const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 1 }, taskTimeoutMs: 300, logger: quiet });
+    try {
+      const run = rt.submit(oneTask('task_4', 'work [hang]'));
+      const codes = failuresOf(run, 'task_4');
+      const result = await run.result;
+      expect(result.task_results.task_4).toEqual({ status: 'failed', attempts: 3 });
+      expect(codes).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
+      expect(result.status).toBe('partial');
+    } finally {
+      await rt.close({ cancel: true });
+    }
   });
 });
 

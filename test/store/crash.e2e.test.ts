@@ -1,13 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { rng } from '../../bench/dag.js';
 import { SqliteStore } from '../../src/sqlite.js';
 import { latest, runRecord } from '../../src/store/recorded-run.js';
 import { rebuild, rebuiltState } from '../../src/store/replay.js';
+import { killChildren, spawnChild } from '../helpers/children.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'dist/cli/bin.js');
@@ -18,7 +19,8 @@ const SEED = 20261121;
 const DELAY_MS = 80;
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
+// A test that fails or times out mid-chain leaves a `switchyard run`/`resume` running: kill it.
+afterEach(killChildren);
 
 interface Exit {
   readonly code: number | null;
@@ -31,7 +33,7 @@ interface Exit {
 function switchyard(args: string[], env: Record<string, string>, killAfterMs?: number): Promise<Exit> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: the crash suite runs the built CLI (npm run build; npm test builds first).`);
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawnChild(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let timer: NodeJS.Timeout | undefined;
@@ -146,5 +148,7 @@ describe('crash and resume with a real child process (SIGKILL)', () => {
     // At least 20 kills landed while a run was under way, at varied points of its log.
     expect(midRunKills, `kill points (last event recorded): ${killPoints.join(', ')}`).toBeGreaterThanOrEqual(20);
     expect(new Set(killPoints).size).toBeGreaterThanOrEqual(8);
-  }, 240_000);
+    // About 40 CLI processes, each a few seconds to start on a loaded machine: the limit only
+    // catches a hang, and the afterEach kills whatever is still running when it does.
+  }, 900_000);
 });
