@@ -1,20 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendAcknowledged } from '../../src/bus/acknowledged.js';
-import { type Bus, InProcessBus, ResultsAcceptedSchema, type SwitchyardError } from '../../src/index.js';
-
-/** The in-process bus made to look like a network bus: messages are requested and acknowledged, not published once. */
-function networkLike(inner: InProcessBus): Bus {
-  return {
-    reliable: false,
-    publish: (subject, data, options) => inner.publish(subject, data, options),
-    subscribe: (pattern, handler, options) => inner.subscribe(pattern, handler, options),
-    request: (subject, data, options) => inner.request(subject, data, options),
-    respond: (message, data, options) => inner.respond(message, data, options),
-    flush: () => inner.flush(),
-    counters: () => inner.counters(),
-    close: () => inner.close(),
-  };
-}
+import { InProcessBus, ResultsAcceptedSchema, type SwitchyardError } from '../../src/index.js';
+import { networkLike } from '../helpers/network-like-bus.js';
 
 describe('sendAcknowledged checks the reply it takes for an acknowledgement', () => {
   let inner: InProcessBus;

@@ -5,6 +5,7 @@ import { AgentPool } from '../../src/pool/agent-pool.js';
 import { type BusRuntimes, connectPool } from '../../src/pool/bus-runtimes.js';
 import type { TriggerAgent } from '../../src/protocol/runtime-events.js';
 import { subjects as subjectBuilders } from '../../src/protocol/subjects.js';
+import { networkLike } from '../helpers/network-like-bus.js';
 
 const AGENTS = new URL('../fixtures/agents/test-agents.ts', import.meta.url);
 const subjects = subjectBuilders();
@@ -57,17 +58,8 @@ async function start(bus: Bus, options: { concurrency?: number; prefetch?: numbe
 
 /** What a network bus is, for the runtimes: one that retries, and so may deliver a message twice. */
 function unreliableBus(): Bus {
-  const b = (inner = new InProcessBus());
-  return {
-    reliable: false,
-    publish: (subject, data, options) => b.publish(subject, data, options),
-    subscribe: (pattern, handler, options) => b.subscribe(pattern, handler, options),
-    request: (subject, data, options) => b.request(subject, data, options),
-    respond: (message, data, options) => b.respond(message, data, options),
-    flush: () => b.flush(),
-    counters: () => b.counters(),
-    close: () => b.close(),
-  };
+  inner = new InProcessBus();
+  return networkLike(inner);
 }
 
 const execute = (bus: Bus, ...triggers: TriggerAgent[]) => bus.publish(subjects.execute(pool!.runtimes()[0].runtimeId), { type: 'TriggerAgentBatch', triggers });
