@@ -42,11 +42,12 @@ async function start(bus: Bus, options: { concurrency?: number; prefetch?: numbe
   const outcomes = new Map<string, string>();
   const waiters: Array<() => void> = [];
   bus.subscribe(subjects.patterns.resultBatches(), (m) => {
-    for (const r of (m.data as { results: Array<{ request_id: string; outcome: { status: string; error?: { code: string } } }> }).results) {
+    const batch = (m.data as { results: Array<{ request_id: string; outcome: { status: string; error?: { code: string } } }> }).results;
+    for (const r of batch) {
       results.set(r.request_id, (results.get(r.request_id) ?? 0) + 1);
       outcomes.set(r.request_id, r.outcome.error?.code ?? r.outcome.status);
     }
-    bus.respond(m, { type: 'ResultsAccepted' });
+    bus.respond(m, { type: 'ResultsAccepted', count: batch.length });
     for (const wake of waiters.splice(0)) wake();
   });
   runtimes = connectPool(pool, { bus, subjects, logger: pino({ level: 'silent' }), clock: Date.now, defaultTimeoutMs: options.timeoutMs ?? 10_000, heartbeatMs: 1000 });
@@ -94,7 +95,7 @@ describe('pool runtimes on the bus', () => {
     expect(pool!.runtimes()[0]).toMatchObject({ capacity: 2, concurrency: 1 });
     const runtimeId = pool!.runtimes()[0].runtimeId;
     const began = (requestId: string) => new Promise<void>((resolve) => bus.subscribe(subjects.progress(requestId), () => resolve()));
-    const cancel = (requestId: string) => bus.publish(subjects.cancel(runtimeId), { request_id: requestId });
+    const cancel = (requestId: string) => bus.publish(subjects.cancel(runtimeId), { type: 'CancelAttempt', request_id: requestId });
     // The host's deadlines run on timers the test moves; the handlers' own time is not involved.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
@@ -145,7 +146,7 @@ describe('pool runtimes on the bus', () => {
     bus.publish(subjects.reclaim(runtimeId), { type: 'ReclaimAttempts', request_ids: ['w1_task_1_1', 'w1_task_2_1'], at: '2026-11-21T10:00:01Z' });
     await reported();
     expect(results.size).toBe(0);
-    bus.publish(subjects.cancel(runtimeId), { request_id: 'w1_task_1_1' });
+    bus.publish(subjects.cancel(runtimeId), { type: 'CancelAttempt', request_id: 'w1_task_1_1' });
     await settled('w1_task_3_1');
     await bus.flush();
     expect(reclaimed).toEqual([['w1_task_2_1']]);
