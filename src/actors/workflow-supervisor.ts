@@ -441,7 +441,9 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   }
 
   #onResults(message: BusMessage): void {
-    const results = (message.data as { results?: unknown } | null)?.results;
+    // A runtime's results subject takes a batch, or one result alone (the dispatcher acknowledges both).
+    const data = message.data as { type?: unknown; results?: unknown } | null;
+    const results = data?.type === 'AgentExecutionResult' ? [data] : data?.results;
     if (!Array.isArray(results)) return;
     const sender: ResultSender = { subjectRuntime: runtimeOfSubject(message.subject), vetted: isVetted(message.data), ...this.#hostedCheck };
     // Apply the whole batch, then send what it released together: one trigger batch per agent, not one per result.

@@ -128,6 +128,16 @@ describe('results and control messages must prove who they are', () => {
     expect((await run.result).status).toBe('complete');
   });
 
+  it('applies a single result on a runtime\'s results subject as it applies a batch of one', async () => {
+    const run = runOf(bus, capturingLogger(lines)).start();
+    await expect.poll(() => triggers.length).toBe(1);
+    const done = result(triggers[0], { outcome: { status: 'complete' } });
+    expect(await ask(s.results(RUNTIME), done)).toMatchObject({ type: 'ResultsAccepted', count: 1 });
+    await bus.flush();
+    expect(run.state().task_states.task_1.status).toBe('complete');
+    run.cancel('test over');
+  });
+
   it("takes the results a runtime sends for its own attempts after it left (a worker that died reports them failed)", async () => {
     const run = runOf(bus, capturingLogger(lines)).start();
     await expect.poll(() => triggers.length).toBe(1);
