@@ -122,6 +122,10 @@ describe('crash and resume with a real child process (SIGKILL)', () => {
           if (after && after.record.status === 'running') {
             midRunKills++;
             killPoints.push(after.record.last_seq);
+          } else if (after) {
+            // Killed after the run's last step was on file (while the process was closing): the run is over,
+            // and a resume would rightly be refused RUN_ENDED. Its result is the one recorded.
+            final = { code: 0, signal: null, out: JSON.stringify(after.record.result), err: '' };
           }
           continue;
         }
