@@ -11,16 +11,6 @@ const readme = readFileSync(new URL('README.md', ROOT), 'utf8');
 // npm's own range semantics (semver ships with npm and is in the tree; it has no @types here).
 const semver = createRequire(import.meta.url)('semver') as { minVersion(range: string): { version: string } | null; satisfies(version: string, range: string): boolean };
 
-/**
- * Runtime dependencies whose `engines.node` leaves out our floor although their code runs on it.
- * Each is named in the README beside the Node version, with why it is harmless.
- */
-const DECLARED_ONLY = [
-  // 3.0.0 raised engines to ">= 22.x" but uses nothing newer than globalThis.crypto.getRandomValues
-  // and BigInt (nats-io/nuid.js#61); pulled in, pinned exactly, by @nats-io/transport-node 3.4.0.
-  '@nats-io/nuid',
-];
-
 /** The runtime (non-dev) packages of the lock file whose engines.node excludes `version`. */
 function excluding(version: string): string[] {
   const out: string[] = [];
@@ -38,12 +28,12 @@ describe('package.json engines', () => {
     expect(semver.satisfies(process.version, manifest.engines.node)).toBe(true);
   });
 
-  it('agrees with every runtime dependency, except the ones the README names as declared-only', () => {
+  it('agrees with every runtime dependency: none declares a Node floor above ours', () => {
     expect(floor).not.toBe('');
-    expect(excluding(floor)).toEqual([...DECLARED_ONLY].sort());
+    expect(excluding(floor)).toEqual([]);
   });
 
-  it('names each declared-only exception in the README', () => {
-    for (const name of DECLARED_ONLY) expect(readme).toContain(`\`${name}\``);
+  it('is the floor the README states', () => {
+    expect(readme).toContain(`Node ${floor.replace(/\.0$/, '')} or later`);
   });
 });
