@@ -58,6 +58,13 @@ export const ErrorCodes = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   /** An option or feature combination this runtime cannot honour (said why in the message). */
   UNSUPPORTED: 'UNSUPPORTED',
+  /**
+   * A language model backend could not be reached, or answered with an error (HTTP 4xx/5xx,
+   * a body that is not a chat completion) beyond its retries.
+   */
+  LLM_FAILED: 'LLM_FAILED',
+  /** A language model declined to answer (a refusal, or a content filter stopped it). */
+  LLM_REFUSED: 'LLM_REFUSED',
 } as const;
 
 /** One of the stable {@link ErrorCodes}. */
