@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ErrorCodes, isSwitchyardError, SwitchyardError } from '../protocol/errors.js';
 import { demoCommand } from './commands/demo.js';
 import { graphCommand } from './commands/graph.js';
+import { planCommand } from './commands/plan.js';
 import { pruneCommand } from './commands/prune.js';
 import { resumeCommand } from './commands/resume.js';
 import { runCommand } from './commands/run.js';
@@ -18,6 +19,7 @@ import { type Output, processOutput } from './io.js';
 type Command = (argv: string[], io: Output) => number | Promise<number>;
 
 const commands: Readonly<Record<string, readonly [Command, string]>> = {
+  plan: [planCommand, 'turn a specification (Markdown or JSON) into a plan'],
   validate: [validateCommand, 'check a plan and list every problem'],
   graph: [graphCommand, "print a plan's groups, critical path or Mermaid flowchart"],
   run: [runCommand, 'run a plan for real on agent handlers in worker threads'],

@@ -28,6 +28,7 @@ import {
 import { RunStepMessageSchema } from '../store/run-events.js';
 import { TaskResultMessageSchema } from './task-result.js';
 import { WorkflowStateSchema } from './workflow-state.js';
+import { SpecificationSchema } from './specification.js';
 
 /** Every message of the wire protocol by name, as `switchyard schema <name>` knows them. */
 export const messageSchemas = {
@@ -59,6 +60,7 @@ export const messageSchemas = {
   attempt_progress: AttemptProgressSchema,
   error_reply: ErrorReplySchema,
   run_step: RunStepMessageSchema,
+  specification: SpecificationSchema,
 } as const;
 
 /** The name of a message in {@link messageSchemas}. */

@@ -1,0 +1,118 @@
+import { writeFileSync } from 'node:fs';
+import { ExecutionGraph } from '../../graph/execution-graph.js';
+import { type Decomposition, decompose } from '../../planning/decompose.js';
+import { readSpecification, type SpecFormat } from '../../planning/read-spec.js';
+import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
+import { parseCommandArgs, positionals } from '../args.js';
+import { summarize } from '../graph-summary.js';
+import { type Output, readText } from '../io.js';
+import { llmFlags, llmFlagsHelp, llmFromFlags } from '../llm-flags.js';
+import { nonNegativeInt } from '../numeric-flags.js';
+
+export const planHelp = `Usage: switchyard plan <spec.md|spec.json|-> [-o plan.json] [options]
+
+Turns a specification (Markdown or JSON; see examples/specs/) into a plan that
+\`validate\`, \`run\` and \`step\` take as it is. The pattern rules plan by default: no
+network, and the same specification always gives the same plan. With --llm, a model
+drafts the tasks; its problems go back to it for repair, and when it fails the pattern
+rules plan instead and say why. Prints a summary; the plan goes to -o, else to stdout.
+
+  -o, --output <file>   write the plan here (the summary then goes to stdout)
+  --format <md|json>    how the specification is written (default: from the file name,
+                        else JSON when it starts with \`{\`)
+  --resolve-cycles      break dependency cycles at their weakest edge (never a data
+                        edge), listing each one removed, instead of refusing the plan
+  --timestamp <iso>     the plan's metadata.timestamp (default: none, for repeatable output)
+  --json                print the summary (and, without -o, the plan) as JSON on stdout
+${llmFlagsHelp}`;
+
+function formatOf(path: string, flag: string | undefined): SpecFormat | undefined {
+  if (flag !== undefined) {
+    if (flag === 'md' || flag === 'markdown') return 'markdown';
+    if (flag === 'json') return 'json';
+    throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--format takes md or json, got ${JSON.stringify(flag)}.`, { flag: 'format' });
+  }
+  if (/\.(md|markdown)$/iu.test(path)) return 'markdown';
+  if (/\.json$/iu.test(path)) return 'json';
+  return undefined;
+}
+
+/** Human lines about a decomposition: tasks by type, groups, critical path, what the model did. */
+export function planSummary(done: Decomposition): { lines: string[]; facts: Record<string, unknown> } {
+  const graph = ExecutionGraph.fromPlan(done.plan);
+  const summary = summarize(graph);
+  const byType: Record<string, number> = {};
+  for (const id of graph.taskIds()) {
+    const type = String(graph.task(id)?.task_type ?? 'unknown');
+    byType[type] = (byType[type] ?? 0) + 1;
+  }
+  const r = done.report;
+  const how =
+    r.decomposer === 'llm' ? `planned by ${r.model} at ${r.endpoint}: ${r.calls} call${r.calls === 1 ? '' : 's'}, ${r.repairs} repair${r.repairs === 1 ? '' : 's'}${r.usage ? `, ${r.usage.totalTokens} tokens` : ''}, ${Math.round(r.latency_ms ?? 0)} ms`
+    : r.fallback ? `planned by the pattern rules: the model path failed (${r.fallback.code}): ${r.fallback.reason}`
+    : 'planned by the pattern rules';
+  const lines = [
+    `  ${how}`,
+    `  tasks ${summary.tasks}: ${Object.entries(byType).map(([t, n]) => `${t} ${n}`).join(', ')}`,
+    `  groups ${summary.groups} · widest group ${summary.max_parallel_width} · depth ${summary.depth}`,
+    `  critical path (weight ${summary.critical_path.weight}): ${summary.critical_path.tasks.join(' → ')}`,
+    ...r.removed.map((d) => `  removed ${d.from} → ${d.task_id} (${d.origin} ${d.type}: ${d.reason}) ${d.because === 'cycle' ? `to break the cycle ${d.cycle?.join(' → ')}` : 'as redundant'}`),
+  ];
+  return { lines, facts: { ...summary, tasks_by_type: byType, planning: r } };
+}
+
+/** `switchyard plan`. */
+export async function planCommand(argv: string[], io: Output): Promise<number> {
+  const { values, positionals: given } = parseCommandArgs('plan', argv, {
+    help: { type: 'boolean', short: 'h' },
+    output: { type: 'string', short: 'o' },
+    format: { type: 'string' },
+    'resolve-cycles': { type: 'boolean' },
+    timestamp: { type: 'string' },
+    json: { type: 'boolean' },
+    ...llmFlags,
+  });
+  if (values.help) {
+    io.out(planHelp);
+    return 0;
+  }
+  const [path] = positionals('plan', given, ['spec.md']);
+  const format = formatOf(path, values.format);
+  if (values.timestamp !== undefined && Number.isNaN(Date.parse(values.timestamp))) {
+    throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--timestamp takes an ISO 8601 time such as 2026-12-05T10:00:00+00:00, got ${JSON.stringify(values.timestamp)}.`, { flag: 'timestamp' });
+  }
+  const maxRepairs = nonNegativeInt('max-repairs', values['max-repairs'], 10);
+  const llm = llmFromFlags(values);
+  const name = path === '-' ? 'the specification from standard input' : `the specification ${JSON.stringify(path)}`;
+  const spec = readSpecification(readText(path, 'specification'), { name, ...(format ? { format } : {}) });
+  if (!spec.ok) throw spec.error;
+  const done = await decompose(spec.value, {
+    ...(llm ? { llm } : {}),
+    ...(maxRepairs === undefined ? {} : { maxRepairs }),
+    resolveCycles: values['resolve-cycles'] === true,
+    ...(values.timestamp === undefined ? {} : { timestamp: values.timestamp }),
+    onNotice: (message) => io.err(`switchyard plan: ${message}\n`),
+  });
+  if (!done.ok) throw done.error;
+  const text = `${JSON.stringify(done.value.plan, null, 2)}\n`;
+  if (values.output !== undefined) {
+    try {
+      writeFileSync(values.output, text);
+    } catch (error) {
+      throw new SwitchyardError(ErrorCodes.FILE_ERROR, `Cannot write the plan to ${JSON.stringify(values.output)}: ${(error as Error).message}.`, { path: values.output });
+    }
+  }
+  const { lines, facts } = planSummary(done.value);
+  if (values.json) {
+    io.out(`${JSON.stringify({ ...facts, ...(values.output === undefined ? { plan: done.value.plan } : { plan_file: values.output }) }, null, 2)}\n`);
+    return 0;
+  }
+  const head = `✓ ${spec.value.title}: ${facts.tasks} tasks${values.output === undefined ? '' : `, written to ${values.output}`}`;
+  if (values.output === undefined) {
+    io.out(text);
+    io.err(`${[head, ...lines].join('\n')}\n`);
+  } else {
+    io.out(`${[head, ...lines].join('\n')}\n`);
+  }
+  return 0;
+}
