@@ -1,6 +1,12 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { APIError, OpenAI } from 'openai';
 import { z } from 'zod';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
+
+/**
+ * The `openai` module's client class, whose statics are its error classes. Passed in rather
+ * than imported, because the backend loads `openai` only on its first request.
+ */
+export type OpenAiSdk = typeof OpenAI;
 
 /** What a failure message names, and the secret it must never contain. */
 export interface FailureContext {
@@ -56,26 +62,26 @@ function causeCode(error: unknown): string | undefined {
  * `response_format`, `json_schema` or an unsupported feature), so `auto` should try the next
  * weaker way rather than fail.
  */
-export function isStructuredRejection(error: unknown): boolean {
-  if (!(error instanceof APIError) || (error.status !== 400 && error.status !== 422)) return false;
+export function isStructuredRejection(error: unknown, sdk: OpenAiSdk): boolean {
+  if (!(error instanceof sdk.APIError) || (error.status !== 400 && error.status !== 422)) return false;
   const body = ServerErrorSchema.safeParse(error.error);
   const text = body.success ? body.data.message : error.message;
   return /response_format|json_schema|json_object|unsupported|not supported/iu.test(text);
 }
 
 /** A failed request as a coded error that names the endpoint, the model and what to do. */
-export function llmFailure(error: unknown, ctx: FailureContext): SwitchyardError {
+export function llmFailure(error: unknown, ctx: FailureContext, sdk: OpenAiSdk): SwitchyardError {
   const { endpoint, model, maxRetries } = ctx;
   const tries = maxRetries > 0 ? `tried ${maxRetries + 1} times` : '';
-  if (error instanceof APIUserAbortError) return cancelled(ctx);
-  if (error instanceof APIConnectionTimeoutError) {
+  if (error instanceof sdk.APIUserAbortError) return cancelled(ctx);
+  if (error instanceof sdk.APIConnectionTimeoutError) {
     return new SwitchyardError(
       ErrorCodes.REQUEST_TIMEOUT,
       `${endpoint} did not answer model ${model}'s request within ${ctx.timeoutMs} ms${tries ? ` (${tries})` : ''}. Raise timeoutMs (SWITCHYARD_LLM_TIMEOUT_MS) if the model is slow (a local model can take minutes to load on its first request), or check that the server is not stuck.`,
       { endpoint, model, timeoutMs: ctx.timeoutMs, retryable: true },
     );
   }
-  if (error instanceof APIConnectionError) {
+  if (error instanceof sdk.APIConnectionError) {
     const code = causeCode(error);
     return new SwitchyardError(
       ErrorCodes.LLM_FAILED,
@@ -83,7 +89,7 @@ export function llmFailure(error: unknown, ctx: FailureContext): SwitchyardError
       { endpoint, model, retryable: true, ...(code ? { cause: code } : {}) },
     );
   }
-  if (error instanceof APIError && typeof error.status === 'number') {
+  if (error instanceof sdk.APIError && typeof error.status === 'number') {
     return new SwitchyardError(ErrorCodes.LLM_FAILED, httpMessage(error.status, error, ctx), { status: error.status, endpoint, model });
   }
   const name = error instanceof Error ? error.name : typeof error;

@@ -1,11 +1,11 @@
-import OpenAI from 'openai';
+import type { OpenAI } from 'openai';
 import { z } from 'zod';
 import { ErrorCodes, type Result, SwitchyardError } from '../protocol/errors.js';
 import { MAX_TIMER_MS } from '../protocol/numbers.js';
 import { parseWith } from '../protocol/parse.js';
 import { readReply } from './chat-reply.js';
 import type { LlmBackend, LlmRequest, LlmResponse, StructuredMode } from './llm-backend.js';
-import { cancelled, isStructuredRejection, llmFailure, type FailureContext } from './llm-failure.js';
+import { cancelled, isStructuredRejection, llmFailure, type FailureContext, type OpenAiSdk } from './llm-failure.js';
 import { STRUCTURED_FALLBACK, messagesFor, responseFormat } from './structured-output.js';
 
 /** Options of {@link openAiCompatible}. */
@@ -114,14 +114,27 @@ export function openAiCompatible(options: OpenAiCompatibleOptions): LlmBackend {
   const maxRetries = o.maxRetries ?? DEFAULT_MAX_RETRIES;
   const mode = o.structuredOutput ?? 'auto';
   const now = o.now ?? (() => performance.now());
-  const client = new OpenAI({
-    baseURL: endpoint,
-    apiKey,
-    timeout: timeoutMs,
-    maxRetries,
-    ...(o.fetch ? { fetch: o.fetch } : {}),
-    ...(o.headers ? { defaultHeaders: { ...o.headers } } : {}),
-  });
+  const fetchOption = o.fetch;
+  const headers = o.headers ? { ...o.headers } : undefined;
+  let sdk: Promise<{ OpenAI: OpenAiSdk; client: OpenAI }> | undefined;
+  /**
+   * `openai` is loaded on the first request, not with `switchyard`: an embedder that never
+   * plans with a model does not pay its import (a few hundred ms on a busy machine).
+   */
+  function loaded() {
+    sdk ??= import('openai').then(({ OpenAI }) => ({
+      OpenAI,
+      client: new OpenAI({
+        baseURL: endpoint,
+        apiKey,
+        timeout: timeoutMs,
+        maxRetries,
+        ...(fetchOption ? { fetch: fetchOption } : {}),
+        ...(headers ? { defaultHeaders: headers } : {}),
+      }),
+    }));
+    return sdk;
+  }
   const ctx: FailureContext = { endpoint, model, timeoutMs, maxRetries, apiKey };
   /** Where `auto` starts: the first way of asking for JSON this server has accepted. */
   let learned: StructuredMode = 'json_schema';
@@ -132,7 +145,7 @@ export function openAiCompatible(options: OpenAiCompatibleOptions): LlmBackend {
     return STRUCTURED_FALLBACK.slice(STRUCTURED_FALLBACK.indexOf(learned));
   }
 
-  async function attempt(request: LlmRequest, structured: StructuredMode): Promise<unknown> {
+  async function attempt(client: OpenAI, request: LlmRequest, structured: StructuredMode): Promise<unknown> {
     const format = request.json === undefined ? undefined : responseFormat(structured, request.json);
     return client.chat.completions.create(
       {
@@ -147,16 +160,24 @@ export function openAiCompatible(options: OpenAiCompatibleOptions): LlmBackend {
   }
 
   async function complete(request: LlmRequest): Promise<Result<LlmResponse>> {
+    let api: Awaited<ReturnType<typeof loaded>>;
+    try {
+      api = await loaded();
+    } catch (error) {
+      const name = error instanceof Error ? error.name : typeof error;
+      return { ok: false, error: new SwitchyardError(ErrorCodes.LLM_FAILED, `Could not load the openai package (${name}) to ask ${endpoint}: reinstall Switchyard's dependencies (npm ci).`, { endpoint, model }) };
+    }
+    // Started after the module load, so the first call's latency is the server's, not ours.
     const started = now();
     const modes = modesFor(request);
     for (const [index, structured] of modes.entries()) {
       let body: unknown;
       try {
-        body = await attempt(request, structured);
+        body = await attempt(api.client, request, structured);
       } catch (error) {
         if (request.signal?.aborted) return { ok: false, error: cancelled(ctx) };
-        if (index < modes.length - 1 && isStructuredRejection(error)) continue;
-        return { ok: false, error: llmFailure(error, ctx) };
+        if (index < modes.length - 1 && isStructuredRejection(error, api.OpenAI)) continue;
+        return { ok: false, error: llmFailure(error, ctx, api.OpenAI) };
       }
       // The server took this way of asking, whatever the model then said: start there next time.
       if (request.json !== undefined && mode === 'auto') learned = structured;
