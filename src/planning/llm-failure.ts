@@ -22,7 +22,7 @@ const ServerErrorSchema = z.object({ message: z.string() });
 const MAX_QUOTED = 300;
 
 /** Where the environment says the key comes from, for messages about a missing or wrong key. */
-export const API_KEY_SOURCES = 'OPENAI_API_KEY or SWITCHYARD_LLM_API_KEY (or pass apiKey)';
+const API_KEY_SOURCES = 'OPENAI_API_KEY or SWITCHYARD_LLM_API_KEY (or pass apiKey)';
 
 /** `text` with every occurrence of the key masked: a proxy may echo the Authorization header. */
 function scrubbed(text: string, apiKey: string): string {
