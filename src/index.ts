@@ -159,3 +159,9 @@ export { StateManager } from './actors/state-manager.js';
 export type { StateManagerOptions } from './actors/state-manager.js';
 export type { RecordedRun } from './store/recorded-run.js';
 export type { SubmitOptions } from './runtime/create-runtime.js';
+
+// Planning: language model backends (any OpenAI-compatible chat-completions server)
+export { openAiCompatible } from './planning/openai-compatible.js';
+export type { OpenAiCompatibleOptions } from './planning/openai-compatible.js';
+export { llmBackendFromEnv } from './planning/llm-config.js';
+export type { LlmBackend, LlmRequest, LlmResponse, LlmMessage, LlmUsage, StructuredMode } from './planning/llm-backend.js';

@@ -1,15 +1,7 @@
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import { MAX_TIMER_MS } from '../runtime/create-runtime.js';
+import { MAX_TIMER_MS, decimalInteger } from '../protocol/numbers.js';
 
-/**
- * `text` as a whole number when it is plain decimal digits — no sign, spaces, exponent,
- * fraction or `0x` — and a safe integer; `undefined` otherwise.
- */
-export function decimalInteger(text: string): number | undefined {
-  if (!/^[0-9]+$/u.test(text)) return undefined;
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : undefined;
-}
+export { decimalInteger };
 
 /** Whether a flag holds milliseconds (`--timeout`, `--*-ms`): its bound is what a timer can hold. */
 function isDuration(flag: string): boolean {

@@ -16,6 +16,7 @@ import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import { ID_RULE, idProblem } from '../protocol/ids.js';
 import { subjects as subjectBuilders } from '../protocol/subjects.js';
+import { MAX_TIMER_MS } from '../protocol/numbers.js';
 import { compileRecorded } from '../store/replay.js';
 import { type AgentHost, startAgentHost } from './agent-host.js';
 import { nextTurn, runSliced } from './sliced.js';
@@ -95,8 +96,7 @@ export interface SubmitOptions {
 /** Tasks to fail on purpose, by id (the `faults` option). */
 export const FaultsSchema = z.record(z.string(), z.strictObject({ recoverable: z.boolean(), times: z.number().int().min(1).optional() }));
 
-/** The longest delay a Node timer holds (2^31 − 1 ms, about 24.8 days); a longer one fires at once. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+export { MAX_TIMER_MS };
 
 const OptionsSchema = z.strictObject({
   agents: z.array(z.union([z.string().min(1), z.instanceof(URL)])),
