@@ -160,6 +160,18 @@ export type { StateManagerOptions } from './actors/state-manager.js';
 export type { RecordedRun } from './store/recorded-run.js';
 export type { SubmitOptions } from './runtime/create-runtime.js';
 
+// Planning: a specification becomes a plan (pattern rules by default, a model optionally)
+export { decompose, decomposeWithPatterns } from './planning/decompose.js';
+export type { DecomposeOptions, Decomposition, PlanningReport } from './planning/decompose.js';
+export { readSpecification, parseSpecification, MAX_SPEC_BYTES } from './planning/read-spec.js';
+export type { ReadSpecOptions, SpecFormat } from './planning/read-spec.js';
+export { SpecificationSchema, RequirementSchema, ComponentSchema, SpecInputSchema } from './protocol/specification.js';
+export type { Specification, SpecificationInput, Requirement, Component, SpecInput, Priority } from './protocol/specification.js';
+export { TASK_TYPES, CAPABILITY_PREFIX, TASK_TYPE_ROUTES } from './planning/task-types.js';
+export type { TaskType } from './planning/task-types.js';
+export { DEPENDENCY_TYPES } from './graph/typed-dependencies.js';
+export type { DependencyType, DependencyOrigin, TypedDependency, RemovedDependency } from './graph/typed-dependencies.js';
+
 // Planning: language model backends (any OpenAI-compatible chat-completions server)
 export { openAiCompatible } from './planning/openai-compatible.js';
 export type { OpenAiCompatibleOptions } from './planning/openai-compatible.js';

@@ -122,11 +122,20 @@ export function patternDrafts(spec: Specification): PlanDraft {
       ...(component ? { component: component.id } : {}),
     });
   };
+  const backEdges: Array<{ draft: TaskDraft; component: Component; dependency: string }> = [];
   for (const c of componentOrder(spec.components)) {
     const rs = owned.get(c.id) ?? [];
     const parts = chunks(rs.length > 0 ? rs : [], REQUIREMENTS_PER_CODE_TASK);
     const made = (parts.length > 0 ? parts : [[]]).map((part, i, all) => codeTask(c, part, i + 1, all.length));
     codeOf.set(c.id, made.map((t) => t.key));
+    // A dependency on a component not coded yet closes a cycle among components: it stays in the
+    // plan as a declared logical edge, so the plan is refused naming the cycle, or, with
+    // resolveCycles, that edge is the one removed and reported. Never dropped in silence.
+    for (const d of c.depends_on) if (!codeOf.has(d)) backEdges.push({ draft: made[0], component: c, dependency: d });
+  }
+  for (const { draft, component, dependency } of backEdges) {
+    const last = codeOf.get(dependency)?.at(-1);
+    if (last !== undefined) draft.after.push({ task: last, type: 'logical', reason: `component ${component.id} depends on ${dependency}, which depends on it in turn` });
   }
   const shared = chunks(unowned, REQUIREMENTS_PER_CODE_TASK).map((part, i) => codeTask(undefined, part, i + 1, 1));
   const allCode = [...[...codeOf.values()].flat(), ...shared.map((t) => t.key)];

@@ -93,7 +93,10 @@ export async function planCommand(argv: string[], io: Output): Promise<number> {
     ...(values.timestamp === undefined ? {} : { timestamp: values.timestamp }),
     onNotice: (message) => io.err(`switchyard plan: ${message}\n`),
   });
-  if (!done.ok) throw done.error;
+  if (!done.ok) {
+    if (done.error.details.reason !== 'cycle') throw done.error;
+    throw new SwitchyardError(done.error.code, `${done.error.message} Run with --resolve-cycles to break each cycle at its weakest edge (never a data edge), or change the specification.`, done.error.details);
+  }
   const text = `${JSON.stringify(done.value.plan, null, 2)}\n`;
   if (values.output !== undefined) {
     try {
