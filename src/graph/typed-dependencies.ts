@@ -47,8 +47,13 @@ export interface RemovedDependency extends TypedDependency {
 /** A dependency's type and origin: its strongest `dependencies` entry, else a declared logical one. */
 export function typeOf(task: TypedTask, dep: string): TypedDependency {
   let best: TypedDependency | undefined;
-  for (const d of task.dependencies ?? []) if (d.task_id === dep && (best === undefined || weakness(d) > weakness(best))) best = d;
+  for (const d of task.dependencies ?? []) if (d.task_id === dep) best = stronger(best, d);
   return best ?? { task_id: dep, type: 'logical', origin: 'declared', reason: 'declared in depends_on' };
+}
+
+/** The stronger of two entries for the same pair ({@link typeOf}'s choice); `a` on a tie. */
+export function stronger(a: TypedDependency | undefined, b: TypedDependency): TypedDependency {
+  return a === undefined || weakness(b) > weakness(a) ? b : a;
 }
 
 /** Lower is weaker: inferred before declared (a model's proposal weakest of all), resource and logical before data. */
