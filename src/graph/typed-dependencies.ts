@@ -56,10 +56,15 @@ export function stronger(a: TypedDependency | undefined, b: TypedDependency): Ty
   return a === undefined || weakness(b) > weakness(a) ? b : a;
 }
 
-/** Lower is weaker: inferred before declared (a model's proposal weakest of all), resource and logical before data. */
+/**
+ * Lower is weaker: origin first — a model's proposal, then inferred, then declared — and within
+ * an origin resource before logical; data never. The origins step by 2 so that the type only
+ * breaks ties within one origin (with steps of 1, a model's logical proposal tied an inferred
+ * resource dependency).
+ */
 function weakness(d: TypedDependency): number {
   if (d.type === 'data') return Infinity;
-  const origin = d.origin === 'model' ? 0 : d.origin === 'inferred' ? 1 : 3;
+  const origin = d.origin === 'model' ? 0 : d.origin === 'inferred' ? 2 : 4;
   return origin + (d.type === 'resource' ? 0 : 1);
 }
 
