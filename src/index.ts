@@ -98,6 +98,8 @@ export type { PlanInput, DeclaredRef, RefKind } from './graph/plan-input.js';
 export type { GraphProblem, GraphWarning, ProblemReason } from './graph/problems.js';
 export type { GraphOptions } from './graph/weights.js';
 export type { MermaidOptions } from './graph/mermaid.js';
+export type { TypedEdge } from './graph/edge-types.js';
+export type { DependencyType, DependencyOrigin, TypedDependency } from './graph/typed-dependencies.js';
 
 // Machines
 export { taskMachine } from './machines/task-machine.js';

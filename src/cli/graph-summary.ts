@@ -1,11 +1,15 @@
 import { DependencyResolver } from '../graph/dependency-resolver.js';
+import { countByType, type TypedEdge } from '../graph/edge-types.js';
 import type { ExecutionGraph } from '../graph/execution-graph.js';
+import type { DependencyType } from '../graph/typed-dependencies.js';
 
 /** The facts `validate` and `graph --json` report about a graph. */
 export interface GraphSummary {
   tasks: number;
   dependencies: number;
   ref_implied_dependencies: number;
+  /** Edges by type (see `typedEdges`): every type, zero or not. */
+  dependencies_by_type: Record<DependencyType, number>;
   refs: number;
   groups: number;
   group_source: 'planner' | 'computed';
@@ -15,7 +19,7 @@ export interface GraphSummary {
 }
 
 /** Counts and analyses of a graph, for people and for `--json`. */
-export function summarize(graph: ExecutionGraph): GraphSummary {
+export function summarize(graph: ExecutionGraph, edges: readonly TypedEdge[] = graph.typedEdges()): GraphSummary {
   let dependencies = 0;
   let implied = 0;
   for (const id of graph.taskIds()) {
@@ -30,6 +34,7 @@ export function summarize(graph: ExecutionGraph): GraphSummary {
     tasks: graph.size,
     dependencies,
     ref_implied_dependencies: implied,
+    dependencies_by_type: countByType(edges),
     refs: graph.refs().size,
     groups: groups.length,
     group_source: graph.groupSource,
@@ -44,6 +49,7 @@ export function describe(graph: ExecutionGraph, summary: GraphSummary = summariz
   const s = summary;
   const lines = [
     `  tasks ${s.tasks} · dependencies ${s.dependencies}${s.ref_implied_dependencies ? ` (${s.dependencies - s.ref_implied_dependencies} declared, ${s.ref_implied_dependencies} implied by the refs tasks read)` : ''} · refs ${s.refs}`,
+    `  by type: data ${s.dependencies_by_type.data} · logical ${s.dependencies_by_type.logical} · resource ${s.dependencies_by_type.resource}`,
     `  groups ${s.groups} (${s.group_source === 'planner' ? "the planner's" : 'computed levels'}) · widest group ${s.max_parallel_width} · depth ${s.depth}`,
     `  critical path (weight ${s.critical_path.weight}): ${s.critical_path.tasks.join(' → ')}`,
   ];

@@ -3,6 +3,7 @@ import { parseWith } from '../protocol/parse.js';
 import { type TaskSpec, type TaskSpecInput, TaskSpecSchema } from '../protocol/plan.js';
 import { buildGraphSteps } from './build-graph.js';
 import { fromLists, hasEdge, row, toLists, transpose } from './csr.js';
+import { type TypedEdge, typedEdges } from './edge-types.js';
 import { edgeKey, type GraphData, idsOf } from './graph-data.js';
 import { checkIds } from './id-check.js';
 import { type MermaidOptions, toMermaid } from './mermaid.js';
@@ -355,7 +356,12 @@ export class ExecutionGraph {
     this.#changed();
   }
 
-  /** The graph as a Mermaid `flowchart`, optionally coloured by task status. */
+  /** Every edge with its type (`data`, `logical`, `resource`), origin and reason, tasks in plan order. */
+  typedEdges(): TypedEdge[] {
+    return typedEdges(this);
+  }
+
+  /** The graph as a Mermaid `flowchart`, optionally coloured by task status, edges drawn by type. */
   toMermaid(options: MermaidOptions = {}): string {
     return toMermaid(this, options);
   }

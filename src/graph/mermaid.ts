@@ -1,8 +1,9 @@
 import type { TaskStatus } from '../protocol/workflow-state.js';
+import { type EdgeTypeSource, type TypedEdge, typedEdgesOf } from './edge-types.js';
 import type { ExecutionGraph } from './execution-graph.js';
 
 /** What {@link toMermaid} reads of a graph: an {@link ExecutionGraph} is one. */
-export type MermaidSource = Pick<ExecutionGraph, 'taskIds' | 'task' | 'groups' | 'criticalPath' | 'dependenciesOf' | 'edgeRef'>;
+export type MermaidSource = Pick<ExecutionGraph, 'taskIds' | 'groups' | 'criticalPath'> & EdgeTypeSource;
 
 /** Options of {@link toMermaid}. */
 export interface MermaidOptions {
@@ -82,18 +83,43 @@ function cut(text: string, max: number): string {
   return `${text.slice(0, end)}…`;
 }
 
+/** The first line after `flowchart`: the key to the edge styles {@link edgeArrow} draws. */
+export const MERMAID_LEGEND = '%% edges: solid = data (labelled with the ref read), dotted = logical, dotted ending in a circle = resource (labelled with the resource)';
+
 /**
- * Renders the graph as a Mermaid `flowchart`: one node per task (id and action), solid edges
- * for declared dependencies, dotted edges labelled with the ref for dependencies only a ref
- * implies, execution groups as subgraphs, and task status as colours. Every label is quoted
- * and coded ({@link mermaidLabel}), and ids Mermaid could misread are drawn as `t<n>`, so no
- * id or action text can add a statement or a directive to the diagram.
+ * The link between two nodes for one typed edge, its label quoted and coded:
+ * - `data` — solid, labelled with the ref the waiting task reads (`a -- "derived_3" --> b`);
+ * - `logical` — dotted, labelled `logical`, or `logical (model)` when a model proposed it
+ *   (`a -. "logical" .-> b`);
+ * - `resource` — dotted with a circle end, labelled `resource: <name>` (`a -. "resource: database" .-o b`):
+ *   the two take turns, neither reads the other's output.
+ */
+function edgeArrow(edge: TypedEdge): string {
+  switch (edge.type) {
+    case 'data':
+      return ` -- "${mermaidLabel(edge.ref_id ?? 'data')}" --> `;
+    case 'logical':
+      return ` -. "${edge.origin === 'model' ? 'logical (model)' : 'logical'}" .-> `;
+    case 'resource':
+      return ` -. "${mermaidLabel(edge.resource === undefined ? 'resource' : `resource: ${edge.resource}`)}" .-o `;
+    default:
+      return edge.type satisfies never;
+  }
+}
+
+/**
+ * Renders the graph as a Mermaid `flowchart`: one node per task (id and action), one edge per
+ * dependency drawn by its type ({@link typedEdgesOf}; styles in {@link edgeArrow}, and as a
+ * `%%` legend comment on the second line), execution groups as subgraphs, and task status as
+ * colours. Every label is quoted and coded ({@link mermaidLabel}), and ids Mermaid could misread
+ * are drawn as `t<n>`, so no id, ref, resource or action text can add a statement or a
+ * directive to the diagram.
  */
 export function toMermaid(graph: MermaidSource, options: MermaidOptions = {}): string {
   const { status = {}, groups = true, criticalPath = false, direction = 'TD', maxLabel = 48 } = options;
   const ids = graph.taskIds();
   const nodeId = nodeIds(ids);
-  const lines = [`flowchart ${direction}`];
+  const lines = [`flowchart ${direction}`, `  ${MERMAID_LEGEND}`];
   const node = (id: string) => {
     const action = graph.task(id)?.action ?? '';
     const label = action ? `${id}: ${cut(action, maxLabel)}` : id;
@@ -116,11 +142,9 @@ export function toMermaid(graph: MermaidSource, options: MermaidOptions = {}): s
   const thick: number[] = [];
   let edgeIndex = 0;
   for (const to of ids) {
-    const declared = graph.task(to)?.depends_on ?? [];
-    for (const from of graph.dependenciesOf(to)) {
-      const ref = graph.edgeRef(from, to);
-      const arrow = ref !== undefined && !declared.includes(from) ? ` -. "${mermaidLabel(ref)}" .-> ` : ' --> ';
-      lines.push(`  ${nodeId.get(from)}${arrow}${nodeId.get(to)}`);
+    for (const edge of typedEdgesOf(graph, to)) {
+      const from = edge.depends_on;
+      lines.push(`  ${nodeId.get(from)}${edgeArrow(edge)}${nodeId.get(to)}`);
       if (onPath.has(`${from}\n${to}`)) thick.push(edgeIndex);
       edgeIndex++;
     }

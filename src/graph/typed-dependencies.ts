@@ -47,14 +47,24 @@ export interface RemovedDependency extends TypedDependency {
 /** A dependency's type and origin: its strongest `dependencies` entry, else a declared logical one. */
 export function typeOf(task: TypedTask, dep: string): TypedDependency {
   let best: TypedDependency | undefined;
-  for (const d of task.dependencies ?? []) if (d.task_id === dep && (best === undefined || weakness(d) > weakness(best))) best = d;
+  for (const d of task.dependencies ?? []) if (d.task_id === dep) best = stronger(best, d);
   return best ?? { task_id: dep, type: 'logical', origin: 'declared', reason: 'declared in depends_on' };
 }
 
-/** Lower is weaker: inferred before declared (a model's proposal weakest of all), resource and logical before data. */
+/** The stronger of two entries for the same pair ({@link typeOf}'s choice); `a` on a tie. */
+export function stronger(a: TypedDependency | undefined, b: TypedDependency): TypedDependency {
+  return a === undefined || weakness(b) > weakness(a) ? b : a;
+}
+
+/**
+ * Lower is weaker: origin first — a model's proposal, then inferred, then declared — and within
+ * an origin resource before logical; data never. The origins step by 2 so that the type only
+ * breaks ties within one origin (with steps of 1, a model's logical proposal tied an inferred
+ * resource dependency).
+ */
 function weakness(d: TypedDependency): number {
   if (d.type === 'data') return Infinity;
-  const origin = d.origin === 'model' ? 0 : d.origin === 'inferred' ? 1 : 3;
+  const origin = d.origin === 'model' ? 0 : d.origin === 'inferred' ? 2 : 4;
   return origin + (d.type === 'resource' ? 0 : 1);
 }
 

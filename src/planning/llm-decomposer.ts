@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseJsonText } from '../protocol/json-text.js';
 import { parseWith } from '../protocol/parse.js';
+import { jsonText } from './json-answer.js';
 import type { LlmBackend, LlmMessage, LlmUsage } from './llm-backend.js';
 import { buildPlan } from './plan-builder.js';
 import type { Specification } from '../protocol/specification.js';
@@ -29,12 +30,6 @@ function usageSum(a: LlmUsage | undefined, b: LlmUsage | undefined): LlmUsage | 
   if (!a) return b;
   if (!b) return a;
   return { promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens, totalTokens: a.totalTokens + b.totalTokens };
-}
-
-/** The JSON in a model's answer: the text itself, or the inside of a ```json fence around it. */
-function jsonText(text: string): string {
-  const fenced = /```(?:json)?\s*\n([\s\S]*?)\n\s*```/u.exec(text);
-  return (fenced ? fenced[1] : text).trim();
 }
 
 /** The problems with one answer, as lines for a repair request; none when the draft builds into a plan. */

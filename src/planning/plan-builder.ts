@@ -1,4 +1,3 @@
-import { ExecutionGraph } from '../graph/execution-graph.js';
 import { breakCycles, reduceDependencies, type RemovedDependency, type TypedDependency } from '../graph/typed-dependencies.js';
 import { ErrorCodes, type Result, SwitchyardError } from '../protocol/errors.js';
 import type { PlanMessage } from '../protocol/plan.js';
@@ -6,6 +5,7 @@ import type { RefDeclaration } from '../protocol/refs.js';
 import { weightOf } from './estimates.js';
 import type { Priority, Specification } from '../protocol/specification.js';
 import type { PlanDraft, TaskDraft } from './task-draft.js';
+import { regroup } from './regroup.js';
 import { capabilityId } from './task-types.js';
 
 /** A problem with a draft, coded so it can be sent back to a model for repair. */
@@ -82,8 +82,8 @@ function dependencies(drafts: readonly TaskDraft[], idOf: ReadonlyMap<string, st
  * Turns drafts into a plan in seed 003's planning-agent message shape: ids `task_1…` in draft
  * order, the specification's inputs as `src_N`, stored artifacts as `store_N` and derived ones
  * as `derived_N`, typed dependencies, redundant non-data dependencies removed, cycles broken
- * when asked (else refused), then groups, order and totals from the graph, which checks the
- * result as it checks any plan.
+ * when asked (else refused), then groups, order and totals from the graph ({@link regroup}),
+ * which checks the result as it checks any plan.
  */
 export function buildPlan(draft: PlanDraft, spec: Specification, envelope: Pick<PlanMessage, 'metadata'> & { compliance_notes?: string[] }, options: BuildOptions = {}): Result<BuiltPlan> {
   const problems = draftProblems(draft, spec);
@@ -146,26 +146,12 @@ export function buildPlan(draft: PlanDraft, spec: Specification, envelope: Pick<
   removed.push(...reduced.removed);
   const source_refs = spec.inputs.map((input, i) => ({ ref_id: `src_${i + 1}`, storage_uri: input.uri, asset_type: input.asset_type ?? 'document' }));
   const resources = { source_refs, storage_refs, derived_refs };
-  const graph = ExecutionGraph.tryFromPlan({ tasks, resources });
-  if (!graph.ok) return graph;
-  const grouped = tasks.map((t) => ({ ...t, execution_group: graph.value.groupOf(t.id) }));
-  const byId = new Map(grouped.map((t) => [t.id, t]));
-  const execution_groups: Record<string, { tasks: string[]; description: string; parallel: boolean }> = {};
-  for (const g of graph.value.groups()) {
-    const types = [...new Set(g.tasks.map((id) => byId.get(id)?.task_type ?? ''))].map((type) => type.replace('_', ' '));
-    execution_groups[String(g.group)] = { tasks: [...g.tasks], description: types.join(', '), parallel: g.tasks.length > 1 };
-  }
   const plan = {
     agent: { name: 'planning_agent', type: 'operational' },
     input: { source: 'specification' },
     output: {
       content: {
-        workflow: {
-          tasks: Object.fromEntries(grouped.map((t) => [t.id, t])),
-          execution_order: Object.values(execution_groups).flatMap((g) => g.tasks),
-          execution_groups,
-          total_tasks: grouped.length,
-        },
+        workflow: { tasks: Object.fromEntries(tasks.map((t) => [t.id, t])) },
         specification: { title: spec.title, goal: spec.goal, requirements: spec.requirements.length },
       },
       content_type: 'plan' as const,
@@ -178,7 +164,6 @@ export function buildPlan(draft: PlanDraft, spec: Specification, envelope: Pick<
       compliance_notes: envelope.compliance_notes ?? [],
     },
   };
-  const checked = ExecutionGraph.tryFromPlan(plan);
-  if (!checked.ok) return checked;
-  return { ok: true, value: { plan, removed } };
+  const grouped = regroup(plan);
+  return grouped.ok ? { ok: true, value: { plan: grouped.value, removed } } : grouped;
 }

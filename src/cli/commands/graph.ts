@@ -13,7 +13,10 @@ Prints a plan's execution groups (and its critical path), or the graph as Mermai
   --status <file>    colour tasks by status, read from a workflow_state, a step
                      output, a workflow_complete message or a {task: status} map
   --lr               lay the Mermaid flowchart out left to right
-  --json             print groups, order, width and critical path as JSON
+  --json             print groups, order, width, critical path and every edge
+                     with its type (edges: task_id waits for depends_on; type
+                     data, logical or resource; origin, reason, ref_id, resource)
+                     as JSON
 `;
 
 /** `switchyard graph`: groups, critical path or Mermaid for a plan. */
@@ -38,7 +41,8 @@ export function graphCommand(argv: string[], io: Output): number {
     return 0;
   }
   if (values.json) {
-    io.out(`${JSON.stringify({ ...summarize(graph), order: graph.topologicalOrder(), execution_groups: graph.groups() }, null, 2)}\n`);
+    const edges = graph.typedEdges();
+    io.out(`${JSON.stringify({ ...summarize(graph, edges), order: graph.topologicalOrder(), execution_groups: graph.groups(), edges }, null, 2)}\n`);
     return 0;
   }
   for (const g of graph.groups()) {
