@@ -99,7 +99,6 @@ export type { GraphProblem, GraphWarning, ProblemReason } from './graph/problems
 export type { GraphOptions } from './graph/weights.js';
 export type { MermaidOptions } from './graph/mermaid.js';
 export type { TypedEdge } from './graph/edge-types.js';
-export type { DependencyType, DependencyOrigin, TypedDependency } from './graph/typed-dependencies.js';
 
 // Machines
 export { taskMachine } from './machines/task-machine.js';
@@ -164,6 +163,8 @@ export type { SubmitOptions } from './runtime/create-runtime.js';
 
 // Planning: a specification becomes a plan (pattern rules by default, a model optionally)
 export { decompose, decomposeWithPatterns } from './planning/decompose.js';
+export { proposeDependencies } from './planning/llm-dependencies.js';
+export type { ProposedDependencies, AddedDependency, RejectedDependency, ProposeOptions } from './planning/llm-dependencies.js';
 export type { DecomposeOptions, Decomposition, PlanningReport } from './planning/decompose.js';
 export { readSpecification, parseSpecification, MAX_SPEC_BYTES } from './planning/read-spec.js';
 export type { ReadSpecOptions, SpecFormat } from './planning/read-spec.js';
@@ -171,8 +172,6 @@ export { SpecificationSchema, RequirementSchema, ComponentSchema, SpecInputSchem
 export type { Specification, SpecificationInput, Requirement, Component, SpecInput, Priority } from './protocol/specification.js';
 export { TASK_TYPES, CAPABILITY_PREFIX, TASK_TYPE_ROUTES } from './planning/task-types.js';
 export type { TaskType } from './planning/task-types.js';
-export { DEPENDENCY_TYPES } from './graph/typed-dependencies.js';
-export type { DependencyType, DependencyOrigin, TypedDependency, RemovedDependency } from './graph/typed-dependencies.js';
 
 // Planning: language model backends (any OpenAI-compatible chat-completions server)
 export { openAiCompatible } from './planning/openai-compatible.js';

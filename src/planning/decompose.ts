@@ -4,6 +4,7 @@ import type { Result } from '../protocol/errors.js';
 import type { PlanMessage } from '../protocol/plan.js';
 import type { LlmBackend, LlmUsage } from './llm-backend.js';
 import { llmDrafts } from './llm-decomposer.js';
+import { type AddedDependency, proposeDependencies, type RejectedDependency } from './llm-dependencies.js';
 import { patternDrafts } from './pattern-decomposer.js';
 import { buildPlan } from './plan-builder.js';
 import { parseSpecification } from './read-spec.js';
@@ -23,6 +24,11 @@ export interface DecomposeOptions {
   readonly requestId?: string;
   /** `metadata.timestamp` (ISO 8601). @default none, so the same specification gives the same plan, byte for byte */
   readonly timestamp?: string;
+  /**
+   * After planning, ask `llm` for logical dependencies the plan misses; valid ones are added
+   * as `origin: 'model'` (see `proposeDependencies`). Needs `llm`. @default false
+   */
+  readonly analyzeDependencies?: boolean;
   /** Called with a sentence whenever the model path falls back or repairs (the CLI prints them on stderr). */
   readonly onNotice?: (message: string) => void;
 }
@@ -42,6 +48,8 @@ export interface PlanningReport {
   readonly latency_ms?: number;
   /** Dependencies removed while building: cycles broken and redundant ones. */
   readonly removed: readonly RemovedDependency[];
+  /** With `analyzeDependencies`: the model's proposals kept and refused, or why the analysis failed (the plan is then as planned). */
+  readonly dependency_analysis?: { readonly added: readonly AddedDependency[]; readonly rejected: readonly RejectedDependency[] } | { readonly failed: { readonly code: string; readonly reason: string } };
 }
 
 /** A specification turned into a plan. */
@@ -96,6 +104,26 @@ export function decomposeWithPatterns(spec: Specification, options: DecomposeOpt
  * if (planned.ok) await rt.submit(planned.value.plan).result;
  */
 export async function decompose(spec: Specification | unknown, options: DecomposeOptions = {}): Promise<Result<Decomposition>> {
+  const planned = await decomposeOnly(spec, options);
+  if (!planned.ok || !options.analyzeDependencies || !options.llm) return planned;
+  const proposed = await proposeDependencies(planned.value.plan, options.llm);
+  if (!proposed.ok) {
+    options.onNotice?.(`The dependency analysis failed (${proposed.error.code}): ${proposed.error.message} The plan stays as planned.`);
+    const failed = { code: proposed.error.code, reason: proposed.error.message };
+    return { ok: true, value: { plan: withAnalysis(planned.value.plan, { failed }), report: { ...planned.value.report, dependency_analysis: { failed } } } };
+  }
+  const { added, rejected } = proposed.value;
+  const counts = { added: added.length, rejected: rejected.length, ...(proposed.value.usage ? { usage: proposed.value.usage } : {}), latency_ms: proposed.value.latencyMs };
+  return { ok: true, value: { plan: withAnalysis(proposed.value.plan, counts), report: { ...planned.value.report, dependency_analysis: { added, rejected } } } };
+}
+
+/** The plan with `metadata.planning.dependency_analysis` set. */
+function withAnalysis(plan: PlanMessage, analysis: Record<string, unknown>): PlanMessage {
+  const planning = (plan.metadata?.planning ?? {}) as Record<string, unknown>;
+  return { ...plan, metadata: { ...plan.metadata, planning: { ...planning, dependency_analysis: analysis } } };
+}
+
+async function decomposeOnly(spec: unknown, options: DecomposeOptions): Promise<Result<Decomposition>> {
   const checked = parseSpecification(spec);
   if (!checked.ok) return checked;
   if (!options.llm) return decomposeWithPatterns(checked.value, options);

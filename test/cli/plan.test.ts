@@ -64,6 +64,24 @@ describe('switchyard plan', () => {
     expect(d.requests).toHaveLength(1);
   });
 
+  it('with --llm-dependencies, adds the model’s valid proposals as model edges and lists the ones refused', async () => {
+    const proposals = { dependencies: [
+      { task_id: 'task_11', depends_on: 'task_8', reason: 'document the integrated CLI, not its parts' },
+      { task_id: 'task_1', depends_on: 'task_13', reason: 'research after the report' },
+    ] };
+    // The model declines to draft (the pattern rules plan instead), then analyses that plan.
+    const d = await startOpenAiTestDouble([{ refusal: 'I cannot plan this.' }, { content: JSON.stringify(proposals) }]);
+    doubles.push(d);
+    const out = join(dir, 'analysed.json');
+    const result = await cliAsync('plan', 'examples/specs/todo-cli.md', '--llm', d.baseURL, '--model', 'double-model', '--llm-dependencies', '-o', out);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('dependency analysis: the model proposed 2, 1 kept');
+    expect(result.out).toMatch(/refused task_1 → task_13 \(cycle\)/u);
+    const plan = JSON.parse(readFileSync(out, 'utf8')) as { output: { content: { workflow: { tasks: Record<string, { dependencies: Array<{ task_id: string; origin: string }> }> } } } };
+    expect(plan.output.content.workflow.tasks.task_11.dependencies).toContainEqual(expect.objectContaining({ task_id: 'task_8', origin: 'model' }));
+    expect((await cliAsync('validate', out)).code).toBe(0);
+  });
+
   it('falls back to the pattern rules when the model cannot be reached, and says why on stderr', async () => {
     const port = await closedPort();
     const result = await cliAsync('plan', 'examples/specs/todo-cli.md', '--llm', `http://127.0.0.1:${port}/v1`, '--model', 'm', '-o', join(dir, 'fallback.json'));
@@ -90,6 +108,7 @@ describe('switchyard plan', () => {
     [['plan', 'nope.md'], 'FILE_ERROR'],
     [['plan', 'examples/specs/todo-cli.md', '--format', 'xml'], 'USAGE_ERROR'],
     [['plan', 'examples/specs/todo-cli.md', '--model', 'm'], 'USAGE_ERROR'],
+    [['plan', 'examples/specs/todo-cli.md', '--llm-dependencies'], 'USAGE_ERROR'],
     [['plan', 'examples/specs/todo-cli.md', '--llm', 'http://127.0.0.1:9/v1', '--model', 'm', '--llm-timeout', '0x10'], 'USAGE_ERROR'],
     [['plan', 'examples/specs/todo-cli.md', '--llm', 'not a url', '--model', 'm'], 'USAGE_ERROR'],
     [['plan', 'examples/specs/todo-cli.md', '--timestamp', 'yesterday'], 'USAGE_ERROR'],

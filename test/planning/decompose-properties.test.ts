@@ -54,7 +54,7 @@ function tasksOf(spec: Specification, resolveCycles = false): PlanTask[] {
   const done = decomposeWithPatterns(spec, { resolveCycles });
   if (!done.ok) throw new Error(`${done.error.code}: ${done.error.message}`);
   expect(ExecutionGraph.tryFromPlan(done.value.plan).ok).toBe(true);
-  return Object.values(done.value.plan.output.content.workflow.tasks as Record<string, PlanTask>);
+  return Object.values(done.value.plan.output.content.workflow.tasks as unknown as Record<string, PlanTask>);
 }
 
 /** Every task `id` waits for, directly or not. */

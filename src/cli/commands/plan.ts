@@ -22,6 +22,9 @@ rules plan instead and say why. Prints a summary; the plan goes to -o, else to s
                         else JSON when it starts with \`{\`)
   --resolve-cycles      break dependency cycles at their weakest edge (never a data
                         edge), listing each one removed, instead of refusing the plan
+  --llm-dependencies    then ask the model for logical dependencies the plan misses; it
+                        keeps those that name existing tasks and leave no cycle (marked
+                        origin "model") and lists the ones it refused
   --timestamp <iso>     the plan's metadata.timestamp (default: none, for repeatable output)
   --json                print the summary (and, without -o, the plan) as JSON on stdout
 ${llmFlagsHelp}`;
@@ -56,9 +59,21 @@ export function planSummary(done: Decomposition): { lines: string[]; facts: Reco
     `  tasks ${summary.tasks}: ${Object.entries(byType).map(([t, n]) => `${t} ${n}`).join(', ')}`,
     `  groups ${summary.groups} · widest group ${summary.max_parallel_width} · depth ${summary.depth}`,
     `  critical path (weight ${summary.critical_path.weight}): ${summary.critical_path.tasks.join(' → ')}`,
+    ...analysisLines(r),
     ...r.removed.map((d) => `  removed ${d.from} → ${d.task_id} (${d.origin} ${d.type}: ${d.reason}) ${d.because === 'cycle' ? `to break the cycle ${d.cycle?.join(' → ')}` : 'as redundant'}`),
   ];
   return { lines, facts: { ...summary, tasks_by_type: byType, planning: r } };
+}
+
+function analysisLines(r: Decomposition['report']): string[] {
+  const a = r.dependency_analysis;
+  if (a === undefined) return [];
+  if ('failed' in a) return [`  dependency analysis failed (${a.failed.code}): ${a.failed.reason}`];
+  return [
+    `  dependency analysis: the model proposed ${a.added.length + a.rejected.length}, ${a.added.length} kept`,
+    ...a.added.map((d) => `  added ${d.from} → ${d.task_id} (model logical: ${d.reason})`),
+    ...a.rejected.map((d) => `  refused ${d.edge.task_id} → ${d.edge.depends_on} (${d.code}): ${d.why}`),
+  ];
 }
 
 /** `switchyard plan`. */
@@ -68,6 +83,7 @@ export async function planCommand(argv: string[], io: Output): Promise<number> {
     output: { type: 'string', short: 'o' },
     format: { type: 'string' },
     'resolve-cycles': { type: 'boolean' },
+    'llm-dependencies': { type: 'boolean' },
     timestamp: { type: 'string' },
     json: { type: 'boolean' },
     ...llmFlags,
@@ -83,6 +99,7 @@ export async function planCommand(argv: string[], io: Output): Promise<number> {
   }
   const maxRepairs = nonNegativeInt('max-repairs', values['max-repairs'], 10);
   const llm = llmFromFlags(values);
+  if (values['llm-dependencies'] && !llm) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '--llm-dependencies asks a model: give --llm <base-url> and --model (or set SWITCHYARD_LLM_BASE_URL and SWITCHYARD_LLM_MODEL).', { flag: 'llm-dependencies' });
   const name = path === '-' ? 'the specification from standard input' : `the specification ${JSON.stringify(path)}`;
   const spec = readSpecification(readText(path, 'specification'), { name, ...(format ? { format } : {}) });
   if (!spec.ok) throw spec.error;
@@ -90,6 +107,7 @@ export async function planCommand(argv: string[], io: Output): Promise<number> {
     ...(llm ? { llm } : {}),
     ...(maxRepairs === undefined ? {} : { maxRepairs }),
     resolveCycles: values['resolve-cycles'] === true,
+    analyzeDependencies: values['llm-dependencies'] === true,
     ...(values.timestamp === undefined ? {} : { timestamp: values.timestamp }),
     onNotice: (message) => io.err(`switchyard plan: ${message}\n`),
   });
