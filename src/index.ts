@@ -122,11 +122,12 @@ export type { RouteRule } from './core/routing.js';
 export { GOVERNANCE_FILES } from './core/envelopes.js';
 export { ErrorMessageSchema } from './protocol/error-message.js';
 export type { ErrorMessage } from './protocol/error-message.js';
-export { workflowMachine } from './machines/workflow-machine.js';
-export type { WorkflowContext, WorkflowEvent } from './machines/workflow-machine.js';
+export { workflowMachine } from './core/workflow-machine.js';
+export type { WorkflowContext, WorkflowEvent } from './core/workflow-machine.js';
 
 // Agent handlers and the worker pool
-export { defineAgent, AgentError, capabilityMatches } from './pool/agent.js';
+export { defineAgent, AgentError } from './pool/agent.js';
+export { capabilityMatches } from './protocol/capabilities.js';
 export type { AgentDefinition, AgentContext, AgentOutput } from './pool/agent.js';
 export { AgentPool, defaultPrefetch } from './pool/agent-pool.js';
 export type { AgentPoolOptions, AgentPoolEvents } from './pool/agent-pool.js';
@@ -152,8 +153,8 @@ export { Dispatcher } from './actors/dispatcher.js';
 // Durable state (the SQLite store is `switchyard/sqlite`)
 export { MemoryStore } from './store/memory-store.js';
 export type { StateStore, RunRecord, RunSummary, Checkpoint, Lease, LeaseHolder, RuntimeEventRecord } from './store/state-store.js';
-export { RunEventSchema, RunStepMessageSchema, RecordedOutcomeSchema } from './store/run-events.js';
-export type { RunEvent, RunStepMessage, StoredStep, LoggedEvent, RunCounts, RecordedOutcome } from './store/run-events.js';
+export { RunEventSchema, RunStepMessageSchema, RecordedOutcomeSchema } from './protocol/run-events.js';
+export type { RunEvent, RunStepMessage, StoredStep, LoggedEvent, RunCounts, RecordedOutcome } from './protocol/run-events.js';
 export { rebuild, rebuiltState } from './store/replay.js';
 export type { Rebuilt } from './store/replay.js';
 export { StateManager } from './actors/state-manager.js';

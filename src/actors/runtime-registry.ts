@@ -1,4 +1,4 @@
-import { servesAll } from '../pool/agent.js';
+import { servesAll } from '../protocol/capabilities.js';
 import type { AgentRuntimeRegistered } from '../protocol/runtime-events.js';
 
 /** What the dispatcher knows about one registered runtime. */

@@ -6,7 +6,7 @@ import { ErrorCodes, type SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import type { Subjects } from '../protocol/subjects.js';
 import { type RecordedRun, resumable } from '../store/recorded-run.js';
-import { type RunStepMessage, RunStepMessageSchema } from '../store/run-events.js';
+import { type RunStepMessage, RunStepMessageSchema } from '../protocol/run-events.js';
 import { isVetted } from '../protocol/vetted.js';
 import { leaseHolderGone } from '../store/lease-liveness.js';
 import type { LeaseHolder, StateStore } from '../store/state-store.js';

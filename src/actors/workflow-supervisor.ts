@@ -29,7 +29,7 @@ import {
 import type { Subjects } from '../protocol/subjects.js';
 import { eventHooks } from '../store/event-hooks.js';
 import { recordOutcome, rebuild } from '../store/replay.js';
-import type { RunStepMessage, StoredStep } from '../store/run-events.js';
+import type { RunStepMessage, StoredStep } from '../protocol/run-events.js';
 import { RunJournal } from '../store/run-journal.js';
 import type { Checkpoint, RunRecord } from '../store/state-store.js';
 import { isVetted, vet } from '../protocol/vetted.js';

@@ -25,7 +25,7 @@ import {
   AttemptProgressSchema,
   CancelAttemptSchema,
 } from './runtime-events.js';
-import { RunStepMessageSchema } from '../store/run-events.js';
+import { RunStepMessageSchema } from './run-events.js';
 import { TaskResultMessageSchema } from './task-result.js';
 import { WorkflowStateSchema } from './workflow-state.js';
 import { SpecificationSchema } from './specification.js';

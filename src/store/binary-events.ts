@@ -1,5 +1,5 @@
 import { PACKED_FIELDS } from './event-codec.js';
-import type { LoggedEvent } from './run-events.js';
+import type { LoggedEvent } from '../protocol/run-events.js';
 import { asBuffer, ByteReader, isWellFormed, keyCount, MAX_UINT_BYTES, putUint, uintBytes, unzigzag, zigzag } from './binary-layout.js';
 
 /**

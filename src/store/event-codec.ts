@@ -1,4 +1,4 @@
-import type { LoggedEvent } from './run-events.js';
+import type { LoggedEvent } from '../protocol/run-events.js';
 
 /**
  * The fields of each run event type, in the order a packed event holds them, indexed by the

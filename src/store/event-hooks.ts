@@ -1,6 +1,6 @@
 import type { CoreHooks, DispatchCore } from '../core/dispatch-core.js';
 import { S } from '../machines/task-table.js';
-import type { RunEvent } from './run-events.js';
+import type { RunEvent } from '../protocol/run-events.js';
 
 /**
  * Core hooks that describe what the core does as run events (dispatched, retried, skipped,

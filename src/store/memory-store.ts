@@ -1,5 +1,5 @@
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import type { RunStepMessage, StoredStep } from './run-events.js';
+import type { RunStepMessage, StoredStep } from '../protocol/run-events.js';
 import type { Checkpoint, Lease, LeaseHolder, RunRecord, RunSummary, RuntimeEventRecord, StateStore } from './state-store.js';
 import { applyStep, checkLease, stepFacts } from './step-write.js';
 

@@ -1,5 +1,5 @@
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import type { StoredStep } from './run-events.js';
+import type { StoredStep } from '../protocol/run-events.js';
 import type { Checkpoint, RunRecord, StateStore } from './state-store.js';
 
 /** A recorded run, ready for a supervisor to continue it. */

@@ -6,7 +6,7 @@ import { planBlock, restore, type RunMeta, snapshot } from '../core/state-codec.
 import { readPlan } from '../graph/plan-input.js';
 import { ErrorCodes, type Result, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
-import { type RecordedOutcome, type RunEvent, RunEventSchema, type StoredStep } from './run-events.js';
+import { type RecordedOutcome, type RunEvent, RunEventSchema, type StoredStep } from '../protocol/run-events.js';
 import { withPlan } from './run-journal.js';
 import type { Checkpoint, RunRecord } from './state-store.js';
 

@@ -3,7 +3,7 @@ import type { Bus } from '../bus/bus.js';
 import type { DispatchState } from '../core/run-state.js';
 import type { WorkflowResult } from '../protocol/dispatch-output.js';
 import type { Subjects } from '../protocol/subjects.js';
-import type { RunCounts, RunEvent, RunStatusName, RunStepMessage } from './run-events.js';
+import type { RunCounts, RunEvent, RunStatusName, RunStepMessage } from '../protocol/run-events.js';
 import { vet } from '../protocol/vetted.js';
 
 /**

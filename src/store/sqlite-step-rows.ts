@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { encodeEvents } from './binary-events.js';
 import { asBuffer } from './binary-layout.js';
 import { encodeJson, encodeJsonParts } from './binary-json.js';
-import type { RunStepMessage } from './run-events.js';
+import type { RunStepMessage } from '../protocol/run-events.js';
 import { applyStep, type RunHead, type StepFacts } from './step-write.js';
 import { compressed, joinFrames, storedText } from './stored-text.js';
 

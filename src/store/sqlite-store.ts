@@ -4,7 +4,7 @@ import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { decodeEvents } from './binary-events.js';
 import { decodeJson } from './binary-json.js';
 import { unpackEvents } from './event-codec.js';
-import type { RunStepMessage, StoredStep } from './run-events.js';
+import type { RunStepMessage, StoredStep } from '../protocol/run-events.js';
 import { configure } from './sqlite-connection.js';
 import { asStoreError, corrupt, empty } from './sqlite-errors.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { deserializeError, ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import type { RunStepMessage } from './run-events.js';
+import type { RunStepMessage } from '../protocol/run-events.js';
 import { type StepRow, stepRow } from './sqlite-step-rows.js';
 import type { Synchronous } from './sqlite-synchronous.js';
 import type { StepFacts } from './step-write.js';

@@ -1,4 +1,4 @@
-import type { RunCounts, RunStatusName, RunStepMessage, StoredStep } from './run-events.js';
+import type { RunCounts, RunStatusName, RunStepMessage, StoredStep } from '../protocol/run-events.js';
 
 /** One run as the store lists it. */
 export interface RunRecord {

@@ -1,5 +1,5 @@
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import type { RunCounts, RunStatusName, RunStepMessage } from './run-events.js';
+import type { RunCounts, RunStatusName, RunStepMessage } from '../protocol/run-events.js';
 import type { Lease, LeaseHolder, RunRecord } from './state-store.js';
 
 /** What a store must know of a run to check and apply the next step. */

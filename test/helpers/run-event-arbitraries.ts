@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { PACKED_FIELDS } from '../../src/store/event-codec.js';
-import type { LoggedEvent } from '../../src/store/run-events.js';
+import type { LoggedEvent } from '../../src/protocol/run-events.js';
 
 /** What a log row held before any packing: the events' own JSON. Every codec must read back this. */
 export const asJson = (events: readonly LoggedEvent[]): unknown => JSON.parse(JSON.stringify(events));

@@ -1,5 +1,5 @@
 import { PACKED_FIELDS } from '../../src/store/event-codec.js';
-import type { LoggedEvent } from '../../src/store/run-events.js';
+import type { LoggedEvent } from '../../src/protocol/run-events.js';
 
 const CODE = new Map(PACKED_FIELDS.map(([type], code) => [type, code]));
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeEvents, encodeEvents, FIELD_KINDS, FIELD_READERS, type FieldKind } from '../../src/store/binary-events.js';
 import { PACKED_FIELDS } from '../../src/store/event-codec.js';
 import { packEvents } from '../helpers/v3-log-rows.js';
-import { type LoggedEvent, RunEventSchema } from '../../src/store/run-events.js';
+import { type LoggedEvent, RunEventSchema } from '../../src/protocol/run-events.js';
 import { asJson, knownEvent, looseEvent } from '../helpers/run-event-arbitraries.js';
 
 /** Strings of every sort: a few that repeat, any Unicode, and lone surrogates (which UTF-8 cannot hold). */

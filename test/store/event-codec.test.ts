@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PACKED_FIELDS, unpackEvents } from '../../src/store/event-codec.js';
 import { packEvents } from '../helpers/v3-log-rows.js';
-import { type LoggedEvent, RunEventSchema } from '../../src/store/run-events.js';
+import { type LoggedEvent, RunEventSchema } from '../../src/protocol/run-events.js';
 import { asJson, knownEvent, looseEvent } from '../helpers/run-event-arbitraries.js';
 
 describe('packed run events', () => {

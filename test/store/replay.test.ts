@@ -10,7 +10,7 @@ import { subjects as subjectBuilders } from '../../src/protocol/subjects.js';
 import { eventHooks } from '../../src/store/event-hooks.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { compileRecorded, rebuild, rebuiltState, recordOutcome } from '../../src/store/replay.js';
-import { type RunEvent, type RunStepMessage, type StoredStep } from '../../src/store/run-events.js';
+import { type RunEvent, type RunStepMessage, type StoredStep } from '../../src/protocol/run-events.js';
 import { RunJournal } from '../../src/store/run-journal.js';
 import { planOf, randomDag } from '../helpers/plans.js';
 

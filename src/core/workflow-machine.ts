@@ -1,7 +1,7 @@
 import { assign, setup } from 'xstate';
-import type { DispatchOptions } from '../core/options.js';
-import type { DispatchState } from '../core/run-state.js';
-import { type OutputMessage, step } from '../core/step.js';
+import type { DispatchOptions } from './options.js';
+import type { DispatchState } from './run-state.js';
+import { type OutputMessage, step } from './step.js';
 
 /** What the workflow supervisor knows: the run's state and the messages its last event produced. */
 export interface WorkflowContext {
