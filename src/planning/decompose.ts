@@ -78,10 +78,16 @@ function envelope(spec: Specification, options: DecomposeOptions, planning: Omit
 }
 
 /**
- * The pattern decomposer alone: deterministic, no network (same specification, same plan,
- * byte for byte, unless `timestamp` differs).
+ * The pattern decomposer alone, synchronous: deterministic, no network (same specification,
+ * same plan, byte for byte, unless `timestamp` differs). `llm` and `analyzeDependencies` are
+ * not used. A bad specification is `INVALID_INPUT`.
  */
-export function decomposeWithPatterns(spec: Specification, options: DecomposeOptions = {}, fallback?: PlanningReport['fallback'], extra: Omit<PlanningReport, 'decomposer' | 'removed' | 'fallback'> = {}): Result<Decomposition> {
+export function decomposeWithPatterns(spec: Specification | unknown, options: DecomposeOptions = {}): Result<Decomposition> {
+  const checked = parseSpecification(spec);
+  return checked.ok ? patternPlan(checked.value, options) : checked;
+}
+
+function patternPlan(spec: Specification, options: DecomposeOptions, fallback?: PlanningReport['fallback'], extra: Omit<PlanningReport, 'decomposer' | 'removed' | 'fallback'> = {}): Result<Decomposition> {
   const planning = { decomposer: 'pattern' as const, ...(fallback ? { fallback } : {}), ...extra };
   const built = buildPlan(patternDrafts(spec), spec, envelope(spec, options, planning), { resolveCycles: options.resolveCycles === true });
   if (!built.ok) return built;
@@ -126,12 +132,12 @@ function withAnalysis(plan: PlanMessage, analysis: Record<string, unknown>): Pla
 async function decomposeOnly(spec: unknown, options: DecomposeOptions): Promise<Result<Decomposition>> {
   const checked = parseSpecification(spec);
   if (!checked.ok) return checked;
-  if (!options.llm) return decomposeWithPatterns(checked.value, options);
+  if (!options.llm) return patternPlan(checked.value, options);
   const drafted = await llmDrafts(checked.value, options.llm, { maxRepairs: options.maxRepairs ?? 2, resolveCycles: options.resolveCycles === true, ...(options.onNotice ? { onNotice: options.onNotice } : {}) });
   const model = { model: options.llm.model, endpoint: options.llm.endpoint, calls: drafted.calls, repairs: drafted.repairs, latency_ms: drafted.latencyMs, ...(drafted.usage ? { usage: drafted.usage } : {}) };
   if (!drafted.ok) {
     options.onNotice?.(`The model path gave up (${drafted.error.code}): ${drafted.error.message} Planning with the pattern rules instead.`);
-    return decomposeWithPatterns(checked.value, options, { code: drafted.error.code, reason: drafted.error.message }, model);
+    return patternPlan(checked.value, options, { code: drafted.error.code, reason: drafted.error.message }, model);
   }
   const planning = { decomposer: 'llm' as const, ...model };
   const built = buildPlan(drafted.draft, checked.value, envelope(checked.value, options, planning), { resolveCycles: options.resolveCycles === true });

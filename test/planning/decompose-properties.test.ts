@@ -124,4 +124,11 @@ describe('plans decomposed from generated specifications', () => {
       { numRuns: 150 },
     );
   });
+
+  it('are refused, not built, from a value that is not a specification', () => {
+    for (const bad of [null, {}, { title: 'T', goal: 'G', requirements: [] }, { title: 'T', goal: 'G', requirements: [{ id: 'R1' }] }]) {
+      const done = decomposeWithPatterns(bad);
+      expect(done.ok ? 'built' : done.error.code).toBe('INVALID_INPUT');
+    }
+  });
 });
