@@ -4,7 +4,7 @@ import { parseJsonText } from '../protocol/json-text.js';
 import { parseWith } from '../protocol/parse.js';
 
 /** The JSON in a model's answer: the text itself, or the inside of a ```json fence around it. */
-export function jsonText(text: string): string {
+function jsonText(text: string): string {
   const fenced = /```(?:json)?\s*\n([\s\S]*?)\n\s*```/u.exec(text);
   return (fenced ? fenced[1] : text).trim();
 }

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import { parseJsonText } from '../protocol/json-text.js';
-import { parseWith } from '../protocol/parse.js';
-import { jsonText } from './json-answer.js';
+import { readJsonAnswer } from './json-answer.js';
 import type { LlmBackend, LlmMessage, LlmUsage } from './llm-backend.js';
 import { buildPlan } from './plan-builder.js';
 import type { Specification } from '../protocol/specification.js';
@@ -34,9 +32,7 @@ function usageSum(a: LlmUsage | undefined, b: LlmUsage | undefined): LlmUsage | 
 
 /** The problems with one answer, as lines for a repair request; none when the draft builds into a plan. */
 function problemsOf(text: string, spec: Specification, resolveCycles: boolean): { draft?: PlanDraft; problems: string[] } {
-  const parsed = parseJsonText(jsonText(text), 'The answer', { maxDepth: 32 });
-  if (!parsed.ok) return { problems: [`[INVALID_INPUT] ${parsed.error.message}`] };
-  const draft = parseWith(PlanDraftSchema, parsed.value, 'plan draft');
+  const draft = readJsonAnswer(text, PlanDraftSchema, 'plan draft');
   if (!draft.ok) {
     const issues = (draft.error.details.issues as Array<{ path: string; message: string }> | undefined) ?? [];
     return { problems: issues.length > 0 ? issues.slice(0, 20).map((i) => `[INVALID_INPUT] ${i.path}: ${i.message}`) : [`[INVALID_INPUT] ${draft.error.message}`] };

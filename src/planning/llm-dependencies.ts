@@ -5,7 +5,7 @@ import type { Result } from '../protocol/errors.js';
 import type { PlanMessage, TaskSpec } from '../protocol/plan.js';
 import { readJsonAnswer } from './json-answer.js';
 import type { LlmBackend, LlmUsage } from './llm-backend.js';
-import { planTasks, regroup } from './regroup.js';
+import { planTasks, regroup, withWorkflow } from './regroup.js';
 
 /** The answer asked of the model: dependencies it thinks the plan is missing. */
 export const ProposedDependenciesSchema = z.object({
@@ -144,10 +144,7 @@ export async function proposeDependencies(plan: PlanMessage, llm: LlmBackend, op
   const cost = { latencyMs, ...(usage ? { usage } : {}) };
   if (added.length === 0) return { ok: true, value: { plan, added, rejected, ...cost } };
   const { workflow } = plan.output.content;
-  const changed: PlanMessage = {
-    ...plan,
-    output: { ...plan.output, content: { ...plan.output.content, workflow: { ...workflow, tasks: Array.isArray(workflow.tasks) ? tasks : Object.fromEntries(tasks.map((t) => [t.id, t])) } } },
-  };
+  const changed = withWorkflow(plan, { ...workflow, tasks: Array.isArray(workflow.tasks) ? tasks : Object.fromEntries(tasks.map((t) => [t.id, t])) });
   const regrouped = regroup(changed);
   return regrouped.ok ? { ok: true, value: { plan: regrouped.value, added, rejected, ...cost } } : regrouped;
 }

@@ -122,10 +122,11 @@ export function patternDrafts(spec: Specification): PlanDraft {
       ...(component ? { component: component.id } : {}),
     });
   };
+  const ordered = componentOrder(spec.components);
   const backEdges: Array<{ draft: TaskDraft; component: Component; dependency: string }> = [];
-  for (const c of componentOrder(spec.components)) {
+  for (const c of ordered) {
     const rs = owned.get(c.id) ?? [];
-    const parts = chunks(rs.length > 0 ? rs : [], REQUIREMENTS_PER_CODE_TASK);
+    const parts = chunks(rs, REQUIREMENTS_PER_CODE_TASK);
     const made = (parts.length > 0 ? parts : [[]]).map((part, i, all) => codeTask(c, part, i + 1, all.length));
     codeOf.set(c.id, made.map((t) => t.key));
     // A dependency on a component not coded yet closes a cycle among components: it stays in the
@@ -142,7 +143,7 @@ export function patternDrafts(spec: Specification): PlanDraft {
 
   // 4. Unit tests per component.
   const criteria = (component: Component): string[] => spec.acceptance_criteria.filter((a) => a.toLowerCase().includes(component.id.toLowerCase()));
-  const unitTests = componentOrder(spec.components).map((c) => {
+  const unitTests = ordered.map((c) => {
     const code = codeOf.get(c.id) ?? [];
     const rs = owned.get(c.id) ?? [];
     return add({

@@ -1,4 +1,4 @@
-import { breakCycles, reduceDependencies, type RemovedDependency, type TypedDependency } from '../graph/typed-dependencies.js';
+import { breakCycles, reduceDependencies, type RemovedDependency, stronger, type TypedDependency } from '../graph/typed-dependencies.js';
 import { ErrorCodes, type Result, SwitchyardError } from '../protocol/errors.js';
 import type { PlanMessage } from '../protocol/plan.js';
 import type { RefDeclaration } from '../protocol/refs.js';
@@ -10,7 +10,7 @@ import { capabilityId } from './task-types.js';
 
 /** A problem with a draft, coded so it can be sent back to a model for repair. */
 export interface DraftProblem {
-  readonly code: 'duplicate_task' | 'duplicate_artifact' | 'unknown_read' | 'reads_own_output' | 'unknown_task' | 'cycle';
+  readonly code: 'duplicate_task' | 'duplicate_artifact' | 'unknown_read' | 'reads_own_output' | 'unknown_task';
   readonly task?: string;
   readonly message: string;
 }
@@ -60,10 +60,7 @@ function dependencies(drafts: readonly TaskDraft[], idOf: ReadonlyMap<string, st
   const holders = new Map<string, string>();
   return drafts.map((t) => {
     const deps = new Map<string, TypedDependency>();
-    const put = (d: TypedDependency) => {
-      const had = deps.get(d.task_id);
-      if (had === undefined || (had.type !== 'data' && d.type === 'data') || (had.type === 'resource' && d.type === 'logical')) deps.set(d.task_id, d);
-    };
+    const put = (d: TypedDependency) => deps.set(d.task_id, stronger(deps.get(d.task_id), d));
     for (const r of t.reads) {
       const from = producer.get(r);
       if (from !== undefined) put({ task_id: idOf.get(from) as string, type: 'data', origin: 'inferred', reason: `reads ${refOf.get(r)} (${r})`, ref_id: refOf.get(r) as string });

@@ -11,7 +11,7 @@ export function planTasks(plan: PlanMessage): TaskSpec[] {
 }
 
 /** `plan` with its workflow replaced by `workflow`, everything else as it was. */
-function withWorkflow(plan: PlanMessage, workflow: Workflow): PlanMessage {
+export function withWorkflow(plan: PlanMessage, workflow: Workflow): PlanMessage {
   return { ...plan, output: { ...plan.output, content: { ...plan.output.content, workflow } } };
 }
 
