@@ -7,7 +7,22 @@ import tseslint from 'typescript-eslint';
  * its own layer and those before it, never one after it: each layer gets a lint rule that
  * refuses imports of every later one.
  */
-const LAYERS = ['protocol', 'graph', 'planning', 'machines', 'core', 'journal', 'bus', 'store', 'actors', 'pool', 'agents', 'runtime', 'server', 'cli'];
+const LAYERS = [
+  'protocol',
+  'graph',
+  'planning',
+  'machines',
+  'core',
+  'journal',
+  'bus',
+  'store',
+  'actors',
+  'pool',
+  'agents',
+  'runtime',
+  'server',
+  'cli',
+];
 
 /** One config block per layer, forbidding imports that climb the order. */
 const layering = LAYERS.map((layer, i) => ({
@@ -51,7 +66,14 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
-      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
     },
   },
 );

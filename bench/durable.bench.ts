@@ -37,7 +37,12 @@ const silent = pino({ level: 'silent' });
  * supervisor gets when results arrive together). The time runs until the run's last step is
  * on file.
  */
-export async function recordedRun(plan: CompiledPlan, options: ResolvedOptions, store: StateStore, runId = 'bench'): Promise<{ ms: number; events: number; steps: number }> {
+export async function recordedRun(
+  plan: CompiledPlan,
+  options: ResolvedOptions,
+  store: StateStore,
+  runId = 'bench',
+): Promise<{ ms: number; events: number; steps: number }> {
   const bus = new InProcessBus();
   const subjects = subjectBuilders();
   let now = 1_700_000_000_000;
@@ -60,14 +65,27 @@ export async function recordedRun(plan: CompiledPlan, options: ResolvedOptions, 
     firstSeq: 1,
     accepted: { plan: { tasks: plan.tasks }, options: { policy: options.policy, max_attempts: options.maxAttempts } },
     view: {
-      counts: () => ({ total: plan.n, completed: core.counts[S.complete], failed: core.counts[S.failed], skipped: core.counts[S.skipped], in_progress: core.counts[S.in_progress] }),
+      counts: () => ({
+        total: plan.n,
+        completed: core.counts[S.complete],
+        failed: core.counts[S.failed],
+        skipped: core.counts[S.skipped],
+        in_progress: core.counts[S.in_progress],
+      }),
       snapshot: () => snapshot(core, meta, block),
     },
   });
-  const core: DispatchCore = new DispatchCore(plan, options, eventHooks(() => core, (e) => {
-    events++;
-    journal.push(e);
-  }));
+  const core: DispatchCore = new DispatchCore(
+    plan,
+    options,
+    eventHooks(
+      () => core,
+      (e) => {
+        events++;
+        journal.push(e);
+      },
+    ),
+  );
   journal.push({ type: 'plan_accepted', total_tasks: plan.n });
   journal.push({ type: 'run_started', at: now });
   core.now = now;
@@ -82,7 +100,15 @@ export async function recordedRun(plan: CompiledPlan, options: ResolvedOptions, 
     now += 1;
     core.now = now;
     for (const d of wave) {
-      journal.push({ type: 'result_received', at: now, request_id: `${runId}_${d.task}_${d.attempt}`, task_id: plan.ids[d.task], attempt: d.attempt, runtime_id: 'rt', outcome: recorded });
+      journal.push({
+        type: 'result_received',
+        at: now,
+        request_id: `${runId}_${d.task}_${d.attempt}`,
+        task_id: plan.ids[d.task],
+        attempt: d.attempt,
+        runtime_id: 'rt',
+        outcome: recorded,
+      });
       events++;
       meta.sequence++;
       core.result(d.task, OK);
@@ -95,7 +121,8 @@ export async function recordedRun(plan: CompiledPlan, options: ResolvedOptions, 
   manager.close();
   await bus.close();
   // Its summary, not its record: the record decodes the whole plan, garbage the next run would collect.
-  if (store.listRuns().find((r) => r.run_id === runId)?.status !== 'complete') throw new Error(`the bench run ${runId} was not recorded as complete`);
+  if (store.listRuns().find((r) => r.run_id === runId)?.status !== 'complete')
+    throw new Error(`the bench run ${runId} was not recorded as complete`);
   return { ms, events, steps: steps + 1 };
 }
 
@@ -111,7 +138,12 @@ export async function durableBench(): Promise<void> {
       core.begin();
       for (let wave = core.drain(); wave.length > 0; wave = core.drain()) for (const d of wave) core.result(d.task, OK);
     });
-    rows.push({ name: 'dispatch core alone, not recorded (context)', tasks: n, 'best ms': bare, 'tasks/s': Math.round(n / (bare / 1000)) });
+    rows.push({
+      name: 'dispatch core alone, not recorded (context)',
+      tasks: n,
+      'best ms': bare,
+      'tasks/s': Math.round(n / (bare / 1000)),
+    });
     // Each store is opened once and records a run per round, as a runtime's store records the
     // runs submitted to it: its writer thread starts once, not with every run (that start is a
     // context row). A round has each store record the run in turn, so they are measured under
@@ -123,11 +155,22 @@ export async function durableBench(): Promise<void> {
     const kinds = ['memory', 'sqlite', 'sqlite-full', 'sqlite-inline', 'sqlite-fresh'] as const;
     type Kind = (typeof kinds)[number];
     const open = (kind: Kind, file: string): StateStore =>
-      kind === 'memory' ? new MemoryStore() : SqliteStore.open(file, { synchronous: kind === 'sqlite-full' ? 'full' : 'normal', writer: kind === 'sqlite-inline' ? 'inline' : 'thread' });
-    const stores = new Map<Kind, StateStore>(kinds.filter((k) => k !== 'sqlite-fresh').map((k) => [k, open(k, join(dir, `${k}.db`))]));
+      kind === 'memory'
+        ? new MemoryStore()
+        : SqliteStore.open(file, {
+            synchronous: kind === 'sqlite-full' ? 'full' : 'normal',
+            writer: kind === 'sqlite-inline' ? 'inline' : 'thread',
+          });
+    const stores = new Map<Kind, StateStore>(
+      kinds.filter((k) => k !== 'sqlite-fresh').map((k) => [k, open(k, join(dir, `${k}.db`))]),
+    );
     const counts = { events: 0, steps: 0 };
     let runs = 0;
-    const rounds = async (together: readonly Kind[], count: number, warmup: number): Promise<Record<Kind, number[]>> => {
+    const rounds = async (
+      together: readonly Kind[],
+      count: number,
+      warmup: number,
+    ): Promise<Record<Kind, number[]>> => {
       const times = Object.fromEntries(together.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
       for (let i = -warmup; i < count; i++) {
         for (let k = 0; k < together.length; k++) {
@@ -165,12 +208,22 @@ export async function durableBench(): Promise<void> {
     for (const [kind, label] of labels) {
       const times = kind === 'sqlite' || kind === 'memory' ? target : context;
       const best = Math.min(...times[kind]);
-      rows.push({ name: label, tasks: n, events: counts.events, steps: counts.steps, 'best ms': best, 'tasks/s': Math.round(n / (best / 1000)), ...(kind === 'memory' ? {} : { [column]: percentCell(pairedRatio(times.memory, times[kind])) }) });
+      rows.push({
+        name: label,
+        tasks: n,
+        events: counts.events,
+        steps: counts.steps,
+        'best ms': best,
+        'tasks/s': Math.round(n / (best / 1000)),
+        ...(kind === 'memory' ? {} : { [column]: percentCell(pairedRatio(times.memory, times[kind])) }),
+      });
     }
     const ratio = pairedRatio(target.memory, target.sqlite).median;
     report('durable', rows, {
-      'fsync mode': 'WAL with synchronous=NORMAL (the default): a commit survives a crash of the process; fsync happens at WAL checkpoints. synchronous=FULL also shown.',
-      commits: 'the writer thread commits the steps waiting for it together (one transaction, each step whole); inline, each step is its own transaction',
+      'fsync mode':
+        'WAL with synchronous=NORMAL (the default): a commit survives a crash of the process; fsync happens at WAL checkpoints. synchronous=FULL also shown.',
+      commits:
+        'the writer thread commits the steps waiting for it together (one transaction, each step whole); inline, each step is its own transaction',
       'database bytes per task': `${Math.round(size / n)} (${(size / 1e6).toFixed(1)} MB for ${n.toLocaleString('en-US')} tasks, after close)`,
       'target >= 50% of in-memory': `${(ratio * 100).toFixed(1)}%: ${ratio >= 0.5 ? 'met' : 'MISSED'}`,
     });

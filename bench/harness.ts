@@ -44,7 +44,10 @@ export function bestOf(runs: number, fn: () => void, warmup = true): number {
  * and the median of those over the rounds — does not drift with the load of a shared machine
  * the way best-of-N per subject, measured seconds apart, does. Returns each subject's times (ms).
  */
-export async function interleaved<K extends string>(rounds: number, subjects: Record<K, () => Promise<void>>): Promise<Record<K, number[]>> {
+export async function interleaved<K extends string>(
+  rounds: number,
+  subjects: Record<K, () => Promise<void>>,
+): Promise<Record<K, number[]>> {
   const names = Object.keys(subjects) as K[];
   const times = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (let round = -1; round < rounds; round++) {
@@ -65,7 +68,10 @@ export function median(values: readonly number[]): number {
 }
 
 /** Per round, `baseline / subject` (how the subject's speed compares): the median, and the range. */
-export function pairedRatio(baseline: readonly number[], subject: readonly number[]): { median: number; low: number; high: number } {
+export function pairedRatio(
+  baseline: readonly number[],
+  subject: readonly number[],
+): { median: number; low: number; high: number } {
   const ratios = baseline.map((b, i) => b / subject[i]);
   return { median: median(ratios), low: Math.min(...ratios), high: Math.max(...ratios) };
 }
@@ -86,11 +92,17 @@ export function report(name: string, rows: readonly Row[], extra: Record<string,
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const table = [columns, ...rows.map((r) => columns.map((c) => (r[c] === undefined ? '' : cell(r[c]))))];
   const widths = columns.map((_, i) => Math.max(...table.map((line) => line[i].length)));
-  const lines = table.map((line) => line.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  const lines = table.map((line) =>
+    line.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '),
+  );
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   process.stdout.write(`\n## ${name}\n\n${lines.join('\n')}\n`);
-  for (const [key, value] of Object.entries(extra)) process.stdout.write(`${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
+  for (const [key, value] of Object.entries(extra))
+    process.stdout.write(`${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
   const dir = new URL('./results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(new URL(`${name}.json`, dir), `${JSON.stringify({ bench: name, node: process.version, at: new Date().toISOString(), rows, ...extra }, null, 2)}\n`);
+  writeFileSync(
+    new URL(`${name}.json`, dir),
+    `${JSON.stringify({ bench: name, node: process.version, at: new Date().toISOString(), rows, ...extra }, null, 2)}\n`,
+  );
 }

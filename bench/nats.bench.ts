@@ -16,8 +16,18 @@ const WINDOW = 64;
 const ROUNDS = 5;
 
 function independentTasks(n: number) {
-  const tasks = Array.from({ length: n }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'], depends_on: [], input_refs: [], output_refs: [] }));
-  return { agent: { name: 'planning_agent', type: 'operational' }, output: { content: { workflow: { tasks } }, content_type: 'plan' } };
+  const tasks = Array.from({ length: n }, (_, i) => ({
+    id: `task_${i}`,
+    action: 'noop',
+    capability_ids: ['CAP-PRE-001'],
+    depends_on: [],
+    input_refs: [],
+    output_refs: [],
+  }));
+  return {
+    agent: { name: 'planning_agent', type: 'operational' },
+    output: { content: { workflow: { tasks } }, content_type: 'plan' },
+  };
 }
 
 /** An echo process and a client: rounds of `n` raw NATS requests to it, `WINDOW` in flight. */
@@ -47,9 +57,22 @@ async function rawRequestReply(url: string, n: number) {
 
 /** A coordinator here and a `switchyard runtime` process: rounds of `n` no-op tasks through them. */
 async function throughRuntime(url: string, n: number) {
-  const remote = await startRuntimeProcess(url, ['--agents', NOOP_AGENTS, '--threads', '2', '--concurrency', String(WINDOW / 2)]);
+  const remote = await startRuntimeProcess(url, [
+    '--agents',
+    NOOP_AGENTS,
+    '--threads',
+    '2',
+    '--concurrency',
+    String(WINDOW / 2),
+  ]);
   const bus = await natsBus({ servers: url, name: 'bench-coordinator' });
-  const rt = await createRuntime({ agents: [], pool: { maxThreads: 0 }, bus, maxConcurrentTasks: WINDOW, logger: pino({ level: 'silent' }) });
+  const rt = await createRuntime({
+    agents: [],
+    pool: { maxThreads: 0 },
+    bus,
+    maxConcurrentTasks: WINDOW,
+    logger: pino({ level: 'silent' }),
+  });
   await rt.waitForRuntimes(2, 20_000);
   const plan = independentTasks(n);
   return {
@@ -81,10 +104,23 @@ export async function natsBench(): Promise<void> {
     const rate = (times: number[]) => Math.round(n / (best(times) / 1000));
     const vs = pairedRatio(t.raw, t.runtime);
     const rows: Row[] = [
-      { name: `raw NATS request-reply to another process, ${WINDOW} in flight`, requests: n, 'best ms': best(t.raw), 'per s': rate(t.raw) },
-      { name: `Switchyard: no-op tasks to a remote runtime process (2 threads x ${WINDOW / 2}), ${WINDOW} in flight`, requests: n, 'best ms': best(t.runtime), 'per s': rate(t.runtime), [`vs raw (median of ${ROUNDS} paired rounds, range)`]: percentCell(vs) },
+      {
+        name: `raw NATS request-reply to another process, ${WINDOW} in flight`,
+        requests: n,
+        'best ms': best(t.raw),
+        'per s': rate(t.raw),
+      },
+      {
+        name: `Switchyard: no-op tasks to a remote runtime process (2 threads x ${WINDOW / 2}), ${WINDOW} in flight`,
+        requests: n,
+        'best ms': best(t.runtime),
+        'per s': rate(t.runtime),
+        [`vs raw (median of ${ROUNDS} paired rounds, range)`]: percentCell(vs),
+      },
     ];
-    report('nats', rows, { 'target >= 50% of raw NATS request-reply': `${(vs.median * 100).toFixed(1)}%: ${vs.median >= 0.5 ? 'met' : 'MISSED'}` });
+    report('nats', rows, {
+      'target >= 50% of raw NATS request-reply': `${(vs.median * 100).toFixed(1)}%: ${vs.median >= 0.5 ? 'met' : 'MISSED'}`,
+    });
   } finally {
     await runtime.stop();
     await raw.stop();

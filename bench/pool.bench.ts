@@ -12,13 +12,28 @@ const ROUNDS = 5;
 const CONCURRENT_RUNS = 50;
 
 function independentTasks(n: number) {
-  const tasks = Array.from({ length: n }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'], depends_on: [], input_refs: [], output_refs: [] }));
-  return { agent: { name: 'planning_agent', type: 'operational' }, output: { content: { workflow: { tasks } }, content_type: 'plan' } };
+  const tasks = Array.from({ length: n }, (_, i) => ({
+    id: `task_${i}`,
+    action: 'noop',
+    capability_ids: ['CAP-PRE-001'],
+    depends_on: [],
+    input_refs: [],
+    output_refs: [],
+  }));
+  return {
+    agent: { name: 'planning_agent', type: 'operational' },
+    output: { content: { workflow: { tasks } }, content_type: 'plan' },
+  };
 }
 
 /** A raw Piscina pool and one round of `n` no-op tasks on it (in batches of `batch` items). */
 function rawPiscina(n: number, concurrentTasksPerWorker: number, batch: number) {
-  const pool = new Piscina({ filename: RAW_WORKER.href, minThreads: THREADS, maxThreads: THREADS, concurrentTasksPerWorker });
+  const pool = new Piscina({
+    filename: RAW_WORKER.href,
+    minThreads: THREADS,
+    maxThreads: THREADS,
+    concurrentTasksPerWorker,
+  });
   const items = Array.from({ length: batch }, () => 0);
   return {
     pool,
@@ -36,13 +51,18 @@ function rawPiscina(n: number, concurrentTasksPerWorker: number, batch: number) 
  * once); everything else is the runtime's default — its prefetch too, unless `prefetch` is given.
  */
 async function throughRuntime(n: number, concurrentTasksPerWorker: number, runs = 1, prefetch?: number) {
-  const rt: Runtime = await createRuntime({ agents: [NOOP_AGENTS], pool: { maxThreads: THREADS, concurrentTasksPerWorker, ...(prefetch === undefined ? {} : { prefetch }) }, logger: pino({ level: 'silent' }) });
+  const rt: Runtime = await createRuntime({
+    agents: [NOOP_AGENTS],
+    pool: { maxThreads: THREADS, concurrentTasksPerWorker, ...(prefetch === undefined ? {} : { prefetch }) },
+    logger: pino({ level: 'silent' }),
+  });
   const plan = independentTasks(n / runs);
   return {
     rt,
     async round() {
       const results = await Promise.all(Array.from({ length: runs }, () => rt.submit(plan).result));
-      for (const result of results) if (result.status !== 'complete') throw new Error(`bench run ended ${result.status}`);
+      for (const result of results)
+        if (result.status !== 'complete') throw new Error(`bench run ended ${result.status}`);
     },
   };
 }
@@ -55,7 +75,13 @@ async function throughRuntime(n: number, concurrentTasksPerWorker: number, runs 
 export async function poolBench(): Promise<void> {
   const n = 20_000;
   const raws = { raw1: rawPiscina(n, 1, 1), rawC: rawPiscina(n, 16, 1), rawBatch: rawPiscina(n, 1, 100) };
-  const rts = { rt1: await throughRuntime(n, 1), rt1Off: await throughRuntime(n, 1, 1, 0), rtC: await throughRuntime(n, 16), rtCOff: await throughRuntime(n, 16, 1, 0), rtMany: await throughRuntime(n, 16, CONCURRENT_RUNS) };
+  const rts = {
+    rt1: await throughRuntime(n, 1),
+    rt1Off: await throughRuntime(n, 1, 1, 0),
+    rtC: await throughRuntime(n, 16),
+    rtCOff: await throughRuntime(n, 16, 1, 0),
+    rtMany: await throughRuntime(n, 16, CONCURRENT_RUNS),
+  };
   try {
     const t = await interleaved(ROUNDS, {
       raw1: raws.raw1.round,
@@ -81,14 +107,45 @@ export async function poolBench(): Promise<void> {
       { name: 'raw Piscina, 1 task per worker at a time', tasks: n, 'best ms': best(t.raw1), 'tasks/s': rate(t.raw1) },
       { name: 'raw Piscina, concurrentTasksPerWorker 16', tasks: n, 'best ms': best(t.rawC), 'tasks/s': rate(t.rawC) },
       { name: 'raw Piscina, batches of 100 items', tasks: n, 'best ms': best(t.rawBatch), 'tasks/s': rate(t.rawBatch) },
-      { name: `Switchyard runtime, 1 per worker at a time (default prefetch ${defaultPrefetch(1)})`, tasks: n, 'best ms': best(t.rt1), 'tasks/s': rate(t.rt1), [column]: percentCell(vs1) },
-      { name: '  …holding nothing (pool.prefetch: 0; context)', tasks: n, 'best ms': best(t.rt1Off), 'tasks/s': rate(t.rt1Off), [column]: percentCell(vs1Off) },
-      { name: `Switchyard runtime, concurrentTasksPerWorker 16 (default prefetch ${defaultPrefetch(16)})`, tasks: n, 'best ms': best(t.rtC), 'tasks/s': rate(t.rtC), [column]: percentCell(vsC) },
-      { name: '  …holding nothing (pool.prefetch: 0; context)', tasks: n, 'best ms': best(t.rtCOff), 'tasks/s': rate(t.rtCOff), [column]: percentCell(vsCOff) },
-      { name: `  …as ${CONCURRENT_RUNS} concurrent runs (context: one dispatcher, shared workers)`, tasks: n, 'best ms': best(t.rtMany), 'tasks/s': rate(t.rtMany), [column]: percentCell(vsMany) },
+      {
+        name: `Switchyard runtime, 1 per worker at a time (default prefetch ${defaultPrefetch(1)})`,
+        tasks: n,
+        'best ms': best(t.rt1),
+        'tasks/s': rate(t.rt1),
+        [column]: percentCell(vs1),
+      },
+      {
+        name: '  …holding nothing (pool.prefetch: 0; context)',
+        tasks: n,
+        'best ms': best(t.rt1Off),
+        'tasks/s': rate(t.rt1Off),
+        [column]: percentCell(vs1Off),
+      },
+      {
+        name: `Switchyard runtime, concurrentTasksPerWorker 16 (default prefetch ${defaultPrefetch(16)})`,
+        tasks: n,
+        'best ms': best(t.rtC),
+        'tasks/s': rate(t.rtC),
+        [column]: percentCell(vsC),
+      },
+      {
+        name: '  …holding nothing (pool.prefetch: 0; context)',
+        tasks: n,
+        'best ms': best(t.rtCOff),
+        'tasks/s': rate(t.rtCOff),
+        [column]: percentCell(vsCOff),
+      },
+      {
+        name: `  …as ${CONCURRENT_RUNS} concurrent runs (context: one dispatcher, shared workers)`,
+        tasks: n,
+        'best ms': best(t.rtMany),
+        'tasks/s': rate(t.rtMany),
+        [column]: percentCell(vsMany),
+      },
     ];
     const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
-    const times = (r: { median: number; low: number; high: number }) => `${r.median.toFixed(2)}x (range ${r.low.toFixed(2)}–${r.high.toFixed(2)}x)`;
+    const times = (r: { median: number; low: number; high: number }) =>
+      `${r.median.toFixed(2)}x (range ${r.low.toFixed(2)}–${r.high.toFixed(2)}x)`;
     report('pool', rows, {
       'target >= 90% of raw Piscina, same pool options (runtime defaults)': `1 per worker: ${(vs1.median * 100).toFixed(1)}%, 16 per worker: ${(vsC.median * 100).toFixed(1)}%: ${met(vs1.median >= 0.9 && vsC.median >= 0.9)}`,
       '  …with holding turned off (pool.prefetch: 0; context, no target)': `1 per worker: ${(vs1Off.median * 100).toFixed(1)}%, 16 per worker: ${(vsCOff.median * 100).toFixed(1)}%`,

@@ -16,7 +16,9 @@ const suites: Record<string, () => void | Promise<void>> = {
 const filters = process.argv.slice(2);
 const chosen = Object.keys(suites).filter((name) => filters.length === 0 || filters.some((f) => name.includes(f)));
 if (chosen.length === 0) {
-  process.stderr.write(`switchyard bench: no suite matches ${filters.join(' ')}; suites are ${Object.keys(suites).join(', ')}.\n`);
+  process.stderr.write(
+    `switchyard bench: no suite matches ${filters.join(' ')}; suites are ${Object.keys(suites).join(', ')}.\n`,
+  );
   process.exitCode = 2;
 } else {
   for (const name of chosen) await suites[name]();

@@ -73,12 +73,27 @@ export async function stepBench(): Promise<void> {
     const compileMs = timed(() => compile(deps, policy)).ms;
     const ms = bestOf(5, () => runCore(new DispatchCore(compiled.plan, compiled.options)));
     coreMs[policy] = ms;
-    rows.push({ name: `dispatch core, ${policy} (+ ${compileMs.toFixed(0)} ms to compile)`, tasks: n, edges, ms, 'tasks/s': Math.round(n / (ms / 1000)) });
+    rows.push({
+      name: `dispatch core, ${policy} (+ ${compileMs.toFixed(0)} ms to compile)`,
+      tasks: n,
+      edges,
+      ms,
+      'tasks/s': Math.round(n / (ms / 1000)),
+    });
   }
   const small = dagTasks(dagEdges(1000));
-  const plan = { agent: { name: 'planning_agent', type: 'operational' }, output: { content: { workflow: { tasks: small } }, content_type: 'plan' } };
+  const plan = {
+    agent: { name: 'planning_agent', type: 'operational' },
+    output: { content: { workflow: { tasks: small } }, content_type: 'plan' },
+  };
   const stepMs = timed(() => simulate(plan)).ms;
-  rows.push({ name: 'step() JSON protocol, whole run (O(tasks) per message)', tasks: 1000, edges: small.reduce((s, t) => s + t.depends_on.length, 0), ms: stepMs, 'tasks/s': Math.round(1000 / (stepMs / 1000)) });
+  rows.push({
+    name: 'step() JSON protocol, whole run (O(tasks) per message)',
+    tasks: 1000,
+    edges: small.reduce((s, t) => s + t.depends_on.length, 0),
+    ms: stepMs,
+    'tasks/s': Math.round(1000 / (stepMs / 1000)),
+  });
   const strict = coreMs.strict;
   const bytes100k = await coreBytes(deps);
   const bytes1m = await coreBytes(dagEdges(1_000_000));

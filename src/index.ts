@@ -5,12 +5,32 @@
  */
 
 // Errors
-export { ErrorCodes, SwitchyardError, isErrorCode, isSwitchyardError, serializeError, deserializeError } from './protocol/errors.js';
+export {
+  ErrorCodes,
+  SwitchyardError,
+  isErrorCode,
+  isSwitchyardError,
+  serializeError,
+  deserializeError,
+} from './protocol/errors.js';
 export type { ErrorCode, ErrorDetails, Result, SerializedError } from './protocol/errors.js';
 
 // Protocol: seed 003 messages
-export { TaskSpecSchema, WorkflowSchema, PlanMessageSchema, ExecutionGroupSchema, EstimatedWeightSchema } from './protocol/plan.js';
-export type { TaskSpec, TaskSpecInput, Workflow, WorkflowInput, PlanMessage, EstimatedWeight } from './protocol/plan.js';
+export {
+  TaskSpecSchema,
+  WorkflowSchema,
+  PlanMessageSchema,
+  ExecutionGroupSchema,
+  EstimatedWeightSchema,
+} from './protocol/plan.js';
+export type {
+  TaskSpec,
+  TaskSpecInput,
+  Workflow,
+  WorkflowInput,
+  PlanMessage,
+  EstimatedWeight,
+} from './protocol/plan.js';
 export { TaskResultSchema, TaskResultMessageSchema } from './protocol/task-result.js';
 export type { TaskResult, TaskResultMessage } from './protocol/task-result.js';
 export {
@@ -21,8 +41,19 @@ export {
   WorkflowCompleteMessageSchema,
   TimelineEntrySchema,
 } from './protocol/dispatch-output.js';
-export type { Dispatch, TaskDispatchMessage, WorkflowProgress, WorkflowResult, WorkflowCompleteMessage } from './protocol/dispatch-output.js';
-export { WorkflowStateSchema, TaskStateSchema, TaskStatusSchema, FailureLogEntrySchema } from './protocol/workflow-state.js';
+export type {
+  Dispatch,
+  TaskDispatchMessage,
+  WorkflowProgress,
+  WorkflowResult,
+  WorkflowCompleteMessage,
+} from './protocol/dispatch-output.js';
+export {
+  WorkflowStateSchema,
+  TaskStateSchema,
+  TaskStatusSchema,
+  FailureLogEntrySchema,
+} from './protocol/workflow-state.js';
 export type { WorkflowState, TaskState, TaskStatus, FailureLogEntry } from './protocol/workflow-state.js';
 export {
   RefStatusSchema,
@@ -33,8 +64,23 @@ export {
   RefRegistryEntrySchema,
   FinalRefSchema,
 } from './protocol/refs.js';
-export type { RefStatus, RefDeclaration, Resources, ProducedRef, ResolvedRef, RefRegistryEntry, FinalRef } from './protocol/refs.js';
-export { AgentInfoSchema, NextAgentSchema, AuditSchema, MetadataSchema, ErrorInfoSchema, envelopeSchema } from './protocol/envelope.js';
+export type {
+  RefStatus,
+  RefDeclaration,
+  Resources,
+  ProducedRef,
+  ResolvedRef,
+  RefRegistryEntry,
+  FinalRef,
+} from './protocol/refs.js';
+export {
+  AgentInfoSchema,
+  NextAgentSchema,
+  AuditSchema,
+  MetadataSchema,
+  ErrorInfoSchema,
+  envelopeSchema,
+} from './protocol/envelope.js';
 export type { ErrorInfo } from './protocol/envelope.js';
 
 // Protocol: seeds 000 / 001 runtime events and subjects
@@ -137,7 +183,16 @@ export type { ExecuteRequest, ExecuteResult, WireError } from './pool/worker-pro
 // The bus
 export { InProcessBus } from './bus/in-process-bus.js';
 export type { InProcessBusOptions } from './bus/in-process-bus.js';
-export type { Bus, BusMessage, BusCounters, BusHandler, PublishOptions, SubscribeOptions, RequestOptions, Subscription } from './bus/bus.js';
+export type {
+  Bus,
+  BusMessage,
+  BusCounters,
+  BusHandler,
+  PublishOptions,
+  SubscribeOptions,
+  RequestOptions,
+  Subscription,
+} from './bus/bus.js';
 
 // The embedded runtime
 export { createRuntime } from './runtime/create-runtime.js';
@@ -152,9 +207,24 @@ export { Dispatcher } from './actors/dispatcher.js';
 
 // Durable state (the SQLite store is `switchyard/sqlite`)
 export { MemoryStore } from './store/memory-store.js';
-export type { StateStore, RunRecord, RunSummary, Checkpoint, Lease, LeaseHolder, RuntimeEventRecord } from './store/state-store.js';
+export type {
+  StateStore,
+  RunRecord,
+  RunSummary,
+  Checkpoint,
+  Lease,
+  LeaseHolder,
+  RuntimeEventRecord,
+} from './store/state-store.js';
 export { RunEventSchema, RunStepMessageSchema, RecordedOutcomeSchema } from './protocol/run-events.js';
-export type { RunEvent, RunStepMessage, StoredStep, LoggedEvent, RunCounts, RecordedOutcome } from './protocol/run-events.js';
+export type {
+  RunEvent,
+  RunStepMessage,
+  StoredStep,
+  LoggedEvent,
+  RunCounts,
+  RecordedOutcome,
+} from './protocol/run-events.js';
 export { rebuild, rebuiltState } from './store/replay.js';
 export type { Rebuilt } from './store/replay.js';
 export { StateManager } from './actors/state-manager.js';
@@ -165,12 +235,24 @@ export type { SubmitOptions } from './runtime/create-runtime.js';
 // Planning: a specification becomes a plan (pattern rules by default, a model optionally)
 export { decompose, decomposeWithPatterns } from './planning/decompose.js';
 export { proposeDependencies } from './planning/llm-dependencies.js';
-export type { ProposedDependencies, AddedDependency, RejectedDependency, ProposeOptions } from './planning/llm-dependencies.js';
+export type {
+  ProposedDependencies,
+  AddedDependency,
+  RejectedDependency,
+  ProposeOptions,
+} from './planning/llm-dependencies.js';
 export type { DecomposeOptions, Decomposition, PlanningReport } from './planning/decompose.js';
 export { readSpecification, parseSpecification, MAX_SPEC_BYTES } from './planning/read-spec.js';
 export type { ReadSpecOptions, SpecFormat } from './planning/read-spec.js';
 export { SpecificationSchema, RequirementSchema, ComponentSchema, SpecInputSchema } from './protocol/specification.js';
-export type { Specification, SpecificationInput, Requirement, Component, SpecInput, Priority } from './protocol/specification.js';
+export type {
+  Specification,
+  SpecificationInput,
+  Requirement,
+  Component,
+  SpecInput,
+  Priority,
+} from './protocol/specification.js';
 export { TASK_TYPES, CAPABILITY_PREFIX, TASK_TYPE_ROUTES } from './planning/task-types.js';
 export type { TaskType } from './planning/task-types.js';
 
@@ -178,4 +260,11 @@ export type { TaskType } from './planning/task-types.js';
 export { openAiCompatible } from './planning/openai-compatible.js';
 export type { OpenAiCompatibleOptions } from './planning/openai-compatible.js';
 export { llmBackendFromEnv } from './planning/llm-config.js';
-export type { LlmBackend, LlmRequest, LlmResponse, LlmMessage, LlmUsage, StructuredMode } from './planning/llm-backend.js';
+export type {
+  LlmBackend,
+  LlmRequest,
+  LlmResponse,
+  LlmMessage,
+  LlmUsage,
+  StructuredMode,
+} from './planning/llm-backend.js';

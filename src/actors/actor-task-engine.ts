@@ -13,7 +13,9 @@ const inspectedRun = setup({
   actors: { task: taskMachine },
 }).createMachine({
   id: 'run',
-  context: ({ input, spawn }) => ({ tasks: input.ids.map((id) => spawn('task', { id, input: { maxAttempts: input.maxAttempts } })) }),
+  context: ({ input, spawn }) => ({
+    tasks: input.ids.map((id) => spawn('task', { id, input: { maxAttempts: input.maxAttempts } })),
+  }),
 });
 
 /**
@@ -28,7 +30,12 @@ export class ActorTaskEngine implements TaskEngine {
 
   constructor(core: DispatchCore, runId: string, inspect: (event: InspectionEvent) => void) {
     this.#core = core;
-    this.#run = createActor(inspectedRun, { id: runId, systemId: runId, input: { ids: core.plan.ids, maxAttempts: core.options.maxAttempts }, inspect }).start();
+    this.#run = createActor(inspectedRun, {
+      id: runId,
+      systemId: runId,
+      input: { ids: core.plan.ids, maxAttempts: core.options.maxAttempts },
+      inspect,
+    }).start();
   }
 
   fire(v: number, event: TaskEvent): number {
@@ -73,7 +80,9 @@ export class ActorTaskEngine implements TaskEngine {
       for (const event of events) ref.send(event);
       const { value, context } = ref.getSnapshot();
       if (value !== status || context.attempts !== attempts) {
-        throw new Error(`task ${core.plan.ids[v]} is ${status} after ${attempts} attempts, which its lifecycle cannot reach (its actor got to ${String(value)} after ${context.attempts})`);
+        throw new Error(
+          `task ${core.plan.ids[v]} is ${status} after ${attempts} attempts, which its lifecycle cannot reach (its actor got to ${String(value)} after ${context.attempts})`,
+        );
       }
     }
   }

@@ -183,8 +183,14 @@ export class Dispatcher {
       }
       if (!this.#o.staleAttempt?.(id)) continue;
       this.#adopted.delete(id);
-      this.#o.logger.info({ runtime_id: runtimeId, request_id: id }, 'cancelling an attempt from before this process that its run no longer wants');
-      this.#o.bus.publish(this.#o.subjects.cancel(runtimeId), { type: 'CancelAttempt', request_id: id } satisfies CancelAttempt);
+      this.#o.logger.info(
+        { runtime_id: runtimeId, request_id: id },
+        'cancelling an attempt from before this process that its run no longer wants',
+      );
+      this.#o.bus.publish(this.#o.subjects.cancel(runtimeId), {
+        type: 'CancelAttempt',
+        request_id: id,
+      } satisfies CancelAttempt);
     }
   }
 
@@ -208,7 +214,10 @@ export class Dispatcher {
     if (late > 0) this.registry.credit(late, now);
     if (late > this.#sweepMs / 2 && !this.#deferred) {
       this.#deferred = true;
-      this.#o.logger.debug({ late_ms: late }, 'sweep ran late (this process was busy): runtimes credited, judged at the next sweep');
+      this.#o.logger.debug(
+        { late_ms: late },
+        'sweep ran late (this process was busy): runtimes credited, judged at the next sweep',
+      );
       return;
     }
     this.#deferred = false;
@@ -226,7 +235,9 @@ export class Dispatcher {
     const now = this.#o.clock();
     const after = this.#o.stealAfterMs ?? 20;
     const runtimes = this.registry.runtimes();
-    const holders = runtimes.filter((e) => e.inFlight.size > e.concurrency).sort((a, b) => b.inFlight.size - b.concurrency - (a.inFlight.size - a.concurrency));
+    const holders = runtimes
+      .filter((e) => e.inFlight.size > e.concurrency)
+      .sort((a, b) => b.inFlight.size - b.concurrency - (a.inFlight.size - a.concurrency));
     if (holders.length === 0) return;
     const asked = new Map<string, number>();
     for (const target of this.#reclaiming.values()) asked.set(target, (asked.get(target) ?? 0) + 1);
@@ -246,8 +257,14 @@ export class Dispatcher {
         if (ids.length === 0) continue;
         free -= ids.length;
         for (const id of ids) this.#reclaiming.set(id, idle.runtimeId);
-        this.#o.logger.debug({ from: holder.runtimeId, to: idle.runtimeId, request_ids: ids }, 'reclaiming held attempts for a runtime with a slot free');
-        this.#o.bus.publish(this.#o.subjects.reclaim(holder.runtimeId), vet<ReclaimAttempts>({ type: 'ReclaimAttempts', request_ids: ids, at: this.#now() }));
+        this.#o.logger.debug(
+          { from: holder.runtimeId, to: idle.runtimeId, request_ids: ids },
+          'reclaiming held attempts for a runtime with a slot free',
+        );
+        this.#o.bus.publish(
+          this.#o.subjects.reclaim(holder.runtimeId),
+          vet<ReclaimAttempts>({ type: 'ReclaimAttempts', request_ids: ids, at: this.#now() }),
+        );
       }
     }
     if (wake < Number.POSITIVE_INFINITY) this.#armSteal(wake - now);
@@ -313,14 +330,26 @@ export class Dispatcher {
       const parsed = this.#definition(message, AgentRuntimeRegisteredSchema, 'AgentRuntimeRegistered');
       if (parsed === undefined) return;
       const runtimeId = parsed.runtime_id;
-      const own = [this.#o.subjects.execute(runtimeId), this.#o.subjects.cancel(runtimeId), this.#o.subjects.reclaim(runtimeId)];
+      const own = [
+        this.#o.subjects.execute(runtimeId),
+        this.#o.subjects.cancel(runtimeId),
+        this.#o.subjects.reclaim(runtimeId),
+      ];
       const foreign = (parsed.subjects ?? []).find((s) => !own.includes(s));
-      if (foreign !== undefined) return this.#refuse(message, ErrorCodes.UNAUTHORIZED, `Runtime ${runtimeId} lists ${foreign} among its subjects; a runtime may list only its own command subjects (${own.join(', ')}).`);
+      if (foreign !== undefined)
+        return this.#refuse(
+          message,
+          ErrorCodes.UNAUTHORIZED,
+          `Runtime ${runtimeId} lists ${foreign} among its subjects; a runtime may list only its own command subjects (${own.join(', ')}).`,
+        );
       if (isVetted(message.data)) this.#hosted.add(runtimeId);
       // A refreshing registration does not list what was sent to it and not yet acknowledged: that stays too.
       // What it lists that no dispatcher here handed it is adopted: another process's, from before this one.
       const { lost, adopted } = this.registry.register(parsed, now, (id) => this.#unacknowledged.has(id));
-      this.#o.logger.info({ runtime_id: runtimeId, agents: parsed.agents.map((a) => a.agent_id), capacity: parsed.capacity }, 'runtime registered');
+      this.#o.logger.info(
+        { runtime_id: runtimeId, agents: parsed.agents.map((a) => a.agent_id), capacity: parsed.capacity },
+        'runtime registered',
+      );
       for (const id of adopted) this.#adopted.set(id, runtimeId);
       if (adopted.length > 0) this.cancelStale();
       if (lost.length > 0) this.#reportLost(lost, runtimeId);
@@ -330,12 +359,21 @@ export class Dispatcher {
       if (parsed === undefined) return;
       // The runtime reports its own attempts; those it lists as in flight it hands back.
       const entry = this.registry.deregister(parsed.runtime_id);
-      if (entry) this.#lost(entry.runtimeId, (parsed.in_flight ?? []).filter((id) => entry.inFlight.has(id)), parsed.reason, false);
+      if (entry)
+        this.#lost(
+          entry.runtimeId,
+          (parsed.in_flight ?? []).filter((id) => entry.inFlight.has(id)),
+          parsed.reason,
+          false,
+        );
     } else if (event === 'heartbeat') {
       const parsed = this.#definition(message, RuntimeHeartbeatSchema, 'RuntimeHeartbeat');
       if (parsed === undefined) return;
       if (!this.registry.heartbeat(parsed.runtime_id, now)) {
-        this.#o.logger.warn({ runtime_id: parsed.runtime_id }, 'heartbeat from an unregistered runtime; asking runtimes to announce themselves');
+        this.#o.logger.warn(
+          { runtime_id: parsed.runtime_id },
+          'heartbeat from an unregistered runtime; asking runtimes to announce themselves',
+        );
         this.#announce(false);
       }
     }
@@ -346,7 +384,11 @@ export class Dispatcher {
    * runtime of its subject, and — for a runtime this process hosts — for coming from this
    * process. `undefined` (and the sender told why) when it is refused.
    */
-  #definition<T extends { runtime_id: string }>(message: BusMessage, schema: z.ZodType<T>, what: string): T | undefined {
+  #definition<T extends { runtime_id: string }>(
+    message: BusMessage,
+    schema: z.ZodType<T>,
+    what: string,
+  ): T | undefined {
     const vetted = isVetted(message.data);
     let value: T;
     if (vetted) value = message.data as T;
@@ -360,11 +402,19 @@ export class Dispatcher {
     }
     const named = runtimeOfSubject(message.subject);
     if (named !== value.runtime_id) {
-      this.#refuse(message, ErrorCodes.UNAUTHORIZED, `The ${what} on the subject of runtime ${named} names runtime ${value.runtime_id} in its body; a runtime speaks only for itself.`);
+      this.#refuse(
+        message,
+        ErrorCodes.UNAUTHORIZED,
+        `The ${what} on the subject of runtime ${named} names runtime ${value.runtime_id} in its body; a runtime speaks only for itself.`,
+      );
       return undefined;
     }
     if (!vetted && this.#hosted.has(value.runtime_id)) {
-      this.#refuse(message, ErrorCodes.UNAUTHORIZED, `Runtime ${value.runtime_id} is one of this process's own worker runtimes; an ${what} for it from outside the process is refused.`);
+      this.#refuse(
+        message,
+        ErrorCodes.UNAUTHORIZED,
+        `Runtime ${value.runtime_id} is one of this process's own worker runtimes; an ${what} for it from outside the process is refused.`,
+      );
       return undefined;
     }
     return value;
@@ -382,7 +432,10 @@ export class Dispatcher {
     const triggers = request.type === 'TriggerAgentBatch' ? request.triggers : [request];
     const replies = triggers.map((t) => this.#take(t, message.priority));
     // The requester hears where each trigger went before any runtime can answer for it.
-    this.#o.bus.respond(message, vet(batch ? ({ type: 'TriggerBatchReply', replies } satisfies TriggerBatchReply) : replies[0]));
+    this.#o.bus.respond(
+      message,
+      vet(batch ? ({ type: 'TriggerBatchReply', replies } satisfies TriggerBatchReply) : replies[0]),
+    );
     this.#forward();
   }
 
@@ -397,8 +450,15 @@ export class Dispatcher {
   /** Places, queues or refuses one trigger; the answer for its requester. */
   #take(trigger: TriggerAgent, priority: number): TriggerAccepted | AgentDispatchFailed {
     // A repeat (the requester's copy of our answer was lost): answer again, place nothing twice.
-    if (this.#running.has(trigger.request_id)) return { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: this.registry.owner(trigger.request_id) ?? null, at: this.#now() };
-    if (this.#waiting.has(trigger.request_id)) return { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: null, at: this.#now() };
+    if (this.#running.has(trigger.request_id))
+      return {
+        type: 'TriggerAccepted',
+        request_id: trigger.request_id,
+        runtime_id: this.registry.owner(trigger.request_id) ?? null,
+        at: this.#now(),
+      };
+    if (this.#waiting.has(trigger.request_id))
+      return { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: null, at: this.#now() };
     const capabilities = trigger.dispatch.capability_ids;
     if (!this.registry.anyServes(trigger.agent_id, capabilities)) {
       const failed: AgentDispatchFailed = {
@@ -408,16 +468,28 @@ export class Dispatcher {
         agent_id: trigger.agent_id,
         task_id: trigger.task_id,
         attempt: trigger.attempt,
-        error: { code: ErrorCodes.CAPABILITY_NOT_AVAILABLE, message: `No registered runtime serves ${trigger.agent_id} for ${capabilities.join(', ')}.`, recoverable: false },
+        error: {
+          code: ErrorCodes.CAPABILITY_NOT_AVAILABLE,
+          message: `No registered runtime serves ${trigger.agent_id} for ${capabilities.join(', ')}.`,
+          recoverable: false,
+        },
         at: this.#now(),
       };
-      this.#o.logger.warn({ request_id: trigger.request_id, agent_id: trigger.agent_id, capabilities }, 'dispatch failed: capability not available');
+      this.#o.logger.warn(
+        { request_id: trigger.request_id, agent_id: trigger.agent_id, capabilities },
+        'dispatch failed: capability not available',
+      );
       this.#o.bus.publish(this.#o.subjects.dispatchFailed(trigger.request_id), failed);
       return failed;
     }
     const placement = this.#place(trigger);
     if (placement === undefined) this.#waiting.add(trigger, priority);
-    const accepted: TriggerAccepted = { type: 'TriggerAccepted', request_id: trigger.request_id, runtime_id: placement?.runtimeId ?? null, at: this.#now() };
+    const accepted: TriggerAccepted = {
+      type: 'TriggerAccepted',
+      request_id: trigger.request_id,
+      runtime_id: placement?.runtimeId ?? null,
+      at: this.#now(),
+    };
     if (placement && placement.rounds > 0) accepted.rounds_ahead = placement.rounds;
     return accepted;
   }
@@ -459,16 +531,27 @@ export class Dispatcher {
         onStop: acknowledged,
         onRefused: (error) => {
           acknowledged();
-          this.#o.logger.error({ runtime_id: runtimeId, triggers: ids.length, code: error.code }, `triggers refused by their runtime: ${error.message}`);
+          this.#o.logger.error(
+            { runtime_id: runtimeId, triggers: ids.length, code: error.code },
+            `triggers refused by their runtime: ${error.message}`,
+          );
           // They will not run there: free their slots and let their runs retry them.
           const refused = ids.filter((id) => this.registry.owner(id) === runtimeId);
           for (const id of refused) this.registry.release(id);
-          this.#reportLost(refused, runtimeId, error.code, `Runtime ${runtimeId} refused the attempt: ${error.message}`);
+          this.#reportLost(
+            refused,
+            runtimeId,
+            error.code,
+            `Runtime ${runtimeId} refused the attempt: ${error.message}`,
+          );
           this.#drain();
         },
         onGiveUp: (error) => {
           acknowledged();
-          this.#o.logger.error({ runtime_id: runtimeId, triggers: ids.length, code: error.code }, `triggers given up on: ${error.message}`);
+          this.#o.logger.error(
+            { runtime_id: runtimeId, triggers: ids.length, code: error.code },
+            `triggers given up on: ${error.message}`,
+          );
         },
       });
     }
@@ -498,7 +581,12 @@ export class Dispatcher {
 
   /** Tells the supervisor where a trigger it was told is queued (or held elsewhere) went after all. */
   #announcePlaced(trigger: TriggerAgent, placement: Placement): void {
-    const placed: TriggerPlaced = { type: 'TriggerPlaced', request_id: trigger.request_id, runtime_id: placement.runtimeId, at: this.#now() };
+    const placed: TriggerPlaced = {
+      type: 'TriggerPlaced',
+      request_id: trigger.request_id,
+      runtime_id: placement.runtimeId,
+      at: this.#now(),
+    };
     if (placement.rounds > 0) placed.rounds_ahead = placement.rounds;
     // Vetted: a run believes a placement only from its own process's dispatcher.
     this.#o.bus.publish(this.#o.subjects.placed(trigger.request_id), vet(placed));
@@ -506,10 +594,17 @@ export class Dispatcher {
 
   /** A runtime gave back held attempts unstarted: free their slots there and place them again, ahead of what waits. */
   #onReclaimed(message: BusMessage): void {
-    const parsed = isVetted(message.data) ? { ok: true as const, value: message.data as { runtime_id: string; request_ids: string[] } } : parseWith(AttemptsReclaimedSchema, message.data, 'AttemptsReclaimed');
+    const parsed = isVetted(message.data)
+      ? { ok: true as const, value: message.data as { runtime_id: string; request_ids: string[] } }
+      : parseWith(AttemptsReclaimedSchema, message.data, 'AttemptsReclaimed');
     if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
     const { runtime_id: from, request_ids: ids } = parsed.value;
-    if (runtimeOfSubject(message.subject) !== from) return this.#refuse(message, ErrorCodes.UNAUTHORIZED, `The AttemptsReclaimed on the subject of runtime ${runtimeOfSubject(message.subject)} names runtime ${from}; a runtime gives back only its own attempts.`);
+    if (runtimeOfSubject(message.subject) !== from)
+      return this.#refuse(
+        message,
+        ErrorCodes.UNAUTHORIZED,
+        `The AttemptsReclaimed on the subject of runtime ${runtimeOfSubject(message.subject)} names runtime ${from}; a runtime gives back only its own attempts.`,
+      );
     const back: TriggerAgent[] = [];
     for (const id of ids) {
       this.#reclaiming.delete(id);
@@ -527,7 +622,8 @@ export class Dispatcher {
       if (placement) this.#announcePlaced(trigger, placement);
       else this.#waiting.add(trigger, Number.MAX_SAFE_INTEGER);
     }
-    if (back.length > 0) this.#o.logger.debug({ from, moved: back.length }, 'held attempts moved to runtimes with a slot free');
+    if (back.length > 0)
+      this.#o.logger.debug({ from, moved: back.length }, 'held attempts moved to runtimes with a slot free');
     this.#drain();
   }
 
@@ -544,12 +640,18 @@ export class Dispatcher {
     const onRuntimeSubject = message.subject.endsWith('.results');
     let request = message.data as AgentExecutionResult | AgentExecutionResultBatch;
     if (!vetted) {
-      const parsed = onRuntimeSubject ? parseTagged(ResultRequestSchema, message.data, ['AgentExecutionResultBatch', 'AgentExecutionResult']) : parseWith(AgentExecutionResultSchema, message.data, 'AgentExecutionResult');
+      const parsed = onRuntimeSubject
+        ? parseTagged(ResultRequestSchema, message.data, ['AgentExecutionResultBatch', 'AgentExecutionResult'])
+        : parseWith(AgentExecutionResultSchema, message.data, 'AgentExecutionResult');
       if (!parsed.ok) return this.#refuse(message, parsed.error.code, parsed.error.message);
       request = parsed.value;
     }
     const results = request.type === 'AgentExecutionResultBatch' ? request.results : [request];
-    const sender = { subjectRuntime: onRuntimeSubject ? runtimeOfSubject(message.subject) : null, vetted, hosted: (id: string) => this.#hosted.has(id) };
+    const sender = {
+      subjectRuntime: onRuntimeSubject ? runtimeOfSubject(message.subject) : null,
+      vetted,
+      hosted: (id: string) => this.#hosted.has(id),
+    };
     const refused: Refusal[] = [];
     let freed = false;
     for (const result of results) {
@@ -573,9 +675,23 @@ export class Dispatcher {
       if (this.registry.release(id) !== undefined) freed = true;
     }
     if (refused.length > 0) {
-      for (const r of refused) this.#o.logger.warn({ subject: message.subject, request_id: r.request_id, code: ErrorCodes.RESULT_MISMATCH, mismatched: r.fields.map((f) => f.field) }, `result refused: it does not match its attempt in ${describeMismatch(r.fields)}`);
+      for (const r of refused)
+        this.#o.logger.warn(
+          {
+            subject: message.subject,
+            request_id: r.request_id,
+            code: ErrorCodes.RESULT_MISMATCH,
+            mismatched: r.fields.map((f) => f.field),
+          },
+          `result refused: it does not match its attempt in ${describeMismatch(r.fields)}`,
+        );
       const text = `${refused.length} of ${results.length} results do not match the attempt they name and were refused: ${refused.map((r) => `${r.request_id}: ${describeMismatch(r.fields)}`).join('; ')}.`;
-      this.#o.bus.respond(message, { type: 'Error', code: ErrorCodes.RESULT_MISMATCH, message: text, refused } satisfies ErrorReply & { refused: Refusal[] });
+      this.#o.bus.respond(message, {
+        type: 'Error',
+        code: ErrorCodes.RESULT_MISMATCH,
+        message: text,
+        refused,
+      } satisfies ErrorReply & { refused: Refusal[] });
     } else {
       // The runtime sends its results again until acknowledged; a repeat frees nothing twice.
       this.#o.bus.respond(message, vet<ResultsAccepted>({ type: 'ResultsAccepted', count: results.length }));
@@ -585,9 +701,18 @@ export class Dispatcher {
 
   /** A runtime left: publish its deregistration (when we decided it) and fail its attempts as recoverable. */
   #lost(runtimeId: string, inFlight: string[], reason: AgentRuntimeDeregistered['reason'], announce = true): void {
-    this.#o.logger[reason === 'shutdown' ? 'info' : 'warn']({ runtime_id: runtimeId, reason, in_flight: inFlight.length }, 'runtime deregistered');
+    this.#o.logger[reason === 'shutdown' ? 'info' : 'warn'](
+      { runtime_id: runtimeId, reason, in_flight: inFlight.length },
+      'runtime deregistered',
+    );
     if (announce) {
-      const event: AgentRuntimeDeregistered = { type: 'AgentRuntimeDeregistered', runtime_id: runtimeId, reason, in_flight: inFlight, at: this.#now() };
+      const event: AgentRuntimeDeregistered = {
+        type: 'AgentRuntimeDeregistered',
+        runtime_id: runtimeId,
+        reason,
+        in_flight: inFlight,
+        at: this.#now(),
+      };
       this.#o.bus.publish(this.#o.subjects.deregistered(runtimeId), vet(event));
     }
     this.#idleSince.delete(runtimeId);
@@ -596,7 +721,12 @@ export class Dispatcher {
   }
 
   /** Fails, as recoverable, the attempts a runtime will not report (lost with it, or refused by it). */
-  #reportLost(requestIds: readonly string[], runtimeId: string, code: ErrorCode | 'RUNTIME_LOST' = 'RUNTIME_LOST', reason?: string): void {
+  #reportLost(
+    requestIds: readonly string[],
+    runtimeId: string,
+    code: ErrorCode | 'RUNTIME_LOST' = 'RUNTIME_LOST',
+    reason?: string,
+  ): void {
     for (const id of requestIds) {
       const trigger = this.#running.get(id);
       this.#running.delete(id);
@@ -610,7 +740,15 @@ export class Dispatcher {
         task_id: trigger.task_id,
         attempt: trigger.attempt,
         runtime_id: null,
-        outcome: { status: 'failed', error: { code, message: reason ?? `Runtime ${runtimeId} was lost while running ${trigger.task_id} attempt ${trigger.attempt}.`, recoverable: true } },
+        outcome: {
+          status: 'failed',
+          error: {
+            code,
+            message:
+              reason ?? `Runtime ${runtimeId} was lost while running ${trigger.task_id} attempt ${trigger.attempt}.`,
+            recoverable: true,
+          },
+        },
         at: this.#now(),
       };
       // Vetted: a report on a runtime's behalf (runtime_id null) counts only from this process's dispatcher.

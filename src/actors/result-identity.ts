@@ -25,23 +25,46 @@ export interface ResultSender {
  * only when this process's dispatcher built it, and one from a runtime of this process only when
  * this process built it. Empty when the result is the attempt's own.
  */
-export function resultMismatch(result: AgentExecutionResult, trigger: TriggerAgent, placedOn: string | null | undefined, sender: ResultSender): FieldMismatch[] {
+export function resultMismatch(
+  result: AgentExecutionResult,
+  trigger: TriggerAgent,
+  placedOn: string | null | undefined,
+  sender: ResultSender,
+): FieldMismatch[] {
   const out: FieldMismatch[] = [];
-  if (result.workflow_id !== trigger.workflow_id) out.push({ field: 'workflow_id', expected: trigger.workflow_id, got: result.workflow_id });
-  if (result.task_id !== trigger.task_id) out.push({ field: 'task_id', expected: trigger.task_id, got: result.task_id });
-  if (result.attempt !== trigger.attempt) out.push({ field: 'attempt', expected: trigger.attempt, got: result.attempt });
+  if (result.workflow_id !== trigger.workflow_id)
+    out.push({ field: 'workflow_id', expected: trigger.workflow_id, got: result.workflow_id });
+  if (result.task_id !== trigger.task_id)
+    out.push({ field: 'task_id', expected: trigger.task_id, got: result.task_id });
+  if (result.attempt !== trigger.attempt)
+    out.push({ field: 'attempt', expected: trigger.attempt, got: result.attempt });
   const runtime = result.runtime_id;
   const onBehalf = runtime === null && sender.vetted && sender.subjectRuntime === null;
   const forgedHere = !sender.vetted && runtime !== null && sender.hosted?.(runtime) === true;
-  if (!onBehalf && (forgedHere || runtime === null || runtime !== (placedOn ?? null) || (sender.subjectRuntime !== null && sender.subjectRuntime !== runtime))) {
-    out.push({ field: 'runtime_id', expected: placedOn ?? null, got: sender.subjectRuntime !== null && sender.subjectRuntime !== runtime ? `${String(runtime)} (on the results subject of ${sender.subjectRuntime})` : runtime });
+  if (
+    !onBehalf &&
+    (forgedHere ||
+      runtime === null ||
+      runtime !== (placedOn ?? null) ||
+      (sender.subjectRuntime !== null && sender.subjectRuntime !== runtime))
+  ) {
+    out.push({
+      field: 'runtime_id',
+      expected: placedOn ?? null,
+      got:
+        sender.subjectRuntime !== null && sender.subjectRuntime !== runtime
+          ? `${String(runtime)} (on the results subject of ${sender.subjectRuntime})`
+          : runtime,
+    });
   }
   return out;
 }
 
 /** The mismatches as a phrase for a log line or a refusal: `attempt (expected 1, got 8), task_id (…)`. */
 export function describeMismatch(fields: readonly FieldMismatch[]): string {
-  return fields.map((f) => `${f.field} (expected ${JSON.stringify(f.expected)}, got ${JSON.stringify(f.got)})`).join(', ');
+  return fields
+    .map((f) => `${f.field} (expected ${JSON.stringify(f.expected)}, got ${JSON.stringify(f.got)})`)
+    .join(', ');
 }
 
 /** The runtime id a subject `<prefix>.events.agent.runtime.<runtime_id>.results` (or `.reclaimed`) names: its next-to-last token. */

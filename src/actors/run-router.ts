@@ -65,7 +65,8 @@ export class RunRouter {
     const data = message.data as { request_id?: unknown; results?: unknown } | null;
     const to: RunInbox[] = [];
     if (kind !== 'results') this.#concerned(data?.request_id, to);
-    else if (Array.isArray(data?.results)) for (const r of data.results) this.#concerned((r as { request_id?: unknown } | null)?.request_id, to);
+    else if (Array.isArray(data?.results))
+      for (const r of data.results) this.#concerned((r as { request_id?: unknown } | null)?.request_id, to);
     for (const inbox of to) inbox[kind](message);
   }
 

@@ -47,7 +47,11 @@ export class RuntimeRegistry {
    * know (attempts another dispatcher gave it, before this one started) counts against its
    * capacity too, until their results come; those are returned as `adopted`.
    */
-  register(event: AgentRuntimeRegistered, now: number, pending: (requestId: string) => boolean = () => false): { lost: string[]; adopted: string[] } {
+  register(
+    event: AgentRuntimeRegistered,
+    now: number,
+    pending: (requestId: string) => boolean = () => false,
+  ): { lost: string[]; adopted: string[] } {
     const previous = this.deregister(event.runtime_id)?.inFlight ?? new Set<string>();
     const refresh = event.in_flight !== undefined;
     const still = new Set(event.in_flight ?? []);
@@ -124,7 +128,13 @@ export class RuntimeRegistry {
         continue;
       }
       const load = e.inFlight.size / e.capacity - best.inFlight.size / best.capacity;
-      if (load < 0 || (load === 0 && (e.inFlight.size < best.inFlight.size || (e.inFlight.size === best.inFlight.size && e.runtimeId < best.runtimeId)))) best = e;
+      if (
+        load < 0 ||
+        (load === 0 &&
+          (e.inFlight.size < best.inFlight.size ||
+            (e.inFlight.size === best.inFlight.size && e.runtimeId < best.runtimeId)))
+      )
+        best = e;
     }
     return best;
   }

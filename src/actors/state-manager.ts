@@ -102,22 +102,33 @@ export class StateManager {
   #onStep(message: BusMessage): void {
     // The journal of a run in this process built it as a typed value: no need to check it again.
     const vetted = isVetted(message.data);
-    const parsed = vetted ? { ok: true as const, value: message.data as RunStepMessage } : parseWith(RunStepMessageSchema, message.data, 'RunStep');
+    const parsed = vetted
+      ? { ok: true as const, value: message.data as RunStepMessage }
+      : parseWith(RunStepMessageSchema, message.data, 'RunStep');
     if (!parsed.ok) {
-      this.#o.logger.error({ subject: message.subject, code: parsed.error.code }, `malformed run step not recorded: ${parsed.error.message}`);
+      this.#o.logger.error(
+        { subject: message.subject, code: parsed.error.code },
+        `malformed run step not recorded: ${parsed.error.message}`,
+      );
       return;
     }
     // Only the runs this runtime drives: another coordinator on the same NATS records its own.
     if (!this.#held.has(parsed.value.run_id)) return;
     // A run held here is driven here: its steps come from its journal in this process, never from the bus.
     if (!vetted) {
-      this.#o.logger.warn({ subject: message.subject, run_id: parsed.value.run_id, code: ErrorCodes.UNAUTHORIZED }, 'run step from outside this process not recorded: the run is driven here');
+      this.#o.logger.warn(
+        { subject: message.subject, run_id: parsed.value.run_id, code: ErrorCodes.UNAUTHORIZED },
+        'run step from outside this process not recorded: the run is driven here',
+      );
       return;
     }
     try {
       this.store.recordStep(parsed.value, this.#o.clock());
     } catch (error) {
-      this.#o.logger.error({ err: error, run_id: parsed.value.run_id, seq: parsed.value.seq, code: (error as SwitchyardError).code }, 'run step not recorded');
+      this.#o.logger.error(
+        { err: error, run_id: parsed.value.run_id, seq: parsed.value.seq, code: (error as SwitchyardError).code },
+        'run step not recorded',
+      );
     }
     if (parsed.value.status !== 'running') {
       this.#ended.add(parsed.value.run_id);
@@ -134,7 +145,8 @@ export class StateManager {
   #onRuntimeEvent(message: BusMessage): void {
     const data = message.data as { type?: unknown; runtime_id?: unknown; workflow_id?: unknown; at?: unknown } | null;
     const type = data?.type;
-    if (type !== 'AgentRuntimeRegistered' && type !== 'AgentRuntimeDeregistered' && type !== 'AgentDispatchFailed') return;
+    if (type !== 'AgentRuntimeRegistered' && type !== 'AgentRuntimeDeregistered' && type !== 'AgentDispatchFailed')
+      return;
     try {
       this.store.recordRuntimeEvent({
         at: this.#o.clock(),

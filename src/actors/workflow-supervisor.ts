@@ -46,7 +46,12 @@ export interface RunProgress {
   readonly pending: number;
   readonly failed: number;
   readonly skipped: number;
-  readonly task?: { readonly task_id: string; readonly attempt: number; readonly percent?: number; readonly message?: string };
+  readonly task?: {
+    readonly task_id: string;
+    readonly attempt: number;
+    readonly percent?: number;
+    readonly message?: string;
+  };
 }
 
 /** Events of a run. */
@@ -107,7 +112,11 @@ export interface SupervisorOptions {
    */
   readonly hosted?: (runtimeId: string) => boolean;
   /** Continue a recorded run instead of starting one: its row, latest checkpoint and the steps after it. */
-  readonly resume?: { readonly record: RunRecord; readonly checkpoint: Checkpoint | undefined; readonly steps: readonly StoredStep[] };
+  readonly resume?: {
+    readonly record: RunRecord;
+    readonly checkpoint: Checkpoint | undefined;
+    readonly steps: readonly StoredStep[];
+  };
 }
 
 interface Live {
@@ -167,11 +176,24 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     const inspect = options.inspect;
     const resume = options.resume;
     const journal = options.journal
-      ? new RunJournal({ runId: options.runId, bus: options.bus, subjects: options.subjects, logger: options.logger, clock: options.clock, checkpointEvery: options.journal.checkpointEvery, tasks: plan.n, firstSeq: resume ? resume.record.last_seq + 1 : 1, ...(options.journal.accepted ? { accepted: options.journal.accepted } : {}), view: { counts: () => this.#runCounts(), snapshot: () => this.state() } })
+      ? new RunJournal({
+          runId: options.runId,
+          bus: options.bus,
+          subjects: options.subjects,
+          logger: options.logger,
+          clock: options.clock,
+          checkpointEvery: options.journal.checkpointEvery,
+          tasks: plan.n,
+          firstSeq: resume ? resume.record.last_seq + 1 : 1,
+          ...(options.journal.accepted ? { accepted: options.journal.accepted } : {}),
+          view: { counts: () => this.#runCounts(), snapshot: () => this.state() },
+        })
       : undefined;
     this.#journal = journal;
     const hooksFor = (core: () => DispatchCore) => ({
-      ...(inspect ? { engine: (c: DispatchCore) => (this.#actors = new ActorTaskEngine(c, options.runId, inspect)) } : {}),
+      ...(inspect
+        ? { engine: (c: DispatchCore) => (this.#actors = new ActorTaskEngine(c, options.runId, inspect)) }
+        : {}),
       ...(journal ? eventHooks(core, (event) => journal.push(event)) : {}),
     });
     if (resume) {
@@ -184,14 +206,20 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       this.#sequence = rebuilt.value.meta.sequence;
       this.#generation = `_r${options.clock().toString(36)}`;
     } else {
-      this.#core = new DispatchCore(plan, options.options, hooksFor(() => this.#core));
+      this.#core = new DispatchCore(
+        plan,
+        options.options,
+        hooksFor(() => this.#core),
+      );
       this.#generation = '';
       journal?.push({ type: 'plan_accepted', total_tasks: plan.n });
     }
     this.#block = planBlock(this.#core.plan.input, this.#core.plan.tasks, this.#core.options);
     this.#rank = remainingPath(this.#core.plan);
     const rank = this.#rank;
-    this.#waiting = new PriorityQueue((a, b) => rank[a.task] > rank[b.task] || (rank[a.task] === rank[b.task] && a.task < b.task));
+    this.#waiting = new PriorityQueue(
+      (a, b) => rank[a.task] > rank[b.task] || (rank[a.task] === rank[b.task] && a.task < b.task),
+    );
     this.result = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
     this.result.catch(() => undefined);
   }
@@ -229,7 +257,16 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
 
   /** The run's state as `step` would return it (seed 003's workflow_state plus the switchyard block). */
   state(): DispatchState {
-    return snapshot(this.#core, { sequence: this.#sequence, offsetMinutes: 0, ...(this.#o.sessionId === undefined ? {} : { sessionId: this.#o.sessionId }), ...(this.#o.requestId === undefined ? {} : { requestId: this.#o.requestId }) }, this.#block);
+    return snapshot(
+      this.#core,
+      {
+        sequence: this.#sequence,
+        offsetMinutes: 0,
+        ...(this.#o.sessionId === undefined ? {} : { sessionId: this.#o.sessionId }),
+        ...(this.#o.requestId === undefined ? {} : { requestId: this.#o.requestId }),
+      },
+      this.#block,
+    );
   }
 
   /** Whether this run continues a recorded one (resumed after its process stopped). */
@@ -253,28 +290,59 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     const queued: string[] = [];
     for (const live of this.#live.values()) {
       clearTimeout(live.deadline);
-      if (live.runtimeId !== null) this.#o.bus.publish(this.#o.subjects.cancel(live.runtimeId), { type: 'CancelAttempt', request_id: live.trigger.request_id } satisfies CancelAttempt);
+      if (live.runtimeId !== null)
+        this.#o.bus.publish(this.#o.subjects.cancel(live.runtimeId), {
+          type: 'CancelAttempt',
+          request_id: live.trigger.request_id,
+        } satisfies CancelAttempt);
       else queued.push(live.trigger.request_id);
     }
     // Attempts the dispatcher still queues would otherwise run later for a run that is gone.
-    if (queued.length > 0) this.#o.bus.publish(this.#o.subjects.withdraw(this.id), { type: 'WithdrawTriggers', request_ids: queued } satisfies WithdrawTriggers);
+    if (queued.length > 0)
+      this.#o.bus.publish(this.#o.subjects.withdraw(this.id), {
+        type: 'WithdrawTriggers',
+        request_ids: queued,
+      } satisfies WithdrawTriggers);
     this.#journal?.end('cancelled');
     this.#finish();
-    this.#settle.reject(new SwitchyardError(ErrorCodes.CLOSED, `Run ${this.id} was cancelled: ${reason}.`, { run_id: this.id }));
+    this.#settle.reject(
+      new SwitchyardError(ErrorCodes.CLOSED, `Run ${this.id} was cancelled: ${reason}.`, { run_id: this.id }),
+    );
   }
 
   #context(): EnvelopeContext {
-    return { source: 'switchyard', sequence: this.#sequence, offsetMinutes: 0, state: undefined, now: this.#core.now, ...(this.#o.sessionId === undefined ? {} : { sessionId: this.#o.sessionId }), ...(this.#o.requestId === undefined ? {} : { requestId: this.#o.requestId }) };
+    return {
+      source: 'switchyard',
+      sequence: this.#sequence,
+      offsetMinutes: 0,
+      state: undefined,
+      now: this.#core.now,
+      ...(this.#o.sessionId === undefined ? {} : { sessionId: this.#o.sessionId }),
+      ...(this.#o.requestId === undefined ? {} : { requestId: this.#o.requestId }),
+    };
   }
 
   #runCounts() {
     const c = this.#core.counts;
-    return { total: this.#core.plan.n, completed: c[S.complete], failed: c[S.failed], skipped: c[S.skipped], in_progress: c[S.in_progress] };
+    return {
+      total: this.#core.plan.n,
+      completed: c[S.complete],
+      failed: c[S.failed],
+      skipped: c[S.skipped],
+      in_progress: c[S.in_progress],
+    };
   }
 
   #counts(): RunProgress {
     const c = this.#core.counts;
-    return { total: this.#core.plan.n, completed: c[S.complete], in_progress: c[S.in_progress], pending: c[S.pending] + c[S.ready], failed: c[S.failed], skipped: c[S.skipped] };
+    return {
+      total: this.#core.plan.n,
+      completed: c[S.complete],
+      in_progress: c[S.in_progress],
+      pending: c[S.pending] + c[S.ready],
+      failed: c[S.failed],
+      skipped: c[S.skipped],
+    };
   }
 
   /**
@@ -310,9 +378,17 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       timeout_ms: this.#o.taskTimeoutMs,
       at: this.#stamp(),
     };
-    this.#live.set(requestId, { record, trigger, runtimeId: null, deadline: this.#deadline(requestId, trigger), answered: false, early: undefined });
+    this.#live.set(requestId, {
+      record,
+      trigger,
+      runtimeId: null,
+      deadline: this.#deadline(requestId, trigger),
+      answered: false,
+      early: undefined,
+    });
     // The whole seed-003 envelope is built only for those who listen.
-    if (this.listenerCount('dispatch') > 0) this.emit('dispatch', dispatchEnvelope(this.#core, record, this.#context(), content));
+    if (this.listenerCount('dispatch') > 0)
+      this.emit('dispatch', dispatchEnvelope(this.#core, record, this.#context(), content));
     return trigger;
   }
 
@@ -325,32 +401,64 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #request(agentId: string, triggers: TriggerAgent[], since = this.#o.clock(), backoffMs = 100): void {
     // The batch's priority is that of its most urgent attempt (a loop: batches can be large).
     let priority = 0;
-    for (const t of triggers) priority = Math.max(priority, Math.round(this.#rank[this.#live.get(t.request_id)!.record.task]));
+    for (const t of triggers)
+      priority = Math.max(priority, Math.round(this.#rank[this.#live.get(t.request_id)!.record.task]));
     const message = vet<TriggerAgentBatch>({ type: 'TriggerAgentBatch', triggers });
     let reply: Promise<BusMessage>;
     try {
-      reply = this.#o.bus.request(this.#o.subjects.trigger(this.id, agentId), message, { timeoutMs: this.#o.triggerTimeoutMs ?? 5000, priority });
+      reply = this.#o.bus.request(this.#o.subjects.trigger(this.id, agentId), message, {
+        timeoutMs: this.#o.triggerTimeoutMs ?? 5000,
+        priority,
+      });
     } catch (error) {
       this.#refused(triggers, error as SwitchyardError);
       return;
     }
     const again = (error: SwitchyardError): boolean => {
-      const transient = error.code === ErrorCodes.REQUEST_TIMEOUT || error.code === ErrorCodes.NO_RESPONDERS || error.code === ErrorCodes.CONNECTION_FAILED;
-      if (this.#o.bus.reliable || !transient || this.#done || this.#o.clock() - since + backoffMs > (this.#o.triggerRetryMs ?? 60_000)) return false;
+      const transient =
+        error.code === ErrorCodes.REQUEST_TIMEOUT ||
+        error.code === ErrorCodes.NO_RESPONDERS ||
+        error.code === ErrorCodes.CONNECTION_FAILED;
+      if (
+        this.#o.bus.reliable ||
+        !transient ||
+        this.#done ||
+        this.#o.clock() - since + backoffMs > (this.#o.triggerRetryMs ?? 60_000)
+      )
+        return false;
       const live = triggers.filter((t) => this.#live.has(t.request_id));
       if (live.length === 0) return true;
-      this.#o.logger.warn({ agent_id: agentId, triggers: live.length, code: error.code }, 'dispatcher not reached; sending the triggers again');
-      setTimeout(() => this.#request(agentId, live.filter((t) => this.#live.has(t.request_id)), since, Math.min(backoffMs * 2, 5000)), backoffMs).unref();
+      this.#o.logger.warn(
+        { agent_id: agentId, triggers: live.length, code: error.code },
+        'dispatcher not reached; sending the triggers again',
+      );
+      setTimeout(
+        () =>
+          this.#request(
+            agentId,
+            live.filter((t) => this.#live.has(t.request_id)),
+            since,
+            Math.min(backoffMs * 2, 5000),
+          ),
+        backoffMs,
+      ).unref();
       return true;
     };
     reply.then(
       ({ data }) => {
-        const answer = isVetted(data) ? { success: true as const, data: data as TriggerBatchReply } : TriggerBatchReplySchema.safeParse(data);
+        const answer = isVetted(data)
+          ? { success: true as const, data: data as TriggerBatchReply }
+          : TriggerBatchReplySchema.safeParse(data);
         if (!answer.success || answer.data.replies.length !== triggers.length) {
           const refusal = data as { code?: unknown; message?: unknown } | null;
-          const code = typeof refusal?.code === 'string' && isErrorCode(refusal.code) ? refusal.code : ErrorCodes.PROCESSING_ERROR;
-          const text = typeof refusal?.message === 'string' ? refusal.message : 'the dispatcher answered with something other than a TriggerBatchReply for this batch';
-          for (const t of triggers) this.#apply(t.request_id, { ok: false, recoverable: false, code, message: text }, undefined);
+          const code =
+            typeof refusal?.code === 'string' && isErrorCode(refusal.code) ? refusal.code : ErrorCodes.PROCESSING_ERROR;
+          const text =
+            typeof refusal?.message === 'string'
+              ? refusal.message
+              : 'the dispatcher answered with something other than a TriggerBatchReply for this batch';
+          for (const t of triggers)
+            this.#apply(t.request_id, { ok: false, recoverable: false, code, message: text }, undefined);
           return;
         }
         const replies = answer.data.replies;
@@ -365,7 +473,17 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   /** The dispatcher could not be asked (bus closed, nobody listening, no reply in time). */
   #refused(triggers: readonly TriggerAgent[], error: SwitchyardError): void {
     const recoverable = error.code === ErrorCodes.REQUEST_TIMEOUT;
-    for (const t of triggers) this.#apply(t.request_id, { ok: false, recoverable, code: error.code ?? ErrorCodes.PROCESSING_ERROR, message: `The dispatcher did not take ${t.task_id}: ${error.message}` }, undefined);
+    for (const t of triggers)
+      this.#apply(
+        t.request_id,
+        {
+          ok: false,
+          recoverable,
+          code: error.code ?? ErrorCodes.PROCESSING_ERROR,
+          message: `The dispatcher did not take ${t.task_id}: ${error.message}`,
+        },
+        undefined,
+      );
   }
 
   /** The dispatcher's answer for one trigger: accepted (placed or queued) or failed at once. */
@@ -373,7 +491,16 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     const live = this.#live.get(requestId);
     if (!live) return;
     if (reply.request_id !== requestId) {
-      this.#apply(requestId, { ok: false, recoverable: false, code: ErrorCodes.PROCESSING_ERROR, message: `the dispatcher's answer for ${requestId} names ${reply.request_id}` }, undefined);
+      this.#apply(
+        requestId,
+        {
+          ok: false,
+          recoverable: false,
+          code: ErrorCodes.PROCESSING_ERROR,
+          message: `the dispatcher's answer for ${requestId} names ${reply.request_id}`,
+        },
+        undefined,
+      );
     } else if (reply.type === 'TriggerAccepted') {
       // Queued behind busy runtimes (and not placed meanwhile): the deadline waits until it is.
       if (live.runtimeId !== null) {
@@ -396,7 +523,13 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       if (early) for (const [data, sender] of early) this.#onResult(data, sender);
     } else {
       const { code, message } = reply.error;
-      this.#journal?.push({ type: 'dispatch_failed', task_id: live.trigger.task_id, attempt: live.trigger.attempt, code, message });
+      this.#journal?.push({
+        type: 'dispatch_failed',
+        task_id: live.trigger.task_id,
+        attempt: live.trigger.attempt,
+        code,
+        message,
+      });
       this.#apply(requestId, { ok: false, recoverable: false, code, message }, undefined);
     }
   }
@@ -412,8 +545,16 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     return setTimeout(() => {
       // Given up on here: cancelled where it runs too, as Ctrl-C would, so it does not go on unseen.
       const runtimeId = this.#live.get(requestId)?.runtimeId;
-      if (runtimeId) this.#o.bus.publish(this.#o.subjects.cancel(runtimeId), { type: 'CancelAttempt', request_id: requestId } satisfies CancelAttempt);
-      this.#lost(requestId, 'RESULT_LOST', `No result for ${trigger.task_id} attempt ${trigger.attempt} within ${ms} ms of reaching a runtime.`);
+      if (runtimeId)
+        this.#o.bus.publish(this.#o.subjects.cancel(runtimeId), {
+          type: 'CancelAttempt',
+          request_id: requestId,
+        } satisfies CancelAttempt);
+      this.#lost(
+        requestId,
+        'RESULT_LOST',
+        `No result for ${trigger.task_id} attempt ${trigger.attempt} within ${ms} ms of reaching a runtime.`,
+      );
     }, ms);
   }
 
@@ -422,13 +563,24 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     const live = parsed.success ? this.#live.get(parsed.data.request_id) : undefined;
     if (!live || !parsed.success) return;
     const { percent, message } = parsed.data;
-    this.emit('progress', { ...this.#counts(), task: { task_id: live.trigger.task_id, attempt: live.trigger.attempt, ...(percent === undefined ? {} : { percent }), ...(message === undefined ? {} : { message }) } });
+    this.emit('progress', {
+      ...this.#counts(),
+      task: {
+        task_id: live.trigger.task_id,
+        attempt: live.trigger.attempt,
+        ...(percent === undefined ? {} : { percent }),
+        ...(message === undefined ? {} : { message }),
+      },
+    });
   }
 
   #onPlaced(message: BusMessage): void {
     // Only this process's dispatcher places this run's attempts: a placement from elsewhere could aim its results at another runtime.
     if (!isVetted(message.data)) {
-      this.#o.logger.warn({ subject: message.subject, code: ErrorCodes.UNAUTHORIZED }, 'placement from outside this process ignored');
+      this.#o.logger.warn(
+        { subject: message.subject, code: ErrorCodes.UNAUTHORIZED },
+        'placement from outside this process ignored',
+      );
       return;
     }
     const parsed = TriggerPlacedSchema.safeParse(message.data);
@@ -445,7 +597,11 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     const data = message.data as { type?: unknown; results?: unknown } | null;
     const results = data?.type === 'AgentExecutionResult' ? [data] : data?.results;
     if (!Array.isArray(results)) return;
-    const sender: ResultSender = { subjectRuntime: runtimeOfSubject(message.subject), vetted: isVetted(message.data), ...this.#hostedCheck };
+    const sender: ResultSender = {
+      subjectRuntime: runtimeOfSubject(message.subject),
+      vetted: isVetted(message.data),
+      ...this.#hostedCheck,
+    };
     // Apply the whole batch, then send what it released together: one trigger batch per agent, not one per result.
     this.#holding = true;
     try {
@@ -471,7 +627,8 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     }
     if (!live) {
       // Ours but no longer open: a duplicate, one that came after its deadline, or one meant for the process before a resume.
-      if (requestId.startsWith(`${this.id}_`)) this.#o.logger.info({ request_id: requestId }, 'result for an attempt no longer open ignored');
+      if (requestId.startsWith(`${this.id}_`))
+        this.#o.logger.info({ request_id: requestId }, 'result for an attempt no longer open ignored');
       return;
     }
     let result: AgentExecutionResult;
@@ -487,20 +644,29 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     const mismatch = resultMismatch(result, live.trigger, live.runtimeId, sender);
     if (mismatch.length > 0) {
       // The dispatcher refuses it to its sender and logs it; here it only changes nothing.
-      this.#o.logger.debug({ request_id: requestId, code: ErrorCodes.RESULT_MISMATCH }, `result refused: ${describeMismatch(mismatch)}`);
+      this.#o.logger.debug(
+        { request_id: requestId, code: ErrorCodes.RESULT_MISMATCH },
+        `result refused: ${describeMismatch(mismatch)}`,
+      );
       return;
     }
     const outcome: Outcome =
       result.outcome.status === 'complete'
         ? { ok: true, produced: this.#produced(live.record.task, result), summary: result.outcome.summary ?? null }
-        : { ok: false, recoverable: result.outcome.error.recoverable, code: result.outcome.error.code, message: result.outcome.error.message };
+        : {
+            ok: false,
+            recoverable: result.outcome.error.recoverable,
+            code: result.outcome.error.code,
+            message: result.outcome.error.message,
+          };
     this.#apply(requestId, outcome, result);
   }
 
   #produced(v: number, result: AgentExecutionResult): ProducedOutput[] {
     if (result.outcome.status !== 'complete') return [];
     const { produced, undeclared } = producedRefs(this.#core.plan, v, result.outcome.output_refs_produced ?? []);
-    for (const ref of undeclared) this.#o.logger.warn({ task_id: result.task_id, ref_id: ref }, 'undeclared output ref ignored');
+    for (const ref of undeclared)
+      this.#o.logger.warn({ task_id: result.task_id, ref_id: ref }, 'undeclared output ref ignored');
     return produced;
   }
 
@@ -519,7 +685,15 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     if (core.refusal(live.record.task, live.record.attempt) === undefined) {
       core.now = this.#o.clock();
       this.#sequence++;
-      this.#journal?.push({ type: 'result_received', at: core.now, request_id: requestId, task_id: live.trigger.task_id, attempt: live.record.attempt, runtime_id: result?.runtime_id ?? live.runtimeId, outcome: recordOutcome(core.plan, outcome) });
+      this.#journal?.push({
+        type: 'result_received',
+        at: core.now,
+        request_id: requestId,
+        task_id: live.trigger.task_id,
+        attempt: live.record.attempt,
+        runtime_id: result?.runtime_id ?? live.runtimeId,
+        outcome: recordOutcome(core.plan, outcome),
+      });
       core.result(live.record.task, outcome);
     }
     if (result) this.emit('result', result);

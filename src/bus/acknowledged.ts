@@ -92,12 +92,29 @@ export function sendAcknowledged(bus: Bus, subject: string, data: unknown, optio
  * `accepts`, or no schema is asked for), a refusal when it is an `Error` reply, otherwise an
  * error saying the reply was not an acknowledgement (the message is sent again).
  */
-function readAcknowledgement(reply: BusMessage, accepts: z.ZodType | undefined, subject: string): { refused: boolean; error: SwitchyardError } | undefined {
+function readAcknowledgement(
+  reply: BusMessage,
+  accepts: z.ZodType | undefined,
+  subject: string,
+): { refused: boolean; error: SwitchyardError } | undefined {
   if (accepts === undefined || isVetted(reply.data) || accepts.safeParse(reply.data).success) return undefined;
   const refusal = ErrorReplySchema.safeParse(reply.data);
   if (refusal.success) {
     const code = isErrorCode(refusal.data.code) ? refusal.data.code : ErrorCodes.INVALID_INPUT;
-    return { refused: true, error: new SwitchyardError(code, `The receiver on ${subject} refused the message: ${refusal.data.message}`, { subject, code: refusal.data.code }) };
+    return {
+      refused: true,
+      error: new SwitchyardError(code, `The receiver on ${subject} refused the message: ${refusal.data.message}`, {
+        subject,
+        code: refusal.data.code,
+      }),
+    };
   }
-  return { refused: false, error: new SwitchyardError(ErrorCodes.INVALID_INPUT, `The reply on ${subject} is neither an acknowledgement nor an Error; sending again.`, { subject }) };
+  return {
+    refused: false,
+    error: new SwitchyardError(
+      ErrorCodes.INVALID_INPUT,
+      `The reply on ${subject} is neither an acknowledgement nor an Error; sending again.`,
+      { subject },
+    ),
+  };
 }

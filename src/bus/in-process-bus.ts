@@ -1,5 +1,14 @@
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import type { Bus, BusCounters, BusHandler, BusMessage, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from './bus.js';
+import type {
+  Bus,
+  BusCounters,
+  BusHandler,
+  BusMessage,
+  PublishOptions,
+  RequestOptions,
+  SubscribeOptions,
+  Subscription,
+} from './bus.js';
 import { busMessage, Deliveries, Mailbox } from './mailbox.js';
 import { assertSubject, SubjectPattern } from './subject-pattern.js';
 
@@ -50,7 +59,11 @@ export class InProcessBus implements Bus {
   constructor(options: InProcessBusOptions = {}) {
     this.#historySize = options.historySize ?? 1000;
     if (!Number.isInteger(this.#historySize) || this.#historySize < 0) {
-      throw new SwitchyardError(ErrorCodes.INVALID_INPUT, `historySize must be a whole number from 0 up, got ${String(options.historySize)}.`, { field: 'historySize' });
+      throw new SwitchyardError(
+        ErrorCodes.INVALID_INPUT,
+        `historySize must be a whole number from 0 up, got ${String(options.historySize)}.`,
+        { field: 'historySize' },
+      );
     }
     this.#clock = options.clock ?? Date.now;
     this.#d = new Deliveries(this.#clock, options.onHandlerError);
@@ -65,7 +78,11 @@ export class InProcessBus implements Bus {
 
   subscribe<T = unknown>(pattern: string, handler: BusHandler<T>, options: SubscribeOptions = {}): Subscription {
     this.#open();
-    const sub: Sub = { pattern: new SubjectPattern(pattern), queue: options.queue, mailbox: new Mailbox(this.#d, handler as BusHandler) };
+    const sub: Sub = {
+      pattern: new SubjectPattern(pattern),
+      queue: options.queue,
+      mailbox: new Mailbox(this.#d, handler as BusHandler),
+    };
     this.#subs.push(sub);
     this.#counters.subscriptions++;
     if (options.replay) for (const m of this.#history) if (sub.pattern.matches(m.subject)) sub.mailbox.push(m);
@@ -87,13 +104,22 @@ export class InProcessBus implements Bus {
     const tokens = subject.split('.');
     if (!this.#subs.some((s) => s.pattern.matches(subject, tokens))) {
       this.#counters.noResponders++;
-      return Promise.reject(new SwitchyardError(ErrorCodes.NO_RESPONDERS, `Nobody listens on ${subject}; the request was not delivered.`, { subject }));
+      return Promise.reject(
+        new SwitchyardError(ErrorCodes.NO_RESPONDERS, `Nobody listens on ${subject}; the request was not delivered.`, {
+          subject,
+        }),
+      );
     }
     const reply = `${INBOX}.${++this.#inbox}`;
     return new Promise<BusMessage<T>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#counters.requestTimeouts++;
-        finish(new SwitchyardError(ErrorCodes.REQUEST_TIMEOUT, `No reply on ${subject} within ${options.timeoutMs} ms.`, { subject, timeoutMs: options.timeoutMs }));
+        finish(
+          new SwitchyardError(ErrorCodes.REQUEST_TIMEOUT, `No reply on ${subject} within ${options.timeoutMs} ms.`, {
+            subject,
+            timeoutMs: options.timeoutMs,
+          }),
+        );
       }, options.timeoutMs);
       const finish = (error?: SwitchyardError, message?: BusMessage) => {
         clearTimeout(timer);
@@ -126,7 +152,8 @@ export class InProcessBus implements Bus {
   async close(): Promise<void> {
     if (this.#d.closed) return;
     this.#d.closed = true;
-    for (const finish of [...this.#replies.values()]) finish(new SwitchyardError(ErrorCodes.CLOSED, 'The bus was closed while this request waited for a reply.'));
+    for (const finish of [...this.#replies.values()])
+      finish(new SwitchyardError(ErrorCodes.CLOSED, 'The bus was closed while this request waited for a reply.'));
     for (const sub of this.#subs) sub.mailbox.close();
     this.#subs.length = 0;
     this.#d.settle();

@@ -8,8 +8,21 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
  * Built field by field (no spreads, no empty headers object per message): the bus makes one
  * for every publication.
  */
-export function busMessage(subject: string, data: unknown, options: PublishOptions, seq: number, now: number): BusMessage {
-  const message: { -readonly [K in keyof BusMessage]: BusMessage[K] } = { subject, data, headers: options.headers ?? NO_HEADERS, priority: options.priority ?? 0, seq, publishedAt: now };
+export function busMessage(
+  subject: string,
+  data: unknown,
+  options: PublishOptions,
+  seq: number,
+  now: number,
+): BusMessage {
+  const message: { -readonly [K in keyof BusMessage]: BusMessage[K] } = {
+    subject,
+    data,
+    headers: options.headers ?? NO_HEADERS,
+    priority: options.priority ?? 0,
+    seq,
+    publishedAt: now,
+  };
   if (options.reply !== undefined) message.reply = options.reply;
   if (options.ttlMs !== undefined) message.expiresAt = now + options.ttlMs;
   return message;
@@ -30,7 +43,16 @@ const TURN_MS = 4;
  * I/O and timers are never starved.
  */
 export class Deliveries {
-  readonly counters: BusCounters = { published: 0, delivered: 0, expired: 0, handlerErrors: 0, requests: 0, requestTimeouts: 0, noResponders: 0, subscriptions: 0 };
+  readonly counters: BusCounters = {
+    published: 0,
+    delivered: 0,
+    expired: 0,
+    handlerErrors: 0,
+    requests: 0,
+    requestTimeouts: 0,
+    noResponders: 0,
+    subscriptions: 0,
+  };
   /** Messages waiting in a mailbox or being handled. */
   queued = 0;
   closed = false;

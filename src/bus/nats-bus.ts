@@ -1,10 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { connect, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription, type Payload, RequestError, TimeoutError, NoRespondersError } from '@nats-io/transport-node';
+import {
+  connect,
+  headers as natsHeaders,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription as NatsSubscription,
+  type Payload,
+  RequestError,
+  TimeoutError,
+  NoRespondersError,
+} from '@nats-io/transport-node';
 import { z } from 'zod';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
-import type { Bus, BusCounters, BusHandler, BusMessage, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from './bus.js';
+import type {
+  Bus,
+  BusCounters,
+  BusHandler,
+  BusMessage,
+  PublishOptions,
+  RequestOptions,
+  SubscribeOptions,
+  Subscription,
+} from './bus.js';
 import { busMessage, Deliveries, Mailbox } from './mailbox.js';
 import { assertSubject, SubjectPattern } from './subject-pattern.js';
 
@@ -41,7 +61,16 @@ const OptionsSchema = z.strictObject({
   token: z.string().min(1).optional(),
   user: z.string().min(1).optional(),
   pass: z.string().optional(),
-  tls: z.union([z.boolean(), z.strictObject({ caFile: z.string().optional(), certFile: z.string().optional(), keyFile: z.string().optional() })]).optional(),
+  tls: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        caFile: z.string().optional(),
+        certFile: z.string().optional(),
+        keyFile: z.string().optional(),
+      }),
+    ])
+    .optional(),
   reconnect: z.boolean().optional(),
   maxReconnectAttempts: z.number().int().min(-1).optional(),
   reconnectTimeWait: z.number().int().min(1).optional(),
@@ -98,7 +127,11 @@ export async function natsBus(options: NatsBusOptions = {}): Promise<NatsBus> {
       try {
         readFileSync(file as string);
       } catch (error) {
-        throw new SwitchyardError(ErrorCodes.FILE_ERROR, `tls.${field} ${file} cannot be read: ${(error as Error).message}.`, { field: `tls.${field}`, path: file });
+        throw new SwitchyardError(
+          ErrorCodes.FILE_ERROR,
+          `tls.${field} ${file} cannot be read: ${(error as Error).message}.`,
+          { field: `tls.${field}`, path: file },
+        );
       }
     }
   }
@@ -121,7 +154,11 @@ export async function natsBus(options: NatsBusOptions = {}): Promise<NatsBus> {
       maxPingOut: 2,
     });
   } catch (error) {
-    throw new SwitchyardError(ErrorCodes.CONNECTION_FAILED, `Could not connect to NATS at ${[servers].flat().join(', ')}: ${(error as Error).message}. Is nats-server running there, and are the credentials right?`, { servers: [servers].flat() });
+    throw new SwitchyardError(
+      ErrorCodes.CONNECTION_FAILED,
+      `Could not connect to NATS at ${[servers].flat().join(', ')}: ${(error as Error).message}. Is nats-server running there, and are the credentials right?`,
+      { servers: [servers].flat() },
+    );
   }
   return new NatsBus(nc, o);
 }
@@ -192,7 +229,14 @@ export class NatsBus implements Bus {
     const mailbox = new Mailbox(this.#d, handler as BusHandler);
     let sub: Sub;
     if (options.queue === undefined) {
-      sub = { pattern: parsed, mailbox, group: undefined, nats: this.#nc.subscribe(pattern, { callback: (error, msg) => this.#receive(error, msg, (m) => mailbox.push(m), true) }) };
+      sub = {
+        pattern: parsed,
+        mailbox,
+        group: undefined,
+        nats: this.#nc.subscribe(pattern, {
+          callback: (error, msg) => this.#receive(error, msg, (m) => mailbox.push(m), true),
+        }),
+      };
     } else {
       const key = `${options.queue}\u0000${pattern}`;
       let group = this.#groups.get(key);
@@ -201,7 +245,15 @@ export class NatsBus implements Bus {
         const g: Group = {
           members,
           turn: 0,
-          nats: this.#nc.subscribe(pattern, { queue: options.queue, callback: (error, msg) => this.#receive(error, msg, (m) => g.members.length > 0 && g.members[g.turn++ % g.members.length].mailbox.push(m)) }),
+          nats: this.#nc.subscribe(pattern, {
+            queue: options.queue,
+            callback: (error, msg) =>
+              this.#receive(
+                error,
+                msg,
+                (m) => g.members.length > 0 && g.members[g.turn++ % g.members.length].mailbox.push(m),
+              ),
+          }),
         };
         group = g;
         this.#groups.set(key, g);
@@ -260,7 +312,13 @@ export class NatsBus implements Bus {
       const timer = local
         ? setTimeout(() => {
             this.#counters.requestTimeouts++;
-            abandon(new SwitchyardError(ErrorCodes.REQUEST_TIMEOUT, `No reply on ${subject} within ${options.timeoutMs} ms.`, { subject, timeoutMs: options.timeoutMs }));
+            abandon(
+              new SwitchyardError(
+                ErrorCodes.REQUEST_TIMEOUT,
+                `No reply on ${subject} within ${options.timeoutMs} ms.`,
+                { subject, timeoutMs: options.timeoutMs },
+              ),
+            );
           }, options.timeoutMs)
         : undefined;
       this.#pending.add(abandon);
@@ -348,7 +406,8 @@ export class NatsBus implements Bus {
   async close(): Promise<void> {
     if (this.#d.closed) return;
     this.#d.closed = true;
-    for (const abandon of [...this.#pending]) abandon(new SwitchyardError(ErrorCodes.CLOSED, 'The bus was closed while this request waited for a reply.'));
+    for (const abandon of [...this.#pending])
+      abandon(new SwitchyardError(ErrorCodes.CLOSED, 'The bus was closed while this request waited for a reply.'));
     this.#localReplies.clear();
     for (const sub of this.#subs) sub.mailbox.close();
     this.#subs.clear();
@@ -376,9 +435,16 @@ export class NatsBus implements Bus {
       // Too large for the server (its max_payload): what only this process reads (a run's
       // checkpoint for its state manager) has been delivered; anything else is refused.
       if (here > 0) return;
-      throw new SwitchyardError(ErrorCodes.INVALID_INPUT, `A message of ${payload.length} bytes on ${subject} is larger than the server's max_payload of ${limit} bytes; raise max_payload in the nats-server configuration.`, { subject, bytes: payload.length, max_payload: limit });
+      throw new SwitchyardError(
+        ErrorCodes.INVALID_INPUT,
+        `A message of ${payload.length} bytes on ${subject} is larger than the server's max_payload of ${limit} bytes; raise max_payload in the nats-server configuration.`,
+        { subject, bytes: payload.length, max_payload: limit },
+      );
     }
-    this.#nc.publish(subject, payload, { headers: h, ...(options.reply === undefined ? {} : { reply: options.reply }) });
+    this.#nc.publish(subject, payload, {
+      headers: h,
+      ...(options.reply === undefined ? {} : { reply: options.reply }),
+    });
   }
 
   #payload(data: unknown): Payload {
@@ -446,21 +512,42 @@ export class NatsBus implements Bus {
 
   #requestError(error: unknown, subject: string, timeoutMs: number): SwitchyardError {
     const cause = (error as { cause?: unknown }).cause;
-    if (error instanceof NoRespondersError || cause instanceof NoRespondersError || (error instanceof RequestError && error.isNoResponders())) {
+    if (
+      error instanceof NoRespondersError ||
+      cause instanceof NoRespondersError ||
+      (error instanceof RequestError && error.isNoResponders())
+    ) {
       this.#counters.noResponders++;
-      return new SwitchyardError(ErrorCodes.NO_RESPONDERS, `Nobody listens on ${subject}; the request was not delivered.`, { subject });
+      return new SwitchyardError(
+        ErrorCodes.NO_RESPONDERS,
+        `Nobody listens on ${subject}; the request was not delivered.`,
+        { subject },
+      );
     }
     if (error instanceof TimeoutError || cause instanceof TimeoutError) {
       this.#counters.requestTimeouts++;
-      return new SwitchyardError(ErrorCodes.REQUEST_TIMEOUT, `No reply on ${subject} within ${timeoutMs} ms.`, { subject, timeoutMs });
+      return new SwitchyardError(ErrorCodes.REQUEST_TIMEOUT, `No reply on ${subject} within ${timeoutMs} ms.`, {
+        subject,
+        timeoutMs,
+      });
     }
-    if (this.#d.closed || this.#nc.isClosed()) return new SwitchyardError(ErrorCodes.CLOSED, `The NATS connection closed while a request on ${subject} waited.`, { subject });
-    return new SwitchyardError(ErrorCodes.CONNECTION_FAILED, `A request on ${subject} failed: ${(error as Error).message}.`, { subject });
+    if (this.#d.closed || this.#nc.isClosed())
+      return new SwitchyardError(
+        ErrorCodes.CLOSED,
+        `The NATS connection closed while a request on ${subject} waited.`,
+        { subject },
+      );
+    return new SwitchyardError(
+      ErrorCodes.CONNECTION_FAILED,
+      `A request on ${subject} failed: ${(error as Error).message}.`,
+      { subject },
+    );
   }
 
   async #watch(): Promise<void> {
     for await (const status of this.#nc.status()) {
-      const event: ConnectionEvent | undefined = status.type === 'disconnect' ? 'disconnected' : status.type === 'reconnect' ? 'reconnected' : undefined;
+      const event: ConnectionEvent | undefined =
+        status.type === 'disconnect' ? 'disconnected' : status.type === 'reconnect' ? 'reconnected' : undefined;
       if (event) for (const listener of this.#listeners) listener(event);
     }
   }

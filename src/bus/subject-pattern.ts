@@ -8,13 +8,19 @@ import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 function tokens(subject: string, kind: 'subject' | 'pattern'): string[] {
   const parts = subject.split('.');
   const bad = (why: string) =>
-    new SwitchyardError(ErrorCodes.INVALID_ID, `${kind === 'subject' ? 'Subject' : 'Subscription pattern'} ${JSON.stringify(subject)} is invalid: ${why}.`, { subject });
+    new SwitchyardError(
+      ErrorCodes.INVALID_ID,
+      `${kind === 'subject' ? 'Subject' : 'Subscription pattern'} ${JSON.stringify(subject)} is invalid: ${why}.`,
+      { subject },
+    );
   if (subject.length === 0) throw bad('it is empty');
   parts.forEach((t, i) => {
     if (t.length === 0) throw bad(`token ${i + 1} is empty`);
     if (/\s/u.test(t)) throw bad(`token ${i + 1} contains whitespace`);
-    if (kind === 'subject' && (t.includes('*') || t.includes('>'))) throw bad('wildcards are only allowed in subscription patterns');
-    if (kind === 'pattern' && t !== '*' && t !== '>' && (t.includes('*') || t.includes('>'))) throw bad(`token ${i + 1} mixes a wildcard with other characters`);
+    if (kind === 'subject' && (t.includes('*') || t.includes('>')))
+      throw bad('wildcards are only allowed in subscription patterns');
+    if (kind === 'pattern' && t !== '*' && t !== '>' && (t.includes('*') || t.includes('>')))
+      throw bad(`token ${i + 1} mixes a wildcard with other characters`);
     if (kind === 'pattern' && t === '>' && i !== parts.length - 1) throw bad('`>` may only be the last token');
   });
   return parts;
@@ -45,7 +51,8 @@ export class SubjectPattern {
   /** Whether a (wildcard-free) subject matches; pass its tokens when matching it against many patterns. */
   matches(subject: string, parts: readonly string[] = subject.split('.')): boolean {
     if (this.#tail ? parts.length <= this.#tokens.length : parts.length !== this.#tokens.length) return false;
-    for (let i = 0; i < this.#tokens.length; i++) if (this.#tokens[i] !== '*' && this.#tokens[i] !== parts[i]) return false;
+    for (let i = 0; i < this.#tokens.length; i++)
+      if (this.#tokens[i] !== '*' && this.#tokens[i] !== parts[i]) return false;
     return true;
   }
 }

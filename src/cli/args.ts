@@ -16,7 +16,11 @@ export function parseCommandArgs<O extends Options>(
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `${reason.replace(/\.$/u, '')}. Run \`switchyard ${command} --help\` for usage.`, { command });
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      `${reason.replace(/\.$/u, '')}. Run \`switchyard ${command} --help\` for usage.`,
+      { command },
+    );
   }
 }
 
@@ -24,10 +28,21 @@ export function parseCommandArgs<O extends Options>(
 export function positionals(command: string, given: string[], names: readonly string[], optional = 0): string[] {
   const required = names.length - optional;
   if (given.length < required) {
-    throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `\`switchyard ${command}\` needs ${names.slice(given.length, required).map((n) => `<${n}>`).join(' ')}. Run \`switchyard ${command} --help\` for usage.`, { command });
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      `\`switchyard ${command}\` needs ${names
+        .slice(given.length, required)
+        .map((n) => `<${n}>`)
+        .join(' ')}. Run \`switchyard ${command} --help\` for usage.`,
+      { command },
+    );
   }
   if (given.length > names.length) {
-    throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `\`switchyard ${command}\` takes at most ${names.length} argument${names.length === 1 ? '' : 's'}, got ${given.length}: ${given.join(' ')}.`, { command });
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      `\`switchyard ${command}\` takes at most ${names.length} argument${names.length === 1 ? '' : 's'}, got ${given.length}: ${given.join(' ')}.`,
+      { command },
+    );
   }
   return given;
 }

@@ -19,14 +19,17 @@ interface Flags {
 }
 
 function usage(command: string, message: string): SwitchyardError {
-  return new SwitchyardError(ErrorCodes.USAGE_ERROR, `${message} Run \`switchyard ${command} --help\` for usage.`, { command });
+  return new SwitchyardError(ErrorCodes.USAGE_ERROR, `${message} Run \`switchyard ${command} --help\` for usage.`, {
+    command,
+  });
 }
 
 /** Dispatch options from the shared flags; values the flags cannot hold are `USAGE_ERROR`. */
 export function dispatchOptions(command: string, flags: Flags): DispatchOptions {
   const options: DispatchOptions = {};
   if (flags.policy !== undefined) {
-    if (flags.policy !== 'strict' && flags.policy !== 'dependency') throw usage(command, `--policy must be strict or dependency, got ${JSON.stringify(flags.policy)}.`);
+    if (flags.policy !== 'strict' && flags.policy !== 'dependency')
+      throw usage(command, `--policy must be strict or dependency, got ${JSON.stringify(flags.policy)}.`);
     options.policy = flags.policy;
   }
   if (flags['max-attempts'] !== undefined) {
@@ -34,7 +37,11 @@ export function dispatchOptions(command: string, flags: Flags): DispatchOptions 
   }
   if (flags.now !== undefined) {
     const parsed = parseTimestamp(flags.now);
-    if (!parsed) throw usage(command, `--now must be an ISO 8601 time with an offset, like 2026-02-21T10:00:01+08:00, got ${JSON.stringify(flags.now)}.`);
+    if (!parsed)
+      throw usage(
+        command,
+        `--now must be an ISO 8601 time with an offset, like 2026-02-21T10:00:01+08:00, got ${JSON.stringify(flags.now)}.`,
+      );
     options.clock = () => parsed.ms;
   }
   if (flags['utc-offset'] !== undefined) options.utcOffset = flags['utc-offset'];

@@ -19,8 +19,17 @@ export function parseFailFlags(specs: readonly string[]): Record<string, FailSpe
   for (const spec of specs) {
     const [task, kind, times, ...rest] = spec.split(':');
     const n = times === undefined ? undefined : decimalInteger(times);
-    if (!task || rest.length > 0 || (kind !== undefined && kind !== 'recoverable') || (times !== undefined && (n === undefined || n < 1 || n > 100))) {
-      throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--fail takes <task>, <task>:recoverable or <task>:recoverable:<times>, got ${JSON.stringify(spec)}.`, { spec });
+    if (
+      !task ||
+      rest.length > 0 ||
+      (kind !== undefined && kind !== 'recoverable') ||
+      (times !== undefined && (n === undefined || n < 1 || n > 100))
+    ) {
+      throw new SwitchyardError(
+        ErrorCodes.USAGE_ERROR,
+        `--fail takes <task>, <task>:recoverable or <task>:recoverable:<times>, got ${JSON.stringify(spec)}.`,
+        { spec },
+      );
     }
     out[task] = n === undefined ? { recoverable: kind === 'recoverable' } : { recoverable: true, times: n };
   }

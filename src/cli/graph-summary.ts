@@ -55,7 +55,13 @@ export function describe(graph: ExecutionGraph, summary: GraphSummary = summariz
   ];
   for (const w of graph.warnings) lines.push(`  warning [${w.reason}]: ${w.message}`);
   const report = new DependencyResolver(graph).analyze();
-  for (const e of report.missing) lines.push(`  note: ${e.task_id} reads ${e.ref_id} from ${e.depends_on} but does not depend on it; Switchyard orders it after ${e.depends_on} anyway.`);
-  for (const e of report.redundant) lines.push(`  note: ${e.task_id}'s dependency on ${e.depends_on} is redundant: another of its dependencies already needs ${e.depends_on}.`);
+  for (const e of report.missing)
+    lines.push(
+      `  note: ${e.task_id} reads ${e.ref_id} from ${e.depends_on} but does not depend on it; Switchyard orders it after ${e.depends_on} anyway.`,
+    );
+  for (const e of report.redundant)
+    lines.push(
+      `  note: ${e.task_id}'s dependency on ${e.depends_on} is redundant: another of its dependencies already needs ${e.depends_on}.`,
+    );
   return lines;
 }

@@ -29,13 +29,18 @@ export const inspectorFlagsHelp = `  --inspect          run every task as an XSt
  * Starts the inspector when `--inspect` was given; `undefined` otherwise. A port in use is
  * `UNSUPPORTED`, a bad port `USAGE_ERROR`.
  */
-export async function inspectorFromFlags(values: { inspect?: boolean; 'inspect-port'?: string; 'inspect-host'?: string }, io: Output): Promise<CliInspector | undefined> {
+export async function inspectorFromFlags(
+  values: { inspect?: boolean; 'inspect-port'?: string; 'inspect-host'?: string },
+  io: Output,
+): Promise<CliInspector | undefined> {
   if (!values.inspect) return undefined;
   const port = positiveInt('inspect-port', values['inspect-port'], 65_535) ?? 8080;
   const relay = await startInspectorRelay({ host: values['inspect-host'] ?? '127.0.0.1', port });
   const { createInspector } = await import('@statelyai/inspect');
   const inspector = createInspector({ send: (event) => relay.send(event) });
-  io.err(`Inspector: open ${relay.url} to watch the run (the Stately inspector UI it embeds loads from stately.ai and needs internet).\n`);
+  io.err(
+    `Inspector: open ${relay.url} to watch the run (the Stately inspector UI it embeds loads from stately.ai and needs internet).\n`,
+  );
   return {
     inspect: (event) => inspector.inspect.next?.(event),
     stop() {

@@ -84,7 +84,9 @@ export async function startInspectorRelay(where: RelayAddress): Promise<Inspecto
   let next = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.url !== '/events') {
-      res.writeHead(req.url === '/' ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' }).end(req.url === '/' ? page : 'Not found');
+      res
+        .writeHead(req.url === '/' ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' })
+        .end(req.url === '/' ? page : 'Not found');
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -96,11 +98,21 @@ export async function startInspectorRelay(where: RelayAddress): Promise<Inspecto
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      const why = error.code === 'EADDRINUSE' ? 'the port is in use (another inspector or server?); pick another with --inspect-port'
-        : error.code === 'EADDRNOTAVAIL' ? 'this machine has no such address; give one of its own with --inspect-host'
-        : error.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges); pick another with --inspect-port'
-        : error.message;
-      reject(new SwitchyardError(ErrorCodes.UNSUPPORTED, `Cannot start the inspector server on ${where.host}:${where.port}: ${why}.`, { host: where.host, port: where.port, errno: error.code }));
+      const why =
+        error.code === 'EADDRINUSE'
+          ? 'the port is in use (another inspector or server?); pick another with --inspect-port'
+          : error.code === 'EADDRNOTAVAIL'
+            ? 'this machine has no such address; give one of its own with --inspect-host'
+            : error.code === 'EACCES'
+              ? 'permission denied (ports below 1024 need privileges); pick another with --inspect-port'
+              : error.message;
+      reject(
+        new SwitchyardError(
+          ErrorCodes.UNSUPPORTED,
+          `Cannot start the inspector server on ${where.host}:${where.port}: ${why}.`,
+          { host: where.host, port: where.port, errno: error.code },
+        ),
+      );
     });
     server.listen(where.port, where.host, () => resolve());
   });

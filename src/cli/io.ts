@@ -29,7 +29,12 @@ export function inputLimits(env: NodeJS.ProcessEnv = process.env): InputLimits {
     const text = env[LIMIT_VARIABLES[key]];
     if (text === undefined || text === '') return DEFAULT_INPUT_LIMITS[key];
     const n = decimalInteger(text);
-    if (n === undefined || n < 1) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `$${LIMIT_VARIABLES[key]} must be a whole number from 1 up, got ${JSON.stringify(text)}.`, { variable: LIMIT_VARIABLES[key] });
+    if (n === undefined || n < 1)
+      throw new SwitchyardError(
+        ErrorCodes.USAGE_ERROR,
+        `$${LIMIT_VARIABLES[key]} must be a whole number from 1 up, got ${JSON.stringify(text)}.`,
+        { variable: LIMIT_VARIABLES[key] },
+      );
     return n;
   };
   return { maxBytes: limit('maxBytes'), maxDepth: limit('maxDepth') };
@@ -64,12 +69,19 @@ export function readText(path: string, what: string, limits: InputLimits = input
     if (error instanceof SwitchyardError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? 'there is no such file'
-      : code === 'EISDIR' ? 'it is a directory'
-      : code === 'EACCES' ? 'permission denied'
-      : code === 'ERR_FS_FILE_TOO_LARGE' ? `it is over 2 GiB, far over the input limit of ${limits.maxBytes} bytes`
-      : (error as Error).message;
-    throw new SwitchyardError(ErrorCodes.FILE_ERROR, `Cannot read ${label(path, what)}: ${why}.`, { path, errno: code });
+      code === 'ENOENT'
+        ? 'there is no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : code === 'ERR_FS_FILE_TOO_LARGE'
+              ? `it is over 2 GiB, far over the input limit of ${limits.maxBytes} bytes`
+              : (error as Error).message;
+    throw new SwitchyardError(ErrorCodes.FILE_ERROR, `Cannot read ${label(path, what)}: ${why}.`, {
+      path,
+      errno: code,
+    });
   }
   if (bytes.length > limits.maxBytes) throw tooBig(path, what, bytes.length, limits.maxBytes);
   return bytes.toString('utf8');
@@ -83,10 +95,16 @@ export function readText(path: string, what: string, limits: InputLimits = input
 export function readJson(path: string, what: string): unknown {
   const limits = inputLimits();
   const text = readText(path, what, limits);
-  const parsed = parseJsonText(text, `The ${what} ${path === '-' ? '(standard input)' : JSON.stringify(path)}`, { maxDepth: limits.maxDepth });
+  const parsed = parseJsonText(text, `The ${what} ${path === '-' ? '(standard input)' : JSON.stringify(path)}`, {
+    maxDepth: limits.maxDepth,
+  });
   if (parsed.ok) return parsed.value;
   if (parsed.error.details.limit !== 'depth') throw parsed.error;
-  throw new SwitchyardError(parsed.error.code, `${parsed.error.message} Set ${LIMIT_VARIABLES.maxDepth} to allow deeper input.`, parsed.error.details);
+  throw new SwitchyardError(
+    parsed.error.code,
+    `${parsed.error.message} Set ${LIMIT_VARIABLES.maxDepth} to allow deeper input.`,
+    parsed.error.details,
+  );
 }
 
 /** Where a command writes: injectable so tests can capture it. */

@@ -22,7 +22,10 @@ export const llmFlagsHelp = `  --llm <base-url>      plan with a model behind th
 `;
 
 /** The backend the flags and the environment configure, or `undefined` for none; bad values are `USAGE_ERROR`. */
-export function llmFromFlags(values: { llm?: string; model?: string; 'api-key'?: string; 'llm-timeout'?: string }, env: NodeJS.ProcessEnv = process.env): LlmBackend | undefined {
+export function llmFromFlags(
+  values: { llm?: string; model?: string; 'api-key'?: string; 'llm-timeout'?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): LlmBackend | undefined {
   const timeoutMs = positiveInt('llm-timeout', values['llm-timeout']);
   const made = llmBackendFromEnv(env, {
     ...(values.llm === undefined ? {} : { baseURL: values.llm }),
@@ -32,7 +35,11 @@ export function llmFromFlags(values: { llm?: string; model?: string; 'api-key'?:
   });
   if (!made.ok) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, made.error.message, made.error.details);
   if (made.value === undefined && values.model !== undefined) {
-    throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '--model names a model, but no endpoint is given: add --llm <base-url> (e.g. http://localhost:11434/v1 for Ollama) or set SWITCHYARD_LLM_BASE_URL.', { flag: 'model' });
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      '--model names a model, but no endpoint is given: add --llm <base-url> (e.g. http://localhost:11434/v1 for Ollama) or set SWITCHYARD_LLM_BASE_URL.',
+      { flag: 'model' },
+    );
   }
   return made.value;
 }

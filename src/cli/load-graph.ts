@@ -26,5 +26,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 export function asPlanMessage(value: unknown): unknown {
   if (!isObject(value) || 'output' in value || 'agent' in value || !('tasks' in value)) return value;
-  return { agent: { name: 'planning_agent', type: 'operational' }, output: { content: { workflow: value }, content_type: 'plan' } };
+  return {
+    agent: { name: 'planning_agent', type: 'operational' },
+    output: { content: { workflow: value }, content_type: 'plan' },
+  };
 }

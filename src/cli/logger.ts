@@ -8,7 +8,8 @@ const NOISE = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
 
 function fieldText(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string') return (value as { message: string }).message;
+  if (typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string')
+    return (value as { message: string }).message;
   return JSON.stringify(value);
 }
 
@@ -18,8 +19,11 @@ function fieldText(value: unknown): string {
  */
 export function humanLogLine(json: string): string {
   const entry = JSON.parse(json) as Record<string, unknown>;
-  const label = typeof entry.level === 'number' ? (pino.levels.labels[entry.level] ?? String(entry.level)) : String(entry.level);
-  const fields = Object.entries(entry).filter(([key]) => !NOISE.has(key)).map(([key, value]) => `${key}=${fieldText(value)}`);
+  const label =
+    typeof entry.level === 'number' ? (pino.levels.labels[entry.level] ?? String(entry.level)) : String(entry.level);
+  const fields = Object.entries(entry)
+    .filter(([key]) => !NOISE.has(key))
+    .map(([key, value]) => `${key}=${fieldText(value)}`);
   return `switchyard ${label}: ${String(entry.msg ?? '')}${fields.length > 0 ? ` (${fields.join(', ')})` : ''}\n`;
 }
 
@@ -45,7 +49,11 @@ export function sessionLogger(level: string, io: Output, file?: string): CliLogg
   try {
     fd = openSync(file, 'a');
   } catch (error) {
-    throw new SwitchyardError(ErrorCodes.FILE_ERROR, `Cannot open the log file ${JSON.stringify(file)}: ${(error as Error).message}.`, { path: file, errno: (error as NodeJS.ErrnoException).code });
+    throw new SwitchyardError(
+      ErrorCodes.FILE_ERROR,
+      `Cannot open the log file ${JSON.stringify(file)}: ${(error as Error).message}.`,
+      { path: file, errno: (error as NodeJS.ErrnoException).code },
+    );
   }
   const write = (line: string) => void writeSync(fd, `${JSON.stringify(JSON.parse(line))}\n`);
   return { logger: pino({ level }, { write }), close: () => closeSync(fd) };
@@ -57,5 +65,11 @@ export function sessionLogger(level: string, io: Output, file?: string): CliLogg
  */
 export function cliLogger(level: string, tty: boolean): Logger {
   if (!tty) return pino({ level }, pino.destination(2));
-  return pino({ level, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } });
+  return pino({
+    level,
+    transport: {
+      target: 'pino-pretty',
+      options: { destination: 2, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' },
+    },
+  });
 }

@@ -50,7 +50,9 @@ function failure(error: unknown, io: Output): number {
     io.err(`switchyard: ${error.code}: ${error.message}\n`);
     return ExitStatus.CODED_ERROR;
   }
-  const detail = process.env.SWITCHYARD_DEBUG ? `\n${(error as Error).stack ?? ''}` : ' (set SWITCHYARD_DEBUG=1 for the stack)';
+  const detail = process.env.SWITCHYARD_DEBUG
+    ? `\n${(error as Error).stack ?? ''}`
+    : ' (set SWITCHYARD_DEBUG=1 for the stack)';
   io.err(`switchyard: internal error: ${(error as Error).message ?? String(error)}${detail}\n`);
   return ExitStatus.INTERNAL;
 }
@@ -74,7 +76,11 @@ export function runCli(argv: string[], io: Output = processOutput): number | Pro
     }
     const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
     if (!entry) {
-      throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `Unknown command ${JSON.stringify(name)}; commands are ${Object.keys(commands).join(', ')}.`, { command: name });
+      throw new SwitchyardError(
+        ErrorCodes.USAGE_ERROR,
+        `Unknown command ${JSON.stringify(name)}; commands are ${Object.keys(commands).join(', ')}.`,
+        { command: name },
+      );
     }
     const status = entry[0](rest, io);
     return typeof status === 'number' ? status : status.catch((error: unknown) => failure(error, io));

@@ -34,11 +34,22 @@ export function natsOptions(values: NatsValues, name: string): NatsBusOptions | 
   const pass = values['nats-pass'] ?? process.env.NATS_PASS;
   const tls = values['nats-ca'] ?? values['nats-cert'] ?? values['nats-key'];
   return {
-    servers: url.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+    servers: url
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
     name: values['nats-name'] ?? name,
     ...(token === undefined ? {} : { token }),
     ...(user === undefined ? {} : { user, pass: pass ?? '' }),
-    ...(tls === undefined ? {} : { tls: { ...(values['nats-ca'] ? { caFile: values['nats-ca'] } : {}), ...(values['nats-cert'] ? { certFile: values['nats-cert'] } : {}), ...(values['nats-key'] ? { keyFile: values['nats-key'] } : {}) } }),
+    ...(tls === undefined
+      ? {}
+      : {
+          tls: {
+            ...(values['nats-ca'] ? { caFile: values['nats-ca'] } : {}),
+            ...(values['nats-cert'] ? { certFile: values['nats-cert'] } : {}),
+            ...(values['nats-key'] ? { keyFile: values['nats-key'] } : {}),
+          },
+        }),
   };
 }
 

@@ -14,13 +14,24 @@ function isDuration(flag: string): boolean {
  * `int32` cannot). `undefined` when the flag was not given; anything else is `USAGE_ERROR`
  * naming the flag, the range and the value.
  */
-export function wholeNumber(flag: string, value: string | undefined, min: number, max: number = MAX_TIMER_MS, note = ''): number | undefined {
+export function wholeNumber(
+  flag: string,
+  value: string | undefined,
+  min: number,
+  max: number = MAX_TIMER_MS,
+  note = '',
+): number | undefined {
   if (value === undefined) return undefined;
   const n = decimalInteger(value);
   if (n === undefined || n < min || n > max) {
     const what = isDuration(flag) ? 'a whole number of milliseconds' : 'a whole number';
-    const bound = max === MAX_TIMER_MS && isDuration(flag) ? `${max} (the longest a timer can wait, about 24.8 days)` : String(max);
-    throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--${flag} must be ${what} from ${min} to ${bound}${note}, written in plain decimal digits; got ${JSON.stringify(value)}.`, { flag, value, min, max });
+    const bound =
+      max === MAX_TIMER_MS && isDuration(flag) ? `${max} (the longest a timer can wait, about 24.8 days)` : String(max);
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      `--${flag} must be ${what} from ${min} to ${bound}${note}, written in plain decimal digits; got ${JSON.stringify(value)}.`,
+      { flag, value, min, max },
+    );
   }
   return n;
 }
@@ -37,5 +48,11 @@ export function nonNegativeInt(flag: string, value: string | undefined, max?: nu
 
 /** Worker threads: a whole number from 0 up (0 only makes sense with runtimes elsewhere). */
 export function threadCount(value: string | undefined, nats: boolean): number | undefined {
-  return wholeNumber('threads', value, nats ? 0 : 1, 256, nats ? '' : ' (0 only with --nats, when runtimes run elsewhere)');
+  return wholeNumber(
+    'threads',
+    value,
+    nats ? 0 : 1,
+    256,
+    nats ? '' : ' (0 only with --nats, when runtimes run elsewhere)',
+  );
 }

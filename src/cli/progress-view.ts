@@ -11,7 +11,13 @@ export interface ProgressSink {
 /** What the view reads from the run's state when an attempt ended with no result to show. */
 export interface ProgressState {
   readonly task_states: Readonly<Record<string, { readonly status: string }>>;
-  readonly failure_log: ReadonlyArray<{ readonly task_id: string; readonly attempts: number; readonly error_code: string; readonly error_message: string; readonly recoverable: boolean }>;
+  readonly failure_log: ReadonlyArray<{
+    readonly task_id: string;
+    readonly attempts: number;
+    readonly error_code: string;
+    readonly error_message: string;
+    readonly recoverable: boolean;
+  }>;
 }
 
 const WIDTH = 24;
@@ -36,14 +42,24 @@ export class ProgressView {
   dispatch(message: TaskDispatchMessage): void {
     const d = message.output.content.dispatch;
     this.#running.add(d.task_id);
-    if (!this.#sink.tty) this.#sink.write(`→ ${d.task_id} attempt ${d.attempt} to ${message.next_agent?.name ?? '?'} (group ${d.execution_group})\n`);
+    if (!this.#sink.tty)
+      this.#sink.write(
+        `→ ${d.task_id} attempt ${d.attempt} to ${message.next_agent?.name ?? '?'} (group ${d.execution_group})\n`,
+      );
     else this.#draw();
   }
 
   result(result: AgentExecutionResult): void {
     this.#running.delete(result.task_id);
     if (result.outcome.status === 'complete') this.#line(`✓ ${result.task_id} attempt ${result.attempt}`);
-    else this.#failed(result.task_id, result.attempt, result.outcome.error.code, result.outcome.error.recoverable, result.outcome.error.message);
+    else
+      this.#failed(
+        result.task_id,
+        result.attempt,
+        result.outcome.error.code,
+        result.outcome.error.recoverable,
+        result.outcome.error.message,
+      );
   }
 
   progress(progress: RunProgress): void {
@@ -73,7 +89,9 @@ export class ProgressView {
   }
 
   #failed(taskId: string, attempt: number, code: string, recoverable: boolean, message: string): void {
-    this.#line(`✗ ${taskId} attempt ${attempt}: ${code} (${recoverable ? 'recoverable' : 'not recoverable'}) ${message}`);
+    this.#line(
+      `✗ ${taskId} attempt ${attempt}: ${code} (${recoverable ? 'recoverable' : 'not recoverable'}) ${message}`,
+    );
   }
 
   #line(text: string): void {

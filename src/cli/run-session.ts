@@ -52,13 +52,22 @@ export { nonNegativeInt, positiveInt, threadCount } from './numeric-flags.js';
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function logLevel(value: string | undefined): string {
-  if (value !== undefined && !LEVELS.includes(value)) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--log-level must be one of ${LEVELS.join(', ')}.`);
+  if (value !== undefined && !LEVELS.includes(value))
+    throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--log-level must be one of ${LEVELS.join(', ')}.`);
   return value ?? 'warn';
 }
 
 /** The summary table of a finished run. */
-export function summaryTable(result: WorkflowResult, summaries: Readonly<Record<string, { result_summary: string | null }>>): string {
-  const rows = Object.entries(result.task_results).map(([id, t]) => [id, t.status, String(t.attempts), summaries[id]?.result_summary ?? '']);
+export function summaryTable(
+  result: WorkflowResult,
+  summaries: Readonly<Record<string, { result_summary: string | null }>>,
+): string {
+  const rows = Object.entries(result.task_results).map(([id, t]) => [
+    id,
+    t.status,
+    String(t.attempts),
+    summaries[id]?.result_summary ?? '',
+  ]);
   const status = `workflow ${result.status}: ${result.completed_tasks} complete, ${result.failed_tasks} failed, ${result.skipped_tasks} skipped of ${result.total_tasks}`;
   return `${textTable(['task', 'status', 'attempts', 'summary'], rows, { 3: 70 })}\n\n${status}`;
 }
@@ -78,8 +87,20 @@ export const RunnerSchema = z.looseObject({
 export type RunnerInfo = z.infer<typeof RunnerSchema>;
 
 /** The parts of a session the shared flags decide (log level, waiting, output, store, NATS). */
-export function sessionBasics(values: { 'log-level'?: string; 'log-file'?: string; 'wait-runtimes'?: string; json?: boolean; 'state-out'?: string }, store: StateStore | undefined, nats: NatsBusOptions | undefined): Pick<SessionSpec, 'logLevel' | 'logFile' | 'store' | 'nats' | 'waitRuntimes' | 'json' | 'stateOut'> {
-  return { logLevel: logLevel(values['log-level']), logFile: values['log-file'], store, nats, waitRuntimes: positiveInt('wait-runtimes', values['wait-runtimes']), json: values.json ?? false, stateOut: values['state-out'] };
+export function sessionBasics(
+  values: { 'log-level'?: string; 'log-file'?: string; 'wait-runtimes'?: string; json?: boolean; 'state-out'?: string },
+  store: StateStore | undefined,
+  nats: NatsBusOptions | undefined,
+): Pick<SessionSpec, 'logLevel' | 'logFile' | 'store' | 'nats' | 'waitRuntimes' | 'json' | 'stateOut'> {
+  return {
+    logLevel: logLevel(values['log-level']),
+    logFile: values['log-file'],
+    store,
+    nats,
+    waitRuntimes: positiveInt('wait-runtimes', values['wait-runtimes']),
+    json: values.json ?? false,
+    stateOut: values['state-out'],
+  };
 }
 
 /** What a session needs besides the runtime options. */
@@ -113,7 +134,12 @@ export async function runSession(spec: SessionSpec, io: Output): Promise<number>
   try {
     log = sessionLogger(spec.logLevel, io, spec.logFile);
     bus = spec.nats ? await connectNats(spec.nats) : undefined;
-    rt = await createRuntime({ ...spec.runtime, ...(bus ? { bus } : {}), ...(spec.store ? { store: spec.store } : {}), logger: log.logger });
+    rt = await createRuntime({
+      ...spec.runtime,
+      ...(bus ? { bus } : {}),
+      ...(spec.store ? { store: spec.store } : {}),
+      logger: log.logger,
+    });
   } catch (error) {
     await bus?.close();
     log?.close();

@@ -2,10 +2,18 @@
  * A plain-text table: a header, a rule, and the rows, columns two spaces apart. Cells longer
  * than their column's limit (`max`, by index; default 40) are cut with an ellipsis.
  */
-export function textTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>, max: Readonly<Record<number, number>> = {}): string {
+export function textTable(
+  header: readonly string[],
+  rows: ReadonlyArray<readonly string[]>,
+  max: Readonly<Record<number, number>> = {},
+): string {
   const limit = (i: number) => max[i] ?? 40;
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => Math.min((r[i] ?? '').length, limit(i)))));
-  const line = (r: readonly string[]) => r.map((c, i) => (c.length > widths[i] ? `${c.slice(0, widths[i] - 1)}…` : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r: readonly string[]) =>
+    r
+      .map((c, i) => (c.length > widths[i] ? `${c.slice(0, widths[i] - 1)}…` : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 

@@ -49,7 +49,12 @@ export interface CompiledPlan {
   readonly producers: Csr;
 }
 
-function* refLists(n: number, tasks: readonly TaskSpec[], refIndex: ReadonlyMap<string, number>, field: 'input_refs' | 'output_refs'): Steps<Csr> {
+function* refLists(
+  n: number,
+  tasks: readonly TaskSpec[],
+  refIndex: ReadonlyMap<string, number>,
+  field: 'input_refs' | 'output_refs',
+): Steps<Csr> {
   const builder = new CsrBuilder(n, n);
   const seen = new Int32Array(refIndex.size).fill(-1);
   for (let v = 0; v < n; v++) {
@@ -92,7 +97,11 @@ export function* compilePlanSteps(input: PlanInput, options: ResolvedOptions): S
     if (!found) {
       return {
         ok: false,
-        error: new SwitchyardError(ErrorCodes.VALIDATION_ERROR, `${data.ids[v]} has capabilities ${caps.join(', ')}, which no routing rule serves; rules cover ${options.routes.map((r) => `${r.prefix}*`).join(', ')}.`, { task_id: data.ids[v], capability_ids: caps }),
+        error: new SwitchyardError(
+          ErrorCodes.VALIDATION_ERROR,
+          `${data.ids[v]} has capabilities ${caps.join(', ')}, which no routing rule serves; rules cover ${options.routes.map((r) => `${r.prefix}*`).join(', ')}.`,
+          { task_id: data.ids[v], capability_ids: caps },
+        ),
       };
     }
     route[v] = found.rule;
@@ -100,7 +109,8 @@ export function* compilePlanSteps(input: PlanInput, options: ResolvedOptions): S
     if (caps.some((c) => options.fusionPrefixes.some((p) => c.startsWith(p)))) fusion[v] = 1;
   }
 
-  const groupSource = graph.groupSource === 'planner' ? (data.plannerGroups as Int32Array) : graphInternals(graph).topology().levels;
+  const groupSource =
+    graph.groupSource === 'planner' ? (data.plannerGroups as Int32Array) : graphInternals(graph).topology().levels;
   const group = groupSource.slice(0, n);
   const distinct = [...new Set(group)].sort((a, b) => a - b);
   const ordOf = new Map(distinct.map((g, i) => [g, i]));

@@ -168,7 +168,8 @@ export class DispatchCore {
       this.remaining[v] = plan.preds.start[v + 1] - plan.preds.start[v];
       this.nonTerminal[plan.groupOrd[v]]++;
       let pending = 0;
-      for (let k = plan.inputs.start[v]; k < plan.inputs.start[v + 1]; k++) if (this.refStatus[plan.inputs.list[k]] === R.pending) pending++;
+      for (let k = plan.inputs.start[v]; k < plan.inputs.start[v + 1]; k++)
+        if (this.refStatus[plan.inputs.list[k]] === R.pending) pending++;
       this.pendingIn[v] = pending;
     }
     this.#engine = hooks.engine?.(this);
@@ -207,15 +208,32 @@ export class DispatchCore {
   refusal(v: number, attempt: number | undefined): Refusal | undefined {
     const id = this.plan.ids[v];
     const live = this.attempts[v];
-    const details = { task_id: id, attempt: attempt ?? null, live_attempt: live, task_status: statusName(this.status[v]) };
+    const details = {
+      task_id: id,
+      attempt: attempt ?? null,
+      live_attempt: live,
+      task_status: statusName(this.status[v]),
+    };
     if (this.runStatus !== 'running') {
-      return { code: 'STALE_RESULT', message: `The run has already ended (${this.runStatus}); this result for ${id} changes nothing.`, details };
+      return {
+        code: 'STALE_RESULT',
+        message: `The run has already ended (${this.runStatus}); this result for ${id} changes nothing.`,
+        details,
+      };
     }
     if (this.status[v] !== S.in_progress) {
-      return { code: 'STALE_RESULT', message: `${id} is ${statusName(this.status[v])}, not in progress; a duplicate or late result changes nothing.`, details };
+      return {
+        code: 'STALE_RESULT',
+        message: `${id} is ${statusName(this.status[v])}, not in progress; a duplicate or late result changes nothing.`,
+        details,
+      };
     }
     if (attempt !== undefined && attempt !== live) {
-      return { code: 'STALE_RESULT', message: `${id} is on attempt ${live}; this result for attempt ${attempt} changes nothing.`, details };
+      return {
+        code: 'STALE_RESULT',
+        message: `${id} is on attempt ${live}; this result for attempt ${attempt} changes nothing.`,
+        details,
+      };
     }
     return undefined;
   }
@@ -325,7 +343,8 @@ export class DispatchCore {
         }
       }
       for (const w of row(plan.succs, u)) this.#evaluate(w, root);
-      for (const r of row(plan.outputs, u)) if (this.refDead[r]) for (const w of row(plan.readers, r)) this.#evaluate(w, root);
+      for (const r of row(plan.outputs, u))
+        if (this.refDead[r]) for (const w of row(plan.readers, r)) this.#evaluate(w, root);
     }
   }
 
@@ -411,12 +430,15 @@ export class DispatchCore {
       let lost = this.refDead[r] === 1;
       for (const p of row(plan.producers, r)) {
         if (this.status[p] !== S.failed && this.status[p] !== S.skipped) continue;
-        if (cause >= 0 && (p === cause || this.skipCause[p] === cause)) return `Upstream dependency ${upstream} failed; required input_ref ${plan.refIds[r]} unavailable`;
+        if (cause >= 0 && (p === cause || this.skipCause[p] === cause))
+          return `Upstream dependency ${upstream} failed; required input_ref ${plan.refIds[r]} unavailable`;
         lost = true;
       }
       if (lost && first < 0) first = r;
     }
-    return first >= 0 ? `Upstream dependency ${upstream} failed; required input_ref ${plan.refIds[first]} unavailable` : `Upstream dependency ${upstream} failed`;
+    return first >= 0
+      ? `Upstream dependency ${upstream} failed; required input_ref ${plan.refIds[first]} unavailable`
+      : `Upstream dependency ${upstream} failed`;
   }
 
   #dispatch(v: number): void {
@@ -431,7 +453,8 @@ export class DispatchCore {
   #record(v: number): DispatchRecord {
     let dropped: number[] = NONE;
     if (this.plan.fusion[v]) {
-      for (const r of row(this.plan.inputs, v)) if (this.refDead[r]) (dropped === NONE ? (dropped = []) : dropped).push(r);
+      for (const r of row(this.plan.inputs, v))
+        if (this.refDead[r]) (dropped === NONE ? (dropped = []) : dropped).push(r);
     }
     return {
       task: v,
@@ -481,14 +504,23 @@ export class DispatchCore {
         if (this.refStatus[r] !== R.pending || this.refDead[r]) continue;
         const makers = row(plan.producers, r);
         const done = [...makers].filter((p) => this.status[p] === S.complete).map((p) => plan.ids[p]);
-        on.push(done.length > 0 ? `input_ref ${plan.refIds[r]} (${done.join(', ')} completed without producing it)` : `input_ref ${plan.refIds[r]}`);
+        on.push(
+          done.length > 0
+            ? `input_ref ${plan.refIds[r]} (${done.join(', ')} completed without producing it)`
+            : `input_ref ${plan.refIds[r]}`,
+        );
       }
-      for (const u of row(plan.preds, v)) if (this.status[u] !== S.complete && this.status[u] !== S.failed && this.status[u] !== S.skipped) on.push(`${plan.ids[u]} (${statusName(this.status[u])})`);
-      if (this.status[v] === S.ready) on.push(`the group barrier (group ${plan.groupNumbers[this.cur]} is not finished)`);
+      for (const u of row(plan.preds, v))
+        if (this.status[u] !== S.complete && this.status[u] !== S.failed && this.status[u] !== S.skipped)
+          on.push(`${plan.ids[u]} (${statusName(this.status[u])})`);
+      if (this.status[v] === S.ready)
+        on.push(`the group barrier (group ${plan.groupNumbers[this.cur]} is not finished)`);
       waits.push({ task_id: plan.ids[v], waits_on: on });
     }
     const open = this.open;
-    const text = waits.map((w) => `${w.task_id} waits on ${w.waits_on.length > 0 ? w.waits_on.join(', ') : 'nothing it can name'}`).join('; ');
+    const text = waits
+      .map((w) => `${w.task_id} waits on ${w.waits_on.length > 0 ? w.waits_on.join(', ') : 'nothing it can name'}`)
+      .join('; ');
     return {
       code: 'PROCESSING_ERROR',
       message: `The workflow is blocked: no task is in progress and none can be dispatched, yet ${open} task${open === 1 ? '' : 's'} cannot finish. ${text}${open > waits.length ? '; …' : ''}.`,

@@ -1,6 +1,11 @@
 import { row } from '../graph/csr.js';
 import { S } from '../machines/task-table.js';
-import type { Dispatch, TaskDispatchMessage, WorkflowCompleteMessage, WorkflowResult } from '../protocol/dispatch-output.js';
+import type {
+  Dispatch,
+  TaskDispatchMessage,
+  WorkflowCompleteMessage,
+  WorkflowResult,
+} from '../protocol/dispatch-output.js';
 import type { ErrorMessage } from '../protocol/error-message.js';
 import { REF_STATUSES } from './compiled-plan.js';
 import { type DispatchCore, type DispatchRecord, statusName } from './dispatch-core.js';
@@ -85,7 +90,8 @@ export function dispatchContent(core: DispatchCore, record: DispatchRecord): Dis
   const { start, list } = plan.inputs;
   for (let k = start[v]; k < start[v + 1]; k++) {
     const r = list[k];
-    if (!record.dropped.includes(r)) resolved.push({ ref_id: plan.refIds[r], storage_uri: core.refUri[r], status: REF_STATUSES[core.refStatus[r]] });
+    if (!record.dropped.includes(r))
+      resolved.push({ ref_id: plan.refIds[r], storage_uri: core.refUri[r], status: REF_STATUSES[core.refStatus[r]] });
   }
   return {
     task_id: spec.id,
@@ -95,12 +101,23 @@ export function dispatchContent(core: DispatchCore, record: DispatchRecord): Dis
     output_refs_expected: [...spec.output_refs],
     execution_group: plan.group[v],
     attempt: record.attempt,
-    workflow_progress: { total_tasks: plan.n, completed: record.completed, in_progress: record.inProgress, pending: record.pending, failed: record.failed },
+    workflow_progress: {
+      total_tasks: plan.n,
+      completed: record.completed,
+      in_progress: record.inProgress,
+      pending: record.pending,
+      failed: record.failed,
+    },
   };
 }
 
 /** One `task_dispatch` message (seed 003, Phase A). */
-export function dispatchEnvelope(core: DispatchCore, record: DispatchRecord, ctx: EnvelopeContext, content: Dispatch = dispatchContent(core, record)): TaskDispatchMessage {
+export function dispatchEnvelope(
+  core: DispatchCore,
+  record: DispatchRecord,
+  ctx: EnvelopeContext,
+  content: Dispatch = dispatchContent(core, record),
+): TaskDispatchMessage {
   const { plan } = core;
   const v = record.task;
   const rule = core.options.routes[plan.route[v]];
@@ -121,14 +138,19 @@ export function workflowResult(core: DispatchCore, offsetMinutes: number): Workf
   const { plan } = core;
   const at = (t: number) => formatTimestamp(Number.isNaN(t) ? null : t, offsetMinutes);
   const task_results = Object.create(null) as WorkflowResult['task_results']; // keyed by ids: no prototype
-  for (let v = 0; v < plan.n; v++) task_results[plan.ids[v]] = { status: statusName(core.status[v]), attempts: core.attempts[v] };
+  for (let v = 0; v < plan.n; v++)
+    task_results[plan.ids[v]] = { status: statusName(core.status[v]), attempts: core.attempts[v] };
   const derived_refs_final: WorkflowResult['derived_refs_final'] = [];
   plan.refIds.forEach((id, r) => {
     if (plan.refKind[r] !== 'derived') return;
     // Key order as in the seed: ref_id, storage_uri, asset_type, status.
     const asset = core.refAsset[r];
     const status = REF_STATUSES[core.refStatus[r]];
-    derived_refs_final.push(asset === undefined ? { ref_id: id, storage_uri: core.refUri[r], status } : { ref_id: id, storage_uri: core.refUri[r], asset_type: asset, status });
+    derived_refs_final.push(
+      asset === undefined
+        ? { ref_id: id, storage_uri: core.refUri[r], status }
+        : { ref_id: id, storage_uri: core.refUri[r], asset_type: asset, status },
+    );
   });
   const execution_timeline = Array.from(plan.groupNumbers, (g, i) => ({
     execution_group: g,
@@ -147,18 +169,25 @@ export function workflowResult(core: DispatchCore, offsetMinutes: number): Workf
     execution_timeline,
   };
   if (core.runStatus !== 'complete') {
-    const failed = core.failureLog.filter((f) => !f.retried).map((f) => ({ task_id: plan.ids[f.task], error_code: f.code, error_message: f.message, attempts: f.attempts }));
+    const failed = core.failureLog
+      .filter((f) => !f.retried)
+      .map((f) => ({ task_id: plan.ids[f.task], error_code: f.code, error_message: f.message, attempts: f.attempts }));
     const skipped: Array<{ task_id: string; reason: string | null }> = [];
-    for (let v = 0; v < plan.n; v++) if (core.status[v] === S.skipped) skipped.push({ task_id: plan.ids[v], reason: core.summary[v] });
-    result.failure_summary = core.runError ? { failed, skipped, blocked: core.runError.details.blocked } : { failed, skipped };
+    for (let v = 0; v < plan.n; v++)
+      if (core.status[v] === S.skipped) skipped.push({ task_id: plan.ids[v], reason: core.summary[v] });
+    result.failure_summary = core.runError
+      ? { failed, skipped, blocked: core.runError.details.blocked }
+      : { failed, skipped };
   }
   return result;
 }
 
 function completionReason(core: DispatchCore): string {
   const c = core.counts;
-  if (core.runStatus === 'complete') return `All ${core.plan.n} tasks completed; the workflow result is ready to be recorded`;
-  if (core.runStatus === 'partial') return `The workflow ended partial (${c[S.complete]} complete, ${c[S.failed]} failed, ${c[S.skipped]} skipped); the result and its failure summary are ready to be recorded`;
+  if (core.runStatus === 'complete')
+    return `All ${core.plan.n} tasks completed; the workflow result is ready to be recorded`;
+  if (core.runStatus === 'partial')
+    return `The workflow ended partial (${c[S.complete]} complete, ${c[S.failed]} failed, ${c[S.skipped]} skipped); the result and its failure summary are ready to be recorded`;
   return 'The workflow is blocked and cannot finish; the result and the reason are ready to be recorded';
 }
 
@@ -167,7 +196,10 @@ export function completeEnvelope(core: DispatchCore, ctx: EnvelopeContext): Work
   const message: WorkflowCompleteMessage = {
     agent: { ...AGENT },
     input: { source: ctx.source },
-    output: { content: { workflow_result: workflowResult(core, ctx.offsetMinutes) }, content_type: 'workflow_complete' },
+    output: {
+      content: { workflow_result: workflowResult(core, ctx.offsetMinutes) },
+      content_type: 'workflow_complete',
+    },
     next_agent: { name: 'memory_agent', reason: completionReason(core) },
     metadata: metadata(ctx),
     audit: { governance_files_consulted: [...GOVERNANCE_FILES], compliance_notes: [] },
@@ -178,8 +210,14 @@ export function completeEnvelope(core: DispatchCore, ctx: EnvelopeContext): Work
 }
 
 /** A coded error answering a message that could not be used, or a result that changed nothing. */
-export function errorEnvelope(error: { code: string; message: string; details?: Record<string, unknown> }, ctx: EnvelopeContext): ErrorMessage {
-  const content = error.details && Object.keys(error.details).length > 0 ? { code: error.code, message: error.message, details: error.details } : { code: error.code, message: error.message };
+export function errorEnvelope(
+  error: { code: string; message: string; details?: Record<string, unknown> },
+  ctx: EnvelopeContext,
+): ErrorMessage {
+  const content =
+    error.details && Object.keys(error.details).length > 0
+      ? { code: error.code, message: error.message, details: error.details }
+      : { code: error.code, message: error.message };
   return {
     agent: { ...AGENT },
     input: { source: ctx.source },

@@ -45,8 +45,13 @@ export const DispatchOptionsSchema = z.strictObject({
   maxAttempts: z.number().int().min(1).max(100).optional(),
   routes: z.array(RouteRuleSchema).min(1).optional(),
   fusionPrefixes: z.array(z.string().min(1)).optional(),
-  clock: z.custom<() => number>((v) => typeof v === 'function', 'expected a function returning epoch milliseconds').optional(),
-  utcOffset: z.string().refine((v) => parseOffset(v) !== undefined, 'expected an offset like +08:00, -05:30 or Z').optional(),
+  clock: z
+    .custom<() => number>((v) => typeof v === 'function', 'expected a function returning epoch milliseconds')
+    .optional(),
+  utcOffset: z
+    .string()
+    .refine((v) => parseOffset(v) !== undefined, 'expected an offset like +08:00, -05:30 or Z')
+    .optional(),
 });
 
 /** Checks options and applies the defaults. */

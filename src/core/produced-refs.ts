@@ -15,7 +15,11 @@ export interface ProducedOutput {
  * those it does not (returned by id, to be refused): a result may never overwrite a ref
  * another task owns.
  */
-export function producedRefs(plan: CompiledPlan, v: number, reported: readonly ProducedRef[]): { produced: ProducedOutput[]; undeclared: string[] } {
+export function producedRefs(
+  plan: CompiledPlan,
+  v: number,
+  reported: readonly ProducedRef[],
+): { produced: ProducedOutput[]; undeclared: string[] } {
   const produced: ProducedOutput[] = [];
   const undeclared: string[] = [];
   if (reported.length === 0) return { produced, undeclared };
@@ -29,7 +33,12 @@ export function producedRefs(plan: CompiledPlan, v: number, reported: readonly P
       undeclared.push(p.ref_id);
       continue;
     }
-    produced.push({ ref: r, uri: p.storage_uri, ...(p.status === undefined ? {} : { status: R[p.status] }), ...(p.asset_type === undefined ? {} : { asset: p.asset_type }) });
+    produced.push({
+      ref: r,
+      uri: p.storage_uri,
+      ...(p.status === undefined ? {} : { status: R[p.status] }),
+      ...(p.asset_type === undefined ? {} : { asset: p.asset_type }),
+    });
   }
   return { produced, undeclared };
 }

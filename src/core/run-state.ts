@@ -41,7 +41,11 @@ export const RunStateSchema = z.looseObject({
     /** Epoch milliseconds of the last step, when known. */
     now: z.number().nullable(),
     timeline: z.array(
-      z.looseObject({ execution_group: z.number().int(), started_at: z.number().nullable(), completed_at: z.number().nullable() }),
+      z.looseObject({
+        execution_group: z.number().int(),
+        started_at: z.number().nullable(),
+        completed_at: z.number().nullable(),
+      }),
     ),
     error: ErrorInfoSchema.optional(),
   }),

@@ -33,17 +33,32 @@ export interface Simulation {
   readonly state: DispatchState | undefined;
 }
 
-function resultFor(dispatch: TaskDispatchMessage, failure: SimulatedFailure | undefined, sequence: number): Record<string, unknown> {
+function resultFor(
+  dispatch: TaskDispatchMessage,
+  failure: SimulatedFailure | undefined,
+  sequence: number,
+): Record<string, unknown> {
   const d = dispatch.output.content.dispatch;
   const agent = dispatch.next_agent?.name ?? 'execution_agent';
-  const metadata = { ...(dispatch.metadata?.session_id === undefined ? {} : { session_id: dispatch.metadata.session_id }), ...(dispatch.metadata?.request_id === undefined ? {} : { request_id: dispatch.metadata.request_id }), sequence_number: sequence };
+  const metadata = {
+    ...(dispatch.metadata?.session_id === undefined ? {} : { session_id: dispatch.metadata.session_id }),
+    ...(dispatch.metadata?.request_id === undefined ? {} : { request_id: dispatch.metadata.request_id }),
+    sequence_number: sequence,
+  };
   const base = { agent: { name: agent, type: 'executional' }, input: { source: 'dispatch_agent' }, metadata };
   if (failure && (failure.times === undefined || d.attempt <= failure.times)) {
     return {
       ...base,
-      output: { content: { task_result: { task_id: d.task_id, status: 'failed', attempt: d.attempt } }, content_type: 'task_result' },
+      output: {
+        content: { task_result: { task_id: d.task_id, status: 'failed', attempt: d.attempt } },
+        content_type: 'task_result',
+      },
       status: { code: 'failed' },
-      error: { code: failure.recoverable ? 'TRANSIENT_FAILURE' : 'INVALID_INPUT_FORMAT', message: `simulated ${failure.recoverable ? 'recoverable' : 'non-recoverable'} failure of ${d.task_id} (attempt ${d.attempt})`, recoverable: failure.recoverable },
+      error: {
+        code: failure.recoverable ? 'TRANSIENT_FAILURE' : 'INVALID_INPUT_FORMAT',
+        message: `simulated ${failure.recoverable ? 'recoverable' : 'non-recoverable'} failure of ${d.task_id} (attempt ${d.attempt})`,
+        recoverable: failure.recoverable,
+      },
     };
   }
   const session = dispatch.metadata?.session_id ?? 'session';
@@ -55,7 +70,10 @@ function resultFor(dispatch: TaskDispatchMessage, failure: SimulatedFailure | un
           task_id: d.task_id,
           status: 'complete',
           attempt: d.attempt,
-          output_refs_produced: d.output_refs_expected.map((ref) => ({ ref_id: ref, storage_uri: `sim://${session}/${ref}` })),
+          output_refs_produced: d.output_refs_expected.map((ref) => ({
+            ref_id: ref,
+            storage_uri: `sim://${session}/${ref}`,
+          })),
           result_summary: `simulated success of ${d.task_id}`,
         },
       },
@@ -86,7 +104,11 @@ export function simulate(plan: unknown, options: SimulateOptions = {}): Simulati
   while (queue.length > 0) {
     const dispatch = queue.shift() as TaskDispatchMessage;
     now += tickMs;
-    const input = resultFor(dispatch, fail[dispatch.output.content.dispatch.task_id], (dispatch.metadata?.sequence_number ?? 4) + 1);
+    const input = resultFor(
+      dispatch,
+      fail[dispatch.output.content.dispatch.task_id],
+      (dispatch.metadata?.sequence_number ?? 4) + 1,
+    );
     ({ state, messages } = step(state, input, { ...dispatchOptions, clock }));
     steps.push({ at: now, input, messages });
     for (const m of messages) if (m.output.content_type === 'task_dispatch') queue.push(m as TaskDispatchMessage);

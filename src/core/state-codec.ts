@@ -22,23 +22,40 @@ export interface RunMeta {
 function declarations(refs: readonly DeclaredRef[], kind: DeclaredRef['kind']): RefDeclaration[] {
   return refs
     .filter((r) => r.kind === kind)
-    .map((r) => (r.asset_type === undefined ? { ref_id: r.ref_id, storage_uri: r.storage_uri, status: r.status } : { ref_id: r.ref_id, storage_uri: r.storage_uri, status: r.status, asset_type: r.asset_type }));
+    .map((r) =>
+      r.asset_type === undefined
+        ? { ref_id: r.ref_id, storage_uri: r.storage_uri, status: r.status }
+        : { ref_id: r.ref_id, storage_uri: r.storage_uri, status: r.status, asset_type: r.asset_type },
+    );
 }
 
 const ms = (t: number): number | null => (Number.isNaN(t) ? null : t);
 
 /** The plan and options block of the state: written once per run, reused by every snapshot. */
-export function planBlock(input: PlanInput, tasks: readonly PlanInput['tasks'][number][], options: ResolvedOptions): Pick<RunState, 'plan' | 'options'> {
+export function planBlock(
+  input: PlanInput,
+  tasks: readonly PlanInput['tasks'][number][],
+  options: ResolvedOptions,
+): Pick<RunState, 'plan' | 'options'> {
   const plan: RunState['plan'] = {
     tasks: [...tasks],
-    resources: { source_refs: declarations(input.refs, 'source'), storage_refs: declarations(input.refs, 'storage'), derived_refs: declarations(input.refs, 'derived') },
+    resources: {
+      source_refs: declarations(input.refs, 'source'),
+      storage_refs: declarations(input.refs, 'storage'),
+      derived_refs: declarations(input.refs, 'derived'),
+    },
   };
   if (input.workflow?.execution_groups) plan.execution_groups = input.workflow.execution_groups;
   if (input.workflow?.execution_order) plan.execution_order = input.workflow.execution_order;
   if (input.workflow?.total_tasks !== undefined) plan.total_tasks = input.workflow.total_tasks;
   return {
     plan,
-    options: { policy: options.policy, max_attempts: options.maxAttempts, routes: [...options.routes], fusion_prefixes: [...options.fusionPrefixes] },
+    options: {
+      policy: options.policy,
+      max_attempts: options.maxAttempts,
+      routes: [...options.routes],
+      fusion_prefixes: [...options.fusionPrefixes],
+    },
   };
 }
 
@@ -76,11 +93,16 @@ export function snapshot(core: DispatchCore, meta: RunMeta, block: Pick<RunState
     sequence_number: meta.sequence,
     utc_offset_minutes: meta.offsetMinutes,
     now: ms(core.now),
-    timeline: Array.from(plan.groupNumbers, (g, i) => ({ execution_group: g, started_at: ms(core.groupStarted[i]), completed_at: ms(core.groupCompleted[i]) })),
+    timeline: Array.from(plan.groupNumbers, (g, i) => ({
+      execution_group: g,
+      started_at: ms(core.groupStarted[i]),
+      completed_at: ms(core.groupCompleted[i]),
+    })),
   };
   if (meta.sessionId !== undefined) run.session_id = meta.sessionId;
   if (meta.requestId !== undefined) run.request_id = meta.requestId;
-  if (core.runError) run.error = { code: core.runError.code, message: core.runError.message, details: core.runError.details };
+  if (core.runError)
+    run.error = { code: core.runError.code, message: core.runError.message, details: core.runError.details };
   const groups = plan.groupNumbers;
   return {
     current_execution_group: groups[Math.min(core.cur, groups.length - 1)],
@@ -91,7 +113,9 @@ export function snapshot(core: DispatchCore, meta: RunMeta, block: Pick<RunState
       error_code: f.code,
       error_message: f.message,
       attempts: f.attempts,
-      downstream_impact: f.retried ? `none yet: dispatched again as attempt ${f.attempts + 1}` : f.impact.map((v) => plan.ids[v]),
+      downstream_impact: f.retried
+        ? `none yet: dispatched again as attempt ${f.attempts + 1}`
+        : f.impact.map((v) => plan.ids[v]),
       recoverable: f.recoverable,
       retried: f.retried,
       at: at(f.at),
@@ -101,23 +125,52 @@ export function snapshot(core: DispatchCore, meta: RunMeta, block: Pick<RunState
 }
 
 function invalid(message: string, details: Record<string, unknown> = {}): { ok: false; error: SwitchyardError } {
-  return { ok: false, error: new SwitchyardError(ErrorCodes.INVALID_INPUT, message, { reason: 'invalid_state', ...details }) };
+  return {
+    ok: false,
+    error: new SwitchyardError(ErrorCodes.INVALID_INPUT, message, { reason: 'invalid_state', ...details }),
+  };
 }
 
 /** Rebuilds a core from a state `snapshot` wrote. A state that does not fit its plan is `INVALID_INPUT`. */
-export function restore(value: unknown, hooks: CoreHooks = {}): Result<{ core: DispatchCore; meta: RunMeta; block: Pick<RunState, 'plan' | 'options'> }> {
+export function restore(
+  value: unknown,
+  hooks: CoreHooks = {},
+): Result<{ core: DispatchCore; meta: RunMeta; block: Pick<RunState, 'plan' | 'options'> }> {
   const parsed = parseWith(DispatchStateSchema, value, 'workflow_state');
   if (!parsed.ok) return parsed;
   const state = parsed.value;
   const { plan: p, options: o, run } = state.switchyard;
   const refs: DeclaredRef[] = [];
-  for (const [list, kind] of [['source_refs', 'source'], ['storage_refs', 'storage'], ['derived_refs', 'derived']] as const) {
-    for (const d of p.resources[list]) refs.push({ ref_id: d.ref_id, kind, storage_uri: d.storage_uri ?? null, status: d.status ?? 'pending', ...(d.asset_type === undefined ? {} : { asset_type: d.asset_type }) });
+  for (const [list, kind] of [
+    ['source_refs', 'source'],
+    ['storage_refs', 'storage'],
+    ['derived_refs', 'derived'],
+  ] as const) {
+    for (const d of p.resources[list])
+      refs.push({
+        ref_id: d.ref_id,
+        kind,
+        storage_uri: d.storage_uri ?? null,
+        status: d.status ?? 'pending',
+        ...(d.asset_type === undefined ? {} : { asset_type: d.asset_type }),
+      });
   }
-  const input: PlanInput = { tasks: p.tasks, refs, workflow: { execution_groups: p.execution_groups, execution_order: p.execution_order, total_tasks: p.total_tasks } };
-  const options: ResolvedOptions = { policy: o.policy, maxAttempts: o.max_attempts, routes: o.routes, fusionPrefixes: o.fusion_prefixes, clock: undefined, utcOffset: run.utc_offset_minutes };
+  const input: PlanInput = {
+    tasks: p.tasks,
+    refs,
+    workflow: { execution_groups: p.execution_groups, execution_order: p.execution_order, total_tasks: p.total_tasks },
+  };
+  const options: ResolvedOptions = {
+    policy: o.policy,
+    maxAttempts: o.max_attempts,
+    routes: o.routes,
+    fusionPrefixes: o.fusion_prefixes,
+    clock: undefined,
+    utcOffset: run.utc_offset_minutes,
+  };
   const compiled = compilePlan(input, options);
-  if (!compiled.ok) return invalid(`The workflow_state carries a plan that no longer validates: ${compiled.error.message}`);
+  if (!compiled.ok)
+    return invalid(`The workflow_state carries a plan that no longer validates: ${compiled.error.message}`);
   const plan = compiled.value;
   const core = new DispatchCore(plan, options, hooks);
   // Many tasks share the same few timestamps (one per step): parse each distinct one once.
@@ -132,7 +185,8 @@ export function restore(value: unknown, hooks: CoreHooks = {}): Result<{ core: D
   for (let v = 0; v < plan.n; v++) {
     const id = plan.ids[v];
     const ts = Object.hasOwn(state.task_states, id) ? state.task_states[id] : undefined;
-    if (!ts) return invalid(`The workflow_state has no task_states entry for ${id}, a task of its plan.`, { task_id: id });
+    if (!ts)
+      return invalid(`The workflow_state has no task_states entry for ${id}, a task of its plan.`, { task_id: id });
     const code = TASK_STATUSES.indexOf(ts.status);
     core.status[v] = code;
     core.counts[code]++;
@@ -143,11 +197,19 @@ export function restore(value: unknown, hooks: CoreHooks = {}): Result<{ core: D
     core.summary[v] = ts.result_summary;
     const because = typeof ts.skipped_because === 'string' ? plan.index(ts.skipped_because) : undefined;
     core.skipCause[v] = because ?? -1;
-    if (code === S.in_progress && ts.attempts < 1) return invalid(`task_states.${id} is in_progress with ${ts.attempts} attempts.`, { task_id: id });
-    if (ts.attempts > o.max_attempts) return invalid(`task_states.${id} has ${ts.attempts} attempts, more than the run's max_attempts of ${o.max_attempts}.`, { task_id: id });
+    if (code === S.in_progress && ts.attempts < 1)
+      return invalid(`task_states.${id} is in_progress with ${ts.attempts} attempts.`, { task_id: id });
+    if (ts.attempts > o.max_attempts)
+      return invalid(
+        `task_states.${id} has ${ts.attempts} attempts, more than the run's max_attempts of ${o.max_attempts}.`,
+        { task_id: id },
+      );
   }
   for (const id of Object.keys(state.task_states)) {
-    if (plan.index(id) === undefined) return invalid(`task_states names ${id}, which is not a task of the plan in this workflow_state.`, { task_id: id });
+    if (plan.index(id) === undefined)
+      return invalid(`task_states names ${id}, which is not a task of the plan in this workflow_state.`, {
+        task_id: id,
+      });
   }
   plan.refIds.forEach((id, r) => {
     const entry = Object.hasOwn(state.ref_registry, id) ? state.ref_registry[id] : undefined;
@@ -164,12 +226,25 @@ export function restore(value: unknown, hooks: CoreHooks = {}): Result<{ core: D
   });
   for (const f of state.failure_log) {
     const task = plan.index(f.task_id);
-    if (task === undefined) return invalid(`failure_log names ${f.task_id}, which is not a task of the plan.`, { task_id: f.task_id });
-    const impact = Array.isArray(f.downstream_impact) ? f.downstream_impact.map((id) => plan.index(id) ?? -1).filter((x) => x >= 0) : [];
-    core.failureLog.push({ task, code: f.error_code, message: f.error_message, attempts: f.attempts, recoverable: f.recoverable, retried: f.retried, at: time(f.at), impact });
+    if (task === undefined)
+      return invalid(`failure_log names ${f.task_id}, which is not a task of the plan.`, { task_id: f.task_id });
+    const impact = Array.isArray(f.downstream_impact)
+      ? f.downstream_impact.map((id) => plan.index(id) ?? -1).filter((x) => x >= 0)
+      : [];
+    core.failureLog.push({
+      task,
+      code: f.error_code,
+      message: f.error_message,
+      attempts: f.attempts,
+      recoverable: f.recoverable,
+      retried: f.retried,
+      at: time(f.at),
+      impact,
+    });
   }
   core.runStatus = run.status;
-  if (run.error) core.runError = { code: 'PROCESSING_ERROR', message: run.error.message, details: run.error.details ?? {} };
+  if (run.error)
+    core.runError = { code: 'PROCESSING_ERROR', message: run.error.message, details: run.error.details ?? {} };
   core.now = run.now ?? Number.NaN;
   const meta: RunMeta = { sequence: run.sequence_number, offsetMinutes: run.utc_offset_minutes };
   if (run.session_id !== undefined) meta.sessionId = run.session_id;

@@ -58,7 +58,10 @@ function bare(source: string, sequence: number, state: DispatchState | undefined
 }
 
 function refuse(error: SwitchyardError, ctx: EnvelopeContext, state: DispatchState | undefined): StepResult {
-  return { state, messages: [errorEnvelope({ code: error.code, message: error.message, details: { ...error.details } }, ctx)] };
+  return {
+    state,
+    messages: [errorEnvelope({ code: error.code, message: error.message, details: { ...error.details } }, ctx)],
+  };
 }
 
 /**
@@ -83,7 +86,11 @@ export function step(state: DispatchState | undefined, message: unknown, options
     return stepUnsafe(state, message, options);
   } catch (error) {
     const cause = error instanceof Error ? error.message : String(error);
-    const internal = new SwitchyardError(ErrorCodes.PROCESSING_ERROR, `Switchyard failed internally while handling this message (${cause}); the state is unchanged. Please report it.`, { reason: 'internal_error' });
+    const internal = new SwitchyardError(
+      ErrorCodes.PROCESSING_ERROR,
+      `Switchyard failed internally while handling this message (${cause}); the state is unchanged. Please report it.`,
+      { reason: 'internal_error' },
+    );
     return refuse(internal, bare('unknown', 0, state, Number.NaN), state);
   }
 }
@@ -110,7 +117,11 @@ function stepUnsafe(state: DispatchState | undefined, raw: unknown, options: Dis
   if (kind === 'task_result') {
     const given = state ?? (field(message, 'metadata', 'workflow_state') as DispatchState | undefined);
     if (given === undefined) {
-      const error = new SwitchyardError(ErrorCodes.INVALID_INPUT, 'A task_result callback needs the workflow_state of its run: pass the state the previous step returned, or put it in the callback\'s metadata.workflow_state.', { reason: 'missing_state' });
+      const error = new SwitchyardError(
+        ErrorCodes.INVALID_INPUT,
+        "A task_result callback needs the workflow_state of its run: pass the state the previous step returned, or put it in the callback's metadata.workflow_state.",
+        { reason: 'missing_state' },
+      );
       return refuse(error, bare(source, 0, undefined, Number.NaN), undefined);
     }
     return applyResult(given, message, source, clockNow ?? stamped?.ms);
@@ -129,7 +140,15 @@ function startRun(message: unknown, options: ResolvedOptions, source: string, no
   const meta: RunMeta = { sequence: PLAN_ANSWER_SEQUENCE, offsetMinutes: offset };
   if (typeof sessionId === 'string') meta.sessionId = sessionId;
   if (typeof requestId === 'string') meta.requestId = requestId;
-  const ctx = (state: DispatchState | undefined): EnvelopeContext => ({ source, sequence: meta.sequence, sessionId: meta.sessionId, requestId: meta.requestId, offsetMinutes: offset, state, now });
+  const ctx = (state: DispatchState | undefined): EnvelopeContext => ({
+    source,
+    sequence: meta.sequence,
+    sessionId: meta.sessionId,
+    requestId: meta.requestId,
+    offsetMinutes: offset,
+    state,
+    now,
+  });
   const input = readPlan(message);
   if (!input.ok) return refuse(input.error, ctx(undefined), undefined);
   const compiled = compilePlan(input.value, options);
@@ -142,22 +161,40 @@ function startRun(message: unknown, options: ResolvedOptions, source: string, no
 }
 
 /** The messages and state after the core has handled a message (it was running before). */
-function answer(core: DispatchCore, meta: RunMeta, block: Parameters<typeof snapshot>[2], ctx: (state: DispatchState) => EnvelopeContext, extra: ErrorMessage[] = []): StepResult {
+function answer(
+  core: DispatchCore,
+  meta: RunMeta,
+  block: Parameters<typeof snapshot>[2],
+  ctx: (state: DispatchState) => EnvelopeContext,
+  extra: ErrorMessage[] = [],
+): StepResult {
   const records = core.drain();
   const state = snapshot(core, meta, block);
   const context = ctx(state);
-  const messages: OutputMessage[] = [...extra.map((e) => ({ ...e, metadata: { ...e.metadata, workflow_state: state } })), ...records.map((r) => dispatchEnvelope(core, r, context))];
+  const messages: OutputMessage[] = [
+    ...extra.map((e) => ({ ...e, metadata: { ...e.metadata, workflow_state: state } })),
+    ...records.map((r) => dispatchEnvelope(core, r, context)),
+  ];
   if (core.runStatus !== 'running') messages.push(completeEnvelope(core, context));
   return { state, messages };
 }
 
-function outcomeOf(message: TaskResultMessage, core: DispatchCore, v: number): { outcome: Outcome; undeclared: string[] } {
+function outcomeOf(
+  message: TaskResultMessage,
+  core: DispatchCore,
+  v: number,
+): { outcome: Outcome; undeclared: string[] } {
   const result = message.output.content.task_result;
   const failed = result.status === 'failed' || message.status?.code === 'failed';
   if (failed) {
     const error = message.error ?? result.error;
     return {
-      outcome: { ok: false, recoverable: error?.recoverable === true, code: error?.code ?? 'PROCESSING_ERROR', message: error?.message ?? `${result.task_id} failed without an error message` },
+      outcome: {
+        ok: false,
+        recoverable: error?.recoverable === true,
+        code: error?.code ?? 'PROCESSING_ERROR',
+        message: error?.message ?? `${result.task_id} failed without an error message`,
+      },
       undeclared: [],
     };
   }
@@ -170,23 +207,44 @@ function applyResult(given: DispatchState, message: unknown, source: string, now
   const incoming = field(message, 'metadata', 'sequence_number');
   if (!restored.ok) return refuse(restored.error, bare(source, answerSequence(incoming, 0), given, Number.NaN), given);
   const { core, block } = restored.value;
-  const meta: RunMeta = { ...restored.value.meta, sequence: answerSequence(incoming, answerSequence(restored.value.meta.sequence, restored.value.meta.sequence)) };
+  const meta: RunMeta = {
+    ...restored.value.meta,
+    sequence: answerSequence(incoming, answerSequence(restored.value.meta.sequence, restored.value.meta.sequence)),
+  };
   if (now !== undefined) core.now = now;
-  const ctx = (state: DispatchState): EnvelopeContext => ({ source, sequence: meta.sequence, sessionId: meta.sessionId, requestId: meta.requestId, offsetMinutes: meta.offsetMinutes, state, now: core.now });
+  const ctx = (state: DispatchState): EnvelopeContext => ({
+    source,
+    sequence: meta.sequence,
+    sessionId: meta.sessionId,
+    requestId: meta.requestId,
+    offsetMinutes: meta.offsetMinutes,
+    state,
+    now: core.now,
+  });
   const unchanged = (error: SwitchyardError) => refuse(error, ctx(given), given);
   const parsed = parseWith(TaskResultMessageSchema, message, 'task_result message');
   if (!parsed.ok) return unchanged(parsed.error);
   const result = parsed.value.output.content.task_result;
   const v = core.plan.index(result.task_id);
   if (v === undefined) {
-    return unchanged(new SwitchyardError(ErrorCodes.VALIDATION_ERROR, `The result names ${JSON.stringify(result.task_id)}, which is not a task of this workflow; nothing changed.`, { reason: 'unknown_task', task_id: result.task_id }));
+    return unchanged(
+      new SwitchyardError(
+        ErrorCodes.VALIDATION_ERROR,
+        `The result names ${JSON.stringify(result.task_id)}, which is not a task of this workflow; nothing changed.`,
+        { reason: 'unknown_task', task_id: result.task_id },
+      ),
+    );
   }
   const refusal = core.refusal(v, result.attempt);
   if (refusal) return unchanged(new SwitchyardError(refusal.code, refusal.message, refusal.details));
   const { outcome, undeclared } = outcomeOf(parsed.value, core, v);
   const extra: ErrorMessage[] = [];
   if (undeclared.length > 0) {
-    const error = { code: ErrorCodes.VALIDATION_ERROR, message: `${result.task_id} reported output_refs ${undeclared.join(', ')}, which it does not declare; they were ignored and the rest of the result applied.`, details: { reason: 'undeclared_output_ref', task_id: result.task_id, ref_ids: undeclared } };
+    const error = {
+      code: ErrorCodes.VALIDATION_ERROR,
+      message: `${result.task_id} reported output_refs ${undeclared.join(', ')}, which it does not declare; they were ignored and the rest of the result applied.`,
+      details: { reason: 'undeclared_output_ref', task_id: result.task_id, ref_ids: undeclared },
+    };
     extra.push(errorEnvelope(error, ctx(given)));
   }
   core.result(v, outcome);

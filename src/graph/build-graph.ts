@@ -22,10 +22,18 @@ function* indexTasks(input: PlanInput, list: ProblemList) {
     const task = input.tasks[i];
     const key = input.taskKeys?.[i];
     if (key !== undefined && key !== task.id) {
-      list.add('task_key_mismatch', `The task stored under key ${quote(key)} says its id is ${quote(task.id)}; the key and the id must be the same.`, { key, task_id: task.id });
+      list.add(
+        'task_key_mismatch',
+        `The task stored under key ${quote(key)} says its id is ${quote(task.id)}; the key and the id must be the same.`,
+        { key, task_id: task.id },
+      );
     }
     if (index.has(task.id)) {
-      list.add('duplicate_task_id', `Task id ${quote(task.id)} is used by more than one task; give each task a unique id.`, { task_id: task.id });
+      list.add(
+        'duplicate_task_id',
+        `Task id ${quote(task.id)} is used by more than one task; give each task a unique id.`,
+        { task_id: task.id },
+      );
       continue;
     }
     index.set(task.id, ids.length);
@@ -43,7 +51,11 @@ function* indexRefs(input: PlanInput, tasks: readonly TaskSpec[], list: ProblemL
     const prev = refs.get(ref.ref_id);
     if (!prev) refs.set(ref.ref_id, ref);
     else if (prev.kind !== ref.kind || prev.storage_uri !== ref.storage_uri) {
-      list.add('conflicting_ref', `Ref ${quote(ref.ref_id)} is declared twice, as a ${prev.kind} ref (${quote(prev.storage_uri)}) and as a ${ref.kind} ref (${quote(ref.storage_uri)}); declare it once.`, { ref_id: ref.ref_id });
+      list.add(
+        'conflicting_ref',
+        `Ref ${quote(ref.ref_id)} is declared twice, as a ${prev.kind} ref (${quote(prev.storage_uri)}) and as a ${ref.kind} ref (${quote(ref.storage_uri)}); declare it once.`,
+        { ref_id: ref.ref_id },
+      );
     }
   }
   const producers = new Map<string, number[]>();
@@ -60,7 +72,11 @@ function* indexRefs(input: PlanInput, tasks: readonly TaskSpec[], list: ProblemL
     if (pauseAt(i++)) yield;
     if (refs.has(ref)) continue;
     refs.set(ref, { ref_id: ref, kind: 'derived', storage_uri: null, status: 'pending' });
-    list.warn('undeclared_output_ref', `${tasks[slots[0]].id} produces ${ref}, which resources do not declare; it is registered as a pending derived ref.`, { ref_id: ref, task_id: tasks[slots[0]].id });
+    list.warn(
+      'undeclared_output_ref',
+      `${tasks[slots[0]].id} produces ${ref}, which resources do not declare; it is registered as a pending derived ref.`,
+      { ref_id: ref, task_id: tasks[slots[0]].id },
+    );
   }
   return { refs, producers };
 }
@@ -77,9 +93,22 @@ function* linkEdges(data: GraphData, list: ProblemList, weightOf: WeightOf): Ste
     const mark = v + 1;
     for (const dep of task.depends_on) {
       const u = index.get(dep);
-      if (u === undefined) list.add('unknown_dependency', `${task.id} depends on ${quote(dep)}, which is not a task of this workflow.`, { task_id: task.id, depends_on: dep });
-      else if (u === v) list.add('self_dependency', `${task.id} depends on itself: ${task.id} → ${task.id}. Remove it from its own depends_on.`, { task_id: task.id, cycle: [task.id, task.id] });
-      else if (stamp[u] === mark) list.warn('duplicate_dependency', `${task.id} lists ${dep} more than once in depends_on.`, { task_id: task.id, depends_on: dep });
+      if (u === undefined)
+        list.add('unknown_dependency', `${task.id} depends on ${quote(dep)}, which is not a task of this workflow.`, {
+          task_id: task.id,
+          depends_on: dep,
+        });
+      else if (u === v)
+        list.add(
+          'self_dependency',
+          `${task.id} depends on itself: ${task.id} → ${task.id}. Remove it from its own depends_on.`,
+          { task_id: task.id, cycle: [task.id, task.id] },
+        );
+      else if (stamp[u] === mark)
+        list.warn('duplicate_dependency', `${task.id} lists ${dep} more than once in depends_on.`, {
+          task_id: task.id,
+          depends_on: dep,
+        });
       else {
         stamp[u] = mark;
         ps.push(u);
@@ -89,16 +118,33 @@ function* linkEdges(data: GraphData, list: ProblemList, weightOf: WeightOf): Ste
       const decl = refs.get(ref);
       const made = producers.get(ref);
       if (!decl) {
-        list.add('unknown_ref', `${task.id} reads input_ref ${quote(ref)}, which is declared in no resources list and produced by no task.`, { task_id: task.id, ref_id: ref });
+        list.add(
+          'unknown_ref',
+          `${task.id} reads input_ref ${quote(ref)}, which is declared in no resources list and produced by no task.`,
+          { task_id: task.id, ref_id: ref },
+        );
       } else if (!made) {
-        if (decl.status === 'pending') list.add('unproduced_ref', `${task.id} reads ${ref}, which is pending and produced by no task, so ${task.id} could never become ready.`, { task_id: task.id, ref_id: ref });
+        if (decl.status === 'pending')
+          list.add(
+            'unproduced_ref',
+            `${task.id} reads ${ref}, which is pending and produced by no task, so ${task.id} could never become ready.`,
+            { task_id: task.id, ref_id: ref },
+          );
       } else if (made.length > 1) {
         if (!ambiguous.has(ref)) {
           ambiguous.add(ref);
-          list.warn('ambiguous_producer', `${ref} is produced by ${idsOf(data, made).join(', ')}; its readers wait for whichever completes first.`, { ref_id: ref, producers: idsOf(data, made) });
+          list.warn(
+            'ambiguous_producer',
+            `${ref} is produced by ${idsOf(data, made).join(', ')}; its readers wait for whichever completes first.`,
+            { ref_id: ref, producers: idsOf(data, made) },
+          );
         }
       } else if (made[0] === v) {
-        list.add('self_dependency', `${task.id} reads ${ref}, which only ${task.id} itself produces, so it could never become ready.`, { task_id: task.id, ref_id: ref, cycle: [task.id, task.id] });
+        list.add(
+          'self_dependency',
+          `${task.id} reads ${ref}, which only ${task.id} itself produces, so it could never become ready.`,
+          { task_id: task.id, ref_id: ref, cycle: [task.id, task.id] },
+        );
       } else {
         const u = made[0];
         refEdges.set(edgeKey(u, v), ref);
@@ -121,8 +167,18 @@ function* plannerGroups(data: GraphData, input: PlanInput, list: ProblemList): S
     const g = Number(key);
     for (const id of group.tasks) {
       const v = data.index.get(id);
-      if (v === undefined) list.add('unknown_group_task', `execution_groups["${key}"] lists ${quote(id)}, which is not a task of this workflow.`, { group: g, task_id: id });
-      else if (fromMap[v] !== 0 && fromMap[v] !== g) list.add('conflicting_group', `${id} is listed in execution_groups ${fromMap[v]} and ${g}; a task belongs to one group.`, { task_id: id, groups: [fromMap[v], g] });
+      if (v === undefined)
+        list.add(
+          'unknown_group_task',
+          `execution_groups["${key}"] lists ${quote(id)}, which is not a task of this workflow.`,
+          { group: g, task_id: id },
+        );
+      else if (fromMap[v] !== 0 && fromMap[v] !== g)
+        list.add(
+          'conflicting_group',
+          `${id} is listed in execution_groups ${fromMap[v]} and ${g}; a task belongs to one group.`,
+          { task_id: id, groups: [fromMap[v], g] },
+        );
       else fromMap[v] = g;
     }
   }
@@ -134,7 +190,11 @@ function* plannerGroups(data: GraphData, input: PlanInput, list: ProblemList): S
     const own = (data.tasks[v] as TaskSpec).execution_group ?? 0;
     const listed = fromMap[v];
     if (own !== 0 && listed !== 0 && own !== listed) {
-      list.add('conflicting_group', `${data.ids[v]} says execution_group ${own} but execution_groups lists it in group ${listed}.`, { task_id: data.ids[v], groups: [own, listed] });
+      list.add(
+        'conflicting_group',
+        `${data.ids[v]} says execution_group ${own} but execution_groups lists it in group ${listed}.`,
+        { task_id: data.ids[v], groups: [own, listed] },
+      );
     }
     groups[v] = own || listed;
     if (groups[v] === 0 && without++ < 100) missing.push(data.ids[v]);
@@ -142,7 +202,11 @@ function* plannerGroups(data: GraphData, input: PlanInput, list: ProblemList): S
   if (without === data.slots) return null;
   if (without > 0) {
     const shown = missing.slice(0, 5).join(', ') + (without > 5 ? `, … (${without} in all)` : '');
-    list.add('missing_group', `Some tasks have an execution group and some do not (${shown}); give every task a group, or none so Switchyard computes them.`, { task_ids: missing });
+    list.add(
+      'missing_group',
+      `Some tasks have an execution group and some do not (${shown}); give every task a group, or none so Switchyard computes them.`,
+      { task_ids: missing },
+    );
   }
   return groups;
 }
@@ -153,8 +217,15 @@ function* checkGroupOrder(data: GraphData, groups: Int32Array, list: ProblemList
     for (const u of row(data.preds, v)) {
       if (groups[u] < groups[v]) continue;
       const via = data.refEdges.get(edgeKey(u, v));
-      const what = via !== undefined && !(data.tasks[v] as TaskSpec).depends_on.includes(data.ids[u]) ? `reads ${via}, produced by` : 'depends on';
-      list.add('group_order', `${data.ids[v]} (group ${groups[v]}) ${what} ${data.ids[u]} (group ${groups[u]}); a task may only depend on tasks of earlier groups.`, { task_id: data.ids[v], depends_on: data.ids[u], groups: [groups[v], groups[u]] });
+      const what =
+        via !== undefined && !(data.tasks[v] as TaskSpec).depends_on.includes(data.ids[u])
+          ? `reads ${via}, produced by`
+          : 'depends on';
+      list.add(
+        'group_order',
+        `${data.ids[v]} (group ${groups[v]}) ${what} ${data.ids[u]} (group ${groups[u]}); a task may only depend on tasks of earlier groups.`,
+        { task_id: data.ids[v], depends_on: data.ids[u], groups: [groups[v], groups[u]] },
+      );
     }
   }
 }
@@ -162,7 +233,11 @@ function* checkGroupOrder(data: GraphData, groups: Int32Array, list: ProblemList
 function* checkPlannerFacts(data: GraphData, input: PlanInput, list: ProblemList): Steps<void> {
   const total = input.workflow?.total_tasks;
   if (total !== undefined && total !== data.slots) {
-    list.warn('total_tasks_mismatch', `total_tasks says ${total} but the workflow has ${data.slots} tasks; Switchyard counts the tasks.`, { total_tasks: total, actual: data.slots });
+    list.warn(
+      'total_tasks_mismatch',
+      `total_tasks says ${total} but the workflow has ${data.slots} tasks; Switchyard counts the tasks.`,
+      { total_tasks: total, actual: data.slots },
+    );
   }
   const order = input.workflow?.execution_order;
   if (!order) return;
@@ -182,17 +257,24 @@ function* checkPlannerFacts(data: GraphData, input: PlanInput, list: ProblemList
   for (let v = 0; v < data.slots && inversion === undefined; v++) {
     if (pauseAt(v)) yield;
     for (const u of row(data.preds, v)) {
-      if (pos[u] > pos[v] && pos[v] !== -1) inversion = `${data.ids[v]} comes before ${data.ids[u]}, which it depends on`;
+      if (pos[u] > pos[v] && pos[v] !== -1)
+        inversion = `${data.ids[v]} comes before ${data.ids[u]}, which it depends on`;
     }
   }
   const parts = [
     unknown.length > 0 ? `names unknown tasks ${unknown.slice(0, 5).join(', ')}` : '',
     repeated.length > 0 ? `repeats ${repeated.slice(0, 5).join(', ')}` : '',
-    missing.length > 0 ? `omits ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (${missing.length} in all)` : ''}` : '',
+    missing.length > 0
+      ? `omits ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (${missing.length} in all)` : ''}`
+      : '',
     inversion ?? '',
   ].filter((p) => p !== '');
   if (parts.length > 0) {
-    list.warn('execution_order_mismatch', `execution_order ${parts.join('; ')}. Switchyard orders tasks by their dependencies and groups, not by execution_order.`, { unknown, repeated, missing: missing.slice(0, 100) });
+    list.warn(
+      'execution_order_mismatch',
+      `execution_order ${parts.join('; ')}. Switchyard orders tasks by their dependencies and groups, not by execution_order.`,
+      { unknown, repeated, missing: missing.slice(0, 100) },
+    );
   }
 }
 
@@ -215,7 +297,9 @@ export function* buildGraphSteps(input: PlanInput, weightOf: WeightOf): Steps<Bu
   const idsGood = checkIds(input, list);
   const { index, ids, tasks } = idsGood ? yield* indexTasks(input, list) : { index: new IdIndex(), ids: [], tasks: [] };
   const slots = ids.length;
-  const { refs, producers } = idsGood ? yield* indexRefs(input, tasks, list) : { refs: new Map<string, DeclaredRef>(), producers: new Map<string, number[]>() };
+  const { refs, producers } = idsGood
+    ? yield* indexRefs(input, tasks, list)
+    : { refs: new Map<string, DeclaredRef>(), producers: new Map<string, number[]>() };
   const data: GraphData = {
     slots,
     alive: new Uint8Array(slots).fill(1),
@@ -232,7 +316,10 @@ export function* buildGraphSteps(input: PlanInput, weightOf: WeightOf): Steps<Bu
   };
   if (!idsGood) return { data, list };
   if (input.tasks.length === 0) {
-    list.add('empty_workflow', 'The workflow has no tasks, so there is nothing to dispatch; give the plan at least one task.');
+    list.add(
+      'empty_workflow',
+      'The workflow has no tasks, so there is nothing to dispatch; give the plan at least one task.',
+    );
     return { data, list };
   }
   yield* linkEdges(data, list, weightOf);
@@ -243,7 +330,11 @@ export function* buildGraphSteps(input: PlanInput, weightOf: WeightOf): Steps<Bu
   const topo = topology(data);
   if (!topo.ok) {
     const cycle = idsOf(data, topo.cycle);
-    list.add('cycle', `The dependencies form a cycle: ${cycle.join(' → ')} (each task needs the one before it). Break the cycle by removing one of these dependencies.`, { cycle });
+    list.add(
+      'cycle',
+      `The dependencies form a cycle: ${cycle.join(' → ')} (each task needs the one before it). Break the cycle by removing one of these dependencies.`,
+      { cycle },
+    );
     return { data, list };
   }
   yield;

@@ -81,7 +81,10 @@ export function toLists(csr: Csr): number[][] {
 
 /** Packs plain rows back into CSR form. */
 export function fromLists(lists: readonly (readonly number[])[]): Csr {
-  const builder = new CsrBuilder(lists.length, lists.reduce((s, l) => s + l.length, 0));
+  const builder = new CsrBuilder(
+    lists.length,
+    lists.reduce((s, l) => s + l.length, 0),
+  );
   for (const l of lists) {
     for (const u of l) builder.push(u);
     builder.endRow();

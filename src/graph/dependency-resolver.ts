@@ -74,7 +74,8 @@ export class DependencyResolver {
   multipleProducers(): Array<{ ref_id: string; producers: string[] }> {
     const { data } = graphInternals(this.#graph);
     const out: Array<{ ref_id: string; producers: string[] }> = [];
-    for (const [ref_id, made] of data.producers) if (made.length > 1) out.push({ ref_id, producers: idsOf(data, made) });
+    for (const [ref_id, made] of data.producers)
+      if (made.length > 1) out.push({ ref_id, producers: idsOf(data, made) });
     return out;
   }
 
@@ -89,7 +90,8 @@ export class DependencyResolver {
       for (const u of row(data.preds, v)) {
         const ref = data.refEdges.get(edgeKey(u, v));
         if (ref === undefined || task.depends_on.includes(data.ids[u])) continue;
-        if (!reaches(declared, v, u, stamp, ++search)) out.push({ task_id: task.id, depends_on: data.ids[u], ref_id: ref });
+        if (!reaches(declared, v, u, stamp, ++search))
+          out.push({ task_id: task.id, depends_on: data.ids[u], ref_id: ref });
       }
     });
     return out;
@@ -122,7 +124,8 @@ export class DependencyResolver {
         for (const a of row(data.preds, x)) stack.push(a);
       }
       for (const u of ps) {
-        if (redundant.has(u) && task.depends_on.includes(data.ids[u])) out.push({ task_id: task.id, depends_on: data.ids[u] });
+        if (redundant.has(u) && task.depends_on.includes(data.ids[u]))
+          out.push({ task_id: task.id, depends_on: data.ids[u] });
       }
     });
     return out;

@@ -1,5 +1,12 @@
 import type { ExecutionGraph } from './execution-graph.js';
-import { DEPENDENCY_TYPES, type DependencyOrigin, type DependencyType, stronger, type TypedDependency, TypedDependencySchema } from './typed-dependencies.js';
+import {
+  DEPENDENCY_TYPES,
+  type DependencyOrigin,
+  type DependencyType,
+  stronger,
+  type TypedDependency,
+  TypedDependencySchema,
+} from './typed-dependencies.js';
 
 /** One edge of a graph with why it is there: `task_id` waits for `depends_on`. */
 export interface TypedEdge {
@@ -72,7 +79,15 @@ export function typedEdgesOf(graph: EdgeTypeSource, taskId: string): TypedEdge[]
         ...(entry.resource === undefined ? {} : { resource: entry.resource }),
       };
     }
-    if (ref !== undefined) return { task_id: taskId, depends_on: from, type: 'data', origin: 'inferred', reason: `reads ${ref}, which ${from} produces`, ref_id: ref };
+    if (ref !== undefined)
+      return {
+        task_id: taskId,
+        depends_on: from,
+        type: 'data',
+        origin: 'inferred',
+        reason: `reads ${ref}, which ${from} produces`,
+        ref_id: ref,
+      };
     return { task_id: taskId, depends_on: from, type: 'logical', origin: 'declared', reason: 'declared in depends_on' };
   });
 }

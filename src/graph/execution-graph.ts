@@ -59,7 +59,12 @@ export class ExecutionGraph {
   #topology: Topology | undefined;
   #live: number;
 
-  private constructor(data: GraphData, weightOf: WeightOf, warnings: readonly GraphWarning[], topo: Topology | undefined) {
+  private constructor(
+    data: GraphData,
+    weightOf: WeightOf,
+    warnings: readonly GraphWarning[],
+    topo: Topology | undefined,
+  ) {
     this.#data = data;
     this.#weightOf = weightOf;
     this.warnings = warnings;
@@ -233,30 +238,64 @@ export class ExecutionGraph {
     const d = this.#data;
     const ids = new ProblemList();
     if (!checkIds({ tasks: [task], refs: [] }, ids)) throw ids.toError();
-    if (d.index.has(task.id)) throw problemError('duplicate_task_id', `Task id ${JSON.stringify(task.id)} is already in the graph; give the new task a unique id.`, { task_id: task.id });
+    if (d.index.has(task.id))
+      throw problemError(
+        'duplicate_task_id',
+        `Task id ${JSON.stringify(task.id)} is already in the graph; give the new task a unique id.`,
+        { task_id: task.id },
+      );
     const ps: number[] = [];
     const via = new Map<number, string>();
     for (const dep of task.depends_on) {
       const u = d.index.get(dep);
-      if (u === undefined) throw problemError('unknown_dependency', `${task.id} depends on ${JSON.stringify(dep)}, which is not a task of this workflow.`, { task_id: task.id, depends_on: dep });
+      if (u === undefined)
+        throw problemError(
+          'unknown_dependency',
+          `${task.id} depends on ${JSON.stringify(dep)}, which is not a task of this workflow.`,
+          { task_id: task.id, depends_on: dep },
+        );
       if (!ps.includes(u)) ps.push(u);
     }
     for (const ref of task.input_refs) {
       const made = d.producers.get(ref);
-      if (!d.refs.has(ref) && !task.output_refs.includes(ref)) throw problemError('unknown_ref', `${task.id} reads input_ref ${JSON.stringify(ref)}, which is declared in no resources list and produced by no task.`, { task_id: task.id, ref_id: ref });
-      if (task.output_refs.includes(ref) && !made) throw problemError('self_dependency', `${task.id} reads ${ref}, which only ${task.id} itself produces, so it could never become ready.`, { task_id: task.id, ref_id: ref });
+      if (!d.refs.has(ref) && !task.output_refs.includes(ref))
+        throw problemError(
+          'unknown_ref',
+          `${task.id} reads input_ref ${JSON.stringify(ref)}, which is declared in no resources list and produced by no task.`,
+          { task_id: task.id, ref_id: ref },
+        );
+      if (task.output_refs.includes(ref) && !made)
+        throw problemError(
+          'self_dependency',
+          `${task.id} reads ${ref}, which only ${task.id} itself produces, so it could never become ready.`,
+          { task_id: task.id, ref_id: ref },
+        );
       if (made?.length === 1) {
         via.set(made[0], ref);
         if (!ps.includes(made[0])) ps.push(made[0]);
       } else if (!made && d.refs.get(ref)?.status === 'pending') {
-        throw problemError('unproduced_ref', `${task.id} reads ${ref}, which is pending and produced by no task, so ${task.id} could never become ready.`, { task_id: task.id, ref_id: ref });
+        throw problemError(
+          'unproduced_ref',
+          `${task.id} reads ${ref}, which is pending and produced by no task, so ${task.id} could never become ready.`,
+          { task_id: task.id, ref_id: ref },
+        );
       }
     }
     if (d.plannerGroups) {
       const g = task.execution_group;
-      if (g === undefined) throw problemError('missing_group', `${task.id} has no execution_group, but this graph uses the planner's groups; give it one.`, { task_ids: [task.id] });
+      if (g === undefined)
+        throw problemError(
+          'missing_group',
+          `${task.id} has no execution_group, but this graph uses the planner's groups; give it one.`,
+          { task_ids: [task.id] },
+        );
       for (const u of ps) {
-        if (d.plannerGroups[u] >= g) throw problemError('group_order', `${task.id} (group ${g}) depends on ${d.ids[u]} (group ${d.plannerGroups[u]}); a task may only depend on tasks of earlier groups.`, { task_id: task.id, depends_on: d.ids[u], groups: [g, d.plannerGroups[u]] });
+        if (d.plannerGroups[u] >= g)
+          throw problemError(
+            'group_order',
+            `${task.id} (group ${g}) depends on ${d.ids[u]} (group ${d.plannerGroups[u]}); a task may only depend on tasks of earlier groups.`,
+            { task_id: task.id, depends_on: d.ids[u], groups: [g, d.plannerGroups[u]] },
+          );
       }
     }
     const v = this.#grow();
@@ -287,7 +326,11 @@ export class ExecutionGraph {
     const v = this.#slot(id);
     const dependents = idsOf(d, row(d.succs, v));
     if (dependents.length > 0) {
-      throw problemError('has_dependents', `${id} cannot be removed: ${dependents.join(', ')} depend on it. Remove those dependencies (or tasks) first.`, { task_id: id, dependents });
+      throw problemError(
+        'has_dependents',
+        `${id} cannot be removed: ${dependents.join(', ')} depend on it. Remove those dependencies (or tasks) first.`,
+        { task_id: id, dependents },
+      );
     }
     for (const u of row(d.preds, v)) d.refEdges.delete(edgeKey(u, v));
     for (const ref of (d.tasks[v] as TaskSpec).output_refs) {
@@ -315,18 +358,30 @@ export class ExecutionGraph {
     const d = this.#data;
     const v = this.#slot(taskId);
     const u = this.#slot(dependsOn);
-    if (u === v) throw problemError('self_dependency', `${taskId} cannot depend on itself: ${taskId} → ${taskId}.`, { task_id: taskId, cycle: [taskId, taskId] });
+    if (u === v)
+      throw problemError('self_dependency', `${taskId} cannot depend on itself: ${taskId} → ${taskId}.`, {
+        task_id: taskId,
+        cycle: [taskId, taskId],
+      });
     const spec = d.tasks[v] as TaskSpec;
     if (spec.depends_on.includes(dependsOn)) return;
     if (!hasEdge(d.preds, v, u)) {
       const path = findPath(d, v, u);
       if (path) {
         const cycle = [...idsOf(d, path), taskId];
-        throw problemError('cycle', `Making ${taskId} depend on ${dependsOn} would close the cycle ${cycle.join(' → ')}.`, { cycle });
+        throw problemError(
+          'cycle',
+          `Making ${taskId} depend on ${dependsOn} would close the cycle ${cycle.join(' → ')}.`,
+          { cycle },
+        );
       }
       const groups = d.plannerGroups;
       if (groups && groups[u] >= groups[v]) {
-        throw problemError('group_order', `${taskId} (group ${groups[v]}) cannot depend on ${dependsOn} (group ${groups[u]}); a task may only depend on tasks of earlier groups.`, { task_id: taskId, depends_on: dependsOn, groups: [groups[v], groups[u]] });
+        throw problemError(
+          'group_order',
+          `${taskId} (group ${groups[v]}) cannot depend on ${dependsOn} (group ${groups[u]}); a task may only depend on tasks of earlier groups.`,
+          { task_id: taskId, depends_on: dependsOn, groups: [groups[v], groups[u]] },
+        );
       }
       this.#relink((preds) => {
         preds[v].push(u);
@@ -346,9 +401,18 @@ export class ExecutionGraph {
     const v = this.#slot(taskId);
     const u = this.#slot(dependsOn);
     const spec = d.tasks[v] as TaskSpec;
-    if (!spec.depends_on.includes(dependsOn)) throw problemError('unknown_dependency', `${taskId} does not declare a dependency on ${dependsOn}.`, { task_id: taskId, depends_on: dependsOn });
+    if (!spec.depends_on.includes(dependsOn))
+      throw problemError('unknown_dependency', `${taskId} does not declare a dependency on ${dependsOn}.`, {
+        task_id: taskId,
+        depends_on: dependsOn,
+      });
     const ref = d.refEdges.get(edgeKey(u, v));
-    if (ref !== undefined) throw problemError('ref_dependency', `${taskId} reads ${ref}, which ${dependsOn} produces, so it keeps depending on ${dependsOn}; remove ${ref} from its input_refs first.`, { task_id: taskId, depends_on: dependsOn, ref_id: ref });
+    if (ref !== undefined)
+      throw problemError(
+        'ref_dependency',
+        `${taskId} reads ${ref}, which ${dependsOn} produces, so it keeps depending on ${dependsOn}; remove ${ref} from its input_refs first.`,
+        { task_id: taskId, depends_on: dependsOn, ref_id: ref },
+      );
     this.#relink((preds) => {
       preds[v] = preds[v].filter((w) => w !== u);
     });
@@ -368,14 +432,18 @@ export class ExecutionGraph {
 
   #slot(id: string): number {
     const v = this.#data.index.get(id);
-    if (v === undefined) throw problemError('unknown_task', `${JSON.stringify(id)} is not a task of this workflow.`, { task_id: id });
+    if (v === undefined)
+      throw problemError('unknown_task', `${JSON.stringify(id)} is not a task of this workflow.`, { task_id: id });
     return v;
   }
 
   #topo(): Topology {
     if (this.#topology) return this.#topology;
     const topo = topology(this.#data);
-    if (!topo.ok) throw new SwitchyardError('PROCESSING_ERROR', 'Internal error: an edit left the graph cyclic.', { cycle: idsOf(this.#data, topo.cycle) });
+    if (!topo.ok)
+      throw new SwitchyardError('PROCESSING_ERROR', 'Internal error: an edit left the graph cyclic.', {
+        cycle: idsOf(this.#data, topo.cycle),
+      });
     this.#topology = topo.value;
     return topo.value;
   }

@@ -16,10 +16,18 @@ export function checkIds(input: PlanInput, list: ProblemList): boolean {
     const problem = idProblem(id);
     if (problem === undefined || seen.has(id)) return;
     seen.add(id);
-    list.add('invalid_id', `${kind} ${JSON.stringify(id)} cannot be used as an id: ${problem}. ${ID_RULE}`, { id, kind, ...details });
+    list.add('invalid_id', `${kind} ${JSON.stringify(id)} cannot be used as an id: ${problem}. ${ID_RULE}`, {
+      id,
+      kind,
+      ...details,
+    });
   };
   for (const path of input.unsafeKeys ?? []) {
-    list.add('invalid_id', `${path} has a key "__proto__", which cannot be used as an id: it is a built-in property name of JavaScript objects. ${ID_RULE}`, { id: '__proto__', kind: 'key', path });
+    list.add(
+      'invalid_id',
+      `${path} has a key "__proto__", which cannot be used as an id: it is a built-in property name of JavaScript objects. ${ID_RULE}`,
+      { id: '__proto__', kind: 'key', path },
+    );
   }
   input.tasks.forEach((task, i) => {
     check('Task id', task.id, { task_id: task.id });

@@ -64,7 +64,8 @@ export class IdIndex {
   /** The id's number when it is the prefix followed by a canonical decimal (no leading zeros), else -1. */
   #number(id: string): number {
     const prefix = this.#prefix;
-    if (prefix === undefined || id.length <= prefix.length || id.length > prefix.length + 9 || !id.startsWith(prefix)) return -1;
+    if (prefix === undefined || id.length <= prefix.length || id.length > prefix.length + 9 || !id.startsWith(prefix))
+      return -1;
     const start = prefix.length;
     if (id.charCodeAt(start) === 48 && id.length > start + 1) return -1;
     let k = 0;

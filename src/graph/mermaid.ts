@@ -35,7 +35,17 @@ const STATUS_STYLE: Readonly<Record<TaskStatus, string>> = {
  * are HTML, a backquote opens a Markdown string, and Mermaid stands `ﬂ°…¶ß` for entities
  * while it parses.
  */
-const ENTITY: Readonly<Record<string, string>> = { '"': '#quot;', '#': '#35;', '%': '#37;', '&': '#amp;', '<': '#lt;', '>': '#gt;', '`': '#96;', '\u00b6': '#182;', '\ufb02': '#64258;' };
+const ENTITY: Readonly<Record<string, string>> = {
+  '"': '#quot;',
+  '#': '#35;',
+  '%': '#37;',
+  '&': '#amp;',
+  '<': '#lt;',
+  '>': '#gt;',
+  '`': '#96;',
+  '\u00b6': '#182;',
+  '\ufb02': '#64258;',
+};
 
 /**
  * `text` as the inside of a quoted Mermaid label: one line, every special character coded.
@@ -60,7 +70,11 @@ function nodeIds(ids: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
   const taken = new Set<string>();
   for (const id of ids) {
-    if (/^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*$/u.test(id) && /[\d_]/u.test(id) && !/^group_\d+$|style|classDef/u.test(id)) {
+    if (
+      /^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*$/u.test(id) &&
+      /[\d_]/u.test(id) &&
+      !/^group_\d+$|style|classDef/u.test(id)
+    ) {
       out.set(id, id);
       taken.add(id);
     }
@@ -84,7 +98,8 @@ function cut(text: string, max: number): string {
 }
 
 /** The first line after `flowchart`: the key to the edge styles {@link edgeArrow} draws. */
-export const MERMAID_LEGEND = '%% edges: solid = data (labelled with the ref read), dotted = logical, dotted ending in a circle = resource (labelled with the resource)';
+export const MERMAID_LEGEND =
+  '%% edges: solid = data (labelled with the ref read), dotted = logical, dotted ending in a circle = resource (labelled with the resource)';
 
 /**
  * The link between two nodes for one typed edge, its label quoted and coded:

@@ -60,7 +60,9 @@ export function declaredRefs(resources: Resources | undefined): DeclaredRef[] {
     const value = resources[list];
     if (!value) continue;
     if (Array.isArray(value)) for (const decl of value) out.push(declaredRef(decl, kind));
-    else for (const [key, decl] of Object.entries(value)) out.push(declaredRef({ ...decl, ref_id: decl.ref_id ?? key }, kind));
+    else
+      for (const [key, decl] of Object.entries(value))
+        out.push(declaredRef({ ...decl, ref_id: decl.ref_id ?? key }, kind));
   }
   return out;
 }
@@ -118,15 +120,23 @@ export function readPlan(value: unknown): Result<PlanInput> {
   if ('output' in value || 'agent' in value) {
     const content = field(field(value, 'output'), 'content');
     const tasks = field(field(content, 'workflow'), 'tasks');
-    const parsed = isCheckedTaskList(tasks) ? parseWith(CheckedPlanMessageSchema, value, 'plan message') : parseWith(PlanMessageSchema, value, 'plan message');
+    const parsed = isCheckedTaskList(tasks)
+      ? parseWith(CheckedPlanMessageSchema, value, 'plan message')
+      : parseWith(PlanMessageSchema, value, 'plan message');
     if (!parsed.ok) return parsed;
     const message = parsed.value;
     const { workflow } = message.output.content;
     const resources = mergeResources(message.resources, message.output.content.resources, workflow.resources);
-    const unsafe = [...unsafeKeys(field(content, 'workflow'), 'output.content.workflow'), ...unsafeKeys(value, ''), ...unsafeKeys(content, 'output.content')];
+    const unsafe = [
+      ...unsafeKeys(field(content, 'workflow'), 'output.content.workflow'),
+      ...unsafeKeys(value, ''),
+      ...unsafeKeys(content, 'output.content'),
+    ];
     return { ok: true, value: withUnsafe(fromWorkflow(workflow, resources, message), unsafe) };
   }
-  const parsed = isCheckedTaskList(value.tasks) ? parseWith(CheckedWorkflowSchema, value, 'workflow') : parseWith(WorkflowSchema, value, 'workflow');
+  const parsed = isCheckedTaskList(value.tasks)
+    ? parseWith(CheckedWorkflowSchema, value, 'workflow')
+    : parseWith(WorkflowSchema, value, 'workflow');
   if (!parsed.ok) return parsed;
   return { ok: true, value: withUnsafe(fromWorkflow(parsed.value, parsed.value.resources), unsafeKeys(value, '')) };
 }

@@ -98,6 +98,10 @@ export class ProblemList {
 }
 
 /** The error for a single problem, for edits that fail on exactly one thing. */
-export function problemError(reason: ProblemReason, message: string, details: Record<string, unknown> = {}): SwitchyardError {
+export function problemError(
+  reason: ProblemReason,
+  message: string,
+  details: Record<string, unknown> = {},
+): SwitchyardError {
   return new SwitchyardError(CODE_OF[reason], message, { reason, ...details });
 }

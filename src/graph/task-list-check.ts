@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { envelopeSchema } from '../protocol/envelope.js';
-import { PlanContentSchema, PlanMessageSchema, type TaskSpec, WEIGHT_LABELS, WorkflowSchema } from '../protocol/plan.js';
+import {
+  PlanContentSchema,
+  PlanMessageSchema,
+  type TaskSpec,
+  WEIGHT_LABELS,
+  WorkflowSchema,
+} from '../protocol/plan.js';
 
 /**
  * Reading a plan through zod copies every task: for a large plan that copy is most of what a
@@ -29,11 +35,21 @@ function isCheckedTask(t: unknown): t is TaskSpec {
   const task = t as Record<string, unknown>;
   if (typeof task.id !== 'string' || task.id.length === 0 || typeof task.action !== 'string') return false;
   if (!isStringList(task.capability_ids, true) || task.capability_ids.length === 0) return false;
-  if (!isStringList(task.depends_on, false) || !isStringList(task.input_refs, false) || !isStringList(task.output_refs, false)) return false;
+  if (
+    !isStringList(task.depends_on, false) ||
+    !isStringList(task.input_refs, false) ||
+    !isStringList(task.output_refs, false)
+  )
+    return false;
   const group = task.execution_group;
   if (group !== undefined && !(Number.isSafeInteger(group) && (group as number) > 0)) return false;
   const weight = task.estimated_weight;
-  return weight === undefined || (typeof weight === 'string' ? WEIGHTS.has(weight) : typeof weight === 'number' && Number.isFinite(weight) && weight > 0);
+  return (
+    weight === undefined ||
+    (typeof weight === 'string'
+      ? WEIGHTS.has(weight)
+      : typeof weight === 'number' && Number.isFinite(weight) && weight > 0)
+  );
 }
 
 /**
@@ -45,8 +61,15 @@ export function isCheckedTaskList(tasks: unknown): boolean {
     for (let i = 0; i < tasks.length; i++) if (!isCheckedTask(tasks[i])) return false;
     return true;
   }
-  if (typeof tasks !== 'object' || tasks === null || Object.getPrototypeOf(tasks) !== Object.prototype || Object.hasOwn(tasks, '__proto__')) return false;
-  for (const key in tasks) if (!Object.hasOwn(tasks, key) || !isCheckedTask((tasks as Record<string, unknown>)[key])) return false;
+  if (
+    typeof tasks !== 'object' ||
+    tasks === null ||
+    Object.getPrototypeOf(tasks) !== Object.prototype ||
+    Object.hasOwn(tasks, '__proto__')
+  )
+    return false;
+  for (const key in tasks)
+    if (!Object.hasOwn(tasks, key) || !isCheckedTask((tasks as Record<string, unknown>)[key])) return false;
   return true;
 }
 
@@ -57,6 +80,9 @@ const CheckedTasks = z.custom<TaskSpec[] | Record<string, TaskSpec>>(() => true)
 export const CheckedWorkflowSchema = WorkflowSchema.extend({ tasks: CheckedTasks });
 
 /** `PlanMessageSchema` for a plan message whose task list is checked already. */
-export const CheckedPlanMessageSchema = envelopeSchema('plan', PlanContentSchema.extend({ workflow: CheckedWorkflowSchema })).extend({
+export const CheckedPlanMessageSchema = envelopeSchema(
+  'plan',
+  PlanContentSchema.extend({ workflow: CheckedWorkflowSchema }),
+).extend({
   resources: PlanMessageSchema.shape.resources,
 });

@@ -69,7 +69,11 @@ function weakness(d: TypedDependency): number {
 }
 
 function without<T extends TypedTask>(task: T, dep: string): T {
-  return { ...task, depends_on: task.depends_on.filter((d) => d !== dep), ...(task.dependencies ? { dependencies: task.dependencies.filter((d) => d.task_id !== dep) } : {}) };
+  return {
+    ...task,
+    depends_on: task.depends_on.filter((d) => d !== dep),
+    ...(task.dependencies ? { dependencies: task.dependencies.filter((d) => d.task_id !== dep) } : {}),
+  };
 }
 
 /** One cycle among `tasks` as task ids (first id repeated at the end: each waits for the next), or `undefined`. */
@@ -110,7 +114,9 @@ export function findCycle(tasks: readonly TypedTask[]): string[] | undefined {
  *
  * Each round finds one cycle by depth-first search: O(cycles · (tasks + dependencies)).
  */
-export function breakCycles<T extends TypedTask>(tasks: readonly T[]): Result<{ tasks: T[]; removed: RemovedDependency[] }> {
+export function breakCycles<T extends TypedTask>(
+  tasks: readonly T[],
+): Result<{ tasks: T[]; removed: RemovedDependency[] }> {
   let current = [...tasks];
   const index = new Map(current.map((t, i) => [t.id, i]));
   const removed: RemovedDependency[] = [];
@@ -125,7 +131,14 @@ export function breakCycles<T extends TypedTask>(tasks: readonly T[]): Result<{ 
     }
     const shown = cycle.join(' → ');
     if (best === undefined) {
-      return { ok: false, error: new SwitchyardError(ErrorCodes.PROCESSING_ERROR, `The plan has a cycle of data dependencies, ${shown}, which cannot be broken: each task reads a ref the next produces. Change which task produces or reads one of them.`, { reason: 'cycle', cycle }) };
+      return {
+        ok: false,
+        error: new SwitchyardError(
+          ErrorCodes.PROCESSING_ERROR,
+          `The plan has a cycle of data dependencies, ${shown}, which cannot be broken: each task reads a ref the next produces. Change which task produces or reads one of them.`,
+          { reason: 'cycle', cycle },
+        ),
+      };
     }
     removed.push({ ...best.dep, from: current[best.at].id, because: 'cycle', cycle });
     current = current.map((t, i) => (i === best.at ? without(t, best.dep.task_id) : t));
@@ -140,7 +153,9 @@ export function breakCycles<T extends TypedTask>(tasks: readonly T[]): Result<{ 
  * O(dependencies · (tasks + dependencies)): for the plans a decomposer writes (up to a few
  * thousand tasks), not for million-task graphs.
  */
-export function reduceDependencies<T extends TypedTask>(tasks: readonly T[]): { tasks: T[]; removed: RemovedDependency[] } {
+export function reduceDependencies<T extends TypedTask>(
+  tasks: readonly T[],
+): { tasks: T[]; removed: RemovedDependency[] } {
   let current = [...tasks];
   const index = new Map(current.map((t, i) => [t.id, i]));
   const removed: RemovedDependency[] = [];

@@ -21,7 +21,9 @@ const positive = z.number().positive().finite();
 
 /** The schema {@link GraphOptions} are checked with when a graph is built. */
 export const GraphOptionsSchema = z.strictObject({
-  weights: z.strictObject({ light: positive.optional(), medium: positive.optional(), heavy: positive.optional() }).optional(),
+  weights: z
+    .strictObject({ light: positive.optional(), medium: positive.optional(), heavy: positive.optional() })
+    .optional(),
   defaultWeight: positive.optional(),
 });
 

@@ -24,7 +24,13 @@ export type TaskEvent =
 export type TaskEventType = TaskEvent['type'];
 
 /** Every event type, in the order the compact table numbers them. */
-export const TASK_EVENT_TYPES = ['READY', 'DISPATCH', 'SUCCEED', 'FAIL', 'SKIP'] as const satisfies readonly TaskEventType[];
+export const TASK_EVENT_TYPES = [
+  'READY',
+  'DISPATCH',
+  'SUCCEED',
+  'FAIL',
+  'SKIP',
+] as const satisfies readonly TaskEventType[];
 
 /** Guards by name. */
 export const taskGuards = {

@@ -38,7 +38,14 @@ function quoted(text: string): string {
 }
 
 function failed(ctx: ReplyContext, message: string, details: Record<string, unknown> = {}): Result<never> {
-  return { ok: false, error: new SwitchyardError(ErrorCodes.LLM_FAILED, message, { endpoint: ctx.endpoint, model: ctx.model, ...details }) };
+  return {
+    ok: false,
+    error: new SwitchyardError(ErrorCodes.LLM_FAILED, message, {
+      endpoint: ctx.endpoint,
+      model: ctx.model,
+      ...details,
+    }),
+  };
 }
 
 function usageOf(usage: z.infer<typeof UsageSchema> | null | undefined): LlmUsage | undefined {
@@ -52,35 +59,60 @@ function usageOf(usage: z.infer<typeof UsageSchema> | null | undefined): LlmUsag
  * for any other content type) into an {@link LlmResponse}, or the coded failure: `LLM_REFUSED`
  * for a refusal or a content filter, `LLM_FAILED` for anything that is not an answer.
  */
-export function readReply(body: unknown, ctx: ReplyContext, structured: StructuredMode, latencyMs: number): Result<LlmResponse> {
+export function readReply(
+  body: unknown,
+  ctx: ReplyContext,
+  structured: StructuredMode,
+  latencyMs: number,
+): Result<LlmResponse> {
   const parsed = ChatCompletionSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const what = typeof body === 'string' ? 'text that is not JSON' : `JSON that is not a chat completion (${issue ? `${formatIssuePath(issue.path)}: ${issue.message}` : 'unreadable'})`;
-    return failed(ctx, `${ctx.endpoint} answered model ${ctx.model}'s request with ${what}. Check that the base URL points at an OpenAI-compatible API (it usually ends in /v1).`);
+    const what =
+      typeof body === 'string'
+        ? 'text that is not JSON'
+        : `JSON that is not a chat completion (${issue ? `${formatIssuePath(issue.path)}: ${issue.message}` : 'unreadable'})`;
+    return failed(
+      ctx,
+      `${ctx.endpoint} answered model ${ctx.model}'s request with ${what}. Check that the base URL points at an OpenAI-compatible API (it usually ends in /v1).`,
+    );
   }
   const reply = parsed.data;
   const choice = reply.choices[0];
   if (choice === undefined) {
-    return failed(ctx, `${ctx.endpoint} answered model ${ctx.model}'s request with no choices, so there is no answer to read. Try again, or check the server's log.`);
+    return failed(
+      ctx,
+      `${ctx.endpoint} answered model ${ctx.model}'s request with no choices, so there is no answer to read. Try again, or check the server's log.`,
+    );
   }
   const finishReason = choice.finish_reason ?? undefined;
   const refusal = choice.message.refusal;
   if ((typeof refusal === 'string' && refusal.length > 0) || finishReason === 'content_filter') {
-    const why = typeof refusal === 'string' && refusal.length > 0 ? `: ${quoted(refusal)}` : ' (its content filter stopped the answer)';
+    const why =
+      typeof refusal === 'string' && refusal.length > 0
+        ? `: ${quoted(refusal)}`
+        : ' (its content filter stopped the answer)';
     return {
       ok: false,
-      error: new SwitchyardError(ErrorCodes.LLM_REFUSED, `Model ${ctx.model} at ${ctx.endpoint} declined to answer${why}. Rephrase the request, or use another model.`, {
-        endpoint: ctx.endpoint,
-        model: ctx.model,
-        ...(finishReason === undefined ? {} : { finishReason }),
-        ...(typeof refusal === 'string' && refusal.length > 0 ? { refusal } : {}),
-      }),
+      error: new SwitchyardError(
+        ErrorCodes.LLM_REFUSED,
+        `Model ${ctx.model} at ${ctx.endpoint} declined to answer${why}. Rephrase the request, or use another model.`,
+        {
+          endpoint: ctx.endpoint,
+          model: ctx.model,
+          ...(finishReason === undefined ? {} : { finishReason }),
+          ...(typeof refusal === 'string' && refusal.length > 0 ? { refusal } : {}),
+        },
+      ),
     };
   }
   const text = choice.message.content;
   if (typeof text !== 'string') {
-    return failed(ctx, `${ctx.endpoint} answered model ${ctx.model}'s request with no text (finish_reason ${finishReason ?? 'missing'}). Try again, or check the server's log.`, { finishReason });
+    return failed(
+      ctx,
+      `${ctx.endpoint} answered model ${ctx.model}'s request with no text (finish_reason ${finishReason ?? 'missing'}). Try again, or check the server's log.`,
+      { finishReason },
+    );
   }
   const usage = usageOf(reply.usage);
   return {

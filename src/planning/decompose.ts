@@ -49,7 +49,9 @@ export interface PlanningReport {
   /** Dependencies removed while building: cycles broken and redundant ones. */
   readonly removed: readonly RemovedDependency[];
   /** With `analyzeDependencies`: the model's proposals kept and refused, or why the analysis failed (the plan is then as planned). */
-  readonly dependency_analysis?: { readonly added: readonly AddedDependency[]; readonly rejected: readonly RejectedDependency[] } | { readonly failed: { readonly code: string; readonly reason: string } };
+  readonly dependency_analysis?:
+    | { readonly added: readonly AddedDependency[]; readonly rejected: readonly RejectedDependency[] }
+    | { readonly failed: { readonly code: string; readonly reason: string } };
 }
 
 /** A specification turned into a plan. */
@@ -73,7 +75,9 @@ function envelope(spec: Specification, options: DecomposeOptions, planning: Omit
       ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
       planning: { ...planning, spec_hash: hash },
     },
-    compliance_notes: planning.fallback ? [`Planned by the pattern rules: the model path failed (${planning.fallback.code}): ${planning.fallback.reason}`] : [],
+    compliance_notes: planning.fallback
+      ? [`Planned by the pattern rules: the model path failed (${planning.fallback.code}): ${planning.fallback.reason}`]
+      : [],
   };
 }
 
@@ -82,14 +86,24 @@ function envelope(spec: Specification, options: DecomposeOptions, planning: Omit
  * same plan, byte for byte, unless `timestamp` differs). `llm` and `analyzeDependencies` are
  * not used. A bad specification is `INVALID_INPUT`.
  */
-export function decomposeWithPatterns(spec: Specification | unknown, options: DecomposeOptions = {}): Result<Decomposition> {
+export function decomposeWithPatterns(
+  spec: Specification | unknown,
+  options: DecomposeOptions = {},
+): Result<Decomposition> {
   const checked = parseSpecification(spec);
   return checked.ok ? patternPlan(checked.value, options) : checked;
 }
 
-function patternPlan(spec: Specification, options: DecomposeOptions, fallback?: PlanningReport['fallback'], extra: Omit<PlanningReport, 'decomposer' | 'removed' | 'fallback'> = {}): Result<Decomposition> {
+function patternPlan(
+  spec: Specification,
+  options: DecomposeOptions,
+  fallback?: PlanningReport['fallback'],
+  extra: Omit<PlanningReport, 'decomposer' | 'removed' | 'fallback'> = {},
+): Result<Decomposition> {
   const planning = { decomposer: 'pattern' as const, ...(fallback ? { fallback } : {}), ...extra };
-  const built = buildPlan(patternDrafts(spec), spec, envelope(spec, options, planning), { resolveCycles: options.resolveCycles === true });
+  const built = buildPlan(patternDrafts(spec), spec, envelope(spec, options, planning), {
+    resolveCycles: options.resolveCycles === true,
+  });
   if (!built.ok) return built;
   return { ok: true, value: { plan: built.value.plan, report: { ...planning, removed: built.value.removed } } };
 }
@@ -109,18 +123,40 @@ function patternPlan(spec: Specification, options: DecomposeOptions, fallback?: 
  * const planned = spec.ok ? await decompose(spec.value) : spec;
  * if (planned.ok) await rt.submit(planned.value.plan).result;
  */
-export async function decompose(spec: Specification | unknown, options: DecomposeOptions = {}): Promise<Result<Decomposition>> {
+export async function decompose(
+  spec: Specification | unknown,
+  options: DecomposeOptions = {},
+): Promise<Result<Decomposition>> {
   const planned = await decomposeOnly(spec, options);
   if (!planned.ok || !options.analyzeDependencies || !options.llm) return planned;
   const proposed = await proposeDependencies(planned.value.plan, options.llm);
   if (!proposed.ok) {
-    options.onNotice?.(`The dependency analysis failed (${proposed.error.code}): ${proposed.error.message} The plan stays as planned.`);
+    options.onNotice?.(
+      `The dependency analysis failed (${proposed.error.code}): ${proposed.error.message} The plan stays as planned.`,
+    );
     const failed = { code: proposed.error.code, reason: proposed.error.message };
-    return { ok: true, value: { plan: withAnalysis(planned.value.plan, { failed }), report: { ...planned.value.report, dependency_analysis: { failed } } } };
+    return {
+      ok: true,
+      value: {
+        plan: withAnalysis(planned.value.plan, { failed }),
+        report: { ...planned.value.report, dependency_analysis: { failed } },
+      },
+    };
   }
   const { added, rejected } = proposed.value;
-  const counts = { added: added.length, rejected: rejected.length, ...(proposed.value.usage ? { usage: proposed.value.usage } : {}), latency_ms: proposed.value.latencyMs };
-  return { ok: true, value: { plan: withAnalysis(proposed.value.plan, counts), report: { ...planned.value.report, dependency_analysis: { added, rejected } } } };
+  const counts = {
+    added: added.length,
+    rejected: rejected.length,
+    ...(proposed.value.usage ? { usage: proposed.value.usage } : {}),
+    latency_ms: proposed.value.latencyMs,
+  };
+  return {
+    ok: true,
+    value: {
+      plan: withAnalysis(proposed.value.plan, counts),
+      report: { ...planned.value.report, dependency_analysis: { added, rejected } },
+    },
+  };
 }
 
 /** The plan with `metadata.planning.dependency_analysis` set. */
@@ -133,14 +169,29 @@ async function decomposeOnly(spec: unknown, options: DecomposeOptions): Promise<
   const checked = parseSpecification(spec);
   if (!checked.ok) return checked;
   if (!options.llm) return patternPlan(checked.value, options);
-  const drafted = await llmDrafts(checked.value, options.llm, { maxRepairs: options.maxRepairs ?? 2, resolveCycles: options.resolveCycles === true, ...(options.onNotice ? { onNotice: options.onNotice } : {}) });
-  const model = { model: options.llm.model, endpoint: options.llm.endpoint, calls: drafted.calls, repairs: drafted.repairs, latency_ms: drafted.latencyMs, ...(drafted.usage ? { usage: drafted.usage } : {}) };
+  const drafted = await llmDrafts(checked.value, options.llm, {
+    maxRepairs: options.maxRepairs ?? 2,
+    resolveCycles: options.resolveCycles === true,
+    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+  });
+  const model = {
+    model: options.llm.model,
+    endpoint: options.llm.endpoint,
+    calls: drafted.calls,
+    repairs: drafted.repairs,
+    latency_ms: drafted.latencyMs,
+    ...(drafted.usage ? { usage: drafted.usage } : {}),
+  };
   if (!drafted.ok) {
-    options.onNotice?.(`The model path gave up (${drafted.error.code}): ${drafted.error.message} Planning with the pattern rules instead.`);
+    options.onNotice?.(
+      `The model path gave up (${drafted.error.code}): ${drafted.error.message} Planning with the pattern rules instead.`,
+    );
     return patternPlan(checked.value, options, { code: drafted.error.code, reason: drafted.error.message }, model);
   }
   const planning = { decomposer: 'llm' as const, ...model };
-  const built = buildPlan(drafted.draft, checked.value, envelope(checked.value, options, planning), { resolveCycles: options.resolveCycles === true });
+  const built = buildPlan(drafted.draft, checked.value, envelope(checked.value, options, planning), {
+    resolveCycles: options.resolveCycles === true,
+  });
   if (!built.ok) return built;
   return { ok: true, value: { plan: built.value.plan, report: { ...planning, removed: built.value.removed } } };
 }

@@ -10,7 +10,10 @@ export type RequirementKind = 'research' | 'performance' | 'security' | 'documen
 
 const KINDS: ReadonlyArray<readonly [RequirementKind, RegExp]> = [
   ['research', /\b(evaluate|compare|investigate|research|survey|choose|select|assess)\b/iu],
-  ['performance', /\b(load[- ]test\w*|stress|benchmark\w*|throughput|latency|performance|requests per second|concurrent users)\b|\b\d+\s?(ms|milliseconds|rps)\b/iu],
+  [
+    'performance',
+    /\b(load[- ]test\w*|stress|benchmark\w*|throughput|latency|performance|requests per second|concurrent users)\b|\b\d+\s?(ms|milliseconds|rps)\b/iu,
+  ],
   ['security', /\b(security|secure|penetration|vulnerab\w*|owasp|threat model)\b/iu],
   ['documentation', /\b(documentation|documented|document|docs|readme|guide|manual|tutorial)\b/iu],
 ];
@@ -21,7 +24,8 @@ export function requirementKind(text: string): RequirementKind {
 }
 
 /** Words that make work harder than its length says. */
-const HARD = /\b(concurren\w*|distributed|real-time|realtime|stream\w*|migrat\w*|authenticat\w*|authoriz\w*|encrypt\w*|transaction\w*|atomic\w*|scal\w*|parallel\w*|cach\w*|sync\w*|crash\w*|recover\w*|consisten\w*|retr(y|ies)|idempoten\w*)\b/giu;
+const HARD =
+  /\b(concurren\w*|distributed|real-time|realtime|stream\w*|migrat\w*|authenticat\w*|authoriz\w*|encrypt\w*|transaction\w*|atomic\w*|scal\w*|parallel\w*|cach\w*|sync\w*|crash\w*|recover\w*|consisten\w*|retr(y|ies)|idempoten\w*)\b/giu;
 
 /**
  * A complexity estimate from the text a task covers: about one point per 12 words, 1.5 per

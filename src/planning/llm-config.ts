@@ -32,32 +32,60 @@ function invalid(message: string, details: Record<string, unknown>): Result<neve
  * if (!llm.ok) fail(llm.error);
  * else if (llm.value === undefined) console.log('no model configured: planning without one');
  */
-export function llmBackendFromEnv(env: Env = process.env, overrides: Partial<OpenAiCompatibleOptions> = {}): Result<LlmBackend | undefined> {
-  const baseURL = overrides.baseURL !== undefined ? { value: overrides.baseURL, source: 'baseURL' } : (read(env, 'SWITCHYARD_LLM_BASE_URL') ?? read(env, 'OPENAI_BASE_URL'));
+export function llmBackendFromEnv(
+  env: Env = process.env,
+  overrides: Partial<OpenAiCompatibleOptions> = {},
+): Result<LlmBackend | undefined> {
+  const baseURL =
+    overrides.baseURL !== undefined
+      ? { value: overrides.baseURL, source: 'baseURL' }
+      : (read(env, 'SWITCHYARD_LLM_BASE_URL') ?? read(env, 'OPENAI_BASE_URL'));
   if (baseURL === undefined) return { ok: true, value: undefined };
   const model = overrides.model ?? read(env, 'SWITCHYARD_LLM_MODEL')?.value;
   if (model === undefined || model.trim() === '') {
-    return invalid(`A language model base URL is set (${baseURL.source}) but no model: pass --model or set SWITCHYARD_LLM_MODEL (e.g. llama3.1:8b for Ollama, gpt-4o-mini for OpenAI).`, { option: 'model', source: baseURL.source });
+    return invalid(
+      `A language model base URL is set (${baseURL.source}) but no model: pass --model or set SWITCHYARD_LLM_MODEL (e.g. llama3.1:8b for Ollama, gpt-4o-mini for OpenAI).`,
+      { option: 'model', source: baseURL.source },
+    );
   }
   let timeoutMs = overrides.timeoutMs;
   const timeoutText = read(env, 'SWITCHYARD_LLM_TIMEOUT_MS');
   if (timeoutMs === undefined && timeoutText !== undefined) {
     const n = decimalInteger(timeoutText.value);
     if (n === undefined || n < 1 || n > MAX_TIMER_MS) {
-      return invalid(`SWITCHYARD_LLM_TIMEOUT_MS must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, written in plain decimal digits; got ${JSON.stringify(timeoutText.value)}.`, {
-        variable: 'SWITCHYARD_LLM_TIMEOUT_MS',
-        value: timeoutText.value,
-      });
+      return invalid(
+        `SWITCHYARD_LLM_TIMEOUT_MS must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, written in plain decimal digits; got ${JSON.stringify(timeoutText.value)}.`,
+        {
+          variable: 'SWITCHYARD_LLM_TIMEOUT_MS',
+          value: timeoutText.value,
+        },
+      );
     }
     timeoutMs = n;
   }
-  const apiKey = overrides.apiKey ?? read(env, 'SWITCHYARD_LLM_API_KEY')?.value ?? read(env, 'OPENAI_API_KEY')?.value ?? NO_API_KEY;
+  const apiKey =
+    overrides.apiKey ?? read(env, 'SWITCHYARD_LLM_API_KEY')?.value ?? read(env, 'OPENAI_API_KEY')?.value ?? NO_API_KEY;
   try {
-    return { ok: true, value: openAiCompatible({ ...overrides, baseURL: baseURL.value, model, apiKey, ...(timeoutMs === undefined ? {} : { timeoutMs }) }) };
+    return {
+      ok: true,
+      value: openAiCompatible({
+        ...overrides,
+        baseURL: baseURL.value,
+        model,
+        apiKey,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      }),
+    };
   } catch (error) {
     if (!isSwitchyardError(error)) throw error;
     // Say where the bad value came from: the option name alone does not tell a CLI user which variable to fix.
     const from = error.details.option === 'baseURL' ? ` (from ${baseURL.source})` : '';
-    return { ok: false, error: new SwitchyardError(error.code, `${error.message}${from}`, { ...error.details, ...(from ? { source: baseURL.source } : {}) }) };
+    return {
+      ok: false,
+      error: new SwitchyardError(error.code, `${error.message}${from}`, {
+        ...error.details,
+        ...(from ? { source: baseURL.source } : {}),
+      }),
+    };
   }
 }

@@ -8,7 +8,9 @@ import { type PlanDraft, PlanDraftSchema } from './task-draft.js';
 import { CAPABILITY_PREFIX, TASK_TYPES } from './task-types.js';
 
 /** The JSON Schema a model's answer must match (structured output, where the server has it). */
-export const PLAN_DRAFT_JSON_SCHEMA: Readonly<Record<string, unknown>> = z.toJSONSchema(PlanDraftSchema, { target: 'draft-7' });
+export const PLAN_DRAFT_JSON_SCHEMA: Readonly<Record<string, unknown>> = z.toJSONSchema(PlanDraftSchema, {
+  target: 'draft-7',
+});
 
 /** What the model path came to, with what it cost. */
 export type LlmDrafted = ({ ok: true; draft: PlanDraft } | { ok: false; error: SwitchyardError }) & {
@@ -27,20 +29,38 @@ Rules: research before design; design before code; code per component; tests for
 function usageSum(a: LlmUsage | undefined, b: LlmUsage | undefined): LlmUsage | undefined {
   if (!a) return b;
   if (!b) return a;
-  return { promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens, totalTokens: a.totalTokens + b.totalTokens };
+  return {
+    promptTokens: a.promptTokens + b.promptTokens,
+    completionTokens: a.completionTokens + b.completionTokens,
+    totalTokens: a.totalTokens + b.totalTokens,
+  };
 }
 
 /** The problems with one answer, as lines for a repair request; none when the draft builds into a plan. */
-function problemsOf(text: string, spec: Specification, resolveCycles: boolean): { draft?: PlanDraft; problems: string[] } {
+function problemsOf(
+  text: string,
+  spec: Specification,
+  resolveCycles: boolean,
+): { draft?: PlanDraft; problems: string[] } {
   const draft = readJsonAnswer(text, PlanDraftSchema, 'plan draft');
   if (!draft.ok) {
     const issues = (draft.error.details.issues as Array<{ path: string; message: string }> | undefined) ?? [];
-    return { problems: issues.length > 0 ? issues.slice(0, 20).map((i) => `[INVALID_INPUT] ${i.path}: ${i.message}`) : [`[INVALID_INPUT] ${draft.error.message}`] };
+    return {
+      problems:
+        issues.length > 0
+          ? issues.slice(0, 20).map((i) => `[INVALID_INPUT] ${i.path}: ${i.message}`)
+          : [`[INVALID_INPUT] ${draft.error.message}`],
+    };
   }
   const built = buildPlan(draft.value, spec, { metadata: {} }, { resolveCycles });
   if (built.ok) return { draft: draft.value, problems: [] };
   const listed = (built.error.details.problems as Array<{ code?: string; message: string }> | undefined) ?? [];
-  return { problems: listed.length > 0 ? listed.slice(0, 20).map((p) => `[${p.code ?? built.error.code}] ${p.message}`) : [`[${built.error.code}] ${built.error.message}`] };
+  return {
+    problems:
+      listed.length > 0
+        ? listed.slice(0, 20).map((p) => `[${p.code ?? built.error.code}] ${p.message}`)
+        : [`[${built.error.code}] ${built.error.message}`],
+  };
 }
 
 /**
@@ -48,7 +68,11 @@ function problemsOf(text: string, spec: Specification, resolveCycles: boolean): 
  * `maxRepairs` rounds have been spent. A failed call (timeout, refusal, HTTP error beyond the
  * backend's retries) ends it at once with the backend's error.
  */
-export async function llmDrafts(spec: Specification, llm: LlmBackend, options: { maxRepairs: number; resolveCycles: boolean; onNotice?: (message: string) => void }): Promise<LlmDrafted> {
+export async function llmDrafts(
+  spec: Specification,
+  llm: LlmBackend,
+  options: { maxRepairs: number; resolveCycles: boolean; onNotice?: (message: string) => void },
+): Promise<LlmDrafted> {
   const messages: LlmMessage[] = [
     { role: 'system', content: SYSTEM },
     { role: 'user', content: `Specification:\n${JSON.stringify(spec, null, 2)}` },
@@ -60,17 +84,30 @@ export async function llmDrafts(spec: Specification, llm: LlmBackend, options: {
   for (let round = 0; round <= options.maxRepairs; round++) {
     const answer = await llm.complete({ messages, json: { name: 'plan_draft', schema: PLAN_DRAFT_JSON_SCHEMA } });
     calls++;
-    if (!answer.ok) return { ok: false, error: answer.error, calls, repairs: round, latencyMs, ...(usage ? { usage } : {}) };
+    if (!answer.ok)
+      return { ok: false, error: answer.error, calls, repairs: round, latencyMs, ...(usage ? { usage } : {}) };
     latencyMs += answer.value.latencyMs;
     usage = usageSum(usage, answer.value.usage);
     const { draft, problems } = problemsOf(answer.value.text, spec, options.resolveCycles);
     if (draft) return { ok: true, draft, calls, repairs: round, latencyMs, ...(usage ? { usage } : {}) };
     last = problems;
     if (round < options.maxRepairs) {
-      options.onNotice?.(`The model's plan has ${problems.length} problem${problems.length === 1 ? '' : 's'} (${problems[0]}); asking for repair ${round + 1} of ${options.maxRepairs}.`);
-      messages.push({ role: 'assistant', content: answer.value.text }, { role: 'user', content: `That plan has these problems:\n${problems.map((p) => `- ${p}`).join('\n')}\nAnswer with the whole corrected JSON, nothing else.` });
+      options.onNotice?.(
+        `The model's plan has ${problems.length} problem${problems.length === 1 ? '' : 's'} (${problems[0]}); asking for repair ${round + 1} of ${options.maxRepairs}.`,
+      );
+      messages.push(
+        { role: 'assistant', content: answer.value.text },
+        {
+          role: 'user',
+          content: `That plan has these problems:\n${problems.map((p) => `- ${p}`).join('\n')}\nAnswer with the whole corrected JSON, nothing else.`,
+        },
+      );
     }
   }
-  const error = new SwitchyardError(ErrorCodes.VALIDATION_ERROR, `The model's plan still had problems after ${options.maxRepairs} repair round${options.maxRepairs === 1 ? '' : 's'}: ${last[0]}${last.length > 1 ? ` (and ${last.length - 1} more)` : ''}.`, { problems: last });
+  const error = new SwitchyardError(
+    ErrorCodes.VALIDATION_ERROR,
+    `The model's plan still had problems after ${options.maxRepairs} repair round${options.maxRepairs === 1 ? '' : 's'}: ${last[0]}${last.length > 1 ? ` (and ${last.length - 1} more)` : ''}.`,
+    { problems: last },
+  );
   return { ok: false, error, calls, repairs: options.maxRepairs, latencyMs, ...(usage ? { usage } : {}) };
 }

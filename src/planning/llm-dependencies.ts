@@ -20,7 +20,10 @@ export const ProposedDependenciesSchema = z.object({
 export type ProposedDependency = z.infer<typeof ProposedDependenciesSchema>['dependencies'][number];
 
 /** The JSON Schema of {@link ProposedDependenciesSchema}, sent as the structured-output format. */
-export const PROPOSED_DEPENDENCIES_JSON_SCHEMA: Readonly<Record<string, unknown>> = z.toJSONSchema(ProposedDependenciesSchema, { target: 'draft-7' });
+export const PROPOSED_DEPENDENCIES_JSON_SCHEMA: Readonly<Record<string, unknown>> = z.toJSONSchema(
+  ProposedDependenciesSchema,
+  { target: 'draft-7' },
+);
 
 /** A dependency the model proposed and the plan now has: `from` waits for `task_id` (as in `RemovedDependency`). */
 export interface AddedDependency extends TypedDependency {
@@ -64,7 +67,12 @@ const SYSTEM = `You review the task graph of a workflow plan for missing logical
 function describeTasks(graph: ExecutionGraph): string {
   const tasks = graph.taskIds().map((id) => {
     const task = graph.task(id) as TaskSpec;
-    return { id, type: typeof task.task_type === 'string' ? task.task_type : null, action: task.action, depends_on: graph.dependenciesOf(id) };
+    return {
+      id,
+      type: typeof task.task_type === 'string' ? task.task_type : null,
+      action: task.action,
+      depends_on: graph.dependenciesOf(id),
+    };
   });
   return `Tasks:\n${JSON.stringify(tasks, null, 2)}`;
 }
@@ -94,7 +102,11 @@ function withDependency(task: TaskSpec, dep: TypedDependency): TaskSpec {
  * const proposed = await proposeDependencies(plan, openAiCompatible({ baseURL, model }));
  * if (proposed.ok) plan = proposed.value.plan; // proposed.value.added: what the model added, and why
  */
-export async function proposeDependencies(plan: PlanMessage, llm: LlmBackend, options: ProposeOptions = {}): Promise<Result<ProposedDependencies>> {
+export async function proposeDependencies(
+  plan: PlanMessage,
+  llm: LlmBackend,
+  options: ProposeOptions = {},
+): Promise<Result<ProposedDependencies>> {
   const graph = ExecutionGraph.tryFromPlan(plan);
   if (!graph.ok) return graph;
   const answer = await llm.complete({
@@ -117,7 +129,8 @@ export async function proposeDependencies(plan: PlanMessage, llm: LlmBackend, op
   const edges = tasks.map((t) => ({ id: t.id, depends_on: graph.value.dependenciesOf(t.id) }));
   const added: AddedDependency[] = [];
   const rejected: RejectedDependency[] = [];
-  const reject = (edge: ProposedDependency, code: RejectionCode, why: string, cycle?: string[]) => rejected.push({ edge, code, why, ...(cycle ? { cycle } : {}) });
+  const reject = (edge: ProposedDependency, code: RejectionCode, why: string, cycle?: string[]) =>
+    rejected.push({ edge, code, why, ...(cycle ? { cycle } : {}) });
   for (const edge of proposals.value.dependencies) {
     const v = at.get(edge.task_id);
     const u = at.get(edge.depends_on);
@@ -125,7 +138,11 @@ export async function proposeDependencies(plan: PlanMessage, llm: LlmBackend, op
       reject(edge, 'self_dependency', `${edge.task_id} cannot wait for itself.`);
     } else if (v === undefined || u === undefined) {
       const unknown = [edge.task_id, edge.depends_on].filter((id) => !at.has(id));
-      reject(edge, 'unknown_task', `${unknown.map((id) => JSON.stringify(id)).join(' and ')} ${unknown.length === 1 ? 'is not a task' : 'are not tasks'} of this plan.`);
+      reject(
+        edge,
+        'unknown_task',
+        `${unknown.map((id) => JSON.stringify(id)).join(' and ')} ${unknown.length === 1 ? 'is not a task' : 'are not tasks'} of this plan.`,
+      );
     } else if (edges[v].depends_on.includes(edge.depends_on)) {
       reject(edge, 'duplicate', `${edge.task_id} already depends on ${edge.depends_on}.`);
     } else {
@@ -133,9 +150,19 @@ export async function proposeDependencies(plan: PlanMessage, llm: LlmBackend, op
       const cycle = findCycle(edges); // the plan was acyclic: any cycle now runs through the new edge
       if (cycle) {
         edges[v] = { id: edge.task_id, depends_on: edges[v].depends_on.slice(0, -1) };
-        reject(edge, 'cycle', `Making ${edge.task_id} wait for ${edge.depends_on} would close the cycle ${cycle.join(' → ')}.`, cycle);
+        reject(
+          edge,
+          'cycle',
+          `Making ${edge.task_id} wait for ${edge.depends_on} would close the cycle ${cycle.join(' → ')}.`,
+          cycle,
+        );
       } else {
-        const dep: TypedDependency = { task_id: edge.depends_on, type: 'logical', origin: 'model', reason: edge.reason };
+        const dep: TypedDependency = {
+          task_id: edge.depends_on,
+          type: 'logical',
+          origin: 'model',
+          reason: edge.reason,
+        };
         tasks[v] = withDependency(tasks[v], dep);
         added.push({ ...dep, from: edge.task_id });
       }
@@ -144,7 +171,10 @@ export async function proposeDependencies(plan: PlanMessage, llm: LlmBackend, op
   const cost = { latencyMs, ...(usage ? { usage } : {}) };
   if (added.length === 0) return { ok: true, value: { plan, added, rejected, ...cost } };
   const { workflow } = plan.output.content;
-  const changed = withWorkflow(plan, { ...workflow, tasks: Array.isArray(workflow.tasks) ? tasks : Object.fromEntries(tasks.map((t) => [t.id, t])) });
+  const changed = withWorkflow(plan, {
+    ...workflow,
+    tasks: Array.isArray(workflow.tasks) ? tasks : Object.fromEntries(tasks.map((t) => [t.id, t])),
+  });
   const regrouped = regroup(changed);
   return regrouped.ok ? { ok: true, value: { plan: regrouped.value, added, rejected, ...cost } } : regrouped;
 }

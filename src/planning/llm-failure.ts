@@ -38,7 +38,9 @@ function serverSaid(error: APIError, ctx: FailureContext): string {
 
 /** How many tries the client made, for a sentence about giving up. */
 function gaveUp(maxRetries: number): string {
-  return maxRetries > 0 ? `gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}` : 'retries are off (maxRetries: 0)';
+  return maxRetries > 0
+    ? `gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}`
+    : 'retries are off (maxRetries: 0)';
 }
 
 /** ` (a, b)` of the parts present, or nothing. */
@@ -90,7 +92,11 @@ export function llmFailure(error: unknown, ctx: FailureContext, sdk: OpenAiSdk):
     );
   }
   if (error instanceof sdk.APIError && typeof error.status === 'number') {
-    return new SwitchyardError(ErrorCodes.LLM_FAILED, httpMessage(error.status, error, ctx), { status: error.status, endpoint, model });
+    return new SwitchyardError(ErrorCodes.LLM_FAILED, httpMessage(error.status, error, ctx), {
+      status: error.status,
+      endpoint,
+      model,
+    });
   }
   const name = error instanceof Error ? error.name : typeof error;
   return new SwitchyardError(
@@ -120,9 +126,13 @@ function httpMessage(status: number, error: APIError, ctx: FailureContext): stri
 
 /** The request was aborted through its signal: the caller's doing, so said plainly. */
 export function cancelled(ctx: Pick<FailureContext, 'endpoint' | 'model'>): SwitchyardError {
-  return new SwitchyardError(ErrorCodes.LLM_FAILED, `The request to ${ctx.endpoint} for model ${ctx.model} was cancelled: its signal was aborted.`, {
-    endpoint: ctx.endpoint,
-    model: ctx.model,
-    aborted: true,
-  });
+  return new SwitchyardError(
+    ErrorCodes.LLM_FAILED,
+    `The request to ${ctx.endpoint} for model ${ctx.model} was cancelled: its signal was aborted.`,
+    {
+      endpoint: ctx.endpoint,
+      model: ctx.model,
+      aborted: true,
+    },
+  );
 }

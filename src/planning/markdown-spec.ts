@@ -28,7 +28,14 @@ export interface MarkdownSpec {
   requirements: Array<{ id?: string; text: string; priority: Priority; component?: string }>;
   constraints: string[];
   acceptance_criteria: string[];
-  components: Array<{ id: string; name?: string; description?: string; language?: string; depends_on: string[]; exclusive_resources: string[] }>;
+  components: Array<{
+    id: string;
+    name?: string;
+    description?: string;
+    language?: string;
+    depends_on: string[];
+    exclusive_resources: string[];
+  }>;
   inputs: Array<{ id?: string; uri?: string; description?: string; asset_type?: string }>;
 }
 
@@ -87,7 +94,8 @@ function itemsOf(list: Tokens.List): Item[] {
     const links: string[] = [];
     const text = plain(item.tokens, links);
     const details: string[] = [];
-    for (const t of item.tokens) if (t.type === 'list') for (const sub of itemsOf(t as Tokens.List)) details.push(sub.text, ...sub.details);
+    for (const t of item.tokens)
+      if (t.type === 'list') for (const sub of itemsOf(t as Tokens.List)) details.push(sub.text, ...sub.details);
     return { text, details, links };
   });
 }
@@ -95,10 +103,13 @@ function itemsOf(list: Tokens.List): Item[] {
 /** Pulls `(key: value)` notes out of a line: `{ rest, notes }`. */
 function notesOf(text: string): { rest: string; notes: Map<string, string> } {
   const notes = new Map<string, string>();
-  const rest = text.replace(/\(\s*(component|language|depends on|exclusive|asset)\s*:\s*([^)]*)\)/giu, (_, key: string, value: string) => {
-    notes.set(key.toLowerCase(), value.trim());
-    return '';
-  });
+  const rest = text.replace(
+    /\(\s*(component|language|depends on|exclusive|asset)\s*:\s*([^)]*)\)/giu,
+    (_, key: string, value: string) => {
+      notes.set(key.toLowerCase(), value.trim());
+      return '';
+    },
+  );
   return { rest: rest.replace(/\s+/gu, ' ').trim(), notes };
 }
 
@@ -111,7 +122,10 @@ function leadId(text: string): { id?: string; rest: string } {
 }
 
 function sentences(text: string): string[] {
-  return text.split(/(?<=[.!?])\s+(?=[A-Z0-9`"'(])/u).map((s) => s.trim()).filter((s) => s.length > 0);
+  return text
+    .split(/(?<=[.!?])\s+(?=[A-Z0-9`"'(])/u)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 /** Reads Markdown text into the raw fields of a specification. */
@@ -128,7 +142,12 @@ export function readMarkdownSpec(text: string): MarkdownSpec {
     const body = tag ? lead.rest.slice(tag[0].length) : lead.rest;
     const priority = (tag?.[1].toLowerCase() as Priority | undefined) ?? priorityOf(body) ?? fallback ?? 'should';
     const bound = notes.get('component') ?? component;
-    spec.requirements.push({ ...(lead.id === undefined ? {} : { id: lead.id }), text: body, priority, ...(bound === undefined ? {} : { component: bound }) });
+    spec.requirements.push({
+      ...(lead.id === undefined ? {} : { id: lead.id }),
+      text: body,
+      priority,
+      ...(bound === undefined ? {} : { component: bound }),
+    });
   };
   const loose = (line: string): void => {
     for (const s of sentences(line)) {

@@ -75,15 +75,25 @@ function invalid(message: string, details: Record<string, unknown>): SwitchyardE
  */
 function checkedBaseUrl(baseURL: string): string {
   const shown = baseURL.includes('@') ? '(not shown: it contains @)' : JSON.stringify(baseURL);
-  if (!URL.canParse(baseURL)) throw invalid(`openAiCompatible: baseURL must be an http:// or https:// URL such as http://localhost:11434/v1; got ${shown}.`, { option: 'baseURL' });
+  if (!URL.canParse(baseURL))
+    throw invalid(
+      `openAiCompatible: baseURL must be an http:// or https:// URL such as http://localhost:11434/v1; got ${shown}.`,
+      { option: 'baseURL' },
+    );
   const url = new URL(baseURL);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalid(`openAiCompatible: baseURL must be an http:// or https:// URL such as http://localhost:11434/v1; got ${shown}.`, { option: 'baseURL' });
+    throw invalid(
+      `openAiCompatible: baseURL must be an http:// or https:// URL such as http://localhost:11434/v1; got ${shown}.`,
+      { option: 'baseURL' },
+    );
   }
   if (url.username !== '' || url.password !== '') {
     url.username = '';
     url.password = '';
-    throw invalid(`openAiCompatible: baseURL must not carry credentials (user:password@): fetch refuses such URLs. Pass the key as apiKey or set OPENAI_API_KEY; got ${url.href}.`, { option: 'baseURL', baseURL: url.href });
+    throw invalid(
+      `openAiCompatible: baseURL must not carry credentials (user:password@): fetch refuses such URLs. Pass the key as apiKey or set OPENAI_API_KEY; got ${url.href}.`,
+      { option: 'baseURL', baseURL: url.href },
+    );
   }
   return url.href.replace(/\/+$/u, '');
 }
@@ -165,7 +175,14 @@ export function openAiCompatible(options: OpenAiCompatibleOptions): LlmBackend {
       api = await loaded();
     } catch (error) {
       const name = error instanceof Error ? error.name : typeof error;
-      return { ok: false, error: new SwitchyardError(ErrorCodes.LLM_FAILED, `Could not load the openai package (${name}) to ask ${endpoint}: reinstall Switchyard's dependencies (npm ci).`, { endpoint, model }) };
+      return {
+        ok: false,
+        error: new SwitchyardError(
+          ErrorCodes.LLM_FAILED,
+          `Could not load the openai package (${name}) to ask ${endpoint}: reinstall Switchyard's dependencies (npm ci).`,
+          { endpoint, model },
+        ),
+      };
     }
     // Started after the module load, so the first call's latency is the server's, not ours.
     const started = now();
@@ -184,7 +201,13 @@ export function openAiCompatible(options: OpenAiCompatibleOptions): LlmBackend {
       return readReply(body, ctx, structured, now() - started);
     }
     // Unreachable: modesFor never returns an empty list, and the last mode returns above.
-    return { ok: false, error: new SwitchyardError(ErrorCodes.LLM_FAILED, `No way of asking ${endpoint} for JSON was left to try.`, { endpoint, model }) };
+    return {
+      ok: false,
+      error: new SwitchyardError(ErrorCodes.LLM_FAILED, `No way of asking ${endpoint} for JSON was left to try.`, {
+        endpoint,
+        model,
+      }),
+    };
   }
 
   return { endpoint, model, complete };

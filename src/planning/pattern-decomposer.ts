@@ -5,9 +5,14 @@ import type { PlanDraft, TaskDraft } from './task-draft.js';
 /** Most requirements one code task implements: more become further tasks of the same component. */
 export const REQUIREMENTS_PER_CODE_TASK = 3;
 
-const keyPart = (id: string): string => id.toLowerCase().replace(/[^a-z0-9]+/gu, '_').replace(/^_+|_+$/gu, '') || 'x';
+const keyPart = (id: string): string =>
+  id
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/gu, '_')
+    .replace(/^_+|_+$/gu, '') || 'x';
 const quote = (rs: readonly Requirement[]): string => rs.map((r) => `${r.id} (${r.priority}) ${r.text}`).join('; ');
-const list = (items: readonly string[]): string => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);
+const list = (items: readonly string[]): string =>
+  items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 
 /** Components in dependency order (a component after those it depends on), ties in spec order; cycles keep spec order. */
 function componentOrder(components: readonly Component[]): Component[] {
@@ -34,7 +39,10 @@ function componentOrder(components: readonly Component[]): Component[] {
 function componentOf(r: Requirement, components: readonly Component[]): string | undefined {
   if (r.component !== undefined) return r.component;
   const words = new Set(r.text.toLowerCase().split(/[^\p{L}\p{N}_-]+/u));
-  return components.find((c) => words.has(c.id.toLowerCase()) || (c.name !== undefined && r.text.toLowerCase().includes(c.name.toLowerCase())))?.id;
+  return components.find(
+    (c) =>
+      words.has(c.id.toLowerCase()) || (c.name !== undefined && r.text.toLowerCase().includes(c.name.toLowerCase())),
+  )?.id;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -62,7 +70,10 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  */
 export function patternDrafts(spec: Specification): PlanDraft {
   const tasks: TaskDraft[] = [];
-  const add = (draft: Omit<TaskDraft, 'after' | 'exclusive_resources' | 'requirement_ids'> & Partial<Pick<TaskDraft, 'after' | 'exclusive_resources' | 'requirement_ids'>>): TaskDraft => {
+  const add = (
+    draft: Omit<TaskDraft, 'after' | 'exclusive_resources' | 'requirement_ids'> &
+      Partial<Pick<TaskDraft, 'after' | 'exclusive_resources' | 'requirement_ids'>>,
+  ): TaskDraft => {
     const full: TaskDraft = { after: [], exclusive_resources: [], requirement_ids: [], ...draft };
     tasks.push(full);
     return full;
@@ -73,9 +84,28 @@ export function patternDrafts(spec: Specification): PlanDraft {
 
   // 1. Research.
   const research = [
-    add({ key: 'research', type: 'research', capability: 'general', action: `Research prior art, libraries and risks for "${spec.title}": ${spec.goal}`, complexity: complexityOf([spec.goal], 0.5), priority: 'must', reads: inputs, produces: [{ key: 'research_notes', asset_type: 'research_notes', kind: 'derived' }] }),
+    add({
+      key: 'research',
+      type: 'research',
+      capability: 'general',
+      action: `Research prior art, libraries and risks for "${spec.title}": ${spec.goal}`,
+      complexity: complexityOf([spec.goal], 0.5),
+      priority: 'must',
+      reads: inputs,
+      produces: [{ key: 'research_notes', asset_type: 'research_notes', kind: 'derived' }],
+    }),
     ...ofKind('research').map((r) =>
-      add({ key: `research_${keyPart(r.id)}`, type: 'research', capability: 'evaluation', action: `Research ${r.id}: ${r.text}`, complexity: complexityOf([r.text]), priority: r.priority, reads: inputs, produces: [{ key: `findings_${keyPart(r.id)}`, asset_type: 'research_notes', kind: 'derived' }], requirement_ids: [r.id] }),
+      add({
+        key: `research_${keyPart(r.id)}`,
+        type: 'research',
+        capability: 'evaluation',
+        action: `Research ${r.id}: ${r.text}`,
+        complexity: complexityOf([r.text]),
+        priority: r.priority,
+        reads: inputs,
+        produces: [{ key: `findings_${keyPart(r.id)}`, asset_type: 'research_notes', kind: 'derived' }],
+        requirement_ids: [r.id],
+      }),
     ),
   ];
 
@@ -102,12 +132,22 @@ export function patternDrafts(spec: Specification): PlanDraft {
     else owned.get(c)?.push(r);
   }
   const codeOf = new Map<string, string[]>();
-  const codeTask = (component: Component | undefined, rs: readonly Requirement[], part: number, parts: number): TaskDraft => {
+  const codeTask = (
+    component: Component | undefined,
+    rs: readonly Requirement[],
+    part: number,
+    parts: number,
+  ): TaskDraft => {
     const id = component ? keyPart(component.id) : 'shared';
     const language = component?.language ?? 'general';
     const key = `code_${id}${parts > 1 || !component ? `_${part}` : ''}`;
-    const reads = ['design', ...(component?.depends_on.flatMap((d) => codeOf.get(d) ?? []) ?? [...codeOf.values()].flat())];
-    const what = component ? `component ${component.name ?? component.id}${component.description ? ` (${component.description})` : ''}` : 'the requirements no component owns';
+    const reads = [
+      'design',
+      ...(component?.depends_on.flatMap((d) => codeOf.get(d) ?? []) ?? [...codeOf.values()].flat()),
+    ];
+    const what = component
+      ? `component ${component.name ?? component.id}${component.description ? ` (${component.description})` : ''}`
+      : 'the requirements no component owns';
     return add({
       key,
       type: 'code_writing',
@@ -128,7 +168,10 @@ export function patternDrafts(spec: Specification): PlanDraft {
     const rs = owned.get(c.id) ?? [];
     const parts = chunks(rs, REQUIREMENTS_PER_CODE_TASK);
     const made = (parts.length > 0 ? parts : [[]]).map((part, i, all) => codeTask(c, part, i + 1, all.length));
-    codeOf.set(c.id, made.map((t) => t.key));
+    codeOf.set(
+      c.id,
+      made.map((t) => t.key),
+    );
     // A dependency on a component not coded yet closes a cycle among components: it stays in the
     // plan as a declared logical edge, so the plan is refused naming the cycle, or, with
     // resolveCycles, that edge is the one removed and reported. Never dropped in silence.
@@ -136,13 +179,19 @@ export function patternDrafts(spec: Specification): PlanDraft {
   }
   for (const { draft, component, dependency } of backEdges) {
     const last = codeOf.get(dependency)?.at(-1);
-    if (last !== undefined) draft.after.push({ task: last, type: 'logical', reason: `component ${component.id} depends on ${dependency}, which depends on it in turn` });
+    if (last !== undefined)
+      draft.after.push({
+        task: last,
+        type: 'logical',
+        reason: `component ${component.id} depends on ${dependency}, which depends on it in turn`,
+      });
   }
   const shared = chunks(unowned, REQUIREMENTS_PER_CODE_TASK).map((part, i) => codeTask(undefined, part, i + 1, 1));
   const allCode = [...[...codeOf.values()].flat(), ...shared.map((t) => t.key)];
 
   // 4. Unit tests per component.
-  const criteria = (component: Component): string[] => spec.acceptance_criteria.filter((a) => a.toLowerCase().includes(component.id.toLowerCase()));
+  const criteria = (component: Component): string[] =>
+    spec.acceptance_criteria.filter((a) => a.toLowerCase().includes(component.id.toLowerCase()));
   const unitTests = ordered.map((c) => {
     const code = codeOf.get(c.id) ?? [];
     const rs = owned.get(c.id) ?? [];
@@ -151,11 +200,18 @@ export function patternDrafts(spec: Specification): PlanDraft {
       type: 'testing',
       capability: 'unit',
       action: `Write and run unit tests for ${c.name ?? c.id}${rs.length > 0 ? ` covering ${rs.map((r) => r.id).join(', ')}` : ''}${criteria(c).length > 0 ? `, and the acceptance criteria: ${criteria(c).join('; ')}` : ''}`,
-      complexity: complexityOf(rs.map((r) => r.text), 0.5),
+      complexity: complexityOf(
+        rs.map((r) => r.text),
+        0.5,
+      ),
       priority: priorityOfAll(rs, 'should'),
       reads: code,
       produces: [{ key: `tests_${keyPart(c.id)}`, asset_type: 'test_report', kind: 'derived' }],
-      after: code.map((k) => ({ task: k, type: 'logical' as const, reason: `tests run after the code they test (${k})` })),
+      after: code.map((k) => ({
+        task: k,
+        type: 'logical' as const,
+        reason: `tests run after the code they test (${k})`,
+      })),
       exclusive_resources: c.exclusive_resources,
       requirement_ids: rs.map((r) => r.id),
       component: c.id,
@@ -175,7 +231,11 @@ export function patternDrafts(spec: Specification): PlanDraft {
       priority: 'must',
       reads: allCode,
       produces: [{ key: 'integration_report', asset_type: 'test_report', kind: 'derived' }],
-      after: unitTests.map((t) => ({ task: t.key, type: 'logical' as const, reason: `integration after its parts are tested (${t.key})` })),
+      after: unitTests.map((t) => ({
+        task: t.key,
+        type: 'logical' as const,
+        reason: `integration after its parts are tested (${t.key})`,
+      })),
       exclusive_resources: [...new Set(spec.components.flatMap((c) => c.exclusive_resources))],
     });
     reports.push('integration_report');
@@ -192,8 +252,18 @@ export function patternDrafts(spec: Specification): PlanDraft {
       complexity: complexityOf([r.text], 1),
       priority: r.priority,
       reads: allCode,
-      produces: [{ key: `${key}_report`, asset_type: kind === 'security' ? 'review_notes' : 'performance_report', kind: 'derived' }],
-      after: gate.map((g) => ({ task: g, type: 'logical' as const, reason: `system-level checks run on the integrated system (${g})` })),
+      produces: [
+        {
+          key: `${key}_report`,
+          asset_type: kind === 'security' ? 'review_notes' : 'performance_report',
+          kind: 'derived',
+        },
+      ],
+      after: gate.map((g) => ({
+        task: g,
+        type: 'logical' as const,
+        reason: `system-level checks run on the integrated system (${g})`,
+      })),
       exclusive_resources: [...new Set(spec.components.flatMap((c) => c.exclusive_resources))],
       requirement_ids: [r.id],
     });
@@ -210,7 +280,11 @@ export function patternDrafts(spec: Specification): PlanDraft {
       priority: 'must',
       reads: allCode,
       produces: [{ key: 'acceptance_report', asset_type: 'test_report', kind: 'derived' }],
-      after: [...gate, ...special.map((s) => s.key)].map((g) => ({ task: g, type: 'logical' as const, reason: `acceptance is checked on the tested, integrated system (${g})` })),
+      after: [...gate, ...special.map((s) => s.key)].map((g) => ({
+        task: g,
+        type: 'logical' as const,
+        reason: `acceptance is checked on the tested, integrated system (${g})`,
+      })),
     });
     reports.push('acceptance_report');
   }
@@ -222,11 +296,18 @@ export function patternDrafts(spec: Specification): PlanDraft {
     type: 'documentation',
     capability: 'user-guide',
     action: `Write the user documentation of "${spec.title}": installation, usage and examples${docs.length > 0 ? `, covering ${quote(docs)}` : ''}`,
-    complexity: complexityOf(docs.map((r) => r.text), 0.5 + names.length * 0.3),
+    complexity: complexityOf(
+      docs.map((r) => r.text),
+      0.5 + names.length * 0.3,
+    ),
     priority: priorityOfAll(docs, 'should'),
     reads: ['design', ...allCode],
     produces: [{ key: 'docs', asset_type: 'documentation', kind: 'storage' }],
-    after: allCode.map((k) => ({ task: k, type: 'logical' as const, reason: `documentation describes the finished code (${k})` })),
+    after: allCode.map((k) => ({
+      task: k,
+      type: 'logical' as const,
+      reason: `documentation describes the finished code (${k})`,
+    })),
     requirement_ids: docs.map((r) => r.id),
   });
   reports.push('docs');

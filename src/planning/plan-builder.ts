@@ -1,4 +1,10 @@
-import { breakCycles, reduceDependencies, type RemovedDependency, stronger, type TypedDependency } from '../graph/typed-dependencies.js';
+import {
+  breakCycles,
+  reduceDependencies,
+  type RemovedDependency,
+  stronger,
+  type TypedDependency,
+} from '../graph/typed-dependencies.js';
 import { ErrorCodes, type Result, SwitchyardError } from '../protocol/errors.js';
 import type { PlanMessage } from '../protocol/plan.js';
 import type { RefDeclaration } from '../protocol/refs.js';
@@ -28,7 +34,11 @@ export interface BuiltPlan {
   readonly removed: readonly RemovedDependency[];
 }
 
-const PRIORITY_LABEL: Readonly<Record<Priority, 'high' | 'medium' | 'low'>> = { must: 'high', should: 'medium', could: 'low' };
+const PRIORITY_LABEL: Readonly<Record<Priority, 'high' | 'medium' | 'low'>> = {
+  must: 'high',
+  should: 'medium',
+  could: 'low',
+};
 
 /** Everything wrong with a draft that would stop it from becoming a plan (empty when nothing is). */
 export function draftProblems(draft: PlanDraft, spec: Specification): DraftProblem[] {
@@ -36,39 +46,81 @@ export function draftProblems(draft: PlanDraft, spec: Specification): DraftProbl
   const tasks = new Set<string>();
   const made = new Map<string, string>();
   for (const t of draft.tasks) {
-    if (tasks.has(t.key)) out.push({ code: 'duplicate_task', task: t.key, message: `two tasks have the key ${t.key}; keys must be unique` });
+    if (tasks.has(t.key))
+      out.push({
+        code: 'duplicate_task',
+        task: t.key,
+        message: `two tasks have the key ${t.key}; keys must be unique`,
+      });
     tasks.add(t.key);
     for (const p of t.produces) {
       const other = made.get(p.key);
-      if (other !== undefined) out.push({ code: 'duplicate_artifact', task: t.key, message: `${t.key} and ${other} both produce the artifact ${p.key}; each artifact has one producer` });
+      if (other !== undefined)
+        out.push({
+          code: 'duplicate_artifact',
+          task: t.key,
+          message: `${t.key} and ${other} both produce the artifact ${p.key}; each artifact has one producer`,
+        });
       made.set(p.key, t.key);
     }
   }
   const inputs = new Set(spec.inputs.map((i) => i.id));
   for (const t of draft.tasks) {
     for (const r of t.reads) {
-      if (made.get(r) === t.key) out.push({ code: 'reads_own_output', task: t.key, message: `${t.key} reads ${r}, which it produces itself` });
-      else if (!made.has(r) && !inputs.has(r)) out.push({ code: 'unknown_read', task: t.key, message: `${t.key} reads ${r}, which no task produces and the specification's inputs do not list (inputs: ${[...inputs].join(', ') || 'none'})` });
+      if (made.get(r) === t.key)
+        out.push({ code: 'reads_own_output', task: t.key, message: `${t.key} reads ${r}, which it produces itself` });
+      else if (!made.has(r) && !inputs.has(r))
+        out.push({
+          code: 'unknown_read',
+          task: t.key,
+          message: `${t.key} reads ${r}, which no task produces and the specification's inputs do not list (inputs: ${[...inputs].join(', ') || 'none'})`,
+        });
     }
-    for (const a of t.after) if (!tasks.has(a.task)) out.push({ code: 'unknown_task', task: t.key, message: `${t.key} comes after ${a.task}, which is not a task key` });
+    for (const a of t.after)
+      if (!tasks.has(a.task))
+        out.push({
+          code: 'unknown_task',
+          task: t.key,
+          message: `${t.key} comes after ${a.task}, which is not a task key`,
+        });
   }
   return out;
 }
 
 /** The dependencies of each draft: data from its reads, logical from `after`, resource from shared exclusive resources; one entry per pair, the strongest. */
-function dependencies(drafts: readonly TaskDraft[], idOf: ReadonlyMap<string, string>, refOf: ReadonlyMap<string, string>, producer: ReadonlyMap<string, string>): TypedDependency[][] {
+function dependencies(
+  drafts: readonly TaskDraft[],
+  idOf: ReadonlyMap<string, string>,
+  refOf: ReadonlyMap<string, string>,
+  producer: ReadonlyMap<string, string>,
+): TypedDependency[][] {
   const holders = new Map<string, string>();
   return drafts.map((t) => {
     const deps = new Map<string, TypedDependency>();
     const put = (d: TypedDependency) => deps.set(d.task_id, stronger(deps.get(d.task_id), d));
     for (const r of t.reads) {
       const from = producer.get(r);
-      if (from !== undefined) put({ task_id: idOf.get(from) as string, type: 'data', origin: 'inferred', reason: `reads ${refOf.get(r)} (${r})`, ref_id: refOf.get(r) as string });
+      if (from !== undefined)
+        put({
+          task_id: idOf.get(from) as string,
+          type: 'data',
+          origin: 'inferred',
+          reason: `reads ${refOf.get(r)} (${r})`,
+          ref_id: refOf.get(r) as string,
+        });
     }
-    for (const a of t.after) put({ task_id: idOf.get(a.task) as string, type: 'logical', origin: 'declared', reason: a.reason });
+    for (const a of t.after)
+      put({ task_id: idOf.get(a.task) as string, type: 'logical', origin: 'declared', reason: a.reason });
     for (const resource of t.exclusive_resources) {
       const previous = holders.get(resource);
-      if (previous !== undefined) put({ task_id: idOf.get(previous) as string, type: 'resource', origin: 'inferred', reason: `takes its turn on the exclusive resource ${resource}`, resource });
+      if (previous !== undefined)
+        put({
+          task_id: idOf.get(previous) as string,
+          type: 'resource',
+          origin: 'inferred',
+          reason: `takes its turn on the exclusive resource ${resource}`,
+          resource,
+        });
       holders.set(resource, t.key);
     }
     return [...deps.values()];
@@ -82,10 +134,22 @@ function dependencies(drafts: readonly TaskDraft[], idOf: ReadonlyMap<string, st
  * when asked (else refused), then groups, order and totals from the graph ({@link regroup}),
  * which checks the result as it checks any plan.
  */
-export function buildPlan(draft: PlanDraft, spec: Specification, envelope: Pick<PlanMessage, 'metadata'> & { compliance_notes?: string[] }, options: BuildOptions = {}): Result<BuiltPlan> {
+export function buildPlan(
+  draft: PlanDraft,
+  spec: Specification,
+  envelope: Pick<PlanMessage, 'metadata'> & { compliance_notes?: string[] },
+  options: BuildOptions = {},
+): Result<BuiltPlan> {
   const problems = draftProblems(draft, spec);
   if (problems.length > 0) {
-    return { ok: false, error: new SwitchyardError(ErrorCodes.VALIDATION_ERROR, `The task drafts do not make a plan: ${problems[0].message}${problems.length > 1 ? ` (and ${problems.length - 1} more problems in details.problems)` : ''}.`, { problems }) };
+    return {
+      ok: false,
+      error: new SwitchyardError(
+        ErrorCodes.VALIDATION_ERROR,
+        `The task drafts do not make a plan: ${problems[0].message}${problems.length > 1 ? ` (and ${problems.length - 1} more problems in details.problems)` : ''}.`,
+        { problems },
+      ),
+    };
   }
   const idOf = new Map(draft.tasks.map((t, i) => [t.key, `task_${i + 1}`]));
   const refOf = new Map<string, string>(spec.inputs.map((input, i) => [input.id, `src_${i + 1}`]));
@@ -98,7 +162,12 @@ export function buildPlan(draft: PlanDraft, spec: Specification, envelope: Pick<
       const ref_id = p.kind === 'storage' ? `store_${++counts.storage}` : `derived_${++counts.derived}`;
       refOf.set(p.key, ref_id);
       producer.set(p.key, t.key);
-      (p.kind === 'storage' ? storage_refs : derived_refs).push({ ref_id, storage_uri: null, asset_type: p.asset_type, status: 'pending' });
+      (p.kind === 'storage' ? storage_refs : derived_refs).push({
+        ref_id,
+        storage_uri: null,
+        asset_type: p.asset_type,
+        status: 'pending',
+      });
     }
   }
   const requirement = new Map(spec.requirements.map((r) => [r.id, r]));
@@ -125,7 +194,15 @@ export function buildPlan(draft: PlanDraft, spec: Specification, envelope: Pick<
           const r = requirement.get(id);
           return r ? [{ id: r.id, priority: r.priority, text: r.text }] : [];
         }),
-        ...(component ? { component: { id: component.id, ...(component.name ? { name: component.name } : {}), ...(component.language ? { language: component.language } : {}) } } : {}),
+        ...(component
+          ? {
+              component: {
+                id: component.id,
+                ...(component.name ? { name: component.name } : {}),
+                ...(component.language ? { language: component.language } : {}),
+              },
+            }
+          : {}),
         constraints: spec.constraints,
         ...(testing ? { acceptance_criteria: spec.acceptance_criteria } : {}),
       },
@@ -141,7 +218,11 @@ export function buildPlan(draft: PlanDraft, spec: Specification, envelope: Pick<
   const reduced = reduceDependencies(tasks); // leaves a cyclic plan as it is: the graph below names the cycle
   tasks = reduced.tasks;
   removed.push(...reduced.removed);
-  const source_refs = spec.inputs.map((input, i) => ({ ref_id: `src_${i + 1}`, storage_uri: input.uri, asset_type: input.asset_type ?? 'document' }));
+  const source_refs = spec.inputs.map((input, i) => ({
+    ref_id: `src_${i + 1}`,
+    storage_uri: input.uri,
+    asset_type: input.asset_type ?? 'document',
+  }));
   const resources = { source_refs, storage_refs, derived_refs };
   const plan = {
     agent: { name: 'planning_agent', type: 'operational' },
@@ -157,7 +238,12 @@ export function buildPlan(draft: PlanDraft, spec: Specification, envelope: Pick<
     next_agent: { name: 'dispatch_agent', reason: 'The workflow DAG is ready for runtime dispatch' },
     metadata: { ...envelope.metadata, sequence_number: 3 },
     audit: {
-      governance_files_consulted: ['context/application.md', 'context/governance/message_format.md', 'context/governance/audit.md', 'agent/operational/planning.md'],
+      governance_files_consulted: [
+        'context/application.md',
+        'context/governance/message_format.md',
+        'context/governance/audit.md',
+        'agent/operational/planning.md',
+      ],
       compliance_notes: envelope.compliance_notes ?? [],
     },
   };

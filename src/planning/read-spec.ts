@@ -44,20 +44,29 @@ export function readSpecification(text: string, options: ReadSpecOptions = {}): 
   const name = options.name ?? 'the specification';
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_SPEC_BYTES) {
-    return invalid(`${name} is ${bytes} bytes, over the ${MAX_SPEC_BYTES}-byte limit of a specification: keep the prose in it and move data sets to \`inputs\`, by URI.`, { limit: 'size', bytes, max: MAX_SPEC_BYTES });
+    return invalid(
+      `${name} is ${bytes} bytes, over the ${MAX_SPEC_BYTES}-byte limit of a specification: keep the prose in it and move data sets to \`inputs\`, by URI.`,
+      { limit: 'size', bytes, max: MAX_SPEC_BYTES },
+    );
   }
   if (/[\0\uFFFD]/u.test(text)) {
-    return invalid(`${name} is binary data, not UTF-8 text: give a Markdown or JSON specification.`, { reason: 'binary' });
+    return invalid(`${name} is binary data, not UTF-8 text: give a Markdown or JSON specification.`, {
+      reason: 'binary',
+    });
   }
   const body = text.replace(/^\uFEFF/u, '');
-  if (body.trim().length === 0) return invalid(`${name} is empty: write at least a \`# Title\`, a goal and one requirement.`, { reason: 'empty' });
+  if (body.trim().length === 0)
+    return invalid(`${name} is empty: write at least a \`# Title\`, a goal and one requirement.`, { reason: 'empty' });
   const format = options.format ?? (body.trimStart().startsWith('{') ? 'json' : 'markdown');
   if (format === 'json') {
     const parsed = parseJsonText(body, name, { maxDepth: 64 });
     return parsed.ok ? parseSpecification(parsed.value) : parsed;
   }
   const raw = readMarkdownSpec(body);
-  if (raw.title === undefined) return invalid(`${name} has no \`# Title\` heading: a Markdown specification starts with one.`, { reason: 'no_title' });
+  if (raw.title === undefined)
+    return invalid(`${name} has no \`# Title\` heading: a Markdown specification starts with one.`, {
+      reason: 'no_title',
+    });
   const used = new Set(raw.requirements.flatMap((r) => (r.id === undefined ? [] : [r.id])));
   let next = 0;
   const freshId = (): string => {

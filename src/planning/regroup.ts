@@ -45,7 +45,11 @@ export function regroup(plan: PlanMessage): Result<PlanMessage> {
   const groups: Record<string, { tasks: string[]; description?: string; parallel: boolean }> = {};
   for (const g of graph.value.groups()) {
     const description = describeGroup(g.tasks.map((id) => byId.get(id) as TaskSpec));
-    groups[String(g.group)] = { tasks: [...g.tasks], ...(description ? { description } : {}), parallel: g.tasks.length > 1 };
+    groups[String(g.group)] = {
+      tasks: [...g.tasks],
+      ...(description ? { description } : {}),
+      parallel: g.tasks.length > 1,
+    };
   }
   const next = withWorkflow(plan, {
     ...workflow,

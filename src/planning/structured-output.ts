@@ -23,7 +23,10 @@ export function responseFormat(mode: StructuredMode, json: JsonRequest): Respons
     case 'json_schema':
       // strict: false — strict mode demands a schema subset (every property required, no
       // additionalProperties) that most callers' schemas do not meet; the caller validates anyway.
-      return { type: 'json_schema', json_schema: { name: schemaName(json.name), schema: { ...json.schema }, strict: false } };
+      return {
+        type: 'json_schema',
+        json_schema: { name: schemaName(json.name), schema: { ...json.schema }, strict: false },
+      };
     case 'json_object':
       return { type: 'json_object' };
     case 'none':
@@ -57,7 +60,11 @@ function instruction(mode: StructuredMode, json: JsonRequest): string | undefine
  * adding a second one, because several chat templates (Mistral, some Llama builds) refuse two
  * system messages or one that is not first.
  */
-export function messagesFor(mode: StructuredMode, messages: readonly LlmMessage[], json: JsonRequest | undefined): ChatMessage[] {
+export function messagesFor(
+  mode: StructuredMode,
+  messages: readonly LlmMessage[],
+  json: JsonRequest | undefined,
+): ChatMessage[] {
   const out: ChatMessage[] = messages.map((m) => ({ role: m.role, content: m.content }));
   const extra = json === undefined ? undefined : instruction(mode, json);
   if (extra === undefined) return out;

@@ -6,7 +6,12 @@ import { TASK_TYPES } from './task-types.js';
 export const COMPLEXITIES = ['low', 'medium', 'high'] as const;
 export type Complexity = (typeof COMPLEXITIES)[number];
 
-const Key = z.string().regex(/^[a-z][a-z0-9_]{0,79}$/u, 'a key is lower-case letters, digits and _ (e.g. code_store), starting with a letter');
+const Key = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_]{0,79}$/u,
+    'a key is lower-case letters, digits and _ (e.g. code_store), starting with a letter',
+  );
 
 /** An artifact a task produces, named by a key other drafts read it by. */
 export const ArtifactDraftSchema = z.strictObject({

@@ -1,7 +1,16 @@
 import { DEFAULT_ROUTES, type RouteRule } from '../protocol/routes.js';
 
 /** The kinds of task a decomposer makes (seed 002's task type classification). */
-export const TASK_TYPES = ['research', 'design', 'code_writing', 'testing', 'integration', 'documentation', 'review', 'synthesis'] as const;
+export const TASK_TYPES = [
+  'research',
+  'design',
+  'code_writing',
+  'testing',
+  'integration',
+  'documentation',
+  'review',
+  'synthesis',
+] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 
 /**
@@ -39,13 +48,22 @@ export const TASK_TYPE_AGENT: Readonly<Record<TaskType, string>> = {
  * planners. It is configuration: pass it, or your own, as the `routes` option.
  */
 export const TASK_TYPE_ROUTES: readonly RouteRule[] = [
-  ...TASK_TYPES.map((type) => ({ prefix: CAPABILITY_PREFIX[type], agent: TASK_TYPE_AGENT[type], reason: `{capability} is a ${type.replace('_', ' ')} task` })),
+  ...TASK_TYPES.map((type) => ({
+    prefix: CAPABILITY_PREFIX[type],
+    agent: TASK_TYPE_AGENT[type],
+    reason: `{capability} is a ${type.replace('_', ' ')} task`,
+  })),
   ...DEFAULT_ROUTES,
 ];
 
 /** The capability id of a task type with a qualifier (`CAP-CODE-TYPESCRIPT`, `CAP-TEST-UNIT`). */
 export function capabilityId(type: TaskType, qualifier: string): string {
-  return `${CAPABILITY_PREFIX[type]}${qualifier.toUpperCase().replace(/[^A-Z0-9]+/gu, '-').replace(/^-|-$/gu, '') || 'GENERAL'}`;
+  return `${CAPABILITY_PREFIX[type]}${
+    qualifier
+      .toUpperCase()
+      .replace(/[^A-Z0-9]+/gu, '-')
+      .replace(/^-|-$/gu, '') || 'GENERAL'
+  }`;
 }
 
 /** The task type a capability id belongs to, or `undefined` for ids outside the namespace. */

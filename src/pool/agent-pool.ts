@@ -54,7 +54,10 @@ const OptionsSchema = z.strictObject({
   heartbeatMs: z.number().int().min(10).optional(),
   resourceLimits: z.record(z.string(), z.number()).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-  runtimePrefix: z.string().regex(/^[^.*>\s]+$/u, 'no `.`, `*`, `>` or whitespace').optional(),
+  runtimePrefix: z
+    .string()
+    .regex(/^[^.*>\s]+$/u, 'no `.`, `*`, `>` or whitespace')
+    .optional(),
   startTimeoutMs: z.number().int().positive().optional(),
   clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
 });
@@ -85,7 +88,10 @@ export interface AgentPoolEvents {
 function workerEntry(): { filename: string; execArgv: string[] } {
   const fromSource = import.meta.url.endsWith('.ts');
   const url = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
-  return { filename: fileURLToPath(url), execArgv: fromSource ? ['--import', new URL('./register-tsx.mjs', import.meta.url).href] : [] };
+  return {
+    filename: fileURLToPath(url),
+    execArgv: fromSource ? ['--import', new URL('./register-tsx.mjs', import.meta.url).href] : [],
+  };
 }
 
 function moduleUrl(spec: string | URL): string {
@@ -181,19 +187,43 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
 
   #awaitRegistrations(count: number, timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new SwitchyardError(ErrorCodes.PROCESSING_ERROR, `Only ${this.#handles.size} of ${count} agent workers registered within ${timeoutMs} ms.`, { registered: this.#handles.size })), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          finish(
+            new SwitchyardError(
+              ErrorCodes.PROCESSING_ERROR,
+              `Only ${this.#handles.size} of ${count} agent workers registered within ${timeoutMs} ms.`,
+              { registered: this.#handles.size },
+            ),
+          ),
+        timeoutMs,
+      );
       const finish = (error?: SwitchyardError) => {
         clearTimeout(timer);
         if (error) reject(error);
         else resolve();
       };
       this.#piscina.on('error', (error: Error) => {
-        if (this.#handles.size < count) finish(new SwitchyardError(ErrorCodes.PROCESSING_ERROR, `An agent worker failed to start: ${error.message}`, {}, { cause: error }));
+        if (this.#handles.size < count)
+          finish(
+            new SwitchyardError(
+              ErrorCodes.PROCESSING_ERROR,
+              `An agent worker failed to start: ${error.message}`,
+              {},
+              { cause: error },
+            ),
+          );
       });
       this.#piscina.on('message', (message: unknown) => {
         if (!isWorkerHello(message)) return;
         if (message.type === 'switchyard:failed') {
-          finish(new SwitchyardError(ErrorCodes.INVALID_INPUT, `An agent worker could not load its handlers: ${message.error.message}`, { code: message.error.code }));
+          finish(
+            new SwitchyardError(
+              ErrorCodes.INVALID_INPUT,
+              `An agent worker could not load its handlers: ${message.error.message}`,
+              { code: message.error.code },
+            ),
+          );
           return;
         }
         const handle = new WorkerHandle(message, {

@@ -86,14 +86,20 @@ export function agentsOf(module: unknown, source: string): AgentDefinition[] {
   const exported = (module as { default?: unknown } | null)?.default;
   const list = Array.isArray(exported) ? exported : exported === undefined ? [] : [exported];
   if (list.length === 0) {
-    throw new SwitchyardError(ErrorCodes.INVALID_INPUT, `${source} has no default export; export defineAgent({...}) or a list of them.`, { module: source });
+    throw new SwitchyardError(
+      ErrorCodes.INVALID_INPUT,
+      `${source} has no default export; export defineAgent({...}) or a list of them.`,
+      { module: source },
+    );
   }
   return list.map((entry) => {
     try {
       return defineAgent(entry as AgentDefinition);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new SwitchyardError(ErrorCodes.INVALID_INPUT, `${source} exports an invalid agent: ${reason}`, { module: source });
+      throw new SwitchyardError(ErrorCodes.INVALID_INPUT, `${source} exports an invalid agent: ${reason}`, {
+        module: source,
+      });
     }
   });
 }

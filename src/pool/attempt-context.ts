@@ -35,7 +35,12 @@ export class AttemptContext implements AgentContext {
   #logger: Logger | undefined;
   #progress: Progress | undefined;
 
-  constructor(host: ContextHost, abort: LazyAbort, request: { readonly request_id: string; readonly workflow_id: string; readonly dispatch: Dispatch }, agent: string) {
+  constructor(
+    host: ContextHost,
+    abort: LazyAbort,
+    request: { readonly request_id: string; readonly workflow_id: string; readonly dispatch: Dispatch },
+    agent: string,
+  ) {
     this.#host = host;
     this.#abort = abort;
     this.#requestId = request.request_id;
@@ -56,6 +61,10 @@ export class AttemptContext implements AgentContext {
   }
 
   get logger(): Logger {
-    return (this.#logger ??= this.#host.logger.child({ task_id: this.taskId, attempt: this.attempt, agent: this.#agent }));
+    return (this.#logger ??= this.#host.logger.child({
+      task_id: this.taskId,
+      attempt: this.attempt,
+      agent: this.#agent,
+    }));
   }
 }

@@ -32,7 +32,14 @@ function hasExactly(value: object, keys: readonly string[]): boolean {
 /** Whether a dispatch can go as slots: the fields `dispatchContent` writes, in its order, with no others. */
 function isPlain(d: Dispatch): boolean {
   const p = d.workflow_progress as object | null;
-  return Object.getPrototypeOf(d) === Object.prototype && hasExactly(d, DISPATCH_KEYS) && typeof p === 'object' && p !== null && Object.getPrototypeOf(p) === Object.prototype && hasExactly(p, PROGRESS_KEYS);
+  return (
+    Object.getPrototypeOf(d) === Object.prototype &&
+    hasExactly(d, DISPATCH_KEYS) &&
+    typeof p === 'object' &&
+    p !== null &&
+    Object.getPrototypeOf(p) === Object.prototype &&
+    hasExactly(p, PROGRESS_KEYS)
+  );
 }
 
 /** Appends `request`, under the host's number `seq`, to a batch. */
@@ -43,7 +50,25 @@ export function encodeRequest(batch: unknown[], seq: number, request: ExecuteReq
     return;
   }
   const p = d.workflow_progress;
-  batch.push(seq, request.request_id, request.workflow_id, request.agent_id, d.task_id, d.action, d.capability_ids, d.input_refs_resolved, d.output_refs_expected, d.execution_group, d.attempt, p.total_tasks, p.completed, p.in_progress, p.pending, p.failed, 1);
+  batch.push(
+    seq,
+    request.request_id,
+    request.workflow_id,
+    request.agent_id,
+    d.task_id,
+    d.action,
+    d.capability_ids,
+    d.input_refs_resolved,
+    d.output_refs_expected,
+    d.execution_group,
+    d.attempt,
+    p.total_tasks,
+    p.completed,
+    p.in_progress,
+    p.pending,
+    p.failed,
+    1,
+  );
 }
 
 /** The attempt at `at` (a multiple of {@link REQUEST_SLOTS}) of a batch, and the host's number for it. */
@@ -59,17 +84,29 @@ export function decodeRequest(batch: readonly unknown[], at: number): { seq: num
           output_refs_expected: b[at + 8],
           execution_group: b[at + 9],
           attempt: b[at + 10],
-          workflow_progress: { total_tasks: b[at + 11], completed: b[at + 12], in_progress: b[at + 13], pending: b[at + 14], failed: b[at + 15] },
+          workflow_progress: {
+            total_tasks: b[at + 11],
+            completed: b[at + 12],
+            in_progress: b[at + 13],
+            pending: b[at + 14],
+            failed: b[at + 15],
+          },
         }
       : b[at + 4];
-  return { seq: b[at] as number, request: { request_id: b[at + 1], workflow_id: b[at + 2], agent_id: b[at + 3], dispatch } as ExecuteRequest };
+  return {
+    seq: b[at] as number,
+    request: { request_id: b[at + 1], workflow_id: b[at + 2], agent_id: b[at + 3], dispatch } as ExecuteRequest,
+  };
 }
 
 /**
  * What a handler gave back (checked), or why the attempt failed — or, for an attempt the
  * worker held and gave back unstarted when the host reclaimed it, `reclaimed`.
  */
-export type Outcome = { readonly ok: true; readonly output: AgentOutput } | { readonly ok: false; readonly error: WireError } | { readonly ok: false; readonly reclaimed: true };
+export type Outcome =
+  | { readonly ok: true; readonly output: AgentOutput }
+  | { readonly ok: false; readonly error: WireError }
+  | { readonly ok: false; readonly reclaimed: true };
 
 /** Appends the outcome of attempt `seq`: an empty output travels as 0. */
 export function encodeOutcome(batch: unknown[], seq: number, outcome: Outcome): void {

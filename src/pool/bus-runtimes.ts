@@ -97,7 +97,13 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       task_id: trigger.task_id,
       attempt: trigger.attempt,
       runtime_id: runtimeId,
-      outcome: result.type === 'succeeded' ? { status: 'complete', ...result.output } : { status: 'failed', error: { code: result.error.code, message: result.error.message, recoverable: result.error.recoverable } },
+      outcome:
+        result.type === 'succeeded'
+          ? { status: 'complete', ...result.output }
+          : {
+              status: 'failed',
+              error: { code: result.error.code, message: result.error.message, recoverable: result.error.recoverable },
+            },
       at: now(),
     };
     if (alone) {
@@ -111,11 +117,20 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   const batchedResults = perTurn<AgentExecutionResult>((runtimeId, results) => deliver(runtimeId, results));
   /** Attempts given back unstarted within one turn, reported together per runtime. */
   const publishReclaimed = perTurn<string>((runtimeId, ids) =>
-    sendAcknowledged(bus, subjects.reclaimed(runtimeId), vet<AttemptsReclaimed>({ type: 'AttemptsReclaimed', runtime_id: runtimeId, request_ids: ids, at: now() }), {
-      ...options.delivery,
-      accepts: ResultsAcceptedSchema,
-      onGiveUp: (error) => logger.error({ runtime_id: runtimeId, reclaimed: ids.length, code: error.code }, `report of reclaimed attempts given up on: ${error.message}`),
-    }),
+    sendAcknowledged(
+      bus,
+      subjects.reclaimed(runtimeId),
+      vet<AttemptsReclaimed>({ type: 'AttemptsReclaimed', runtime_id: runtimeId, request_ids: ids, at: now() }),
+      {
+        ...options.delivery,
+        accepts: ResultsAcceptedSchema,
+        onGiveUp: (error) =>
+          logger.error(
+            { runtime_id: runtimeId, reclaimed: ids.length, code: error.code },
+            `report of reclaimed attempts given up on: ${error.message}`,
+          ),
+      },
+    ),
   );
 
   /** Acknowledged delivery: sent again, with backoff, until the dispatcher acknowledges it. */
@@ -124,16 +139,24 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       const mine = running.get(runtimeId);
       if (mine) for (const r of results) mine.delete(r.request_id);
     };
-    sendAcknowledged(bus, subjects.results(runtimeId), vet<AgentExecutionResultBatch>({ type: 'AgentExecutionResultBatch', results }), {
-      ...options.delivery,
-      accepts: ResultsAcceptedSchema,
-      onAcknowledged: done,
-      onGiveUp: (error) => {
-        done();
-        logger.error({ runtime_id: runtimeId, results: results.length, code: error.code }, `results given up on: ${error.message}`);
+    sendAcknowledged(
+      bus,
+      subjects.results(runtimeId),
+      vet<AgentExecutionResultBatch>({ type: 'AgentExecutionResultBatch', results }),
+      {
+        ...options.delivery,
+        accepts: ResultsAcceptedSchema,
+        onAcknowledged: done,
+        onGiveUp: (error) => {
+          done();
+          logger.error(
+            { runtime_id: runtimeId, results: results.length, code: error.code },
+            `results given up on: ${error.message}`,
+          );
+        },
+        onStop: done,
       },
-      onStop: done,
-    });
+    );
   };
 
   const run = (handle: WorkerHandle, trigger: TriggerAgent) => {
@@ -145,7 +168,16 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     const fault = options.faults?.[trigger.task_id];
     if (fault && (fault.times === undefined || trigger.attempt <= fault.times)) {
       const message = `Injected ${fault.recoverable ? 'recoverable' : 'non-recoverable'} fault: ${trigger.task_id} attempt ${trigger.attempt} was failed on purpose.`;
-      publishResult(trigger, handle.runtimeId, { type: 'failed', request_id: trigger.request_id, error: { name: 'SwitchyardError', code: 'INJECTED_FAULT', message, recoverable: fault.recoverable } }, handle.takesOne);
+      publishResult(
+        trigger,
+        handle.runtimeId,
+        {
+          type: 'failed',
+          request_id: trigger.request_id,
+          error: { name: 'SwitchyardError', code: 'INJECTED_FAULT', message, recoverable: fault.recoverable },
+        },
+        handle.takesOne,
+      );
       return;
     }
     // The trigger has every field the worker is sent (and more, which stays here).
@@ -191,11 +223,26 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       const { handle, trigger, timeoutMs } = this;
       this.#settled = true;
       handle.cancel(trigger.request_id);
-      logger.warn({ runtime_id: handle.runtimeId, request_id: trigger.request_id, timeout_ms: timeoutMs }, 'attempt timed out');
+      logger.warn(
+        { runtime_id: handle.runtimeId, request_id: trigger.request_id, timeout_ms: timeoutMs },
+        'attempt timed out',
+      );
       const message = `${trigger.task_id} attempt ${trigger.attempt} ran past its ${timeoutMs} ms deadline and was aborted.`;
-      publishResult(trigger, handle.runtimeId, { type: 'failed', request_id: trigger.request_id, error: { name: 'SwitchyardError', code: 'TIMEOUT', message, recoverable: true } }, handle.takesOne);
+      publishResult(
+        trigger,
+        handle.runtimeId,
+        {
+          type: 'failed',
+          request_id: trigger.request_id,
+          error: { name: 'SwitchyardError', code: 'TIMEOUT', message, recoverable: true },
+        },
+        handle.takesOne,
+      );
       this.#killer = setTimeout(() => {
-        logger.error({ runtime_id: handle.runtimeId, request_id: trigger.request_id }, 'handler ignored its abort signal; killing the worker');
+        logger.error(
+          { runtime_id: handle.runtimeId, request_id: trigger.request_id },
+          'handler ignored its abort signal; killing the worker',
+        );
         void pool.terminate(handle.runtimeId);
       }, options.killGraceMs ?? 2000);
     }
@@ -211,7 +258,10 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     const registration = registrations.get(runtimeId);
     if (!registration || closing) return;
     // Vetted, as every message about our own runtimes: a dispatcher in this process tells them from forgeries.
-    bus.publish(subjects.registered(runtimeId), vet<AgentRuntimeRegistered>({ ...registration, in_flight: [...(running.get(runtimeId) ?? [])], at: now() }));
+    bus.publish(
+      subjects.registered(runtimeId),
+      vet<AgentRuntimeRegistered>({ ...registration, in_flight: [...(running.get(runtimeId) ?? [])], at: now() }),
+    );
   };
 
   const register = (handle: WorkerHandle) => {
@@ -229,9 +279,14 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     subs.set(handle.runtimeId, [
       bus.subscribe(execute, (message) => {
         // The dispatcher of this process built it from the supervisor's typed triggers: no need to check it again.
-        const parsed = isVetted(message.data) ? { ok: true as const, value: message.data as TriggerAgent | TriggerAgentBatch } : parseTagged(TriggerRequestSchema, message.data, ['TriggerAgent', 'TriggerAgentBatch']);
+        const parsed = isVetted(message.data)
+          ? { ok: true as const, value: message.data as TriggerAgent | TriggerAgentBatch }
+          : parseTagged(TriggerRequestSchema, message.data, ['TriggerAgent', 'TriggerAgentBatch']);
         if (!parsed.ok) {
-          logger.warn({ runtime_id: handle.runtimeId, code: parsed.error.code }, `malformed trigger refused: ${parsed.error.message}`);
+          logger.warn(
+            { runtime_id: handle.runtimeId, code: parsed.error.code },
+            `malformed trigger refused: ${parsed.error.message}`,
+          );
           bus.respond(message, { type: 'Error', code: parsed.error.code, message: parsed.error.message });
           return;
         }
@@ -244,16 +299,24 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
       bus.subscribe(subjects.cancel(handle.runtimeId), (message) => {
         const parsed = parseWith(CancelAttemptSchema, message.data, 'cancel');
         if (!parsed.ok) {
-          logger.warn({ runtime_id: handle.runtimeId, code: parsed.error.code }, `malformed cancel refused: ${parsed.error.message}`);
+          logger.warn(
+            { runtime_id: handle.runtimeId, code: parsed.error.code },
+            `malformed cancel refused: ${parsed.error.message}`,
+          );
           bus.respond(message, { type: 'Error', code: parsed.error.code, message: parsed.error.message });
           return;
         }
         handle.cancel(parsed.value.request_id);
       }),
       bus.subscribe(subjects.reclaim(handle.runtimeId), (message) => {
-        const parsed = isVetted(message.data) ? { ok: true as const, value: message.data as { request_ids: string[] } } : parseWith(ReclaimAttemptsSchema, message.data, 'ReclaimAttempts');
+        const parsed = isVetted(message.data)
+          ? { ok: true as const, value: message.data as { request_ids: string[] } }
+          : parseWith(ReclaimAttemptsSchema, message.data, 'ReclaimAttempts');
         if (!parsed.ok) {
-          logger.warn({ runtime_id: handle.runtimeId, code: parsed.error.code }, `malformed reclaim refused: ${parsed.error.message}`);
+          logger.warn(
+            { runtime_id: handle.runtimeId, code: parsed.error.code },
+            `malformed reclaim refused: ${parsed.error.message}`,
+          );
           return;
         }
         // The worker decides: what it has started by now runs on here.
@@ -272,7 +335,16 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
     declaredDefunct.delete(runtimeId);
     const handedBack = [...(running.get(runtimeId) ?? [])];
     running.delete(runtimeId);
-    bus.publish(subjects.deregistered(runtimeId), vet<AgentRuntimeDeregistered>({ type: 'AgentRuntimeDeregistered', runtime_id: runtimeId, reason, ...(reason === 'shutdown' ? { in_flight: handedBack } : {}), at: now() }));
+    bus.publish(
+      subjects.deregistered(runtimeId),
+      vet<AgentRuntimeDeregistered>({
+        type: 'AgentRuntimeDeregistered',
+        runtime_id: runtimeId,
+        reason,
+        ...(reason === 'shutdown' ? { in_flight: handedBack } : {}),
+        at: now(),
+      }),
+    );
   };
 
   const onRuntime = (handle: WorkerHandle) => register(handle);
@@ -282,13 +354,30 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   };
   const onHeartbeat = (handle: WorkerHandle, inFlight: number) => {
     if (declaredDefunct.delete(handle.runtimeId) && registrations.has(handle.runtimeId)) {
-      logger.warn({ runtime_id: handle.runtimeId }, 'runtime declared defunct is heartbeating again; registering it anew');
+      logger.warn(
+        { runtime_id: handle.runtimeId },
+        'runtime declared defunct is heartbeating again; registering it anew',
+      );
       refresh(handle.runtimeId);
     }
-    bus.publish(subjects.heartbeat(handle.runtimeId), vet<RuntimeHeartbeat>({ type: 'RuntimeHeartbeat', runtime_id: handle.runtimeId, in_flight: inFlight, capacity: handle.capacity, at: now() }));
+    bus.publish(
+      subjects.heartbeat(handle.runtimeId),
+      vet<RuntimeHeartbeat>({
+        type: 'RuntimeHeartbeat',
+        runtime_id: handle.runtimeId,
+        in_flight: inFlight,
+        capacity: handle.capacity,
+        at: now(),
+      }),
+    );
   };
   const onProgress = (requestId: string, update: { percent?: number; message?: string }) => {
-    bus.publish(subjects.progress(requestId), { type: 'AttemptProgress', request_id: requestId, ...update, at: now() } satisfies AttemptProgress);
+    bus.publish(subjects.progress(requestId), {
+      type: 'AttemptProgress',
+      request_id: requestId,
+      ...update,
+      at: now(),
+    } satisfies AttemptProgress);
   };
   // A dispatcher starting (or reconnecting) asks every runtime to announce itself; so does our own reconnection.
   // At most one round of registrations per ANNOUNCE_GAP_MS, the last ask answered: a flood of asks is not a flood of registrations.
@@ -310,7 +399,13 @@ export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRu
   });
   const watch = bus.subscribe(subjects.patterns.runtimeDefinitions(), (message) => {
     const data = message.data as { type?: unknown; runtime_id?: unknown; reason?: unknown } | null;
-    if (data?.type === 'AgentRuntimeDeregistered' && data.reason === 'defunct' && typeof data.runtime_id === 'string' && subs.has(data.runtime_id)) declaredDefunct.add(data.runtime_id);
+    if (
+      data?.type === 'AgentRuntimeDeregistered' &&
+      data.reason === 'defunct' &&
+      typeof data.runtime_id === 'string' &&
+      subs.has(data.runtime_id)
+    )
+      declaredDefunct.add(data.runtime_id);
   });
   pool.on('runtime', onRuntime);
   pool.on('runtimeExit', onExit);

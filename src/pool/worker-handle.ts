@@ -68,7 +68,18 @@ export class WorkerHandle {
   /** Attempts to send with the next data-channel message (one per event-loop turn), encoded. */
   #outbox: unknown[] = [];
 
-  constructor(hello: { runtime_id: string; thread_id: number; agents: ReadonlyArray<{ agent_id: string; capabilities: string[] }>; capacity: number; concurrency: number; port: MessagePort; data: MessagePort }, events: WorkerHandleEvents) {
+  constructor(
+    hello: {
+      runtime_id: string;
+      thread_id: number;
+      agents: ReadonlyArray<{ agent_id: string; capabilities: string[] }>;
+      capacity: number;
+      concurrency: number;
+      port: MessagePort;
+      data: MessagePort;
+    },
+    events: WorkerHandleEvents,
+  ) {
     this.runtimeId = hello.runtime_id;
     this.threadId = hello.thread_id;
     this.agents = hello.agents;
@@ -169,7 +180,10 @@ export class WorkerHandle {
   async shutdown(timeoutMs: number): Promise<void> {
     if (this.#exited) return;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.#api.shutdown().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    await Promise.race([
+      this.#api.shutdown().catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
     clearTimeout(timer);
   }
 
@@ -193,7 +207,17 @@ export class WorkerHandle {
     if (outcome.ok) sink.done({ type: 'succeeded', request_id: requestId, output: outcome.output });
     else if (!('reclaimed' in outcome)) sink.done({ type: 'failed', request_id: requestId, error: outcome.error });
     else if (sink.reclaimed) sink.reclaimed();
-    else sink.done({ type: 'failed', request_id: requestId, error: { name: 'AbortError', code: 'ABORTED', message: `The attempt was given back by ${this.runtimeId} before it started.`, recoverable: true } });
+    else
+      sink.done({
+        type: 'failed',
+        request_id: requestId,
+        error: {
+          name: 'AbortError',
+          code: 'ABORTED',
+          message: `The attempt was given back by ${this.runtimeId} before it started.`,
+          recoverable: true,
+        },
+      });
     this.#order.ended(seq, this.#start);
   }
 
@@ -202,6 +226,15 @@ export class WorkerHandle {
 
   #lost(requestId: string, code?: number): ExecuteResult {
     const how = code === undefined ? 'had already exited' : `exited with code ${code}`;
-    return { type: 'failed', request_id: requestId, error: { name: 'SwitchyardError', code: 'WORKER_EXITED', message: `The worker thread running ${this.runtimeId} ${how} before the attempt finished.`, recoverable: true } };
+    return {
+      type: 'failed',
+      request_id: requestId,
+      error: {
+        name: 'SwitchyardError',
+        code: 'WORKER_EXITED',
+        message: `The worker thread running ${this.runtimeId} ${how} before the attempt finished.`,
+        recoverable: true,
+      },
+    };
   }
 }

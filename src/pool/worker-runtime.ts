@@ -6,12 +6,36 @@ import { LazyAbort } from './lazy-abort.js';
 import { claimSlot } from './worker-slots.js';
 import type { MessagePort } from 'node:worker_threads';
 import { decodeRequest, encodeOutcome, type Outcome, REQUEST_SLOTS } from './attempt-wire.js';
-import { AgentOutputSchema, type ExecuteRequest, type HostToWorker, type WireError, type WorkerApi, type WorkerData, type WorkerToHost } from './worker-protocol.js';
+import {
+  AgentOutputSchema,
+  type ExecuteRequest,
+  type HostToWorker,
+  type WireError,
+  type WorkerApi,
+  type WorkerData,
+  type WorkerToHost,
+} from './worker-protocol.js';
 
-type Hello = { type: 'switchyard:runtime'; runtime_id: string; thread_id: number; agents: Array<{ agent_id: string; capabilities: string[] }>; capacity: number; concurrency: number } | { type: 'switchyard:failed'; thread_id: number; error: WireError };
+type Hello =
+  | {
+      type: 'switchyard:runtime';
+      runtime_id: string;
+      thread_id: number;
+      agents: Array<{ agent_id: string; capabilities: string[] }>;
+      capacity: number;
+      concurrency: number;
+    }
+  | { type: 'switchyard:failed'; thread_id: number; error: WireError };
 
 function wireError(error: unknown, fallbackCode: string): WireError {
-  if (error instanceof AgentError) return { name: error.name, code: error.code, message: error.message, recoverable: error.recoverable, ...(error.stack ? { stack: error.stack } : {}) };
+  if (error instanceof AgentError)
+    return {
+      name: error.name,
+      code: error.code,
+      message: error.message,
+      recoverable: error.recoverable,
+      ...(error.stack ? { stack: error.stack } : {}),
+    };
   if (error instanceof Error) {
     const { code, recoverable } = error as { code?: unknown; recoverable?: unknown };
     return {
@@ -37,26 +61,43 @@ async function importModule(spec: string): Promise<unknown> {
  * The agent runtime inside one worker thread: loads the handler modules, exposes
  * {@link WorkerApi}, heartbeats to the host. Returns the registration to post (or why loading failed).
  */
-export async function startWorkerRuntime(data: WorkerData, threadId: number, expose: (api: WorkerApi) => void, channel: MessagePort): Promise<Hello> {
+export async function startWorkerRuntime(
+  data: WorkerData,
+  threadId: number,
+  expose: (api: WorkerApi) => void,
+  channel: MessagePort,
+): Promise<Hello> {
   // A slot, not the thread id: a replacement for a dead worker comes back under the same id.
   const runtimeId = `${data.runtimePrefix}-t${claimSlot(data.slots, threadId)}`;
-  const logger = pino({ level: data.logLevel, base: { runtime_id: runtimeId } }, pino.destination({ dest: 2, sync: false }));
+  const logger = pino(
+    { level: data.logLevel, base: { runtime_id: runtimeId } },
+    pino.destination({ dest: 2, sync: false }),
+  );
   const agents = new Map<string, AgentDefinition>();
   try {
-    for (const spec of data.modules) for (const agent of agentsOf(await importModule(spec), spec)) agents.set(agent.name, agent);
+    for (const spec of data.modules)
+      for (const agent of agentsOf(await importModule(spec), spec)) agents.set(agent.name, agent);
   } catch (error) {
     return { type: 'switchyard:failed', thread_id: threadId, error: wireError(error, 'INVALID_INPUT') };
   }
   const running = new Map<string, { abort: LazyAbort; done: Promise<unknown> }>();
   /** Attempts received beyond `data.capacity` running, oldest first: each starts as one running ends. */
   const held: Array<{ seq: number; request: ExecuteRequest }> = [];
-  const beat = setInterval(() => channel.postMessage({ type: 'heartbeat', in_flight: running.size + held.length } satisfies WorkerToHost), data.heartbeatMs);
+  const beat = setInterval(
+    () => channel.postMessage({ type: 'heartbeat', in_flight: running.size + held.length } satisfies WorkerToHost),
+    data.heartbeatMs,
+  );
   beat.unref();
 
   async function run(request: ExecuteRequest): Promise<Outcome> {
     const agent = agents.get(request.agent_id);
     if (!agent) {
-      return failed({ name: 'SwitchyardError', code: 'CAPABILITY_NOT_AVAILABLE', message: `This runtime has no agent named ${request.agent_id}.`, recoverable: false });
+      return failed({
+        name: 'SwitchyardError',
+        code: 'CAPABILITY_NOT_AVAILABLE',
+        message: `This runtime has no agent named ${request.agent_id}.`,
+        recoverable: false,
+      });
     }
     const abort = new LazyAbort();
     const d = request.dispatch;
@@ -66,11 +107,22 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
     try {
       const output = await done;
       const parsed = parseWith(AgentOutputSchema, output ?? {}, `result of ${agent.name} for ${d.task_id}`);
-      if (!parsed.ok) return failed({ name: 'SwitchyardError', code: 'INVALID_AGENT_OUTPUT', message: parsed.error.message, recoverable: false });
+      if (!parsed.ok)
+        return failed({
+          name: 'SwitchyardError',
+          code: 'INVALID_AGENT_OUTPUT',
+          message: parsed.error.message,
+          recoverable: false,
+        });
       return { ok: true, output: parsed.value };
     } catch (error) {
       if (abort.aborted && !(error instanceof AgentError)) {
-        return failed({ name: 'AbortError', code: 'ABORTED', message: `${d.task_id} attempt ${d.attempt} was aborted: ${String(abort.reason ?? 'cancelled')}.`, recoverable: true });
+        return failed({
+          name: 'AbortError',
+          code: 'ABORTED',
+          message: `${d.task_id} attempt ${d.attempt} was aborted: ${String(abort.reason ?? 'cancelled')}.`,
+          recoverable: true,
+        });
       }
       context.logger.debug({ err: error }, 'handler failed');
       return failed(wireError(error, 'HANDLER_ERROR'));
@@ -119,7 +171,15 @@ export async function startWorkerRuntime(data: WorkerData, threadId: number, exp
   const dropHeld = (at: number, reason: string) => {
     const [{ seq, request }] = held.splice(at, 1);
     const d = request.dispatch;
-    send(seq, { ok: false, error: { name: 'AbortError', code: 'ABORTED', message: `${d.task_id} attempt ${d.attempt} was aborted before it started: ${reason}.`, recoverable: true } });
+    send(seq, {
+      ok: false,
+      error: {
+        name: 'AbortError',
+        code: 'ABORTED',
+        message: `${d.task_id} attempt ${d.attempt} was aborted before it started: ${reason}.`,
+        recoverable: true,
+      },
+    });
   };
   channel.on('message', (message: HostToWorker) => {
     switch (message.type) {

@@ -6,13 +6,21 @@ import { startWorkerRuntime } from './worker-runtime.js';
 
 // The entry Piscina loads in each worker thread. Everything it does lives in worker-runtime.ts.
 if (isMainThread || !parentPort) {
-  throw new Error('switchyard: the agent worker entry runs inside a worker thread started by the agent pool, not on the main thread.');
+  throw new Error(
+    'switchyard: the agent worker entry runs inside a worker thread started by the agent pool, not on the main thread.',
+  );
 }
 const port = parentPort;
 const control = new MessageChannel();
 const data = new MessageChannel();
-const hello = await startWorkerRuntime(WorkerDataSchema.parse(workerData), threadId, (api) => Comlink.expose(api, nodeEndpoint(control.port1)), data.port1);
-if (hello.type === 'switchyard:runtime') port.postMessage({ ...hello, port: control.port2, data: data.port2 }, [control.port2, data.port2]);
+const hello = await startWorkerRuntime(
+  WorkerDataSchema.parse(workerData),
+  threadId,
+  (api) => Comlink.expose(api, nodeEndpoint(control.port1)),
+  data.port1,
+);
+if (hello.type === 'switchyard:runtime')
+  port.postMessage({ ...hello, port: control.port2, data: data.port2 }, [control.port2, data.port2]);
 else port.postMessage(hello);
 
 /** Piscina wants a task function; Switchyard reaches workers over their control channel instead. */

@@ -32,7 +32,10 @@ export const DispatchMetadataSchema = MetadataSchema.extend({
 });
 
 /** The dispatch agent's `task_dispatch` message. */
-export const TaskDispatchMessageSchema = envelopeSchema('task_dispatch', z.looseObject({ dispatch: DispatchSchema })).extend({
+export const TaskDispatchMessageSchema = envelopeSchema(
+  'task_dispatch',
+  z.looseObject({ dispatch: DispatchSchema }),
+).extend({
   metadata: DispatchMetadataSchema.optional(),
 });
 export type TaskDispatchMessage = z.infer<typeof TaskDispatchMessageSchema>;

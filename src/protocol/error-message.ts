@@ -8,7 +8,11 @@ import { envelopeSchema } from './envelope.js';
 export const ErrorMessageSchema = envelopeSchema(
   'error',
   z.looseObject({
-    error: z.looseObject({ code: z.string().min(1), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+    error: z.looseObject({
+      code: z.string().min(1),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
   }),
 );
 export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;

@@ -34,7 +34,10 @@ export function idProblem(value: string): string | undefined {
   if (RESERVED.has(value)) return `${JSON.stringify(value)} is a built-in property name of JavaScript objects`;
   const bad = UNSAFE.exec(value);
   if (bad) {
-    const what = bad[0] === '/' || bad[0] === '\\' ? `the path separator \`${bad[0]}\`` : `the character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    const what =
+      bad[0] === '/' || bad[0] === '\\'
+        ? `the path separator \`${bad[0]}\``
+        : `the character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
     return `it contains ${what} at position ${bad.index}`;
   }
   return undefined;

@@ -22,7 +22,10 @@ export function parseJsonText(text: string, what: string, limits: JsonTextLimits
     value = JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { ok: false, error: new SwitchyardError(ErrorCodes.INVALID_INPUT, `${what} is not valid JSON: ${reason}.`, { reason }) };
+    return {
+      ok: false,
+      error: new SwitchyardError(ErrorCodes.INVALID_INPUT, `${what} is not valid JSON: ${reason}.`, { reason }),
+    };
   }
   const dup = scan(text, limits.maxDepth ?? Infinity);
   if (dup && 'depth' in dup) {
@@ -30,7 +33,11 @@ export function parseJsonText(text: string, what: string, limits: JsonTextLimits
     const path = `${formatIssuePath(shown)}${dup.path.length > shown.length ? '…' : ''}`;
     return {
       ok: false,
-      error: new SwitchyardError(ErrorCodes.INVALID_INPUT, `${what} nests arrays and objects deeper than the limit of ${dup.depth} levels (at ${path}).`, { limit: 'depth', max: dup.depth, path }),
+      error: new SwitchyardError(
+        ErrorCodes.INVALID_INPUT,
+        `${what} nests arrays and objects deeper than the limit of ${dup.depth} levels (at ${path}).`,
+        { limit: 'depth', max: dup.depth, path },
+      ),
     };
   }
   if (dup) {
@@ -54,7 +61,10 @@ interface Frame {
 }
 
 /** Scans valid JSON text for the first object with a repeated key, or the first nesting deeper than `maxDepth`. */
-function scan(text: string, maxDepth: number): { key: string; path: PropertyKey[] } | { depth: number; path: PropertyKey[] } | undefined {
+function scan(
+  text: string,
+  maxDepth: number,
+): { key: string; path: PropertyKey[] } | { depth: number; path: PropertyKey[] } | undefined {
   const stack: Frame[] = [];
   let expectKey = false;
   let pendingKey: PropertyKey | undefined;

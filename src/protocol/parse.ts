@@ -46,7 +46,10 @@ function flatten(issues: ReadonlyArray<z.core.$ZodIssue>, prefix: PropertyKey[] 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): Result<z.infer<S>> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
-  const issues = flatten(parsed.error.issues).map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message }));
+  const issues = flatten(parsed.error.issues).map((issue) => ({
+    path: formatIssuePath(issue.path),
+    message: issue.message,
+  }));
   const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((i) => `${i.path}: ${i.message}`);
   const more = issues.length > MAX_ISSUES_IN_MESSAGE ? `; and ${issues.length - MAX_ISSUES_IN_MESSAGE} more` : '';
   return {
@@ -64,7 +67,11 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: 
  * against the kind the message says it is (a bad `TriggerAgentBatch` as a `TriggerAgentBatch`),
  * or against all of them when its `type` is none of theirs.
  */
-export function parseTagged<S extends z.ZodType>(schema: S, value: unknown, kinds: readonly string[]): Result<z.infer<S>> {
+export function parseTagged<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  kinds: readonly string[],
+): Result<z.infer<S>> {
   const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
   const what = typeof type === 'string' && kinds.includes(type) ? type : kinds.join(' or ');
   return parseWith(schema, value, what);

@@ -38,7 +38,9 @@ export const ExecutionGroupSchema = z.looseObject({
 export const WorkflowSchema = z.looseObject({
   tasks: z.union([z.record(z.string(), TaskSpecSchema), z.array(TaskSpecSchema)]),
   execution_order: z.array(z.string()).optional(),
-  execution_groups: z.record(z.string().regex(/^[1-9]\d*$/u, 'group keys are positive integers'), ExecutionGroupSchema).optional(),
+  execution_groups: z
+    .record(z.string().regex(/^[1-9]\d*$/u, 'group keys are positive integers'), ExecutionGroupSchema)
+    .optional(),
   total_tasks: z.number().int().nonnegative().optional(),
   resources: ResourcesSchema.optional(),
 });

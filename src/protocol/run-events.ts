@@ -5,7 +5,16 @@ export const RecordedOutcomeSchema = z.discriminatedUnion('ok', [
   z.strictObject({
     ok: z.literal(true),
     /** Omitted when the result produced no refs. */
-    produced: z.array(z.strictObject({ ref_id: z.string(), storage_uri: z.string(), status: z.number().int().optional(), asset_type: z.string().optional() })).optional(),
+    produced: z
+      .array(
+        z.strictObject({
+          ref_id: z.string(),
+          storage_uri: z.string(),
+          status: z.number().int().optional(),
+          asset_type: z.string().optional(),
+        }),
+      )
+      .optional(),
     /** Omitted when the result had no summary. */
     summary: z.string().optional(),
   }),
@@ -23,12 +32,31 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('plan_accepted'), total_tasks: z.number().int() }),
   z.strictObject({ type: z.literal('run_started'), at: z.number() }),
   z.strictObject({ type: z.literal('run_resumed'), at: z.number(), redispatched: z.array(z.string()) }),
-  z.strictObject({ type: z.literal('task_dispatched'), task_id: z.string(), attempt: z.number().int(), agent_id: z.string() }),
-  z.strictObject({ type: z.literal('result_received'), at: z.number(), request_id: z.string(), task_id: z.string(), attempt: z.number().int(), runtime_id: z.string().nullable(), outcome: RecordedOutcomeSchema }),
+  z.strictObject({
+    type: z.literal('task_dispatched'),
+    task_id: z.string(),
+    attempt: z.number().int(),
+    agent_id: z.string(),
+  }),
+  z.strictObject({
+    type: z.literal('result_received'),
+    at: z.number(),
+    request_id: z.string(),
+    task_id: z.string(),
+    attempt: z.number().int(),
+    runtime_id: z.string().nullable(),
+    outcome: RecordedOutcomeSchema,
+  }),
   z.strictObject({ type: z.literal('task_retried'), task_id: z.string(), attempt: z.number().int() }),
   z.strictObject({ type: z.literal('task_skipped'), task_id: z.string(), reason: z.string() }),
   z.strictObject({ type: z.literal('ref_resolved'), ref_id: z.string(), storage_uri: z.string().nullable() }),
-  z.strictObject({ type: z.literal('dispatch_failed'), task_id: z.string(), attempt: z.number().int(), code: z.string(), message: z.string() }),
+  z.strictObject({
+    type: z.literal('dispatch_failed'),
+    task_id: z.string(),
+    attempt: z.number().int(),
+    code: z.string(),
+    message: z.string(),
+  }),
   z.strictObject({ type: z.literal('run_completed'), status: z.string() }),
 ]);
 export type RunEvent = z.infer<typeof RunEventSchema>;
@@ -68,7 +96,13 @@ export const RunStepMessageSchema = z.looseObject({
   at: z.number(),
   events: z.array(z.looseObject({ type: z.string() })).min(1),
   status: z.enum(['running', 'complete', 'partial', 'failed', 'cancelled']),
-  counts: z.strictObject({ total: z.number().int(), completed: z.number().int(), failed: z.number().int(), skipped: z.number().int(), in_progress: z.number().int() }),
+  counts: z.strictObject({
+    total: z.number().int(),
+    completed: z.number().int(),
+    failed: z.number().int(),
+    skipped: z.number().int(),
+    in_progress: z.number().int(),
+  }),
   /** The workflow state after this step (a `step`-compatible `DispatchState`), when due. */
   checkpoint: z.looseObject({}).optional(),
   /** The seed's workflow_result, on the step that ends the run. */

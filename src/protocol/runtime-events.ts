@@ -54,14 +54,29 @@ export const TimestampSchema = z.iso.datetime({ offset: true }).describe('When t
 export const TriggerAgentSchema = z
   .looseObject({
     type: z.literal('TriggerAgent'),
-    request_id: SubjectIdSchema.describe('This attempt\'s id, unique among all attempts: results, cancels, placements and progress name it.'),
+    request_id: SubjectIdSchema.describe(
+      "This attempt's id, unique among all attempts: results, cancels, placements and progress name it.",
+    ),
     workflow_id: SubjectIdSchema.describe('The run it belongs to.'),
     agent_id: SubjectIdSchema.describe('The agent to run it (`execution_agent`, `reasoning_agent`, …).'),
     task_id: z.string().min(1).describe('The task of the plan.'),
     attempt: z.number().int().positive().describe('Attempt number, from 1; a retry of a failed attempt has the next.'),
-    dispatch: DispatchSchema.describe('What to do: seed 003\'s dispatch content, handed to the handler as it is.'),
-    reply_to: z.string().min(1).optional().describe('Subject the result (or the dispatch failure) is sent to, for request-reply. Switchyard\'s own actors neither set nor read it: results go on the results subject.'),
-    timeout_ms: z.number().int().positive().optional().describe('Deadline of the attempt, in milliseconds from when it starts on the runtime; past it the runtime aborts it and reports `TIMEOUT`.'),
+    dispatch: DispatchSchema.describe("What to do: seed 003's dispatch content, handed to the handler as it is."),
+    reply_to: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Subject the result (or the dispatch failure) is sent to, for request-reply. Switchyard's own actors neither set nor read it: results go on the results subject.",
+      ),
+    timeout_ms: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'Deadline of the attempt, in milliseconds from when it starts on the runtime; past it the runtime aborts it and reports `TIMEOUT`.',
+      ),
     at: TimestampSchema,
   })
   .describe('Run one attempt of one task on a runtime serving `agent_id`.');
@@ -70,7 +85,11 @@ export type TriggerAgent = z.infer<typeof TriggerAgentSchema>;
 /** One agent a runtime serves, with the capability patterns it accepts (`CAP-ACQ-*`). */
 export const ServedAgentSchema = z.looseObject({
   agent_id: SubjectIdSchema.describe('An agent it runs (`execution_agent`, …).'),
-  capabilities: z.array(z.string().min(1).max(RuntimeLimits.capability)).min(1).max(RuntimeLimits.capabilities).describe('Capability ids it serves for that agent, or prefixes ending in `*` (`CAP-ACQ-*`).'),
+  capabilities: z
+    .array(z.string().min(1).max(RuntimeLimits.capability))
+    .min(1)
+    .max(RuntimeLimits.capabilities)
+    .describe('Capability ids it serves for that agent, or prefixes ending in `*` (`CAP-ACQ-*`).'),
 });
 
 /** `AgentRuntimeRegistered` (seed 001): a runtime announces itself to the dispatcher. */
@@ -78,14 +97,34 @@ export const AgentRuntimeRegisteredSchema = z
   .looseObject({
     type: z.literal('AgentRuntimeRegistered'),
     runtime_id: RuntimeIdSchema.describe('The runtime, unique among all runtimes; the same as in the subject.'),
-    agents: z.array(ServedAgentSchema).min(1).max(RuntimeLimits.agents).describe('The agents it runs, each with the capabilities it serves.'),
-    capacity: AttemptCountSchema.describe('How many attempts it takes at once: those it runs and those it holds until one ends (its prefetch).'),
-    concurrency: AttemptCountSchema.optional()
-      .describe('How many of `capacity` it runs at once; the rest it holds, oldest first, and the dispatcher may take back (`ReclaimAttempts`) for a runtime with a slot free. Absent: all of `capacity` runs at once, and nothing is held.'),
-    heartbeat_interval_ms: z.number().int().min(10).max(RuntimeLimits.heartbeatMs).optional().describe('How often it heartbeats (default 1000); three intervals without one make it defunct.'),
-    subjects: z.array(z.string().min(1).max(1024)).max(8).optional().describe('Subjects it takes direct commands on: the first its triggers, the second its cancels. Only its own command subjects (`<p>.commands.runtime.<runtime_id>.execute` / `.cancel` / `.reclaim`) are accepted.'),
-    in_flight: RequestIdListSchema.optional()
-      .describe('A list of request ids, only on a registration that refreshes a live runtime (after a reconnect, or on `AnnounceRuntimes`): every attempt it still holds — running, held, or finished with its result not yet acknowledged. The dispatcher keeps these on it; any other attempt it had placed there is failed `RUNTIME_LOST`. Absent: a fresh runtime, and every attempt the dispatcher had placed under this id is failed `RUNTIME_LOST`.'),
+    agents: z
+      .array(ServedAgentSchema)
+      .min(1)
+      .max(RuntimeLimits.agents)
+      .describe('The agents it runs, each with the capabilities it serves.'),
+    capacity: AttemptCountSchema.describe(
+      'How many attempts it takes at once: those it runs and those it holds until one ends (its prefetch).',
+    ),
+    concurrency: AttemptCountSchema.optional().describe(
+      'How many of `capacity` it runs at once; the rest it holds, oldest first, and the dispatcher may take back (`ReclaimAttempts`) for a runtime with a slot free. Absent: all of `capacity` runs at once, and nothing is held.',
+    ),
+    heartbeat_interval_ms: z
+      .number()
+      .int()
+      .min(10)
+      .max(RuntimeLimits.heartbeatMs)
+      .optional()
+      .describe('How often it heartbeats (default 1000); three intervals without one make it defunct.'),
+    subjects: z
+      .array(z.string().min(1).max(1024))
+      .max(8)
+      .optional()
+      .describe(
+        'Subjects it takes direct commands on: the first its triggers, the second its cancels. Only its own command subjects (`<p>.commands.runtime.<runtime_id>.execute` / `.cancel` / `.reclaim`) are accepted.',
+      ),
+    in_flight: RequestIdListSchema.optional().describe(
+      'A list of request ids, only on a registration that refreshes a live runtime (after a reconnect, or on `AnnounceRuntimes`): every attempt it still holds — running, held, or finished with its result not yet acknowledged. The dispatcher keeps these on it; any other attempt it had placed there is failed `RUNTIME_LOST`. Absent: a fresh runtime, and every attempt the dispatcher had placed under this id is failed `RUNTIME_LOST`.',
+    ),
     at: TimestampSchema,
   })
   .describe('A runtime announces itself to the dispatcher (seed 001), at start and again whenever asked.');
@@ -96,8 +135,14 @@ export const AgentRuntimeDeregisteredSchema = z
   .looseObject({
     type: z.literal('AgentRuntimeDeregistered'),
     runtime_id: RuntimeIdSchema.describe('The runtime that left.'),
-    reason: z.enum(['shutdown', 'defunct']).describe('`shutdown`: the runtime leaves of its own accord; `defunct`: the dispatcher (or its host, for a worker that died) declares it dead.'),
-    in_flight: RequestIdListSchema.optional().describe('A list of the request ids of the attempts it hands back unfinished; the dispatcher fails each `RUNTIME_LOST` (recoverable), so they run elsewhere.'),
+    reason: z
+      .enum(['shutdown', 'defunct'])
+      .describe(
+        '`shutdown`: the runtime leaves of its own accord; `defunct`: the dispatcher (or its host, for a worker that died) declares it dead.',
+      ),
+    in_flight: RequestIdListSchema.optional().describe(
+      'A list of the request ids of the attempts it hands back unfinished; the dispatcher fails each `RUNTIME_LOST` (recoverable), so they run elsewhere.',
+    ),
     at: TimestampSchema,
   })
   .describe('A runtime leaves: graceful shutdown, or declared defunct.');
@@ -108,7 +153,12 @@ export const RuntimeHeartbeatSchema = z
   .looseObject({
     type: z.literal('RuntimeHeartbeat'),
     runtime_id: RuntimeIdSchema.describe('The runtime beating.'),
-    in_flight: z.number().int().nonnegative().max(RuntimeLimits.capacity).describe('A count (not a list, unlike in registrations): the attempts it holds now.'),
+    in_flight: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(RuntimeLimits.capacity)
+      .describe('A count (not a list, unlike in registrations): the attempts it holds now.'),
     capacity: AttemptCountSchema.describe('As registered.'),
     at: TimestampSchema,
   })
@@ -126,7 +176,10 @@ export const AgentDispatchFailedSchema = z
     attempt: z.number().int().positive().optional(),
     error: z
       .looseObject({
-        code: z.string().min(1).describe('`CAPABILITY_NOT_AVAILABLE` when no registered runtime serves the agent and every capability.'),
+        code: z
+          .string()
+          .min(1)
+          .describe('`CAPABILITY_NOT_AVAILABLE` when no registered runtime serves the agent and every capability.'),
         message: z.string(),
         recoverable: z.literal(false),
       })
@@ -141,7 +194,14 @@ export type AgentDispatchFailed = z.infer<typeof AgentDispatchFailedSchema>;
  * holds (its prefetch), the attempt waits for that many of its runs to end, and its deadline
  * starts after them. Absent when it starts at once.
  */
-const RoundsAheadSchema = z.number().int().positive().optional().describe('Rounds of its running attempts the runtime ends before this one starts (it holds it meanwhile); its deadline starts after them. Absent: it starts at once.');
+const RoundsAheadSchema = z
+  .number()
+  .int()
+  .positive()
+  .optional()
+  .describe(
+    'Rounds of its running attempts the runtime ends before this one starts (it holds it meanwhile); its deadline starts after them. Absent: it starts at once.',
+  );
 
 /** The dispatcher's reply to a `TriggerAgent` it could place: sent to a runtime, or queued until one has room. */
 export const TriggerAcceptedSchema = z
@@ -167,7 +227,9 @@ export const TriggerPlacedSchema = z
     rounds_ahead: RoundsAheadSchema,
     at: TimestampSchema,
   })
-  .describe('A trigger the dispatcher had queued, or took back from a runtime that held it, went to a runtime; its deadline starts now (or after `rounds_ahead`).');
+  .describe(
+    'A trigger the dispatcher had queued, or took back from a runtime that held it, went to a runtime; its deadline starts now (or after `rounds_ahead`).',
+  );
 export type TriggerPlaced = z.infer<typeof TriggerPlacedSchema>;
 
 /** `AgentExecutionResult`: how one attempt ended, published on its instance's result subject. */
@@ -178,20 +240,32 @@ export const AgentExecutionResultSchema = z
     workflow_id: SubjectIdSchema.describe('As in the trigger.'),
     task_id: z.string().min(1).describe('As in the trigger.'),
     attempt: z.number().int().positive().describe('As in the trigger.'),
-    runtime_id: RuntimeIdSchema.nullable().describe('The runtime that ran it (the one in the subject); `null` when the dispatcher reports a loss on its behalf.'),
+    runtime_id: RuntimeIdSchema.nullable().describe(
+      'The runtime that ran it (the one in the subject); `null` when the dispatcher reports a loss on its behalf.',
+    ),
     outcome: z
       .discriminatedUnion('status', [
         z.looseObject({
           status: z.literal('complete'),
-          output_refs_produced: z.array(ProducedRefSchema).optional().describe('The refs it produced, with where they are stored.'),
+          output_refs_produced: z
+            .array(ProducedRefSchema)
+            .optional()
+            .describe('The refs it produced, with where they are stored.'),
           summary: z.string().optional().describe('One line for people.'),
         }),
         z.looseObject({
           status: z.literal('failed'),
           error: z.looseObject({
-            code: z.string().min(1).describe('Stable code: `TIMEOUT`, `ABORTED`, `WORKER_EXITED`, `RUNTIME_LOST`, `RESULT_LOST`, the handler\'s own, …'),
+            code: z
+              .string()
+              .min(1)
+              .describe(
+                "Stable code: `TIMEOUT`, `ABORTED`, `WORKER_EXITED`, `RUNTIME_LOST`, `RESULT_LOST`, the handler's own, …",
+              ),
             message: z.string().describe('A sentence a person can act on.'),
-            recoverable: z.boolean().describe('Whether another attempt may succeed: the task is retried (up to 3 attempts) only then.'),
+            recoverable: z
+              .boolean()
+              .describe('Whether another attempt may succeed: the task is retried (up to 3 attempts) only then.'),
           }),
         }),
       ])
@@ -217,45 +291,68 @@ export type TriggerAgentBatch = z.infer<typeof TriggerAgentBatchSchema>;
 export const TriggerBatchReplySchema = z
   .looseObject({
     type: z.literal('TriggerBatchReply'),
-    replies: z.array(z.union([TriggerAcceptedSchema, AgentDispatchFailedSchema])).describe('One per trigger of the batch, in the same order.'),
+    replies: z
+      .array(z.union([TriggerAcceptedSchema, AgentDispatchFailedSchema]))
+      .describe('One per trigger of the batch, in the same order.'),
   })
-  .describe('The dispatcher\'s reply to a `TriggerAgentBatch`.');
+  .describe("The dispatcher's reply to a `TriggerAgentBatch`.");
 export type TriggerBatchReply = z.infer<typeof TriggerBatchReplySchema>;
 
 /** Several `AgentExecutionResult`s a runtime publishes at once (attempts that ended in the same turn). */
 export const AgentExecutionResultBatchSchema = z
   .looseObject({
     type: z.literal('AgentExecutionResultBatch'),
-    results: z.array(AgentExecutionResultSchema).min(1).max(RuntimeLimits.capacity).describe('Results of attempts of the runtime named in the subject.'),
+    results: z
+      .array(AgentExecutionResultSchema)
+      .min(1)
+      .max(RuntimeLimits.capacity)
+      .describe('Results of attempts of the runtime named in the subject.'),
   })
   .describe('Several `AgentExecutionResult`s a runtime sends at once (attempts that ended together).');
 export type AgentExecutionResultBatch = z.infer<typeof AgentExecutionResultBatchSchema>;
 
 /** A runtime's reply to a trigger (batch) on its execute subject: taken (a repeat is ignored, and acknowledged again). */
 export const TriggersAcceptedSchema = z
-  .looseObject({ type: z.literal('TriggersAccepted'), runtime_id: RuntimeIdSchema.describe('The runtime answering.'), count: z.number().int().min(0).describe('How many triggers the message held.') })
-  .describe('A runtime\'s acknowledgement of the triggers sent to it; it answers a repeat the same way.');
+  .looseObject({
+    type: z.literal('TriggersAccepted'),
+    runtime_id: RuntimeIdSchema.describe('The runtime answering.'),
+    count: z.number().int().min(0).describe('How many triggers the message held.'),
+  })
+  .describe("A runtime's acknowledgement of the triggers sent to it; it answers a repeat the same way.");
 export type TriggersAccepted = z.infer<typeof TriggersAcceptedSchema>;
 
 /** The dispatcher's reply to a result (batch): recorded; the runtime stops sending it. */
 export const ResultsAcceptedSchema = z
-  .looseObject({ type: z.literal('ResultsAccepted'), count: z.number().int().min(0).describe('How many results (or reclaimed request ids) the message held.') })
-  .describe('The dispatcher\'s acknowledgement of results (or of reclaimed attempts): the runtime stops sending them.');
+  .looseObject({
+    type: z.literal('ResultsAccepted'),
+    count: z.number().int().min(0).describe('How many results (or reclaimed request ids) the message held.'),
+  })
+  .describe("The dispatcher's acknowledgement of results (or of reclaimed attempts): the runtime stops sending them.");
 export type ResultsAccepted = z.infer<typeof ResultsAcceptedSchema>;
 
 /** The reply to a request an actor refused (malformed, unknown): a stable code and a sentence. */
 export const ErrorReplySchema = z
   .looseObject({
     type: z.literal('Error'),
-    code: z.string().min(1).describe('Stable code: `INVALID_INPUT` for a request that is not JSON or not its subject\'s schema, `RESULT_MISMATCH` for a result that does not match its open attempt, …'),
-    message: z.string().describe('A sentence naming what was wrong (and the schema a malformed request was checked against).'),
+    code: z
+      .string()
+      .min(1)
+      .describe(
+        "Stable code: `INVALID_INPUT` for a request that is not JSON or not its subject's schema, `RESULT_MISMATCH` for a result that does not match its open attempt, …",
+      ),
+    message: z
+      .string()
+      .describe('A sentence naming what was wrong (and the schema a malformed request was checked against).'),
   })
   .describe('The reply to a request an actor refused. Final: the same request would be refused again.');
 export type ErrorReply = z.infer<typeof ErrorReplySchema>;
 
 /** On `<p>.commands.agent.<workflow_id>.withdraw`: a cancelled run's triggers the dispatcher still queues, to drop. */
 export const WithdrawTriggersSchema = z
-  .looseObject({ type: z.literal('WithdrawTriggers'), request_ids: z.array(z.string()).describe('Triggers of the run to drop if still queued.') })
+  .looseObject({
+    type: z.literal('WithdrawTriggers'),
+    request_ids: z.array(z.string()).describe('Triggers of the run to drop if still queued.'),
+  })
   .describe('A cancelled run takes back its triggers the dispatcher still queues.');
 export type WithdrawTriggers = z.infer<typeof WithdrawTriggersSchema>;
 
@@ -264,7 +361,15 @@ export type WithdrawTriggers = z.infer<typeof WithdrawTriggersSchema>;
  * attempts it holds and has not started (work stealing: another runtime has a slot free).
  */
 export const ReclaimAttemptsSchema = z
-  .looseObject({ type: z.literal('ReclaimAttempts'), request_ids: z.array(SubjectIdSchema).min(1).max(RuntimeLimits.capacity).describe('Attempts to give back if held and not started.'), at: TimestampSchema })
+  .looseObject({
+    type: z.literal('ReclaimAttempts'),
+    request_ids: z
+      .array(SubjectIdSchema)
+      .min(1)
+      .max(RuntimeLimits.capacity)
+      .describe('Attempts to give back if held and not started.'),
+    at: TimestampSchema,
+  })
   .describe('The dispatcher asks a runtime to give back attempts it holds and has not started (work stealing).');
 export type ReclaimAttempts = z.infer<typeof ReclaimAttemptsSchema>;
 
@@ -277,7 +382,11 @@ export const AttemptsReclaimedSchema = z
   .looseObject({
     type: z.literal('AttemptsReclaimed'),
     runtime_id: RuntimeIdSchema.describe('The runtime giving them back.'),
-    request_ids: z.array(SubjectIdSchema).min(1).max(RuntimeLimits.capacity).describe('The attempts given back, never started; no result will come for them.'),
+    request_ids: z
+      .array(SubjectIdSchema)
+      .min(1)
+      .max(RuntimeLimits.capacity)
+      .describe('The attempts given back, never started; no result will come for them.'),
     at: TimestampSchema,
   })
   .describe('The attempts of a `ReclaimAttempts` a runtime gave back; sent until acknowledged (`ResultsAccepted`).');
@@ -285,8 +394,13 @@ export type AttemptsReclaimed = z.infer<typeof AttemptsReclaimedSchema>;
 
 /** On `<p>.commands.runtime.<runtime_id>.cancel`: abort one attempt the runtime holds (it reports it `ABORTED`). */
 export const CancelAttemptSchema = z
-  .looseObject({ type: z.literal('CancelAttempt'), request_id: SubjectIdSchema.describe('The attempt to abort; one held and not started is dropped unstarted.') })
-  .describe('Abort one attempt the runtime holds; its result still comes back (usually `ABORTED`). Sent on Ctrl-C, on a cancelled run, and when the run gives an attempt up as `RESULT_LOST`.');
+  .looseObject({
+    type: z.literal('CancelAttempt'),
+    request_id: SubjectIdSchema.describe('The attempt to abort; one held and not started is dropped unstarted.'),
+  })
+  .describe(
+    'Abort one attempt the runtime holds; its result still comes back (usually `ABORTED`). Sent on Ctrl-C, on a cancelled run, and when the run gives an attempt up as `RESULT_LOST`.',
+  );
 export type CancelAttempt = z.infer<typeof CancelAttemptSchema>;
 
 /** On `<p>.events.agent.instance.<request_id>.progress`: what a handler reported of a running attempt. */
@@ -302,7 +416,9 @@ export const AttemptProgressSchema = z
 export type AttemptProgress = z.infer<typeof AttemptProgressSchema>;
 
 /** On `<p>.commands.runtime.announce`: every runtime host publishes its registrations again. */
-export const AnnounceRuntimesSchema = z.looseObject({ type: z.literal('AnnounceRuntimes'), at: TimestampSchema }).describe('A dispatcher (starting, or reconnected) asks every runtime to register again.');
+export const AnnounceRuntimesSchema = z
+  .looseObject({ type: z.literal('AnnounceRuntimes'), at: TimestampSchema })
+  .describe('A dispatcher (starting, or reconnected) asks every runtime to register again.');
 export type AnnounceRuntimes = z.infer<typeof AnnounceRuntimesSchema>;
 
 /** What a trigger subject and a runtime's execute subject take: one `TriggerAgent` or a `TriggerAgentBatch`. */
@@ -310,7 +426,10 @@ export const TriggerRequestSchema = z.discriminatedUnion('type', [TriggerAgentSc
 export type TriggerRequest = z.infer<typeof TriggerRequestSchema>;
 
 /** What a runtime's results subject takes: an `AgentExecutionResultBatch` (one `AgentExecutionResult` is taken too). */
-export const ResultRequestSchema = z.discriminatedUnion('type', [AgentExecutionResultBatchSchema, AgentExecutionResultSchema]);
+export const ResultRequestSchema = z.discriminatedUnion('type', [
+  AgentExecutionResultBatchSchema,
+  AgentExecutionResultSchema,
+]);
 export type ResultRequest = z.infer<typeof ResultRequestSchema>;
 
 /** Any runtime coordination event, discriminated by `type`. */

@@ -30,7 +30,8 @@ export const protocolMessages: readonly MessageName[] = [
 ];
 
 /** The comments around the generated part of docs/protocol.md. */
-export const SCHEMA_DOC_BEGIN = '<!-- BEGIN GENERATED: switchyard schema --markdown (edit src/protocol/runtime-events.ts instead) -->';
+export const SCHEMA_DOC_BEGIN =
+  '<!-- BEGIN GENERATED: switchyard schema --markdown (edit src/protocol/runtime-events.ts instead) -->';
 export const SCHEMA_DOC_END = '<!-- END GENERATED -->';
 
 /** A JSON Schema node, as far as the tables read it. */
@@ -58,7 +59,8 @@ interface Row {
   readonly description: string;
 }
 
-const jsonSchema = (name: MessageName): Node => z.toJSONSchema(messageSchemas[name] as z.ZodType, { io: 'input', unrepresentable: 'any' }) as Node;
+const jsonSchema = (name: MessageName): Node =>
+  z.toJSONSchema(messageSchemas[name] as z.ZodType, { io: 'input', unrepresentable: 'any' }) as Node;
 
 /** The `type` tags of the documented messages: a nested one is named, not spelt out again. */
 const documentedTypes = new Set(protocolMessages.map((name) => jsonSchema(name).properties?.type?.const));
@@ -111,7 +113,8 @@ function fieldRows(node: Node, prefix: string, rows: Row[], when = ''): void {
   for (const [key, child] of Object.entries(node.properties ?? {})) {
     const field = `${prefix}${key}`;
     const variants = objectVariants(child);
-    const element = child.type === 'array' && child.items?.type === 'object' && !messageType(child.items) ? child.items : undefined;
+    const element =
+      child.type === 'array' && child.items?.type === 'object' && !messageType(child.items) ? child.items : undefined;
     const description = `${when}${child.description ?? ''}`.trim();
     if (variants) {
       rows.push({ field, type: 'object, one of the forms below', required: required.has(key), description });
@@ -123,7 +126,12 @@ function fieldRows(node: Node, prefix: string, rows: Row[], when = ''): void {
       rows.push({ field, type: 'object', required: required.has(key), description });
       fieldRows(child, `${field}.`, rows);
     } else if (element) {
-      rows.push({ field, type: `${child.minItems ? 'non-empty array' : 'array'} of objects`, required: required.has(key), description });
+      rows.push({
+        field,
+        type: `${child.minItems ? 'non-empty array' : 'array'} of objects`,
+        required: required.has(key),
+        description,
+      });
       fieldRows(element, `${field}[].`, rows);
     } else {
       rows.push({ field, type: typeOf(child), required: required.has(key), description });
@@ -144,7 +152,9 @@ function messageSection(name: MessageName): string {
     '',
     '| field | type | required | meaning |',
     '| --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${code(r.field)} | ${cell(r.type)} | ${r.required ? 'yes' : 'no'} | ${cell(r.description)} |`),
+    ...rows.map(
+      (r) => `| ${code(r.field)} | ${cell(r.type)} | ${r.required ? 'yes' : 'no'} | ${cell(r.description)} |`,
+    ),
   ].join('\n');
 }
 
@@ -164,7 +174,11 @@ export function replaceSchemaDoc(doc: string, generated: string = renderSchemaDo
   const begin = doc.indexOf(SCHEMA_DOC_BEGIN);
   const end = doc.indexOf(SCHEMA_DOC_END, begin);
   if (begin < 0 || end < 0) {
-    throw new SwitchyardError(ErrorCodes.VALIDATION_ERROR, `The document has no generated part to replace: put the lines ${SCHEMA_DOC_BEGIN} and ${SCHEMA_DOC_END} where the tables go.`, { begin: SCHEMA_DOC_BEGIN, end: SCHEMA_DOC_END });
+    throw new SwitchyardError(
+      ErrorCodes.VALIDATION_ERROR,
+      `The document has no generated part to replace: put the lines ${SCHEMA_DOC_BEGIN} and ${SCHEMA_DOC_END} where the tables go.`,
+      { begin: SCHEMA_DOC_BEGIN, end: SCHEMA_DOC_END },
+    );
   }
   return `${doc.slice(0, begin + SCHEMA_DOC_BEGIN.length)}\n\n${generated}\n${doc.slice(end)}`;
 }
@@ -174,5 +188,8 @@ export function currentSchemaDoc(doc: string): string | undefined {
   const begin = doc.indexOf(SCHEMA_DOC_BEGIN);
   const end = doc.indexOf(SCHEMA_DOC_END, begin);
   if (begin < 0 || end < 0) return undefined;
-  return doc.slice(begin + SCHEMA_DOC_BEGIN.length, end).replace(/^\n\n/u, '').replace(/\n$/u, '');
+  return doc
+    .slice(begin + SCHEMA_DOC_BEGIN.length, end)
+    .replace(/^\n\n/u, '')
+    .replace(/\n$/u, '');
 }

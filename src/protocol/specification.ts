@@ -59,26 +59,55 @@ export const SpecificationSchema = z
   .strictObject({
     title: Line.max(200, 'is over 200 characters'),
     goal: Text,
-    requirements: z.array(RequirementSchema).min(1, 'needs at least one requirement: nothing to plan otherwise').max(500, 'has over 500 requirements: split the specification'),
+    requirements: z
+      .array(RequirementSchema)
+      .min(1, 'needs at least one requirement: nothing to plan otherwise')
+      .max(500, 'has over 500 requirements: split the specification'),
     constraints: z.array(Line).max(200).default([]),
     acceptance_criteria: z.array(Line).max(200).default([]),
     components: z.array(ComponentSchema).max(100).default([]),
     inputs: z.array(SpecInputSchema).max(200).default([]),
   })
   .superRefine((spec, ctx) => {
-    unique(spec.requirements.map((r) => r.id), 'requirements', ctx);
-    unique(spec.components.map((c) => c.id), 'components', ctx);
-    unique(spec.inputs.map((i) => i.id), 'inputs', ctx);
+    unique(
+      spec.requirements.map((r) => r.id),
+      'requirements',
+      ctx,
+    );
+    unique(
+      spec.components.map((c) => c.id),
+      'components',
+      ctx,
+    );
+    unique(
+      spec.inputs.map((i) => i.id),
+      'inputs',
+      ctx,
+    );
     const components = new Set(spec.components.map((c) => c.id));
     spec.requirements.forEach((r, i) => {
       if (r.component !== undefined && !components.has(r.component)) {
-        ctx.addIssue({ code: 'custom', path: ['requirements', i, 'component'], message: `names component ${r.component}, which \`components\` does not list` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['requirements', i, 'component'],
+          message: `names component ${r.component}, which \`components\` does not list`,
+        });
       }
     });
     spec.components.forEach((c, i) => {
       c.depends_on.forEach((d, j) => {
-        if (!components.has(d)) ctx.addIssue({ code: 'custom', path: ['components', i, 'depends_on', j], message: `names component ${d}, which \`components\` does not list` });
-        else if (d === c.id) ctx.addIssue({ code: 'custom', path: ['components', i, 'depends_on', j], message: 'a component cannot depend on itself' });
+        if (!components.has(d))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['components', i, 'depends_on', j],
+            message: `names component ${d}, which \`components\` does not list`,
+          });
+        else if (d === c.id)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['components', i, 'depends_on', j],
+            message: 'a component cannot depend on itself',
+          });
       });
     });
   });

@@ -94,29 +94,68 @@ export interface SubmitOptions {
 }
 
 /** Tasks to fail on purpose, by id (the `faults` option). */
-export const FaultsSchema = z.record(z.string(), z.strictObject({ recoverable: z.boolean(), times: z.number().int().min(1).optional() }));
+export const FaultsSchema = z.record(
+  z.string(),
+  z.strictObject({ recoverable: z.boolean(), times: z.number().int().min(1).optional() }),
+);
 
 export { MAX_TIMER_MS };
 
-const OptionsSchema = z.strictObject({
-  agents: z.array(z.union([z.string().min(1), z.instanceof(URL)])),
-  pool: z.strictObject({ maxThreads: z.number().int().min(0).max(256).optional(), concurrentTasksPerWorker: z.number().int().min(1).optional(), prefetch: z.number().int().min(0).max(10_000).optional(), resourceLimits: z.record(z.string(), z.number()).optional() }).optional(),
-  maxConcurrentTasks: z.number().int().min(1).optional(),
-  taskTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
-  policy: z.enum(['strict', 'dependency']).optional(),
-  maxAttempts: z.number().int().min(1).max(100).optional(),
-  heartbeatMs: z.number().int().min(10).max(MAX_TIMER_MS).optional(),
-  logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).child === 'function', 'expected a pino logger').optional(),
-  bus: z.custom<Bus>((v) => typeof v === 'object' && v !== null && typeof (v as Bus).publish === 'function', 'expected a Bus').optional(),
-  subjectPrefix: z.string().optional(),
-  clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
-  inspect: z.custom<(event: InspectionEvent) => void>((v) => typeof v === 'function', 'expected an inspection observer function').optional(),
-  faults: FaultsSchema.optional(),
-  store: z.custom<StateStore>((v) => typeof v === 'object' && v !== null && typeof (v as StateStore).recordStep === 'function', 'expected a StateStore (MemoryStore, or SqliteStore from switchyard/sqlite)').optional(),
-  checkpointEvery: z.number().int().min(1).optional(),
-  leaseTtlMs: z.number().int().min(100).max(MAX_TIMER_MS).optional(),
-  runtimePrefix: z.string().regex(/^[^.*>\s]+$/u, 'no `.`, `*`, `>` or whitespace').optional(),
-}).refine((o) => o.pool?.maxThreads === 0 || o.agents.length > 0, { message: 'give at least one handler module (or pool.maxThreads: 0 for a coordinator whose runtimes are all elsewhere)', path: ['agents'] });
+const OptionsSchema = z
+  .strictObject({
+    agents: z.array(z.union([z.string().min(1), z.instanceof(URL)])),
+    pool: z
+      .strictObject({
+        maxThreads: z.number().int().min(0).max(256).optional(),
+        concurrentTasksPerWorker: z.number().int().min(1).optional(),
+        prefetch: z.number().int().min(0).max(10_000).optional(),
+        resourceLimits: z.record(z.string(), z.number()).optional(),
+      })
+      .optional(),
+    maxConcurrentTasks: z.number().int().min(1).optional(),
+    taskTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
+    policy: z.enum(['strict', 'dependency']).optional(),
+    maxAttempts: z.number().int().min(1).max(100).optional(),
+    heartbeatMs: z.number().int().min(10).max(MAX_TIMER_MS).optional(),
+    logger: z
+      .custom<Logger>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as Logger).child === 'function',
+        'expected a pino logger',
+      )
+      .optional(),
+    bus: z
+      .custom<Bus>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as Bus).publish === 'function',
+        'expected a Bus',
+      )
+      .optional(),
+    subjectPrefix: z.string().optional(),
+    clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
+    inspect: z
+      .custom<(event: InspectionEvent) => void>(
+        (v) => typeof v === 'function',
+        'expected an inspection observer function',
+      )
+      .optional(),
+    faults: FaultsSchema.optional(),
+    store: z
+      .custom<StateStore>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as StateStore).recordStep === 'function',
+        'expected a StateStore (MemoryStore, or SqliteStore from switchyard/sqlite)',
+      )
+      .optional(),
+    checkpointEvery: z.number().int().min(1).optional(),
+    leaseTtlMs: z.number().int().min(100).max(MAX_TIMER_MS).optional(),
+    runtimePrefix: z
+      .string()
+      .regex(/^[^.*>\s]+$/u, 'no `.`, `*`, `>` or whitespace')
+      .optional(),
+  })
+  .refine((o) => o.pool?.maxThreads === 0 || o.agents.length > 0, {
+    message:
+      'give at least one handler module (or pool.maxThreads: 0 for a coordinator whose runtimes are all elsewhere)',
+    path: ['agents'],
+  });
 
 /** An embedded Switchyard: agent runtimes in worker threads, a dispatcher, and a supervisor per run. */
 export interface Runtime {
@@ -193,22 +232,59 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const clock = o.clock ?? Date.now;
   const subjects = subjectBuilders(o.subjectPrefix);
   const ownBus = o.bus === undefined;
-  const bus = o.bus ?? new InProcessBus({ onHandlerError: (error, message) => logger.error({ err: error, subject: message.subject }, 'bus handler failed') });
+  const bus =
+    o.bus ??
+    new InProcessBus({
+      onHandlerError: (error, message) => logger.error({ err: error, subject: message.subject }, 'bus handler failed'),
+    });
   const heartbeatMs = o.heartbeatMs ?? 1000;
   const taskTimeoutMs = o.taskTimeoutMs ?? 300_000;
   const killGraceMs = 2000;
   const runs = new Set<WorkflowRun>();
   // Before anything publishes, so it records every registration too.
-  const state = o.store ? new StateManager({ bus, subjects, store: o.store, logger, clock, ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }), onLeaseLost: (runId, error) => [...runs].find((r) => r.id === runId)?.cancel(error.message) }) : undefined;
+  const state = o.store
+    ? new StateManager({
+        bus,
+        subjects,
+        store: o.store,
+        logger,
+        clock,
+        ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }),
+        onLeaseLost: (runId, error) => [...runs].find((r) => r.id === runId)?.cancel(error.message),
+      })
+    : undefined;
   // An attempt of a resumed run that the run no longer holds was sent by the process before the resume.
-  const staleAttempt = (requestId: string) => [...runs].some((r) => r.resumed && requestId.startsWith(`${r.id}_`) && !r.holds(requestId));
-  const dispatcher = new Dispatcher({ bus, subjects, logger, clock, sweepMs: Math.max(50, Math.floor(heartbeatMs / 2)), staleAttempt });
+  const staleAttempt = (requestId: string) =>
+    [...runs].some((r) => r.resumed && requestId.startsWith(`${r.id}_`) && !r.holds(requestId));
+  const dispatcher = new Dispatcher({
+    bus,
+    subjects,
+    logger,
+    clock,
+    sweepMs: Math.max(50, Math.floor(heartbeatMs / 2)),
+    staleAttempt,
+  });
   const router = new RunRouter(bus, subjects);
   let host: AgentHost | undefined;
   try {
     // maxThreads 0: a coordinator only, for runtimes in other processes (a network bus).
     if (o.pool?.maxThreads !== 0) {
-      host = await startAgentHost({ bus, subjects, logger, clock, agents: o.agents, maxThreads: o.pool?.maxThreads, concurrentTasksPerWorker: o.pool?.concurrentTasksPerWorker, prefetch: o.pool?.prefetch, resourceLimits: o.pool?.resourceLimits, heartbeatMs, taskTimeoutMs, killGraceMs, ...(o.faults ? { faults: o.faults } : {}), ...(o.runtimePrefix ? { runtimePrefix: o.runtimePrefix } : {}) });
+      host = await startAgentHost({
+        bus,
+        subjects,
+        logger,
+        clock,
+        agents: o.agents,
+        maxThreads: o.pool?.maxThreads,
+        concurrentTasksPerWorker: o.pool?.concurrentTasksPerWorker,
+        prefetch: o.pool?.prefetch,
+        resourceLimits: o.pool?.resourceLimits,
+        heartbeatMs,
+        taskTimeoutMs,
+        killGraceMs,
+        ...(o.faults ? { faults: o.faults } : {}),
+        ...(o.runtimePrefix ? { runtimePrefix: o.runtimePrefix } : {}),
+      });
     }
   } catch (error) {
     router.close();
@@ -246,7 +322,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (closing) throw new SwitchyardError(ErrorCodes.CLOSED, 'The runtime is closing; it takes no new runs.');
   };
   const checkNotRunning = (runId: string) => {
-    if ([...runs].some((r) => r.id === runId)) throw new SwitchyardError(ErrorCodes.RUN_EXISTS, `Run ${runId} is running in this runtime already; give the new run another id.`, { run_id: runId });
+    if ([...runs].some((r) => r.id === runId))
+      throw new SwitchyardError(
+        ErrorCodes.RUN_EXISTS,
+        `Run ${runId} is running in this runtime already; give the new run another id.`,
+        { run_id: runId },
+      );
   };
   /** The checks a new run passes before its plan is read; its run id. */
   const admit = (submitOptions: SubmitOptions): string => {
@@ -254,17 +335,33 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Unique across processes too: coordinators sharing a NATS server hear each other's results.
     const runId = submitOptions.runId ?? `run-${clock().toString(36)}-${randomBytes(3).toString('hex')}`;
     const problem = idProblem(runId);
-    if (problem !== undefined) throw new SwitchyardError(ErrorCodes.INVALID_ID, `Run id ${JSON.stringify(runId)} cannot be used: ${problem}. ${ID_RULE}`, { run_id: runId });
+    if (problem !== undefined)
+      throw new SwitchyardError(
+        ErrorCodes.INVALID_ID,
+        `Run id ${JSON.stringify(runId)} cannot be used: ${problem}. ${ID_RULE}`,
+        { run_id: runId },
+      );
     checkNotRunning(runId);
     return runId;
   };
   /** Starts the run of a compiled plan (recorded first, with a store). */
-  const launch = (plan: unknown, input: PlanInput, compiled: CompiledPlan, runId: string, submitOptions: SubmitOptions): WorkflowRun => {
+  const launch = (
+    plan: unknown,
+    input: PlanInput,
+    compiled: CompiledPlan,
+    runId: string,
+    submitOptions: SubmitOptions,
+  ): WorkflowRun => {
     const meta = input.message?.metadata;
     const sessionId = submitOptions.sessionId ?? meta?.session_id;
     const requestId = submitOptions.requestId ?? meta?.request_id;
     if (state) {
-      if (state.store.getRun(runId)) throw new SwitchyardError(ErrorCodes.RUN_EXISTS, `Run ${runId} already exists in ${state.store.location}; resume it with \`switchyard resume ${runId}\` or pick another run id.`, { run_id: runId });
+      if (state.store.getRun(runId))
+        throw new SwitchyardError(
+          ErrorCodes.RUN_EXISTS,
+          `Run ${runId} already exists in ${state.store.location}; resume it with \`switchyard resume ${runId}\` or pick another run id.`,
+          { run_id: runId },
+        );
       state.claim(runId);
     }
     const accepted = {
@@ -281,7 +378,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         options: dispatch.value,
         ...(sessionId === undefined ? {} : { sessionId }),
         ...(requestId === undefined ? {} : { requestId }),
-        ...(state ? { journal: { checkpointEvery: o.checkpointEvery ?? 1000, accepted, recorded: () => state.ended(runId) } } : {}),
+        ...(state
+          ? { journal: { checkpointEvery: o.checkpointEvery ?? 1000, accepted, recorded: () => state.ended(runId) } }
+          : {}),
       });
     } catch (error) {
       state?.release(runId);
@@ -317,7 +416,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     resume(runId) {
       checkOpen();
       checkNotRunning(runId);
-      if (!state) throw new SwitchyardError(ErrorCodes.UNSUPPORTED, `Run ${runId} cannot be resumed: this runtime has no store. Create it with createRuntime({ store }) (the CLI: --db <file>).`, { run_id: runId });
+      if (!state)
+        throw new SwitchyardError(
+          ErrorCodes.UNSUPPORTED,
+          `Run ${runId} cannot be resumed: this runtime has no store. Create it with createRuntime({ store }) (the CLI: --db <file>).`,
+          { run_id: runId },
+        );
       // The lease first: a run another live process drives is RUN_LOCKED, whatever its log says.
       state.claim(runId);
       let run: WorkflowRun;
@@ -346,7 +450,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     async waitForRuntimes(count, timeoutMs = 30_000) {
       const until = Date.now() + timeoutMs;
       while (dispatcher.registry.runtimes().length < count) {
-        if (Date.now() > until) throw new SwitchyardError(ErrorCodes.REQUEST_TIMEOUT, `Only ${dispatcher.registry.runtimes().length} of the ${count} runtimes asked for registered within ${timeoutMs} ms. Are the runtime processes started, on the same NATS server and subject prefix?`, { expected: count, registered: dispatcher.registry.runtimes().length });
+        if (Date.now() > until)
+          throw new SwitchyardError(
+            ErrorCodes.REQUEST_TIMEOUT,
+            `Only ${dispatcher.registry.runtimes().length} of the ${count} runtimes asked for registered within ${timeoutMs} ms. Are the runtime processes started, on the same NATS server and subject prefix?`,
+            { expected: count, registered: dispatcher.registry.runtimes().length },
+          );
         await new Promise((r) => setTimeout(r, 50));
       }
     },

@@ -1,6 +1,16 @@
 import { PACKED_FIELDS } from './event-codec.js';
 import type { LoggedEvent } from '../protocol/run-events.js';
-import { asBuffer, ByteReader, isWellFormed, keyCount, MAX_UINT_BYTES, putUint, uintBytes, unzigzag, zigzag } from './binary-layout.js';
+import {
+  asBuffer,
+  ByteReader,
+  isWellFormed,
+  keyCount,
+  MAX_UINT_BYTES,
+  putUint,
+  uintBytes,
+  unzigzag,
+  zigzag,
+} from './binary-layout.js';
 
 /**
  * How each field of a known event type is written, in {@link PACKED_FIELDS} order:
@@ -38,7 +48,15 @@ export const FIELD_READERS: ReadonlyArray<(e: Fields, out: unknown[]) => void> =
   (e, o) => void (o[0] = e.at),
   (e, o) => void ((o[0] = e.at), (o[1] = e.redispatched)),
   (e, o) => void ((o[0] = e.task_id), (o[1] = e.attempt), (o[2] = e.agent_id)),
-  (e, o) => void ((o[0] = e.at), (o[1] = e.request_id), (o[2] = e.task_id), (o[3] = e.attempt), (o[4] = e.runtime_id), (o[5] = e.outcome)),
+  (e, o) =>
+    void (
+      (o[0] = e.at),
+      (o[1] = e.request_id),
+      (o[2] = e.task_id),
+      (o[3] = e.attempt),
+      (o[4] = e.runtime_id),
+      (o[5] = e.outcome)
+    ),
   (e, o) => void ((o[0] = e.task_id), (o[1] = e.attempt)),
   (e, o) => void ((o[0] = e.task_id), (o[1] = e.reason)),
   (e, o) => void ((o[0] = e.ref_id), (o[1] = e.storage_uri)),
@@ -120,7 +138,8 @@ export function decodeEvents(row: Uint8Array): LoggedEvent[] {
   const r = new RowReader(new ByteReader(buf, head.pos, numericEnd, 'a log row'), texts);
   const events: LoggedEvent[] = new Array(count);
   for (let i = 0; i < count; i++) events[i] = r.event();
-  if (r.numbers.pos !== numericEnd || r.textPos !== texts.length) throw new Error('a log row with bytes after its events');
+  if (r.numbers.pos !== numericEnd || r.textPos !== texts.length)
+    throw new Error('a log row with bytes after its events');
   return events;
 }
 

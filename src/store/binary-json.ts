@@ -6,7 +6,16 @@
  * `JSON.parse(JSON.stringify(value))` gives, key order included.
  */
 
-import { asBuffer, ByteReader, isWellFormed, keyCount, MAX_UINT_BYTES, putUint, unzigzag, zigzag } from './binary-layout.js';
+import {
+  asBuffer,
+  ByteReader,
+  isWellFormed,
+  keyCount,
+  MAX_UINT_BYTES,
+  putUint,
+  unzigzag,
+  zigzag,
+} from './binary-layout.js';
 
 const FORMAT = 1;
 const T_NULL = 0;
@@ -126,7 +135,8 @@ class JsonWriter {
   }
 
   #array(value: readonly unknown[]): void {
-    if (typeof (value as { toJSON?: unknown }).toJSON === 'function' || this.#depth >= MAX_DEPTH) return this.#json(value);
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function' || this.#depth >= MAX_DEPTH)
+      return this.#json(value);
     this.buf[this.pos++] = T_ARRAY;
     this.uint(value.length);
     this.#depth++;
@@ -136,7 +146,12 @@ class JsonWriter {
 
   #object(value: Record<string, unknown>): void {
     const proto: unknown = Object.getPrototypeOf(value);
-    if ((proto !== Object.prototype && proto !== null) || typeof value.toJSON === 'function' || this.#depth >= MAX_DEPTH) return this.#json(value);
+    if (
+      (proto !== Object.prototype && proto !== null) ||
+      typeof value.toJSON === 'function' ||
+      this.#depth >= MAX_DEPTH
+    )
+      return this.#json(value);
     const keys = this.#keysOf(value);
     const shape = this.#shape(keys);
     this.#room(10);
@@ -331,7 +346,8 @@ class JsonReader extends ByteReader {
       }
       const value = this.value();
       // `__proto__` read from JSON is an own field, not the object's prototype.
-      if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
       else out[key] = value;
     }
     return out;

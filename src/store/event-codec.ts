@@ -32,7 +32,8 @@ export function unpackEvents(text: string): LoggedEvent[] {
 
 function unpack(row: unknown[]): LoggedEvent {
   const entry = PACKED_FIELDS[row[0] as number];
-  if (!entry || row.length !== entry[1].length + 1) throw new Error(`a packed event of unknown shape: ${JSON.stringify(row).slice(0, 200)}`);
+  if (!entry || row.length !== entry[1].length + 1)
+    throw new Error(`a packed event of unknown shape: ${JSON.stringify(row).slice(0, 200)}`);
   const event: Record<string, unknown> = { type: entry[0] };
   entry[1].forEach((field, f) => {
     event[field] = row[f + 1];

@@ -9,7 +9,10 @@ import type { RunEvent } from '../protocol/run-events.js';
  * itself against the log. `core` is read when a hook fires, so it may be set after the hooks
  * are made (the core takes its hooks in its constructor).
  */
-export function eventHooks(core: () => DispatchCore, sink: (event: RunEvent) => void): Pick<CoreHooks, 'onTransition' | 'onRefResolved'> {
+export function eventHooks(
+  core: () => DispatchCore,
+  sink: (event: RunEvent) => void,
+): Pick<CoreHooks, 'onTransition' | 'onRefResolved'> {
   return {
     onTransition(v, event, _from, to) {
       const c = core();

@@ -1,6 +1,14 @@
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import type { RunStepMessage, StoredStep } from '../protocol/run-events.js';
-import type { Checkpoint, Lease, LeaseHolder, RunRecord, RunSummary, RuntimeEventRecord, StateStore } from './state-store.js';
+import type {
+  Checkpoint,
+  Lease,
+  LeaseHolder,
+  RunRecord,
+  RunSummary,
+  RuntimeEventRecord,
+  StateStore,
+} from './state-store.js';
 import { applyStep, checkLease, stepFacts } from './step-write.js';
 
 interface RunLog {
@@ -26,7 +34,16 @@ export class MemoryStore implements StateStore {
     const head = applyStep(this.location, log?.record, stepFacts(step), now);
     const accepted = step.accepted;
     const record: RunRecord = accepted
-      ? { run_id: step.run_id, ...head, plan: accepted.plan, options: accepted.options, session_id: accepted.session_id ?? null, request_id: accepted.request_id ?? null, runner: accepted.runner ?? null, result: step.result ?? null }
+      ? {
+          run_id: step.run_id,
+          ...head,
+          plan: accepted.plan,
+          options: accepted.options,
+          session_id: accepted.session_id ?? null,
+          request_id: accepted.request_id ?? null,
+          runner: accepted.runner ?? null,
+          result: step.result ?? null,
+        }
       : { ...(log as RunLog).record, ...head, result: step.result ?? (log as RunLog).record.result };
     const stored: StoredStep = { seq: step.seq, at: step.at, events: step.events };
     if (!log) {
@@ -35,7 +52,8 @@ export class MemoryStore implements StateStore {
       log.record = record;
       log.steps.push(stored);
     }
-    if (step.checkpoint) this.#checkpoint(this.#runs.get(step.run_id) as RunLog, { seq: record.last_seq, state: step.checkpoint });
+    if (step.checkpoint)
+      this.#checkpoint(this.#runs.get(step.run_id) as RunLog, { seq: record.last_seq, state: step.checkpoint });
   }
 
   /** Keeps the new checkpoint and the one before it, and the steps after that one. */
@@ -58,7 +76,9 @@ export class MemoryStore implements StateStore {
 
   listRuns(): RunSummary[] {
     this.#open();
-    return [...this.#runs.values()].map(({ record: { plan: _plan, result: _result, ...summary } }) => summary).sort((a, b) => b.created_at - a.created_at || (a.run_id < b.run_id ? 1 : -1));
+    return [...this.#runs.values()]
+      .map(({ record: { plan: _plan, result: _result, ...summary } }) => summary)
+      .sort((a, b) => b.created_at - a.created_at || (a.run_id < b.run_id ? 1 : -1));
   }
 
   latestCheckpoint(runId: string): Checkpoint | undefined {
@@ -76,7 +96,13 @@ export class MemoryStore implements StateStore {
     return this.#runtime.slice(-limit);
   }
 
-  acquireLease(runId: string, holder: LeaseHolder, now: number, ttlMs: number, isStale: (lease: Lease) => boolean): void {
+  acquireLease(
+    runId: string,
+    holder: LeaseHolder,
+    now: number,
+    ttlMs: number,
+    isStale: (lease: Lease) => boolean,
+  ): void {
     this.#open();
     checkLease(this.#leases.get(runId), holder, runId, now, isStale);
     this.#leases.set(runId, { run_id: runId, ...holder, expires_at: now + ttlMs });

@@ -12,7 +12,12 @@ export interface RecordedRun {
 /** The run row of `runId`, or `RUN_NOT_FOUND` naming the store. */
 export function runRecord(store: StateStore, runId: string): RunRecord {
   const record = store.getRun(runId);
-  if (!record) throw new SwitchyardError(ErrorCodes.RUN_NOT_FOUND, `There is no run ${runId} in ${store.location}. \`switchyard runs --db ${store.location}\` lists the runs it holds.`, { run_id: runId });
+  if (!record)
+    throw new SwitchyardError(
+      ErrorCodes.RUN_NOT_FOUND,
+      `There is no run ${runId} in ${store.location}. \`switchyard runs --db ${store.location}\` lists the runs it holds.`,
+      { run_id: runId },
+    );
   return record;
 }
 
@@ -20,7 +25,12 @@ export function runRecord(store: StateStore, runId: string): RunRecord {
 export function resumable(store: StateStore, runId: string): RecordedRun {
   const record = runRecord(store, runId);
   // Ended on its own (complete, partial, failed); a cancelled run can go on.
-  if (record.status === 'complete' || record.status === 'partial' || record.status === 'failed') throw new SwitchyardError(ErrorCodes.RUN_ENDED, `Run ${runId} already ended (${record.status}); there is nothing to resume. \`switchyard show ${runId}\` shows how it went.`, { run_id: runId, status: record.status });
+  if (record.status === 'complete' || record.status === 'partial' || record.status === 'failed')
+    throw new SwitchyardError(
+      ErrorCodes.RUN_ENDED,
+      `Run ${runId} already ended (${record.status}); there is nothing to resume. \`switchyard show ${runId}\` shows how it went.`,
+      { run_id: runId, status: record.status },
+    );
   return latest(store, record);
 }
 

@@ -40,7 +40,12 @@ export function compileRecorded(record: RunRecord): Result<{ plan: CompiledPlan;
  * the core being rebuilt) see the replayed transitions.
  * A hole in the log or a result the core would refuse is `LOG_GAP`.
  */
-export function rebuild(record: RunRecord, checkpoint: Checkpoint | undefined, steps: readonly StoredStep[], hooksFor: (core: () => DispatchCore) => CoreHooks = () => ({})): Result<Rebuilt> {
+export function rebuild(
+  record: RunRecord,
+  checkpoint: Checkpoint | undefined,
+  steps: readonly StoredStep[],
+  hooksFor: (core: () => DispatchCore) => CoreHooks = () => ({}),
+): Result<Rebuilt> {
   const compiled = compileRecorded(record);
   if (!compiled.ok) return compiled;
   let { plan, options } = compiled.value;
@@ -56,7 +61,12 @@ export function rebuild(record: RunRecord, checkpoint: Checkpoint | undefined, s
     options = core.options;
   } else {
     core = new DispatchCore(plan, options, hooks);
-    meta = { sequence: 4, offsetMinutes: 0, ...(record.session_id === null ? {} : { sessionId: record.session_id }), ...(record.request_id === null ? {} : { requestId: record.request_id }) };
+    meta = {
+      sequence: 4,
+      offsetMinutes: 0,
+      ...(record.session_id === null ? {} : { sessionId: record.session_id }),
+      ...(record.request_id === null ? {} : { requestId: record.request_id }),
+    };
     block = planBlock(plan.input, plan.tasks, options);
   }
   let seq = checkpoint?.seq ?? 0;
@@ -72,7 +82,8 @@ export function rebuild(record: RunRecord, checkpoint: Checkpoint | undefined, s
       if (parsed.value.type === 'result_received') meta.sequence++;
     }
   }
-  if (seq !== record.last_seq) return gap(record.run_id, `the run row says the log ends at event ${record.last_seq}, but it ends at ${seq}`);
+  if (seq !== record.last_seq)
+    return gap(record.run_id, `the run row says the log ends at event ${record.last_seq}, but it ends at ${seq}`);
   return { ok: true, value: { plan, options, core, meta, block, lastSeq: seq } };
 }
 
@@ -103,7 +114,16 @@ export function recordOutcome(plan: CompiledPlan, outcome: Outcome): RecordedOut
   if (!outcome.ok) return { ok: false, recoverable: outcome.recoverable, code: outcome.code, message: outcome.message };
   return {
     ok: true,
-    ...(outcome.produced.length === 0 ? {} : { produced: outcome.produced.map((p) => ({ ref_id: plan.refIds[p.ref], storage_uri: p.uri, ...(p.status === undefined ? {} : { status: p.status }), ...(p.asset === undefined ? {} : { asset_type: p.asset }) })) }),
+    ...(outcome.produced.length === 0
+      ? {}
+      : {
+          produced: outcome.produced.map((p) => ({
+            ref_id: plan.refIds[p.ref],
+            storage_uri: p.uri,
+            ...(p.status === undefined ? {} : { status: p.status }),
+            ...(p.asset === undefined ? {} : { asset_type: p.asset }),
+          })),
+        }),
     ...(outcome.summary === null ? {} : { summary: outcome.summary }),
   };
 }
@@ -114,7 +134,12 @@ function toOutcome(plan: CompiledPlan, outcome: RecordedOutcome): Outcome | stri
   for (const p of outcome.produced ?? []) {
     const ref = plan.refIndex.get(p.ref_id);
     if (ref === undefined) return `a produced ref ${p.ref_id} the plan does not declare`;
-    produced.push({ ref, uri: p.storage_uri, ...(p.status === undefined ? {} : { status: p.status }), ...(p.asset_type === undefined ? {} : { asset: p.asset_type }) });
+    produced.push({
+      ref,
+      uri: p.storage_uri,
+      ...(p.status === undefined ? {} : { status: p.status }),
+      ...(p.asset_type === undefined ? {} : { asset: p.asset_type }),
+    });
   }
   return { ok: true, produced, summary: outcome.summary ?? null };
 }
@@ -125,5 +150,10 @@ export function rebuiltState(r: Rebuilt): DispatchState {
 }
 
 function gap(runId: string, why: string): { ok: false; error: SwitchyardError } {
-  return { ok: false, error: new SwitchyardError(ErrorCodes.LOG_GAP, `The log of run ${runId} cannot be replayed: ${why}.`, { run_id: runId }) };
+  return {
+    ok: false,
+    error: new SwitchyardError(ErrorCodes.LOG_GAP, `The log of run ${runId} cannot be replayed: ${why}.`, {
+      run_id: runId,
+    }),
+  };
 }

@@ -28,7 +28,8 @@ export function checkpointOf(state: DispatchState): Record<string, unknown> {
 export function withPlan(checkpoint: unknown, block: Pick<DispatchState['switchyard'], 'plan'>): unknown {
   if (typeof checkpoint !== 'object' || checkpoint === null) return checkpoint;
   const state = checkpoint as { switchyard?: Record<string, unknown> };
-  if (typeof state.switchyard !== 'object' || state.switchyard === null || 'plan' in state.switchyard) return checkpoint;
+  if (typeof state.switchyard !== 'object' || state.switchyard === null || 'plan' in state.switchyard)
+    return checkpoint;
   return { ...state, switchyard: { ...state.switchyard, plan: block.plan } };
 }
 
@@ -110,7 +111,9 @@ export class RunJournal {
     this.#events = [];
     this.#sinceCheckpoint += events.length;
     // A cancelled run gets a checkpoint (it will be resumed); one that ended needs none unless due.
-    const checkpoint = status === 'cancelled' || this.#sinceCheckpoint >= Math.max(this.#o.checkpointEvery, CHECKPOINT_SPACING * this.#o.tasks);
+    const checkpoint =
+      status === 'cancelled' ||
+      this.#sinceCheckpoint >= Math.max(this.#o.checkpointEvery, CHECKPOINT_SPACING * this.#o.tasks);
     if (checkpoint) this.#sinceCheckpoint = 0;
     const message: RunStepMessage = {
       type: 'RunStep',
@@ -129,7 +132,10 @@ export class RunJournal {
     try {
       this.#o.bus.publish(this.#o.subjects.runStep(this.#o.runId), vet(message));
     } catch (error) {
-      this.#o.logger.error({ err: error, run_id: this.#o.runId, seq: message.seq }, 'run step not published: the state manager will not record it');
+      this.#o.logger.error(
+        { err: error, run_id: this.#o.runId, seq: message.seq },
+        'run step not published: the state manager will not record it',
+      );
     }
   }
 }

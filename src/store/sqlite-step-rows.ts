@@ -39,7 +39,14 @@ export interface StepRow {
    * On a run's first step: the run's fixed fields, JSON, and its plan in the layout of
    * `binary-json.ts` — the last of its parts, after `parts` sent ahead ({@link stepRow}).
    */
-  readonly accepted?: { readonly options: string; readonly session_id: string | null; readonly request_id: string | null; readonly runner: string | null; readonly plan: Uint8Array; readonly parts: number };
+  readonly accepted?: {
+    readonly options: string;
+    readonly session_id: string | null;
+    readonly request_id: string | null;
+    readonly runner: string | null;
+    readonly plan: Uint8Array;
+    readonly parts: number;
+  };
   /** JSON texts. */
   readonly checkpoint?: string;
   readonly result?: string;
@@ -50,7 +57,12 @@ export interface StepRow {
  * parts: each but the last goes to `sendPart` as soon as it is made (the writer thread
  * compresses it meanwhile); without `sendPart` the row carries the whole plan.
  */
-export function stepRow(step: RunStepMessage, facts: StepFacts, now: number, sendPart?: (part: Buffer) => void): StepRow {
+export function stepRow(
+  step: RunStepMessage,
+  facts: StepFacts,
+  now: number,
+  sendPart?: (part: Buffer) => void,
+): StepRow {
   const a = step.accepted;
   let accepted: StepRow['accepted'];
   if (a) {
@@ -60,7 +72,14 @@ export function stepRow(step: RunStepMessage, facts: StepFacts, now: number, sen
       sendPart?.(part);
     };
     const plan = sendPart ? encodeJsonParts(a.plan, countAndSend) : encodeJson(a.plan);
-    accepted = { options: JSON.stringify(a.options), session_id: a.session_id ?? null, request_id: a.request_id ?? null, runner: a.runner ? JSON.stringify(a.runner) : null, plan: plan ?? Buffer.from('null'), parts };
+    accepted = {
+      options: JSON.stringify(a.options),
+      session_id: a.session_id ?? null,
+      request_id: a.request_id ?? null,
+      runner: a.runner ? JSON.stringify(a.runner) : null,
+      plan: plan ?? Buffer.from('null'),
+      parts,
+    };
   }
   return {
     facts,
@@ -77,9 +96,13 @@ export function stepRow(step: RunStepMessage, facts: StepFacts, now: number, sen
 export function writeStatements(db: Database.Database): WriteStatements {
   return {
     head: db.prepare('SELECT created_at, ended_at, last_seq FROM runs WHERE run_id = ?'),
-    insertRun: db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options, session_id, request_id, runner, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    insertRun: db.prepare(
+      'INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options, session_id, request_id, runner, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
     insertPlan: db.prepare('INSERT INTO run_plans (run_id, plan, format) VALUES (?, ?, ?)'),
-    updateRun: db.prepare('UPDATE runs SET status = ?, total = ?, completed = ?, failed = ?, skipped = ?, in_progress = ?, updated_at = ?, ended_at = ?, last_seq = ?, result = coalesce(?, result) WHERE run_id = ?'),
+    updateRun: db.prepare(
+      'UPDATE runs SET status = ?, total = ?, completed = ?, failed = ?, skipped = ?, in_progress = ?, updated_at = ?, ended_at = ?, last_seq = ?, result = coalesce(?, result) WHERE run_id = ?',
+    ),
     insertStep: db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events, format) VALUES (?, ?, ?, ?, ?, ?)'),
     lastCheckpointSeq: db.prepare('SELECT seq FROM checkpoints WHERE run_id = ? ORDER BY seq DESC LIMIT 1'),
     insertCheckpoint: db.prepare('INSERT OR REPLACE INTO checkpoints (run_id, seq, state) VALUES (?, ?, ?)'),
@@ -93,18 +116,53 @@ export function writeStatements(db: Database.Database): WriteStatements {
  * row, appends the log row, and stores a checkpoint — dropping the log behind the one before.
  * `planParts` are the compressed parts of a first step's plan that were sent ahead of it.
  */
-export function writeStepRow(q: WriteStatements, location: string, row: StepRow, planParts: readonly Uint8Array[] = []): void {
+export function writeStepRow(
+  q: WriteStatements,
+  location: string,
+  row: StepRow,
+  planParts: readonly Uint8Array[] = [],
+): void {
   const f = row.facts;
   const head = applyStep(location, q.head.get(f.run_id) as RunHead | undefined, f, row.now);
   const c = head.counts;
   const result = row.result === undefined ? null : storedText(row.result);
   if (row.accepted) {
     const a = row.accepted;
-    q.insertRun.run(f.run_id, head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.created_at, head.updated_at, head.ended_at, head.last_seq, a.options, a.session_id, a.request_id, a.runner, result);
-    if (planParts.length !== a.parts) throw new Error(`the plan of run ${f.run_id} came in ${planParts.length} of its ${a.parts + 1} parts`);
+    q.insertRun.run(
+      f.run_id,
+      head.status,
+      c.total,
+      c.completed,
+      c.failed,
+      c.skipped,
+      c.in_progress,
+      head.created_at,
+      head.updated_at,
+      head.ended_at,
+      head.last_seq,
+      a.options,
+      a.session_id,
+      a.request_id,
+      a.runner,
+      result,
+    );
+    if (planParts.length !== a.parts)
+      throw new Error(`the plan of run ${f.run_id} came in ${planParts.length} of its ${a.parts + 1} parts`);
     q.insertPlan.run(f.run_id, joinFrames([...planParts, compressed(asBuffer(a.plan))]), BINARY_FRAMES);
   } else {
-    q.updateRun.run(head.status, c.total, c.completed, c.failed, c.skipped, c.in_progress, head.updated_at, head.ended_at, head.last_seq, result, f.run_id);
+    q.updateRun.run(
+      head.status,
+      c.total,
+      c.completed,
+      c.failed,
+      c.skipped,
+      c.in_progress,
+      head.updated_at,
+      head.ended_at,
+      head.last_seq,
+      result,
+      f.run_id,
+    );
   }
   q.insertStep.run(f.run_id, f.seq, head.last_seq, row.at, asBuffer(row.events), BINARY);
   if (row.checkpoint !== undefined) {

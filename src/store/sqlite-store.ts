@@ -11,7 +11,15 @@ import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
 import { BINARY, BINARY_FRAMES, stepRow, writeStatements, writeStepRow } from './sqlite-step-rows.js';
 import type { Synchronous } from './sqlite-synchronous.js';
 import { SqliteWriter } from './sqlite-writer.js';
-import type { Checkpoint, Lease, LeaseHolder, RunRecord, RunSummary, RuntimeEventRecord, StateStore } from './state-store.js';
+import type {
+  Checkpoint,
+  Lease,
+  LeaseHolder,
+  RunRecord,
+  RunSummary,
+  RuntimeEventRecord,
+  StateStore,
+} from './state-store.js';
 import { applyStep, checkLease, type RunHead, stepFacts } from './step-write.js';
 import { decompressed, decompressedFrames, readStoredText } from './stored-text.js';
 
@@ -96,7 +104,9 @@ export class SqliteStore implements StateStore {
     this.writer = writer;
     this.#db = db;
     this.#q = statements(db);
-    this.#writeInline = db.transaction((step: RunStepMessage, now: number) => writeStepRow(this.#q, this.location, stepRow(step, stepFacts(step), now)));
+    this.#writeInline = db.transaction((step: RunStepMessage, now: number) =>
+      writeStepRow(this.#q, this.location, stepRow(step, stepFacts(step), now)),
+    );
   }
 
   /**
@@ -111,12 +121,20 @@ export class SqliteStore implements StateStore {
     let size: number | undefined;
     try {
       const stat = statSync(path);
-      if (stat.isDirectory()) throw new SwitchyardError(ErrorCodes.FILE_ERROR, `${path} is a directory, not a state database file.`, { path });
+      if (stat.isDirectory())
+        throw new SwitchyardError(ErrorCodes.FILE_ERROR, `${path} is a directory, not a state database file.`, {
+          path,
+        });
       size = stat.size;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw asStoreError(error, path);
     }
-    if (mode === 'existing' && size === undefined) throw new SwitchyardError(ErrorCodes.FILE_ERROR, `There is no state database at ${path}. Runs are recorded there with \`switchyard run <plan> --db ${path}\`.`, { path });
+    if (mode === 'existing' && size === undefined)
+      throw new SwitchyardError(
+        ErrorCodes.FILE_ERROR,
+        `There is no state database at ${path}. Runs are recorded there with \`switchyard run <plan> --db ${path}\`.`,
+        { path },
+      );
     if (mode === 'existing' && size === 0) throw empty(path);
     let db: Database.Database;
     try {
@@ -154,7 +172,15 @@ export class SqliteStore implements StateStore {
   }
 
   recordRuntimeEvent(event: Omit<RuntimeEventRecord, 'id'>): void {
-    this.#guard(() => this.#q.insertRuntimeEvent.run(event.at, event.type, event.runtime_id, event.workflow_id, JSON.stringify(event.data)));
+    this.#guard(() =>
+      this.#q.insertRuntimeEvent.run(
+        event.at,
+        event.type,
+        event.runtime_id,
+        event.workflow_id,
+        JSON.stringify(event.data),
+      ),
+    );
   }
 
   getRun(runId: string): RunRecord | undefined {
@@ -165,7 +191,9 @@ export class SqliteStore implements StateStore {
   }
 
   listRuns(): RunSummary[] {
-    return this.#read(() => (this.#q.listRuns.all() as Array<Omit<RunRow, 'plan' | 'plan_format' | 'result'>>).map(toSummary));
+    return this.#read(() =>
+      (this.#q.listRuns.all() as Array<Omit<RunRow, 'plan' | 'plan_format' | 'result'>>).map(toSummary),
+    );
   }
 
   latestCheckpoint(runId: string): Checkpoint | undefined {
@@ -176,21 +204,39 @@ export class SqliteStore implements StateStore {
   }
 
   stepsAfter(runId: string, afterSeq: number): StoredStep[] {
-    return this.#read(() => (this.#q.stepsAfter.all(runId, afterSeq) as LogRow[]).map((r) => ({ seq: r.seq, at: r.at, events: r.format === BINARY ? decodeEvents(r.events as Buffer) : unpackEvents(readStoredText(r.events)) })));
+    return this.#read(() =>
+      (this.#q.stepsAfter.all(runId, afterSeq) as LogRow[]).map((r) => ({
+        seq: r.seq,
+        at: r.at,
+        events: r.format === BINARY ? decodeEvents(r.events as Buffer) : unpackEvents(readStoredText(r.events)),
+      })),
+    );
   }
 
   runtimeEvents(limit: number): RuntimeEventRecord[] {
-    return this.#read(() => (this.#q.runtimeEvents.all(limit) as Array<Omit<RuntimeEventRecord, 'data'> & { data: string }>).reverse().map((r) => ({ ...r, data: JSON.parse(r.data) as unknown })));
+    return this.#read(() =>
+      (this.#q.runtimeEvents.all(limit) as Array<Omit<RuntimeEventRecord, 'data'> & { data: string }>)
+        .reverse()
+        .map((r) => ({ ...r, data: JSON.parse(r.data) as unknown })),
+    );
   }
 
-  acquireLease(runId: string, holder: LeaseHolder, now: number, ttlMs: number, isStale: (lease: Lease) => boolean): void {
+  acquireLease(
+    runId: string,
+    holder: LeaseHolder,
+    now: number,
+    ttlMs: number,
+    isStale: (lease: Lease) => boolean,
+  ): void {
     // Whoever takes a lease is about to record steps: the writer thread starts meanwhile.
     if (this.writer === 'thread' && this.#db.open) this.#writerThread();
     this.#guard(() =>
-      this.#db.transaction(() => {
-        checkLease(this.#q.getLease.get(runId) as Lease | undefined, holder, runId, now, isStale);
-        this.#q.putLease.run(runId, holder.owner, holder.pid, holder.host, now + ttlMs);
-      }).immediate(),
+      this.#db
+        .transaction(() => {
+          checkLease(this.#q.getLease.get(runId) as Lease | undefined, holder, runId, now, isStale);
+          this.#q.putLease.run(runId, holder.owner, holder.pid, holder.host, now + ttlMs);
+        })
+        .immediate(),
     );
   }
 
@@ -239,7 +285,10 @@ export class SqliteStore implements StateStore {
   }
 
   #guard<T>(fn: () => T): T {
-    if (!this.#db.open) throw new SwitchyardError(ErrorCodes.CLOSED, `The state database ${this.location} was closed.`, { path: this.location });
+    if (!this.#db.open)
+      throw new SwitchyardError(ErrorCodes.CLOSED, `The state database ${this.location} was closed.`, {
+        path: this.location,
+      });
     try {
       return fn();
     } catch (error) {
@@ -252,17 +301,29 @@ export class SqliteStore implements StateStore {
 function statements(db: Database.Database) {
   return {
     ...writeStatements(db),
-    getRun: db.prepare('SELECT r.*, p.plan, p.format AS plan_format FROM runs r JOIN run_plans p USING (run_id) WHERE run_id = ?'),
-    listRuns: db.prepare('SELECT run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options, session_id, request_id, runner FROM runs ORDER BY created_at DESC, run_id DESC'),
+    getRun: db.prepare(
+      'SELECT r.*, p.plan, p.format AS plan_format FROM runs r JOIN run_plans p USING (run_id) WHERE run_id = ?',
+    ),
+    listRuns: db.prepare(
+      'SELECT run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options, session_id, request_id, runner FROM runs ORDER BY created_at DESC, run_id DESC',
+    ),
     latestCheckpoint: db.prepare('SELECT seq, state FROM checkpoints WHERE run_id = ? ORDER BY seq DESC LIMIT 1'),
     stepsAfter: db.prepare('SELECT seq, at, events, format FROM events WHERE run_id = ? AND seq > ? ORDER BY seq'),
-    insertRuntimeEvent: db.prepare('INSERT INTO runtime_events (at, type, runtime_id, workflow_id, data) VALUES (?, ?, ?, ?, ?)'),
-    runtimeEvents: db.prepare('SELECT id, at, type, runtime_id, workflow_id, data FROM runtime_events ORDER BY id DESC LIMIT ?'),
+    insertRuntimeEvent: db.prepare(
+      'INSERT INTO runtime_events (at, type, runtime_id, workflow_id, data) VALUES (?, ?, ?, ?, ?)',
+    ),
+    runtimeEvents: db.prepare(
+      'SELECT id, at, type, runtime_id, workflow_id, data FROM runtime_events ORDER BY id DESC LIMIT ?',
+    ),
     getLease: db.prepare('SELECT run_id, owner, pid, host, expires_at FROM leases WHERE run_id = ?'),
-    putLease: db.prepare('INSERT INTO leases (run_id, owner, pid, host, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host, expires_at = excluded.expires_at'),
+    putLease: db.prepare(
+      'INSERT INTO leases (run_id, owner, pid, host, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host, expires_at = excluded.expires_at',
+    ),
     dropLease: db.prepare('DELETE FROM leases WHERE run_id = ? AND owner = ?'),
     endedBefore: db.prepare('SELECT run_id FROM runs WHERE ended_at IS NOT NULL AND ended_at < ?'),
-    dropRun: ['events', 'checkpoints', 'leases', 'run_plans', 'runs'].map((table) => db.prepare(`DELETE FROM ${table} WHERE run_id = ?`)),
+    dropRun: ['events', 'checkpoints', 'leases', 'run_plans', 'runs'].map((table) =>
+      db.prepare(`DELETE FROM ${table} WHERE run_id = ?`),
+    ),
   };
 }
 
@@ -277,9 +338,17 @@ function prepare(db: Database.Database, path: string, mode: 'existing' | 'create
     db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma(`application_id = ${APPLICATION_ID}`);
   } else if (appId !== APPLICATION_ID) {
-    throw new SwitchyardError(ErrorCodes.STORE_FOREIGN, `${path} is a SQLite database of some other application (application_id ${appId}), not a Switchyard state database; it was left untouched. Give --db a new file.`, { path, application_id: appId });
+    throw new SwitchyardError(
+      ErrorCodes.STORE_FOREIGN,
+      `${path} is a SQLite database of some other application (application_id ${appId}), not a Switchyard state database; it was left untouched. Give --db a new file.`,
+      { path, application_id: appId },
+    );
   } else if (version > SCHEMA_VERSION) {
-    throw new SwitchyardError(ErrorCodes.STORE_TOO_NEW, `${path} has schema version ${version}, written by a newer Switchyard; this one knows versions up to ${SCHEMA_VERSION}. Upgrade Switchyard to open it.`, { path, version, supported: SCHEMA_VERSION });
+    throw new SwitchyardError(
+      ErrorCodes.STORE_TOO_NEW,
+      `${path} has schema version ${version}, written by a newer Switchyard; this one knows versions up to ${SCHEMA_VERSION}. Upgrade Switchyard to open it.`,
+      { path, version, supported: SCHEMA_VERSION },
+    );
   }
   if (mode === 'existing') {
     const check = db.pragma('quick_check', { simple: true }) as string;
@@ -296,7 +365,11 @@ function prepare(db: Database.Database, path: string, mode: 'existing' | 'create
 }
 
 function toRecord(row: RunRow): RunRecord {
-  return { ...toSummary(row), plan: storedPlan(row), result: row.result === null ? null : (JSON.parse(readStoredText(row.result)) as unknown) };
+  return {
+    ...toSummary(row),
+    plan: storedPlan(row),
+    result: row.result === null ? null : (JSON.parse(readStoredText(row.result)) as unknown),
+  };
 }
 
 /** A run row's plan, in any format a version of the schema wrote it. */
@@ -310,7 +383,13 @@ function toSummary(row: Omit<RunRow, 'plan' | 'plan_format' | 'result'>): RunSum
   return {
     run_id: row.run_id,
     status: row.status,
-    counts: { total: row.total, completed: row.completed, failed: row.failed, skipped: row.skipped, in_progress: row.in_progress },
+    counts: {
+      total: row.total,
+      completed: row.completed,
+      failed: row.failed,
+      skipped: row.skipped,
+      in_progress: row.in_progress,
+    },
     created_at: row.created_at,
     updated_at: row.updated_at,
     ended_at: row.ended_at,

@@ -20,8 +20,17 @@ export interface WriterData {
  */
 export function writerData(value: unknown): WriterData {
   const d = value as Partial<WriterData> | null;
-  const ok = typeof d === 'object' && d !== null && typeof d.path === 'string' && d.path.length > 0 && (d.synchronous === 'normal' || d.synchronous === 'full') && d.shared instanceof SharedArrayBuffer && d.shared.byteLength >= 8 && d.port instanceof MessagePort;
-  if (!ok) throw new Error('switchyard: the SQLite writer thread was started without its path, mode, shared slots and port.');
+  const ok =
+    typeof d === 'object' &&
+    d !== null &&
+    typeof d.path === 'string' &&
+    d.path.length > 0 &&
+    (d.synchronous === 'normal' || d.synchronous === 'full') &&
+    d.shared instanceof SharedArrayBuffer &&
+    d.shared.byteLength >= 8 &&
+    d.port instanceof MessagePort;
+  if (!ok)
+    throw new Error('switchyard: the SQLite writer thread was started without its path, mode, shared slots and port.');
   return d as WriterData;
 }
 
@@ -36,7 +45,11 @@ export const WriterState = { running: 0, closed: 1, broken: 2 } as const;
  * (`StepRow.accepted.parts` says how many came ahead of it), to compress meanwhile;
  * `plan-dropped`: the parts sent so far belong to no row (encoding that plan failed).
  */
-export type WriterRequest = { readonly type: 'rows'; readonly rows: readonly StepRow[] } | { readonly type: 'plan-part'; readonly part: Uint8Array } | { readonly type: 'plan-dropped' } | { readonly type: 'close' };
+export type WriterRequest =
+  | { readonly type: 'rows'; readonly rows: readonly StepRow[] }
+  | { readonly type: 'plan-part'; readonly part: Uint8Array }
+  | { readonly type: 'plan-dropped' }
+  | { readonly type: 'close' };
 
 /** Writer thread → host: a row it could not write (the thread writes nothing more after it), or a connection it could not open. */
 export type WriterReply = { readonly type: 'failed'; readonly error: SerializedError };

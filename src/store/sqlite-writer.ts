@@ -5,7 +5,14 @@ import type { RunStepMessage } from '../protocol/run-events.js';
 import { type StepRow, stepRow } from './sqlite-step-rows.js';
 import type { Synchronous } from './sqlite-synchronous.js';
 import type { StepFacts } from './step-write.js';
-import { STATE, type WriterData, type WriterReply, type WriterRequest, WriterState, WRITTEN } from './sqlite-writer-protocol.js';
+import {
+  STATE,
+  type WriterData,
+  type WriterReply,
+  type WriterRequest,
+  WriterState,
+  WRITTEN,
+} from './sqlite-writer-protocol.js';
 
 /** Rows wait at most this long (ms) to be handed to the thread together, */
 const HAND_OVER_MS = 1;
@@ -124,7 +131,11 @@ export class SqliteWriter {
       const written = Atomics.load(this.#slots, WRITTEN);
       if (!behind(written, this.#issued) || Atomics.load(this.#slots, STATE) !== WriterState.running) break;
       if (this.#exit !== undefined || Date.now() > deadline) {
-        this.#failure ??= new SwitchyardError(ErrorCodes.FILE_ERROR, `Steps could not be written to the state database ${this.#location}: its writer thread stopped answering (${this.#exit ?? `nothing for ${DRAIN_LIMIT_MS / 1000} s`}).`, { path: this.#location });
+        this.#failure ??= new SwitchyardError(
+          ErrorCodes.FILE_ERROR,
+          `Steps could not be written to the state database ${this.#location}: its writer thread stopped answering (${this.#exit ?? `nothing for ${DRAIN_LIMIT_MS / 1000} s`}).`,
+          { path: this.#location },
+        );
         break;
       }
       Atomics.wait(this.#slots, WRITTEN, written, 100);
@@ -140,7 +151,12 @@ export class SqliteWriter {
     this.settle();
     this.#post({ type: 'close' });
     const deadline = Date.now() + DRAIN_LIMIT_MS;
-    while (Atomics.load(this.#slots, STATE) === WriterState.running && this.#exit === undefined && Date.now() < deadline) Atomics.wait(this.#slots, STATE, WriterState.running, 100);
+    while (
+      Atomics.load(this.#slots, STATE) === WriterState.running &&
+      this.#exit === undefined &&
+      Date.now() < deadline
+    )
+      Atomics.wait(this.#slots, STATE, WriterState.running, 100);
     this.#port.close();
     if (this.#failure && !this.#reported) throw this.#failure;
   }
@@ -151,7 +167,11 @@ export class SqliteWriter {
       if (reply.type === 'failed') this.#failure ??= deserializeError(reply.error);
     }
     if (!this.#failure && Atomics.load(this.#slots, STATE) === WriterState.broken) {
-      this.#failure = new SwitchyardError(ErrorCodes.FILE_ERROR, `Steps could not be written to the state database ${this.#location}: its writer thread stopped.`, { path: this.#location });
+      this.#failure = new SwitchyardError(
+        ErrorCodes.FILE_ERROR,
+        `Steps could not be written to the state database ${this.#location}: its writer thread stopped.`,
+        { path: this.#location },
+      );
     }
   }
 }
@@ -165,5 +185,8 @@ export function behind(done: number, issued: number): boolean {
 export function writerEntry(): { filename: string; execArgv: string[] } {
   const fromSource = import.meta.url.endsWith('.ts');
   const url = new URL(fromSource ? './sqlite-writer.worker.ts' : './sqlite-writer.worker.js', import.meta.url);
-  return { filename: fileURLToPath(url), execArgv: fromSource ? ['--import', new URL('../pool/register-tsx.mjs', import.meta.url).href] : [] };
+  return {
+    filename: fileURLToPath(url),
+    execArgv: fromSource ? ['--import', new URL('../pool/register-tsx.mjs', import.meta.url).href] : [],
+  };
 }

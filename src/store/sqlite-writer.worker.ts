@@ -5,11 +5,21 @@ import { asStoreError } from './sqlite-errors.js';
 import { asBuffer } from './binary-layout.js';
 import { type StepRow, writeStatements, writeStepRow } from './sqlite-step-rows.js';
 import { compressed } from './stored-text.js';
-import { STATE, type WriterReply, type WriterRequest, writerData, WriterState, WRITTEN } from './sqlite-writer-protocol.js';
+import {
+  STATE,
+  type WriterReply,
+  type WriterRequest,
+  writerData,
+  WriterState,
+  WRITTEN,
+} from './sqlite-writer-protocol.js';
 
 // The thread a SqliteStore writes steps on: it commits the rows the store hands it, so SQLite's
 // work — and, with synchronous=FULL, its fsyncs — stays off the thread that runs the workflow.
-if (isMainThread) throw new Error('switchyard: the SQLite writer entry runs in the thread a SqliteStore starts, not on the main thread.');
+if (isMainThread)
+  throw new Error(
+    'switchyard: the SQLite writer entry runs in the thread a SqliteStore starts, not on the main thread.',
+  );
 
 const { path, synchronous, shared, port } = writerData(workerData);
 const slots = new Int32Array(shared);
@@ -59,13 +69,16 @@ if (db) {
     // with synchronous=FULL, one fsync) for every step waiting, each step whole or not at all.
     const rows: Pending[] = [];
     let close = false;
-    for (let m: WriterRequest | undefined = first; m; m = (receiveMessageOnPort(port)?.message as WriterRequest | undefined)) {
+    for (
+      let m: WriterRequest | undefined = first;
+      m;
+      m = receiveMessageOnPort(port)?.message as WriterRequest | undefined
+    ) {
       if (m.type === 'close') close = true;
       else if (m.type === 'plan-part') {
         // Nothing more is written once a write failed: no need to compress for it.
         if (!broken) planParts.push(compressed(asBuffer(m.part)));
-      }
-      else if (m.type === 'plan-dropped') planParts = [];
+      } else if (m.type === 'plan-dropped') planParts = [];
       else for (const row of m.rows) rows.push([row, row.accepted ? planParts.splice(0, row.accepted.parts) : []]);
     }
     if (rows.length > 0 && !broken) {

@@ -87,7 +87,13 @@ export interface StateStore {
    * `RUN_LOCKED` while another holder's lease is live — unless `isStale` says that holder is
    * gone (a dead process on this host).
    */
-  acquireLease(runId: string, holder: LeaseHolder, now: number, ttlMs: number, isStale: (lease: Lease) => boolean): void;
+  acquireLease(
+    runId: string,
+    holder: LeaseHolder,
+    now: number,
+    ttlMs: number,
+    isStale: (lease: Lease) => boolean,
+  ): void;
   releaseLease(runId: string, owner: string): void;
   getLease(runId: string): Lease | undefined;
   /** Deletes runs that ended before `endedBefore` (epoch ms), with their logs; the ids deleted. */

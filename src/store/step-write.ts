@@ -22,7 +22,14 @@ export interface StepFacts {
 
 /** The {@link StepFacts} of a step message. */
 export function stepFacts(step: RunStepMessage): StepFacts {
-  return { run_id: step.run_id, seq: step.seq, status: step.status, counts: step.counts, accepted: step.accepted !== undefined, eventCount: step.events.length };
+  return {
+    run_id: step.run_id,
+    seq: step.seq,
+    status: step.status,
+    counts: step.counts,
+    accepted: step.accepted !== undefined,
+    eventCount: step.events.length,
+  };
 }
 
 /**
@@ -30,13 +37,28 @@ export function stepFacts(step: RunStepMessage): StepFacts {
  * Refuses what every store must refuse: a second run under one id, a step for an unknown run,
  * a gap or an overlap in the sequence numbers. Shared by every store so they agree exactly.
  */
-export function applyStep(location: string, before: RunHead | undefined, step: StepFacts, now: number): Pick<RunRecord, 'status' | 'counts' | 'created_at' | 'updated_at' | 'ended_at' | 'last_seq'> {
+export function applyStep(
+  location: string,
+  before: RunHead | undefined,
+  step: StepFacts,
+  now: number,
+): Pick<RunRecord, 'status' | 'counts' | 'created_at' | 'updated_at' | 'ended_at' | 'last_seq'> {
   const runId = step.run_id;
   if (step.accepted) {
-    if (before) throw new SwitchyardError(ErrorCodes.RUN_EXISTS, `Run ${runId} already exists in ${location}; resume it with \`switchyard resume ${runId}\` or start the new run under another id.`, { run_id: runId });
+    if (before)
+      throw new SwitchyardError(
+        ErrorCodes.RUN_EXISTS,
+        `Run ${runId} already exists in ${location}; resume it with \`switchyard resume ${runId}\` or start the new run under another id.`,
+        { run_id: runId },
+      );
     if (step.seq !== 1) throw gap(location, runId, 0, step.seq);
   } else {
-    if (!before) throw new SwitchyardError(ErrorCodes.RUN_NOT_FOUND, `Run ${runId} is not in ${location}: a step came for a run whose first step was never recorded.`, { run_id: runId });
+    if (!before)
+      throw new SwitchyardError(
+        ErrorCodes.RUN_NOT_FOUND,
+        `Run ${runId} is not in ${location}: a step came for a run whose first step was never recorded.`,
+        { run_id: runId },
+      );
     if (step.seq !== before.last_seq + 1) throw gap(location, runId, before.last_seq, step.seq);
   }
   return {
@@ -50,11 +72,21 @@ export function applyStep(location: string, before: RunHead | undefined, step: S
 }
 
 function gap(location: string, runId: string, last: number, seq: number): SwitchyardError {
-  return new SwitchyardError(ErrorCodes.LOG_GAP, `A step of run ${runId} starts at event ${seq}, but ${location} holds events up to ${last}: the log would have a gap or a repeat, so the step was refused.`, { run_id: runId, last_seq: last, seq });
+  return new SwitchyardError(
+    ErrorCodes.LOG_GAP,
+    `A step of run ${runId} starts at event ${seq}, but ${location} holds events up to ${last}: the log would have a gap or a repeat, so the step was refused.`,
+    { run_id: runId, last_seq: last, seq },
+  );
 }
 
 /** Throws `RUN_LOCKED` unless `holder` may take the lease on `runId` now. */
-export function checkLease(current: Lease | undefined, holder: LeaseHolder, runId: string, now: number, isStale: (lease: Lease) => boolean): void {
+export function checkLease(
+  current: Lease | undefined,
+  holder: LeaseHolder,
+  runId: string,
+  now: number,
+  isStale: (lease: Lease) => boolean,
+): void {
   if (!current || current.owner === holder.owner || current.expires_at <= now || isStale(current)) return;
   throw new SwitchyardError(
     ErrorCodes.RUN_LOCKED,

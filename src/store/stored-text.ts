@@ -20,7 +20,9 @@ export function storedText(text: string): string | Buffer {
 
 /** `data` Brotli-encoded at quality 0 (see {@link storedText}). */
 export function compressed(data: string | Buffer): Buffer {
-  return brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 0, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } });
+  return brotliCompressSync(data, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 0, [constants.BROTLI_PARAM_SIZE_HINT]: data.length },
+  });
 }
 
 /** What {@link compressed} encoded. */

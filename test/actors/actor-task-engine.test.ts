@@ -23,19 +23,36 @@ function compiled(dag: RandomDag) {
  * Answers attempts in release order with outcomes from the tape, from answer `from` on, until
  * `until` answers have been given (a crash) or the run ends; returns the attempts still out.
  */
-function answer(core: DispatchCore, tape: readonly number[], queue = core.drain(), from = 0, until = Number.POSITIVE_INFINITY) {
+function answer(
+  core: DispatchCore,
+  tape: readonly number[],
+  queue = core.drain(),
+  from = 0,
+  until = Number.POSITIVE_INFINITY,
+) {
   for (let i = from; queue.length > 0 && i < until; i++) {
     const record = queue.shift()!;
     core.now = i + 1;
     const pick = tape.length === 0 ? 0 : (tape[i % tape.length] + i) % 5;
-    const outcome: Outcome = pick < 3 ? { ok: true, produced: [], summary: `done ${i}` } : { ok: false, recoverable: pick === 3, code: 'X', message: `failed ${i}` };
+    const outcome: Outcome =
+      pick < 3
+        ? { ok: true, produced: [], summary: `done ${i}` }
+        : { ok: false, recoverable: pick === 3, code: 'X', message: `failed ${i}` };
     core.result(record.task, outcome);
     queue.push(...core.drain());
   }
   return queue;
 }
 
-const fieldsOf = (core: DispatchCore) => Array.from({ length: core.plan.n }, (_, v) => [core.status[v], core.attempts[v], core.dispatchedAt[v], core.completedAt[v], core.assigned[v], core.summary[v]]);
+const fieldsOf = (core: DispatchCore) =>
+  Array.from({ length: core.plan.n }, (_, v) => [
+    core.status[v],
+    core.attempts[v],
+    core.dispatchedAt[v],
+    core.completedAt[v],
+    core.assigned[v],
+    core.summary[v],
+  ]);
 
 /** Runs a random workflow through a core, answering attempts in release order with outcomes from the tape. */
 function run(dag: RandomDag, tape: readonly number[], withActors: boolean, inspected: InspectionEvent[] = []) {
@@ -44,7 +61,9 @@ function run(dag: RandomDag, tape: readonly number[], withActors: boolean, inspe
   let engine: ActorTaskEngine | undefined;
   const core = new DispatchCore(plan, options, {
     onTransition: (v, e, from, to) => trace.push([v, e.type, from, to]),
-    ...(withActors ? { engine: (c: DispatchCore) => (engine = new ActorTaskEngine(c, 'run-1', (e) => inspected.push(e))) } : {}),
+    ...(withActors
+      ? { engine: (c: DispatchCore) => (engine = new ActorTaskEngine(c, 'run-1', (e) => inspected.push(e))) }
+      : {}),
   });
   core.now = 0;
   core.begin();
@@ -69,10 +88,19 @@ describe('ActorTaskEngine (inspector mode)', () => {
 
   it('shows a supervisor actor with one child actor per task to the inspector', () => {
     const inspected: InspectionEvent[] = [];
-    run({ n: 3, edges: [[0, 1]], ids: ['a', 'b', 'c'], listing: [0, 1, 2], weights: ['light', 'light', 'light'] }, [0], true, inspected);
-    const actors = inspected.filter((e) => e.type === '@xstate.actor').map((e) => (e.actorRef as unknown as { id: string }).id);
+    run(
+      { n: 3, edges: [[0, 1]], ids: ['a', 'b', 'c'], listing: [0, 1, 2], weights: ['light', 'light', 'light'] },
+      [0],
+      true,
+      inspected,
+    );
+    const actors = inspected
+      .filter((e) => e.type === '@xstate.actor')
+      .map((e) => (e.actorRef as unknown as { id: string }).id);
     expect(actors).toEqual(['run-1', 'a', 'b', 'c']);
-    const events = inspected.filter((e) => e.type === '@xstate.event' && (e.actorRef as unknown as { id: string }).id === 'a').map((e) => (e as { event: { type: string } }).event.type);
+    const events = inspected
+      .filter((e) => e.type === '@xstate.event' && (e.actorRef as unknown as { id: string }).id === 'a')
+      .map((e) => (e as { event: { type: string } }).event.type);
     expect(events).toEqual(['xstate.init', 'READY', 'DISPATCH', 'SUCCEED']);
   });
 
@@ -84,7 +112,9 @@ describe('ActorTaskEngine (inspector mode)', () => {
         live.now = 0;
         live.begin();
         const out = answer(live, tape, live.drain(), 0, cut);
-        const saved = JSON.parse(JSON.stringify(snapshot(live, { sequence: 4, offsetMinutes: 0 }, planBlock(plan.input, plan.tasks, options)))) as unknown;
+        const saved = JSON.parse(
+          JSON.stringify(snapshot(live, { sequence: 4, offsetMinutes: 0 }, planBlock(plan.input, plan.tasks, options))),
+        ) as unknown;
         let engine: ActorTaskEngine | undefined;
         const restored = restore(saved, { engine: (c) => (engine = new ActorTaskEngine(c, 'run-1', () => undefined)) });
         if (!restored.ok) throw restored.error;

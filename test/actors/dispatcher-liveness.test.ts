@@ -1,14 +1,38 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from '../../src/actors/dispatcher.js';
-import { type AgentExecutionResult, type Dispatch, InProcessBus, subjects, type TriggerAgent } from '../../src/index.js';
+import {
+  type AgentExecutionResult,
+  type Dispatch,
+  InProcessBus,
+  subjects,
+  type TriggerAgent,
+} from '../../src/index.js';
 
 const s = subjects();
 const AT = '2026-02-21T10:00:00Z';
 const SWEEP_MS = 500;
 
-const dispatch: Dispatch = { task_id: 'task_1', action: 'x', capability_ids: ['CAP-PRE-001'], input_refs_resolved: [], output_refs_expected: [], execution_group: 1, attempt: 1, workflow_progress: { total_tasks: 1, completed: 0, in_progress: 1, pending: 0, failed: 0 } };
-const trigger: TriggerAgent = { type: 'TriggerAgent', request_id: 'req-1', workflow_id: 'wf', agent_id: 'execution_agent', task_id: 'task_1', attempt: 1, dispatch, at: AT };
+const dispatch: Dispatch = {
+  task_id: 'task_1',
+  action: 'x',
+  capability_ids: ['CAP-PRE-001'],
+  input_refs_resolved: [],
+  output_refs_expected: [],
+  execution_group: 1,
+  attempt: 1,
+  workflow_progress: { total_tasks: 1, completed: 0, in_progress: 1, pending: 0, failed: 0 },
+};
+const trigger: TriggerAgent = {
+  type: 'TriggerAgent',
+  request_id: 'req-1',
+  workflow_id: 'wf',
+  agent_id: 'execution_agent',
+  task_id: 'task_1',
+  attempt: 1,
+  dispatch,
+  at: AT,
+};
 
 /**
  * The sweep's timer is ticked by hand at chosen clock readings: a tick at a reading later than
@@ -23,7 +47,14 @@ describe('Dispatcher liveness when the coordinator itself stalls', () => {
   let lost: AgentExecutionResult[];
   let gone: unknown[];
 
-  const heartbeat = () => bus.publish(s.heartbeat('rt-a'), { type: 'RuntimeHeartbeat', runtime_id: 'rt-a', in_flight: 1, capacity: 2, at: AT });
+  const heartbeat = () =>
+    bus.publish(s.heartbeat('rt-a'), {
+      type: 'RuntimeHeartbeat',
+      runtime_id: 'rt-a',
+      in_flight: 1,
+      capacity: 2,
+      at: AT,
+    });
   /** Runs the sweep timer at `at` and lets what it published be delivered. */
   const sweepAt = async (at: number) => {
     now = at;
@@ -51,7 +82,15 @@ describe('Dispatcher liveness when the coordinator itself stalls', () => {
     bus.subscribe(s.patterns.results(), (m) => void lost.push(m.data as AgentExecutionResult));
     bus.subscribe(s.deregistered('rt-a'), (m) => void gone.push(m.data));
     // One runtime heartbeating every second (defunct after 3 missed beats), running one attempt.
-    bus.publish(s.registered('rt-a'), { type: 'AgentRuntimeRegistered', runtime_id: 'rt-a', agents: [{ agent_id: 'execution_agent', capabilities: ['CAP-PRE-*'] }], capacity: 2, heartbeat_interval_ms: 1000, subjects: [s.execute('rt-a')], at: AT });
+    bus.publish(s.registered('rt-a'), {
+      type: 'AgentRuntimeRegistered',
+      runtime_id: 'rt-a',
+      agents: [{ agent_id: 'execution_agent', capabilities: ['CAP-PRE-*'] }],
+      capacity: 2,
+      heartbeat_interval_ms: 1000,
+      subjects: [s.execute('rt-a')],
+      at: AT,
+    });
     await bus.flush();
     await bus.request(s.trigger('wf', 'execution_agent'), trigger, { timeoutMs: 1000 });
     await sweepAt(SWEEP_MS);
@@ -81,7 +120,9 @@ describe('Dispatcher liveness when the coordinator itself stalls', () => {
     await sweepAt(10_500);
     expect(dispatcher.registry.get('rt-a')).toBeUndefined();
     expect(gone).toMatchObject([{ reason: 'defunct', in_flight: ['req-1'] }]);
-    expect(lost).toMatchObject([{ request_id: 'req-1', outcome: { status: 'failed', error: { code: 'RUNTIME_LOST', recoverable: true } } }]);
+    expect(lost).toMatchObject([
+      { request_id: 'req-1', outcome: { status: 'failed', error: { code: 'RUNTIME_LOST', recoverable: true } } },
+    ]);
   });
 
   it('judges a runtime at the edge of its silence when the stall began only after the waiting heartbeats were read', async () => {

@@ -11,7 +11,7 @@ function recording(log: string[], name: string): RunInbox {
 }
 
 describe('RunRouter', () => {
-  it("hands each message only to the runs whose requests it names, a batch once to each run in it", async () => {
+  it('hands each message only to the runs whose requests it names, a batch once to each run in it', async () => {
     const bus = new InProcessBus();
     const router = new RunRouter(bus, subjects);
     const log: string[] = [];
@@ -21,14 +21,24 @@ describe('RunRouter', () => {
     bus.publish(subjects.result('run-a_3_1'), { request_id: 'run-a_3_1' });
     bus.publish(subjects.placed('run-b_1_2'), { request_id: 'run-b_1_2', runtime_id: 'rt' });
     bus.publish(subjects.progress('run-c_0_1'), { type: 'AttemptProgress', request_id: 'run-c_0_1', percent: 50 });
-    bus.publish(subjects.results('rt'), { results: [{ request_id: 'run-a_1_1' }, { request_id: 'run-b_2_1' }, { request_id: 'run-a_2_1' }] });
+    bus.publish(subjects.results('rt'), {
+      results: [{ request_id: 'run-a_1_1' }, { request_id: 'run-b_2_1' }, { request_id: 'run-a_2_1' }],
+    });
     // Nobody's: no run, or no request id at all.
     bus.publish(subjects.result('other_1_1'), { request_id: 'other_1_1' });
     bus.publish(subjects.results('rt'), { results: 'not a list' });
     await bus.flush();
-    const batch = JSON.stringify({ results: [{ request_id: 'run-a_1_1' }, { request_id: 'run-b_2_1' }, { request_id: 'run-a_2_1' }] });
+    const batch = JSON.stringify({
+      results: [{ request_id: 'run-a_1_1' }, { request_id: 'run-b_2_1' }, { request_id: 'run-a_2_1' }],
+    });
     expect(log.sort()).toEqual(
-      [`a:result:{"request_id":"run-a_3_1"}`, `b:placed:{"request_id":"run-b_1_2","runtime_id":"rt"}`, `c:progress:{"type":"AttemptProgress","request_id":"run-c_0_1","percent":50}`, `a:results:${batch}`, `b:results:${batch}`].sort(),
+      [
+        `a:result:{"request_id":"run-a_3_1"}`,
+        `b:placed:{"request_id":"run-b_1_2","runtime_id":"rt"}`,
+        `c:progress:{"type":"AttemptProgress","request_id":"run-c_0_1","percent":50}`,
+        `a:results:${batch}`,
+        `b:results:${batch}`,
+      ].sort(),
     );
     await bus.close();
   });

@@ -8,7 +8,13 @@ import { WorkflowRun } from '../../src/actors/workflow-supervisor.js';
 import { compilePlan } from '../../src/core/compiled-plan.js';
 import { resolveOptions } from '../../src/core/options.js';
 import { readPlan } from '../../src/graph/plan-input.js';
-import { type AgentExecutionResult, type BusMessage, InProcessBus, subjects, type TriggerAgent } from '../../src/index.js';
+import {
+  type AgentExecutionResult,
+  type BusMessage,
+  InProcessBus,
+  subjects,
+  type TriggerAgent,
+} from '../../src/index.js';
 import { vet } from '../../src/protocol/vetted.js';
 import { task, workflow } from '../helpers/plans.js';
 
@@ -23,7 +29,8 @@ const RUNTIME = 'rt-a';
 function capturingLogger(lines: Array<Record<string, unknown>>) {
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line.length > 0) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n'))
+        if (line.length > 0) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -41,7 +48,17 @@ function runOf(bus: InProcessBus, logger: pino.Logger, taskTimeoutMs = 60_000): 
   if (!options.ok || !input.ok) throw new Error('bad fixture');
   const plan = compilePlan(input.value, options.value);
   if (!plan.ok) throw plan.error;
-  return new WorkflowRun(plan.value, { runId: 'r1', bus, subjects: s, logger, clock: Date.now, options: options.value, maxConcurrentTasks: 8, taskTimeoutMs, resultGraceMs: 10 });
+  return new WorkflowRun(plan.value, {
+    runId: 'r1',
+    bus,
+    subjects: s,
+    logger,
+    clock: Date.now,
+    options: options.value,
+    maxConcurrentTasks: 8,
+    taskTimeoutMs,
+    resultGraceMs: 10,
+  });
 }
 
 const result = (t: TriggerAgent, change: Partial<AgentExecutionResult> = {}): AgentExecutionResult => ({
@@ -91,7 +108,8 @@ describe('results and control messages must prove who they are', () => {
     await bus.close();
   });
 
-  const ask = async (subject: string, data: unknown) => (await bus.request(subject, data, { timeoutMs: 2000 })).data as { type: string; code?: string; message?: string };
+  const ask = async (subject: string, data: unknown) =>
+    (await bus.request(subject, data, { timeoutMs: 2000 })).data as { type: string; code?: string; message?: string };
 
   it('refuses a result that names a live request id but another attempt, task, run or runtime, and changes nothing', async () => {
     const run = runOf(bus, capturingLogger(lines)).start();
@@ -119,16 +137,32 @@ describe('results and control messages must prove who they are', () => {
     // Logged once each (by the dispatcher, naming the fields), not once per actor.
     const warned = lines.filter((l) => l.code === 'RESULT_MISMATCH' && (l.level as number) >= 40);
     expect(warned).toHaveLength(forgeries.length);
-    expect(warned.map((l) => l.mismatched)).toEqual([['attempt'], ['task_id'], ['workflow_id'], ['runtime_id'], ['runtime_id'], ['runtime_id']]);
+    expect(warned.map((l) => l.mismatched)).toEqual([
+      ['attempt'],
+      ['task_id'],
+      ['workflow_id'],
+      ['runtime_id'],
+      ['runtime_id'],
+      ['runtime_id'],
+    ]);
     // The real results still count: the run completes.
     bus.subscribe(s.execute(RUNTIME), (m: BusMessage) => {
-      for (const t of (m.data as { triggers: TriggerAgent[] }).triggers) bus.publish(s.results(RUNTIME), { type: 'AgentExecutionResultBatch', results: [result(t, { outcome: { status: 'complete' } })] });
+      for (const t of (m.data as { triggers: TriggerAgent[] }).triggers)
+        bus.publish(s.results(RUNTIME), {
+          type: 'AgentExecutionResultBatch',
+          results: [result(t, { outcome: { status: 'complete' } })],
+        });
     });
-    expect(await ask(s.results(RUNTIME), { type: 'AgentExecutionResultBatch', results: [result(first, { outcome: { status: 'complete' } })] })).toMatchObject({ type: 'ResultsAccepted', count: 1 });
+    expect(
+      await ask(s.results(RUNTIME), {
+        type: 'AgentExecutionResultBatch',
+        results: [result(first, { outcome: { status: 'complete' } })],
+      }),
+    ).toMatchObject({ type: 'ResultsAccepted', count: 1 });
     expect((await run.result).status).toBe('complete');
   });
 
-  it('applies a single result on a runtime\'s results subject as it applies a batch of one', async () => {
+  it("applies a single result on a runtime's results subject as it applies a batch of one", async () => {
     const run = runOf(bus, capturingLogger(lines)).start();
     await expect.poll(() => triggers.length).toBe(1);
     const done = result(triggers[0], { outcome: { status: 'complete' } });
@@ -138,14 +172,24 @@ describe('results and control messages must prove who they are', () => {
     run.cancel('test over');
   });
 
-  it("takes the results a runtime sends for its own attempts after it left (a worker that died reports them failed)", async () => {
+  it('takes the results a runtime sends for its own attempts after it left (a worker that died reports them failed)', async () => {
     const run = runOf(bus, capturingLogger(lines)).start();
     await expect.poll(() => triggers.length).toBe(1);
-    bus.publish(s.deregistered(RUNTIME), { type: 'AgentRuntimeDeregistered', runtime_id: RUNTIME, reason: 'defunct', at: AT });
+    bus.publish(s.deregistered(RUNTIME), {
+      type: 'AgentRuntimeDeregistered',
+      runtime_id: RUNTIME,
+      reason: 'defunct',
+      at: AT,
+    });
     await bus.flush();
     expect(dispatcher.registry.get(RUNTIME)).toBeUndefined();
-    const exited = result(triggers[0], { outcome: { status: 'failed', error: { code: 'WORKER_EXITED', message: 'the worker exited', recoverable: true } } });
-    expect(await ask(s.results(RUNTIME), { type: 'AgentExecutionResultBatch', results: [exited] })).toMatchObject({ type: 'ResultsAccepted', count: 1 });
+    const exited = result(triggers[0], {
+      outcome: { status: 'failed', error: { code: 'WORKER_EXITED', message: 'the worker exited', recoverable: true } },
+    });
+    expect(await ask(s.results(RUNTIME), { type: 'AgentExecutionResultBatch', results: [exited] })).toMatchObject({
+      type: 'ResultsAccepted',
+      count: 1,
+    });
     await bus.flush();
     expect(run.state().failure_log[0]).toMatchObject({ task_id: 'task_1', error_code: 'WORKER_EXITED' });
     expect(lines.filter((l) => l.code === 'RESULT_MISMATCH')).toEqual([]);
@@ -155,9 +199,23 @@ describe('results and control messages must prove who they are', () => {
   it.each([
     ['null', null],
     ['an array', []],
-    ['truncated JSON (as the NATS bus hands on a payload that is not JSON)', '{"type":"AgentExecutionResultBatch","res'],
+    [
+      'truncated JSON (as the NATS bus hands on a payload that is not JSON)',
+      '{"type":"AgentExecutionResultBatch","res',
+    ],
     ['another message type', { type: 'Hello' }],
-    ['a result missing `at`', { type: 'AgentExecutionResultBatch', results: [{ ...result({ request_id: 'r1_0_1', workflow_id: 'r1', task_id: 'task_1', attempt: 1 } as TriggerAgent), at: undefined }] }],
+    [
+      'a result missing `at`',
+      {
+        type: 'AgentExecutionResultBatch',
+        results: [
+          {
+            ...result({ request_id: 'r1_0_1', workflow_id: 'r1', task_id: 'task_1', attempt: 1 } as TriggerAgent),
+            at: undefined,
+          },
+        ],
+      },
+    ],
   ])('answers %s on a results subject with INVALID_INPUT naming the schema, never ResultsAccepted', async (_, body) => {
     const reply = await ask(s.results(RUNTIME), body);
     expect(reply).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
@@ -165,7 +223,10 @@ describe('results and control messages must prove who they are', () => {
   });
 
   it('refuses a bad TriggerAgentBatch as a TriggerAgentBatch, not with the single-trigger schema', async () => {
-    const reply = await ask(s.trigger('wf', 'execution_agent'), { type: 'TriggerAgentBatch', triggers: [{ type: 'TriggerAgent', request_id: 7 }] });
+    const reply = await ask(s.trigger('wf', 'execution_agent'), {
+      type: 'TriggerAgentBatch',
+      triggers: [{ type: 'TriggerAgent', request_id: 7 }],
+    });
     expect(reply).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
     expect(reply.message).toMatch(/^The TriggerAgentBatch does not match/);
     const other = await ask(s.trigger('wf', 'execution_agent'), { type: 'Hello' });
@@ -175,19 +236,45 @@ describe('results and control messages must prove who they are', () => {
   it.each([
     ['a runtime id over 128 characters', 'r'.repeat(129), {}],
     ['a capacity beyond the bound', 'rt-big', { capacity: 1_000_000 }],
-    ['a huge agent list', 'rt-many', { agents: Array.from({ length: 65 }, (_, i) => ({ agent_id: `agent_${i}`, capabilities: ['CAP-PRE-*'] })) }],
-    ['a huge capability list', 'rt-caps', { agents: [{ agent_id: 'execution_agent', capabilities: Array.from({ length: 257 }, (_, i) => `CAP-X-${i}`) }] }],
+    [
+      'a huge agent list',
+      'rt-many',
+      { agents: Array.from({ length: 65 }, (_, i) => ({ agent_id: `agent_${i}`, capabilities: ['CAP-PRE-*'] })) },
+    ],
+    [
+      'a huge capability list',
+      'rt-caps',
+      { agents: [{ agent_id: 'execution_agent', capabilities: Array.from({ length: 257 }, (_, i) => `CAP-X-${i}`) }] },
+    ],
     ['an endless heartbeat interval', 'rt-slow', { heartbeat_interval_ms: 2 ** 31 }],
   ])('refuses a registration with %s', async (_, runtimeId, extra) => {
-    expect(await ask(s.registered(runtimeId), registration(runtimeId, extra))).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
+    expect(await ask(s.registered(runtimeId), registration(runtimeId, extra))).toMatchObject({
+      type: 'Error',
+      code: 'INVALID_INPUT',
+    });
     expect(dispatcher.registry.get(runtimeId)).toBeUndefined();
   });
 
   it('refuses a runtime speaking for another: subject and body naming different runtimes, or command subjects that are not its own', async () => {
-    expect(await ask(s.registered('rt-x'), registration('rt-y'))).toMatchObject({ type: 'Error', code: 'UNAUTHORIZED' });
-    expect(await ask(s.registered('rt-x'), registration('rt-x', { subjects: [s.execute(RUNTIME)] }))).toMatchObject({ type: 'Error', code: 'UNAUTHORIZED' });
-    expect(await ask(s.deregistered('rt-x'), { type: 'AgentRuntimeDeregistered', runtime_id: RUNTIME, reason: 'shutdown', at: AT })).toMatchObject({ type: 'Error', code: 'UNAUTHORIZED' });
-    expect(await ask(s.reclaimed('rt-x'), { type: 'AttemptsReclaimed', runtime_id: RUNTIME, request_ids: ['x'], at: AT })).toMatchObject({ type: 'Error', code: 'UNAUTHORIZED' });
+    expect(await ask(s.registered('rt-x'), registration('rt-y'))).toMatchObject({
+      type: 'Error',
+      code: 'UNAUTHORIZED',
+    });
+    expect(await ask(s.registered('rt-x'), registration('rt-x', { subjects: [s.execute(RUNTIME)] }))).toMatchObject({
+      type: 'Error',
+      code: 'UNAUTHORIZED',
+    });
+    expect(
+      await ask(s.deregistered('rt-x'), {
+        type: 'AgentRuntimeDeregistered',
+        runtime_id: RUNTIME,
+        reason: 'shutdown',
+        at: AT,
+      }),
+    ).toMatchObject({ type: 'Error', code: 'UNAUTHORIZED' });
+    expect(
+      await ask(s.reclaimed('rt-x'), { type: 'AttemptsReclaimed', runtime_id: RUNTIME, request_ids: ['x'], at: AT }),
+    ).toMatchObject({ type: 'Error', code: 'UNAUTHORIZED' });
     expect(dispatcher.registry.get('rt-x')).toBeUndefined();
     expect(dispatcher.registry.get(RUNTIME)).toBeDefined();
   });
@@ -197,12 +284,33 @@ describe('results and control messages must prove who they are', () => {
     bus.publish(s.registered('local-t1'), vet(registration('local-t1')));
     await bus.flush();
     expect(dispatcher.registry.get('local-t1')).toBeDefined();
-    expect(await ask(s.deregistered('local-t1'), { type: 'AgentRuntimeDeregistered', runtime_id: 'local-t1', reason: 'defunct', at: AT })).toMatchObject({ type: 'Error', code: 'UNAUTHORIZED' });
-    expect(await ask(s.registered('local-t1'), registration('local-t1', { capacity: 1 }))).toMatchObject({ type: 'Error', code: 'UNAUTHORIZED' });
-    expect(await ask(s.heartbeat('local-t1'), { type: 'RuntimeHeartbeat', runtime_id: 'local-t1', in_flight: 0, capacity: 4, at: AT })).toMatchObject({ type: 'Error', code: 'UNAUTHORIZED' });
+    expect(
+      await ask(s.deregistered('local-t1'), {
+        type: 'AgentRuntimeDeregistered',
+        runtime_id: 'local-t1',
+        reason: 'defunct',
+        at: AT,
+      }),
+    ).toMatchObject({ type: 'Error', code: 'UNAUTHORIZED' });
+    expect(await ask(s.registered('local-t1'), registration('local-t1', { capacity: 1 }))).toMatchObject({
+      type: 'Error',
+      code: 'UNAUTHORIZED',
+    });
+    expect(
+      await ask(s.heartbeat('local-t1'), {
+        type: 'RuntimeHeartbeat',
+        runtime_id: 'local-t1',
+        in_flight: 0,
+        capacity: 4,
+        at: AT,
+      }),
+    ).toMatchObject({ type: 'Error', code: 'UNAUTHORIZED' });
     expect(dispatcher.registry.get('local-t1')?.capacity).toBe(4);
     // Its own deregistration still counts.
-    bus.publish(s.deregistered('local-t1'), vet({ type: 'AgentRuntimeDeregistered', runtime_id: 'local-t1', reason: 'shutdown', at: AT }));
+    bus.publish(
+      s.deregistered('local-t1'),
+      vet({ type: 'AgentRuntimeDeregistered', runtime_id: 'local-t1', reason: 'shutdown', at: AT }),
+    );
     await bus.flush();
     expect(dispatcher.registry.get('local-t1')).toBeUndefined();
   });
@@ -221,7 +329,16 @@ describe('results and control messages must prove who they are', () => {
     const store = new MemoryStore();
     const manager = new StateManager({ bus, subjects: s, store, logger: pino({ level: 'silent' }), clock: Date.now });
     manager.claim('r1');
-    const step = { type: 'RunStep', run_id: 'r1', seq: 1, at: 0, events: [{ type: 'plan_accepted', total_tasks: 1 }], status: 'running', counts: { total: 1, completed: 0, failed: 0, skipped: 0, in_progress: 0 }, accepted: { plan: chain(), options: { policy: 'strict', max_attempts: 3 } } };
+    const step = {
+      type: 'RunStep',
+      run_id: 'r1',
+      seq: 1,
+      at: 0,
+      events: [{ type: 'plan_accepted', total_tasks: 1 }],
+      status: 'running',
+      counts: { total: 1, completed: 0, failed: 0, skipped: 0, in_progress: 0 },
+      accepted: { plan: chain(), options: { policy: 'strict', max_attempts: 3 } },
+    };
     bus.publish(s.runStep('r1'), step);
     await bus.flush();
     expect(store.getRun('r1')).toBeUndefined();

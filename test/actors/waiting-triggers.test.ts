@@ -7,7 +7,16 @@ const AGENTS = ['execution_agent', 'analysis_agent'];
 const CAPS = [['CAP-PRE-001'], ['CAP-SYN-001'], ['CAP-PRE-001', 'CAP-SYN-001']];
 
 function trigger(i: number, agent: number, caps: number): TriggerAgent {
-  return { type: 'TriggerAgent', request_id: `r${i}`, workflow_id: 'w', agent_id: AGENTS[agent], task_id: `t${i}`, attempt: 1, dispatch: { capability_ids: CAPS[caps] }, at: '2026-11-21T00:00:00Z' } as unknown as TriggerAgent;
+  return {
+    type: 'TriggerAgent',
+    request_id: `r${i}`,
+    workflow_id: 'w',
+    agent_id: AGENTS[agent],
+    task_id: `t${i}`,
+    attempt: 1,
+    dispatch: { capability_ids: CAPS[caps] },
+    at: '2026-11-21T00:00:00Z',
+  } as unknown as TriggerAgent;
 }
 
 /** The dispatcher's queue as it was: one list by priority, each drain offering every entry in order. */
@@ -19,10 +28,11 @@ class Reference {
     this.items.splice(at, 0, { trigger: t, priority });
   }
   withdraw(ids: string[]) {
-    for (let i = this.items.length - 1; i >= 0; i--) if (ids.includes(this.items[i].trigger.request_id)) this.items.splice(i, 1);
+    for (let i = this.items.length - 1; i >= 0; i--)
+      if (ids.includes(this.items[i].trigger.request_id)) this.items.splice(i, 1);
   }
   drain(place: (t: TriggerAgent) => string | undefined, placed: (t: TriggerAgent) => void) {
-    for (let i = 0; i < this.items.length; ) {
+    for (let i = 0; i < this.items.length;) {
       if (place(this.items[i].trigger) === undefined) {
         i++;
         continue;
@@ -42,7 +52,12 @@ const room = (free: Map<string, number>) => (t: TriggerAgent) => {
 };
 
 const op = fc.oneof(
-  fc.record({ kind: fc.constant('add' as const), agent: fc.nat(1), caps: fc.nat(2), priority: fc.integer({ min: 0, max: 2 }) }),
+  fc.record({
+    kind: fc.constant('add' as const),
+    agent: fc.nat(1),
+    caps: fc.nat(2),
+    priority: fc.integer({ min: 0, max: 2 }),
+  }),
   fc.record({ kind: fc.constant('drain' as const), free: fc.array(fc.nat(3), { minLength: 6, maxLength: 6 }) }),
   fc.record({ kind: fc.constant('withdraw' as const), pick: fc.array(fc.nat(40), { maxLength: 4 }) }),
 );

@@ -1,14 +1,39 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from '../../src/actors/dispatcher.js';
-import { type AgentExecutionResult, type BusMessage, type Dispatch, InProcessBus, subjects, type TriggerAgent } from '../../src/index.js';
+import {
+  type AgentExecutionResult,
+  type BusMessage,
+  type Dispatch,
+  InProcessBus,
+  subjects,
+  type TriggerAgent,
+} from '../../src/index.js';
 
 const s = subjects();
 const AT = '2026-02-21T10:00:00Z';
 
 function trigger(id: string, capability = 'CAP-PRE-001'): TriggerAgent {
-  const dispatch: Dispatch = { task_id: `task_${id}`, action: 'x', capability_ids: [capability], input_refs_resolved: [], output_refs_expected: [], execution_group: 1, attempt: 1, workflow_progress: { total_tasks: 1, completed: 0, in_progress: 1, pending: 0, failed: 0 } };
-  return { type: 'TriggerAgent', request_id: `req-${id}`, workflow_id: 'wf', agent_id: 'execution_agent', task_id: `task_${id}`, attempt: 1, dispatch, at: AT };
+  const dispatch: Dispatch = {
+    task_id: `task_${id}`,
+    action: 'x',
+    capability_ids: [capability],
+    input_refs_resolved: [],
+    output_refs_expected: [],
+    execution_group: 1,
+    attempt: 1,
+    workflow_progress: { total_tasks: 1, completed: 0, in_progress: 1, pending: 0, failed: 0 },
+  };
+  return {
+    type: 'TriggerAgent',
+    request_id: `req-${id}`,
+    workflow_id: 'wf',
+    agent_id: 'execution_agent',
+    task_id: `task_${id}`,
+    attempt: 1,
+    dispatch,
+    at: AT,
+  };
 }
 
 describe('Dispatcher work stealing (held attempts of prefetching runtimes)', () => {
@@ -23,19 +48,54 @@ describe('Dispatcher work stealing (held attempts of prefetching runtimes)', () 
   function runtime(id: string, capacity: number, concurrency: number, capabilities = ['CAP-PRE-*']) {
     received.set(id, []);
     reclaims.set(id, []);
-    bus.subscribe(s.execute(id), (m: BusMessage) => void received.get(id)!.push(...(m.data as { triggers: TriggerAgent[] }).triggers.map((t) => t.request_id)));
-    bus.subscribe(s.reclaim(id), (m: BusMessage) => void reclaims.get(id)!.push((m.data as { request_ids: string[] }).request_ids));
-    bus.publish(s.registered(id), { type: 'AgentRuntimeRegistered', runtime_id: id, agents: [{ agent_id: 'execution_agent', capabilities }], capacity, concurrency, heartbeat_interval_ms: 100, subjects: [s.execute(id)], at: AT });
+    bus.subscribe(
+      s.execute(id),
+      (m: BusMessage) =>
+        void received.get(id)!.push(...(m.data as { triggers: TriggerAgent[] }).triggers.map((t) => t.request_id)),
+    );
+    bus.subscribe(
+      s.reclaim(id),
+      (m: BusMessage) => void reclaims.get(id)!.push((m.data as { request_ids: string[] }).request_ids),
+    );
+    bus.publish(s.registered(id), {
+      type: 'AgentRuntimeRegistered',
+      runtime_id: id,
+      agents: [{ agent_id: 'execution_agent', capabilities }],
+      capacity,
+      concurrency,
+      heartbeat_interval_ms: 100,
+      subjects: [s.execute(id)],
+      at: AT,
+    });
   }
   /** The result of an attempt, as its runtime sends it: on its own results subject, naming the attempt's run, task and number. */
-  const done = (requestId: string, runtimeId = [...received].find(([, ids]) => ids.includes(requestId))?.[0] ?? 'rt-a') => {
-    const result: AgentExecutionResult = { type: 'AgentExecutionResult', request_id: requestId, workflow_id: 'wf', task_id: `task_${requestId.slice('req-'.length)}`, attempt: 1, runtime_id: runtimeId, outcome: { status: 'complete' }, at: AT };
+  const done = (
+    requestId: string,
+    runtimeId = [...received].find(([, ids]) => ids.includes(requestId))?.[0] ?? 'rt-a',
+  ) => {
+    const result: AgentExecutionResult = {
+      type: 'AgentExecutionResult',
+      request_id: requestId,
+      workflow_id: 'wf',
+      task_id: `task_${requestId.slice('req-'.length)}`,
+      attempt: 1,
+      runtime_id: runtimeId,
+      outcome: { status: 'complete' },
+      at: AT,
+    };
     bus.publish(s.results(runtimeId), { type: 'AgentExecutionResultBatch', results: [result] });
   };
-  const giveBack = (runtimeId: string, ids: string[]) => bus.publish(s.reclaimed(runtimeId), { type: 'AttemptsReclaimed', runtime_id: runtimeId, request_ids: ids, at: AT });
+  const giveBack = (runtimeId: string, ids: string[]) =>
+    bus.publish(s.reclaimed(runtimeId), { type: 'AttemptsReclaimed', runtime_id: runtimeId, request_ids: ids, at: AT });
   const send = async (...ids: string[]) => {
     const replies = [];
-    for (const id of ids) replies.push((await bus.request(s.trigger('wf', 'execution_agent'), trigger(id), { timeoutMs: 1000 })).data as { runtime_id: string | null; rounds_ahead?: number });
+    for (const id of ids)
+      replies.push(
+        (await bus.request(s.trigger('wf', 'execution_agent'), trigger(id), { timeoutMs: 1000 })).data as {
+          runtime_id: string | null;
+          rounds_ahead?: number;
+        },
+      );
     await bus.flush();
     return replies;
   };
@@ -46,7 +106,14 @@ describe('Dispatcher work stealing (held attempts of prefetching runtimes)', () 
     reclaims.clear();
     placed.length = 0;
     bus = new InProcessBus({ clock: () => now });
-    dispatcher = new Dispatcher({ bus, subjects: s, logger: pino({ level: 'silent' }), clock: () => now, sweepMs: 60_000, stealAfterMs: 20 });
+    dispatcher = new Dispatcher({
+      bus,
+      subjects: s,
+      logger: pino({ level: 'silent' }),
+      clock: () => now,
+      sweepMs: 60_000,
+      stealAfterMs: 20,
+    });
     bus.subscribe(s.patterns.placed(), (m) => void placed.push(m.data as (typeof placed)[number]));
   });
   afterEach(async () => {
@@ -133,7 +200,11 @@ describe('Dispatcher work stealing (held attempts of prefetching runtimes)', () 
       ['2', 'CAP-VIS-001'],
       ['3', 'CAP-VIS-001'],
     ] as const) {
-      replies.push((await bus.request(s.trigger('wf', 'execution_agent'), trigger(id, cap), { timeoutMs: 1000 })).data as { runtime_id: string });
+      replies.push(
+        (await bus.request(s.trigger('wf', 'execution_agent'), trigger(id, cap), { timeoutMs: 1000 })).data as {
+          runtime_id: string;
+        },
+      );
     }
     await bus.flush();
     expect(replies.map((r) => r.runtime_id)).toEqual(['rt-a', 'rt-old', 'rt-a']);

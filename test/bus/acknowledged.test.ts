@@ -12,7 +12,14 @@ describe('sendAcknowledged checks the reply it takes for an acknowledgement', ()
     const replies: unknown[] = [{ type: 'Hello' }, null, { type: 'ResultsAccepted', count: 1 }];
     let asked = 0;
     inner.subscribe('x.results', (m) => inner.respond(m, replies[asked++]));
-    const acknowledged = new Promise<void>((resolve) => sendAcknowledged(networkLike(inner), 'x.results', { n: 1 }, { accepts: ResultsAcceptedSchema, backoffMs: 1, onAcknowledged: resolve }));
+    const acknowledged = new Promise<void>((resolve) =>
+      sendAcknowledged(
+        networkLike(inner),
+        'x.results',
+        { n: 1 },
+        { accepts: ResultsAcceptedSchema, backoffMs: 1, onAcknowledged: resolve },
+      ),
+    );
     await acknowledged;
     expect(asked).toBe(3);
   });
@@ -24,7 +31,19 @@ describe('sendAcknowledged checks the reply it takes for an acknowledgement', ()
       asked++;
       inner.respond(m, { type: 'Error', code: 'RESULT_MISMATCH', message: 'not yours' });
     });
-    const refused = await new Promise<SwitchyardError>((resolve) => sendAcknowledged(networkLike(inner), 'x.results', { n: 1 }, { accepts: ResultsAcceptedSchema, backoffMs: 1, onRefused: resolve, onAcknowledged: () => resolve(new Error('acknowledged') as SwitchyardError) }));
+    const refused = await new Promise<SwitchyardError>((resolve) =>
+      sendAcknowledged(
+        networkLike(inner),
+        'x.results',
+        { n: 1 },
+        {
+          accepts: ResultsAcceptedSchema,
+          backoffMs: 1,
+          onRefused: resolve,
+          onAcknowledged: () => resolve(new Error('acknowledged') as SwitchyardError),
+        },
+      ),
+    );
     expect(refused.code).toBe('RESULT_MISMATCH');
     expect(asked).toBe(1);
   });

@@ -69,7 +69,9 @@ describe('NATS bus, messages over the server max_payload', () => {
       bus.publish('big.here', big);
       await bus.flush();
       expect(seen).toEqual([big.length]);
-      expect(() => bus.publish('big.elsewhere', big)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('max_payload') }));
+      expect(() => bus.publish('big.elsewhere', big)).toThrow(
+        expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('max_payload') }),
+      );
     } finally {
       await bus.close();
     }
@@ -79,9 +81,15 @@ describe('NATS bus, messages over the server max_payload', () => {
 describe('NATS bus connection', () => {
   it('refuses bad options naming the field, and an unreachable server with CONNECTION_FAILED', async () => {
     await expect(natsBus({ servers: [] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(natsBus({ maxReconnectAttempts: -5 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('maxReconnectAttempts') });
+    await expect(natsBus({ maxReconnectAttempts: -5 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('maxReconnectAttempts'),
+    });
     await expect(natsBus({ tls: { caFile: '/nonexistent/ca.pem' } })).rejects.toMatchObject({ code: 'FILE_ERROR' });
-    await expect(natsBus({ servers: 'nats://127.0.0.1:1', timeoutMs: 500, reconnect: false })).rejects.toMatchObject({ code: 'CONNECTION_FAILED', message: expect.stringContaining('nats://127.0.0.1:1') });
+    await expect(natsBus({ servers: 'nats://127.0.0.1:1', timeoutMs: 500, reconnect: false })).rejects.toMatchObject({
+      code: 'CONNECTION_FAILED',
+      message: expect.stringContaining('nats://127.0.0.1:1'),
+    });
   });
 
   describe('across a server restart', () => {
@@ -104,12 +112,15 @@ describe('NATS bus connection', () => {
       await expect.poll(() => events, { timeout: 10_000 }).toEqual(['disconnected', 'reconnected']);
       // b's subscription is back too (the client resubscribes); a publishes once it sees it.
       await expect
-        .poll(async () => {
-          a.publish('after.restart', 'hello');
-          await a.flush();
-          await b.flush();
-          return seen.length;
-        }, { timeout: 10_000, interval: 100 })
+        .poll(
+          async () => {
+            a.publish('after.restart', 'hello');
+            await a.flush();
+            await b.flush();
+            return seen.length;
+          },
+          { timeout: 10_000, interval: 100 },
+        )
         .toBeGreaterThan(0);
       expect(seen[0]).toBe('hello');
       await a.close();

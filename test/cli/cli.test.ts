@@ -38,11 +38,17 @@ describe('switchyard validate', () => {
     expect(err).toContain('PROCESSING_ERROR [self_dependency]');
     const json = cli('validate', path, '--json');
     expect(json.code).toBe(2);
-    expect(JSON.parse(json.out).problems.map((p: { reason: string }) => p.reason)).toEqual(['unknown_dependency', 'self_dependency']);
+    expect(JSON.parse(json.out).problems.map((p: { reason: string }) => p.reason)).toEqual([
+      'unknown_dependency',
+      'self_dependency',
+    ]);
   });
 
   it('refuses a plan that repeats a task key', () => {
-    const path = file('dup.json', '{"tasks": {"a": {"id": "a", "action": "x", "capability_ids": ["CAP-PRE-001"]}, "a": {"id": "a", "action": "y", "capability_ids": ["CAP-PRE-001"]}}}');
+    const path = file(
+      'dup.json',
+      '{"tasks": {"a": {"id": "a", "action": "x", "capability_ids": ["CAP-PRE-001"]}, "a": {"id": "a", "action": "y", "capability_ids": ["CAP-PRE-001"]}}}',
+    );
     const { code, err } = cli('validate', path);
     expect(code).toBe(2);
     expect(err).toMatch(/^switchyard: INVALID_INPUT: .*repeats the key "a" in the object at tasks/u);
@@ -81,7 +87,12 @@ describe('switchyard graph', () => {
   });
 
   it('prints Mermaid coloured by the statuses of a workflow_state file', () => {
-    const status = file('state.json', JSON.stringify({ workflow_state: { task_states: { task_5: { status: 'failed' }, task_7: { status: 'skipped' } } } }));
+    const status = file(
+      'state.json',
+      JSON.stringify({
+        workflow_state: { task_states: { task_5: { status: 'failed' }, task_7: { status: 'skipped' } } },
+      }),
+    );
     const { code, out } = cli('graph', PLAN, '--mermaid', '--status', status);
     expect(code).toBe(0);
     expect(out.startsWith('flowchart TD\n')).toBe(true);
@@ -120,7 +131,8 @@ describe('switchyard schema', () => {
 });
 
 describe('the switchyard process', () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { encoding: 'utf8' });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { encoding: 'utf8' });
 
   it('runs the demo and exits 0', () => {
     const result = run('demo');
@@ -136,16 +148,39 @@ describe('the switchyard process', () => {
 
   it('runs the example for real from the compiled dist/, writing each artifact as a file:// URI', () => {
     const storage = mkdtempSync(join(tmpdir(), 'switchyard-storage-'));
-    const result = spawnSync(process.execPath, ['dist/cli/bin.js', 'run', 'examples/video-analysis/plan.json', '--agents', 'examples/video-analysis/agents.mjs', '--json'], { encoding: 'utf8', env: { ...process.env, SWITCHYARD_STORAGE: storage } });
+    const result = spawnSync(
+      process.execPath,
+      [
+        'dist/cli/bin.js',
+        'run',
+        'examples/video-analysis/plan.json',
+        '--agents',
+        'examples/video-analysis/agents.mjs',
+        '--json',
+      ],
+      { encoding: 'utf8', env: { ...process.env, SWITCHYARD_STORAGE: storage } },
+    );
     expect(result.status).toBe(0);
     const outcome = JSON.parse(result.stdout);
     expect(outcome.status).toBe('complete');
-    const task12 = JSON.parse(readFileSync(new URL(outcome.derived_refs_final.find((r: { ref_id: string }) => r.ref_id === 'derived_7').storage_uri), 'utf8'));
-    expect(task12).toMatchObject({ ref_id: 'derived_7', task_id: 'task_11', inputs: [{ ref_id: 'derived_2', kind: 'file' }] });
+    const task12 = JSON.parse(
+      readFileSync(
+        new URL(outcome.derived_refs_final.find((r: { ref_id: string }) => r.ref_id === 'derived_7').storage_uri),
+        'utf8',
+      ),
+    );
+    expect(task12).toMatchObject({
+      ref_id: 'derived_7',
+      task_id: 'task_11',
+      inputs: [{ ref_id: 'derived_2', kind: 'file' }],
+    });
   });
 
   it('reads the plan from standard input with -', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'validate', '-'], { encoding: 'utf8', input: JSON.stringify(workflow([task('a')])) });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'validate', '-'], {
+      encoding: 'utf8',
+      input: JSON.stringify(workflow([task('a')])),
+    });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('valid plan');
   });

@@ -15,7 +15,19 @@ describe('switchyard run --db, runs, show, resume, prune', () => {
   const db = join(dir, 'runs.db');
 
   it('records a run, lists it, shows its tasks, failures and log, and refuses to resume it once ended', async () => {
-    const ran = await cliAsync('run', PLAN, '--agents', AGENTS, '--db', db, '--run-id', 'demo-1', '--fail', 'task_5:recoverable:1', '--json');
+    const ran = await cliAsync(
+      'run',
+      PLAN,
+      '--agents',
+      AGENTS,
+      '--db',
+      db,
+      '--run-id',
+      'demo-1',
+      '--fail',
+      'task_5:recoverable:1',
+      '--json',
+    );
     expect(ran.code).toBe(0);
     expect(ran.err).toContain(`Run demo-1 is recorded in ${db}`);
     const result = JSON.parse(ran.out);
@@ -53,7 +65,11 @@ describe('switchyard run --db, runs, show, resume, prune', () => {
     const sql = new Database(file);
     sql.prepare("DELETE FROM events WHERE run_id = 'stopped' AND seq > 3").run();
     sql.prepare("DELETE FROM checkpoints WHERE run_id = 'stopped'").run();
-    sql.prepare("UPDATE runs SET status = 'running', ended_at = NULL, result = NULL, last_seq = (SELECT max(last_seq) FROM events WHERE run_id = 'stopped') WHERE run_id = 'stopped'").run();
+    sql
+      .prepare(
+        "UPDATE runs SET status = 'running', ended_at = NULL, result = NULL, last_seq = (SELECT max(last_seq) FROM events WHERE run_id = 'stopped') WHERE run_id = 'stopped'",
+      )
+      .run();
     sql.close();
     expect((await cliAsync('runs', '--db', file)).out).toMatch(/stopped\s+interrupted/u);
     const resumed = await cliAsync('resume', 'stopped', '--db', file, '--json');
@@ -83,7 +99,10 @@ describe('switchyard run --db, runs, show, resume, prune', () => {
     [['run', PLAN, '--agents', AGENTS, '--db', join(dir, 'garbage.db')], 'STORE_CORRUPT'],
     [['run', PLAN, '--agents', AGENTS, '--db', dir], 'FILE_ERROR'],
   ])('refuses %j with %s, a sentence naming the file, and exit 2', async (argv, code) => {
-    writeFileSync(join(dir, 'garbage.db'), 'this is not a database, just some text that is long enough to look like a header...'.repeat(100));
+    writeFileSync(
+      join(dir, 'garbage.db'),
+      'this is not a database, just some text that is long enough to look like a header...'.repeat(100),
+    );
     writeFileSync(join(dir, 'empty.db'), '');
     const result = await cliAsync(...argv);
     expect(result.code).toBe(2);
@@ -100,7 +119,8 @@ describe('the switchyard package entry', () => {
       seen.add(file);
       const text = readFileSync(file, 'utf8');
       expect(text, `${file} imports better-sqlite3`).not.toMatch(/from ['"]better-sqlite3['"]/u);
-      for (const m of text.matchAll(/^(?:import|export)[^'"]*from '(\.[^']+)'/gmu)) visit(join(file, '..', m[1].replace(/\.js$/u, '.ts')));
+      for (const m of text.matchAll(/^(?:import|export)[^'"]*from '(\.[^']+)'/gmu))
+        visit(join(file, '..', m[1].replace(/\.js$/u, '.ts')));
     };
     visit(fileURLToPath(new URL('../../src/index.ts', import.meta.url)));
     expect(seen.size).toBeGreaterThan(50);

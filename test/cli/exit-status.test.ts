@@ -27,9 +27,19 @@ describe('the exit status of run tells complete, partial and failed apart', () =
   it('exits 4 for a workflow that ended failed', async () => {
     // p completes without producing derived_1, so r can never run: the run ends failed (PROCESSING_ERROR).
     const plan = join(dir, 'stuck.json');
-    writeFileSync(plan, JSON.stringify(workflow([task('p', [], { output_refs: ['derived_1'] }), task('r', ['p'], { input_refs: ['derived_1'] })], { derived_refs: [{ ref_id: 'derived_1', storage_uri: null }] })));
+    writeFileSync(
+      plan,
+      JSON.stringify(
+        workflow([task('p', [], { output_refs: ['derived_1'] }), task('r', ['p'], { input_refs: ['derived_1'] })], {
+          derived_refs: [{ ref_id: 'derived_1', storage_uri: null }],
+        }),
+      ),
+    );
     const agents = join(dir, 'forgetful-agents.mjs');
-    writeFileSync(agents, "export default { name: 'execution_agent', capabilities: ['CAP-PRE-*'], handle: async () => ({ output_refs_produced: [] }) };\n");
+    writeFileSync(
+      agents,
+      "export default { name: 'execution_agent', capabilities: ['CAP-PRE-*'], handle: async () => ({ output_refs_produced: [] }) };\n",
+    );
     const result = await cliAsync('run', plan, '--agents', agents, '--json');
     expect(JSON.parse(result.out).status).toBe('failed');
     expect(result.code).toBe(4);

@@ -13,16 +13,28 @@ import { task, workflow } from '../helpers/plans.js';
 
 const AGENTS = fileURLToPath(new URL('../fixtures/agents/test-agents.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-extreme-'));
-const planMessage = (w: unknown) => ({ agent: { name: 'planning_agent', type: 'operational' }, output: { content: { workflow: w }, content_type: 'plan' } });
+const planMessage = (w: unknown) => ({
+  agent: { name: 'planning_agent', type: 'operational' },
+  output: { content: { workflow: w }, content_type: 'plan' },
+});
 
 /** A valid plan whose task_1 carries a field nested 100,000 arrays deep. */
 const deep = join(dir, 'deep.json');
-writeFileSync(deep, JSON.stringify(planMessage(workflow([task('task_1', [], { params: 0 } as never)]))).replace('"params":0', `"params":${'['.repeat(100_000)}${']'.repeat(100_000)}`));
+writeFileSync(
+  deep,
+  JSON.stringify(planMessage(workflow([task('task_1', [], { params: 0 } as never)]))).replace(
+    '"params":0',
+    `"params":${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+  ),
+);
 
 /** A valid plan with a 1.5 MB action: over the 1 MiB limit the tests set (the default is 64 MiB). */
 const SMALL_LIMIT = 1024 * 1024;
 const huge = join(dir, 'huge.json');
-writeFileSync(huge, JSON.stringify(planMessage(workflow([task('task_1', [], { action: 'y'.repeat(1.5 * 1024 * 1024) })]))));
+writeFileSync(
+  huge,
+  JSON.stringify(planMessage(workflow([task('task_1', [], { action: 'y'.repeat(1.5 * 1024 * 1024) })]))),
+);
 
 const bare = join(dir, 'bare.json');
 writeFileSync(bare, JSON.stringify(workflow([task('a'), task('b', ['a'])])));
@@ -82,7 +94,10 @@ describe('every plan-reading command on extreme input', () => {
 
 describe('the input limits', () => {
   it('names the limit hit in the error details', () => {
-    expect(thrown(() => readJson(deep, 'plan')).details).toMatchObject({ limit: 'depth', max: DEFAULT_INPUT_LIMITS.maxDepth });
+    expect(thrown(() => readJson(deep, 'plan')).details).toMatchObject({
+      limit: 'depth',
+      max: DEFAULT_INPUT_LIMITS.maxDepth,
+    });
     vi.stubEnv('SWITCHYARD_MAX_INPUT_BYTES', String(SMALL_LIMIT));
     expect(thrown(() => readJson(huge, 'plan')).details).toMatchObject({ limit: 'size', max: SMALL_LIMIT });
   });
@@ -96,8 +111,12 @@ describe('the input limits', () => {
   });
 
   it('refuses a limit variable that is not a whole number from 1 up', () => {
-    for (const value of ['0', '1e6', '-5', 'lots']) expect(thrown(() => inputLimits({ SWITCHYARD_MAX_INPUT_DEPTH: value })).code).toBe('USAGE_ERROR');
-    expect(inputLimits({ SWITCHYARD_MAX_INPUT_BYTES: '100', SWITCHYARD_MAX_INPUT_DEPTH: '' })).toEqual({ maxBytes: 100, maxDepth: DEFAULT_INPUT_LIMITS.maxDepth });
+    for (const value of ['0', '1e6', '-5', 'lots'])
+      expect(thrown(() => inputLimits({ SWITCHYARD_MAX_INPUT_DEPTH: value })).code).toBe('USAGE_ERROR');
+    expect(inputLimits({ SWITCHYARD_MAX_INPUT_BYTES: '100', SWITCHYARD_MAX_INPUT_DEPTH: '' })).toEqual({
+      maxBytes: 100,
+      maxDepth: DEFAULT_INPUT_LIMITS.maxDepth,
+    });
   });
 });
 
@@ -115,14 +134,17 @@ describe('writeJson', () => {
       }),
       { numRuns: 300 },
     );
-    const sparse = { a: undefined, b: [undefined, () => 1], c: { d: [] , e: {} } };
+    const sparse = { a: undefined, b: [undefined, () => 1], c: { d: [], e: {} } };
     expect(written(sparse).join('')).toBe(`${JSON.stringify(sparse, null, 2)}\n`);
   });
 
   it('never builds the whole text: each piece holds about one value a few levels down', () => {
     // What step and simulate --json print: every message carries the whole state, plan included.
     const state = { switchyard: { plan: { action: 'y'.repeat(1024 * 1024) } } };
-    const steps = Array.from({ length: 40 }, (_, i) => ({ at: i, messages: [{ metadata: { workflow_state: state } }, { metadata: { workflow_state: state } }] }));
+    const steps = Array.from({ length: 40 }, (_, i) => ({
+      at: i,
+      messages: [{ metadata: { workflow_state: state } }, { metadata: { workflow_state: state } }],
+    }));
     const pieces = written(steps);
     expect(pieces.join('').length).toBeGreaterThan(80 * 1024 * 1024);
     expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(3 * 1024 * 1024);

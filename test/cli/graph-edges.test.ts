@@ -32,18 +32,42 @@ describe('switchyard graph --json edges', () => {
     const json = graphJson(BOOKMARKS);
     expect(json.edges).toHaveLength(json.dependencies);
     expect(json.dependencies_by_type).toEqual({ data: json.dependencies - 9, logical: 5, resource: 4 });
-    expect(json.edges).toContainEqual({ task_id: 'task_8', depends_on: 'task_5', type: 'resource', origin: 'inferred', reason: 'takes its turn on the exclusive resource database', resource: 'database' });
-    expect(json.edges).toContainEqual({ task_id: 'task_12', depends_on: 'task_9', type: 'logical', origin: 'declared', reason: 'integration after its parts are tested (tests_storage)' });
+    expect(json.edges).toContainEqual({
+      task_id: 'task_8',
+      depends_on: 'task_5',
+      type: 'resource',
+      origin: 'inferred',
+      reason: 'takes its turn on the exclusive resource database',
+      resource: 'database',
+    });
+    expect(json.edges).toContainEqual({
+      task_id: 'task_12',
+      depends_on: 'task_9',
+      type: 'logical',
+      origin: 'declared',
+      reason: 'integration after its parts are tested (tests_storage)',
+    });
     for (const e of json.edges.filter((x) => x.type === 'data')) expect(e.ref_id).toMatch(/^(src|store|derived)_\d+$/u);
   });
 
   it('reads a plan without dependencies entries: ref reads are data, every other declared edge logical', () => {
     const json = graphJson(VIDEO);
     expect(json.dependencies_by_type).toEqual({ data: 16, logical: 3, resource: 0 });
-    expect(json.edges.filter((e) => e.type === 'logical').map((e) => `${e.depends_on}→${e.task_id} ${e.origin}`)).toEqual(['task_1→task_2 declared', 'task_3→task_5 declared', 'task_3→task_6 declared']);
+    expect(
+      json.edges.filter((e) => e.type === 'logical').map((e) => `${e.depends_on}→${e.task_id} ${e.origin}`),
+    ).toEqual(['task_1→task_2 declared', 'task_3→task_5 declared', 'task_3→task_6 declared']);
     // Declared and read, or read only (task_12 reads derived_3 without declaring task_7): data, inferred from the ref.
-    expect(json.edges).toContainEqual({ task_id: 'task_7', depends_on: 'task_5', type: 'data', origin: 'inferred', reason: 'reads derived_1, which task_5 produces', ref_id: 'derived_1' });
-    expect(json.edges).toContainEqual(expect.objectContaining({ task_id: 'task_12', depends_on: 'task_7', type: 'data', ref_id: 'derived_3' }));
+    expect(json.edges).toContainEqual({
+      task_id: 'task_7',
+      depends_on: 'task_5',
+      type: 'data',
+      origin: 'inferred',
+      reason: 'reads derived_1, which task_5 produces',
+      ref_id: 'derived_1',
+    });
+    expect(json.edges).toContainEqual(
+      expect.objectContaining({ task_id: 'task_12', depends_on: 'task_7', type: 'data', ref_id: 'derived_3' }),
+    );
   });
 
   it('shows the counts by type in one line of validate', () => {

@@ -60,7 +60,16 @@ describe('switchyard run --inspect', () => {
       stops.splice(0).forEach((stop) => stop()); // free it again: a port nobody uses now
       return p;
     });
-    const result = await cliAsync('run', PLAN, '--agents', AGENTS, '--inspect', '--inspect-port', String(port), '--json');
+    const result = await cliAsync(
+      'run',
+      PLAN,
+      '--agents',
+      AGENTS,
+      '--inspect',
+      '--inspect-port',
+      String(port),
+      '--json',
+    );
     expect(result.err).toContain(`http://127.0.0.1:${port}`);
     expect(result.code).toBe(0);
   });
@@ -78,7 +87,10 @@ describe('the inspector relay', () => {
     expect(await fetchText(`${r.url}/`)).toContain('https://stately.ai/inspect');
     r.send({ type: '@xstate.event', sessionId: 'x:1', event: { type: 'DISPATCH' } });
     const stream = await fetchText(`${r.url}/events`);
-    expect(JSON.parse(/^data: (.*)$/mu.exec(stream)?.[1] ?? 'null')).toMatchObject({ sessionId: 'x:1', event: { type: 'DISPATCH' } });
+    expect(JSON.parse(/^data: (.*)$/mu.exec(stream)?.[1] ?? 'null')).toMatchObject({
+      sessionId: 'x:1',
+      event: { type: 'DISPATCH' },
+    });
   });
 
   it('writes an event with a cycle in it without the cycle', async () => {
@@ -87,7 +99,10 @@ describe('the inspector relay', () => {
     event.self = event;
     r.send(event);
     const stream = await fetchText(`${r.url}/events`);
-    expect(JSON.parse(/^data: (.*)$/mu.exec(stream)?.[1] ?? 'null')).toMatchObject({ sessionId: 'x:2', self: '[Circular]' });
+    expect(JSON.parse(/^data: (.*)$/mu.exec(stream)?.[1] ?? 'null')).toMatchObject({
+      sessionId: 'x:2',
+      self: '[Circular]',
+    });
   });
 
   it('refuses an address the machine does not have with UNSUPPORTED', async () => {

@@ -9,9 +9,12 @@ const PLAN = 'examples/video-analysis/plan.json';
 const AGENTS = fileURLToPath(new URL('../fixtures/agents/test-agents.ts', import.meta.url));
 
 describe('the CLI whole-number check', () => {
-  it.each(['0x10', ' 2', '2 ', '1e3', '+2', '2.0', '-1', '', '٢', '99999999999999999999'])('refuses %j with USAGE_ERROR', (value) => {
-    expect(thrown(() => positiveInt('threads', value)).code).toBe('USAGE_ERROR');
-  });
+  it.each(['0x10', ' 2', '2 ', '1e3', '+2', '2.0', '-1', '', '٢', '99999999999999999999'])(
+    'refuses %j with USAGE_ERROR',
+    (value) => {
+      expect(thrown(() => positiveInt('threads', value)).code).toBe('USAGE_ERROR');
+    },
+  );
 
   it('takes plain decimal digits, leading zeros included', () => {
     expect(positiveInt('threads', '2')).toBe(2);
@@ -21,7 +24,10 @@ describe('the CLI whole-number check', () => {
   });
 
   it('refuses what a timer cannot hold (more than 2^31 - 1 ms), and takes the largest it can', () => {
-    expect(thrown(() => positiveInt('timeout', '2147483648')).details).toMatchObject({ flag: 'timeout', max: 2 ** 31 - 1 });
+    expect(thrown(() => positiveInt('timeout', '2147483648')).details).toMatchObject({
+      flag: 'timeout',
+      max: 2 ** 31 - 1,
+    });
     expect(thrown(() => nonNegativeInt('drain-ms', '2147483648')).code).toBe('USAGE_ERROR');
     expect(positiveInt('timeout', '2147483647')).toBe(2 ** 31 - 1);
   });
@@ -69,7 +75,12 @@ describe('numeric flags of every command', () => {
 });
 
 describe('createRuntime options', () => {
-  it.each([{ taskTimeoutMs: 2 ** 31 }, { heartbeatMs: 2 ** 31 }, { leaseTtlMs: 2 ** 31 }])('refuses %j, which a timer cannot hold', async (option) => {
-    await expect(createRuntime({ agents: [], pool: { maxThreads: 0 }, ...option })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-  });
+  it.each([{ taskTimeoutMs: 2 ** 31 }, { heartbeatMs: 2 ** 31 }, { leaseTtlMs: 2 ** 31 }])(
+    'refuses %j, which a timer cannot hold',
+    async (option) => {
+      await expect(createRuntime({ agents: [], pool: { maxThreads: 0 }, ...option })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+      });
+    },
+  );
 });

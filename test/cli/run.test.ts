@@ -12,7 +12,16 @@ const dir = mkdtempSync(join(tmpdir(), 'switchyard-run-'));
 describe('switchyard run', () => {
   it('runs a plan on real workers: plain progress lines on stderr, table and result on stdout', async () => {
     const stateOut = join(dir, 'state.json');
-    const { code, out, err } = await cliAsync('run', PLAN, '--agents', AGENTS, '--fail', 'task_5:recoverable', '--state-out', stateOut);
+    const { code, out, err } = await cliAsync(
+      'run',
+      PLAN,
+      '--agents',
+      AGENTS,
+      '--fail',
+      'task_5:recoverable',
+      '--state-out',
+      stateOut,
+    );
     expect(code).toBe(3); // partial
     expect(err).toContain('→ task_5 attempt 3 to execution_agent (group 4)');
     expect(err).toContain('✗ task_5 attempt 1: INJECTED_FAULT (recoverable)');
@@ -25,7 +34,19 @@ describe('switchyard run', () => {
   });
 
   it('prints only the workflow_result with --json (here with workers holding attempts ahead)', async () => {
-    const { code, out } = await cliAsync('run', PLAN, '--agents', AGENTS, '--json', '--policy', 'dependency', '--concurrency', '2', '--prefetch', '2');
+    const { code, out } = await cliAsync(
+      'run',
+      PLAN,
+      '--agents',
+      AGENTS,
+      '--json',
+      '--policy',
+      'dependency',
+      '--concurrency',
+      '2',
+      '--prefetch',
+      '2',
+    );
     expect(code).toBe(0);
     expect(JSON.parse(out).status).toBe('complete');
   });

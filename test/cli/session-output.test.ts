@@ -14,11 +14,18 @@ const AGENTS = fileURLToPath(new URL('../fixtures/agents/test-agents.ts', import
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-session-'));
 /** b needs CAP-MEM-001, which no test agent serves: the dispatcher fails it at once. */
 const plan = join(dir, 'unserved.json');
-writeFileSync(plan, JSON.stringify(workflow([task('a'), task('b', ['a'], { capability_ids: ['CAP-MEM-001'] }), task('c', ['a'])])));
+writeFileSync(
+  plan,
+  JSON.stringify(workflow([task('a'), task('b', ['a'], { capability_ids: ['CAP-MEM-001'] }), task('c', ['a'])])),
+);
 
 describe('switchyard run output without a terminal', () => {
   it('writes human lines only on stderr: no raw pino JSON among the progress lines', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'run', plan, '--agents', AGENTS, '--json'], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/bin.ts', 'run', plan, '--agents', AGENTS, '--json'],
+      { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' },
+    );
     expect(result.status).toBe(3);
     const lines = result.stderr.trim().split('\n');
     expect(lines.filter((l) => l.startsWith('{'))).toEqual([]);
@@ -33,15 +40,35 @@ describe('switchyard run output without a terminal', () => {
 
   it('sends the logs to --log-file as JSON lines, and none to stderr', async () => {
     const file = join(dir, 'run.log');
-    const { err } = await cliAsync('run', plan, '--agents', AGENTS, '--json', '--log-file', file, '--log-level', 'info');
+    const { err } = await cliAsync(
+      'run',
+      plan,
+      '--agents',
+      AGENTS,
+      '--json',
+      '--log-file',
+      file,
+      '--log-level',
+      'info',
+    );
     expect(err).not.toMatch(/^switchyard (info|warn)/mu);
-    const entries = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { level: number; msg: string });
+    const entries = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
     expect(entries.some((e) => e.level === 40 && e.msg.includes('capability not available'))).toBe(true);
     expect(entries.some((e) => e.level === 30)).toBe(true);
   });
 
   it('refuses a --log-file it cannot open with FILE_ERROR', async () => {
-    const { code, err } = await cliAsync('run', plan, '--agents', AGENTS, '--log-file', join(dir, 'no', 'such', 'dir', 'run.log'));
+    const { code, err } = await cliAsync(
+      'run',
+      plan,
+      '--agents',
+      AGENTS,
+      '--log-file',
+      join(dir, 'no', 'such', 'dir', 'run.log'),
+    );
     expect(err).toMatch(/^switchyard: FILE_ERROR: /u);
     expect(code).toBe(2);
   });
@@ -59,7 +86,11 @@ describe('the session logger', () => {
   });
 
   it('turns a pino line into one line a person reads', () => {
-    expect(humanLogLine('{"level":40,"time":1,"pid":2,"hostname":"h","run_id":"r","run_id":"r","err":{"message":"boom"},"n":3,"msg":"it broke"}')).toBe('switchyard warn: it broke (run_id=r, err=boom, n=3)\n');
+    expect(
+      humanLogLine(
+        '{"level":40,"time":1,"pid":2,"hostname":"h","run_id":"r","run_id":"r","err":{"message":"boom"},"n":3,"msg":"it broke"}',
+      ),
+    ).toBe('switchyard warn: it broke (run_id=r, err=boom, n=3)\n');
   });
 
   it('writes through the command output when stderr is no terminal', () => {
@@ -72,12 +103,27 @@ describe('the session logger', () => {
 });
 
 describe('the progress bar', () => {
-  const dispatch = (taskId: string) => ({ output: { content: { dispatch: { task_id: taskId, attempt: 1, execution_group: 1 } } }, next_agent: { name: 'execution_agent' } }) as unknown as TaskDispatchMessage;
+  const dispatch = (taskId: string) =>
+    ({
+      output: { content: { dispatch: { task_id: taskId, attempt: 1, execution_group: 1 } } },
+      next_agent: { name: 'execution_agent' },
+    }) as unknown as TaskDispatchMessage;
   const counts = { total: 2, completed: 0, in_progress: 0, pending: 0, failed: 1, skipped: 0 };
 
   it('never shows a task that failed without a result as running', () => {
     let screen = '';
-    const state: ProgressState = { task_states: { b: { status: 'failed' }, c: { status: 'in_progress' } }, failure_log: [{ task_id: 'b', attempts: 1, error_code: 'CAPABILITY_NOT_AVAILABLE', error_message: 'no runtime', recoverable: false }] };
+    const state: ProgressState = {
+      task_states: { b: { status: 'failed' }, c: { status: 'in_progress' } },
+      failure_log: [
+        {
+          task_id: 'b',
+          attempts: 1,
+          error_code: 'CAPABILITY_NOT_AVAILABLE',
+          error_message: 'no runtime',
+          recoverable: false,
+        },
+      ],
+    };
     const view = new ProgressView({ write: (t) => void (screen = t), tty: true }, () => state);
     view.dispatch(dispatch('b'));
     view.dispatch(dispatch('c'));

@@ -19,7 +19,11 @@ describe('switchyard step', () => {
     const first = cli('step', PLAN, '--now', '2026-02-21T10:00:01+08:00');
     expect(first.code).toBe(0);
     const out = JSON.parse(first.out);
-    expect(out.messages.map((m: { output: { content: { dispatch: { task_id: string } } } }) => m.output.content.dispatch.task_id)).toEqual(['task_1']);
+    expect(
+      out.messages.map(
+        (m: { output: { content: { dispatch: { task_id: string } } } }) => m.output.content.dispatch.task_id,
+      ),
+    ).toEqual(['task_1']);
     const state = file('state.json', first.out);
     const cb = file('cb.json', success(dispatchOf(out.messages, 'task_1')));
     const second = cli('step', '--state', state, cb);
@@ -28,11 +32,16 @@ describe('switchyard step', () => {
   });
 
   it('is deterministic: the same input prints the same bytes', () => {
-    expect(cli('step', PLAN, '--now', '2026-02-21T10:00:01+08:00').out).toBe(cli('step', PLAN, '--now', '2026-02-21T10:00:01+08:00').out);
+    expect(cli('step', PLAN, '--now', '2026-02-21T10:00:01+08:00').out).toBe(
+      cli('step', PLAN, '--now', '2026-02-21T10:00:01+08:00').out,
+    );
   });
 
   it('exits 2 with the coded error for unusable input, still printing the answer', () => {
-    const empty = file('empty.json', { agent: { name: 'planning_agent', type: 'operational' }, output: { content: { workflow: { tasks: {} } }, content_type: 'plan' } });
+    const empty = file('empty.json', {
+      agent: { name: 'planning_agent', type: 'operational' },
+      output: { content: { workflow: { tasks: {} } }, content_type: 'plan' },
+    });
     const result = cli('step', empty);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/^switchyard: INVALID_INPUT: /u);
@@ -66,7 +75,9 @@ describe('switchyard simulate', () => {
     const { code, out } = cli('simulate', PLAN, '--fail', 'task_5:recoverable');
     expect(code).toBe(0);
     expect(out).toContain('→ task_5 attempt 3 to execution_agent');
-    expect(out).toContain('skipped task_10: Upstream dependency task_5 failed; required input_ref derived_3 unavailable');
+    expect(out).toContain(
+      'skipped task_10: Upstream dependency task_5 failed; required input_ref derived_3 unavailable',
+    );
     expect(out).toContain('workflow partial: 7 complete, 1 failed, 4 skipped of 12');
   });
 

@@ -25,14 +25,21 @@ describe('producedRefs', () => {
       fc.constant('not_a_ref'),
     );
     fc.assert(
-      fc.property(fc.array(declaredRow, { minLength: 1, maxLength: 4 }), fc.nat(), fc.array(reportedId, { maxLength: 40, size: 'max' }), (declared, pick, ids) => {
-        const v = pick % declared.length;
-        const reported = ids.map((ref_id, k) => ({ ref_id, storage_uri: `file:///out/${k}` }));
-        const { produced, undeclared } = producedRefs(planOf(declared, refs), v, reported);
-        const mine = (id: string) => declared[v].some((r) => `ref_${r}` === id);
-        expect(produced).toEqual(reported.filter((p) => mine(p.ref_id)).map((p) => ({ ref: Number(p.ref_id.slice(4)), uri: p.storage_uri })));
-        expect(undeclared).toEqual(ids.filter((id) => !mine(id)));
-      }),
+      fc.property(
+        fc.array(declaredRow, { minLength: 1, maxLength: 4 }),
+        fc.nat(),
+        fc.array(reportedId, { maxLength: 40, size: 'max' }),
+        (declared, pick, ids) => {
+          const v = pick % declared.length;
+          const reported = ids.map((ref_id, k) => ({ ref_id, storage_uri: `file:///out/${k}` }));
+          const { produced, undeclared } = producedRefs(planOf(declared, refs), v, reported);
+          const mine = (id: string) => declared[v].some((r) => `ref_${r}` === id);
+          expect(produced).toEqual(
+            reported.filter((p) => mine(p.ref_id)).map((p) => ({ ref: Number(p.ref_id.slice(4)), uri: p.storage_uri })),
+          );
+          expect(undeclared).toEqual(ids.filter((id) => !mine(id)));
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -9,7 +9,12 @@ const clock = { clock: () => Date.parse('2026-02-21T10:00:01+08:00') };
 
 function planMessage(wf: Record<string, unknown>) {
   const { resources, ...rest } = wf;
-  return { agent: { name: 'planning_agent', type: 'operational' }, output: { content: { workflow: rest }, content_type: 'plan' }, resources, metadata: { session_id: 's', request_id: 'r', sequence_number: 3 } };
+  return {
+    agent: { name: 'planning_agent', type: 'operational' },
+    output: { content: { workflow: rest }, content_type: 'plan' },
+    resources,
+    metadata: { session_id: 's', request_id: 'r', sequence_number: 3 },
+  };
 }
 
 function onlyError(messages: readonly OutputMessage[]) {
@@ -27,18 +32,26 @@ describe('step refuses unusable plans with coded messages', () => {
   });
 
   it('answers a cycle with PROCESSING_ERROR naming it', () => {
-    const error = onlyError(step(undefined, planMessage(workflow([task('task_3', ['task_7']), task('task_7', ['task_3'])]))).messages);
+    const error = onlyError(
+      step(undefined, planMessage(workflow([task('task_3', ['task_7']), task('task_7', ['task_3'])]))).messages,
+    );
     expect(error.code).toBe('PROCESSING_ERROR');
     expect(error.message).toContain('task_3 → task_7 → task_3');
   });
 
   it('answers an unknown ref and an unknown depends_on id with VALIDATION_ERROR', () => {
-    expect(onlyError(step(undefined, planMessage(workflow([task('a', [], { input_refs: ['src_9'] })]))).messages).code).toBe('VALIDATION_ERROR');
-    expect(onlyError(step(undefined, planMessage(workflow([task('a', ['ghost'])]))).messages).code).toBe('VALIDATION_ERROR');
+    expect(
+      onlyError(step(undefined, planMessage(workflow([task('a', [], { input_refs: ['src_9'] })]))).messages).code,
+    ).toBe('VALIDATION_ERROR');
+    expect(onlyError(step(undefined, planMessage(workflow([task('a', ['ghost'])]))).messages).code).toBe(
+      'VALIDATION_ERROR',
+    );
   });
 
   it('answers a capability no route serves with VALIDATION_ERROR', () => {
-    expect(onlyError(step(undefined, planMessage(workflow([task('a', [], { capability_ids: ['TOOL-X'] })]))).messages).code).toBe('VALIDATION_ERROR');
+    expect(
+      onlyError(step(undefined, planMessage(workflow([task('a', [], { capability_ids: ['TOOL-X'] })]))).messages).code,
+    ).toBe('VALIDATION_ERROR');
   });
 
   it('answers bad JSON text and schema violations with INVALID_INPUT and the zod paths', () => {
@@ -51,7 +64,11 @@ describe('step refuses unusable plans with coded messages', () => {
   });
 
   it('answers an unknown content_type and bad options with INVALID_INPUT', () => {
-    expect(onlyError(step(undefined, { agent: { name: 'x', type: 'y' }, output: { content: {}, content_type: 'poem' } }).messages).code).toBe('INVALID_INPUT');
+    expect(
+      onlyError(
+        step(undefined, { agent: { name: 'x', type: 'y' }, output: { content: {}, content_type: 'poem' } }).messages,
+      ).code,
+    ).toBe('INVALID_INPUT');
     expect(onlyError(step(undefined, examplePlan(), { maxAttempts: 0 }).messages).message).toContain('maxAttempts');
     expect(onlyError(step(undefined, examplePlan(), { policy: 'eager' as never }).messages).code).toBe('INVALID_INPUT');
   });
@@ -106,7 +123,9 @@ describe('step answers what real orchestration layers send', () => {
     cb.output.content.task_result.output_refs_produced = [{ ref_id: 'derived_1', storage_uri: 'wasabi://evil' }];
     const out = step(state, cb, clock);
     expect(out.messages[0].error?.code).toBe('VALIDATION_ERROR');
-    expect(out.messages[0].output.content).toMatchObject({ error: { details: { reason: 'undeclared_output_ref', ref_ids: ['derived_1'] } } });
+    expect(out.messages[0].output.content).toMatchObject({
+      error: { details: { reason: 'undeclared_output_ref', ref_ids: ['derived_1'] } },
+    });
     expect(dispatchedIds(out.messages)).toEqual(['task_2']);
     expect(out.state?.ref_registry.derived_1.status).toBe('pending');
     expect(out.state?.task_states.task_1.status).toBe('complete');
@@ -141,11 +160,23 @@ describe('step answers what real orchestration layers send', () => {
     expect(statuses(state).task_1).toBe('failed');
     expect(messages.at(-1)?.output.content_type).toBe('workflow_complete');
     expect(Object.values(statuses(state)).filter((s) => s === 'skipped')).toHaveLength(11);
-    expect(state?.failure_log[0]).toMatchObject({ task_id: 'task_1', error_code: 'INVALID_FORMAT', attempts: 1, recoverable: false });
+    expect(state?.failure_log[0]).toMatchObject({
+      task_id: 'task_1',
+      error_code: 'INVALID_FORMAT',
+      attempts: 1,
+      recoverable: false,
+    });
   });
 
   it('ends failed with PROCESSING_ERROR naming the ref when a task completes without producing it', () => {
-    let { state, messages } = step(undefined, planMessage(workflow([task('p', [], { output_refs: ['derived_1'] }), task('r', ['p'], { input_refs: ['derived_1'] })], { derived_refs: [{ ref_id: 'derived_1', storage_uri: null }] })));
+    let { state, messages } = step(
+      undefined,
+      planMessage(
+        workflow([task('p', [], { output_refs: ['derived_1'] }), task('r', ['p'], { input_refs: ['derived_1'] })], {
+          derived_refs: [{ ref_id: 'derived_1', storage_uri: null }],
+        }),
+      ),
+    );
     const cb = success(dispatchOf(messages, 'p')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- editing a message
     cb.output.content.task_result.output_refs_produced = [];
     ({ state, messages } = step(state, cb));
@@ -172,6 +203,11 @@ describe('step answers what real orchestration layers send', () => {
 
   it('keeps all four canonical governance paths on every message', () => {
     const { messages } = start();
-    expect(messages[0].audit?.governance_files_consulted).toEqual(['context/application.md', 'context/governance/message_format.md', 'context/governance/audit.md', 'agent/operational/dispatch.md']);
+    expect(messages[0].audit?.governance_files_consulted).toEqual([
+      'context/application.md',
+      'context/governance/message_format.md',
+      'context/governance/audit.md',
+      'agent/operational/dispatch.md',
+    ]);
   });
 });

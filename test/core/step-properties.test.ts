@@ -32,7 +32,8 @@ function drive(p: Plan, policy: 'strict' | 'dependency', tape: readonly number[]
       }
       expect(d.input_refs_resolved.every((r) => r.status !== 'pending' && r.storage_uri !== null)).toBe(true);
       if (policy === 'strict') {
-        for (const [id, g] of p.group) if (g < p.group.get(d.task_id)!) expect(terminal(after.task_states[id].status)).toBe(true);
+        for (const [id, g] of p.group)
+          if (g < p.group.get(d.task_id)!) expect(terminal(after.task_states[id].status)).toBe(true);
       }
       expect(live.has(d.task_id)).toBe(false);
       expect(d.attempt).toBe((before?.task_states[d.task_id]?.attempts ?? 0) + 1);
@@ -78,37 +79,48 @@ function drive(p: Plan, policy: 'strict' | 'dependency', tape: readonly number[]
 describe('step over random workflows, outcomes and delivery orders', () => {
   it('keeps every seed 003 invariant and skips exactly the transitive dependents of failures', () => {
     fc.assert(
-      fc.property(randomDag(14), fc.constantFrom('strict' as const, 'dependency' as const), fc.boolean(), fc.array(fc.nat(), { maxLength: 60 }), (dag, policy, groups, tape) => {
-        const p = planOf(dag, 0, groups);
-        const state = drive(p, policy, tape);
-        const status = (id: string) => state.task_states[id].status;
-        expect(['complete', 'partial']).toContain(state.switchyard.run.status);
-        const doomed = new Set<string>();
-        for (const r of [...Array(dag.n).keys()]) {
-          const id = dag.ids[r];
-          if (p.deps.get(id)!.some((d) => status(d) === 'failed' || doomed.has(d))) doomed.add(id);
-        }
-        for (const id of dag.ids) {
-          if (doomed.has(id)) expect(status(id)).toBe('skipped');
-          else expect(['complete', 'failed']).toContain(status(id));
-        }
-      }),
+      fc.property(
+        randomDag(14),
+        fc.constantFrom('strict' as const, 'dependency' as const),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 60 }),
+        (dag, policy, groups, tape) => {
+          const p = planOf(dag, 0, groups);
+          const state = drive(p, policy, tape);
+          const status = (id: string) => state.task_states[id].status;
+          expect(['complete', 'partial']).toContain(state.switchyard.run.status);
+          const doomed = new Set<string>();
+          for (const r of [...Array(dag.n).keys()]) {
+            const id = dag.ids[r];
+            if (p.deps.get(id)!.some((d) => status(d) === 'failed' || doomed.has(d))) doomed.add(id);
+          }
+          for (const id of dag.ids) {
+            if (doomed.has(id)) expect(status(id)).toBe('skipped');
+            else expect(['complete', 'failed']).toContain(status(id));
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it('runs fusion tasks on partial input only once every dependency is terminal', () => {
     fc.assert(
-      fc.property(randomDag(14), fc.constantFrom('strict' as const, 'dependency' as const), fc.array(fc.nat(), { maxLength: 60 }), (dag, policy, tape) => {
-        const p = planOf(dag, 3, false);
-        const state = drive(p, policy, tape);
-        for (const id of p.fusion) {
-          const deps = p.deps.get(id)!;
-          const anyComplete = deps.some((d) => state.task_states[d].status === 'complete');
-          if (!anyComplete) expect(state.task_states[id].status).toBe('skipped');
-          else expect(['complete', 'failed']).toContain(state.task_states[id].status);
-        }
-      }),
+      fc.property(
+        randomDag(14),
+        fc.constantFrom('strict' as const, 'dependency' as const),
+        fc.array(fc.nat(), { maxLength: 60 }),
+        (dag, policy, tape) => {
+          const p = planOf(dag, 3, false);
+          const state = drive(p, policy, tape);
+          for (const id of p.fusion) {
+            const deps = p.deps.get(id)!;
+            const anyComplete = deps.some((d) => state.task_states[d].status === 'complete');
+            if (!anyComplete) expect(state.task_states[id].status).toBe('skipped');
+            else expect(['complete', 'failed']).toContain(state.task_states[id].status);
+          }
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -22,13 +22,28 @@ describe('workflowMachine', () => {
 
   it('stays awaiting a plan when one is refused, and answers late results after the end', () => {
     const actor = createActor(workflowMachine, { input: {} }).start();
-    actor.send({ type: 'plan', message: { agent: { name: 'planning_agent', type: 'operational' }, output: { content: { workflow: workflow([]) }, content_type: 'plan' } } });
+    actor.send({
+      type: 'plan',
+      message: {
+        agent: { name: 'planning_agent', type: 'operational' },
+        output: { content: { workflow: workflow([]) }, content_type: 'plan' },
+      },
+    });
     expect(actor.getSnapshot().value).toBe('awaiting_plan');
     expect(actor.getSnapshot().context.outbox[0].error?.code).toBe('INVALID_INPUT');
-    const plan = { agent: { name: 'planning_agent', type: 'operational' }, output: { content: { workflow: workflow([task('a')]) }, content_type: 'plan' } };
+    const plan = {
+      agent: { name: 'planning_agent', type: 'operational' },
+      output: { content: { workflow: workflow([task('a')]) }, content_type: 'plan' },
+    };
     actor.send({ type: 'plan', message: plan });
     expect(actor.getSnapshot().value).toBe('running');
-    const result = { agent: { name: 'execution_agent', type: 'executional' }, output: { content: { task_result: { task_id: 'a', status: 'complete', attempt: 1 } }, content_type: 'task_result' } };
+    const result = {
+      agent: { name: 'execution_agent', type: 'executional' },
+      output: {
+        content: { task_result: { task_id: 'a', status: 'complete', attempt: 1 } },
+        content_type: 'task_result',
+      },
+    };
     actor.send({ type: 'task_result', message: result });
     expect(actor.getSnapshot().value).toBe('complete');
     actor.send({ type: 'task_result', message: result });

@@ -8,7 +8,14 @@ const derived = (...ids: string[]) => ({ derived_refs: ids.map((ref_id) => ({ re
 describe('DependencyResolver', () => {
   it('infers depends_on from refs: a reader depends on the producer', () => {
     const graph = ExecutionGraph.fromPlan(
-      workflow([task('p', [], { output_refs: ['derived_1'] }), task('q', [], { output_refs: ['derived_2'] }), task('r', [], { input_refs: ['derived_2', 'derived_1'] })], derived('derived_1', 'derived_2')),
+      workflow(
+        [
+          task('p', [], { output_refs: ['derived_1'] }),
+          task('q', [], { output_refs: ['derived_2'] }),
+          task('r', [], { input_refs: ['derived_2', 'derived_1'] }),
+        ],
+        derived('derived_1', 'derived_2'),
+      ),
     );
     const resolver = new DependencyResolver(graph);
     expect(resolver.inferredDependencies().get('r')).toEqual(['q', 'p']);
@@ -28,15 +35,26 @@ describe('DependencyResolver', () => {
 
   it('reports refs produced by two tasks, and adds no edge for them', () => {
     const graph = ExecutionGraph.fromPlan(
-      workflow([task('p1', [], { output_refs: ['derived_1'] }), task('p2', [], { output_refs: ['derived_1'] }), task('r', [], { input_refs: ['derived_1'] })], derived('derived_1')),
+      workflow(
+        [
+          task('p1', [], { output_refs: ['derived_1'] }),
+          task('p2', [], { output_refs: ['derived_1'] }),
+          task('r', [], { input_refs: ['derived_1'] }),
+        ],
+        derived('derived_1'),
+      ),
     );
-    expect(new DependencyResolver(graph).multipleProducers()).toEqual([{ ref_id: 'derived_1', producers: ['p1', 'p2'] }]);
+    expect(new DependencyResolver(graph).multipleProducers()).toEqual([
+      { ref_id: 'derived_1', producers: ['p1', 'p2'] },
+    ]);
     expect(graph.dependenciesOf('r')).toEqual([]);
     expect(graph.warnings.map((w) => w.reason)).toEqual(['ambiguous_producer']);
   });
 
   it('finds a redundant declared dependency (transitive reduction)', () => {
-    const graph = ExecutionGraph.fromPlan(workflow([task('a'), task('b', ['a']), task('c', ['b']), task('d', ['a', 'c', 'b'])]));
+    const graph = ExecutionGraph.fromPlan(
+      workflow([task('a'), task('b', ['a']), task('c', ['b']), task('d', ['a', 'c', 'b'])]),
+    );
     const resolver = new DependencyResolver(graph);
     expect(resolver.redundantDependencies()).toEqual([
       { task_id: 'd', depends_on: 'a' },

@@ -41,14 +41,25 @@ describe('ExecutionGraph.fromPlan on the example plan', () => {
 
   it('registers every ref with its starting status', () => {
     const refs = graph.refs();
-    expect(refs.get('src_1')).toMatchObject({ kind: 'source', status: 'reference', storage_uri: 'https://www.youtube.com/shorts/pcaYkGY996o' });
+    expect(refs.get('src_1')).toMatchObject({
+      kind: 'source',
+      status: 'reference',
+      storage_uri: 'https://www.youtube.com/shorts/pcaYkGY996o',
+    });
     expect(refs.get('store_1')).toMatchObject({ kind: 'storage', status: 'pending', storage_uri: null });
-    expect(refs.get('derived_7')).toMatchObject({ kind: 'derived', status: 'pending', asset_type: 'facial_expressions' });
+    expect(refs.get('derived_7')).toMatchObject({
+      kind: 'derived',
+      status: 'pending',
+      asset_type: 'facial_expressions',
+    });
     expect(graph.producersOf('derived_1')).toEqual(['task_5']);
   });
 
   it('finds the weighted critical path through the heavy diarization', () => {
-    expect(graph.criticalPath()).toEqual({ tasks: ['task_1', 'task_2', 'task_3', 'task_5', 'task_8', 'task_9', 'task_12'], weight: 14 });
+    expect(graph.criticalPath()).toEqual({
+      tasks: ['task_1', 'task_2', 'task_3', 'task_5', 'task_8', 'task_9', 'task_12'],
+      weight: 14,
+    });
     const light = ExecutionGraph.fromPlan(examplePlan(), { weights: { heavy: 1, medium: 1 } });
     expect(light.criticalPath().weight).toBe(7);
   });
@@ -89,32 +100,62 @@ describe('ExecutionGraph validation', () => {
 
   it('names a longer cycle that a ref closes', () => {
     const error = refused(
-      workflow([task('a', [], { input_refs: ['derived_1'] }), task('b', ['a']), task('c', ['b'], { output_refs: ['derived_1'] })], {
-        derived_refs: [{ ref_id: 'derived_1', storage_uri: null }],
-      }),
+      workflow(
+        [
+          task('a', [], { input_refs: ['derived_1'] }),
+          task('b', ['a']),
+          task('c', ['b'], { output_refs: ['derived_1'] }),
+        ],
+        {
+          derived_refs: [{ ref_id: 'derived_1', storage_uri: null }],
+        },
+      ),
     );
     expect(error.details.cycle).toEqual(['a', 'b', 'c', 'a']);
   });
 
   it('refuses an input ref that is declared nowhere and produced by no task', () => {
-    const error = refused(workflow([task('a', [], { input_refs: ['src_9'] })], { source_refs: [{ ref_id: 'src_1', storage_uri: 'https://x' }] }));
+    const error = refused(
+      workflow([task('a', [], { input_refs: ['src_9'] })], {
+        source_refs: [{ ref_id: 'src_1', storage_uri: 'https://x' }],
+      }),
+    );
     expect(error.code).toBe('VALIDATION_ERROR');
     expect(error.details).toMatchObject({ reason: 'unknown_ref', task_id: 'a', ref_id: 'src_9' });
   });
 
   it('refuses a pending ref that no task produces, and a task that reads only its own output', () => {
-    expect(reasons(refused(workflow([task('a', [], { input_refs: ['derived_1'] })], { derived_refs: [{ ref_id: 'derived_1', storage_uri: null }] })))).toEqual(['unproduced_ref']);
-    expect(reasons(refused(workflow([task('a', [], { input_refs: ['derived_1'], output_refs: ['derived_1'] })])))).toEqual(['self_dependency']);
+    expect(
+      reasons(
+        refused(
+          workflow([task('a', [], { input_refs: ['derived_1'] })], {
+            derived_refs: [{ ref_id: 'derived_1', storage_uri: null }],
+          }),
+        ),
+      ),
+    ).toEqual(['unproduced_ref']);
+    expect(
+      reasons(refused(workflow([task('a', [], { input_refs: ['derived_1'], output_refs: ['derived_1'] })]))),
+    ).toEqual(['self_dependency']);
   });
 
   it('accepts refs in the keyed form and resolves source URIs from uri or url', () => {
-    const graph = ExecutionGraph.fromPlan(workflow([task('a', [], { input_refs: ['src_1', 'src_2'] })], { source_refs: { src_1: { uri: 'https://a' }, src_2: { ref_id: 'src_2', url: 'https://b' } } }));
+    const graph = ExecutionGraph.fromPlan(
+      workflow([task('a', [], { input_refs: ['src_1', 'src_2'] })], {
+        source_refs: { src_1: { uri: 'https://a' }, src_2: { ref_id: 'src_2', url: 'https://b' } },
+      }),
+    );
     expect(graph.refs().get('src_1')).toMatchObject({ storage_uri: 'https://a', status: 'reference' });
     expect(graph.refs().get('src_2')).toMatchObject({ storage_uri: 'https://b' });
   });
 
   it('refuses a ref declared twice with different URIs', () => {
-    const error = refused(workflow([task('a')], { source_refs: [{ ref_id: 'src_1', storage_uri: 'https://a' }], storage_refs: [{ ref_id: 'src_1', storage_uri: null }] }));
+    const error = refused(
+      workflow([task('a')], {
+        source_refs: [{ ref_id: 'src_1', storage_uri: 'https://a' }],
+        storage_refs: [{ ref_id: 'src_1', storage_uri: null }],
+      }),
+    );
     expect(reasons(error)).toEqual(['conflicting_ref']);
   });
 
@@ -126,7 +167,10 @@ describe('ExecutionGraph validation', () => {
 
   it('refuses a reader placed before the producer of its ref', () => {
     const error = refused(
-      workflow([task('p', [], { execution_group: 2, output_refs: ['derived_1'] }), task('r', [], { execution_group: 1, input_refs: ['derived_1'] })]),
+      workflow([
+        task('p', [], { execution_group: 2, output_refs: ['derived_1'] }),
+        task('r', [], { execution_group: 1, input_refs: ['derived_1'] }),
+      ]),
     );
     expect(error.details).toMatchObject({ reason: 'group_order', task_id: 'r', depends_on: 'p' });
     expect(error.message).toContain('reads derived_1');
@@ -134,18 +178,26 @@ describe('ExecutionGraph validation', () => {
 
   it('checks execution_groups against each task and against the tasks that exist', () => {
     const groups = { '1': { tasks: ['a', 'ghost'] }, '2': { tasks: ['b', 'a'] } };
-    const error = refused(workflow([task('a', [], { execution_group: 1 }), task('b', ['a'])], {}, { execution_groups: groups }));
+    const error = refused(
+      workflow([task('a', [], { execution_group: 1 }), task('b', ['a'])], {}, { execution_groups: groups }),
+    );
     expect(reasons(error)).toEqual(['unknown_group_task', 'conflicting_group']);
-    const own = refused(workflow([task('a', [], { execution_group: 2 })], {}, { execution_groups: { '1': { tasks: ['a'] } } }));
+    const own = refused(
+      workflow([task('a', [], { execution_group: 2 })], {}, { execution_groups: { '1': { tasks: ['a'] } } }),
+    );
     expect(own.details).toMatchObject({ reason: 'conflicting_group', task_id: 'a', groups: [2, 1] });
   });
 
   it('refuses a plan where only some tasks have a group', () => {
-    expect(reasons(refused(workflow([task('a', [], { execution_group: 1 }), task('b', ['a'])])))).toEqual(['missing_group']);
+    expect(reasons(refused(workflow([task('a', [], { execution_group: 1 }), task('b', ['a'])])))).toEqual([
+      'missing_group',
+    ]);
   });
 
   it('computes groups as levels when the plan gives none', () => {
-    const graph = ExecutionGraph.fromPlan(workflow([task('d', ['b', 'c']), task('b', ['a']), task('c', ['a']), task('a')]));
+    const graph = ExecutionGraph.fromPlan(
+      workflow([task('d', ['b', 'c']), task('b', ['a']), task('c', ['a']), task('a')]),
+    );
     expect(graph.groupSource).toBe('computed');
     expect(graph.groups()).toEqual([
       { group: 1, tasks: ['a'] },
@@ -163,7 +215,9 @@ describe('ExecutionGraph validation', () => {
   });
 
   it('warns about total_tasks and execution_order without refusing the plan', () => {
-    const graph = ExecutionGraph.fromPlan(workflow([task('a'), task('b', ['a'])], {}, { total_tasks: 3, execution_order: ['b', 'a', 'zz'] }));
+    const graph = ExecutionGraph.fromPlan(
+      workflow([task('a'), task('b', ['a'])], {}, { total_tasks: 3, execution_order: ['b', 'a', 'zz'] }),
+    );
     expect(graph.warnings.map((w) => w.reason)).toEqual(['total_tasks_mismatch', 'execution_order_mismatch']);
     expect(graph.warnings[1].message).toContain('b comes before a');
   });
@@ -173,7 +227,10 @@ describe('ExecutionGraph validation', () => {
     expect(error.code).toBe('INVALID_INPUT');
     expect(error.message).toContain('tasks.a.capability_ids');
     expect(refused('plan').code).toBe('INVALID_INPUT');
-    expect(refused({ agent: { name: 'planning_agent', type: 'operational' }, output: { content: {}, content_type: 'plan' } }).message).toContain('output.content.workflow');
+    expect(
+      refused({ agent: { name: 'planning_agent', type: 'operational' }, output: { content: {}, content_type: 'plan' } })
+        .message,
+    ).toContain('output.content.workflow');
   });
 
   it('refuses bad options eagerly with INVALID_INPUT naming the field', () => {
@@ -238,7 +295,9 @@ describe('ExecutionGraph edits', () => {
   });
 
   it('refuses to drop a dependency that a ref implies', () => {
-    const graph = ExecutionGraph.fromPlan(workflow([task('p', [], { output_refs: ['derived_1'] }), task('r', ['p'], { input_refs: ['derived_1'] })]));
+    const graph = ExecutionGraph.fromPlan(
+      workflow([task('p', [], { output_refs: ['derived_1'] }), task('r', ['p'], { input_refs: ['derived_1'] })]),
+    );
     expect(codeOf(() => graph.removeDependency('r', 'p'))).toBe('VALIDATION_ERROR');
   });
 
@@ -246,9 +305,13 @@ describe('ExecutionGraph edits', () => {
     const graph = ExecutionGraph.fromPlan(examplePlan());
     expect(codeOf(() => graph.addTask(task('task_13', ['task_12'])))).toBe('VALIDATION_ERROR');
     expect(codeOf(() => graph.addTask(task('task_13', ['task_12'], { execution_group: 7 })))).toBe('VALIDATION_ERROR');
-    expect(codeOf(() => graph.addTask(task('task_13', [], { execution_group: 8, input_refs: ['derived_99'] })))).toBe('VALIDATION_ERROR');
+    expect(codeOf(() => graph.addTask(task('task_13', [], { execution_group: 8, input_refs: ['derived_99'] })))).toBe(
+      'VALIDATION_ERROR',
+    );
     expect(codeOf(() => graph.addTask({ id: 'x' } as never))).toBe('INVALID_INPUT');
-    graph.addTask(task('task_13', ['task_12'], { execution_group: 8, input_refs: ['derived_7'], output_refs: ['derived_8'] }));
+    graph.addTask(
+      task('task_13', ['task_12'], { execution_group: 8, input_refs: ['derived_7'], output_refs: ['derived_8'] }),
+    );
     expect(graph.groups().at(-1)).toEqual({ group: 8, tasks: ['task_13'] });
     expect(graph.dependenciesOf('task_13')).toEqual(['task_12', 'task_11']);
     expect(graph.refs().get('derived_8')?.status).toBe('pending');

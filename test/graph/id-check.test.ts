@@ -19,20 +19,30 @@ function exampleWith(from: string, to: string): unknown {
 }
 
 describe('plan ids are checked when the plan is read (INVALID_ID)', () => {
-  it.each(['__proto__', 'constructor', 'prototype', 'a/b', '..', 'a.b', 'a b', 'a*', 'a>b', 'ctl\u0001'])('refuses %j as a task id, keyed by it as the seed writes plans', (id) => {
-    const { code, problems } = refusal(exampleWith('task_12', id));
-    expect(code).toBe('INVALID_ID');
-    expect(problems.map((p) => [p.code, p.details.id])).toEqual([['INVALID_ID', id]]);
-  });
+  it.each(['__proto__', 'constructor', 'prototype', 'a/b', '..', 'a.b', 'a b', 'a*', 'a>b', 'ctl\u0001'])(
+    'refuses %j as a task id, keyed by it as the seed writes plans',
+    (id) => {
+      const { code, problems } = refusal(exampleWith('task_12', id));
+      expect(code).toBe('INVALID_ID');
+      expect(problems.map((p) => [p.code, p.details.id])).toEqual([['INVALID_ID', id]]);
+    },
+  );
 
-  it.each(['__proto__', 'constructor', '../../etc/passwd', 'store.1', 'a\\b'])('refuses %j as a ref id, declared and produced', (id) => {
-    const { code, problems } = refusal(exampleWith('store_1', id));
-    expect(code).toBe('INVALID_ID');
-    expect(problems.map((p) => p.details.id)).toEqual([id]);
-  });
+  it.each(['__proto__', 'constructor', '../../etc/passwd', 'store.1', 'a\\b'])(
+    'refuses %j as a ref id, declared and produced',
+    (id) => {
+      const { code, problems } = refusal(exampleWith('store_1', id));
+      expect(code).toBe('INVALID_ID');
+      expect(problems.map((p) => p.details.id)).toEqual([id]);
+    },
+  );
 
   it('lists every bad id once, and nothing else', () => {
-    const plan = workflow([task('a.b'), task('ok_1', [], { output_refs: ['x/y', 'toString'] }), task('c d', [], { output_refs: ['x/y'] })]);
+    const plan = workflow([
+      task('a.b'),
+      task('ok_1', [], { output_refs: ['x/y', 'toString'] }),
+      task('c d', [], { output_refs: ['x/y'] }),
+    ]);
     const { problems } = refusal(plan);
     expect(problems.map((p) => [p.code, p.details.id])).toEqual([
       ['INVALID_ID', 'a.b'],
@@ -53,7 +63,9 @@ describe('plan ids are checked when the plan is read (INVALID_ID)', () => {
   it('refuses a bad id added by an edit', () => {
     const graph = ExecutionGraph.fromPlan(examplePlan());
     expect(() => graph.addTask(task('constructor'))).toThrow(expect.objectContaining({ code: 'INVALID_ID' }));
-    expect(() => graph.addTask(task('task_13', [], { output_refs: ['a/b'] }))).toThrow(expect.objectContaining({ code: 'INVALID_ID' }));
+    expect(() => graph.addTask(task('task_13', [], { output_refs: ['a/b'] }))).toThrow(
+      expect.objectContaining({ code: 'INVALID_ID' }),
+    );
     expect(graph.has('constructor')).toBe(false);
   });
 

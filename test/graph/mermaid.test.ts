@@ -22,7 +22,15 @@ describe('toMermaid', () => {
 
   it('draws a resource edge dotted with a circle end, labelled with the resource', () => {
     const g = ExecutionGraph.fromPlan(
-      workflow([task('task_1'), { ...task('task_2', ['task_1']), dependencies: [{ task_id: 'task_1', type: 'resource', origin: 'inferred', reason: 'takes turns', resource: 'gpu "0"' }] }]),
+      workflow([
+        task('task_1'),
+        {
+          ...task('task_2', ['task_1']),
+          dependencies: [
+            { task_id: 'task_1', type: 'resource', origin: 'inferred', reason: 'takes turns', resource: 'gpu "0"' },
+          ],
+        },
+      ]),
     );
     expect(g.toMermaid({ groups: false })).toContain('  task_1 -. "resource: gpu #quot;0#quot;" .-o task_2');
   });
@@ -57,8 +65,11 @@ describe('toMermaid', () => {
     expect(text).toContain('  t1 -. "logical" .-> t0');
   });
 
-  it('colours only by the six statuses, read from the map\'s own keys', () => {
-    const status = JSON.parse('{"task_5": "failed", "task_7": "bogus;click task_7 call x()"}') as Record<string, 'failed'>;
+  it("colours only by the six statuses, read from the map's own keys", () => {
+    const status = JSON.parse('{"task_5": "failed", "task_7": "bogus;click task_7 call x()"}') as Record<
+      string,
+      'failed'
+    >;
     const text = graph.toMermaid({ status });
     expect(text).toContain('  class task_5 failed');
     expect(text).not.toContain('class task_7');

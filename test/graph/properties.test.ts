@@ -72,7 +72,9 @@ describe('graph invariants over random DAGs', () => {
         fc.nat(),
         (dag, pick) => {
           const [a, b] = dag.edges[pick % dag.edges.length];
-          const tasks = dagTasks(dag).map((t) => (t.id === dag.ids[a] ? { ...t, depends_on: [...(t.depends_on ?? []), dag.ids[b]] } : t));
+          const tasks = dagTasks(dag).map((t) =>
+            t.id === dag.ids[a] ? { ...t, depends_on: [...(t.depends_on ?? []), dag.ids[b]] } : t,
+          );
           const built = ExecutionGraph.tryFromPlan({ tasks });
           expect(built.ok).toBe(false);
           if (built.ok) return;
@@ -93,7 +95,8 @@ describe('graph invariants over random DAGs', () => {
         const graph = build(dag);
         const from = dag.ids[x % dag.n];
         const to = dag.ids[y % dag.n];
-        const reachable = (src: string, dst: string): boolean => src === dst || graph.dependentsOf(src).some((s) => reachable(s, dst));
+        const reachable = (src: string, dst: string): boolean =>
+          src === dst || graph.dependentsOf(src).some((s) => reachable(s, dst));
         const closes = reachable(to, from);
         let refused = false;
         try {

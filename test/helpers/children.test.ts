@@ -24,7 +24,8 @@ function alive(pid: number): boolean {
   }
 }
 const idle = ['-e', 'setInterval(() => undefined, 1000)'];
-const exited = (child: ReturnType<typeof spawnChild>) => new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+const exited = (child: ReturnType<typeof spawnChild>) =>
+  new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
 
 describe('children a test starts', () => {
   it('kills those of a test when killChildren runs, and leaves those of the file', async () => {
@@ -47,7 +48,9 @@ describe('children a test starts', () => {
     const helper = fileURLToPath(new URL('./children.ts', import.meta.url));
     const grandchild = ['-e', 'process.stdout.write(`pid ${process.pid}\\n`); setInterval(() => undefined, 1000)'];
     const script = `const { spawnChild } = await import(${JSON.stringify(helper)}); const c = spawnChild(process.execPath, ${JSON.stringify(grandchild)}, { stdio: ['ignore', 'inherit', 'ignore'] }, 'file'); c.once('spawn', () => process.exit(0));`;
-    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     parent.stdout.on('data', (d: Buffer) => {
       out += d.toString();

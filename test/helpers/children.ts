@@ -21,7 +21,8 @@ function installed(): Map<ChildProcess, ChildLifetime> {
   shared[REGISTRY] = children;
   /** SIGKILLs every child still alive: nothing a test started may outlive the test process. */
   const killAllNow = () => {
-    for (const child of children.keys()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children.keys())
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   process.once('exit', killAllNow);
   // Killed by a signal, a process does not run its 'exit' handlers: kill the children, then die of it.
@@ -42,7 +43,12 @@ function installed(): Map<ChildProcess, ChildLifetime> {
  * afterEach(killChildren);
  * const child = spawnChild(process.execPath, [BIN, 'resume', runId], { stdio: ['ignore', 'pipe', 'pipe'] });
  */
-export function spawnChild(command: string, args: readonly string[], options: SpawnOptions = {}, lifetime: ChildLifetime = 'test'): ChildProcess {
+export function spawnChild(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions = {},
+  lifetime: ChildLifetime = 'test',
+): ChildProcess {
   const child = spawn(command, args, options);
   live.set(child, lifetime);
   child.once('exit', () => live.delete(child));

@@ -22,7 +22,14 @@ export function largePlan(n: number, seed = 42): Record<string, unknown> {
       const j = i - 1 - Math.floor(random() * Math.min(i, 1000));
       if (!deps.includes(j)) deps.push(j);
     }
-    tasks.push({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'], depends_on: deps.map((j) => `task_${j}`), input_refs: deps.map((j) => `derived_${j}`), output_refs: [`derived_${i}`] });
+    tasks.push({
+      id: `task_${i}`,
+      action: 'noop',
+      capability_ids: ['CAP-PRE-001'],
+      depends_on: deps.map((j) => `task_${j}`),
+      input_refs: deps.map((j) => `derived_${j}`),
+      output_refs: [`derived_${i}`],
+    });
     refs.push({ ref_id: `derived_${i}`, storage_uri: null });
   }
   return {

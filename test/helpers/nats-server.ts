@@ -17,12 +17,19 @@ export interface TestNatsServer {
 
 /** The nats-server binary: `$NATS_SERVER_BIN`, else on PATH, else the Debian package's. A test never skips for want of it. */
 function binary(): string {
-  const candidates = [process.env.NATS_SERVER_BIN, '/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].filter((p): p is string => !!p);
+  const candidates = [
+    process.env.NATS_SERVER_BIN,
+    '/usr/sbin/nats-server',
+    '/usr/bin/nats-server',
+    '/usr/local/bin/nats-server',
+  ].filter((p): p is string => !!p);
   for (const p of candidates) if (existsSync(p)) return p;
   try {
     return execFileSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error('nats-server is not installed: the NATS tests need the real server (Debian package nats-server; .ci/run installs it). They never skip.');
+    throw new Error(
+      'nats-server is not installed: the NATS tests need the real server (Debian package nats-server; .ci/run installs it). They never skip.',
+    );
   }
 }
 
@@ -48,7 +55,8 @@ async function accepting(port: number, timeoutMs: number): Promise<void> {
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > until) throw new Error(`nats-server did not accept connections on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    if (Date.now() > until)
+      throw new Error(`nats-server did not accept connections on 127.0.0.1:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -78,9 +86,22 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     const config = options.config === undefined ? [] : ['-c', options.config];
     const log = options.log === undefined ? [] : ['-l', options.log];
     // Killed with this process at the latest, should a test file end without stopping it.
-    const c = spawnChild(bin, [...config, ...log, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: 'ignore', env: { ...process.env, ...options.env } }, 'file');
+    const c = spawnChild(
+      bin,
+      [...config, ...log, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store],
+      { stdio: 'ignore', env: { ...process.env, ...options.env } },
+      'file',
+    );
     child = c;
-    const exited = new Promise<never>((_, reject) => c.once('exit', (code) => reject(new Error(`nats-server exited (${code}) before accepting connections; is ${options.config ?? 'its command line'} valid?`))));
+    const exited = new Promise<never>((_, reject) =>
+      c.once('exit', (code) =>
+        reject(
+          new Error(
+            `nats-server exited (${code}) before accepting connections; is ${options.config ?? 'its command line'} valid?`,
+          ),
+        ),
+      ),
+    );
     exited.catch(() => undefined);
     await Promise.race([accepting(port, 10_000), exited]);
   };

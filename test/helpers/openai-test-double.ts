@@ -5,7 +5,13 @@
  * presented as one: it exists so tests can drive the real `openai` client through real HTTP
  * (retries, timeouts, error bodies, broken bodies) without a model server.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Socket } from 'node:net';
 import { z } from 'zod';
 
@@ -21,7 +27,11 @@ export type ScriptEntry =
   /** A normal completion whose message content is `content`. */
   | { content: string; usage?: DoubleUsage; finishReason?: string; model?: string }
   /** An OpenAI-style error body with this HTTP status (add `retry-after-ms: '1'` to 429s). */
-  | { status: number; error: { message: string; type?: string; code?: string | null }; headers?: Record<string, string> }
+  | {
+      status: number;
+      error: { message: string; type?: string; code?: string | null };
+      headers?: Record<string, string>;
+    }
   /** A completion whose message refuses (`content: null`, `refusal`). */
   | { refusal: string }
   /** Never answers; the socket stays open until the double is closed. */
@@ -72,7 +82,8 @@ const CREATED = 1_700_000_000;
 
 function portOf(server: Server): number {
   const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('openai test double: the server is not listening on a TCP port');
+  if (address === null || typeof address === 'string')
+    throw new Error('openai test double: the server is not listening on a TCP port');
   return address.port;
 }
 
@@ -101,7 +112,10 @@ function parseBody(text: string): RecordedRequest['body'] {
 }
 
 /** Starts the double on 127.0.0.1 at a free port, to answer with `script` in order. */
-export async function startOpenAiTestDouble(script: readonly ScriptEntry[], options: OpenAiTestDoubleOptions = {}): Promise<OpenAiTestDouble> {
+export async function startOpenAiTestDouble(
+  script: readonly ScriptEntry[],
+  options: OpenAiTestDoubleOptions = {},
+): Promise<OpenAiTestDouble> {
   const queue = [...script];
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -113,15 +127,30 @@ export async function startOpenAiTestDouble(script: readonly ScriptEntry[], opti
     const id = `chatcmpl-double-${answered}`;
     if ('hang' in entry) return;
     if ('raw' in entry) return send(res, entry.status ?? 200, entry.raw);
-    if ('status' in entry) return send(res, entry.status, errorBody(entry.error.message, entry.error.type, entry.error.code ?? null), entry.headers);
+    if ('status' in entry)
+      return send(
+        res,
+        entry.status,
+        errorBody(entry.error.message, entry.error.type, entry.error.code ?? null),
+        entry.headers,
+      );
     const refusal = 'refusal' in entry;
-    const message = refusal ? { role: 'assistant', content: null, refusal: entry.refusal } : { role: 'assistant', content: entry.content, refusal: null };
+    const message = refusal
+      ? { role: 'assistant', content: null, refusal: entry.refusal }
+      : { role: 'assistant', content: entry.content, refusal: null };
     send(res, 200, {
       id,
       object: 'chat.completion',
       created: CREATED,
       model: !refusal && entry.model !== undefined ? entry.model : model,
-      choices: [{ index: 0, message, logprobs: null, finish_reason: !refusal && entry.finishReason !== undefined ? entry.finishReason : 'stop' }],
+      choices: [
+        {
+          index: 0,
+          message,
+          logprobs: null,
+          finish_reason: !refusal && entry.finishReason !== undefined ? entry.finishReason : 'stop',
+        },
+      ],
       ...(!refusal && entry.usage ? { usage: entry.usage } : {}),
     });
   }
@@ -130,18 +159,38 @@ export async function startOpenAiTestDouble(script: readonly ScriptEntry[], opti
     const path = new URL(req.url ?? '/', 'http://double').pathname;
     const text = await readBody(req);
     const body = req.method === 'POST' ? parseBody(text) : undefined;
-    requests.push({ method: req.method ?? '', path, authorization: req.headers.authorization, headers: req.headers, body });
+    requests.push({
+      method: req.method ?? '',
+      path,
+      authorization: req.headers.authorization,
+      headers: req.headers,
+      body,
+    });
     if (req.method === 'GET' && path === '/v1/models') {
-      const data = (options.models ?? ['double-model']).map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'openai-test-double' }));
+      const data = (options.models ?? ['double-model']).map((id) => ({
+        id,
+        object: 'model',
+        created: CREATED,
+        owned_by: 'openai-test-double',
+      }));
       return send(res, 200, { object: 'list', data });
     }
     if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/chat/completions')) {
-      return send(res, 404, errorBody(`openai test double: no route ${req.method ?? ''} ${path}`, 'invalid_request_error', 'not_found'));
+      return send(
+        res,
+        404,
+        errorBody(`openai test double: no route ${req.method ?? ''} ${path}`, 'invalid_request_error', 'not_found'),
+      );
     }
-    if (body === undefined) return send(res, 400, errorBody('openai test double: the body is not a chat-completions request'));
+    if (body === undefined)
+      return send(res, 400, errorBody('openai test double: the body is not a chat-completions request'));
     const format = body.response_format?.type;
     if (format !== undefined && rejected.has(format)) {
-      return send(res, 400, errorBody(`response_format ${format} is not supported`, 'invalid_request_error', 'unsupported_parameter'));
+      return send(
+        res,
+        400,
+        errorBody(`response_format ${format} is not supported`, 'invalid_request_error', 'unsupported_parameter'),
+      );
     }
     const entry = queue.shift();
     if (entry === undefined) {
@@ -153,7 +202,9 @@ export async function startOpenAiTestDouble(script: readonly ScriptEntry[], opti
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => send(res, 500, errorBody('openai test double: failed to read the request', 'server_error')));
+    handle(req, res).catch(() =>
+      send(res, 500, errorBody('openai test double: failed to read the request', 'server_error')),
+    );
   });
   server.on('connection', (socket) => {
     sockets.add(socket);

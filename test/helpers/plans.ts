@@ -3,11 +3,23 @@ import type { TaskSpecInput } from '../../src/index.js';
 
 /** A minimal task: `id` depending on `deps`, reading and producing the given refs. */
 export function task(id: string, deps: string[] = [], extra: Partial<TaskSpecInput> = {}): TaskSpecInput {
-  return { id, action: `do ${id}`, capability_ids: ['CAP-PRE-001'], depends_on: deps, input_refs: [], output_refs: [], ...extra };
+  return {
+    id,
+    action: `do ${id}`,
+    capability_ids: ['CAP-PRE-001'],
+    depends_on: deps,
+    input_refs: [],
+    output_refs: [],
+    ...extra,
+  };
 }
 
 /** A bare workflow (keyed tasks) with optional resources. */
-export function workflow(tasks: TaskSpecInput[], resources: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+export function workflow(
+  tasks: TaskSpecInput[],
+  resources: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) {
   return { tasks: Object.fromEntries(tasks.map((t) => [t.id, t])), resources, ...extra };
 }
 
@@ -28,13 +40,28 @@ export const randomDag = (maxTasks = 30): fc.Arbitrary<RandomDag> =>
   fc.integer({ min: 1, max: maxTasks }).chain((n) =>
     fc.record({
       n: fc.constant(n),
-      edges: n < 2 ? fc.constant([]) : fc.uniqueArray(
-        fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 1 })).filter(([a, b]) => a !== b).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const),
-        { maxLength: n * 3, selector: ([a, b]) => `${a}>${b}` },
+      edges:
+        n < 2
+          ? fc.constant([])
+          : fc.uniqueArray(
+              fc
+                .tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 1 }))
+                .filter(([a, b]) => a !== b)
+                .map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const),
+              { maxLength: n * 3, selector: ([a, b]) => `${a}>${b}` },
+            ),
+      ids: fc.shuffledSubarray(
+        Array.from({ length: n }, (_, i) => `t${i}`),
+        { minLength: n, maxLength: n },
       ),
-      ids: fc.shuffledSubarray(Array.from({ length: n }, (_, i) => `t${i}`), { minLength: n, maxLength: n }),
-      listing: fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: n, maxLength: n }),
-      weights: fc.array(fc.constantFrom('light' as const, 'medium' as const, 'heavy' as const), { minLength: n, maxLength: n }),
+      listing: fc.shuffledSubarray(
+        Array.from({ length: n }, (_, i) => i),
+        { minLength: n, maxLength: n },
+      ),
+      weights: fc.array(fc.constantFrom('light' as const, 'medium' as const, 'heavy' as const), {
+        minLength: n,
+        maxLength: n,
+      }),
     }),
   );
 
@@ -58,8 +85,13 @@ export function planOf(dag: RandomDag, fusionEvery: number, plannerGroups: boole
   const deps = new Map<string, string[]>(dag.ids.map((id) => [id, []]));
   for (const [a, b] of dag.edges) deps.get(dag.ids[b])!.push(dag.ids[a]);
   const level = new Map<string, number>();
-  for (let r = 0; r < dag.n; r++) level.set(dag.ids[r], 1 + Math.max(0, ...deps.get(dag.ids[r])!.map((d) => level.get(d)!)));
-  const fusion = new Set(dag.ids.filter((_, r) => fusionEvery > 0 && r % fusionEvery === fusionEvery - 1 && deps.get(dag.ids[r])!.length > 0));
+  for (let r = 0; r < dag.n; r++)
+    level.set(dag.ids[r], 1 + Math.max(0, ...deps.get(dag.ids[r])!.map((d) => level.get(d)!)));
+  const fusion = new Set(
+    dag.ids.filter(
+      (_, r) => fusionEvery > 0 && r % fusionEvery === fusionEvery - 1 && deps.get(dag.ids[r])!.length > 0,
+    ),
+  );
   const tasks = dag.listing.map((r) => {
     const id = dag.ids[r];
     return {

@@ -18,7 +18,11 @@ export function dispatchOf(messages: readonly OutputMessage[], taskId: string): 
 }
 
 /** An execution agent's success callback for a dispatch, producing each expected ref (or the given URIs). */
-export function success(dispatch: TaskDispatchMessage, uris: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
+export function success(
+  dispatch: TaskDispatchMessage,
+  uris: Record<string, string> = {},
+  extra: Record<string, unknown> = {},
+) {
   const d = dispatch.output.content.dispatch;
   return {
     agent: { name: dispatch.next_agent?.name ?? 'execution_agent', type: 'executional' },
@@ -28,13 +32,20 @@ export function success(dispatch: TaskDispatchMessage, uris: Record<string, stri
           task_id: d.task_id,
           status: 'complete',
           attempt: d.attempt,
-          output_refs_produced: d.output_refs_expected.map((ref) => ({ ref_id: ref, storage_uri: uris[ref] ?? `wasabi://bucket/session-xxx/${ref}` })),
+          output_refs_produced: d.output_refs_expected.map((ref) => ({
+            ref_id: ref,
+            storage_uri: uris[ref] ?? `wasabi://bucket/session-xxx/${ref}`,
+          })),
           ...extra,
         },
       },
       content_type: 'task_result',
     },
-    metadata: { session_id: 'session-xxx', request_id: 'req-video-analysis-001', sequence_number: (dispatch.metadata?.sequence_number ?? 4) + 1 },
+    metadata: {
+      session_id: 'session-xxx',
+      request_id: 'req-video-analysis-001',
+      sequence_number: (dispatch.metadata?.sequence_number ?? 4) + 1,
+    },
   };
 }
 
@@ -43,7 +54,10 @@ export function failure(dispatch: TaskDispatchMessage, recoverable: boolean, cod
   const d = dispatch.output.content.dispatch;
   return {
     agent: { name: dispatch.next_agent?.name ?? 'execution_agent', type: 'executional' },
-    output: { content: { task_result: { task_id: d.task_id, status: 'failed', attempt: d.attempt } }, content_type: 'task_result' },
+    output: {
+      content: { task_result: { task_id: d.task_id, status: 'failed', attempt: d.attempt } },
+      content_type: 'task_result',
+    },
     status: { code: 'failed' },
     error: { code, message: `${d.task_id} failed (${code})`, recoverable },
     metadata: { sequence_number: (dispatch.metadata?.sequence_number ?? 4) + 1 },

@@ -23,9 +23,17 @@ export interface RuntimeProcess {
  * is killed by `killChildren` (from `./children.js`: call it in `afterEach`), and with the
  * test process at the latest.
  */
-export async function startRuntimeProcess(url: string, args: string[], env: Record<string, string> = {}): Promise<RuntimeProcess> {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: these tests run the built CLI (npm run build; npm test builds first).`);
-  const child = spawnChild(process.execPath, [BIN, 'runtime', '--nats', url, '--log-level', 'warn', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startRuntimeProcess(
+  url: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<RuntimeProcess> {
+  if (!existsSync(BIN))
+    throw new Error(`${BIN} is missing: these tests run the built CLI (npm run build; npm test builds first).`);
+  const child = spawnChild(process.execPath, [BIN, 'runtime', '--nats', url, '--log-level', 'warn', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const runtimeIds = await new Promise<string[]>((resolve, reject) => {

@@ -1,9 +1,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createActor, transition } from 'xstate';
-import { TASK_EVENT_TYPES, TASK_STATUSES, taskActions, type TaskEvent, type TaskFields, taskGuards, taskMachine, taskTable } from '../../src/index.js';
+import {
+  TASK_EVENT_TYPES,
+  TASK_STATUSES,
+  taskActions,
+  type TaskEvent,
+  type TaskFields,
+  taskGuards,
+  taskMachine,
+  taskTable,
+} from '../../src/index.js';
 
-const context = (attempts: number): TaskFields => ({ attempts, max_attempts: 3, dispatched_at: 5, completed_at: null, assigned_agent: 'execution_agent', result_summary: null });
+const context = (attempts: number): TaskFields => ({
+  attempts,
+  max_attempts: 3,
+  dispatched_at: 5,
+  completed_at: null,
+  assigned_agent: 'execution_agent',
+  result_summary: null,
+});
 
 /** Events of each type, chosen so a guarded transition is tried both ways. */
 const EVENTS: Record<(typeof TASK_EVENT_TYPES)[number], TaskEvent[]> = {
@@ -32,19 +48,31 @@ function viaTable(status: number, fields: TaskFields, event: TaskEvent): { statu
 describe('the task table derived from taskMachine', () => {
   const cases: Array<[string, string, number, TaskEvent]> = [];
   TASK_STATUSES.forEach((state) => {
-    for (const type of TASK_EVENT_TYPES) for (const event of EVENTS[type]) for (const attempts of [1, 2, 3]) cases.push([state, `${type}${'recoverable' in event ? (event.recoverable ? '(recoverable)' : '(fatal)') : ''}`, attempts, event]);
+    for (const type of TASK_EVENT_TYPES)
+      for (const event of EVENTS[type])
+        for (const attempts of [1, 2, 3])
+          cases.push([
+            state,
+            `${type}${'recoverable' in event ? (event.recoverable ? '(recoverable)' : '(fatal)') : ''}`,
+            attempts,
+            event,
+          ]);
   });
 
-  it.each(cases)('in %s on %s with %i attempts gives what xstate.transition gives', (state, _label, attempts, event) => {
-    const snapshot = taskMachine.resolveState({ value: state, context: context(attempts) });
-    const [next] = transition(taskMachine, snapshot, event);
-    const mine = viaTable(TASK_STATUSES.indexOf(state as (typeof TASK_STATUSES)[number]), context(attempts), event);
-    expect(mine.status).toBe(next.value);
-    expect(mine.context).toEqual(next.context);
-  });
+  it.each(cases)(
+    'in %s on %s with %i attempts gives what xstate.transition gives',
+    (state, _label, attempts, event) => {
+      const snapshot = taskMachine.resolveState({ value: state, context: context(attempts) });
+      const [next] = transition(taskMachine, snapshot, event);
+      const mine = viaTable(TASK_STATUSES.indexOf(state as (typeof TASK_STATUSES)[number]), context(attempts), event);
+      expect(mine.status).toBe(next.value);
+      expect(mine.context).toEqual(next.context);
+    },
+  );
 
   it('covers both outcomes of the retry guard', () => {
-    const fail = taskTable[TASK_STATUSES.indexOf('in_progress') * TASK_EVENT_TYPES.length + TASK_EVENT_TYPES.indexOf('FAIL')];
+    const fail =
+      taskTable[TASK_STATUSES.indexOf('in_progress') * TASK_EVENT_TYPES.length + TASK_EVENT_TYPES.indexOf('FAIL')];
     expect(fail?.map((t) => [t.guard, TASK_STATUSES[t.target]])).toEqual([
       ['canRetry', 'ready'],
       [undefined, 'failed'],

@@ -29,7 +29,11 @@ beforeAll(async () => {
   server = await startNatsServer({
     config: CONFIG,
     log: serverLog,
-    env: { SWITCHYARD_COORDINATOR_PASS: PASS.coordinator, SWITCHYARD_RUNTIME_A_PASS: PASS.a, SWITCHYARD_RUNTIME_B_PASS: PASS.b },
+    env: {
+      SWITCHYARD_COORDINATOR_PASS: PASS.coordinator,
+      SWITCHYARD_RUNTIME_A_PASS: PASS.a,
+      SWITCHYARD_RUNTIME_B_PASS: PASS.b,
+    },
   });
 });
 // Everything this file started goes, also when a test timed out.
@@ -55,14 +59,30 @@ function violationOf(error: unknown): PermissionViolationError | undefined {
 /** Resolves with the permission violation the server reports to `nc` for `subject`. */
 async function violationFor(nc: NatsConnection, subject: string): Promise<PermissionViolationError> {
   for await (const status of nc.status()) {
-    if (status.type === 'error' && status.error instanceof PermissionViolationError && status.error.subject === subject) return status.error;
+    if (status.type === 'error' && status.error instanceof PermissionViolationError && status.error.subject === subject)
+      return status.error;
   }
   throw new Error(`the connection closed before the server refused ${subject}`);
 }
 
 describe('a nats-server locked down with docs/nats/locked-down.conf', () => {
   it('refuses a runtime user publishing another runtime’s results and deregistration, while the run completes', async () => {
-    runtimeA = await startRuntimeProcess(server.url, ['--agents', SLOW_AGENTS, '--nats-user', 'runtime-a', '--nats-pass', PASS.a, '--runtime-prefix', 'rta', '--threads', '2'], { SWITCHYARD_STORAGE: work, SLOW_AGENT_DELAY_MS: '40' });
+    runtimeA = await startRuntimeProcess(
+      server.url,
+      [
+        '--agents',
+        SLOW_AGENTS,
+        '--nats-user',
+        'runtime-a',
+        '--nats-pass',
+        PASS.a,
+        '--runtime-prefix',
+        'rta',
+        '--threads',
+        '2',
+      ],
+      { SWITCHYARD_STORAGE: work, SLOW_AGENT_DELAY_MS: '40' },
+    );
     expect(runtimeA.runtimeIds.sort()).toEqual(['rta-t1', 'rta-t2']);
 
     // A coordinator-user connection sees everything that reaches the server's subscribers.
@@ -70,7 +90,9 @@ describe('a nats-server locked down with docs/nats/locked-down.conf', () => {
     connections.push(observer);
     const seen: Array<{ subject: string; data: Record<string, unknown> }> = [];
     let firstTrigger: (value: { runtimeId: string; batch: TriggerAgentBatch }) => void = () => undefined;
-    const triggered = new Promise<{ runtimeId: string; batch: TriggerAgentBatch }>((resolve) => (firstTrigger = resolve));
+    const triggered = new Promise<{ runtimeId: string; batch: TriggerAgentBatch }>(
+      (resolve) => (firstTrigger = resolve),
+    );
     let markerSeen: () => void = () => undefined;
     const marker = new Promise<void>((resolve) => (markerSeen = resolve));
     observer.subscribe('switchyard.>', {
@@ -84,8 +106,19 @@ describe('a nats-server locked down with docs/nats/locked-down.conf', () => {
     });
     await observer.flush();
 
-    const bus = await natsBus({ servers: server.url, user: 'coordinator', pass: PASS.coordinator, reconnectTimeWait: 50 });
-    rt = await createRuntime({ agents: [], pool: { maxThreads: 0 }, bus, taskTimeoutMs: 20_000, logger: pino({ level: 'silent' }) });
+    const bus = await natsBus({
+      servers: server.url,
+      user: 'coordinator',
+      pass: PASS.coordinator,
+      reconnectTimeWait: 50,
+    });
+    rt = await createRuntime({
+      agents: [],
+      pool: { maxThreads: 0 },
+      bus,
+      taskTimeoutMs: 20_000,
+      logger: pino({ level: 'silent' }),
+    });
     await rt.waitForRuntimes(2, 10_000);
     const run = rt.submit(examplePlan());
     const results: AgentExecutionResult[] = [];
@@ -101,7 +134,18 @@ describe('a nats-server locked down with docs/nats/locked-down.conf', () => {
     const forgedResult = {
       type: 'AgentExecutionResultBatch',
       forged: true,
-      results: [{ type: 'AgentExecutionResult', request_id: victim.request_id, workflow_id: victim.workflow_id, task_id: victim.task_id, attempt: victim.attempt, runtime_id: runtimeId, outcome: { status: 'failed', error: { code: 'FORGED', message: 'forged', recoverable: false } }, at: new Date().toISOString() }],
+      results: [
+        {
+          type: 'AgentExecutionResult',
+          request_id: victim.request_id,
+          workflow_id: victim.workflow_id,
+          task_id: victim.task_id,
+          attempt: victim.attempt,
+          runtime_id: runtimeId,
+          outcome: { status: 'failed', error: { code: 'FORGED', message: 'forged', recoverable: false } },
+          at: new Date().toISOString(),
+        },
+      ],
     };
     const refusedResult = await attacker.request(resultsSubject, encode(forgedResult), { timeout: 5000 }).then(
       () => undefined,
@@ -110,7 +154,17 @@ describe('a nats-server locked down with docs/nats/locked-down.conf', () => {
     expect(refusedResult).toMatchObject({ operation: 'publish', subject: resultsSubject });
 
     const refusedDeregistration = violationFor(attacker, deregisterSubject);
-    attacker.publish(deregisterSubject, encode({ type: 'AgentRuntimeDeregistered', forged: true, runtime_id: runtimeId, reason: 'shutdown', in_flight: [victim.request_id], at: new Date().toISOString() }));
+    attacker.publish(
+      deregisterSubject,
+      encode({
+        type: 'AgentRuntimeDeregistered',
+        forged: true,
+        runtime_id: runtimeId,
+        reason: 'shutdown',
+        in_flight: [victim.request_id],
+        at: new Date().toISOString(),
+      }),
+    );
     expect(await refusedDeregistration).toMatchObject({ operation: 'publish', subject: deregisterSubject });
 
     // Nor may it read that runtime's triggers.
@@ -119,7 +173,10 @@ describe('a nats-server locked down with docs/nats/locked-down.conf', () => {
 
     // What runtime B may send gets through: the observer sees the marker after anything the
     // same connection sent before it, so it would have seen the forgeries first.
-    attacker.publish('switchyard.events.agent.instance.forgery-marker.progress', encode({ request_id: 'forgery-marker', message: 'after the forgeries', at: new Date().toISOString() }));
+    attacker.publish(
+      'switchyard.events.agent.instance.forgery-marker.progress',
+      encode({ request_id: 'forgery-marker', message: 'after the forgeries', at: new Date().toISOString() }),
+    );
     await marker;
     expect(seen.filter((m) => m.data.forged === true)).toEqual([]);
 
@@ -127,11 +184,20 @@ describe('a nats-server locked down with docs/nats/locked-down.conf', () => {
     expect(result.status).toBe('complete');
     // Every task once, on runtime A's runtimes: no forged failure, no RUNTIME_LOST retry.
     expect(Object.values(result.task_results).map((t) => t.attempts)).toEqual(Array(12).fill(1));
-    expect(results.every((r) => r.outcome.status === 'complete' && (r.runtime_id === 'rta-t1' || r.runtime_id === 'rta-t2'))).toBe(true);
-    expect(rt.dispatcher.registry.runtimes().map((r) => r.runtimeId).sort()).toEqual(['rta-t1', 'rta-t2']);
+    expect(
+      results.every((r) => r.outcome.status === 'complete' && (r.runtime_id === 'rta-t1' || r.runtime_id === 'rta-t2')),
+    ).toBe(true);
+    expect(
+      rt.dispatcher.registry
+        .runtimes()
+        .map((r) => r.runtimeId)
+        .sort(),
+    ).toEqual(['rta-t1', 'rta-t2']);
 
     // The coordinator and runtime A, working, never met a refusal: the file grants all they need.
-    const refusals = readFileSync(serverLog, 'utf8').split('\n').filter((line) => /violation/iu.test(line));
+    const refusals = readFileSync(serverLog, 'utf8')
+      .split('\n')
+      .filter((line) => /violation/iu.test(line));
     expect(refusals.length).toBeGreaterThanOrEqual(3);
     expect(refusals.filter((line) => !line.includes('"runtime-b"'))).toEqual([]);
   }, 90_000);

@@ -82,7 +82,18 @@ describe('remote runtimes over a real nats-server', () => {
     try {
       await rt.waitForRuntimes(2, 10_000);
       // One slow task: it is killed on whichever runtime takes it.
-      const plan = { tasks: [{ id: 'solo', action: 'wait', capability_ids: ['CAP-PRE-001'], depends_on: [], input_refs: [], output_refs: [] }] };
+      const plan = {
+        tasks: [
+          {
+            id: 'solo',
+            action: 'wait',
+            capability_ids: ['CAP-PRE-001'],
+            depends_on: [],
+            input_refs: [],
+            output_refs: [],
+          },
+        ],
+      };
       const run = rt.submit(plan);
       const results: AgentExecutionResult[] = [];
       run.on('result', (r) => results.push(r));
@@ -94,7 +105,10 @@ describe('remote runtimes over a real nats-server', () => {
       const result = await run.result;
       expect(result.status).toBe('complete');
       expect(result.task_results.solo.attempts).toBe(2);
-      expect(results[0].outcome).toMatchObject({ status: 'failed', error: { code: 'RUNTIME_LOST', recoverable: true } });
+      expect(results[0].outcome).toMatchObject({
+        status: 'failed',
+        error: { code: 'RUNTIME_LOST', recoverable: true },
+      });
       expect(survivor.runtimeIds).toContain(results[1].runtime_id);
     } finally {
       await stop(rt);
@@ -130,7 +144,9 @@ describe('remote runtimes over a real nats-server', () => {
     const rt = await coordinator();
     try {
       await rt.waitForRuntimes(1, 10_000);
-      const plan = examplePlan() as { output: { content: { workflow: { tasks: Record<string, { capability_ids: string[] }> } } } };
+      const plan = examplePlan() as {
+        output: { content: { workflow: { tasks: Record<string, { capability_ids: string[] }> } } };
+      };
       plan.output.content.workflow.tasks.task_1.capability_ids = ['CAP-NOBODY-001'];
       const started = Date.now();
       const result = await rt.submit(plan).result;
@@ -165,22 +181,55 @@ describe('remote runtimes over a real nats-server', () => {
     const db = join(storage, 'coordinator-crash.db');
     const plan = join(storage, 'one-task.json');
     // The example plan cut down to task_1 (its groups and counts go with the other tasks).
-    const example = examplePlan() as { output: { content: { workflow: Record<string, unknown> & { tasks: Record<string, unknown> } } } };
+    const example = examplePlan() as {
+      output: { content: { workflow: Record<string, unknown> & { tasks: Record<string, unknown> } } };
+    };
     const { tasks } = example.output.content.workflow;
     example.output.content.workflow = { tasks: { task_1: tasks.task_1 } };
     writeFileSync(plan, JSON.stringify(example));
-    const rp = await startRuntimeProcess(server.url, ['--agents', SLOW_AGENTS, '--threads', '1'], { ...env(1500), SLOW_AGENT_LOG: log });
+    const rp = await startRuntimeProcess(server.url, ['--agents', SLOW_AGENTS, '--threads', '1'], {
+      ...env(1500),
+      SLOW_AGENT_LOG: log,
+    });
     processes.push(rp);
-    const starts = () => (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n').filter((l) => l.includes(' start task_1 1'));
-    const ends = () => (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n').filter((l) => l.includes(' end task_1 1'));
+    const starts = () =>
+      (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n').filter((l) => l.includes(' start task_1 1'));
+    const ends = () =>
+      (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n').filter((l) => l.includes(' end task_1 1'));
     // The first coordinator: the CLI, killed once its attempt runs on the runtime.
-    const first = spawn(process.execPath, [BIN, 'run', plan, '--nats', server.url, '--threads', '0', '--wait-runtimes', '1', '--db', db, '--run-id', 'orphaned'], { stdio: 'ignore' });
+    const first = spawn(
+      process.execPath,
+      [
+        BIN,
+        'run',
+        plan,
+        '--nats',
+        server.url,
+        '--threads',
+        '0',
+        '--wait-runtimes',
+        '1',
+        '--db',
+        db,
+        '--run-id',
+        'orphaned',
+      ],
+      { stdio: 'ignore' },
+    );
     await vi.waitFor(() => expect(starts()).toHaveLength(1), { timeout: 10_000, interval: 25 });
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
     const store = SqliteStore.open(db, { mode: 'existing' });
     const bus = await natsBus({ servers: server.url, reconnectTimeWait: 50 });
-    const rt = await createRuntime({ agents: [], pool: { maxThreads: 0 }, bus, store, heartbeatMs: 1000, taskTimeoutMs: 20_000, logger: quiet });
+    const rt = await createRuntime({
+      agents: [],
+      pool: { maxThreads: 0 },
+      bus,
+      store,
+      heartbeatMs: 1000,
+      taskTimeoutMs: 20_000,
+      logger: quiet,
+    });
     try {
       await rt.waitForRuntimes(1, 10_000);
       const result = await rt.resume('orphaned').result;
@@ -200,18 +249,37 @@ describe('remote runtimes over a real nats-server', () => {
     const foreign = await connect({ servers: server.url, name: 'foreign' });
     try {
       await rt.waitForRuntimes(1, 10_000);
-      const ask = async (subject: string, payload: string) => JSON.parse((await foreign.request(subject, payload, { timeout: 3000 })).string()) as { type: string; code: string; message: string };
+      const ask = async (subject: string, payload: string) =>
+        JSON.parse((await foreign.request(subject, payload, { timeout: 3000 })).string()) as {
+          type: string;
+          code: string;
+          message: string;
+        };
       const trigger = 'switchyard.commands.agent.wf-x.trigger.execution_agent';
       // A trigger that is not JSON, one that is JSON but not a TriggerAgent, and an empty batch.
       expect(await ask(trigger, 'not json {')).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
-      expect(await ask(trigger, '{"type":"TriggerAgent","request_id":7}')).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
-      expect(await ask(trigger, '{"type":"TriggerAgentBatch","triggers":[]}')).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
+      expect(await ask(trigger, '{"type":"TriggerAgent","request_id":7}')).toMatchObject({
+        type: 'Error',
+        code: 'INVALID_INPUT',
+      });
+      expect(await ask(trigger, '{"type":"TriggerAgentBatch","triggers":[]}')).toMatchObject({
+        type: 'Error',
+        code: 'INVALID_INPUT',
+      });
       // Straight at a runtime's execute subject, and a bogus registration.
-      expect(await ask(`switchyard.commands.runtime.${a.runtimeIds[0]}.execute`, '[1,2,3]')).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
-      expect(await ask('switchyard.events.agent.definition.evil.registered', '{"type":"AgentRuntimeRegistered"}')).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
+      expect(await ask(`switchyard.commands.runtime.${a.runtimeIds[0]}.execute`, '[1,2,3]')).toMatchObject({
+        type: 'Error',
+        code: 'INVALID_INPUT',
+      });
+      expect(
+        await ask('switchyard.events.agent.definition.evil.registered', '{"type":"AgentRuntimeRegistered"}'),
+      ).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
       // Nothing is acknowledged before it is checked: a bad body on a results subject is refused, never ResultsAccepted.
       for (const body of ['null', '[]', '{"type":"AgentExecutionResultBatch","res', '{"type":"Hello"}']) {
-        expect(await ask(`switchyard.events.agent.runtime.${a.runtimeIds[0]}.results`, body)).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
+        expect(await ask(`switchyard.events.agent.runtime.${a.runtimeIds[0]}.results`, body)).toMatchObject({
+          type: 'Error',
+          code: 'INVALID_INPUT',
+        });
       }
       foreign.publish('switchyard.events.agent.runtime.evil.results', 'garbage');
       foreign.publish('switchyard.events.agent.definition.evil.heartbeat', '{}');

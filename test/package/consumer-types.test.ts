@@ -1,5 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,28 +45,46 @@ let dir = '';
  */
 function consumerProject(): string {
   const root = mkdtempSync(join(tmpdir(), 'switchyard-consumer-'));
-  const pack = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', root], { cwd: ROOT, encoding: 'utf8' })) as { filename: string }[];
+  const pack = JSON.parse(
+    execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', root], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }),
+  ) as { filename: string }[];
   const target = join(root, 'node_modules', 'switchyard');
   mkdirSync(target, { recursive: true });
   execFileSync('tar', ['-xzf', join(root, pack[0].filename), '-C', target, '--strip-components=1']);
-  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
   for (const dep of [...Object.keys(manifest.dependencies), '@types/node']) {
     const link = join(root, 'node_modules', dep);
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync(join(MODULES, dep), link, 'dir');
   }
   writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, noEmit: true },
-    include: ['index.ts'],
-  }));
+  writeFileSync(
+    join(root, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+      },
+      include: ['index.ts'],
+    }),
+  );
   writeFileSync(join(root, 'index.ts'), CONSUMER_SOURCE);
   return root;
 }
 
 describe('the packed package, in a consumer project', () => {
   beforeAll(() => {
-    if (!existsSync(join(ROOT, 'dist', 'index.d.ts'))) throw new Error('dist/ is missing: run npm run build (npm test builds first).');
+    if (!existsSync(join(ROOT, 'dist', 'index.d.ts')))
+      throw new Error('dist/ is missing: run npm run build (npm test builds first).');
     dir = consumerProject();
   }, 60_000);
   afterAll(() => {

@@ -9,14 +9,18 @@ const lock = JSON.parse(readFileSync(new URL('package-lock.json', ROOT), 'utf8')
 };
 const readme = readFileSync(new URL('README.md', ROOT), 'utf8');
 // npm's own range semantics (semver ships with npm and is in the tree; it has no @types here).
-const semver = createRequire(import.meta.url)('semver') as { minVersion(range: string): { version: string } | null; satisfies(version: string, range: string): boolean };
+const semver = createRequire(import.meta.url)('semver') as {
+  minVersion(range: string): { version: string } | null;
+  satisfies(version: string, range: string): boolean;
+};
 
 /** The runtime (non-dev) packages of the lock file whose engines.node excludes `version`. */
 function excluding(version: string): string[] {
   const out: string[] = [];
   for (const [path, entry] of Object.entries(lock.packages)) {
     if (path === '' || entry.dev || !entry.engines || Array.isArray(entry.engines) || !entry.engines.node) continue;
-    if (!semver.satisfies(version, entry.engines.node)) out.push(path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
+    if (!semver.satisfies(version, entry.engines.node))
+      out.push(path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
   }
   return [...new Set(out)].sort();
 }

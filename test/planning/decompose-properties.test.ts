@@ -5,16 +5,50 @@ import { decomposeWithPatterns } from '../../src/planning/decompose.js';
 import { parseSpecification } from '../../src/planning/read-spec.js';
 import type { Specification } from '../../src/protocol/specification.js';
 
-const WORDS = ['store', 'list', 'users', 'fast', 'report', 'export', 'cache', 'sync', 'atomic', 'retry', 'page', 'search', 'index', 'token', 'upload'];
-const LEADS = ['It must', 'It should', 'Users could', 'Evaluate and choose', 'A load test must show', 'The README should explain', 'A security review must', 'Answer within 20 ms and'];
-const sentence = fc.tuple(fc.constantFrom(...LEADS), fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 12 })).map(([lead, words]) => `${lead} ${words.join(' ')}.`);
+const WORDS = [
+  'store',
+  'list',
+  'users',
+  'fast',
+  'report',
+  'export',
+  'cache',
+  'sync',
+  'atomic',
+  'retry',
+  'page',
+  'search',
+  'index',
+  'token',
+  'upload',
+];
+const LEADS = [
+  'It must',
+  'It should',
+  'Users could',
+  'Evaluate and choose',
+  'A load test must show',
+  'The README should explain',
+  'A security review must',
+  'Answer within 20 ms and',
+];
+const sentence = fc
+  .tuple(fc.constantFrom(...LEADS), fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 12 }))
+  .map(([lead, words]) => `${lead} ${words.join(' ')}.`);
 
 /** Specifications of every shape the schema admits: 0–5 components (dependencies on earlier ones, or on any with `cyclic`), 1–12 requirements. */
 function specs(cyclic: boolean): fc.Arbitrary<Specification> {
   return fc
     .record({
       components: fc.integer({ min: 0, max: 5 }),
-      requirements: fc.array(fc.record({ text: sentence, priority: fc.constantFrom('must', 'should', 'could'), component: fc.option(fc.nat(), { nil: undefined }) }), { minLength: 1, maxLength: 12 }),
+      requirements: fc.array(
+        fc.record({
+          text: sentence,
+          priority: fc.constantFrom('must', 'should', 'could'),
+          component: fc.option(fc.nat(), { nil: undefined }),
+        }),
+        { minLength: 1, maxLength: 12 },
+      ),
       deps: fc.array(fc.array(fc.nat(), { maxLength: 3 }), { minLength: 5, maxLength: 5 }),
       exclusive: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
       constraints: fc.array(sentence, { maxLength: 3 }),
@@ -29,10 +63,22 @@ function specs(cyclic: boolean): fc.Arbitrary<Specification> {
         components: ids.map((id, i) => ({
           id,
           language: i % 2 === 0 ? 'typescript' : 'python',
-          depends_on: [...new Set(s.deps[i].map((d) => (cyclic ? d % s.components : d % Math.max(i, 1))).filter((d) => d !== i && (cyclic || d < i)).map((d) => `c${d}`))],
+          depends_on: [
+            ...new Set(
+              s.deps[i]
+                .map((d) => (cyclic ? d % s.components : d % Math.max(i, 1)))
+                .filter((d) => d !== i && (cyclic || d < i))
+                .map((d) => `c${d}`),
+            ),
+          ],
           exclusive_resources: s.exclusive[i] ? ['database'] : [],
         })),
-        requirements: s.requirements.map((r, i) => ({ id: `R${i + 1}`, text: r.text, priority: r.priority, ...(r.component !== undefined && ids.length > 0 ? { component: ids[r.component % ids.length] } : {}) })),
+        requirements: s.requirements.map((r, i) => ({
+          id: `R${i + 1}`,
+          text: r.text,
+          priority: r.priority,
+          ...(r.component !== undefined && ids.length > 0 ? { component: ids[r.component % ids.length] } : {}),
+        })),
         constraints: s.constraints,
         acceptance_criteria: s.acceptance,
         inputs: Array.from({ length: s.inputs }, (_, i) => ({ id: `in${i}`, uri: `https://example.com/in${i}.csv` })),
@@ -80,7 +126,8 @@ describe('plans decomposed from generated specifications', () => {
         const report = tasks.filter((t) => t.task_type === 'synthesis');
         expect(report).toHaveLength(1);
         const before = ancestors(tasks, report[0].id);
-        for (const t of tasks) if (t !== report[0]) expect(before.has(t.id), `${t.id} (${t.task_type}) comes before the report`).toBe(true);
+        for (const t of tasks)
+          if (t !== report[0]) expect(before.has(t.id), `${t.id} (${t.task_type}) comes before the report`).toBe(true);
       }),
       { numRuns: 150 },
     );
@@ -100,7 +147,9 @@ describe('plans decomposed from generated specifications', () => {
           const before = ancestors(tasks, docs.id);
           for (const c of code) expect(before.has(c.id)).toBe(true);
         }
-        const served = new Set(tasks.filter((t) => t.task_type !== 'synthesis').flatMap((t) => t.spec_context.requirements.map((r) => r.id)));
+        const served = new Set(
+          tasks.filter((t) => t.task_type !== 'synthesis').flatMap((t) => t.spec_context.requirements.map((r) => r.id)),
+        );
         for (const r of spec.requirements) expect(served.has(r.id), r.id).toBe(true);
       }),
       { numRuns: 150 },
@@ -126,7 +175,12 @@ describe('plans decomposed from generated specifications', () => {
   });
 
   it('are refused, not built, from a value that is not a specification', () => {
-    for (const bad of [null, {}, { title: 'T', goal: 'G', requirements: [] }, { title: 'T', goal: 'G', requirements: [{ id: 'R1' }] }]) {
+    for (const bad of [
+      null,
+      {},
+      { title: 'T', goal: 'G', requirements: [] },
+      { title: 'T', goal: 'G', requirements: [{ id: 'R1' }] },
+    ]) {
       const done = decomposeWithPatterns(bad);
       expect(done.ok ? 'built' : done.error.code).toBe('INVALID_INPUT');
     }

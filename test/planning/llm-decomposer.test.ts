@@ -28,23 +28,53 @@ const SPEC = ((): Specification => {
 })();
 
 /** A valid answer: the pattern rules' drafts with a changed action, so the plan shows which path made it. */
-const valid: PlanDraft = { tasks: patternDrafts(SPEC).tasks.map((t, i) => (i === 0 ? { ...t, action: 'Research greeting conventions (model-written)' } : t)) };
-const say = (draft: unknown, extra: Partial<Extract<ScriptEntry, { content: string }>> = {}): ScriptEntry => ({ content: JSON.stringify(draft), usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150 }, ...extra });
+const valid: PlanDraft = {
+  tasks: patternDrafts(SPEC).tasks.map((t, i) =>
+    i === 0 ? { ...t, action: 'Research greeting conventions (model-written)' } : t,
+  ),
+};
+const say = (draft: unknown, extra: Partial<Extract<ScriptEntry, { content: string }>> = {}): ScriptEntry => ({
+  content: JSON.stringify(draft),
+  usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150 },
+  ...extra,
+});
 /** The research task waits for the design, which reads the research: a cycle. */
-const cyclic: PlanDraft = { tasks: valid.tasks.map((t) => (t.key === 'research' ? { ...t, after: [{ task: 'design', type: 'logical', reason: 'research what the design left open' }] } : t)) };
-const unknownRead: PlanDraft = { tasks: valid.tasks.map((t) => (t.key === 'design' ? { ...t, reads: [...t.reads, 'market_study'] } : t)) };
+const cyclic: PlanDraft = {
+  tasks: valid.tasks.map((t) =>
+    t.key === 'research'
+      ? { ...t, after: [{ task: 'design', type: 'logical', reason: 'research what the design left open' }] }
+      : t,
+  ),
+};
+const unknownRead: PlanDraft = {
+  tasks: valid.tasks.map((t) => (t.key === 'design' ? { ...t, reads: [...t.reads, 'market_study'] } : t)),
+};
 
 const doubles: OpenAiTestDouble[] = [];
 afterEach(async () => {
   await Promise.all(doubles.splice(0).map((d) => d.close()));
 });
 
-async function plan(script: readonly ScriptEntry[], options: { maxRetries?: number; timeoutMs?: number; resolveCycles?: boolean; maxRepairs?: number } = {}) {
+async function plan(
+  script: readonly ScriptEntry[],
+  options: { maxRetries?: number; timeoutMs?: number; resolveCycles?: boolean; maxRepairs?: number } = {},
+) {
   const d = await startOpenAiTestDouble(script);
   doubles.push(d);
-  const llm = openAiCompatible({ baseURL: d.baseURL, model: 'double-model', apiKey: 'sk-test', maxRetries: options.maxRetries ?? 0, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+  const llm = openAiCompatible({
+    baseURL: d.baseURL,
+    model: 'double-model',
+    apiKey: 'sk-test',
+    maxRetries: options.maxRetries ?? 0,
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
   const notices: string[] = [];
-  const result = await decompose(SPEC, { llm, onNotice: (m) => notices.push(m), ...(options.resolveCycles ? { resolveCycles: true } : {}), ...(options.maxRepairs === undefined ? {} : { maxRepairs: options.maxRepairs }) });
+  const result = await decompose(SPEC, {
+    llm,
+    onNotice: (m) => notices.push(m),
+    ...(options.resolveCycles ? { resolveCycles: true } : {}),
+    ...(options.maxRepairs === undefined ? {} : { maxRepairs: options.maxRepairs }),
+  });
   return { d, notices, done: value(result) };
 }
 
@@ -54,13 +84,20 @@ function value(result: Result<Decomposition>): Decomposition {
   return result.value;
 }
 
-const firstAction = (done: Decomposition) => String(Object.values(done.plan.output.content.workflow.tasks as Record<string, { action: string }>)[0].action);
+const firstAction = (done: Decomposition) =>
+  String(Object.values(done.plan.output.content.workflow.tasks as Record<string, { action: string }>)[0].action);
 const lastUserMessage = (d: OpenAiTestDouble, i: number) => d.requests[i].body?.messages.at(-1)?.content ?? '';
 
 describe('decompose with a model (through the real openai client, against the test double)', () => {
   it('builds the plan from a valid answer, asks for JSON by schema, and records model, calls and usage', async () => {
     const { d, done, notices } = await plan([say(valid)]);
-    expect(done.report).toMatchObject({ decomposer: 'llm', model: 'double-model', calls: 1, repairs: 0, usage: { totalTokens: 150 } });
+    expect(done.report).toMatchObject({
+      decomposer: 'llm',
+      model: 'double-model',
+      calls: 1,
+      repairs: 0,
+      usage: { totalTokens: 150 },
+    });
     expect(done.plan.metadata?.planning).toMatchObject({ decomposer: 'llm', model: 'double-model' });
     expect(firstAction(done)).toBe('Research greeting conventions (model-written)');
     expect(d.requests[0].body?.response_format?.type).toBe('json_schema');
@@ -86,7 +123,9 @@ describe('decompose with a model (through the real openai client, against the te
   it('with resolveCycles, breaks the cycle at its declared logical edge instead of asking again', async () => {
     const { d, done } = await plan([say(cyclic)], { resolveCycles: true });
     expect(d.requests).toHaveLength(1);
-    expect(done.report.removed.filter((r) => r.because === 'cycle')).toEqual([expect.objectContaining({ from: 'task_1', task_id: 'task_2', type: 'logical', origin: 'declared' })]);
+    expect(done.report.removed.filter((r) => r.because === 'cycle')).toEqual([
+      expect.objectContaining({ from: 'task_1', task_id: 'task_2', type: 'logical', origin: 'declared' }),
+    ]);
   });
 
   it('sends an unknown artifact back for repair', async () => {
@@ -97,14 +136,22 @@ describe('decompose with a model (through the real openai client, against the te
 
   it('falls back to the pattern rules after the last repair round, and says so in the report, the plan and a notice', async () => {
     const { done, notices } = await plan([say(cyclic), say(cyclic), say(unknownRead)], { maxRepairs: 2 });
-    expect(done.report).toMatchObject({ decomposer: 'pattern', calls: 3, repairs: 2, fallback: { code: 'VALIDATION_ERROR' } });
+    expect(done.report).toMatchObject({
+      decomposer: 'pattern',
+      calls: 3,
+      repairs: 2,
+      fallback: { code: 'VALIDATION_ERROR' },
+    });
     expect(firstAction(done)).toContain('Research prior art');
     expect(done.plan.audit?.compliance_notes).toEqual([expect.stringContaining('VALIDATION_ERROR')]);
     expect(notices.at(-1)).toContain('pattern rules');
   });
 
   it('rides out a 429 on the client’s retry', async () => {
-    const { d, done } = await plan([{ status: 429, error: { message: 'Rate limit reached' }, headers: { 'retry-after-ms': '1' } }, say(valid)], { maxRetries: 1 });
+    const { d, done } = await plan(
+      [{ status: 429, error: { message: 'Rate limit reached' }, headers: { 'retry-after-ms': '1' } }, say(valid)],
+      { maxRetries: 1 },
+    );
     expect(d.requests).toHaveLength(2);
     expect(done.report.decomposer).toBe('llm');
   });

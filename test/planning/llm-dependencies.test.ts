@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExecutionGraph } from '../../src/graph/execution-graph.js';
-import { proposeDependencies, type ProposedDependencies, type ProposedDependency } from '../../src/planning/llm-dependencies.js';
+import {
+  proposeDependencies,
+  type ProposedDependencies,
+  type ProposedDependency,
+} from '../../src/planning/llm-dependencies.js';
 import { openAiCompatible } from '../../src/planning/openai-compatible.js';
 import type { Result, SwitchyardError } from '../../src/protocol/errors.js';
 import { type PlanMessage, PlanMessageSchema } from '../../src/protocol/plan.js';
@@ -18,14 +22,18 @@ async function double(script: readonly ScriptEntry[]): Promise<OpenAiTestDouble>
   return d;
 }
 
-const backend = (d: OpenAiTestDouble) => openAiCompatible({ baseURL: d.baseURL, model: 'double-model', apiKey: 'sk-test', maxRetries: 0 });
+const backend = (d: OpenAiTestDouble) =>
+  openAiCompatible({ baseURL: d.baseURL, model: 'double-model', apiKey: 'sk-test', maxRetries: 0 });
 
 /** The todo-cli plan the pattern decomposer writes (test/fixtures/plans/). */
 function todoPlan(): PlanMessage {
   return PlanMessageSchema.parse(fixture('plans/todo-cli.plan.json'));
 }
 
-const proposals = (dependencies: ProposedDependency[]): ScriptEntry => ({ content: JSON.stringify({ dependencies }), usage: { prompt_tokens: 900, completion_tokens: 80, total_tokens: 980 } });
+const proposals = (dependencies: ProposedDependency[]): ScriptEntry => ({
+  content: JSON.stringify({ dependencies }),
+  usage: { prompt_tokens: 900, completion_tokens: 80, total_tokens: 980 },
+});
 
 function value(result: Result<ProposedDependencies>): ProposedDependencies {
   if (!result.ok) throw new Error(`expected proposals, got ${result.error.code}: ${result.error.message}`);
@@ -38,14 +46,20 @@ function failure(result: Result<ProposedDependencies>): SwitchyardError {
 }
 
 // todo-cli: task_8 integrates (group 6), task_11 documents (group 6, not after task_8), task_13 synthesizes (group 9).
-const DOCS_AFTER_INTEGRATION: ProposedDependency = { task_id: 'task_11', depends_on: 'task_8', reason: 'document the integrated CLI, not its parts' };
+const DOCS_AFTER_INTEGRATION: ProposedDependency = {
+  task_id: 'task_11',
+  depends_on: 'task_8',
+  reason: 'document the integrated CLI, not its parts',
+};
 
 describe('proposeDependencies through the openai client and the test double', () => {
   it('adds a valid proposal as a logical dependency from the model, and regroups so the plan validates', async () => {
     const d = await double([proposals([DOCS_AFTER_INTEGRATION])]);
     const before = todoPlan();
     const out = value(await proposeDependencies(before, backend(d)));
-    expect(out.added).toEqual([{ from: 'task_11', task_id: 'task_8', type: 'logical', origin: 'model', reason: DOCS_AFTER_INTEGRATION.reason }]);
+    expect(out.added).toEqual([
+      { from: 'task_11', task_id: 'task_8', type: 'logical', origin: 'model', reason: DOCS_AFTER_INTEGRATION.reason },
+    ]);
     expect(out.rejected).toEqual([]);
     expect(out.usage).toEqual({ promptTokens: 900, completionTokens: 80, totalTokens: 980 });
     const graph = ExecutionGraph.tryFromPlan(out.plan);
@@ -53,7 +67,13 @@ describe('proposeDependencies through the openai client and the test double', ()
     expect(graph.value.groupSource).toBe('planner');
     expect(graph.value.groupOf('task_11')).toBeGreaterThan(graph.value.groupOf('task_8'));
     expect(graph.value.groupOf('task_13')).toBeGreaterThan(graph.value.groupOf('task_11'));
-    expect(graph.value.typedEdges()).toContainEqual({ task_id: 'task_11', depends_on: 'task_8', type: 'logical', origin: 'model', reason: DOCS_AFTER_INTEGRATION.reason });
+    expect(graph.value.typedEdges()).toContainEqual({
+      task_id: 'task_11',
+      depends_on: 'task_8',
+      type: 'logical',
+      origin: 'model',
+      reason: DOCS_AFTER_INTEGRATION.reason,
+    });
     expect(graph.value.toMermaid()).toContain('task_8 -. "logical (model)" .-> task_11');
     // The plan given is left as it was.
     expect(before).toEqual(todoPlan());
@@ -98,7 +118,9 @@ describe('proposeDependencies through the openai client and the test double', ()
 
   it('treats a ref-implied edge as present: a proposal repeating it is a duplicate', async () => {
     // task_13 reads task_6's report: that edge exists whether or not depends_on says so.
-    const d = await double([proposals([{ task_id: 'task_13', depends_on: 'task_6', reason: 'report after the tests' }])]);
+    const d = await double([
+      proposals([{ task_id: 'task_13', depends_on: 'task_6', reason: 'report after the tests' }]),
+    ]);
     const plan = todoPlan();
     const tasks = plan.output.content.workflow.tasks as Record<string, { depends_on: string[] }>;
     tasks.task_13!.depends_on = tasks.task_13!.depends_on.filter((id) => id !== 'task_6');
@@ -108,7 +130,10 @@ describe('proposeDependencies through the openai client and the test double', ()
   });
 
   it('returns INVALID_INPUT for an answer that is not JSON or not the schema', async () => {
-    const d = await double([{ content: 'Sure! task_11 should come after task_8.' }, { content: JSON.stringify({ dependencies: [{ task_id: 'task_11' }] }) }]);
+    const d = await double([
+      { content: 'Sure! task_11 should come after task_8.' },
+      { content: JSON.stringify({ dependencies: [{ task_id: 'task_11' }] }) },
+    ]);
     expect(failure(await proposeDependencies(todoPlan(), backend(d))).code).toBe('INVALID_INPUT');
     expect(failure(await proposeDependencies(todoPlan(), backend(d))).code).toBe('INVALID_INPUT');
   });
@@ -121,8 +146,23 @@ describe('proposeDependencies through the openai client and the test double', ()
   it('refuses a plan that does not validate before asking the model', async () => {
     const d = await double([proposals([])]);
     const plan = todoPlan();
-    const broken = { ...plan, output: { ...plan.output, content: { ...plan.output.content, workflow: { tasks: [{ id: 'a', action: 'x', capability_ids: ['C'], depends_on: ['b'], input_refs: [], output_refs: [] }] } } } };
-    expect(failure(await proposeDependencies(PlanMessageSchema.parse(broken), backend(d))).code).toBe('VALIDATION_ERROR');
+    const broken = {
+      ...plan,
+      output: {
+        ...plan.output,
+        content: {
+          ...plan.output.content,
+          workflow: {
+            tasks: [
+              { id: 'a', action: 'x', capability_ids: ['C'], depends_on: ['b'], input_refs: [], output_refs: [] },
+            ],
+          },
+        },
+      },
+    };
+    expect(failure(await proposeDependencies(PlanMessageSchema.parse(broken), backend(d))).code).toBe(
+      'VALIDATION_ERROR',
+    );
     expect(d.requests).toHaveLength(0);
   });
 });

@@ -3,11 +3,21 @@ import type { LlmRequest, LlmResponse } from '../../src/planning/llm-backend.js'
 import { openAiCompatible, type OpenAiCompatibleOptions } from '../../src/planning/openai-compatible.js';
 import type { Result, SwitchyardError } from '../../src/protocol/errors.js';
 import { thrown } from '../helpers/errors.js';
-import { closedPort, type OpenAiTestDouble, type OpenAiTestDoubleOptions, type ScriptEntry, startOpenAiTestDouble } from '../helpers/openai-test-double.js';
+import {
+  closedPort,
+  type OpenAiTestDouble,
+  type OpenAiTestDoubleOptions,
+  type ScriptEntry,
+  startOpenAiTestDouble,
+} from '../helpers/openai-test-double.js';
 
 const KEY = 'sk-test-DISTINCTIVE-7f3a9c21e5';
 const ASK: LlmRequest = { messages: [{ role: 'user', content: 'Split "ship the docs" into tasks.' }] };
-const PLAN_SCHEMA = { type: 'object', properties: { tasks: { type: 'array', items: { type: 'string' } } }, required: ['tasks'] };
+const PLAN_SCHEMA = {
+  type: 'object',
+  properties: { tasks: { type: 'array', items: { type: 'string' } } },
+  required: ['tasks'],
+};
 const ASK_JSON: LlmRequest = { ...ASK, json: { name: 'plan', schema: PLAN_SCHEMA } };
 
 const doubles: OpenAiTestDouble[] = [];
@@ -40,11 +50,21 @@ function shown(error: SwitchyardError): string {
   return JSON.stringify(error.toJSON(true)) + error.message;
 }
 
-const rateLimited: ScriptEntry = { status: 429, error: { message: 'Rate limit reached', type: 'requests' }, headers: { 'retry-after-ms': '1' } };
+const rateLimited: ScriptEntry = {
+  status: 429,
+  error: { message: 'Rate limit reached', type: 'requests' },
+  headers: { 'retry-after-ms': '1' },
+};
 
 describe('openAiCompatible against the OpenAI test double', () => {
   it('returns the answer with its usage, model, finish reason and latency from the injected clock', async () => {
-    const d = await double([{ content: 'three tasks', usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 }, model: 'double-model-2024' }]);
+    const d = await double([
+      {
+        content: 'three tasks',
+        usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
+        model: 'double-model-2024',
+      },
+    ]);
     const ticks = [1000, 1042.5];
     const llm = backend(d, { now: () => ticks.shift() ?? Number.NaN });
     const value = answer(await llm.complete({ ...ASK, maxTokens: 64 }));
@@ -60,7 +80,12 @@ describe('openAiCompatible against the OpenAI test double', () => {
     const sent = d.requests[0]!;
     expect(sent.path).toBe('/v1/chat/completions');
     expect(sent.authorization).toBe(`Bearer ${KEY}`);
-    expect(sent.body).toMatchObject({ model: 'double-model', temperature: 0, max_tokens: 64, messages: [{ role: 'user', content: ASK.messages[0]!.content }] });
+    expect(sent.body).toMatchObject({
+      model: 'double-model',
+      temperature: 0,
+      max_tokens: 64,
+      messages: [{ role: 'user', content: ASK.messages[0]!.content }],
+    });
     expect(sent.body?.response_format).toBeUndefined();
   });
 
@@ -68,7 +93,11 @@ describe('openAiCompatible against the OpenAI test double', () => {
     vi.stubEnv('OPENAI_API_KEY', '');
     try {
       const d = await double([{ content: 'ok' }]);
-      const llm = openAiCompatible({ baseURL: d.baseURL, model: 'double-model', headers: { 'x-gateway-route': 'planning' } });
+      const llm = openAiCompatible({
+        baseURL: d.baseURL,
+        model: 'double-model',
+        headers: { 'x-gateway-route': 'planning' },
+      });
       answer(await llm.complete({ ...ASK, temperature: 0.7 }));
       expect(d.requests[0]!.authorization).toBe('Bearer not-needed');
       expect(d.requests[0]!.headers['x-gateway-route']).toBe('planning');
@@ -83,14 +112,22 @@ describe('openAiCompatible against the OpenAI test double', () => {
     const value = answer(await backend(d).complete(ASK_JSON));
     expect(value.structured).toBe('json_schema');
     expect(value.text).toBe('{"tasks":["write","review"]}');
-    expect(d.requests[0]!.body?.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'plan', schema: PLAN_SCHEMA, strict: false } });
+    expect(d.requests[0]!.body?.response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'plan', schema: PLAN_SCHEMA, strict: false },
+    });
     expect(d.requests[0]!.body?.messages).toEqual([{ role: 'user', content: ASK.messages[0]!.content }]);
   });
 
   it('falls back to json_object with the schema in the system message, and starts there on the next call', async () => {
-    const d = await double([{ content: '{"tasks":[]}' }, { content: '{"tasks":["a"]}' }], { rejectResponseFormat: ['json_schema'] });
+    const d = await double([{ content: '{"tasks":[]}' }, { content: '{"tasks":["a"]}' }], {
+      rejectResponseFormat: ['json_schema'],
+    });
     const llm = backend(d);
-    const request: LlmRequest = { ...ASK_JSON, messages: [{ role: 'system', content: 'You plan work.' }, ...ASK.messages] };
+    const request: LlmRequest = {
+      ...ASK_JSON,
+      messages: [{ role: 'system', content: 'You plan work.' }, ...ASK.messages],
+    };
     expect(answer(await llm.complete(request)).structured).toBe('json_object');
     expect(answer(await llm.complete(request)).structured).toBe('json_object');
     expect(d.requests.map((r) => r.body?.response_format?.type)).toEqual(['json_schema', 'json_object', 'json_object']);
@@ -102,11 +139,18 @@ describe('openAiCompatible against the OpenAI test double', () => {
   });
 
   it('falls back json_schema → json_object → none, and remembers none for the next call', async () => {
-    const d = await double([{ content: '{"tasks":[]}' }, { content: '{"tasks":["b"]}' }], { rejectResponseFormat: ['json_schema', 'json_object'] });
+    const d = await double([{ content: '{"tasks":[]}' }, { content: '{"tasks":["b"]}' }], {
+      rejectResponseFormat: ['json_schema', 'json_object'],
+    });
     const llm = backend(d);
     expect(answer(await llm.complete(ASK_JSON)).structured).toBe('none');
     expect(answer(await llm.complete(ASK_JSON)).structured).toBe('none');
-    expect(d.requests.map((r) => r.body?.response_format?.type ?? 'none')).toEqual(['json_schema', 'json_object', 'none', 'none']);
+    expect(d.requests.map((r) => r.body?.response_format?.type ?? 'none')).toEqual([
+      'json_schema',
+      'json_object',
+      'none',
+      'none',
+    ]);
     const messages = d.requests[2]!.body?.messages ?? [];
     expect(messages[0]!.role).toBe('system');
     expect(messages[0]!.content).toContain(JSON.stringify(PLAN_SCHEMA));
@@ -145,7 +189,16 @@ describe('openAiCompatible against the OpenAI test double', () => {
   });
 
   it('reports a 401 as LLM_FAILED naming the key variable, and never shows the key, even when the server echoes it', async () => {
-    const d = await double([{ status: 401, error: { message: `Incorrect API key provided: ${KEY}.`, type: 'invalid_request_error', code: 'invalid_api_key' } }]);
+    const d = await double([
+      {
+        status: 401,
+        error: {
+          message: `Incorrect API key provided: ${KEY}.`,
+          type: 'invalid_request_error',
+          code: 'invalid_api_key',
+        },
+      },
+    ]);
     const error = failure(await backend(d).complete(ASK));
     expect(error.code).toBe('LLM_FAILED');
     expect(error.details).toMatchObject({ status: 401 });
@@ -178,7 +231,12 @@ describe('openAiCompatible against the OpenAI test double', () => {
   });
 
   it('answers LLM_FAILED for a broken body, a body that is not a completion, and a completion with no choices', async () => {
-    const d = await double([{ raw: '{"choices": [' }, { raw: '{"hello": "world"}' }, { raw: '{"model":"m","choices":[]}' }, { raw: '{"choices":[{"message":{"content":[1]}}]}' }]);
+    const d = await double([
+      { raw: '{"choices": [' },
+      { raw: '{"hello": "world"}' },
+      { raw: '{"model":"m","choices":[]}' },
+      { raw: '{"choices":[{"message":{"content":[1]}}]}' },
+    ]);
     const llm = backend(d);
     for (let i = 0; i < 4; i += 1) {
       const error = failure(await llm.complete(ASK));
@@ -220,11 +278,15 @@ describe('openAiCompatible options', () => {
     ['a fractional retry count', { maxRetries: 1.5 }],
     ['an unknown structured mode', { structuredOutput: 'xml' as OpenAiCompatibleOptions['structuredOutput'] }],
   ])('throws INVALID_INPUT at construction for %s', (_, bad) => {
-    expect(thrown(() => openAiCompatible({ baseURL: 'http://localhost:11434/v1', model: 'm', ...bad })).code).toBe('INVALID_INPUT');
+    expect(thrown(() => openAiCompatible({ baseURL: 'http://localhost:11434/v1', model: 'm', ...bad })).code).toBe(
+      'INVALID_INPUT',
+    );
   });
 
   it('refuses credentials in the base URL without showing them', () => {
-    const error = thrown(() => openAiCompatible({ baseURL: 'http://user:hunter2secret@localhost:11434/v1', model: 'm' }));
+    const error = thrown(() =>
+      openAiCompatible({ baseURL: 'http://user:hunter2secret@localhost:11434/v1', model: 'm' }),
+    );
     expect(error.code).toBe('INVALID_INPUT');
     expect(shown(error)).not.toContain('hunter2secret');
     expect(error.message).toContain('http://localhost:11434/v1');

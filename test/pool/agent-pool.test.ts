@@ -50,11 +50,15 @@ describe('AgentPool on real worker threads', () => {
       starts.push(id);
       wake();
     });
-    const started = (count: number) => new Promise<void>((resolve) => (wake = () => starts.length >= count && resolve()));
+    const started = (count: number) =>
+      new Promise<void>((resolve) => (wake = () => starts.length >= count && resolve()));
     const first = started(1);
     const results = Promise.all(['a', 'b', 'c'].map((id) => rt.execute(request(id, '[until-cancelled]'))));
     await first;
-    for (const [id, next] of [['a-1', 2], ['b-1', 3]] as const) {
+    for (const [id, next] of [
+      ['a-1', 2],
+      ['b-1', 3],
+    ] as const) {
       expect(starts).toHaveLength(next - 1);
       const after = started(next);
       rt.cancel(id);
@@ -74,7 +78,10 @@ describe('AgentPool on real worker threads', () => {
     const held = rt.execute(request('later', 'ok'));
     // In the turn it was sent: the cancel must reach the worker after the attempt, not before.
     rt.cancel('later-1');
-    expect(await held).toMatchObject({ type: 'failed', error: { code: 'ABORTED', recoverable: true, message: expect.stringContaining('before it started') } });
+    expect(await held).toMatchObject({
+      type: 'failed',
+      error: { code: 'ABORTED', recoverable: true, message: expect.stringContaining('before it started') },
+    });
     rt.cancel('h-1');
     expect(await hanging).toMatchObject({ type: 'failed', error: { code: 'ABORTED' } });
     expect(started).toEqual(['h-1']);
@@ -85,7 +92,10 @@ describe('AgentPool on real worker threads', () => {
     const [rt] = pool.runtimes();
     const started: string[] = [];
     pool.on('progress', (id) => started.push(id));
-    const outcome = (taskId: string, action: string) => new Promise<ExecuteResult | 'reclaimed'>((resolve) => rt.send(request(taskId, action), { done: resolve, reclaimed: () => resolve('reclaimed') }));
+    const outcome = (taskId: string, action: string) =>
+      new Promise<ExecuteResult | 'reclaimed'>((resolve) =>
+        rt.send(request(taskId, action), { done: resolve, reclaimed: () => resolve('reclaimed') }),
+      );
     const first = outcome('first', '[hang]');
     const second = outcome('second', 'ok');
     const third = outcome('third', 'ok');
@@ -103,16 +113,32 @@ describe('AgentPool on real worker threads', () => {
     const progress: unknown[] = [];
     pool.on('progress', (id, update) => progress.push([id, update]));
     const result = await pool.runtimes()[0].execute(request('task_1', 'extract'));
-    expect(result).toEqual({ type: 'succeeded', request_id: 'task_1-1', output: { output_refs_produced: [{ ref_id: 'derived_1', storage_uri: 'mem://w/derived_1' }], summary: 'task_1 done by 1 inputs' } });
+    expect(result).toEqual({
+      type: 'succeeded',
+      request_id: 'task_1-1',
+      output: {
+        output_refs_produced: [{ ref_id: 'derived_1', storage_uri: 'mem://w/derived_1' }],
+        summary: 'task_1 done by 1 inputs',
+      },
+    });
     expect(progress).toEqual([['task_1-1', { percent: 50, message: 'working on task_1' }]]);
   });
 
   it('turns handler errors into failures with their recoverability', async () => {
     pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1 });
     const [rt] = pool.runtimes();
-    expect(await rt.execute(request('a', '[throw]'))).toMatchObject({ type: 'failed', error: { code: 'HANDLER_ERROR', recoverable: true } });
-    expect(await rt.execute(request('b', '[throw-fatal]'))).toMatchObject({ type: 'failed', error: { code: 'CORRUPT_INPUT', recoverable: false } });
-    expect(await rt.execute(request('c', '[bad-output]'))).toMatchObject({ type: 'failed', error: { code: 'INVALID_AGENT_OUTPUT', recoverable: false } });
+    expect(await rt.execute(request('a', '[throw]'))).toMatchObject({
+      type: 'failed',
+      error: { code: 'HANDLER_ERROR', recoverable: true },
+    });
+    expect(await rt.execute(request('b', '[throw-fatal]'))).toMatchObject({
+      type: 'failed',
+      error: { code: 'CORRUPT_INPUT', recoverable: false },
+    });
+    expect(await rt.execute(request('c', '[bad-output]'))).toMatchObject({
+      type: 'failed',
+      error: { code: 'INVALID_AGENT_OUTPUT', recoverable: false },
+    });
   });
 
   it('aborts a hanging attempt on cancel', async () => {
@@ -139,15 +165,24 @@ describe('AgentPool on real worker threads', () => {
   });
 
   it('recovers from a worker that runs out of memory under its resourceLimits', async () => {
-    pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } });
+    pool = await AgentPool.start({
+      modules: [AGENTS],
+      maxThreads: 1,
+      resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
+    });
     const replaced = new Promise((resolve) => pool?.once('runtime', resolve));
-    expect(await pool.runtimes()[0].execute(request('m', '[oom]'))).toMatchObject({ type: 'failed', error: { code: 'WORKER_EXITED', recoverable: true } });
+    expect(await pool.runtimes()[0].execute(request('m', '[oom]'))).toMatchObject({
+      type: 'failed',
+      error: { code: 'WORKER_EXITED', recoverable: true },
+    });
     await replaced;
     expect(await pool.runtimes()[0].execute(request('n', 'ok'))).toMatchObject({ type: 'succeeded' });
   });
 
   it('refuses a handler module that does not load, with a coded error', async () => {
-    await expect(AgentPool.start({ modules: [new URL('../fixtures/agents/missing.ts', import.meta.url)], maxThreads: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(
+      AgentPool.start({ modules: [new URL('../fixtures/agents/missing.ts', import.meta.url)], maxThreads: 1 }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(AgentPool.start({ modules: [] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 });

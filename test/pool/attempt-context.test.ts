@@ -6,13 +6,25 @@ import { LazyAbort } from '../../src/pool/lazy-abort.js';
 const request = {
   request_id: 'run-1_task_2_1',
   workflow_id: 'run-1',
-  dispatch: { task_id: 'task_2', action: 'do', capability_ids: ['CAP-PRE-001'], input_refs_resolved: [{ ref_id: 'src_1', storage_uri: 'file:///in', status: 'reference' as const }], output_refs_expected: [], execution_group: 1, attempt: 2, workflow_progress: { total_tasks: 3, completed: 1, in_progress: 1, pending: 1, failed: 0 } },
+  dispatch: {
+    task_id: 'task_2',
+    action: 'do',
+    capability_ids: ['CAP-PRE-001'],
+    input_refs_resolved: [{ ref_id: 'src_1', storage_uri: 'file:///in', status: 'reference' as const }],
+    output_refs_expected: [],
+    execution_group: 1,
+    attempt: 2,
+    workflow_progress: { total_tasks: 3, completed: 1, in_progress: 1, pending: 1, failed: 0 },
+  },
 };
 
 function setup() {
   const sent: Array<[string, unknown]> = [];
   const lines: Array<Record<string, unknown>> = [];
-  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = pino(
+    { level: 'debug' },
+    { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   const host: ContextHost = { logger, progress: (id, update) => sent.push([id, update]) };
   const abort = new LazyAbort();
   return { sent, lines, abort, ctx: new AttemptContext(host, abort, request, 'execution_agent') };
@@ -21,7 +33,12 @@ function setup() {
 describe('AttemptContext', () => {
   it('carries the attempt and sends progress under its request id, also when destructured', () => {
     const { sent, ctx } = setup();
-    expect({ inputs: ctx.inputs, taskId: ctx.taskId, attempt: ctx.attempt, workflowId: ctx.workflowId }).toEqual({ inputs: request.dispatch.input_refs_resolved, taskId: 'task_2', attempt: 2, workflowId: 'run-1' });
+    expect({ inputs: ctx.inputs, taskId: ctx.taskId, attempt: ctx.attempt, workflowId: ctx.workflowId }).toEqual({
+      inputs: request.dispatch.input_refs_resolved,
+      taskId: 'task_2',
+      attempt: 2,
+      workflowId: 'run-1',
+    });
     ctx.progress({ percent: 10 });
     const { progress } = ctx;
     progress({ message: 'half way' });

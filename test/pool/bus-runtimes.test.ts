@@ -27,7 +27,16 @@ function trigger(taskId: string, action = 'extract'): TriggerAgent {
     agent_id: 'execution_agent',
     task_id: taskId,
     attempt: 1,
-    dispatch: { task_id: taskId, action, capability_ids: ['CAP-PRE-001'], input_refs_resolved: [], output_refs_expected: [], execution_group: 1, attempt: 1, workflow_progress: { total_tasks: 2, completed: 0, in_progress: 1, pending: 1, failed: 0 } },
+    dispatch: {
+      task_id: taskId,
+      action,
+      capability_ids: ['CAP-PRE-001'],
+      input_refs_resolved: [],
+      output_refs_expected: [],
+      execution_group: 1,
+      attempt: 1,
+      workflow_progress: { total_tasks: 2, completed: 0, in_progress: 1, pending: 1, failed: 0 },
+    },
     at: '2026-11-21T10:00:00Z',
   };
 }
@@ -37,12 +46,19 @@ function trigger(taskId: string, action = 'extract'): TriggerAgent {
  * (acknowledging each batch), keeping each one's outcome status or error code.
  */
 async function start(bus: Bus, options: { concurrency?: number; prefetch?: number; timeoutMs?: number } = {}) {
-  pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1, concurrentTasksPerWorker: options.concurrency ?? 2, prefetch: options.prefetch ?? 0 });
+  pool = await AgentPool.start({
+    modules: [AGENTS],
+    maxThreads: 1,
+    concurrentTasksPerWorker: options.concurrency ?? 2,
+    prefetch: options.prefetch ?? 0,
+  });
   const results = new Map<string, number>();
   const outcomes = new Map<string, string>();
   const waiters: Array<() => void> = [];
   bus.subscribe(subjects.patterns.resultBatches(), (m) => {
-    const batch = (m.data as { results: Array<{ request_id: string; outcome: { status: string; error?: { code: string } } }> }).results;
+    const batch = (
+      m.data as { results: Array<{ request_id: string; outcome: { status: string; error?: { code: string } } }> }
+    ).results;
     for (const r of batch) {
       results.set(r.request_id, (results.get(r.request_id) ?? 0) + 1);
       outcomes.set(r.request_id, r.outcome.error?.code ?? r.outcome.status);
@@ -50,7 +66,14 @@ async function start(bus: Bus, options: { concurrency?: number; prefetch?: numbe
     bus.respond(m, { type: 'ResultsAccepted', count: batch.length });
     for (const wake of waiters.splice(0)) wake();
   });
-  runtimes = connectPool(pool, { bus, subjects, logger: pino({ level: 'silent' }), clock: Date.now, defaultTimeoutMs: options.timeoutMs ?? 10_000, heartbeatMs: 1000 });
+  runtimes = connectPool(pool, {
+    bus,
+    subjects,
+    logger: pino({ level: 'silent' }),
+    clock: Date.now,
+    defaultTimeoutMs: options.timeoutMs ?? 10_000,
+    heartbeatMs: 1000,
+  });
   const settled = async (requestId: string) => {
     while (!results.has(requestId)) await new Promise<void>((resolve) => waiters.push(resolve));
   };
@@ -63,7 +86,8 @@ function unreliableBus(): Bus {
   return networkLike(inner);
 }
 
-const execute = (bus: Bus, ...triggers: TriggerAgent[]) => bus.publish(subjects.execute(pool!.runtimes()[0].runtimeId), { type: 'TriggerAgentBatch', triggers });
+const execute = (bus: Bus, ...triggers: TriggerAgent[]) =>
+  bus.publish(subjects.execute(pool!.runtimes()[0].runtimeId), { type: 'TriggerAgentBatch', triggers });
 
 describe('pool runtimes on the bus', () => {
   it('over a bus that may send a trigger again, runs a repeat once, even after its result went back', async () => {
@@ -94,8 +118,10 @@ describe('pool runtimes on the bus', () => {
     const { outcomes, settled } = await start(bus, { concurrency: 1, prefetch: 1, timeoutMs: 1000 });
     expect(pool!.runtimes()[0]).toMatchObject({ capacity: 2, concurrency: 1 });
     const runtimeId = pool!.runtimes()[0].runtimeId;
-    const began = (requestId: string) => new Promise<void>((resolve) => bus.subscribe(subjects.progress(requestId), () => resolve()));
-    const cancel = (requestId: string) => bus.publish(subjects.cancel(runtimeId), { type: 'CancelAttempt', request_id: requestId });
+    const began = (requestId: string) =>
+      new Promise<void>((resolve) => bus.subscribe(subjects.progress(requestId), () => resolve()));
+    const cancel = (requestId: string) =>
+      bus.publish(subjects.cancel(runtimeId), { type: 'CancelAttempt', request_id: requestId });
     // The host's deadlines run on timers the test moves; the handlers' own time is not involved.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
@@ -128,7 +154,10 @@ describe('pool runtimes on the bus', () => {
   it('gives back unstarted the held attempts the dispatcher reclaims, with no result for them; one it started runs on', async () => {
     const bus = unreliableBus();
     const registrations: Array<{ capacity: number; concurrency?: number }> = [];
-    bus.subscribe(subjects.patterns.runtimeDefinitions(), (m) => void registrations.push(m.data as (typeof registrations)[number]));
+    bus.subscribe(
+      subjects.patterns.runtimeDefinitions(),
+      (m) => void registrations.push(m.data as (typeof registrations)[number]),
+    );
     const reclaimed: string[][] = [];
     let wake: () => void = () => undefined;
     const reported = () => new Promise<void>((resolve) => (wake = resolve));
@@ -143,7 +172,11 @@ describe('pool runtimes on the bus', () => {
     const runtimeId = pool!.runtimes()[0].runtimeId;
     // task_1 runs until the test cancels it, so it is still running whenever the reclaim lands.
     execute(bus, trigger('task_1', '[until-cancelled]'), trigger('task_2'), trigger('task_3'));
-    bus.publish(subjects.reclaim(runtimeId), { type: 'ReclaimAttempts', request_ids: ['w1_task_1_1', 'w1_task_2_1'], at: '2026-11-21T10:00:01Z' });
+    bus.publish(subjects.reclaim(runtimeId), {
+      type: 'ReclaimAttempts',
+      request_ids: ['w1_task_1_1', 'w1_task_2_1'],
+      at: '2026-11-21T10:00:01Z',
+    });
     await reported();
     expect(results.size).toBe(0);
     bus.publish(subjects.cancel(runtimeId), { type: 'CancelAttempt', request_id: 'w1_task_1_1' });

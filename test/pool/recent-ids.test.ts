@@ -5,21 +5,25 @@ import { RecentIds } from '../../src/pool/recent-ids.js';
 describe('RecentIds', () => {
   it('remembers at least the last `capacity` new ids, and never one it was not given', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(fc.integer({ min: 0, max: 30 }).map(String), { maxLength: 200 }), (capacity, ids) => {
-        const recent = new RecentIds(capacity);
-        const given = new Set<string>();
-        const fresh: string[] = [];
-        for (const id of ids) {
-          const added = recent.add(id);
-          // A repeat within the window is refused; an id never given is always taken.
-          if (fresh.slice(-capacity).includes(id)) expect(added).toBe(false);
-          if (!given.has(id)) expect(added).toBe(true);
-          if (added) fresh.push(id);
-          given.add(id);
-          for (const kept of fresh.slice(-capacity)) expect(recent.has(kept)).toBe(true);
-        }
-        expect(recent.has('never given')).toBe(false);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.integer({ min: 0, max: 30 }).map(String), { maxLength: 200 }),
+        (capacity, ids) => {
+          const recent = new RecentIds(capacity);
+          const given = new Set<string>();
+          const fresh: string[] = [];
+          for (const id of ids) {
+            const added = recent.add(id);
+            // A repeat within the window is refused; an id never given is always taken.
+            if (fresh.slice(-capacity).includes(id)) expect(added).toBe(false);
+            if (!given.has(id)) expect(added).toBe(true);
+            if (added) fresh.push(id);
+            given.add(id);
+            for (const kept of fresh.slice(-capacity)) expect(recent.has(kept)).toBe(true);
+          }
+          expect(recent.has('never given')).toBe(false);
+        },
+      ),
     );
   });
 

@@ -31,7 +31,10 @@ class Worker {
 
 describe('StartOrder', () => {
   it("starts, as the host learns of each end, exactly the attempts the worker has started, in the worker's order", () => {
-    const step = fc.oneof(fc.constant({ kind: 'send' as const }), fc.record({ kind: fc.constant('end' as const), pick: fc.nat() }));
+    const step = fc.oneof(
+      fc.constant({ kind: 'send' as const }),
+      fc.record({ kind: fc.constant('end' as const), pick: fc.nat() }),
+    );
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 4 }), fc.array(step, { maxLength: 80 }), (concurrency, steps) => {
         const order = new StartOrder(concurrency);

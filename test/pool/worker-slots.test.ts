@@ -42,15 +42,37 @@ describe('worker slots', () => {
   });
 
   it('registers the replacement of a crashed worker under the same id, and places attempts on it again', async () => {
-    rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 2, prefetch: 0 }, runtimePrefix: 'slot', taskTimeoutMs: 20_000, logger: pino({ level: 'silent' }) });
+    rt = await createRuntime({
+      agents: [AGENTS],
+      pool: { maxThreads: 2, prefetch: 0 },
+      runtimePrefix: 'slot',
+      taskTimeoutMs: 20_000,
+      logger: pino({ level: 'silent' }),
+    });
     const runtime = rt;
     const crashed = await runtime.submit(workflow([task('a', [], { action: '[crash-once]' })])).result;
     expect(crashed.status).toBe('complete');
     expect(crashed.task_results.a.attempts).toBe(2);
-    await vi.waitFor(() => expect(runtime.dispatcher.registry.runtimes().map((r) => r.runtimeId).sort()).toEqual(['slot-t1', 'slot-t2']), { timeout: 10_000 });
-    expect(runtime.pool!.runtimes().map((r) => r.runtimeId).sort()).toEqual(['slot-t1', 'slot-t2']);
+    await vi.waitFor(
+      () =>
+        expect(
+          runtime.dispatcher.registry
+            .runtimes()
+            .map((r) => r.runtimeId)
+            .sort(),
+        ).toEqual(['slot-t1', 'slot-t2']),
+      { timeout: 10_000 },
+    );
+    expect(
+      runtime
+        .pool!.runtimes()
+        .map((r) => r.runtimeId)
+        .sort(),
+    ).toEqual(['slot-t1', 'slot-t2']);
     // One attempt on each runtime: the replacement takes work under the old id.
-    const run = runtime.submit(workflow([task('x', [], { action: '[sleep-200]' }), task('y', [], { action: '[sleep-200]' })]));
+    const run = runtime.submit(
+      workflow([task('x', [], { action: '[sleep-200]' }), task('y', [], { action: '[sleep-200]' })]),
+    );
     const results: AgentExecutionResult[] = [];
     run.on('result', (r) => results.push(r));
     expect((await run.result).status).toBe('complete');

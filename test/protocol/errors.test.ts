@@ -4,7 +4,12 @@ import { deserializeError, isErrorCode, serializeError, SwitchyardError } from '
 describe('SwitchyardError', () => {
   it('round-trips through its serialized form with code, details and cause', () => {
     const cause = new SwitchyardError('FILE_ERROR', 'Cannot read the plan.', { path: 'p.json' });
-    const error = new SwitchyardError('VALIDATION_ERROR', 'task_7 reads derived_9, declared nowhere.', { ref_id: 'derived_9' }, { cause });
+    const error = new SwitchyardError(
+      'VALIDATION_ERROR',
+      'task_7 reads derived_9, declared nowhere.',
+      { ref_id: 'derived_9' },
+      { cause },
+    );
     const back = deserializeError(JSON.parse(JSON.stringify(serializeError(error))));
     expect(back).toBeInstanceOf(SwitchyardError);
     expect(back.code).toBe('VALIDATION_ERROR');
@@ -13,7 +18,11 @@ describe('SwitchyardError', () => {
   });
 
   it('serializes foreign errors as PROCESSING_ERROR and omits stacks unless asked', () => {
-    expect(serializeError(new TypeError('boom'))).toEqual({ name: 'TypeError', code: 'PROCESSING_ERROR', message: 'boom' });
+    expect(serializeError(new TypeError('boom'))).toEqual({
+      name: 'TypeError',
+      code: 'PROCESSING_ERROR',
+      message: 'boom',
+    });
     expect(serializeError('plain')).toEqual({ name: 'Error', code: 'PROCESSING_ERROR', message: 'plain' });
     expect(serializeError(new SwitchyardError('INVALID_INPUT', 'x'), true).stack).toContain('SwitchyardError');
   });

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import * as runtimeEvents from '../../src/protocol/runtime-events.js';
-import { currentSchemaDoc, protocolMessages, renderSchemaDoc, replaceSchemaDoc, SCHEMA_DOC_BEGIN, SCHEMA_DOC_END } from '../../src/protocol/schema-doc.js';
+import {
+  currentSchemaDoc,
+  protocolMessages,
+  renderSchemaDoc,
+  replaceSchemaDoc,
+  SCHEMA_DOC_BEGIN,
+  SCHEMA_DOC_END,
+} from '../../src/protocol/schema-doc.js';
 import { messageNames, messageSchemas } from '../../src/protocol/schemas.js';
 import { cli } from '../helpers/cli.js';
 import { thrown } from '../helpers/errors.js';
@@ -25,7 +32,9 @@ describe('the message tables of docs/protocol.md', () => {
   it.each(protocolMessages)('list every top-level field of %s, required ones as required', (name) => {
     const shape = (messageSchemas[name] as unknown as z.ZodObject).shape;
     const type = JSON.stringify((shape.type as z.ZodLiteral).value).replace(/"/gu, '');
-    const section = renderSchemaDoc().split('\n### ').find((s) => s.replace(/^### /u, '').startsWith(`\`${type}\``));
+    const section = renderSchemaDoc()
+      .split('\n### ')
+      .find((s) => s.replace(/^### /u, '').startsWith(`\`${type}\``));
     expect(section).toBeDefined();
     for (const [field, schema] of Object.entries(shape)) {
       const required = !(schema as z.ZodType).safeParse(undefined).success;

@@ -12,7 +12,8 @@ describe('messageJsonSchema', () => {
 
   it('describes the plan envelope down to the task fields', () => {
     const text = JSON.stringify(messageJsonSchema('plan'));
-    for (const field of ['capability_ids', 'depends_on', 'input_refs', 'execution_groups', 'source_refs']) expect(text).toContain(field);
+    for (const field of ['capability_ids', 'depends_on', 'input_refs', 'execution_groups', 'source_refs'])
+      expect(text).toContain(field);
   });
 
   it('refuses an unknown name with VALIDATION_ERROR listing the known ones', () => {

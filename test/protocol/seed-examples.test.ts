@@ -51,7 +51,9 @@ describe("seed 003's JSON examples", () => {
     const doc = fixture('seed-003/example-2-callback.json') as Json;
     const msg = TaskResultMessageSchema.parse(doc);
     expect(msg).toEqual(doc);
-    expect(msg.output.content.task_result.output_refs_produced?.[0]?.storage_uri).toBe('wasabi://dsta-bucket/session-xxx/derived_1.wav');
+    expect(msg.output.content.task_result.output_refs_produced?.[0]?.storage_uri).toBe(
+      'wasabi://dsta-bucket/session-xxx/derived_1.wav',
+    );
   });
 
   it('keeps unknown fields at every level instead of rejecting them', () => {
@@ -70,7 +72,10 @@ describe("seed 003's JSON examples", () => {
   it('parses a failure callback with status.code "failed" and a recoverable error', () => {
     const failure = {
       agent: { name: 'execution_agent', type: 'executional' },
-      output: { content: { task_result: { task_id: 'task_5', status: 'failed', attempt: 2 } }, content_type: 'task_result' },
+      output: {
+        content: { task_result: { task_id: 'task_5', status: 'failed', attempt: 2 } },
+        content_type: 'task_result',
+      },
       status: { code: 'failed' },
       error: { code: 'MODEL_OOM', message: 'Whisper-X ran out of memory', recoverable: true },
     };

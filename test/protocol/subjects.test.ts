@@ -52,7 +52,13 @@ describe('subjects', () => {
   });
 
   it('validates ids inside runtime events with the same rule', () => {
-    const event = { type: 'AgentRuntimeRegistered', runtime_id: 'rt.1', agents: [{ agent_id: 'execution_agent', capabilities: ['CAP-ACQ-*'] }], capacity: 2, at: '2026-02-21T10:00:01+08:00' };
+    const event = {
+      type: 'AgentRuntimeRegistered',
+      runtime_id: 'rt.1',
+      agents: [{ agent_id: 'execution_agent', capabilities: ['CAP-ACQ-*'] }],
+      capacity: 2,
+      at: '2026-02-21T10:00:01+08:00',
+    };
     expect(AgentRuntimeRegisteredSchema.safeParse(event).success).toBe(false);
     expect(AgentRuntimeRegisteredSchema.safeParse({ ...event, runtime_id: 'rt-1' }).success).toBe(true);
   });

@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { withoutCodeBlocks } from './markdown.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** Whether `target` names a file from the document at `doc`: relative to it, else (for a bare mention) to the root or src/. */
 function resolves(doc: string, target: string, bare: boolean): boolean {
@@ -15,7 +20,9 @@ function resolves(doc: string, target: string, bare: boolean): boolean {
 
 /** The relative targets of `[text](target)` links and `[label]: target` definitions, without their #fragment. */
 function links(text: string): string[] {
-  const found = [...text.matchAll(/\]\(([^)\s]+)\)/gu), ...text.matchAll(/^\s*\[[^\]]+\]:\s*(\S+)/gmu)].map((m) => m[1]);
+  const found = [...text.matchAll(/\]\(([^)\s]+)\)/gu), ...text.matchAll(/^\s*\[[^\]]+\]:\s*(\S+)/gmu)].map(
+    (m) => m[1],
+  );
   return found.filter((t) => !/^[a-z][a-z0-9+.-]*:|^#/iu.test(t)).map((t) => decodeURI(t.split('#')[0]));
 }
 

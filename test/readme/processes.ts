@@ -37,7 +37,12 @@ export class Processes {
 
   /** Starts `command` with `args` in `cwd`. */
   start(command: string, args: readonly string[], cwd: string, env: Record<string, string> = {}): Started {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.#live.add(child);
     if (child.pid !== undefined) this.#groups.add(child.pid);
     let out = '';

@@ -21,7 +21,11 @@ export function readmeProject(): string {
   symlinkSync(ROOT, join(dir, 'node_modules', 'switchyard'), 'dir');
   symlinkSync(join(MODULES, '@types', 'node'), join(dir, 'node_modules', '@types', 'node'), 'dir');
   // What npm links as the package's bin (tsc does not make dist/cli/bin.js executable; npm does on install).
-  writeFileSync(join(dir, 'node_modules', '.bin', 'switchyard'), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'dist', 'cli', 'bin.js')}" "$@"\n`, { mode: 0o755 });
+  writeFileSync(
+    join(dir, 'node_modules', '.bin', 'switchyard'),
+    `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'dist', 'cli', 'bin.js')}" "$@"\n`,
+    { mode: 0o755 },
+  );
   symlinkSync(join(ROOT, 'examples'), join(dir, 'examples'), 'dir');
   copyFileSync(join(ROOT, 'examples', 'video-analysis', 'plan.json'), join(dir, 'plan.json'));
   copyFileSync(join(ROOT, 'examples', 'video-analysis', 'agents.mjs'), join(dir, 'agents.mjs'));

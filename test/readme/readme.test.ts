@@ -39,8 +39,16 @@ function directives(block: CodeBlock): Directives {
   let i = block.line - 2;
   while (i >= 0 && lines[i].trim() === '') i--;
   const marker = /^<!--\s*readme-test:(.*)-->\s*$/u.exec(lines[i] ?? '');
-  const parts = (marker?.[1] ?? '').split(';').map((p) => p.trim()).filter(Boolean);
-  const value = (key: string) => parts.find((p) => p.startsWith(key))?.slice(key.length).replace(/^:/u, '').trim();
+  const parts = (marker?.[1] ?? '')
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const value = (key: string) =>
+    parts
+      .find((p) => p.startsWith(key))
+      ?.slice(key.length)
+      .replace(/^:/u, '')
+      .trim();
   return {
     nats: parts.includes('nats') || /^\s*nats-server\b/mu.test(block.code),
     background: parts.filter((p) => p.startsWith('background:')).map((p) => p.slice('background:'.length).trim()),
@@ -74,7 +82,10 @@ async function prepare(block: CodeBlock, d: Directives): Promise<{ cwd: string; 
   }
   if (d.interruptedRun !== undefined) {
     writeFileSync(join(dir, 'interrupted-run.mjs'), INTERRUPTED_RUN);
-    const setup = await processes.within(processes.start(process.execPath, ['interrupted-run.mjs', d.interruptedRun], dir, env), BLOCK_TIMEOUT_MS);
+    const setup = await processes.within(
+      processes.start(process.execPath, ['interrupted-run.mjs', d.interruptedRun], dir, env),
+      BLOCK_TIMEOUT_MS,
+    );
     if (setup.code !== 0) throw new Error(`setting up an interrupted run for ${name(block)} failed: ${report(setup)}`);
   }
   for (const command of d.background) processes.start('sh', ['-c', command], dir, env);
@@ -95,7 +106,10 @@ function shellCommands(code: string): { command: string; background: boolean }[]
       .split('\n')
       .map((line) => line.replace(/(^|\s)#.*$/u, '').trim())
       .filter(Boolean)
-      .map((line) => ({ command: line.replace(/&$/u, '').trim(), background: line.endsWith('&') || t < terminals.length - 1 })),
+      .map((line) => ({
+        command: line.replace(/&$/u, '').trim(),
+        background: line.endsWith('&') || t < terminals.length - 1,
+      })),
   );
 }
 
@@ -109,7 +123,10 @@ const runners: Record<string, (block: CodeBlock, d: Directives) => Promise<void>
     const { cwd, env } = await prepare(block, d);
     writeFileSync(join(cwd, 'handler.mjs'), block.code);
     writeFileSync(join(cwd, 'run-handler.mjs'), RUN_HANDLER);
-    const finished = await processes.within(processes.start(process.execPath, ['run-handler.mjs'], cwd, env), BLOCK_TIMEOUT_MS);
+    const finished = await processes.within(
+      processes.start(process.execPath, ['run-handler.mjs'], cwd, env),
+      BLOCK_TIMEOUT_MS,
+    );
     expect(finished.code, report(finished)).toBe(0);
     const summary = JSON.parse(finished.out.trim().split('\n').at(-1) ?? '{}') as { status?: string; tasks?: number };
     expect(summary.tasks, report(finished)).toBeGreaterThan(0);
@@ -134,9 +151,16 @@ const runners: Record<string, (block: CodeBlock, d: Directives) => Promise<void>
   },
   async ''(block) {
     if (/^switchyard /u.test(block.code)) return checkUsage(block.code);
-    const paths = block.code.split('\n').map((l) => /^(\S+\/)\s/u.exec(l)?.[1]).filter((p): p is string => p !== undefined);
-    expect(paths.length, `${name(block)}: a bare block is the CLI usage or a layout of paths; mark any other`).toBeGreaterThan(0);
-    for (const p of paths) expect(existsSync(join(ROOT, p)) && statSync(join(ROOT, p)).isDirectory(), `${name(block)}: ${p}`).toBe(true);
+    const paths = block.code
+      .split('\n')
+      .map((l) => /^(\S+\/)\s/u.exec(l)?.[1])
+      .filter((p): p is string => p !== undefined);
+    expect(
+      paths.length,
+      `${name(block)}: a bare block is the CLI usage or a layout of paths; mark any other`,
+    ).toBeGreaterThan(0);
+    for (const p of paths)
+      expect(existsSync(join(ROOT, p)) && statSync(join(ROOT, p)).isDirectory(), `${name(block)}: ${p}`).toBe(true);
   },
 };
 
@@ -165,29 +189,49 @@ describe('README.md code blocks', () => {
     expect(BLOCKS.length).toBeGreaterThan(0);
   });
 
-  it.each(BLOCKS.map((b) => [name(b), b] as const))('%s runs as written', async (_, block) => {
-    const d = directives(block);
-    if (d.notRun !== undefined) {
-      expect(d.notRun, `${name(block)}: say why it cannot run`).not.toBe('');
-      return;
-    }
-    const runner = runners[block.lang];
-    if (!runner) throw new Error(`${name(block)}: no runner for \`${block.lang}\` blocks; add one to this test or mark the block <!-- readme-test: not-run: why -->`);
-    await runner(block, d);
-  }, BLOCK_TIMEOUT_MS * 2);
+  it.each(BLOCKS.map((b) => [name(b), b] as const))(
+    '%s runs as written',
+    async (_, block) => {
+      const d = directives(block);
+      if (d.notRun !== undefined) {
+        expect(d.notRun, `${name(block)}: say why it cannot run`).not.toBe('');
+        return;
+      }
+      const runner = runners[block.lang];
+      if (!runner)
+        throw new Error(
+          `${name(block)}: no runner for \`${block.lang}\` blocks; add one to this test or mark the block <!-- readme-test: not-run: why -->`,
+        );
+      await runner(block, d);
+    },
+    BLOCK_TIMEOUT_MS * 2,
+  );
 
   it('type-checks every ts block, strict, against the package', () => {
     const project = readmeProject();
     try {
       const ts = BLOCKS.filter((b) => b.lang === 'ts');
       ts.forEach((b) => writeFileSync(join(project, `block-${b.line}.ts`), b.code));
-      writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
-        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, noEmit: true, types: ['node'] },
-        include: ts.map((b) => `block-${b.line}.ts`),
-      }));
+      writeFileSync(
+        join(project, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            strict: true,
+            skipLibCheck: true,
+            noEmit: true,
+            types: ['node'],
+          },
+          include: ts.map((b) => `block-${b.line}.ts`),
+        }),
+      );
       let out = '';
       try {
-        execFileSync(process.execPath, [join(MODULES, 'typescript', 'bin', 'tsc'), '-p', project], { encoding: 'utf8' });
+        execFileSync(process.execPath, [join(MODULES, 'typescript', 'bin', 'tsc'), '-p', project], {
+          encoding: 'utf8',
+        });
       } catch (error) {
         out = String((error as { stdout?: string }).stdout ?? error);
       }

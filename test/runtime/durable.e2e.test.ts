@@ -10,12 +10,18 @@ import { examplePlan, planWith, TEST_AGENTS } from '../helpers/fixtures.js';
 const AGENTS = TEST_AGENTS;
 const quiet = pino({ level: 'silent' });
 
-
 /** A pino logger whose lines land in `lines`. */
 function capturing(lines: Array<Record<string, unknown>>) {
-  return pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _enc, done) => { lines.push(JSON.parse(chunk.toString())); done(); } }));
+  return pino(
+    { level: 'info' },
+    new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        lines.push(JSON.parse(chunk.toString()));
+        done();
+      },
+    }),
+  );
 }
-
 
 /** The run's state as a new process would rebuild it from the store. */
 function fromStore(store: MemoryStore, runId: string) {
@@ -42,7 +48,11 @@ describe('createRuntime with a store', () => {
     // Once the result is out, the run is on file: no flush, no close needed.
     expect(result.status).toBe('partial');
     const record = store.getRun('ex4')!;
-    expect(record).toMatchObject({ status: 'partial', counts: { total: 12, completed: 7, failed: 1, skipped: 4, in_progress: 0 }, result });
+    expect(record).toMatchObject({
+      status: 'partial',
+      counts: { total: 12, completed: 7, failed: 1, skipped: 4, in_progress: 0 },
+      result,
+    });
     expect(fromStore(store, 'ex4')).toEqual(run.state());
     const events = store.stepsAfter('ex4', 0).flatMap((s) => s.events.map((e) => e.type));
     expect(events[0]).toBe('plan_accepted');
@@ -60,9 +70,14 @@ describe('createRuntime with a store', () => {
     const result = await rt.submit(plan, { runId: 'nobody' }).result;
     await rt.bus.flush();
     expect(result.task_results.task_1.status).toBe('failed');
-    const logged = store.stepsAfter('nobody', 0).flatMap((s) => s.events).find((e) => e.type === 'dispatch_failed');
+    const logged = store
+      .stepsAfter('nobody', 0)
+      .flatMap((s) => s.events)
+      .find((e) => e.type === 'dispatch_failed');
     expect(logged).toMatchObject({ task_id: 'task_1', code: 'CAPABILITY_NOT_AVAILABLE' });
-    expect(store.runtimeEvents(50).some((e) => e.type === 'AgentDispatchFailed' && e.workflow_id === 'nobody')).toBe(true);
+    expect(store.runtimeEvents(50).some((e) => e.type === 'AgentDispatchFailed' && e.workflow_id === 'nobody')).toBe(
+      true,
+    );
     expect(store.runtimeEvents(50).some((e) => e.type === 'AgentRuntimeRegistered')).toBe(true);
   });
 
@@ -89,33 +104,58 @@ describe('resume', () => {
     const plan = planWith({ task_9: '[hang]', task_10: '[hang]' });
     const run = first.submit(plan, { runId: 'r1' });
     const started: string[] = [];
-    run.on('dispatch', (m) => started.push(`${m.output.content.dispatch.task_id}#${m.output.content.dispatch.attempt}`));
+    run.on('dispatch', (m) =>
+      started.push(`${m.output.content.dispatch.task_id}#${m.output.content.dispatch.attempt}`),
+    );
     // Stop while task_9 and task_10 hang: the runtime goes away with them in flight.
-    await vi.waitFor(() => expect(started).toEqual(expect.arrayContaining(['task_9#1', 'task_10#1'])), { timeout: 5000 });
+    await vi.waitFor(() => expect(started).toEqual(expect.arrayContaining(['task_9#1', 'task_10#1'])), {
+      timeout: 5000,
+    });
     await first.close({ cancel: true });
     await expect(run.result).rejects.toMatchObject({ code: 'CLOSED' });
     expect(store.getRun('r1')?.status).toBe('cancelled');
     const before = fromStore(store, 'r1');
     expect(before.task_states.task_9.status).toBe('in_progress');
-    const done = Object.entries(before.task_states).filter(([, t]) => t.status === 'complete').map(([id]) => id);
+    const done = Object.entries(before.task_states)
+      .filter(([, t]) => t.status === 'complete')
+      .map(([id]) => id);
     expect(done).toHaveLength(9);
 
     // The recorded plan still says [hang]: a short deadline lets the resumed run fail them and end.
     const lines: Array<Record<string, unknown>> = [];
-    const second = await createRuntime({ agents: [AGENTS], store, taskTimeoutMs: 300, maxAttempts: 3, logger: capturing(lines) });
+    const second = await createRuntime({
+      agents: [AGENTS],
+      store,
+      taskTimeoutMs: 300,
+      maxAttempts: 3,
+      logger: capturing(lines),
+    });
     const resumed = second.resume('r1');
     const again: string[] = [];
-    resumed.on('dispatch', (m) => again.push(`${m.output.content.dispatch.task_id}#${m.output.content.dispatch.attempt}`));
+    resumed.on('dispatch', (m) =>
+      again.push(`${m.output.content.dispatch.task_id}#${m.output.content.dispatch.attempt}`),
+    );
     // A result meant for the process before the resume (its old request id) changes nothing.
     await vi.waitFor(() => expect(again.length).toBeGreaterThan(0));
-    second.bus.publish('switchyard.events.agent.instance.r1_8_1.result', { type: 'AgentExecutionResult', request_id: 'r1_8_1', workflow_id: 'r1', task_id: 'task_9', attempt: 1, runtime_id: 'gone', outcome: { status: 'complete', output_refs_produced: [] }, at: '2026-11-21T00:00:00Z' });
+    second.bus.publish('switchyard.events.agent.instance.r1_8_1.result', {
+      type: 'AgentExecutionResult',
+      request_id: 'r1_8_1',
+      workflow_id: 'r1',
+      task_id: 'task_9',
+      attempt: 1,
+      runtime_id: 'gone',
+      outcome: { status: 'complete', output_refs_produced: [] },
+      at: '2026-11-21T00:00:00Z',
+    });
     const result = await resumed.result;
     await second.close();
     // Nothing recorded complete was dispatched again; the two cut-off attempts went again under attempt 1.
     expect(again.filter((a) => done.includes(a.split('#')[0]))).toEqual([]);
     expect(again.slice(0, 2).sort()).toEqual(['task_10#1', 'task_9#1']);
     expect(result.task_results.task_9).toEqual({ status: 'failed', attempts: 3 });
-    expect(lines.some((l) => l.msg === 'result for an attempt no longer open ignored' && l.request_id === 'r1_8_1')).toBe(true);
+    expect(
+      lines.some((l) => l.msg === 'result for an attempt no longer open ignored' && l.request_id === 'r1_8_1'),
+    ).toBe(true);
     expect(store.getRun('r1')).toMatchObject({ status: 'partial', result });
     expect(fromStore(store, 'r1')).toEqual(resumed.state());
   });
@@ -130,7 +170,13 @@ describe('resume', () => {
       run.on('dispatch', (m) => started.push(m.output.content.dispatch.task_id));
       await vi.waitFor(() => expect(started).toContain('task_9'), { timeout: 5000 });
       await first.close({ cancel: true });
-      const second = await createRuntime({ agents: [AGENTS], store, taskTimeoutMs: 300, logger: quiet, ...(inspect ? { inspect } : {}) });
+      const second = await createRuntime({
+        agents: [AGENTS],
+        store,
+        taskTimeoutMs: 300,
+        logger: quiet,
+        ...(inspect ? { inspect } : {}),
+      });
       try {
         const resumed = second.resume('r2');
         const result = await resumed.result;
@@ -145,7 +191,10 @@ describe('resume', () => {
     const plain = await stopAndResume();
     expect(inspected.status).toBe('partial');
     expect(inspected.task_results).toEqual(plain.task_results);
-    const eventsOf = (id: string) => seen.filter((e) => e.type === '@xstate.event' && (e.actorRef as unknown as { id: string }).id === id).map((e) => (e as { event: { type: string } }).event.type);
+    const eventsOf = (id: string) =>
+      seen
+        .filter((e) => e.type === '@xstate.event' && (e.actorRef as unknown as { id: string }).id === id)
+        .map((e) => (e as { event: { type: string } }).event.type);
     // task_1 was complete before the stop: its actor caught up to it and got nothing more.
     expect(eventsOf('task_1')).toEqual(['xstate.init', 'READY', 'DISPATCH', 'SUCCEED']);
     // task_9 was in flight: caught up to in_progress, then its attempts timed out for real.

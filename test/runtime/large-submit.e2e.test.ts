@@ -16,7 +16,12 @@ function cpuHog(): ChildProcess {
 }
 
 const expectComplete = (result: WorkflowResult, n: number) => {
-  expect({ status: result.status, completed: result.completed_tasks, failed: result.failed_tasks, skipped: result.skipped_tasks }).toEqual({ status: 'complete', completed: n, failed: 0, skipped: 0 });
+  expect({
+    status: result.status,
+    completed: result.completed_tasks,
+    failed: result.failed_tasks,
+    skipped: result.skipped_tasks,
+  }).toEqual({ status: 'complete', completed: n, failed: 0, skipped: 0 });
 };
 
 /**

@@ -6,13 +6,18 @@ import { examplePlan, planWith, TEST_AGENTS } from '../helpers/fixtures.js';
 const AGENTS = TEST_AGENTS;
 const quiet = pino({ level: 'silent' });
 
-
 describe('createRuntime on real worker threads', () => {
   let rt: Runtime;
   // Limits far beyond what any attempt here takes, also on a loaded machine: the tests that are
   // about deadlines and heartbeats (below) set their own, and only their task meets them.
   beforeAll(async () => {
-    rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 2, concurrentTasksPerWorker: 2 }, taskTimeoutMs: 30_000, heartbeatMs: 1000, logger: quiet });
+    rt = await createRuntime({
+      agents: [AGENTS],
+      pool: { maxThreads: 2, concurrentTasksPerWorker: 2 },
+      taskTimeoutMs: 30_000,
+      heartbeatMs: 1000,
+      logger: quiet,
+    });
   });
   afterAll(async () => {
     await rt.close();
@@ -26,7 +31,9 @@ describe('createRuntime on real worker threads', () => {
     expect(result.status).toBe('complete');
     expect([...dispatched].sort()).toEqual(Object.keys(result.task_results).sort());
     expect(dispatched.slice(0, 2)).toEqual(['task_1', 'task_2']);
-    expect(result.derived_refs_final.every((r) => r.status === 'created' && r.storage_uri === `mem://${run.id}/${r.ref_id}`)).toBe(true);
+    expect(
+      result.derived_refs_final.every((r) => r.status === 'created' && r.storage_uri === `mem://${run.id}/${r.ref_id}`),
+    ).toBe(true);
     expect(run.state().current_execution_group).toBe(7);
   });
 
@@ -63,7 +70,10 @@ describe('createRuntime on real worker threads', () => {
     const run = rt.submit(plan);
     const result = await run.result;
     expect(result.task_results.task_6).toEqual({ status: 'failed', attempts: 1 });
-    expect(run.state().failure_log.find((f) => f.task_id === 'task_6')).toMatchObject({ error_code: 'CAPABILITY_NOT_AVAILABLE', recoverable: false });
+    expect(run.state().failure_log.find((f) => f.task_id === 'task_6')).toMatchObject({
+      error_code: 'CAPABILITY_NOT_AVAILABLE',
+      recoverable: false,
+    });
     expect(result.task_results.task_11.status).toBe('skipped');
     expect(result.status).toBe('partial');
   });
@@ -72,7 +82,8 @@ describe('createRuntime on real worker threads', () => {
     const plan = examplePlan() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- editing fixture JSON
     plan.output.content.workflow.tasks.task_1.depends_on = ['task_12'];
     expect(() => rt.submit(plan)).toThrow(expect.objectContaining({ code: 'PROCESSING_ERROR' }));
-    for (const runId of ['bad.id', 'a/b', '__proto__']) expect(() => rt.submit(examplePlan(), { runId })).toThrow(expect.objectContaining({ code: 'INVALID_ID' }));
+    for (const runId of ['bad.id', 'a/b', '__proto__'])
+      expect(() => rt.submit(examplePlan(), { runId })).toThrow(expect.objectContaining({ code: 'INVALID_ID' }));
   });
 
   it('names runs uniquely across runtimes too, store or not (coordinators on one NATS hear each other)', async () => {
@@ -98,7 +109,9 @@ describe('createRuntime on real worker threads', () => {
 
 describe('supervision by time: deadlines and heartbeats', () => {
   /** A plan of one task: no other attempt for a loaded machine to delay past a deadline. */
-  const oneTask = (id: string, action: string) => ({ tasks: [{ id, action, capability_ids: ['CAP-PRE-001'], depends_on: [], input_refs: [], output_refs: [] }] });
+  const oneTask = (id: string, action: string) => ({
+    tasks: [{ id, action, capability_ids: ['CAP-PRE-001'], depends_on: [], input_refs: [], output_refs: [] }],
+  });
   /** Failure codes of `taskId`'s attempts, as the run reports them. */
   const failuresOf = (run: ReturnType<Runtime['submit']>, taskId: string) => {
     const codes: string[] = [];
@@ -108,7 +121,13 @@ describe('supervision by time: deadlines and heartbeats', () => {
 
   it('declares a worker whose event loop is blocked defunct, retries its attempt elsewhere, and replaces the worker', async () => {
     // Blocked for good: three missed beats (600 ms) declare it defunct, its deadline (2 s) kills it.
-    const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 2, concurrentTasksPerWorker: 2 }, taskTimeoutMs: 2000, heartbeatMs: 200, logger: quiet });
+    const rt = await createRuntime({
+      agents: [AGENTS],
+      pool: { maxThreads: 2, concurrentTasksPerWorker: 2 },
+      taskTimeoutMs: 2000,
+      heartbeatMs: 200,
+      logger: quiet,
+    });
     try {
       const run = rt.submit(oneTask('task_2', 'work [block-once]'));
       const codes = failuresOf(run, 'task_2');
@@ -124,16 +143,34 @@ describe('supervision by time: deadlines and heartbeats', () => {
 
   it('registers again a worker declared defunct while its loop was busy, once it heartbeats again', async () => {
     // Busy 700 ms: more than three beats of 100 ms, far less than the deadline.
-    const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 2, concurrentTasksPerWorker: 2 }, taskTimeoutMs: 30_000, heartbeatMs: 100, logger: quiet });
+    const rt = await createRuntime({
+      agents: [AGENTS],
+      pool: { maxThreads: 2, concurrentTasksPerWorker: 2 },
+      taskTimeoutMs: 30_000,
+      heartbeatMs: 100,
+      logger: quiet,
+    });
     try {
       await vi.waitFor(() => expect(rt.dispatcher.registry.runtimes()).toHaveLength(2), { timeout: 30_000 });
-      const before = rt.pool!.runtimes().map((r) => r.runtimeId).sort();
+      const before = rt
+        .pool!.runtimes()
+        .map((r) => r.runtimeId)
+        .sort();
       const run = rt.submit(oneTask('task_1', 'work [busy-once]'));
       const codes = failuresOf(run, 'task_1');
       const result = await run.result;
       expect(result.status).toBe('complete');
       expect(codes[0]).toBe('RUNTIME_LOST');
-      await vi.waitFor(() => expect(rt.dispatcher.registry.runtimes().map((r) => r.runtimeId).sort()).toEqual(before), { timeout: 30_000 });
+      await vi.waitFor(
+        () =>
+          expect(
+            rt.dispatcher.registry
+              .runtimes()
+              .map((r) => r.runtimeId)
+              .sort(),
+          ).toEqual(before),
+        { timeout: 30_000 },
+      );
     } finally {
       await rt.close({ cancel: true });
     }
@@ -158,7 +195,12 @@ describe('supervision by time: deadlines and heartbeats', () => {
 describe('inspector mode', () => {
   it('runs every task as an actor the inspector sees, with the same result', async () => {
     const seen = new Set<string>();
-    const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 1 }, logger: quiet, inspect: (e) => e.type === '@xstate.actor' && seen.add((e.actorRef as unknown as { id: string }).id) });
+    const rt = await createRuntime({
+      agents: [AGENTS],
+      pool: { maxThreads: 1 },
+      logger: quiet,
+      inspect: (e) => e.type === '@xstate.actor' && seen.add((e.actorRef as unknown as { id: string }).id),
+    });
     const result = await rt.submit(examplePlan(), { runId: 'watched' }).result;
     await rt.close();
     expect(result.status).toBe('complete');
@@ -189,9 +231,21 @@ describe('closing a runtime', () => {
 describe('cancelling a run', () => {
   it('withdraws its triggers still queued at the dispatcher, so they never run later', async () => {
     // No prefetch: the workers take one attempt each, and the dispatcher queues the other 8.
-    const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 2, concurrentTasksPerWorker: 1, prefetch: 0 }, maxConcurrentTasks: 10, logger: quiet });
+    const rt = await createRuntime({
+      agents: [AGENTS],
+      pool: { maxThreads: 2, concurrentTasksPerWorker: 1, prefetch: 0 },
+      maxConcurrentTasks: 10,
+      logger: quiet,
+    });
     try {
-      const tasks = Array.from({ length: 10 }, (_, i) => ({ id: `hang_${i}`, action: 'wait [hang]', capability_ids: ['CAP-PRE-001'], depends_on: [], input_refs: [], output_refs: [] }));
+      const tasks = Array.from({ length: 10 }, (_, i) => ({
+        id: `hang_${i}`,
+        action: 'wait [hang]',
+        capability_ids: ['CAP-PRE-001'],
+        depends_on: [],
+        input_refs: [],
+        output_refs: [],
+      }));
       const run = rt.submit({ tasks });
       await vi.waitFor(() => expect(rt.dispatcher.queued).toBe(8));
       run.cancel('test');
@@ -210,10 +264,30 @@ describe('messages published by the embedding code on the in-process bus', () =>
     try {
       const [runtime] = rt.pool!.runtimes();
       // Shaped like what the dispatcher sends, but built here: refused with a coded error.
-      const forged = { type: 'TriggerAgentBatch', triggers: [{ type: 'TriggerAgent', request_id: 'x', workflow_id: 'w', agent_id: 'execution_agent', task_id: 't', attempt: 'one', dispatch: {}, at: 'now' }] };
-      const reply = await rt.bus.request(`switchyard.commands.runtime.${runtime.runtimeId}.execute`, forged, { timeoutMs: 2000 });
+      const forged = {
+        type: 'TriggerAgentBatch',
+        triggers: [
+          {
+            type: 'TriggerAgent',
+            request_id: 'x',
+            workflow_id: 'w',
+            agent_id: 'execution_agent',
+            task_id: 't',
+            attempt: 'one',
+            dispatch: {},
+            at: 'now',
+          },
+        ],
+      };
+      const reply = await rt.bus.request(`switchyard.commands.runtime.${runtime.runtimeId}.execute`, forged, {
+        timeoutMs: 2000,
+      });
       expect(reply.data).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
-      const refused = await rt.bus.request('switchyard.commands.agent.w.trigger.execution_agent', { type: 'TriggerAgentBatch', triggers: [{ nope: true }] }, { timeoutMs: 2000 });
+      const refused = await rt.bus.request(
+        'switchyard.commands.agent.w.trigger.execution_agent',
+        { type: 'TriggerAgentBatch', triggers: [{ nope: true }] },
+        { timeoutMs: 2000 },
+      );
       expect(refused.data).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
       // And the runtime still runs real work.
       expect((await rt.submit(examplePlan()).result).status).toBe('complete');

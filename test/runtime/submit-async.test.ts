@@ -52,8 +52,10 @@ describe('compiling a plan in slices', () => {
       expect(bytes(a[key].start).equals(bytes(b[key].start)), key).toBe(true);
       expect(bytes(a[key].list).equals(bytes(b[key].list)), key).toBe(true);
     }
-    for (const key of ['group', 'groupOrd', 'groupNumbers', 'route', 'fusion', 'refStatus0'] as const) expect(bytes(a[key]).equals(bytes(b[key])), key).toBe(true);
-    for (const key of ['ids', 'refIds', 'routeCapability', 'refKind', 'refUri0'] as const) expect(a[key].join('\n'), key).toBe(b[key].join('\n'));
+    for (const key of ['group', 'groupOrd', 'groupNumbers', 'route', 'fusion', 'refStatus0'] as const)
+      expect(bytes(a[key]).equals(bytes(b[key])), key).toBe(true);
+    for (const key of ['ids', 'refIds', 'routeCapability', 'refKind', 'refUri0'] as const)
+      expect(a[key].join('\n'), key).toBe(b[key].join('\n'));
     expect(a.index('task_777')).toBe(b.index('task_777'));
   });
 });
@@ -64,7 +66,14 @@ describe('Runtime.submitAsync', () => {
     // A coordinator without local workers, and one runtime that takes attempts and never answers: runs stay in progress.
     rt = await createRuntime({ agents: [], pool: { maxThreads: 0 }, logger: pino({ level: 'silent' }) });
     const s = subjects();
-    rt.bus.publish(s.registered('silent'), { type: 'AgentRuntimeRegistered', runtime_id: 'silent', agents: [{ agent_id: 'execution_agent', capabilities: ['CAP-PRE-*'] }], capacity: 1000, subjects: [s.execute('silent')], at: new Date().toISOString() });
+    rt.bus.publish(s.registered('silent'), {
+      type: 'AgentRuntimeRegistered',
+      runtime_id: 'silent',
+      agents: [{ agent_id: 'execution_agent', capabilities: ['CAP-PRE-*'] }],
+      capacity: 1000,
+      subjects: [s.execute('silent')],
+      at: new Date().toISOString(),
+    });
     await rt.waitForRuntimes(1);
   });
   afterAll(async () => {
@@ -74,7 +83,12 @@ describe('Runtime.submitAsync', () => {
   it('rejects with the code submit throws: a cycle, an unknown dependency, an empty workflow, a bad run id', async () => {
     const cycle = workflow([task('a', ['b']), task('b', ['a'])]);
     const unknown = workflow([task('a', ['nope'])]);
-    const cases: Array<[unknown, { runId?: string }]> = [[cycle, {}], [unknown, {}], [{ tasks: {} }, {}], [workflow([task('a')]), { runId: 'bad.id' }]];
+    const cases: Array<[unknown, { runId?: string }]> = [
+      [cycle, {}],
+      [unknown, {}],
+      [{ tasks: {} }, {}],
+      [workflow([task('a')]), { runId: 'bad.id' }],
+    ];
     const codes: string[] = [];
     for (const [plan, submitOptions] of cases) {
       const { code } = thrown(() => rt.submit(plan, submitOptions));

@@ -3,10 +3,31 @@ import { describe, expect, it } from 'vitest';
 import { decodeJson, encodeJson, encodeJsonParts, PART_BYTES } from '../../src/store/binary-json.js';
 
 /** Strings of every sort, lone surrogates (which UTF-8 cannot hold) included. */
-const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('\ud800', '\udc00', 'é', 'a') }));
-const jsonish = fc.jsonValue({ maxDepth: 4 }).chain((base) => fc.oneof(fc.constant(base), fc.dictionary(text, fc.constant(base)), fc.array(fc.record({ id: text, n: fc.double(), base: fc.constant(base) }), { maxLength: 6 })));
+const text = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.string({ unit: fc.constantFrom('\ud800', '\udc00', 'é', 'a') }),
+);
+const jsonish = fc
+  .jsonValue({ maxDepth: 4 })
+  .chain((base) =>
+    fc.oneof(
+      fc.constant(base),
+      fc.dictionary(text, fc.constant(base)),
+      fc.array(fc.record({ id: text, n: fc.double(), base: fc.constant(base) }), { maxLength: 6 }),
+    ),
+  );
 /** Values JSON treats specially: undefined fields, -0, NaN, Dates (toJSON), Maps, boxed values, null prototypes, sparse arrays. */
-const anything = fc.anything({ withBoxedValues: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, withSparseArray: true, withObjectString: true, stringUnit: 'binary' });
+const anything = fc.anything({
+  withBoxedValues: true,
+  withDate: true,
+  withMap: true,
+  withSet: true,
+  withNullPrototype: true,
+  withSparseArray: true,
+  withObjectString: true,
+  stringUnit: 'binary',
+});
 
 /** `JSON.stringify(value)`, or the error it throws. */
 function jsonOf(value: unknown): { text: string | undefined } | { error: unknown } {
@@ -39,7 +60,22 @@ describe('binary JSON values', () => {
 
   it('treats what JSON treats specially as JSON does', () => {
     fc.assert(fc.property(anything, expectSameAsJson), { numRuns: 400 });
-    for (const value of [undefined, () => 1, Symbol('s'), 10n, { a: 10n }, [undefined, () => 1], { toJSON: () => 'x' }, new Date(0), -0, NaN, 2 ** 60, 0.1, -(2 ** 52)]) expectSameAsJson(value);
+    for (const value of [
+      undefined,
+      () => 1,
+      Symbol('s'),
+      10n,
+      { a: 10n },
+      [undefined, () => 1],
+      { toJSON: () => 'x' },
+      new Date(0),
+      -0,
+      NaN,
+      2 ** 60,
+      0.1,
+      -(2 ** 52),
+    ])
+      expectSameAsJson(value);
   });
 
   it('keeps a __proto__ field as a field, as JSON.parse does', () => {
@@ -62,7 +98,15 @@ describe('binary JSON values', () => {
   });
 
   it('spells the keys of like objects once, so a plan takes well under its JSON', () => {
-    const tasks = Array.from({ length: 2000 }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'], depends_on: i > 0 ? [`task_${i - 1}`] : [], input_refs: [], output_refs: [], estimated_weight: 'light' }));
+    const tasks = Array.from({ length: 2000 }, (_, i) => ({
+      id: `task_${i}`,
+      action: 'noop',
+      capability_ids: ['CAP-PRE-001'],
+      depends_on: i > 0 ? [`task_${i - 1}`] : [],
+      input_refs: [],
+      output_refs: [],
+      estimated_weight: 'light',
+    }));
     const encoded = encodeJson({ tasks }) as Buffer;
     expect(decodeJson(encoded)).toEqual({ tasks });
     expect(encoded.length).toBeLessThan(JSON.stringify({ tasks }).length * 0.5);
@@ -79,8 +123,16 @@ describe('binary JSON values', () => {
 
   it('encodes a large value in parts that join into its whole encoding, each part movable to another thread', () => {
     // Tasks of random sizes and scripts, so the parts end anywhere: inside a string, a varint, a float.
-    const sample = fc.array(fc.record({ id: text, n: fc.double(), refs: fc.array(fc.string({ maxLength: 40 }), { maxLength: 4 }) }), { minLength: 1, maxLength: 300 });
-    const bigPlan = sample.map((tasks) => ({ tasks: Array.from({ length: Math.ceil((4 * PART_BYTES) / (encodeJson(tasks) as Buffer).length) }, () => tasks).flat() }));
+    const sample = fc.array(
+      fc.record({ id: text, n: fc.double(), refs: fc.array(fc.string({ maxLength: 40 }), { maxLength: 4 }) }),
+      { minLength: 1, maxLength: 300 },
+    );
+    const bigPlan = sample.map((tasks) => ({
+      tasks: Array.from(
+        { length: Math.ceil((4 * PART_BYTES) / (encodeJson(tasks) as Buffer).length) },
+        () => tasks,
+      ).flat(),
+    }));
     fc.assert(
       fc.property(bigPlan, (value) => {
         const parts: Buffer[] = [];
@@ -99,8 +151,14 @@ describe('binary JSON values', () => {
   });
 
   it('refuses a value cut short, of another format, or with bytes left over', () => {
-    const encoded = encodeJson({ tasks: [{ id: 'a', n: 1.5, ok: true, none: null }, { id: 'b', n: -3, ok: false, none: null }] }) as Buffer;
-    for (let cut = 1; cut < encoded.length; cut++) expect(() => decodeJson(encoded.subarray(0, cut)), `cut at ${cut}`).toThrow();
+    const encoded = encodeJson({
+      tasks: [
+        { id: 'a', n: 1.5, ok: true, none: null },
+        { id: 'b', n: -3, ok: false, none: null },
+      ],
+    }) as Buffer;
+    for (let cut = 1; cut < encoded.length; cut++)
+      expect(() => decodeJson(encoded.subarray(0, cut)), `cut at ${cut}`).toThrow();
     expect(() => decodeJson(Buffer.concat([Buffer.from([9]), encoded.subarray(1)]))).toThrow(/unknown format/);
     expect(() => decodeJson(Buffer.concat([encoded, Buffer.from([0])]))).toThrow(/after its end/);
   });

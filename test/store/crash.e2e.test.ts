@@ -31,16 +31,21 @@ interface Exit {
 
 /** Runs the CLI in a child process; `killAfterMs` after its first dispatch line, SIGKILLs it. */
 function switchyard(args: string[], env: Record<string, string>, killAfterMs?: number): Promise<Exit> {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: the crash suite runs the built CLI (npm run build; npm test builds first).`);
+  if (!existsSync(BIN))
+    throw new Error(`${BIN} is missing: the crash suite runs the built CLI (npm run build; npm test builds first).`);
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawnChild(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawnChild(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let timer: NodeJS.Timeout | undefined;
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr?.on('data', (d: Buffer) => {
       err += d.toString();
-      if (killAfterMs !== undefined && timer === undefined && err.includes('→ ')) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      if (killAfterMs !== undefined && timer === undefined && err.includes('→ '))
+        timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
@@ -90,10 +95,17 @@ describe('crash and resume with a real child process (SIGKILL)', () => {
     const random = rng(SEED);
     const env = (name: string) => {
       mkdirSync(join(dir, name), { recursive: true });
-      return { SWITCHYARD_STORAGE: join(dir, name, 'storage'), SLOW_AGENT_LOG: join(dir, name, 'handlers.log'), SLOW_AGENT_DELAY_MS: String(DELAY_MS) };
+      return {
+        SWITCHYARD_STORAGE: join(dir, name, 'storage'),
+        SLOW_AGENT_LOG: join(dir, name, 'handlers.log'),
+        SLOW_AGENT_DELAY_MS: String(DELAY_MS),
+      };
     };
 
-    const reference = await switchyard(['run', PLAN, '--agents', AGENTS, '--db', join(dir, 'reference.db'), '--run-id', 'reference', '--json'], env('reference'));
+    const reference = await switchyard(
+      ['run', PLAN, '--agents', AGENTS, '--db', join(dir, 'reference.db'), '--run-id', 'reference', '--json'],
+      env('reference'),
+    );
     expect(reference.code, reference.err).toBe(0);
     expect(JSON.parse(reference.out).status).toBe('complete');
     const expected = normalized(JSON.parse(reference.out), join(dir, 'reference', 'storage'), 'reference');
@@ -108,14 +120,24 @@ describe('crash and resume with a real child process (SIGKILL)', () => {
       for (let attempt = 0; attempt < 12 && final === undefined; attempt++) {
         const before = recorded(db, runId);
         // Somewhere inside the work left: about one handler's time per execution group not yet done.
-        const groupsLeft = before ? before.state.switchyard.run.timeline.filter((g) => g.completed_at === null).length : 7;
+        const groupsLeft = before
+          ? before.state.switchyard.run.timeline.filter((g) => g.completed_at === null).length
+          : 7;
         const kill = attempt < 5 ? Math.floor(random() * groupsLeft * DELAY_MS) : undefined;
-        const args = before ? ['resume', runId, '--db', db, '--json'] : ['run', PLAN, '--agents', AGENTS, '--db', db, '--run-id', runId, '--json'];
+        const args = before
+          ? ['resume', runId, '--db', db, '--json']
+          : ['run', PLAN, '--agents', AGENTS, '--db', db, '--run-id', runId, '--json'];
         const startsBefore = starts(e.SLOW_AGENT_LOG).length;
         const exit = await switchyard(args, e, kill);
         // Nothing recorded complete before this process ran was started again by it.
-        const completeBefore = new Set(Object.entries(before?.state.task_states ?? {}).filter(([, t]) => t.status === 'complete').map(([id]) => id));
-        const rerun = starts(e.SLOW_AGENT_LOG).slice(startsBefore).filter((s) => completeBefore.has(s.task));
+        const completeBefore = new Set(
+          Object.entries(before?.state.task_states ?? {})
+            .filter(([, t]) => t.status === 'complete')
+            .map(([id]) => id),
+        );
+        const rerun = starts(e.SLOW_AGENT_LOG)
+          .slice(startsBefore)
+          .filter((s) => completeBefore.has(s.task));
         expect(rerun, `chain ${chain} process ${attempt} re-ran recorded completions`).toEqual([]);
         if (exit.signal === 'SIGKILL') {
           const after = recorded(db, runId);

@@ -7,9 +7,15 @@ import { asJson, knownEvent, looseEvent } from '../helpers/run-event-arbitraries
 
 describe('packed run events', () => {
   it('packs exactly the fields RunEventSchema gives each event type, in a fixed order', () => {
-    const schema = new Map(RunEventSchema.options.map((o) => [o.shape.type.value as string, Object.keys(o.shape).filter((k) => k !== 'type')]));
+    const schema = new Map(
+      RunEventSchema.options.map((o) => [
+        o.shape.type.value as string,
+        Object.keys(o.shape).filter((k) => k !== 'type'),
+      ]),
+    );
     expect(new Set(PACKED_FIELDS.map(([type]) => type))).toEqual(new Set(schema.keys()));
-    for (const [type, fields] of PACKED_FIELDS) expect([...fields].sort(), type).toEqual([...(schema.get(type) ?? [])].sort());
+    for (const [type, fields] of PACKED_FIELDS)
+      expect([...fields].sort(), type).toEqual([...(schema.get(type) ?? [])].sort());
   });
 
   it('reads back what the events said as JSON, whatever their shape', () => {
@@ -21,7 +27,15 @@ describe('packed run events', () => {
   });
 
   it('writes an event of a known shape as an array, far smaller than its object', () => {
-    const event: LoggedEvent = { type: 'result_received', at: 1_700_000_000_005, request_id: 'req_5_1', task_id: 'task_5', attempt: 1, runtime_id: 'rt', outcome: { ok: true } };
+    const event: LoggedEvent = {
+      type: 'result_received',
+      at: 1_700_000_000_005,
+      request_id: 'req_5_1',
+      task_id: 'task_5',
+      attempt: 1,
+      runtime_id: 'rt',
+      outcome: { ok: true },
+    };
     const text = packEvents([event]);
     expect(JSON.parse(text)).toEqual([[4, 1_700_000_000_005, 'req_5_1', 'task_5', 1, 'rt', { ok: true }]]);
     expect(text.length).toBeLessThan(JSON.stringify([event]).length * 0.6);

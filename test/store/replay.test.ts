@@ -22,7 +22,13 @@ const silent = pino({ level: 'silent' });
  * step one or two results, outcomes and order from the tape, stopping early where the tape
  * says (a crash) — and returns the live core's state, the store, and every step published.
  */
-async function recordedRun(plan: unknown, policy: 'strict' | 'dependency', tape: readonly number[], checkpointEvery: number, stopAfter: number) {
+async function recordedRun(
+  plan: unknown,
+  policy: 'strict' | 'dependency',
+  tape: readonly number[],
+  checkpointEvery: number,
+  stopAfter: number,
+) {
   let t = 0;
   const next = (n: number) => ((tape.length === 0 ? 0 : tape[t % tape.length]) + t++) % n;
   const bus = new InProcessBus();
@@ -33,9 +39,29 @@ async function recordedRun(plan: unknown, policy: 'strict' | 'dependency', tape:
   const manager = new StateManager({ bus, subjects, store, logger: silent, clock });
   manager.claim('r');
   const published: StoredStep[] = [];
-  bus.subscribe(subjects.patterns.runSteps(), (m) => void published.push({ seq: (m.data as RunStepMessage).seq, at: 0, events: (m.data as RunStepMessage).events }));
-  const record = { run_id: 'r', plan, options: { policy, max_attempts: 2 }, session_id: null, request_id: null } as const;
-  const compiled = compileRecorded({ ...record, status: 'running', counts: { total: 0, completed: 0, failed: 0, skipped: 0, in_progress: 0 }, created_at: 0, updated_at: 0, ended_at: null, last_seq: 0, runner: null, result: null });
+  bus.subscribe(
+    subjects.patterns.runSteps(),
+    (m) =>
+      void published.push({ seq: (m.data as RunStepMessage).seq, at: 0, events: (m.data as RunStepMessage).events }),
+  );
+  const record = {
+    run_id: 'r',
+    plan,
+    options: { policy, max_attempts: 2 },
+    session_id: null,
+    request_id: null,
+  } as const;
+  const compiled = compileRecorded({
+    ...record,
+    status: 'running',
+    counts: { total: 0, completed: 0, failed: 0, skipped: 0, in_progress: 0 },
+    created_at: 0,
+    updated_at: 0,
+    ended_at: null,
+    last_seq: 0,
+    runner: null,
+    result: null,
+  });
   if (!compiled.ok) throw compiled.error;
   const { plan: cp, options } = compiled.value;
   const meta: RunMeta = { sequence: 4, offsetMinutes: 0 };
@@ -50,9 +76,25 @@ async function recordedRun(plan: unknown, policy: 'strict' | 'dependency', tape:
     tasks: 1,
     firstSeq: 1,
     accepted: { plan, options: record.options },
-    view: { counts: () => ({ total: cp.n, completed: core.counts[S.complete], failed: core.counts[S.failed], skipped: core.counts[S.skipped], in_progress: core.counts[S.in_progress] }), snapshot: () => snapshot(core, meta, block) },
+    view: {
+      counts: () => ({
+        total: cp.n,
+        completed: core.counts[S.complete],
+        failed: core.counts[S.failed],
+        skipped: core.counts[S.skipped],
+        in_progress: core.counts[S.in_progress],
+      }),
+      snapshot: () => snapshot(core, meta, block),
+    },
   });
-  const core: DispatchCore = new DispatchCore(cp, options, eventHooks(() => core, (e) => journal.push(e)));
+  const core: DispatchCore = new DispatchCore(
+    cp,
+    options,
+    eventHooks(
+      () => core,
+      (e) => journal.push(e),
+    ),
+  );
   journal.push({ type: 'plan_accepted', total_tasks: cp.n });
   journal.push({ type: 'run_started', at: now });
   core.now = now;
@@ -66,8 +108,19 @@ async function recordedRun(plan: unknown, policy: 'strict' | 'dependency', tape:
       now += 1 + next(5000);
       const d = live.splice(next(live.length), 1)[0];
       const choice = next(4);
-      const outcome: Outcome = choice < 2 ? { ok: true, produced: [], summary: `done ${d.task}` } : { ok: false, recoverable: choice === 2, code: 'BOOM', message: 'failed on purpose' };
-      journal.push({ type: 'result_received', at: now, request_id: `r_${d.task}_${d.attempt}`, task_id: cp.ids[d.task], attempt: d.attempt, runtime_id: 'rt', outcome: recordOutcome(cp, outcome) });
+      const outcome: Outcome =
+        choice < 2
+          ? { ok: true, produced: [], summary: `done ${d.task}` }
+          : { ok: false, recoverable: choice === 2, code: 'BOOM', message: 'failed on purpose' };
+      journal.push({
+        type: 'result_received',
+        at: now,
+        request_id: `r_${d.task}_${d.attempt}`,
+        task_id: cp.ids[d.task],
+        attempt: d.attempt,
+        runtime_id: 'rt',
+        outcome: recordOutcome(cp, outcome),
+      });
       core.now = now;
       meta.sequence++;
       core.result(d.task, outcome);
@@ -107,10 +160,14 @@ describe('replay of the event log', () => {
           const fromLog = rebuild(record, undefined, published, (core) => eventHooks(core, (e) => regenerated.push(e)));
           if (!fromLog.ok) throw fromLog.error;
           expect(JSON.stringify(rebuiltState(fromLog.value))).toBe(expected);
-          const logged = published.flatMap((s) => s.events).filter((e) => !INPUTS.has(e.type) && e.type !== 'plan_accepted' && e.type !== 'run_completed');
+          const logged = published
+            .flatMap((s) => s.events)
+            .filter((e) => !INPUTS.has(e.type) && e.type !== 'plan_accepted' && e.type !== 'run_completed');
           expect(regenerated).toEqual(logged);
           // The log has no gaps: each step starts right after the one before.
-          published.forEach((s, i) => expect(s.seq).toBe(i === 0 ? 1 : published[i - 1].seq + published[i - 1].events.length));
+          published.forEach((s, i) =>
+            expect(s.seq).toBe(i === 0 ? 1 : published[i - 1].seq + published[i - 1].events.length),
+          );
         },
       ),
       { numRuns: 120 },
@@ -118,7 +175,20 @@ describe('replay of the event log', () => {
   });
 
   it('refuses a log with a hole in it', async () => {
-    const p = planOf({ n: 3, edges: [[0, 1], [1, 2]], ids: ['a', 'b', 'c'], listing: [0, 1, 2], weights: ['light', 'light', 'light'] }, 0, false);
+    const p = planOf(
+      {
+        n: 3,
+        edges: [
+          [0, 1],
+          [1, 2],
+        ],
+        ids: ['a', 'b', 'c'],
+        listing: [0, 1, 2],
+        weights: ['light', 'light', 'light'],
+      },
+      0,
+      false,
+    );
     const { store, published } = await recordedRun(p.plan, 'strict', [0, 0, 0], 1000, 10);
     const holed = published.filter((_, i) => i !== 2);
     const rebuilt = rebuild(store.getRun('r')!, undefined, holed);

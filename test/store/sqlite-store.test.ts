@@ -21,7 +21,11 @@ for (const writer of ['thread', 'inline'] as const) {
     () => {
       const at = fresh();
       const file = join(at, 'runs.db');
-      return { store: SqliteStore.open(file, { writer }), reopen: () => SqliteStore.open(file, { mode: 'existing', writer }), cleanup: () => rmSync(at, { recursive: true, force: true }) };
+      return {
+        store: SqliteStore.open(file, { writer }),
+        reopen: () => SqliteStore.open(file, { mode: 'existing', writer }),
+        cleanup: () => rmSync(at, { recursive: true, force: true }),
+      };
     },
     { durable: true },
   );
@@ -47,14 +51,22 @@ function atVersion(path: string, version: number): Database.Database {
 
 /** A running run's row, as every schema version has it, with events up to `lastSeq`. */
 function insertRun(db: Database.Database, runId: string, lastSeq: number): void {
-  db.prepare('INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options) VALUES (?, ?, 3, 1, 0, 0, 0, 5, 6, NULL, ?, ?)').run(runId, 'running', lastSeq, '{"policy":"strict","max_attempts":3}');
+  db.prepare(
+    'INSERT INTO runs (run_id, status, total, completed, failed, skipped, in_progress, created_at, updated_at, ended_at, last_seq, options) VALUES (?, ?, 3, 1, 0, 0, 0, 5, 6, NULL, ?, ?)',
+  ).run(runId, 'running', lastSeq, '{"policy":"strict","max_attempts":3}');
 }
 
 /** A state database holding one run with a long log, closed (its WAL folded in). */
 function populated(path: string): void {
   const store = SqliteStore.open(path);
   store.recordStep(firstStep('r1'), 1000);
-  for (let seq = 2; seq < 400; seq++) store.recordStep(step('r1', seq, 1, { events: [{ type: 'task_dispatched', task_id: `t${seq}`, attempt: 1, agent_id: 'x'.repeat(200) }] }), 1000);
+  for (let seq = 2; seq < 400; seq++)
+    store.recordStep(
+      step('r1', seq, 1, {
+        events: [{ type: 'task_dispatched', task_id: `t${seq}`, attempt: 1, agent_id: 'x'.repeat(200) }],
+      }),
+      1000,
+    );
   store.close();
 }
 
@@ -141,7 +153,10 @@ describe('SqliteStore files', () => {
     const db = atVersion(path, 1);
     insertRun(db, 'old-run', 1);
     db.prepare('INSERT INTO run_plans (run_id, plan) VALUES (?, ?)').run('old-run', '{"tasks":[]}');
-    db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events) VALUES (?, 1, 1, 5, ?)').run('old-run', '[{"type":"plan_accepted","total_tasks":3}]');
+    db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events) VALUES (?, 1, 1, 5, ?)').run(
+      'old-run',
+      '[{"type":"plan_accepted","total_tasks":3}]',
+    );
     db.close();
     const store = SqliteStore.open(path, { mode: 'existing' });
     expect(store.getRun('old-run')).toMatchObject({ run_id: 'old-run', last_seq: 1, runner: null });
@@ -149,7 +164,10 @@ describe('SqliteStore files', () => {
     store.recordStep(next, 7);
     store.recordRuntimeEvent({ at: 7, type: 'AgentRuntimeRegistered', runtime_id: 'x', workflow_id: null, data: {} });
     // The old row's objects and the new binary row read back alike.
-    expect(store.stepsAfter('old-run', 0).map((s) => s.events)).toEqual([[{ type: 'plan_accepted', total_tasks: 3 }], next.events]);
+    expect(store.stepsAfter('old-run', 0).map((s) => s.events)).toEqual([
+      [{ type: 'plan_accepted', total_tasks: 3 }],
+      next.events,
+    ]);
     store.close();
     const check = new Database(path, { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
@@ -165,7 +183,13 @@ describe('SqliteStore files', () => {
     const db = atVersion(path, 3);
     const wave = step('v3-run', 2, 300).events;
     insertRun(db, 'v3-run', 301);
-    const plan = { tasks: Array.from({ length: 100 }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'] })) };
+    const plan = {
+      tasks: Array.from({ length: 100 }, (_, i) => ({
+        id: `task_${i}`,
+        action: 'noop',
+        capability_ids: ['CAP-PRE-001'],
+      })),
+    };
     db.prepare('INSERT INTO run_plans (run_id, plan) VALUES (?, ?)').run('v3-run', storedText(JSON.stringify(plan)));
     const insert = db.prepare('INSERT INTO events (run_id, seq, last_seq, at, events) VALUES (?, ?, ?, 5, ?)');
     insert.run('v3-run', 1, 1, packEvents([{ type: 'plan_accepted', total_tasks: 3 }]));
@@ -176,17 +200,32 @@ describe('SqliteStore files', () => {
     const store = SqliteStore.open(path, { mode: 'existing' });
     const next = step('v3-run', 302, 2);
     store.recordStep(next, 7);
-    expect(store.stepsAfter('v3-run', 0).map((s) => s.events)).toEqual([[{ type: 'plan_accepted', total_tasks: 3 }], wave, next.events]);
+    expect(store.stepsAfter('v3-run', 0).map((s) => s.events)).toEqual([
+      [{ type: 'plan_accepted', total_tasks: 3 }],
+      wave,
+      next.events,
+    ]);
     expect(store.getRun('v3-run')?.plan).toEqual(plan);
     store.close();
   });
 
   it('stores large plans, checkpoints and results compressed and log rows in binary, and reads them back whole', () => {
     const path = join(dir, 'large.db');
-    const tasks = Array.from({ length: 500 }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'], depends_on: i === 0 ? [] : [`task_${i - 1}`], input_refs: [], output_refs: [] }));
+    const tasks = Array.from({ length: 500 }, (_, i) => ({
+      id: `task_${i}`,
+      action: 'noop',
+      capability_ids: ['CAP-PRE-001'],
+      depends_on: i === 0 ? [] : [`task_${i - 1}`],
+      input_refs: [],
+      output_refs: [],
+    }));
     const first = firstStep('big', { accepted: { plan: { tasks }, options: { policy: 'strict', max_attempts: 3 } } });
     const wave = step('big', 2, 400);
-    const last = step('big', 402, 1, { status: 'complete', checkpoint: { tasks: tasks.map((t) => ({ id: t.id, status: 'complete' })) }, result: { task_results: Object.fromEntries(tasks.map((t) => [t.id, { status: 'complete', attempts: 1 }])) } });
+    const last = step('big', 402, 1, {
+      status: 'complete',
+      checkpoint: { tasks: tasks.map((t) => ({ id: t.id, status: 'complete' })) },
+      result: { task_results: Object.fromEntries(tasks.map((t) => [t.id, { status: 'complete', attempts: 1 }])) },
+    });
     const store = SqliteStore.open(path);
     for (const s of [first, wave, last]) store.recordStep(s, 20);
     expect(store.getRun('big')).toMatchObject({ plan: { tasks }, result: last.result, last_seq: 402 });
@@ -194,7 +233,11 @@ describe('SqliteStore files', () => {
     expect(store.stepsAfter('big', 0).map((s) => s.events)).toEqual([first.events, wave.events, last.events]);
     store.close();
     const db = new Database(path, { readonly: true });
-    const types = db.prepare("SELECT (SELECT typeof(plan) FROM run_plans) AS plan, (SELECT typeof(result) FROM runs) AS result, (SELECT typeof(state) FROM checkpoints) AS checkpoint, (SELECT group_concat(typeof(events)) FROM events) AS rows").get();
+    const types = db
+      .prepare(
+        'SELECT (SELECT typeof(plan) FROM run_plans) AS plan, (SELECT typeof(result) FROM runs) AS result, (SELECT typeof(state) FROM checkpoints) AS checkpoint, (SELECT group_concat(typeof(events)) FROM events) AS rows',
+      )
+      .get();
     expect(types).toEqual({ plan: 'blob', result: 'blob', checkpoint: 'blob', rows: 'blob,blob,blob' });
     expect(statSync(path).size).toBeLessThan(JSON.stringify([first, wave, last]).length);
     db.close();
@@ -202,14 +245,27 @@ describe('SqliteStore files', () => {
 
   it('stores a plan of many parts with either writer, and a failed plan leaves nothing to the next', () => {
     // About 4 MB encoded: several parts, each compressed by the writer thread while the rest is encoded.
-    const tasks = Array.from({ length: 40_000 }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'], depends_on: i === 0 ? [] : [`task_${i - 1}`], input_refs: [], output_refs: [], note: `n${(i * 7919) % 100_003}`.repeat(8) }));
+    const tasks = Array.from({ length: 40_000 }, (_, i) => ({
+      id: `task_${i}`,
+      action: 'noop',
+      capability_ids: ['CAP-PRE-001'],
+      depends_on: i === 0 ? [] : [`task_${i - 1}`],
+      input_refs: [],
+      output_refs: [],
+      note: `n${(i * 7919) % 100_003}`.repeat(8),
+    }));
     const plan = { tasks };
     for (const writer of ['thread', 'inline'] as const) {
       const path = join(dir, `parts-${writer}.db`);
       const store = SqliteStore.open(path, { writer });
       // A plan that cannot be encoded (a BigInt in its last task) fails after some parts went ahead.
       const unencodable = { tasks: [...tasks, { id: 'bad', action: 'noop', capability_ids: ['C'], size: 10n }] };
-      expect(() => store.recordStep(firstStep('bad', { accepted: { plan: unencodable, options: { policy: 'strict', max_attempts: 3 } } }), 1)).toThrow(/BigInt/);
+      expect(() =>
+        store.recordStep(
+          firstStep('bad', { accepted: { plan: unencodable, options: { policy: 'strict', max_attempts: 3 } } }),
+          1,
+        ),
+      ).toThrow(/BigInt/);
       store.recordStep(firstStep('big', { accepted: { plan, options: { policy: 'strict', max_attempts: 3 } } }), 2);
       store.recordStep(firstStep('small'), 3);
       store.close();
@@ -231,8 +287,17 @@ describe('SqliteStore files', () => {
     const path = join(dir, 'v4.db');
     const db = atVersion(path, 4);
     insertRun(db, 'v4-run', 1);
-    const plan = { tasks: Array.from({ length: 100 }, (_, i) => ({ id: `task_${i}`, action: 'noop', capability_ids: ['CAP-PRE-001'] })) };
-    db.prepare('INSERT INTO run_plans (run_id, plan, format) VALUES (?, ?, 1)').run('v4-run', compressed(encodeJson(plan) as Buffer));
+    const plan = {
+      tasks: Array.from({ length: 100 }, (_, i) => ({
+        id: `task_${i}`,
+        action: 'noop',
+        capability_ids: ['CAP-PRE-001'],
+      })),
+    };
+    db.prepare('INSERT INTO run_plans (run_id, plan, format) VALUES (?, ?, 1)').run(
+      'v4-run',
+      compressed(encodeJson(plan) as Buffer),
+    );
     db.close();
     const store = SqliteStore.open(path, { mode: 'existing' });
     expect(store.getRun('v4-run')?.plan).toEqual(plan);
@@ -311,4 +376,3 @@ describe('SqliteStore writer thread', () => {
     store.close();
   });
 });
-

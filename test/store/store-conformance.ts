@@ -15,14 +15,42 @@ const plan = { tasks: [{ id: 't1' }] };
 
 /** A run's first step. */
 export function firstStep(runId: string, extra: Partial<RunStepMessage> = {}): RunStepMessage {
-  return { type: 'RunStep', run_id: runId, seq: 1, at: 10, events: [{ type: 'plan_accepted', total_tasks: 3 }], status: 'running', counts: counts(), accepted: { plan, options: { policy: 'strict', max_attempts: 3 }, session_id: 's-1', runner: { agents: ['a.mjs'] } }, ...extra };
+  return {
+    type: 'RunStep',
+    run_id: runId,
+    seq: 1,
+    at: 10,
+    events: [{ type: 'plan_accepted', total_tasks: 3 }],
+    status: 'running',
+    counts: counts(),
+    accepted: {
+      plan,
+      options: { policy: 'strict', max_attempts: 3 },
+      session_id: 's-1',
+      runner: { agents: ['a.mjs'] },
+    },
+    ...extra,
+  };
 }
 
 /** A later step of `events` events starting at `seq`. */
 export function step(runId: string, seq: number, events: number, extra: Partial<RunStepMessage> = {}): RunStepMessage {
-  return { type: 'RunStep', run_id: runId, seq, at: 10 + seq, events: Array.from({ length: events }, (_, i) => ({ type: 'task_dispatched', task_id: `t${seq + i}`, attempt: 1, agent_id: 'a' })), status: 'running', counts: counts(seq), ...extra };
+  return {
+    type: 'RunStep',
+    run_id: runId,
+    seq,
+    at: 10 + seq,
+    events: Array.from({ length: events }, (_, i) => ({
+      type: 'task_dispatched',
+      task_id: `t${seq + i}`,
+      attempt: 1,
+      agent_id: 'a',
+    })),
+    status: 'running',
+    counts: counts(seq),
+    ...extra,
+  };
 }
-
 
 const alive = { owner: 'a', pid: process.pid, host: 'here' };
 const other = { owner: 'b', pid: process.pid, host: 'here' };
@@ -45,7 +73,19 @@ export function describeStoreConformance(name: string, create: () => StoreUnderT
     it('creates a run from its first step and keeps what is needed to resume it', () => {
       t.store.recordStep(firstStep('r1'), 1000);
       const run = t.store.getRun('r1');
-      expect(run).toMatchObject({ run_id: 'r1', status: 'running', last_seq: 1, created_at: 1000, ended_at: null, plan, options: { policy: 'strict', max_attempts: 3 }, session_id: 's-1', request_id: null, runner: { agents: ['a.mjs'] }, result: null });
+      expect(run).toMatchObject({
+        run_id: 'r1',
+        status: 'running',
+        last_seq: 1,
+        created_at: 1000,
+        ended_at: null,
+        plan,
+        options: { policy: 'strict', max_attempts: 3 },
+        session_id: 's-1',
+        request_id: null,
+        runner: { agents: ['a.mjs'] },
+        result: null,
+      });
       expect(t.store.getRun('nope')).toBeUndefined();
     });
 
@@ -54,7 +94,10 @@ export function describeStoreConformance(name: string, create: () => StoreUnderT
       t.store.recordStep(step('r1', 2, 3), 1001);
       t.store.recordStep(step('r1', 5, 1), 1002);
       expect(t.store.getRun('r1')?.last_seq).toBe(5);
-      expect(t.store.stepsAfter('r1', 1).map((s) => [s.seq, s.events.length])).toEqual([[2, 3], [5, 1]]);
+      expect(t.store.stepsAfter('r1', 1).map((s) => [s.seq, s.events.length])).toEqual([
+        [2, 3],
+        [5, 1],
+      ]);
       expect(t.store.stepsAfter('r1', 4).map((s) => s.seq)).toEqual([5]);
       expect(t.store.stepsAfter('r1', 0)[0].events).toEqual([{ type: 'plan_accepted', total_tasks: 3 }]);
       expect(t.store.getRun('r1')?.counts.completed).toBe(5);
@@ -89,9 +132,17 @@ export function describeStoreConformance(name: string, create: () => StoreUnderT
     it('records the end of a run with its result, and lists runs newest first', () => {
       t.store.recordStep(firstStep('old'), 1000);
       t.store.recordStep(firstStep('new'), 2000);
-      t.store.recordStep(step('old', 2, 1, { status: 'complete', result: { status: 'complete' }, checkpoint: {} }), 3000);
+      t.store.recordStep(
+        step('old', 2, 1, { status: 'complete', result: { status: 'complete' }, checkpoint: {} }),
+        3000,
+      );
       const old = t.store.getRun('old');
-      expect(old).toMatchObject({ status: 'complete', ended_at: 3000, updated_at: 3000, result: { status: 'complete' } });
+      expect(old).toMatchObject({
+        status: 'complete',
+        ended_at: 3000,
+        updated_at: 3000,
+        result: { status: 'complete' },
+      });
       expect(t.store.listRuns().map((r) => r.run_id)).toEqual(['new', 'old']);
     });
 
@@ -132,12 +183,29 @@ export function describeStoreConformance(name: string, create: () => StoreUnderT
       expect(t.store.getRun('done')).toBeUndefined();
       expect(t.store.stepsAfter('done', 0)).toEqual([]);
       expect(t.store.latestCheckpoint('done')).toBeUndefined();
-      expect(t.store.listRuns().map((r) => r.run_id).sort()).toEqual(['recent', 'running']);
+      expect(
+        t.store
+          .listRuns()
+          .map((r) => r.run_id)
+          .sort(),
+      ).toEqual(['recent', 'running']);
     });
 
     it('keeps runtime events in order', () => {
-      t.store.recordRuntimeEvent({ at: 1, type: 'AgentRuntimeRegistered', runtime_id: 'rt-1', workflow_id: null, data: { a: 1 } });
-      t.store.recordRuntimeEvent({ at: 2, type: 'AgentDispatchFailed', runtime_id: null, workflow_id: 'r1', data: { b: 2 } });
+      t.store.recordRuntimeEvent({
+        at: 1,
+        type: 'AgentRuntimeRegistered',
+        runtime_id: 'rt-1',
+        workflow_id: null,
+        data: { a: 1 },
+      });
+      t.store.recordRuntimeEvent({
+        at: 2,
+        type: 'AgentDispatchFailed',
+        runtime_id: null,
+        workflow_id: 'r1',
+        data: { b: 2 },
+      });
       const events = t.store.runtimeEvents(10);
       expect(events.map((e) => [e.type, e.runtime_id, e.workflow_id, e.data])).toEqual([
         ['AgentRuntimeRegistered', 'rt-1', null, { a: 1 }],

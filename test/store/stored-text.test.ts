@@ -15,7 +15,8 @@ describe('compressed frames', () => {
 
   it('refuse a value cut short or with bytes after its end', () => {
     const stored = joinFrames([compressed(Buffer.from('a'.repeat(500))), compressed(Buffer.from('b'.repeat(700)))]);
-    for (let cut = 0; cut < stored.length; cut++) expect(() => decompressedFrames(stored.subarray(0, cut)), `cut at ${cut}`).toThrow();
+    for (let cut = 0; cut < stored.length; cut++)
+      expect(() => decompressedFrames(stored.subarray(0, cut)), `cut at ${cut}`).toThrow();
     expect(() => decompressedFrames(Buffer.concat([stored, Buffer.from([0])]))).toThrow(/after its end/);
   });
 });

@@ -35,14 +35,21 @@ export function graphCommand(argv: string[], io: Output): number {
   }
   const [path] = positionals('graph', given, ['plan.json']);
   const graph = loadGraph(path);
-  const status = values.status === undefined ? undefined : taskStatuses(readJson(values.status, 'status file'), JSON.stringify(values.status));
+  const status =
+    values.status === undefined
+      ? undefined
+      : taskStatuses(readJson(values.status, 'status file'), JSON.stringify(values.status));
   if (values.mermaid) {
-    io.out(graph.toMermaid({ status, criticalPath: values['critical-path'] ?? false, direction: values.lr ? 'LR' : 'TD' }));
+    io.out(
+      graph.toMermaid({ status, criticalPath: values['critical-path'] ?? false, direction: values.lr ? 'LR' : 'TD' }),
+    );
     return 0;
   }
   if (values.json) {
     const edges = graph.typedEdges();
-    io.out(`${JSON.stringify({ ...summarize(graph, edges), order: graph.topologicalOrder(), execution_groups: graph.groups(), edges }, null, 2)}\n`);
+    io.out(
+      `${JSON.stringify({ ...summarize(graph, edges), order: graph.topologicalOrder(), execution_groups: graph.groups(), edges }, null, 2)}\n`,
+    );
     return 0;
   }
   for (const g of graph.groups()) {

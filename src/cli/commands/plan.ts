@@ -33,7 +33,9 @@ function formatOf(path: string, flag: string | undefined): SpecFormat | undefine
   if (flag !== undefined) {
     if (flag === 'md' || flag === 'markdown') return 'markdown';
     if (flag === 'json') return 'json';
-    throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--format takes md or json, got ${JSON.stringify(flag)}.`, { flag: 'format' });
+    throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--format takes md or json, got ${JSON.stringify(flag)}.`, {
+      flag: 'format',
+    });
   }
   if (/\.(md|markdown)$/iu.test(path)) return 'markdown';
   if (/\.json$/iu.test(path)) return 'json';
@@ -51,16 +53,23 @@ export function planSummary(done: Decomposition): { lines: string[]; facts: Reco
   }
   const r = done.report;
   const how =
-    r.decomposer === 'llm' ? `planned by ${r.model} at ${r.endpoint}: ${r.calls} call${r.calls === 1 ? '' : 's'}, ${r.repairs} repair${r.repairs === 1 ? '' : 's'}${r.usage ? `, ${r.usage.totalTokens} tokens` : ''}, ${Math.round(r.latency_ms ?? 0)} ms`
-    : r.fallback ? `planned by the pattern rules: the model path failed (${r.fallback.code}): ${r.fallback.reason}`
-    : 'planned by the pattern rules';
+    r.decomposer === 'llm'
+      ? `planned by ${r.model} at ${r.endpoint}: ${r.calls} call${r.calls === 1 ? '' : 's'}, ${r.repairs} repair${r.repairs === 1 ? '' : 's'}${r.usage ? `, ${r.usage.totalTokens} tokens` : ''}, ${Math.round(r.latency_ms ?? 0)} ms`
+      : r.fallback
+        ? `planned by the pattern rules: the model path failed (${r.fallback.code}): ${r.fallback.reason}`
+        : 'planned by the pattern rules';
   const lines = [
     `  ${how}`,
-    `  tasks ${summary.tasks}: ${Object.entries(byType).map(([t, n]) => `${t} ${n}`).join(', ')}`,
+    `  tasks ${summary.tasks}: ${Object.entries(byType)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')}`,
     `  groups ${summary.groups} · widest group ${summary.max_parallel_width} · depth ${summary.depth}`,
     `  critical path (weight ${summary.critical_path.weight}): ${summary.critical_path.tasks.join(' → ')}`,
     ...analysisLines(r),
-    ...r.removed.map((d) => `  removed ${d.from} → ${d.task_id} (${d.origin} ${d.type}: ${d.reason}) ${d.because === 'cycle' ? `to break the cycle ${d.cycle?.join(' → ')}` : 'as redundant'}`),
+    ...r.removed.map(
+      (d) =>
+        `  removed ${d.from} → ${d.task_id} (${d.origin} ${d.type}: ${d.reason}) ${d.because === 'cycle' ? `to break the cycle ${d.cycle?.join(' → ')}` : 'as redundant'}`,
+    ),
   ];
   return { lines, facts: { ...summary, tasks_by_type: byType, planning: r } };
 }
@@ -95,11 +104,20 @@ export async function planCommand(argv: string[], io: Output): Promise<number> {
   const [path] = positionals('plan', given, ['spec.md']);
   const format = formatOf(path, values.format);
   if (values.timestamp !== undefined && Number.isNaN(Date.parse(values.timestamp))) {
-    throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--timestamp takes an ISO 8601 time such as 2026-12-05T10:00:00+00:00, got ${JSON.stringify(values.timestamp)}.`, { flag: 'timestamp' });
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      `--timestamp takes an ISO 8601 time such as 2026-12-05T10:00:00+00:00, got ${JSON.stringify(values.timestamp)}.`,
+      { flag: 'timestamp' },
+    );
   }
   const maxRepairs = nonNegativeInt('max-repairs', values['max-repairs'], 10);
   const llm = llmFromFlags(values);
-  if (values['llm-dependencies'] && !llm) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '--llm-dependencies asks a model: give --llm <base-url> and --model (or set SWITCHYARD_LLM_BASE_URL and SWITCHYARD_LLM_MODEL).', { flag: 'llm-dependencies' });
+  if (values['llm-dependencies'] && !llm)
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      '--llm-dependencies asks a model: give --llm <base-url> and --model (or set SWITCHYARD_LLM_BASE_URL and SWITCHYARD_LLM_MODEL).',
+      { flag: 'llm-dependencies' },
+    );
   const name = path === '-' ? 'the specification from standard input' : `the specification ${JSON.stringify(path)}`;
   const spec = readSpecification(readText(path, 'specification'), { name, ...(format ? { format } : {}) });
   if (!spec.ok) throw spec.error;
@@ -113,19 +131,29 @@ export async function planCommand(argv: string[], io: Output): Promise<number> {
   });
   if (!done.ok) {
     if (done.error.details.reason !== 'cycle') throw done.error;
-    throw new SwitchyardError(done.error.code, `${done.error.message} Run with --resolve-cycles to break each cycle at its weakest edge (never a data edge), or change the specification.`, done.error.details);
+    throw new SwitchyardError(
+      done.error.code,
+      `${done.error.message} Run with --resolve-cycles to break each cycle at its weakest edge (never a data edge), or change the specification.`,
+      done.error.details,
+    );
   }
   const text = `${JSON.stringify(done.value.plan, null, 2)}\n`;
   if (values.output !== undefined) {
     try {
       writeFileSync(values.output, text);
     } catch (error) {
-      throw new SwitchyardError(ErrorCodes.FILE_ERROR, `Cannot write the plan to ${JSON.stringify(values.output)}: ${(error as Error).message}.`, { path: values.output });
+      throw new SwitchyardError(
+        ErrorCodes.FILE_ERROR,
+        `Cannot write the plan to ${JSON.stringify(values.output)}: ${(error as Error).message}.`,
+        { path: values.output },
+      );
     }
   }
   const { lines, facts } = planSummary(done.value);
   if (values.json) {
-    io.out(`${JSON.stringify({ ...facts, ...(values.output === undefined ? { plan: done.value.plan } : { plan_file: values.output }) }, null, 2)}\n`);
+    io.out(
+      `${JSON.stringify({ ...facts, ...(values.output === undefined ? { plan: done.value.plan } : { plan_file: values.output }) }, null, 2)}\n`,
+    );
     return 0;
   }
   const head = `✓ ${spec.value.title}: ${facts.tasks} tasks${values.output === undefined ? '' : `, written to ${values.output}`}`;

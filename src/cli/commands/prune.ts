@@ -18,24 +18,41 @@ const UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_0
 /** `7d` → milliseconds; `USAGE_ERROR` for anything else. */
 export function parseAge(text: string): number {
   const match = /^(\d+(?:\.\d+)?)([smhdw])$/u.exec(text.trim());
-  if (!match) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--older-than takes a number and a unit (s, m, h, d, w), like 7d or 12h; got ${JSON.stringify(text)}.`, { value: text });
+  if (!match)
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      `--older-than takes a number and a unit (s, m, h, d, w), like 7d or 12h; got ${JSON.stringify(text)}.`,
+      { value: text },
+    );
   return Number(match[1]) * UNITS[match[2]];
 }
 
 /** `switchyard prune`. */
 export async function pruneCommand(argv: string[], io: Output): Promise<number> {
-  const { values, positionals: given } = parseCommandArgs('prune', argv, { 'older-than': { type: 'string' }, db: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals: given } = parseCommandArgs('prune', argv, {
+    'older-than': { type: 'string' },
+    db: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     io.out(pruneHelp);
     return 0;
   }
   positionals('prune', given, []);
-  if (values['older-than'] === undefined) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '`switchyard prune` needs --older-than <age>, like --older-than 7d. Run `switchyard prune --help` for usage.');
+  if (values['older-than'] === undefined)
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      '`switchyard prune` needs --older-than <age>, like --older-than 7d. Run `switchyard prune --help` for usage.',
+    );
   const age = parseAge(values['older-than']);
   const store = await openStore(dbPath(values.db), 'existing');
   try {
     const gone = store.prune(Date.now() - age);
-    io.out(gone.length === 0 ? `No run in ${store.location} ended more than ${values['older-than']} ago.\n` : `Pruned ${gone.length} run${gone.length === 1 ? '' : 's'} from ${store.location}: ${gone.join(', ')}\n`);
+    io.out(
+      gone.length === 0
+        ? `No run in ${store.location} ended more than ${values['older-than']} ago.\n`
+        : `Pruned ${gone.length} run${gone.length === 1 ? '' : 's'} from ${store.location}: ${gone.join(', ')}\n`,
+    );
     return 0;
   } finally {
     store.close();

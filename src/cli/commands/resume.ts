@@ -5,7 +5,15 @@ import { type CliInspector, inspectorFlags, inspectorFlagsHelp, inspectorFromFla
 import type { Output } from '../io.js';
 import { dbPath, openStore } from '../open-store.js';
 import { natsOptions } from '../nats-flags.js';
-import { logLevel, type RunnerInfo, RunnerSchema, runSession, sessionBasics, sessionFlags, sessionFlagsHelp } from '../run-session.js';
+import {
+  logLevel,
+  type RunnerInfo,
+  RunnerSchema,
+  runSession,
+  sessionBasics,
+  sessionFlags,
+  sessionFlagsHelp,
+} from '../run-session.js';
 import { nonNegativeInt, positiveInt, threadCount } from '../numeric-flags.js';
 
 export const resumeHelp = `Usage: switchyard resume <run-id> [--db <file>] [options]
@@ -43,7 +51,12 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
     const parsed = RunnerSchema.safeParse(record.runner ?? {});
     runner = parsed.success ? parsed.data : {};
     const agents = values.agents && values.agents.length > 0 ? values.agents : runner.agents;
-    if (!agents || agents.length === 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `Run ${runId} has no recorded handler modules; give them with --agents <module>.`, { run_id: runId });
+    if (!agents || agents.length === 0)
+      throw new SwitchyardError(
+        ErrorCodes.USAGE_ERROR,
+        `Run ${runId} has no recorded handler modules; give them with --agents <module>.`,
+        { run_id: runId },
+      );
     runner = { ...runner, agents };
   } catch (error) {
     store.close();
@@ -64,7 +77,11 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
         ...(inspector ? { inspect: inspector.inspect } : {}),
         agents: runner.agents ?? [],
         ...(values['subject-prefix'] ? { subjectPrefix: values['subject-prefix'] } : {}),
-        pool: { maxThreads: threads ?? runner.threads ?? 2, concurrentTasksPerWorker: concurrency ?? runner.concurrency ?? 1, ...(prefetchKept === undefined ? {} : { prefetch: prefetchKept }) },
+        pool: {
+          maxThreads: threads ?? runner.threads ?? 2,
+          concurrentTasksPerWorker: concurrency ?? runner.concurrency ?? 1,
+          ...(prefetchKept === undefined ? {} : { prefetch: prefetchKept }),
+        },
         ...(timeoutMs === undefined ? {} : { taskTimeoutMs: timeoutMs }),
         ...(runner.faults ? { faults: runner.faults } : {}),
       },

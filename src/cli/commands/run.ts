@@ -9,7 +9,14 @@ import type { Output } from '../io.js';
 import { readPlanFile } from '../load-graph.js';
 import { openStore } from '../open-store.js';
 import { natsOptions } from '../nats-flags.js';
-import { logLevel, type RunnerInfo, runSession, sessionBasics, sessionFlags, sessionFlagsHelp } from '../run-session.js';
+import {
+  logLevel,
+  type RunnerInfo,
+  runSession,
+  sessionBasics,
+  sessionFlags,
+  sessionFlagsHelp,
+} from '../run-session.js';
 import { nonNegativeInt, positiveInt, threadCount } from '../numeric-flags.js';
 
 export const runHelp = `Usage: switchyard run <plan.json|-> --agents <module> [options]
@@ -21,7 +28,10 @@ workflow_result JSON go to stdout. Exit status 0 when the workflow ended complet
 3 partial, 4 failed; 2 for unusable input; 130 stopped by Ctrl-C or SIGTERM.
 
   --agents <module>  a handler module exporting defineAgent(...) or a list (repeatable)
-${dispatchOptionsHelp.split('\n').filter((l) => l.startsWith('  --policy') || l.startsWith('  --max-attempts')).join('\n')}
+${dispatchOptionsHelp
+  .split('\n')
+  .filter((l) => l.startsWith('  --policy') || l.startsWith('  --max-attempts'))
+  .join('\n')}
 ${failFlagHelp}                     (only in this process's runtimes; a runtime elsewhere takes
                      its own --fail: see \`switchyard runtime --help\`)
 ${sessionFlagsHelp}  --db <file>        record the run, step by step, in this SQLite file (or $SWITCHYARD_DB)
@@ -44,19 +54,35 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
     return 0;
   }
   const [path] = positionals('run', given, ['plan.json']);
-  const { policy, maxAttempts } = dispatchOptions('run', { policy: values.policy, 'max-attempts': values['max-attempts'] });
+  const { policy, maxAttempts } = dispatchOptions('run', {
+    policy: values.policy,
+    'max-attempts': values['max-attempts'],
+  });
   logLevel(values['log-level']); // checked before anything starts
   const plan = readPlanFile(path);
   const faults = parseFailFlags(values.fail ?? []);
   const input = readPlan(plan);
   const unknown = input.ok ? Object.keys(faults).filter((id) => !input.value.tasks.some((t) => t.id === id)) : [];
-  if (unknown.length > 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--fail names ${unknown.join(', ')}, which the plan does not have.`, { task_ids: unknown });
+  if (unknown.length > 0)
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      `--fail names ${unknown.join(', ')}, which the plan does not have.`,
+      { task_ids: unknown },
+    );
   const runId = values['run-id'];
   const nats = natsOptions(values, 'switchyard-run');
   const threads = threadCount(values.threads, nats !== undefined) ?? 2;
-  if (threads > 0 && (!values.agents || values.agents.length === 0)) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '`switchyard run` needs --agents <module>: the handler module(s) to host (or --nats with --threads 0, when every runtime runs elsewhere). Run `switchyard run --help` for usage.');
+  if (threads > 0 && (!values.agents || values.agents.length === 0))
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      '`switchyard run` needs --agents <module>: the handler module(s) to host (or --nats with --threads 0, when every runtime runs elsewhere). Run `switchyard run --help` for usage.',
+    );
   if (threads === 0 && Object.keys(faults).length > 0) {
-    throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--fail makes this process's own runtimes fail ${Object.keys(faults).join(', ')}, and with --threads 0 it has none. Give --fail to \`switchyard runtime\`, where the handlers run.`, { flag: 'fail' });
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      `--fail makes this process's own runtimes fail ${Object.keys(faults).join(', ')}, and with --threads 0 it has none. Give --fail to \`switchyard runtime\`, where the handlers run.`,
+      { flag: 'fail' },
+    );
   }
   const concurrency = positiveInt('concurrency', values.concurrency) ?? 1;
   const prefetch = nonNegativeInt('prefetch', values.prefetch, 10_000);
@@ -76,7 +102,11 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
       runtime: {
         ...(inspector ? { inspect: inspector.inspect } : {}),
         agents,
-        pool: { maxThreads: threads, concurrentTasksPerWorker: concurrency, ...(prefetch === undefined ? {} : { prefetch }) },
+        pool: {
+          maxThreads: threads,
+          concurrentTasksPerWorker: concurrency,
+          ...(prefetch === undefined ? {} : { prefetch }),
+        },
         ...(values['subject-prefix'] ? { subjectPrefix: values['subject-prefix'] } : {}),
         ...(policy === undefined ? {} : { policy }),
         ...(maxAttempts === undefined ? {} : { maxAttempts }),
@@ -86,10 +116,20 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
       ...sessionBasics(values, store, nats),
       ...(inspector ? { inspector } : {}),
       start: async (rt) => {
-        const runner: RunnerInfo = { agents, threads, concurrency, ...(prefetch === undefined ? {} : { prefetch }), ...(timeout === undefined ? {} : { timeout_ms: timeout }), ...(Object.keys(faults).length > 0 ? { faults } : {}) };
+        const runner: RunnerInfo = {
+          agents,
+          threads,
+          concurrency,
+          ...(prefetch === undefined ? {} : { prefetch }),
+          ...(timeout === undefined ? {} : { timeout_ms: timeout }),
+          ...(Object.keys(faults).length > 0 ? { faults } : {}),
+        };
         // Built in slices: a large plan does not hold up heartbeats, a progress bar or Ctrl-C.
         const run = await rt.submitAsync(plan, { ...(runId === undefined ? {} : { runId }), runner: { ...runner } });
-        if (store) io.err(`Run ${run.id} is recorded in ${store.location}; if it stops, \`switchyard resume ${run.id} --db ${store.location}\` continues it.\n`);
+        if (store)
+          io.err(
+            `Run ${run.id} is recorded in ${store.location}; if it stops, \`switchyard resume ${run.id} --db ${store.location}\` continues it.\n`,
+          );
         return run;
       },
     },

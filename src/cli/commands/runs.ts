@@ -23,7 +23,11 @@ export function displayStatus(store: StateStore, record: RunSummary, now: number
 
 /** `switchyard runs`. */
 export async function runsCommand(argv: string[], io: Output): Promise<number> {
-  const { values, positionals: given } = parseCommandArgs('runs', argv, { db: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals: given } = parseCommandArgs('runs', argv, {
+    db: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     io.out(runsHelp);
     return 0;
@@ -34,7 +38,21 @@ export async function runsCommand(argv: string[], io: Output): Promise<number> {
     const now = Date.now();
     const runs = store.listRuns().map((r) => ({ record: r, status: displayStatus(store, r, now) }));
     if (values.json) {
-      io.out(`${JSON.stringify(runs.map(({ record: r, status }) => ({ run_id: r.run_id, status, ...r.counts, created_at: r.created_at, updated_at: r.updated_at, ended_at: r.ended_at, events: r.last_seq })), null, 2)}\n`);
+      io.out(
+        `${JSON.stringify(
+          runs.map(({ record: r, status }) => ({
+            run_id: r.run_id,
+            status,
+            ...r.counts,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            ended_at: r.ended_at,
+            events: r.last_seq,
+          })),
+          null,
+          2,
+        )}\n`,
+      );
       return 0;
     }
     if (runs.length === 0) {
@@ -44,7 +62,13 @@ export async function runsCommand(argv: string[], io: Output): Promise<number> {
     const rows = runs.map(({ record: r, status }) => {
       const c = r.counts;
       const progress = `${c.completed}/${c.total}${c.failed > 0 ? `, ${c.failed} failed` : ''}${c.skipped > 0 ? `, ${c.skipped} skipped` : ''}`;
-      return [r.run_id, status, progress, clockTime(r.created_at), r.ended_at === null ? `(last step ${clockTime(r.updated_at)})` : clockTime(r.ended_at)];
+      return [
+        r.run_id,
+        status,
+        progress,
+        clockTime(r.created_at),
+        r.ended_at === null ? `(last step ${clockTime(r.updated_at)})` : clockTime(r.ended_at),
+      ];
     });
     io.out(`${textTable(['run', 'status', 'progress', 'started (UTC)', 'ended (UTC)'], rows, { 4: 40 })}\n`);
     return 0;

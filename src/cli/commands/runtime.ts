@@ -56,12 +56,20 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
     return 0;
   }
   positionals('runtime', given, []);
-  if (!values.agents || values.agents.length === 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '`switchyard runtime` needs --agents <module>: the handler module(s) to host. Run `switchyard runtime --help` for usage.');
+  if (!values.agents || values.agents.length === 0)
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      '`switchyard runtime` needs --agents <module>: the handler module(s) to host. Run `switchyard runtime --help` for usage.',
+    );
   const host = hostname().replace(/[.*>\s]/gu, '_');
   const runtimePrefix = values['runtime-prefix'] ?? `${host}-${process.pid}`;
   assertSubjectToken('--runtime-prefix', runtimePrefix);
   const options = natsOptions(values, `switchyard-runtime-${host}-${process.pid}`);
-  if (!options) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '`switchyard runtime` needs --nats <url> (or $NATS_URL): the server the dispatcher listens on.');
+  if (!options)
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      '`switchyard runtime` needs --nats <url> (or $NATS_URL): the server the dispatcher listens on.',
+    );
   const drainMs = nonNegativeInt('drain-ms', values['drain-ms']) ?? 10_000;
   const logger = cliLogger(logLevel(values['log-level'] ?? 'info'), io.errIsTTY ?? false);
   const threads = positiveInt('threads', values.threads) ?? 2;
@@ -95,13 +103,17 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
   }
   const ids = agentHost.pool.runtimes().map((r) => r.runtimeId);
   logger.info({ runtimes: ids, servers: options.servers, threads, concurrency }, 'runtime host ready');
-  io.err(`switchyard runtime: ${ids.length} runtime${ids.length === 1 ? '' : 's'} registered (${ids.join(', ')}) on ${[options.servers].flat().join(', ')}; SIGTERM or Ctrl-C stops them.\n`);
+  io.err(
+    `switchyard runtime: ${ids.length} runtime${ids.length === 1 ? '' : 's'} registered (${ids.join(', ')}) on ${[options.servers].flat().join(', ')}; SIGTERM or Ctrl-C stops them.\n`,
+  );
   const signal = await new Promise<NodeJS.Signals>((done) => {
     process.once('SIGTERM', () => done('SIGTERM'));
     process.once('SIGINT', () => done('SIGINT'));
   });
   const running = agentHost.runtimes.inFlight;
-  io.err(`switchyard runtime: ${signal}: finishing ${running} running attempt${running === 1 ? '' : 's'} (up to ${drainMs} ms), then deregistering.\n`);
+  io.err(
+    `switchyard runtime: ${signal}: finishing ${running} running attempt${running === 1 ? '' : 's'} (up to ${drainMs} ms), then deregistering.\n`,
+  );
   await agentHost.close({ drainMs });
   await bus.close();
   return 0;

@@ -21,12 +21,20 @@ Messages: ${messageNames.join(', ')}
 
 /** `switchyard schema [name]`, `switchyard schema --markdown [--update file]`. */
 export function schemaCommand(argv: string[], io: Output): number {
-  const { values, positionals: given } = parseCommandArgs('schema', argv, { help: { type: 'boolean', short: 'h' }, markdown: { type: 'boolean' }, update: { type: 'string' } });
+  const { values, positionals: given } = parseCommandArgs('schema', argv, {
+    help: { type: 'boolean', short: 'h' },
+    markdown: { type: 'boolean' },
+    update: { type: 'string' },
+  });
   if (values.help) {
     io.out(schemaHelp);
     return 0;
   }
-  if (values.update !== undefined && !values.markdown) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, '--update rewrites the generated tables of a markdown file: use it with --markdown.');
+  if (values.update !== undefined && !values.markdown)
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      '--update rewrites the generated tables of a markdown file: use it with --markdown.',
+    );
   if (values.markdown) {
     positionals('schema', given, []);
     if (values.update === undefined) {
@@ -37,7 +45,11 @@ export function schemaCommand(argv: string[], io: Output): number {
     try {
       writeFileSync(values.update, updated);
     } catch (error) {
-      throw new SwitchyardError(ErrorCodes.FILE_ERROR, `Cannot write ${JSON.stringify(values.update)}: ${(error as Error).message}.`, { path: values.update });
+      throw new SwitchyardError(
+        ErrorCodes.FILE_ERROR,
+        `Cannot write ${JSON.stringify(values.update)}: ${(error as Error).message}.`,
+        { path: values.update },
+      );
     }
     io.err(`switchyard schema: updated the message tables in ${values.update}.\n`);
     return 0;

@@ -20,7 +20,12 @@ state is rebuilt from the latest checkpoint and the log after it, exactly as res
 
 /** `switchyard show`. */
 export async function showCommand(argv: string[], io: Output): Promise<number> {
-  const { values, positionals: given } = parseCommandArgs('show', argv, { db: { type: 'string' }, json: { type: 'boolean' }, steps: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals: given } = parseCommandArgs('show', argv, {
+    db: { type: 'string' },
+    json: { type: 'boolean' },
+    steps: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     io.out(showHelp);
     return 0;
@@ -36,7 +41,9 @@ export async function showCommand(argv: string[], io: Output): Promise<number> {
     const state = rebuiltState(rebuilt.value);
     const status = displayStatus(store, record, Date.now());
     if (values.json) {
-      io.out(`${JSON.stringify({ run: { ...record, plan: undefined, status }, workflow_state: state, steps: store.stepsAfter(runId, 0) }, null, 2)}\n`);
+      io.out(
+        `${JSON.stringify({ run: { ...record, plan: undefined, status }, workflow_state: state, steps: store.stepsAfter(runId, 0) }, null, 2)}\n`,
+      );
       return 0;
     }
     const c = record.counts;
@@ -46,20 +53,39 @@ export async function showCommand(argv: string[], io: Output): Promise<number> {
       '',
       textTable(
         ['task', 'status', 'attempts', 'agent', 'dispatched', 'completed', 'summary / reason'],
-        Object.entries(state.task_states).map(([id, t]) => [id, t.status, String(t.attempts), t.assigned_agent ?? '-', t.dispatched_at ?? '-', t.completed_at ?? '-', t.result_summary ?? (typeof t.skipped_because === 'string' ? `skipped: ${t.skipped_because} failed` : '')]),
+        Object.entries(state.task_states).map(([id, t]) => [
+          id,
+          t.status,
+          String(t.attempts),
+          t.assigned_agent ?? '-',
+          t.dispatched_at ?? '-',
+          t.completed_at ?? '-',
+          t.result_summary ?? (typeof t.skipped_because === 'string' ? `skipped: ${t.skipped_because} failed` : ''),
+        ]),
         { 6: 60 },
       ),
     ];
     out.push('', 'failure log:');
     if (state.failure_log.length === 0) out.push('  (none)');
-    for (const f of state.failure_log) out.push(`  ${f.at ?? '-'}  ${f.task_id} attempt ${f.attempts}: ${f.error_code} (${f.recoverable ? 'recoverable' : 'not recoverable'}, ${f.retried ? 'retried' : 'final'}) ${f.error_message}`);
+    for (const f of state.failure_log)
+      out.push(
+        `  ${f.at ?? '-'}  ${f.task_id} attempt ${f.attempts}: ${f.error_code} (${f.recoverable ? 'recoverable' : 'not recoverable'}, ${f.retried ? 'retried' : 'final'}) ${f.error_message}`,
+      );
     out.push('', 'timeline:');
-    for (const t of state.switchyard.run.timeline) out.push(`  group ${t.execution_group}: started ${clockTime(t.started_at)}, completed ${clockTime(t.completed_at)}`);
+    for (const t of state.switchyard.run.timeline)
+      out.push(
+        `  group ${t.execution_group}: started ${clockTime(t.started_at)}, completed ${clockTime(t.completed_at)}`,
+      );
     const steps = shown === 0 ? [] : store.stepsAfter(runId, 0).slice(-shown);
     out.push('', `latest steps (of those kept after compaction):`);
     for (const s of steps) {
       const last = s.seq + s.events.length - 1;
-      const what = s.events.map((e) => `${e.type}${typeof e.task_id === 'string' ? ` ${e.task_id}` : typeof e.ref_id === 'string' ? ` ${e.ref_id}` : ''}`).join(', ');
+      const what = s.events
+        .map(
+          (e) =>
+            `${e.type}${typeof e.task_id === 'string' ? ` ${e.task_id}` : typeof e.ref_id === 'string' ? ` ${e.ref_id}` : ''}`,
+        )
+        .join(', ');
       out.push(`  ${clockTime(s.at)}  #${s.seq}${last > s.seq ? `–${last}` : ''}  ${what}`);
     }
     io.out(`${out.join('\n')}\n`);

@@ -17,7 +17,10 @@ happens, step by step: dispatches, results, retries, skips and the final result.
 plan is a planning agent message or a bare workflow ({ "tasks": … }), as for run.
 
 ${failFlagHelp}  --json             print every step's input and messages as JSON instead
-${dispatchOptionsHelp.split('\n').filter((l) => !l.includes('--now') && !l.includes('metadata.timestamp')).join('\n')}`;
+${dispatchOptionsHelp
+  .split('\n')
+  .filter((l) => !l.includes('--now') && !l.includes('metadata.timestamp'))
+  .join('\n')}`;
 
 /** `switchyard simulate`. */
 export function simulateCommand(argv: string[], io: Output): number {
@@ -43,7 +46,12 @@ export function simulateCommand(argv: string[], io: Output): number {
     return 2;
   }
   const unknown = Object.keys(fail).filter((id) => run.state?.task_states[id] === undefined);
-  if (unknown.length > 0) throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--fail names ${unknown.join(', ')}, which the plan does not have.`, { task_ids: unknown });
+  if (unknown.length > 0)
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      `--fail names ${unknown.join(', ')}, which the plan does not have.`,
+      { task_ids: unknown },
+    );
   if (values.json) {
     writeJson(io.out, run.steps);
     return 0;
@@ -54,7 +62,10 @@ export function simulateCommand(argv: string[], io: Output): number {
     const input = s.input as Partial<TaskResultMessage>;
     const result = input.output?.content?.task_result;
     if (result) {
-      const outcome = result.status === 'complete' ? 'completed' : `failed (${input.error?.recoverable ? 'recoverable' : 'not recoverable'}: ${input.error?.code})`;
+      const outcome =
+        result.status === 'complete'
+          ? 'completed'
+          : `failed (${input.error?.recoverable ? 'recoverable' : 'not recoverable'}: ${input.error?.code})`;
       io.out(`${when}  ← ${result.task_id} attempt ${result.attempt} ${outcome}\n`);
     } else {
       io.out(`${when}  ← plan from ${(s.input as { agent?: { name?: string } }).agent?.name ?? 'the planner'}\n`);
@@ -63,17 +74,23 @@ export function simulateCommand(argv: string[], io: Output): number {
       if (m.output.content_type === 'task_dispatch') {
         const d = (m as TaskDispatchMessage).output.content.dispatch;
         const p = d.workflow_progress;
-        io.out(`${' '.repeat(when.length)}  → ${d.task_id} attempt ${d.attempt} to ${m.next_agent?.name} (group ${d.execution_group}; ${p.completed}/${p.total_tasks} complete)\n`);
-        for (const note of (m.audit?.compliance_notes as string[] | undefined) ?? []) io.out(`${' '.repeat(when.length)}    note: ${note}\n`);
+        io.out(
+          `${' '.repeat(when.length)}  → ${d.task_id} attempt ${d.attempt} to ${m.next_agent?.name} (group ${d.execution_group}; ${p.completed}/${p.total_tasks} complete)\n`,
+        );
+        for (const note of (m.audit?.compliance_notes as string[] | undefined) ?? [])
+          io.out(`${' '.repeat(when.length)}    note: ${note}\n`);
       }
     }
   }
-  const last = run.steps.at(-1)?.messages.find((m) => m.output.content_type === 'workflow_complete') as WorkflowCompleteMessage | undefined;
+  const last = run.steps.at(-1)?.messages.find((m) => m.output.content_type === 'workflow_complete') as
+    WorkflowCompleteMessage | undefined;
   const skipped = Object.entries(run.state?.task_states ?? {}).filter(([, t]) => t.status === 'skipped');
   for (const [id, t] of skipped) io.out(`skipped ${id}: ${t.result_summary}\n`);
   if (last) {
     const r = last.output.content.workflow_result;
-    io.out(`\nworkflow ${r.status}: ${r.completed_tasks} complete, ${r.failed_tasks} failed, ${r.skipped_tasks} skipped of ${r.total_tasks}\n`);
+    io.out(
+      `\nworkflow ${r.status}: ${r.completed_tasks} complete, ${r.failed_tasks} failed, ${r.skipped_tasks} skipped of ${r.total_tasks}\n`,
+    );
     if (last.error) io.out(`${last.error.code}: ${last.error.message}\n`);
     io.out(`${JSON.stringify(r, null, 2)}\n`);
   }

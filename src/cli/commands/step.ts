@@ -24,7 +24,8 @@ message could not be used (the coded error is printed on stderr too).
 ${dispatchOptionsHelp}`;
 
 function stateFrom(value: unknown): DispatchState {
-  if (typeof value === 'object' && value !== null && 'state' in value && 'messages' in value) return (value as { state: DispatchState }).state;
+  if (typeof value === 'object' && value !== null && 'state' in value && 'messages' in value)
+    return (value as { state: DispatchState }).state;
   return value as DispatchState;
 }
 
@@ -47,8 +48,13 @@ export function stepCommand(argv: string[], io: Output): number {
   const message = asPlanMessage(readJson(file, 'message'));
   const result = step(state, message, dispatchOptions('step', values));
   writeJson(io.out, result);
-  const refused = result.messages.every((m) => m.output.content_type === 'error' && m.error?.code !== ErrorCodes.STALE_RESULT);
+  const refused = result.messages.every(
+    (m) => m.output.content_type === 'error' && m.error?.code !== ErrorCodes.STALE_RESULT,
+  );
   if (!refused) return 0;
-  for (const m of result.messages) io.err(`switchyard: ${m.error?.code ?? ErrorCodes.INVALID_INPUT}: ${m.error?.message ?? 'the message could not be used'}\n`);
+  for (const m of result.messages)
+    io.err(
+      `switchyard: ${m.error?.code ?? ErrorCodes.INVALID_INPUT}: ${m.error?.message ?? 'the message could not be used'}\n`,
+    );
   return 2;
 }

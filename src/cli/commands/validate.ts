@@ -16,7 +16,10 @@ Exits 0 when the plan is valid, 2 with every problem listed when it is not.
 
 /** `switchyard validate`: exit 0 for a valid plan, 2 with all problems listed otherwise. */
 export function validateCommand(argv: string[], io: Output): number {
-  const { values, positionals: given } = parseCommandArgs('validate', argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals: given } = parseCommandArgs('validate', argv, {
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     io.out(validateHelp);
     return 0;
@@ -24,7 +27,9 @@ export function validateCommand(argv: string[], io: Output): number {
   const [path] = positionals('validate', given, ['plan.json']);
   const built = ExecutionGraph.tryFromPlan(readPlanFile(path));
   if (!built.ok) {
-    const problems = (built.error.details.problems as GraphProblem[] | undefined) ?? [{ code: built.error.code, reason: 'schema', message: built.error.message, details: built.error.details }];
+    const problems = (built.error.details.problems as GraphProblem[] | undefined) ?? [
+      { code: built.error.code, reason: 'schema', message: built.error.message, details: built.error.details },
+    ];
     if (values.json) io.out(`${JSON.stringify({ valid: false, code: built.error.code, problems }, null, 2)}\n`);
     else {
       io.err(`✗ ${path === '-' ? 'standard input' : path} is not a valid plan\n`);
