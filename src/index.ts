@@ -225,11 +225,11 @@ export type {
   RunCounts,
   RecordedOutcome,
 } from './protocol/run-events.js';
-export { rebuild, rebuiltState } from './store/replay.js';
-export type { Rebuilt } from './store/replay.js';
+export { rebuild, rebuiltState } from './journal/replay.js';
+export type { Rebuilt } from './journal/replay.js';
 export { StateManager } from './actors/state-manager.js';
 export type { StateManagerOptions } from './actors/state-manager.js';
-export type { RecordedRun } from './store/recorded-run.js';
+export type { RecordedRun } from './journal/recorded-run.js';
 export type { SubmitOptions } from './runtime/create-runtime.js';
 
 // Planning: a specification becomes a plan (pattern rules by default, a model optionally)

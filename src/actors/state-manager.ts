@@ -5,7 +5,7 @@ import type { Bus, BusMessage, Subscription } from '../bus/bus.js';
 import { ErrorCodes, type SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import type { Subjects } from '../protocol/subjects.js';
-import { type RecordedRun, resumable } from '../store/recorded-run.js';
+import { type RecordedRun, resumable } from '../journal/recorded-run.js';
 import { type RunStepMessage, RunStepMessageSchema } from '../protocol/run-events.js';
 import { isVetted } from '../protocol/vetted.js';
 import { leaseHolderGone } from '../store/lease-liveness.js';

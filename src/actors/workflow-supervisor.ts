@@ -27,10 +27,10 @@ import {
   type WithdrawTriggers,
 } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
-import { eventHooks } from '../store/event-hooks.js';
-import { recordOutcome, rebuild } from '../store/replay.js';
+import { eventHooks } from '../journal/event-hooks.js';
+import { recordOutcome, rebuild } from '../journal/replay.js';
 import type { RunStepMessage, StoredStep } from '../protocol/run-events.js';
-import { RunJournal } from '../store/run-journal.js';
+import { RunJournal } from '../journal/run-journal.js';
 import type { Checkpoint, RunRecord } from '../store/state-store.js';
 import { isVetted, vet } from '../protocol/vetted.js';
 import { ActorTaskEngine } from './actor-task-engine.js';

@@ -17,7 +17,7 @@ import { parseWith } from '../protocol/parse.js';
 import { ID_RULE, idProblem } from '../protocol/ids.js';
 import { subjects as subjectBuilders } from '../protocol/subjects.js';
 import { MAX_TIMER_MS } from '../protocol/numbers.js';
-import { compileRecorded } from '../store/replay.js';
+import { compileRecorded } from '../journal/replay.js';
 import { type AgentHost, startAgentHost } from './agent-host.js';
 import { nextTurn, runSliced } from './sliced.js';
 import type { StateStore } from '../store/state-store.js';

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { InspectionEvent } from 'xstate';
 import { createRuntime, MemoryStore, rebuild, rebuiltState, type Runtime } from '../../src/index.js';
-import { latest, runRecord } from '../../src/store/recorded-run.js';
+import { latest, runRecord } from '../../src/journal/recorded-run.js';
 import { thrown } from '../helpers/errors.js';
 import { examplePlan, planWith, TEST_AGENTS } from '../helpers/fixtures.js';
 

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { rng } from '../../bench/dag.js';
 import { SqliteStore } from '../../src/sqlite.js';
-import { latest, runRecord } from '../../src/store/recorded-run.js';
-import { rebuild, rebuiltState } from '../../src/store/replay.js';
+import { latest, runRecord } from '../../src/journal/recorded-run.js';
+import { rebuild, rebuiltState } from '../../src/journal/replay.js';
 import { killChildren, spawnChild } from '../helpers/children.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,5 +1,5 @@
 import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
-import { resumable } from '../../store/recorded-run.js';
+import { resumable } from '../../journal/recorded-run.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import { type CliInspector, inspectorFlags, inspectorFlagsHelp, inspectorFromFlags } from '../inspector-flags.js';
 import type { Output } from '../io.js';

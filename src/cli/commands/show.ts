@@ -1,5 +1,5 @@
-import { latest, runRecord } from '../../store/recorded-run.js';
-import { rebuild, rebuiltState } from '../../store/replay.js';
+import { latest, runRecord } from '../../journal/recorded-run.js';
+import { rebuild, rebuiltState } from '../../journal/replay.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import type { Output } from '../io.js';
 import { nonNegativeInt } from '../numeric-flags.js';

@@ -1,6 +1,6 @@
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import type { StoredStep } from '../protocol/run-events.js';
-import type { Checkpoint, RunRecord, StateStore } from './state-store.js';
+import type { Checkpoint, RunRecord, StateStore } from '../store/state-store.js';
 
 /** A recorded run, ready for a supervisor to continue it. */
 export interface RecordedRun {

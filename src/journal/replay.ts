@@ -8,7 +8,7 @@ import { ErrorCodes, type Result, SwitchyardError } from '../protocol/errors.js'
 import { parseWith } from '../protocol/parse.js';
 import { type RecordedOutcome, type RunEvent, RunEventSchema, type StoredStep } from '../protocol/run-events.js';
 import { withPlan } from './run-journal.js';
-import type { Checkpoint, RunRecord } from './state-store.js';
+import type { Checkpoint, RunRecord } from '../store/state-store.js';
 
 /** A run rebuilt from its store: the core as it stood after the last recorded event. */
 export interface Rebuilt {

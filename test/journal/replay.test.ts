@@ -7,11 +7,11 @@ import { DispatchCore, type DispatchRecord, type Outcome } from '../../src/core/
 import { planBlock, type RunMeta, snapshot } from '../../src/core/state-codec.js';
 import { S } from '../../src/machines/task-table.js';
 import { subjects as subjectBuilders } from '../../src/protocol/subjects.js';
-import { eventHooks } from '../../src/store/event-hooks.js';
+import { eventHooks } from '../../src/journal/event-hooks.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { compileRecorded, rebuild, rebuiltState, recordOutcome } from '../../src/store/replay.js';
+import { compileRecorded, rebuild, rebuiltState, recordOutcome } from '../../src/journal/replay.js';
 import { type RunEvent, type RunStepMessage, type StoredStep } from '../../src/protocol/run-events.js';
-import { RunJournal } from '../../src/store/run-journal.js';
+import { RunJournal } from '../../src/journal/run-journal.js';
 import { planOf, randomDag } from '../helpers/plans.js';
 
 const INPUTS = new Set(['run_started', 'result_received', 'run_resumed']);
