@@ -13,6 +13,7 @@ import {
   NoRespondersError,
 } from '@nats-io/transport-node';
 import { z } from 'zod';
+import { type Scheduler, systemScheduler } from '../core/scheduler.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import type {
@@ -49,8 +50,12 @@ export interface NatsBusOptions {
   timeoutMs?: number;
   /** Messages kept for replay to late subscribers (what this bus published or received). @default 1000 */
   historySize?: number;
-  /** Epoch milliseconds now, for expiry. @default Date.now */
-  clock?: () => number;
+  /**
+   * Time, for expiry and publication stamps, and the timer of a request this bus answers
+   * in-process; tests pass a `SimulatedScheduler`. A request that goes only to the server
+   * times out on the NATS client's own timer. @default systemScheduler
+   */
+  scheduler?: Scheduler;
   /** Told about every handler that throws or rejects. */
   onHandlerError?: (error: unknown, message: BusMessage) => void;
 }
@@ -76,7 +81,7 @@ const OptionsSchema = z.strictObject({
   reconnectTimeWait: z.number().int().min(1).optional(),
   timeoutMs: z.number().int().min(1).optional(),
   historySize: z.number().int().min(0).optional(),
-  clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
+  scheduler: z.custom<Scheduler>((v) => typeof v === 'object' && v !== null).optional(),
   onHandlerError: z.custom<(error: unknown, message: BusMessage) => void>((v) => typeof v === 'function').optional(),
 });
 
@@ -188,7 +193,7 @@ export class NatsBus implements Bus {
   readonly #groups = new Map<string, Group>();
   readonly #history: BusMessage[] = [];
   readonly #historySize: number;
-  readonly #clock: () => number;
+  readonly #scheduler: Scheduler;
   readonly #pending = new Set<(error: SwitchyardError) => void>();
   readonly #listeners = new Set<(event: ConnectionEvent) => void>();
   readonly #origin = randomUUID();
@@ -197,11 +202,12 @@ export class NatsBus implements Bus {
   #seq = 0;
   #inbox = 0;
 
-  constructor(nc: NatsConnection, options: Pick<NatsBusOptions, 'historySize' | 'clock' | 'onHandlerError'> = {}) {
+  constructor(nc: NatsConnection, options: Pick<NatsBusOptions, 'historySize' | 'scheduler' | 'onHandlerError'> = {}) {
     this.#nc = nc;
-    this.#clock = options.clock ?? Date.now;
+    const scheduler = options.scheduler ?? systemScheduler;
+    this.#scheduler = scheduler;
     this.#historySize = options.historySize ?? 1000;
-    this.#d = new Deliveries(this.#clock, options.onHandlerError);
+    this.#d = new Deliveries(() => scheduler.now(), options.onHandlerError);
     this.#counters = this.#d.counters;
     void this.#watch();
   }
@@ -294,7 +300,7 @@ export class NatsBus implements Bus {
       let reply: string | undefined;
       const finish = () => {
         settled = true;
-        clearTimeout(timer);
+        this.#scheduler.clearTimeout(timer);
         if (reply !== undefined) this.#localReplies.delete(reply);
         this.#pending.delete(abandon);
       };
@@ -310,7 +316,7 @@ export class NatsBus implements Bus {
       };
       // With a subscriber here, this bus keeps its own clock on the request; the server's answer only counts if it comes first.
       const timer = local
-        ? setTimeout(() => {
+        ? this.#scheduler.setTimeout(() => {
             this.#counters.requestTimeouts++;
             abandon(
               new SwitchyardError(
@@ -355,7 +361,7 @@ export class NatsBus implements Bus {
 
   /** A message as this bus's own subscribers get it when it does not go through the server. */
   #local(subject: string, data: unknown, options: PublishOptions): BusMessage {
-    const message = busMessage(subject, data, options, ++this.#seq, this.#clock());
+    const message = busMessage(subject, data, options, ++this.#seq, this.#scheduler.now());
     this.#remember(message);
     return message;
   }
@@ -453,7 +459,7 @@ export class NatsBus implements Bus {
 
   #headers(options: Omit<PublishOptions, 'reply'>): MsgHdrs {
     const h = natsHeaders();
-    const now = this.#clock();
+    const now = this.#scheduler.now();
     h.set(PUBLISHED, String(now));
     if (options.priority !== undefined && options.priority !== 0) h.set(PRIORITY, String(options.priority));
     if (options.ttlMs !== undefined) h.set(EXPIRES, String(now + options.ttlMs));
@@ -498,7 +504,7 @@ export class NatsBus implements Bus {
       headers: user,
       priority: num(own[PRIORITY.toLowerCase()]) ?? 0,
       seq: ++this.#seq,
-      publishedAt: num(own[PUBLISHED.toLowerCase()]) ?? this.#clock(),
+      publishedAt: num(own[PUBLISHED.toLowerCase()]) ?? this.#scheduler.now(),
       ...(msg.reply ? { reply: msg.reply } : {}),
       ...(expiresAt === undefined ? {} : { expiresAt }),
     };

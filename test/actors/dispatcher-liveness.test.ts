@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from '../../src/actors/dispatcher.js';
+import { systemScheduler } from '../../src/core/scheduler.js';
 import {
   type AgentExecutionResult,
   type Dispatch,
@@ -66,7 +67,7 @@ describe('Dispatcher liveness when the coordinator itself stalls', () => {
     now = 0;
     lost = [];
     gone = [];
-    bus = new InProcessBus({ clock: () => now });
+    bus = new InProcessBus({ scheduler: { ...systemScheduler, now: () => now } });
     dispatcher = new Dispatcher({
       bus,
       subjects: s,

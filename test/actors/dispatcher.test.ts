@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from '../../src/actors/dispatcher.js';
+import { systemScheduler } from '../../src/core/scheduler.js';
 import {
   type AgentExecutionResult,
   type BusMessage,
@@ -81,7 +82,7 @@ describe('Dispatcher', () => {
   beforeEach(() => {
     now = 0;
     received.clear();
-    bus = new InProcessBus({ clock: () => now });
+    bus = new InProcessBus({ scheduler: { ...systemScheduler, now: () => now } });
     dispatcher = new Dispatcher({
       bus,
       subjects: s,

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from '../../src/actors/dispatcher.js';
+import { systemScheduler } from '../../src/core/scheduler.js';
 import {
   type AgentExecutionResult,
   type BusMessage,
@@ -105,7 +106,7 @@ describe('Dispatcher work stealing (held attempts of prefetching runtimes)', () 
     received.clear();
     reclaims.clear();
     placed.length = 0;
-    bus = new InProcessBus({ clock: () => now });
+    bus = new InProcessBus({ scheduler: { ...systemScheduler, now: () => now } });
     dispatcher = new Dispatcher({
       bus,
       subjects: s,
