@@ -191,6 +191,22 @@ describe('Dispatcher work stealing (held attempts of prefetching runtimes)', () 
     expect(dispatcher.registry.get('rt-b')!.inFlight.size).toBe(1);
   });
 
+  it('answers a malformed AttemptsReclaimed with INVALID_INPUT and moves nothing', async () => {
+    runtime('rt-a', 3, 1);
+    runtime('rt-b', 3, 1);
+    await bus.flush();
+    await send('1', '2', '3');
+    const reply = await bus.request(
+      s.reclaimed('rt-a'),
+      { type: 'AttemptsReclaimed', runtime_id: 'rt-a', request_ids: 'req-3', at: AT },
+      { timeoutMs: 1000 },
+    );
+    await bus.flush();
+    expect(reply.data).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
+    expect(dispatcher.registry.owner('req-3')).toBe('rt-a');
+    expect(placed).toEqual([]);
+  });
+
   it('steals only what the idle runtime serves, and never from a runtime that does not say it holds attempts', async () => {
     runtime('rt-a', 4, 1, ['CAP-PRE-*', 'CAP-VIS-*']);
     runtime('rt-b', 4, 1, ['CAP-PRE-*']);
