@@ -28,7 +28,12 @@ export function busMessage(
   return message;
 }
 
-/** Deliveries one turn may make before it yields to I/O and timers. */
+/**
+ * Deliveries one turn may make before it yields to I/O and timers. The turn's budget and its
+ * yield (`setImmediate`) are the event loop's own, on purpose not the bus's scheduler: they
+ * measure this process's CPU time, which simulated time does not, and a simulated bus must
+ * still deliver.
+ */
 const TURN_DELIVERIES = 2048;
 /** …or the time it may take, in ms. */
 const TURN_MS = 4;
