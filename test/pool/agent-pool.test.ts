@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentPool, type Dispatch, defaultPrefetch, type ExecuteRequest } from '../../src/index.js';
-import type { ExecuteResult } from '../../src/pool/worker-protocol.js';
+import type { Dispatch } from '../../src/index.js';
+import { AgentPool, defaultPrefetch } from '../../src/pool/agent-pool.js';
+import type { ExecuteRequest, ExecuteResult } from '../../src/pool/worker-protocol.js';
 
 const AGENTS = new URL('../fixtures/agents/test-agents.ts', import.meta.url);
 let pool: AgentPool | undefined;
