@@ -4,6 +4,7 @@ import { type AgentDefinition, AgentError, agentsOf } from './agent.js';
 import { AttemptContext, type ContextHost } from './attempt-context.js';
 import { LazyAbort } from './lazy-abort.js';
 import { claimSlot } from './worker-slots.js';
+import { withFaults } from './with-faults.js';
 import type { MessagePort } from 'node:worker_threads';
 import { decodeRequest, encodeOutcome, type Outcome, REQUEST_SLOTS } from './attempt-wire.js';
 import {
@@ -58,6 +59,19 @@ async function importModule(spec: string): Promise<unknown> {
 }
 
 /**
+ * The agents of the handler modules, by name; each wrapped with {@link withFaults} when the
+ * pool was given faults to inject (a demo or a drill), and as they are otherwise.
+ */
+async function loadAgents(data: WorkerData): Promise<Map<string, AgentDefinition>> {
+  const agents = new Map<string, AgentDefinition>();
+  const { faults } = data;
+  for (const spec of data.modules)
+    for (const agent of agentsOf(await importModule(spec), spec))
+      agents.set(agent.name, faults ? withFaults(agent, faults) : agent);
+  return agents;
+}
+
+/**
  * The agent runtime inside one worker thread: loads the handler modules, exposes
  * {@link WorkerApi}, heartbeats to the host. Returns the registration to post (or why loading failed).
  */
@@ -73,16 +87,18 @@ export async function startWorkerRuntime(
     { level: data.logLevel, base: { runtime_id: runtimeId } },
     pino.destination({ dest: 2, sync: false }),
   );
-  const agents = new Map<string, AgentDefinition>();
+  let agents: Map<string, AgentDefinition>;
   try {
-    for (const spec of data.modules)
-      for (const agent of agentsOf(await importModule(spec), spec)) agents.set(agent.name, agent);
+    agents = await loadAgents(data);
   } catch (error) {
     return { type: 'switchyard:failed', thread_id: threadId, error: wireError(error, 'INVALID_INPUT') };
   }
   const running = new Map<string, { abort: LazyAbort; done: Promise<unknown> }>();
   /** Attempts received beyond `data.capacity` running, oldest first: each starts as one running ends. */
   const held: Array<{ seq: number; request: ExecuteRequest }> = [];
+  // Node's timers, not a Scheduler: this runs inside a worker thread, and a scheduler (an object
+  // with functions and its own pending timers) cannot cross to it. The host's side of time —
+  // deadlines, when a heartbeat was seen — goes through the host's scheduler.
   const beat = setInterval(
     () => channel.postMessage({ type: 'heartbeat', in_flight: running.size + held.length } satisfies WorkerToHost),
     data.heartbeatMs,
