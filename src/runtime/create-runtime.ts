@@ -12,6 +12,7 @@ import { type CompiledPlan, compilePlan, compilePlanSteps } from '../core/compil
 import { resolveOptions } from '../core/options.js';
 import { type PlanInput, readPlan } from '../graph/plan-input.js';
 import type { AgentPool } from '../pool/agent-pool.js';
+import { FaultsSchema } from '../pool/with-faults.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import { ID_RULE, idProblem } from '../protocol/ids.js';
@@ -94,10 +95,7 @@ export interface SubmitOptions {
 }
 
 /** Tasks to fail on purpose, by id (the `faults` option). */
-export const FaultsSchema = z.record(
-  z.string(),
-  z.strictObject({ recoverable: z.boolean(), times: z.number().int().min(1).optional() }),
-);
+export { FaultsSchema };
 
 export { MAX_TIMER_MS };
 
