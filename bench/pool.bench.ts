@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { Piscina } from 'piscina';
-import { createRuntime, defaultPrefetch, type Runtime } from '../dist/index.js';
+import { createRuntime, type Runtime } from '../dist/index.js';
+import { defaultPrefetch } from '../dist/pool/agent-pool.js';
 import { interleaved, pairedRatio, percentCell, report, type Row } from './harness.js';
 
 const NOOP_AGENTS = new URL('./noop-agents.mjs', import.meta.url);

@@ -1,6 +1,10 @@
 /**
  * Switchyard: a deterministic runtime that drives planner-made workflow DAGs to completion.
- * This module is the whole public surface; nothing else is public.
+ * This module, with `switchyard/sqlite` and `switchyard/nats`, is the whole public surface:
+ * what an embedding user needs (the README's "Public API" lists it by purpose). The classes
+ * behind a running runtime (the supervisor, the dispatcher, the state manager, the pool) are
+ * exported as types only: reach them through {@link createRuntime}'s `Runtime`. Tests import
+ * internals by path; nothing here is exported for them.
  * @packageDocumentation
  */
 
@@ -149,10 +153,8 @@ export type { TypedEdge } from './graph/edge-types.js';
 // Machines
 export { taskMachine } from './machines/task-machine.js';
 export type { TaskMachineInput } from './machines/task-machine.js';
-export { taskTable, TASK_STATUSES } from './machines/task-table.js';
-export type { TaskTransition } from './machines/task-table.js';
-export { taskGuards, taskActions, TASK_EVENT_TYPES } from './machines/task-fields.js';
-export type { TaskFields, TaskEvent, TaskEventType, TaskGuardName, TaskActionName } from './machines/task-fields.js';
+export { TASK_STATUSES } from './machines/task-table.js';
+export type { TaskFields, TaskEvent, TaskEventType } from './machines/task-fields.js';
 
 // The dispatch core and step
 export { step } from './core/step.js';
@@ -171,14 +173,16 @@ export type { ErrorMessage } from './protocol/error-message.js';
 export { workflowMachine } from './core/workflow-machine.js';
 export type { WorkflowContext, WorkflowEvent } from './core/workflow-machine.js';
 
+// Time: the runtime's clock and timers, injectable (tests pass a SimulatedScheduler)
+export { systemScheduler, SimulatedScheduler } from './core/scheduler.js';
+export type { Scheduler, Timer, TimerOptions } from './core/scheduler.js';
+
 // Agent handlers and the worker pool
 export { defineAgent, AgentError } from './pool/agent.js';
 export { capabilityMatches } from './protocol/capabilities.js';
 export type { AgentDefinition, AgentContext, AgentOutput } from './pool/agent.js';
-export { AgentPool, defaultPrefetch } from './pool/agent-pool.js';
-export type { AgentPoolOptions, AgentPoolEvents } from './pool/agent-pool.js';
+export type { AgentPool, AgentPoolOptions, AgentPoolEvents } from './pool/agent-pool.js';
 export type { WorkerHandle } from './pool/worker-handle.js';
-export type { ExecuteRequest, ExecuteResult, WireError } from './pool/worker-protocol.js';
 
 // The bus
 export { InProcessBus } from './bus/in-process-bus.js';
@@ -198,12 +202,9 @@ export type {
 export { createRuntime } from './runtime/create-runtime.js';
 export { startAgentHost } from './runtime/agent-host.js';
 export type { AgentHost, AgentHostOptions } from './runtime/agent-host.js';
-export { sendAcknowledged } from './bus/acknowledged.js';
-export type { AcknowledgedOptions } from './bus/acknowledged.js';
 export type { Runtime, RuntimeOptions } from './runtime/create-runtime.js';
-export { WorkflowRun } from './actors/workflow-supervisor.js';
-export type { RunEvents, RunProgress } from './actors/workflow-supervisor.js';
-export { Dispatcher } from './actors/dispatcher.js';
+export type { WorkflowRun, RunEvents, RunProgress } from './actors/workflow-supervisor.js';
+export type { Dispatcher } from './actors/dispatcher.js';
 
 // Durable state (the SQLite store is `switchyard/sqlite`)
 export { MemoryStore } from './store/memory-store.js';
@@ -225,10 +226,7 @@ export type {
   RunCounts,
   RecordedOutcome,
 } from './protocol/run-events.js';
-export { rebuild, rebuiltState } from './journal/replay.js';
-export type { Rebuilt } from './journal/replay.js';
-export { StateManager } from './actors/state-manager.js';
-export type { StateManagerOptions } from './actors/state-manager.js';
+export type { StateManager } from './actors/state-manager.js';
 export type { RecordedRun } from './journal/recorded-run.js';
 export type { SubmitOptions } from './runtime/create-runtime.js';
 

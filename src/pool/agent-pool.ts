@@ -4,11 +4,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { z } from 'zod';
+import { type Scheduler, systemScheduler } from '../core/scheduler.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import { WorkerHandle } from './worker-handle.js';
 import { isWorkerHello, type WorkerData } from './worker-protocol.js';
 import { releaseSlot, workerSlots } from './worker-slots.js';
+import { type Faults, FaultsSchema } from './with-faults.js';
 
 /** Options of an {@link AgentPool}. */
 export interface AgentPoolOptions {
@@ -42,8 +44,23 @@ export interface AgentPoolOptions {
   runtimePrefix?: string;
   /** How long start waits for every worker to register. @default 30000 */
   startTimeoutMs?: number;
-  /** Epoch milliseconds now. @default Date.now */
+  /**
+   * Time and timers on the host's side: the start timeout, the shutdown grace, when a worker was
+   * last seen. The workers' own heartbeats run on their thread's timers (a scheduler cannot
+   * cross to a thread). @default systemScheduler
+   */
+  scheduler?: Scheduler;
+  /**
+   * Epoch milliseconds now, for {@link WorkerHandle.lastSeen}.
+   * @deprecated Pass `scheduler`; this, when given, is read instead of its `now`.
+   * @default scheduler.now
+   */
   clock?: () => number;
+  /**
+   * Tasks to fail on purpose (demos, drills), by id: the workers' agents are wrapped with
+   * `withFaults`, so those attempts fail with `INJECTED_FAULT` without running their handler.
+   */
+  faults?: Faults;
 }
 
 const OptionsSchema = z.strictObject({
@@ -59,7 +76,9 @@ const OptionsSchema = z.strictObject({
     .regex(/^[^.*>\s]+$/u, 'no `.`, `*`, `>` or whitespace')
     .optional(),
   startTimeoutMs: z.number().int().positive().optional(),
+  scheduler: z.custom<Scheduler>((v) => typeof v === 'object' && v !== null).optional(),
   clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
+  faults: FaultsSchema.optional(),
 });
 
 /**
@@ -115,13 +134,15 @@ function moduleUrl(spec: string | URL): string {
 export class AgentPool extends EventEmitter<AgentPoolEvents> {
   readonly #piscina: Piscina;
   readonly #handles = new Map<string, WorkerHandle>();
+  readonly #scheduler: Scheduler;
   readonly #clock: () => number;
   readonly #slots: SharedArrayBuffer;
   #closing = false;
 
-  private constructor(piscina: Piscina, clock: () => number, slots: SharedArrayBuffer) {
+  private constructor(piscina: Piscina, scheduler: Scheduler, clock: () => number, slots: SharedArrayBuffer) {
     super();
     this.#piscina = piscina;
+    this.#scheduler = scheduler;
     this.#clock = clock;
     this.#slots = slots;
   }
@@ -140,6 +161,7 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
       prefetch: o.prefetch ?? defaultPrefetch(o.concurrentTasksPerWorker ?? 1),
       heartbeatMs: o.heartbeatMs ?? 1000,
       logLevel: o.logLevel ?? 'warn',
+      ...(o.faults && Object.keys(o.faults).length > 0 ? { faults: o.faults } : {}),
     };
     const entry = workerEntry();
     const piscina = new Piscina({
@@ -154,7 +176,8 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
       workerData: data,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });
-    const pool = new AgentPool(piscina, o.clock ?? Date.now, data.slots);
+    const scheduler = o.scheduler ?? systemScheduler;
+    const pool = new AgentPool(piscina, scheduler, o.clock ?? (() => scheduler.now()), data.slots);
     try {
       await pool.#awaitRegistrations(threads, o.startTimeoutMs ?? 30_000);
     } catch (error) {
@@ -187,7 +210,7 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
 
   #awaitRegistrations(count: number, timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
+      const timer = this.#scheduler.setTimeout(
         () =>
           finish(
             new SwitchyardError(
@@ -199,7 +222,7 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
         timeoutMs,
       );
       const finish = (error?: SwitchyardError) => {
-        clearTimeout(timer);
+        this.#scheduler.clearTimeout(timer);
         if (error) reject(error);
         else resolve();
       };
@@ -226,11 +249,15 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
           );
           return;
         }
-        const handle = new WorkerHandle(message, {
-          now: this.#clock,
-          heartbeat: (h, inFlight) => this.emit('heartbeat', h, inFlight),
-          progress: (requestId, update) => this.emit('progress', requestId, update),
-        });
+        const handle = new WorkerHandle(
+          message,
+          {
+            now: this.#clock,
+            heartbeat: (h, inFlight) => this.emit('heartbeat', h, inFlight),
+            progress: (requestId, update) => this.emit('progress', requestId, update),
+          },
+          this.#scheduler,
+        );
         this.#handles.set(handle.runtimeId, handle);
         const thread = this.#piscina.threads.find((t) => t.threadId === handle.threadId);
         thread?.once('exit', (code) => {

@@ -1,30 +1,18 @@
 import type { Logger } from 'pino';
-import { type AcknowledgedOptions, sendAcknowledged } from '../bus/acknowledged.js';
+import type { AcknowledgedOptions } from '../bus/acknowledged.js';
 import type { Bus, Subscription } from '../bus/bus.js';
+import { type Scheduler, systemScheduler, type Timer } from '../core/scheduler.js';
 import { isoClock } from '../core/time.js';
-import { parseTagged, parseWith } from '../protocol/parse.js';
-import { isVetted, vet } from '../protocol/vetted.js';
-import {
-  type AgentExecutionResult,
-  type AgentExecutionResultBatch,
-  type AgentRuntimeDeregistered,
-  type AgentRuntimeRegistered,
-  AnnounceRuntimesSchema,
-  type AttemptProgress,
-  type AttemptsReclaimed,
-  CancelAttemptSchema,
-  ReclaimAttemptsSchema,
-  ResultsAcceptedSchema,
-  type RuntimeHeartbeat,
-  type TriggerAgent,
-  type TriggerAgentBatch,
-  TriggerRequestSchema,
-} from '../protocol/runtime-events.js';
+import { AnnounceRuntimesSchema, type AttemptProgress, type TriggerAgent } from '../protocol/runtime-events.js';
 import type { Subjects } from '../protocol/subjects.js';
 import type { AgentPool } from './agent-pool.js';
-import type { AttemptSink, WorkerHandle } from './worker-handle.js';
-import { RecentIds } from './recent-ids.js';
-import type { ExecuteResult } from './worker-protocol.js';
+import { AnnounceThrottle } from './announce-throttle.js';
+import { BusAttempt, type BusAttemptHost } from './bus-attempt.js';
+import { HeldAttempts } from './held-attempts.js';
+import { ResultPublisher } from './result-publisher.js';
+import { RuntimeRegistrations } from './runtime-registrations.js';
+import { subscribeRuntime } from './runtime-subscriptions.js';
+import type { WorkerHandle } from './worker-handle.js';
 
 /** Shortest time between two rounds of registrations a runtime host publishes when dispatchers ask (`AnnounceRuntimes`). */
 const ANNOUNCE_GAP_MS = 100;
@@ -34,14 +22,15 @@ export interface BusRuntimesOptions {
   readonly bus: Bus;
   readonly subjects: Subjects;
   readonly logger: Logger;
+  /** Epoch milliseconds now, for the time of the events published. */
   readonly clock: () => number;
+  /** Deadlines, kill grace, announcement pacing and drains. @default systemScheduler */
+  readonly scheduler?: Scheduler;
   /** Deadline of an attempt whose trigger states none. */
   readonly defaultTimeoutMs: number;
   /** After a timeout aborts a handler, how long it may take to settle before its worker is killed. @default 2000 */
   readonly killGraceMs?: number;
   readonly heartbeatMs: number;
-  /** Tasks to fail on purpose (demos, drills): the handler is not run; the attempt fails with `INJECTED_FAULT`. */
-  readonly faults?: Readonly<Record<string, { recoverable: boolean; times?: number }>>;
   /** How results are sent again until acknowledged (timeouts and backoff). */
   readonly delivery?: Pick<AcknowledgedOptions, 'ackTimeoutMs' | 'backoffMs' | 'maxBackoffMs' | 'giveUpAfterMs'>;
 }
@@ -68,396 +57,138 @@ export interface BusRuntimes {
  * that dies is deregistered as defunct at once.
  */
 export function connectPool(pool: AgentPool, options: BusRuntimesOptions): BusRuntimes {
-  const { bus, subjects, logger } = options;
-  const now = isoClock(options.clock);
-  const subs = new Map<string, Subscription[]>();
-  /**
-   * Request ids each runtime holds: running, or finished with the result not yet acknowledged
-   * (so a refreshing registration keeps them on it, and a drain waits for their results).
-   */
-  const running = new Map<string, Set<string>>();
-  /**
-   * Triggers taken lately, so one sent again (its acknowledgement was lost) runs once. Known by
-   * request id and send time: a copy sent again is the same message, while a later run under a
-   * reused run id sends the same request ids anew. A reliable bus sends nothing again, so
-   * there a repeat can only be one still held (in `running`), and no window is kept.
-   */
-  const taken = bus.reliable ? undefined : new RecentIds(100_000);
-  let closing = false;
-  const registrations = new Map<string, AgentRuntimeRegistered>();
-  /** Our live runtimes that the dispatcher declared defunct (a worker whose loop was blocked a while). */
-  const declaredDefunct = new Set<string>();
-
-  /** `alone`: the runtime takes one attempt at a time ({@link WorkerHandle.takesOne}), so its result goes at once. */
-  const publishResult = (trigger: TriggerAgent, runtimeId: string, result: ExecuteResult, alone: boolean) => {
-    const event: AgentExecutionResult = {
-      type: 'AgentExecutionResult',
-      request_id: trigger.request_id,
-      workflow_id: trigger.workflow_id,
-      task_id: trigger.task_id,
-      attempt: trigger.attempt,
-      runtime_id: runtimeId,
-      outcome:
-        result.type === 'succeeded'
-          ? { status: 'complete', ...result.output }
-          : {
-              status: 'failed',
-              error: { code: result.error.code, message: result.error.message, recoverable: result.error.recoverable },
-            },
-      at: now(),
-    };
-    if (alone) {
-      deliver(runtimeId, [event]);
-      return;
-    }
-    batchedResults(runtimeId, event);
-  };
-
-  // Results that end within one turn go out together, one message per runtime.
-  const batchedResults = perTurn<AgentExecutionResult>((runtimeId, results) => deliver(runtimeId, results));
-  /** Attempts given back unstarted within one turn, reported together per runtime. */
-  const publishReclaimed = perTurn<string>((runtimeId, ids) =>
-    sendAcknowledged(
-      bus,
-      subjects.reclaimed(runtimeId),
-      vet<AttemptsReclaimed>({ type: 'AttemptsReclaimed', runtime_id: runtimeId, request_ids: ids, at: now() }),
-      {
-        ...options.delivery,
-        accepts: ResultsAcceptedSchema,
-        onGiveUp: (error) =>
-          logger.error(
-            { runtime_id: runtimeId, reclaimed: ids.length, code: error.code },
-            `report of reclaimed attempts given up on: ${error.message}`,
-          ),
-      },
-    ),
-  );
-
-  /** Acknowledged delivery: sent again, with backoff, until the dispatcher acknowledges it. */
-  const deliver = (runtimeId: string, results: AgentExecutionResult[]) => {
-    const done = () => {
-      const mine = running.get(runtimeId);
-      if (mine) for (const r of results) mine.delete(r.request_id);
-    };
-    sendAcknowledged(
-      bus,
-      subjects.results(runtimeId),
-      vet<AgentExecutionResultBatch>({ type: 'AgentExecutionResultBatch', results }),
-      {
-        ...options.delivery,
-        accepts: ResultsAcceptedSchema,
-        onAcknowledged: done,
-        onGiveUp: (error) => {
-          done();
-          logger.error(
-            { runtime_id: runtimeId, results: results.length, code: error.code },
-            `results given up on: ${error.message}`,
-          );
-        },
-        onStop: done,
-      },
-    );
-  };
-
-  const run = (handle: WorkerHandle, trigger: TriggerAgent) => {
-    let mine = running.get(handle.runtimeId);
-    if (!mine) running.set(handle.runtimeId, (mine = new Set<string>()));
-    if (mine.has(trigger.request_id) || (taken && !taken.add(trigger.request_id, trigger.at))) return;
-    mine.add(trigger.request_id);
-    // It stays in `running` until its result is acknowledged (see deliver).
-    const fault = options.faults?.[trigger.task_id];
-    if (fault && (fault.times === undefined || trigger.attempt <= fault.times)) {
-      const message = `Injected ${fault.recoverable ? 'recoverable' : 'non-recoverable'} fault: ${trigger.task_id} attempt ${trigger.attempt} was failed on purpose.`;
-      publishResult(
-        trigger,
-        handle.runtimeId,
-        {
-          type: 'failed',
-          request_id: trigger.request_id,
-          error: { name: 'SwitchyardError', code: 'INJECTED_FAULT', message, recoverable: fault.recoverable },
-        },
-        handle.takesOne,
-      );
-      return;
-    }
-    // The trigger has every field the worker is sent (and more, which stays here).
-    handle.send(trigger, new Attempt(handle, trigger, trigger.timeout_ms ?? options.defaultTimeoutMs));
-  };
-
-  /** One attempt on one runtime, from its trigger to its result: what the worker handle tells of it goes here. */
-  class Attempt implements AttemptSink {
-    #settled = false;
-    #deadline: NodeJS.Timeout | undefined;
-    #killer: NodeJS.Timeout | undefined;
-
-    constructor(
-      readonly handle: WorkerHandle,
-      readonly trigger: TriggerAgent,
-      readonly timeoutMs: number,
-    ) {}
-
-    // The deadline runs from when the attempt starts: an attempt the worker holds (its
-    // prefetch) waits for a running one to end first.
-    started(): void {
-      this.#deadline = setTimeout(() => this.#timedOut(), this.timeoutMs);
-    }
-
-    done(result: ExecuteResult): void {
-      this.#stopTimers();
-      if (this.#settled) return;
-      this.#settled = true;
-      publishResult(this.trigger, this.handle.runtimeId, result, this.handle.takesOne);
-    }
-
-    /** Given back unstarted: no result; the dispatcher places it again, maybe here. */
-    reclaimed(): void {
-      this.#stopTimers();
-      this.#settled = true;
-      const { handle, trigger } = this;
-      running.get(handle.runtimeId)?.delete(trigger.request_id);
-      taken?.forget(trigger.request_id);
-      publishReclaimed(handle.runtimeId, trigger.request_id);
-    }
-
-    #timedOut(): void {
-      const { handle, trigger, timeoutMs } = this;
-      this.#settled = true;
-      handle.cancel(trigger.request_id);
-      logger.warn(
-        { runtime_id: handle.runtimeId, request_id: trigger.request_id, timeout_ms: timeoutMs },
-        'attempt timed out',
-      );
-      const message = `${trigger.task_id} attempt ${trigger.attempt} ran past its ${timeoutMs} ms deadline and was aborted.`;
-      publishResult(
-        trigger,
-        handle.runtimeId,
-        {
-          type: 'failed',
-          request_id: trigger.request_id,
-          error: { name: 'SwitchyardError', code: 'TIMEOUT', message, recoverable: true },
-        },
-        handle.takesOne,
-      );
-      this.#killer = setTimeout(() => {
-        logger.error(
-          { runtime_id: handle.runtimeId, request_id: trigger.request_id },
-          'handler ignored its abort signal; killing the worker',
-        );
-        void pool.terminate(handle.runtimeId);
-      }, options.killGraceMs ?? 2000);
-    }
-
-    #stopTimers(): void {
-      clearTimeout(this.#deadline);
-      clearTimeout(this.#killer);
-    }
-  }
-
-  /** Publishes a runtime's registration again, listing what it runs, so a dispatcher that lost track of it keeps those. */
-  const refresh = (runtimeId: string) => {
-    const registration = registrations.get(runtimeId);
-    if (!registration || closing) return;
-    // Vetted, as every message about our own runtimes: a dispatcher in this process tells them from forgeries.
-    bus.publish(
-      subjects.registered(runtimeId),
-      vet<AgentRuntimeRegistered>({ ...registration, in_flight: [...(running.get(runtimeId) ?? [])], at: now() }),
-    );
-  };
-
-  const register = (handle: WorkerHandle) => {
-    const execute = subjects.execute(handle.runtimeId);
-    const event: AgentRuntimeRegistered = {
-      type: 'AgentRuntimeRegistered',
-      runtime_id: handle.runtimeId,
-      agents: handle.agents.map((a) => ({ agent_id: a.agent_id, capabilities: [...a.capabilities] })),
-      capacity: handle.capacity,
-      concurrency: handle.concurrency,
-      heartbeat_interval_ms: options.heartbeatMs,
-      subjects: [execute, subjects.cancel(handle.runtimeId)],
-      at: now(),
-    };
-    subs.set(handle.runtimeId, [
-      bus.subscribe(execute, (message) => {
-        // The dispatcher of this process built it from the supervisor's typed triggers: no need to check it again.
-        const parsed = isVetted(message.data)
-          ? { ok: true as const, value: message.data as TriggerAgent | TriggerAgentBatch }
-          : parseTagged(TriggerRequestSchema, message.data, ['TriggerAgent', 'TriggerAgentBatch']);
-        if (!parsed.ok) {
-          logger.warn(
-            { runtime_id: handle.runtimeId, code: parsed.error.code },
-            `malformed trigger refused: ${parsed.error.message}`,
-          );
-          bus.respond(message, { type: 'Error', code: parsed.error.code, message: parsed.error.message });
-          return;
-        }
-        const request = parsed.value;
-        const triggers = request.type === 'TriggerAgentBatch' ? request.triggers : [request];
-        // The dispatcher sends again until this acknowledgement reaches it; repeats are ignored in run().
-        bus.respond(message, { type: 'TriggersAccepted', runtime_id: handle.runtimeId, count: triggers.length });
-        for (const trigger of triggers) run(handle, trigger);
-      }),
-      bus.subscribe(subjects.cancel(handle.runtimeId), (message) => {
-        const parsed = parseWith(CancelAttemptSchema, message.data, 'cancel');
-        if (!parsed.ok) {
-          logger.warn(
-            { runtime_id: handle.runtimeId, code: parsed.error.code },
-            `malformed cancel refused: ${parsed.error.message}`,
-          );
-          bus.respond(message, { type: 'Error', code: parsed.error.code, message: parsed.error.message });
-          return;
-        }
-        handle.cancel(parsed.value.request_id);
-      }),
-      bus.subscribe(subjects.reclaim(handle.runtimeId), (message) => {
-        const parsed = isVetted(message.data)
-          ? { ok: true as const, value: message.data as { request_ids: string[] } }
-          : parseWith(ReclaimAttemptsSchema, message.data, 'ReclaimAttempts');
-        if (!parsed.ok) {
-          logger.warn(
-            { runtime_id: handle.runtimeId, code: parsed.error.code },
-            `malformed reclaim refused: ${parsed.error.message}`,
-          );
-          return;
-        }
-        // The worker decides: what it has started by now runs on here.
-        const mine = running.get(handle.runtimeId);
-        handle.reclaim(parsed.value.request_ids.filter((id) => mine?.has(id)));
-      }),
-    ]);
-    registrations.set(handle.runtimeId, event);
-    bus.publish(subjects.registered(handle.runtimeId), vet({ ...event }));
-  };
-
-  const deregister = (runtimeId: string, reason: 'shutdown' | 'defunct') => {
-    for (const s of subs.get(runtimeId) ?? []) s.unsubscribe();
-    subs.delete(runtimeId);
-    registrations.delete(runtimeId);
-    declaredDefunct.delete(runtimeId);
-    const handedBack = [...(running.get(runtimeId) ?? [])];
-    running.delete(runtimeId);
-    bus.publish(
-      subjects.deregistered(runtimeId),
-      vet<AgentRuntimeDeregistered>({
-        type: 'AgentRuntimeDeregistered',
-        runtime_id: runtimeId,
-        reason,
-        ...(reason === 'shutdown' ? { in_flight: handedBack } : {}),
-        at: now(),
-      }),
-    );
-  };
-
-  const onRuntime = (handle: WorkerHandle) => register(handle);
-  const onExit = (handle: WorkerHandle, code: number) => {
-    logger.error({ runtime_id: handle.runtimeId, exit_code: code }, 'agent worker exited');
-    deregister(handle.runtimeId, 'defunct');
-  };
-  const onHeartbeat = (handle: WorkerHandle, inFlight: number) => {
-    if (declaredDefunct.delete(handle.runtimeId) && registrations.has(handle.runtimeId)) {
-      logger.warn(
-        { runtime_id: handle.runtimeId },
-        'runtime declared defunct is heartbeating again; registering it anew',
-      );
-      refresh(handle.runtimeId);
-    }
-    bus.publish(
-      subjects.heartbeat(handle.runtimeId),
-      vet<RuntimeHeartbeat>({
-        type: 'RuntimeHeartbeat',
-        runtime_id: handle.runtimeId,
-        in_flight: inFlight,
-        capacity: handle.capacity,
-        at: now(),
-      }),
-    );
-  };
-  const onProgress = (requestId: string, update: { percent?: number; message?: string }) => {
-    bus.publish(subjects.progress(requestId), {
-      type: 'AttemptProgress',
-      request_id: requestId,
-      ...update,
-      at: now(),
-    } satisfies AttemptProgress);
-  };
-  // A dispatcher starting (or reconnecting) asks every runtime to announce itself; so does our own reconnection.
-  // At most one round of registrations per ANNOUNCE_GAP_MS, the last ask answered: a flood of asks is not a flood of registrations.
-  let announced = Number.NEGATIVE_INFINITY;
-  let announceLater: NodeJS.Timeout | undefined;
-  const announceAll = () => {
-    announceLater = undefined;
-    announced = options.clock();
-    for (const runtimeId of registrations.keys()) refresh(runtimeId);
-  };
-  const announce = bus.subscribe(subjects.announce(), (message) => {
-    if (!AnnounceRuntimesSchema.safeParse(message.data).success || announceLater !== undefined) return;
-    const wait = announced + ANNOUNCE_GAP_MS - options.clock();
-    if (wait <= 0) announceAll();
-    else announceLater = setTimeout(announceAll, wait);
-  });
-  const stopWatching = bus.onConnection?.((event) => {
-    if (event === 'reconnected') for (const runtimeId of registrations.keys()) refresh(runtimeId);
-  });
-  const watch = bus.subscribe(subjects.patterns.runtimeDefinitions(), (message) => {
-    const data = message.data as { type?: unknown; runtime_id?: unknown; reason?: unknown } | null;
-    if (
-      data?.type === 'AgentRuntimeDeregistered' &&
-      data.reason === 'defunct' &&
-      typeof data.runtime_id === 'string' &&
-      subs.has(data.runtime_id)
-    )
-      declaredDefunct.add(data.runtime_id);
-  });
-  pool.on('runtime', onRuntime);
-  pool.on('runtimeExit', onExit);
-  pool.on('heartbeat', onHeartbeat);
-  pool.on('progress', onProgress);
-  for (const handle of pool.runtimes()) register(handle);
-
-  const inFlight = () => [...running.values()].reduce((n, set) => n + set.size, 0);
-  return {
-    get inFlight() {
-      return inFlight();
-    },
-    async close(closeOptions = {}) {
-      if (closing) return;
-      // No new attempts: stop listening for triggers, then let the running ones finish a while.
-      for (const [runtimeId, list] of subs) {
-        list[0]?.unsubscribe();
-        subs.set(runtimeId, list.slice(1));
-      }
-      const until = Date.now() + (closeOptions.drainMs ?? 0);
-      while (inFlight() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-      closing = true;
-      pool.off('runtime', onRuntime);
-      pool.off('runtimeExit', onExit);
-      pool.off('heartbeat', onHeartbeat);
-      pool.off('progress', onProgress);
-      watch.unsubscribe();
-      announce.unsubscribe();
-      clearTimeout(announceLater);
-      stopWatching?.();
-      for (const runtimeId of [...subs.keys()]) deregister(runtimeId, 'shutdown');
-    },
-  };
+  return new PoolConnection(pool, options);
 }
 
 /**
- * Collects items per runtime and hands each runtime's items of one turn to `send` together,
- * at the turn's check phase.
+ * The wiring of the parts: attempts held ({@link HeldAttempts}), their results
+ * ({@link ResultPublisher}) and deadlines ({@link BusAttempt}), the runtimes' registrations
+ * ({@link RuntimeRegistrations}) and commands ({@link subscribeRuntime}), and the answers to
+ * dispatchers asking for announcements ({@link AnnounceThrottle}).
  */
-function perTurn<T>(send: (runtimeId: string, items: T[]) => void): (runtimeId: string, item: T) => void {
-  const pending = new Map<string, T[]>();
-  return (runtimeId, item) => {
-    const items = pending.get(runtimeId);
-    if (items) {
-      items.push(item);
-      return;
-    }
-    pending.set(runtimeId, [item]);
-    setImmediate(() => {
-      const batch = pending.get(runtimeId) ?? [];
-      pending.delete(runtimeId);
-      send(runtimeId, batch);
+class PoolConnection implements BusRuntimes {
+  readonly #pool: AgentPool;
+  readonly #o: BusRuntimesOptions;
+  readonly #scheduler: Scheduler;
+  readonly #held: HeldAttempts;
+  readonly #registrations: RuntimeRegistrations;
+  readonly #attempts: BusAttemptHost;
+  readonly #announcer: AnnounceThrottle;
+  readonly #subs: Subscription[];
+  readonly #stopWatching: (() => void) | undefined;
+  /** The time of an event, ISO 8601. */
+  readonly #now: () => string;
+  #closing = false;
+
+  constructor(pool: AgentPool, options: BusRuntimesOptions) {
+    const { bus, subjects, logger } = options;
+    this.#pool = pool;
+    this.#o = options;
+    this.#scheduler = options.scheduler ?? systemScheduler;
+    const now = (this.#now = isoClock(options.clock));
+    this.#held = new HeldAttempts(bus.reliable === true);
+    const held = this.#held;
+    this.#registrations = new RuntimeRegistrations({
+      bus,
+      subjects,
+      logger,
+      now,
+      heartbeatMs: options.heartbeatMs,
+      held,
     });
+    this.#attempts = {
+      scheduler: this.#scheduler,
+      logger,
+      held,
+      results: new ResultPublisher({
+        bus,
+        subjects,
+        logger,
+        now,
+        held,
+        ...(options.delivery ? { delivery: options.delivery } : {}),
+      }),
+      killGraceMs: options.killGraceMs ?? 2000,
+      terminate: (runtimeId) => void pool.terminate(runtimeId),
+    };
+    // A dispatcher starting (or reconnecting) asks every runtime to announce itself; so does our own reconnection.
+    this.#announcer = new AnnounceThrottle(this.#scheduler, ANNOUNCE_GAP_MS, () => this.#registrations.refreshAll());
+    const announce = bus.subscribe(subjects.announce(), (message) => {
+      if (AnnounceRuntimesSchema.safeParse(message.data).success) this.#announcer.ask();
+    });
+    this.#stopWatching = bus.onConnection?.((event) => {
+      if (event === 'reconnected') this.#registrations.refreshAll();
+    });
+    const watch = bus.subscribe(subjects.patterns.runtimeDefinitions(), (message) =>
+      this.#registrations.noteDefinition(message),
+    );
+    this.#subs = [watch, announce];
+    pool.on('runtime', this.#onRuntime);
+    pool.on('runtimeExit', this.#onExit);
+    pool.on('heartbeat', this.#onHeartbeat);
+    pool.on('progress', this.#onProgress);
+    for (const handle of pool.runtimes()) this.#onRuntime(handle);
+  }
+
+  get inFlight(): number {
+    return this.#held.count;
+  }
+
+  async close(closeOptions: { drainMs?: number } = {}): Promise<void> {
+    if (this.#closing) return;
+    // No new attempts: stop listening for triggers, then let the running ones finish a while.
+    this.#registrations.stopTaking();
+    await this.#drain(closeOptions.drainMs ?? 0);
+    this.#closing = true;
+    this.#pool.off('runtime', this.#onRuntime);
+    this.#pool.off('runtimeExit', this.#onExit);
+    this.#pool.off('heartbeat', this.#onHeartbeat);
+    this.#pool.off('progress', this.#onProgress);
+    for (const s of this.#subs) s.unsubscribe();
+    this.#announcer.stop();
+    this.#stopWatching?.();
+    this.#registrations.closeAll();
+  }
+
+  /** Waits until nothing is held, or `ms` has passed. */
+  async #drain(ms: number): Promise<void> {
+    if (ms <= 0 || this.#held.count === 0) return;
+    let timer: Timer | undefined;
+    await Promise.race([
+      this.#held.empty(),
+      new Promise<void>((resolve) => (timer = this.#scheduler.setTimeout(resolve, ms))),
+    ]);
+    this.#scheduler.clearTimeout(timer);
+  }
+
+  #run(handle: WorkerHandle, trigger: TriggerAgent): void {
+    // It stays held until its result is acknowledged (see ResultPublisher).
+    if (!this.#held.take(handle.runtimeId, trigger.request_id, trigger.at)) return;
+    // The trigger has every field the worker is sent (and more, which stays here).
+    const timeoutMs = trigger.timeout_ms ?? this.#o.defaultTimeoutMs;
+    handle.send(trigger, new BusAttempt(this.#attempts, handle, trigger, timeoutMs));
+  }
+
+  readonly #onRuntime = (handle: WorkerHandle): void => {
+    const { bus, subjects, logger } = this.#o;
+    const run = (h: WorkerHandle, trigger: TriggerAgent) => this.#run(h, trigger);
+    this.#registrations.register(handle, subscribeRuntime(handle, { bus, subjects, logger, held: this.#held, run }));
+  };
+
+  readonly #onExit = (handle: WorkerHandle, code: number): void => {
+    this.#o.logger.error({ runtime_id: handle.runtimeId, exit_code: code }, 'agent worker exited');
+    this.#registrations.deregister(handle.runtimeId, 'defunct');
+  };
+
+  readonly #onHeartbeat = (handle: WorkerHandle, inFlight: number): void =>
+    this.#registrations.heartbeat(handle, inFlight);
+
+  readonly #onProgress = (requestId: string, update: { percent?: number; message?: string }): void => {
+    this.#o.bus.publish(this.#o.subjects.progress(requestId), {
+      type: 'AttemptProgress',
+      request_id: requestId,
+      ...update,
+      at: this.#now(),
+    } satisfies AttemptProgress);
   };
 }

@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { type Scheduler, systemScheduler, type Timer } from '../core/scheduler.js';
 import { decodeOutcome, encodeRequest, OUTCOME_SLOTS } from './attempt-wire.js';
 import { StartOrder } from './start-order.js';
 import type { ExecuteRequest, ExecuteResult, HostToWorker, WorkerApi, WorkerToHost } from './worker-protocol.js';
@@ -67,6 +68,7 @@ export class WorkerHandle {
   readonly #order: StartOrder;
   /** Attempts to send with the next data-channel message (one per event-loop turn), encoded. */
   #outbox: unknown[] = [];
+  readonly #scheduler: Scheduler;
 
   constructor(
     hello: {
@@ -79,7 +81,10 @@ export class WorkerHandle {
       data: MessagePort;
     },
     events: WorkerHandleEvents,
+    /** The shutdown grace's timer. */
+    scheduler: Scheduler = systemScheduler,
   ) {
+    this.#scheduler = scheduler;
     this.runtimeId = hello.runtime_id;
     this.threadId = hello.thread_id;
     this.agents = hello.agents;
@@ -179,12 +184,12 @@ export class WorkerHandle {
   /** Asks the runtime to abort everything and waits (at most `timeoutMs`) for its handlers to settle. */
   async shutdown(timeoutMs: number): Promise<void> {
     if (this.#exited) return;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     await Promise.race([
       this.#api.shutdown().catch(() => undefined),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      new Promise<void>((resolve) => (timer = this.#scheduler.setTimeout(resolve, timeoutMs))),
     ]);
-    clearTimeout(timer);
+    this.#scheduler.clearTimeout(timer);
   }
 
   /** The thread is gone: settle everything pending as a recoverable failure and close the channel. */

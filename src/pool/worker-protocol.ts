@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { z } from 'zod';
 import { DispatchSchema } from '../protocol/dispatch-output.js';
 import { ProducedRefSchema } from '../protocol/refs.js';
+import { FaultsSchema } from './with-faults.js';
 
 /** What the host gives every worker thread (Piscina's `workerData`). */
 export const WorkerDataSchema = z.strictObject({
@@ -17,6 +18,8 @@ export const WorkerDataSchema = z.strictObject({
   prefetch: z.number().int().nonnegative(),
   heartbeatMs: z.number().int().positive(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** Tasks to fail on purpose: the worker's agents are wrapped with `withFaults` when given. */
+  faults: FaultsSchema.optional(),
 });
 export type WorkerData = z.infer<typeof WorkerDataSchema>;
 

@@ -1,9 +1,10 @@
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { parseWith } from '../protocol/parse.js';
 import { type AgentDefinition, AgentError, agentsOf } from './agent.js';
 import { AttemptContext, type ContextHost } from './attempt-context.js';
 import { LazyAbort } from './lazy-abort.js';
 import { claimSlot } from './worker-slots.js';
+import { withFaults } from './with-faults.js';
 import type { MessagePort } from 'node:worker_threads';
 import { decodeRequest, encodeOutcome, type Outcome, REQUEST_SLOTS } from './attempt-wire.js';
 import {
@@ -58,6 +59,19 @@ async function importModule(spec: string): Promise<unknown> {
 }
 
 /**
+ * The agents of the handler modules, by name; each wrapped with {@link withFaults} when the
+ * pool was given faults to inject (a demo or a drill), and as they are otherwise.
+ */
+async function loadAgents(data: WorkerData): Promise<Map<string, AgentDefinition>> {
+  const agents = new Map<string, AgentDefinition>();
+  const { faults } = data;
+  for (const spec of data.modules)
+    for (const agent of agentsOf(await importModule(spec), spec))
+      agents.set(agent.name, faults ? withFaults(agent, faults) : agent);
+  return agents;
+}
+
+/**
  * The agent runtime inside one worker thread: loads the handler modules, exposes
  * {@link WorkerApi}, heartbeats to the host. Returns the registration to post (or why loading failed).
  */
@@ -73,24 +87,112 @@ export async function startWorkerRuntime(
     { level: data.logLevel, base: { runtime_id: runtimeId } },
     pino.destination({ dest: 2, sync: false }),
   );
-  const agents = new Map<string, AgentDefinition>();
+  let agents: Map<string, AgentDefinition>;
   try {
-    for (const spec of data.modules)
-      for (const agent of agentsOf(await importModule(spec), spec)) agents.set(agent.name, agent);
+    agents = await loadAgents(data);
   } catch (error) {
     return { type: 'switchyard:failed', thread_id: threadId, error: wireError(error, 'INVALID_INPUT') };
   }
-  const running = new Map<string, { abort: LazyAbort; done: Promise<unknown> }>();
-  /** Attempts received beyond `data.capacity` running, oldest first: each starts as one running ends. */
-  const held: Array<{ seq: number; request: ExecuteRequest }> = [];
-  const beat = setInterval(
-    () => channel.postMessage({ type: 'heartbeat', in_flight: running.size + held.length } satisfies WorkerToHost),
-    data.heartbeatMs,
-  );
-  beat.unref();
+  const runtime = new WorkerRuntime(data, agents, logger, channel);
+  expose({ shutdown: () => runtime.shutdown() });
+  return {
+    type: 'switchyard:runtime',
+    runtime_id: runtimeId,
+    thread_id: threadId,
+    agents: [...agents.values()].map((a) => ({ agent_id: a.name, capabilities: [...a.capabilities] })),
+    capacity: data.capacity + data.prefetch,
+    concurrency: data.capacity,
+  };
+}
 
-  async function run(request: ExecuteRequest): Promise<Outcome> {
-    const agent = agents.get(request.agent_id);
+/**
+ * One worker's runtime once its agents are loaded: runs up to `data.capacity` attempts at once,
+ * holds the rest in order, sends their outcomes back batched per turn, and heartbeats.
+ */
+class WorkerRuntime implements ContextHost {
+  readonly #data: WorkerData;
+  readonly #agents: Map<string, AgentDefinition>;
+  readonly #channel: MessagePort;
+  readonly #running = new Map<string, { abort: LazyAbort; done: Promise<unknown> }>();
+  /** Attempts received beyond `data.capacity` running, oldest first: each starts as one running ends. */
+  readonly #held: Array<{ seq: number; request: ExecuteRequest }> = [];
+  /** Outcomes that finish within one turn go back in one message. */
+  #outbox: unknown[] = [];
+  readonly #beat: NodeJS.Timeout;
+
+  constructor(
+    data: WorkerData,
+    agents: Map<string, AgentDefinition>,
+    readonly logger: Logger,
+    channel: MessagePort,
+  ) {
+    this.#data = data;
+    this.#agents = agents;
+    this.#channel = channel;
+    // Node's timers, not a Scheduler: this runs inside a worker thread, and a scheduler (an
+    // object with functions and its own pending timers) cannot cross to it. The host's side of
+    // time — deadlines, when a heartbeat was seen — goes through the host's scheduler.
+    this.#beat = setInterval(
+      () =>
+        channel.postMessage({
+          type: 'heartbeat',
+          in_flight: this.#running.size + this.#held.length,
+        } satisfies WorkerToHost),
+      data.heartbeatMs,
+    );
+    this.#beat.unref();
+    channel.on('message', (message: HostToWorker) => this.#onMessage(message));
+  }
+
+  /** {@link ContextHost.progress}: outcomes already finished go first, so the host sees progress in order. */
+  progress(requestId: string, update: { percent?: number; message?: string }): void {
+    this.#flush();
+    this.#channel.postMessage({ type: 'progress', request_id: requestId, update } satisfies WorkerToHost);
+  }
+
+  /** {@link WorkerApi.shutdown}. */
+  async shutdown(): Promise<void> {
+    clearInterval(this.#beat);
+    while (this.#held.length > 0) this.#dropHeld(this.#held.length - 1, 'the runtime is shutting down');
+    this.#flush();
+    for (const r of this.#running.values()) r.abort.abort('the runtime is shutting down');
+    await Promise.allSettled([...this.#running.values()].map((r) => r.done));
+    this.logger.flush();
+    this.#channel.close();
+  }
+
+  #onMessage(message: HostToWorker): void {
+    switch (message.type) {
+      case 'execute':
+        for (let at = 0; at < message.batch.length; at += REQUEST_SLOTS) {
+          const { seq, request } = decodeRequest(message.batch, at);
+          // `run` registers the attempt in `running` before it awaits anything.
+          if (this.#running.size < this.#data.capacity) this.#start(seq, request);
+          else this.#held.push({ seq, request });
+        }
+        break;
+      case 'cancel': {
+        const at = this.#held.findIndex((h) => h.request.request_id === message.request_id);
+        if (at >= 0) this.#dropHeld(at, 'cancelled by the dispatcher');
+        else this.#running.get(message.request_id)?.abort.abort('cancelled by the dispatcher');
+        break;
+      }
+      case 'reclaim': {
+        const wanted = new Set(message.request_ids);
+        for (let at = this.#held.length - 1; at >= 0; at--) {
+          if (!wanted.has(this.#held[at].request.request_id)) continue;
+          const [{ seq }] = this.#held.splice(at, 1);
+          this.#send(seq, { ok: false, reclaimed: true });
+        }
+        break;
+      }
+      default:
+        this.logger.error({ message }, 'unknown message on the data channel');
+    }
+  }
+
+  async #run(request: ExecuteRequest): Promise<Outcome> {
+    const agent = this.#agents.get(request.agent_id);
     if (!agent) {
       return failed({
         name: 'SwitchyardError',
@@ -101,9 +203,9 @@ export async function startWorkerRuntime(
     }
     const abort = new LazyAbort();
     const d = request.dispatch;
-    const context = new AttemptContext(host, abort, request, agent.name);
+    const context = new AttemptContext(this, abort, request, agent.name);
     const done = (async () => agent.handle(d, context))();
-    running.set(request.request_id, { abort, done });
+    this.#running.set(request.request_id, { abort, done });
     try {
       const output = await done;
       const parsed = parseWith(AgentOutputSchema, output ?? {}, `result of ${agent.name} for ${d.task_id}`);
@@ -127,51 +229,45 @@ export async function startWorkerRuntime(
       context.logger.debug({ err: error }, 'handler failed');
       return failed(wireError(error, 'HANDLER_ERROR'));
     } finally {
-      running.delete(request.request_id);
+      this.#running.delete(request.request_id);
     }
   }
 
-  // Outcomes that finish within one turn go back in one message.
-  let outbox: unknown[] = [];
-  const flush = () => {
-    if (outbox.length === 0) return;
-    const batch = outbox;
-    outbox = [];
-    channel.postMessage({ type: 'results', batch } satisfies WorkerToHost);
+  readonly #flush = (): void => {
+    if (this.#outbox.length === 0) return;
+    const batch = this.#outbox;
+    this.#outbox = [];
+    this.#channel.postMessage({ type: 'results', batch } satisfies WorkerToHost);
   };
-  const host: ContextHost = {
-    logger,
-    progress(requestId, update) {
-      // Outcomes already finished go first, so the host sees progress in order.
-      flush();
-      channel.postMessage({ type: 'progress', request_id: requestId, update } satisfies WorkerToHost);
-    },
-  };
-  const send = (seq: number, outcome: Outcome) => {
-    const first = outbox.length === 0;
-    encodeOutcome(outbox, seq, outcome);
+
+  #send(seq: number, outcome: Outcome): void {
+    const first = this.#outbox.length === 0;
+    encodeOutcome(this.#outbox, seq, outcome);
     // The last attempt running (none held) goes back at once; under load, those of one turn go together.
-    if (first && running.size === 0 && held.length === 0) flush();
-    else if (first) setImmediate(flush);
-  };
+    if (first && this.#running.size === 0 && this.#held.length === 0) this.#flush();
+    else if (first) setImmediate(this.#flush);
+  }
+
   /** Starts what is held while there is room, in the order it came. */
-  const startHeld = () => {
-    while (running.size < data.capacity && held.length > 0) {
-      const { seq, request } = held.shift() as (typeof held)[number];
-      start(seq, request);
+  #startHeld(): void {
+    while (this.#running.size < this.#data.capacity && this.#held.length > 0) {
+      const { seq, request } = this.#held.shift() as { seq: number; request: ExecuteRequest };
+      this.#start(seq, request);
     }
-  };
-  const start = (seq: number, request: ExecuteRequest) => {
-    void run(request).then((outcome) => {
-      send(seq, outcome);
-      startHeld();
+  }
+
+  #start(seq: number, request: ExecuteRequest): void {
+    void this.#run(request).then((outcome) => {
+      this.#send(seq, outcome);
+      this.#startHeld();
     });
-  };
+  }
+
   /** An attempt dropped before it started: it ends as aborted, its handler never called. */
-  const dropHeld = (at: number, reason: string) => {
-    const [{ seq, request }] = held.splice(at, 1);
+  #dropHeld(at: number, reason: string): void {
+    const [{ seq, request }] = this.#held.splice(at, 1);
     const d = request.dispatch;
-    send(seq, {
+    this.#send(seq, {
       ok: false,
       error: {
         name: 'AbortError',
@@ -180,54 +276,5 @@ export async function startWorkerRuntime(
         recoverable: true,
       },
     });
-  };
-  channel.on('message', (message: HostToWorker) => {
-    switch (message.type) {
-      case 'execute':
-        for (let at = 0; at < message.batch.length; at += REQUEST_SLOTS) {
-          const { seq, request } = decodeRequest(message.batch, at);
-          // `run` registers the attempt in `running` before it awaits anything.
-          if (running.size < data.capacity) start(seq, request);
-          else held.push({ seq, request });
-        }
-        break;
-      case 'cancel': {
-        const at = held.findIndex((h) => h.request.request_id === message.request_id);
-        if (at >= 0) dropHeld(at, 'cancelled by the dispatcher');
-        else running.get(message.request_id)?.abort.abort('cancelled by the dispatcher');
-        break;
-      }
-      case 'reclaim': {
-        const wanted = new Set(message.request_ids);
-        for (let at = held.length - 1; at >= 0; at--) {
-          if (!wanted.has(held[at].request.request_id)) continue;
-          const [{ seq }] = held.splice(at, 1);
-          send(seq, { ok: false, reclaimed: true });
-        }
-        break;
-      }
-      default:
-        logger.error({ message }, 'unknown message on the data channel');
-    }
-  });
-
-  expose({
-    async shutdown() {
-      clearInterval(beat);
-      while (held.length > 0) dropHeld(held.length - 1, 'the runtime is shutting down');
-      flush();
-      for (const r of running.values()) r.abort.abort('the runtime is shutting down');
-      await Promise.allSettled([...running.values()].map((r) => r.done));
-      logger.flush();
-      channel.close();
-    },
-  });
-  return {
-    type: 'switchyard:runtime',
-    runtime_id: runtimeId,
-    thread_id: threadId,
-    agents: [...agents.values()].map((a) => ({ agent_id: a.name, capabilities: [...a.capabilities] })),
-    capacity: data.capacity + data.prefetch,
-    concurrency: data.capacity,
-  };
+  }
 }

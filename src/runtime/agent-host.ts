@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
+import type { Scheduler } from '../core/scheduler.js';
 import { AgentPool } from '../pool/agent-pool.js';
 import { type BusRuntimes, type BusRuntimesOptions, connectPool } from '../pool/bus-runtimes.js';
+import type { Faults } from '../pool/with-faults.js';
 import type { Subjects } from '../protocol/subjects.js';
 
 /** Options of {@link startAgentHost}. */
@@ -10,6 +12,8 @@ export interface AgentHostOptions {
   readonly subjects: Subjects;
   readonly logger: Logger;
   readonly clock: () => number;
+  /** Time and timers of the host's side (the workers keep their thread's own). @default systemScheduler */
+  readonly scheduler?: Scheduler;
   /** Handler modules (paths or file URLs). */
   readonly agents: ReadonlyArray<string | URL>;
   readonly maxThreads?: number;
@@ -21,7 +25,8 @@ export interface AgentHostOptions {
   /** Deadline of an attempt whose trigger states none. */
   readonly taskTimeoutMs: number;
   readonly killGraceMs: number;
-  readonly faults?: BusRuntimesOptions['faults'];
+  /** Tasks to fail on purpose (demos, drills): the workers' agents are wrapped with `withFaults`. */
+  readonly faults?: Faults;
   /** Runtime ids are `<prefix>-t<slot>` (slot 1 to `maxThreads`); unique per process when runtimes of many hosts share a bus. @default 'local' */
   readonly runtimePrefix?: string;
   readonly delivery?: BusRuntimesOptions['delivery'];
@@ -52,6 +57,8 @@ export async function startAgentHost(o: AgentHostOptions): Promise<AgentHost> {
     resourceLimits: o.resourceLimits,
     heartbeatMs: o.heartbeatMs,
     clock: o.clock,
+    ...(o.scheduler ? { scheduler: o.scheduler } : {}),
+    ...(o.faults ? { faults: o.faults } : {}),
     ...(o.runtimePrefix === undefined ? {} : { runtimePrefix: o.runtimePrefix }),
   });
   const runtimes = connectPool(pool, {
@@ -62,7 +69,7 @@ export async function startAgentHost(o: AgentHostOptions): Promise<AgentHost> {
     defaultTimeoutMs: o.taskTimeoutMs,
     killGraceMs: o.killGraceMs,
     heartbeatMs: o.heartbeatMs,
-    ...(o.faults ? { faults: o.faults } : {}),
+    ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     ...(o.delivery ? { delivery: o.delivery } : {}),
   });
   return {

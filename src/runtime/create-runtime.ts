@@ -1,26 +1,22 @@
 import { type Logger, pino } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { z } from 'zod';
-import { randomBytes } from 'node:crypto';
 import { Dispatcher } from '../actors/dispatcher.js';
 import { RunRouter } from '../actors/run-router.js';
 import { StateManager } from '../actors/state-manager.js';
-import { WorkflowRun } from '../actors/workflow-supervisor.js';
+import type { WorkflowRun } from '../actors/workflow-supervisor.js';
 import type { Bus } from '../bus/bus.js';
 import { InProcessBus } from '../bus/in-process-bus.js';
-import { type CompiledPlan, compilePlan, compilePlanSteps } from '../core/compiled-plan.js';
-import { resolveOptions } from '../core/options.js';
+import { type ResolvedOptions, resolveOptions } from '../core/options.js';
 import { type Scheduler, systemScheduler } from '../core/scheduler.js';
-import { type PlanInput, readPlan } from '../graph/plan-input.js';
 import type { AgentPool } from '../pool/agent-pool.js';
-import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
+import { FaultsSchema } from '../pool/with-faults.js';
 import { parseWith } from '../protocol/parse.js';
-import { ID_RULE, idProblem } from '../protocol/ids.js';
-import { subjects as subjectBuilders } from '../protocol/subjects.js';
+import { type Subjects, subjects as subjectBuilders } from '../protocol/subjects.js';
 import { MAX_TIMER_MS } from '../protocol/numbers.js';
-import { compileRecorded } from '../journal/replay.js';
 import { type AgentHost, startAgentHost } from './agent-host.js';
-import { nextTurn, runSliced } from './sliced.js';
+import { RunLauncher, type RunLauncherParts } from './run-launcher.js';
+import { waitForRuntimes } from './wait-for-runtimes.js';
 import type { StateStore } from '../store/state-store.js';
 
 /** Options of {@link createRuntime}. */
@@ -97,10 +93,7 @@ export interface SubmitOptions {
 }
 
 /** Tasks to fail on purpose, by id (the `faults` option). */
-export const FaultsSchema = z.record(
-  z.string(),
-  z.strictObject({ recoverable: z.boolean(), times: z.number().int().min(1).optional() }),
-);
+export { FaultsSchema };
 
 export { MAX_TIMER_MS };
 
@@ -216,17 +209,25 @@ export interface Runtime {
   close(options?: { cancel?: boolean }): Promise<void>;
 }
 
-/**
- * Starts an embedded runtime and resolves once every worker has registered.
- *
- * @example
- * const rt = await createRuntime({ agents: [new URL('./agents.js', import.meta.url)] });
- * const run = rt.submit(plan);
- * run.on('dispatch', (m) => console.log('→', m.output.content.dispatch.task_id));
- * const result = await run.result;       // seed 003's workflow_result
- * await rt.close();
- */
-export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+/** The options of a runtime checked, with their defaults: what its parts are built from. */
+export interface RuntimeSettings {
+  readonly options: z.infer<typeof OptionsSchema>;
+  readonly dispatch: ResolvedOptions;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly scheduler: Scheduler;
+  readonly subjects: Subjects;
+  readonly heartbeatMs: number;
+  readonly taskTimeoutMs: number;
+  /** After a timeout aborts a handler, how long it may take to settle before its worker is killed. */
+  readonly killGraceMs: number;
+  readonly maxConcurrentTasks: number;
+  readonly checkpointEvery: number;
+  readonly inspect: ((event: InspectionEvent) => void) | undefined;
+}
+
+/** Checks `options` (`INVALID_INPUT` naming the field) and fills in the defaults. */
+export function resolveRuntimeOptions(options: RuntimeOptions): RuntimeSettings {
   const parsed = parseWith(OptionsSchema, options, 'runtime options');
   if (!parsed.ok) throw parsed.error;
   const o = parsed.value;
@@ -235,16 +236,37 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const logger = o.logger ?? pino({ level: 'warn' }, pino.destination(2));
   const clock = o.clock ?? Date.now;
   const scheduler: Scheduler = o.scheduler ?? systemScheduler;
-  const subjects = subjectBuilders(o.subjectPrefix);
+  return {
+    options: o,
+    dispatch: dispatch.value,
+    logger,
+    clock,
+    scheduler,
+    subjects: subjectBuilders(o.subjectPrefix),
+    heartbeatMs: o.heartbeatMs ?? 1000,
+    taskTimeoutMs: o.taskTimeoutMs ?? 300_000,
+    killGraceMs: 2000,
+    maxConcurrentTasks: o.maxConcurrentTasks ?? 64,
+    checkpointEvery: o.checkpointEvery ?? 1000,
+    inspect: o.inspect,
+  };
+}
+
+/** The actors of a runtime, built and running; `host` unless it has no threads of its own. */
+interface RuntimeParts extends RunLauncherParts {
+  readonly ownBus: boolean;
+  readonly host: AgentHost | undefined;
+}
+
+/** Builds the bus (unless given), the state manager (with a store), the dispatcher, the router and the local agent host. */
+async function startParts(settings: RuntimeSettings): Promise<RuntimeParts> {
+  const { options: o, logger, clock, scheduler, subjects, heartbeatMs } = settings;
   const ownBus = o.bus === undefined;
   const bus =
     o.bus ??
     new InProcessBus({
       onHandlerError: (error, message) => logger.error({ err: error, subject: message.subject }, 'bus handler failed'),
     });
-  const heartbeatMs = o.heartbeatMs ?? 1000;
-  const taskTimeoutMs = o.taskTimeoutMs ?? 300_000;
-  const killGraceMs = 2000;
   const runs = new Set<WorkflowRun>();
   // Before anything publishes, so it records every registration too.
   const state = o.store
@@ -272,25 +294,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const router = new RunRouter(bus, subjects);
   let host: AgentHost | undefined;
   try {
-    // maxThreads 0: a coordinator only, for runtimes in other processes (a network bus).
-    if (o.pool?.maxThreads !== 0) {
-      host = await startAgentHost({
-        bus,
-        subjects,
-        logger,
-        clock,
-        agents: o.agents,
-        maxThreads: o.pool?.maxThreads,
-        concurrentTasksPerWorker: o.pool?.concurrentTasksPerWorker,
-        prefetch: o.pool?.prefetch,
-        resourceLimits: o.pool?.resourceLimits,
-        heartbeatMs,
-        taskTimeoutMs,
-        killGraceMs,
-        ...(o.faults ? { faults: o.faults } : {}),
-        ...(o.runtimePrefix ? { runtimePrefix: o.runtimePrefix } : {}),
-      });
-    }
+    host = await startLocalHost(settings, bus);
   } catch (error) {
     router.close();
     dispatcher.close();
@@ -299,182 +303,73 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     throw error;
   }
   await bus.flush();
-  let closing = false;
-  const supervisorOptions = (runId: string) => ({
-    runId,
+  return { settings, bus, ownBus, subjects, state, dispatcher, router, host, runs };
+}
+
+/** The worker threads of the runtime's own, on its bus; none with `pool.maxThreads: 0` (a coordinator only, for runtimes in other processes). */
+async function startLocalHost(settings: RuntimeSettings, bus: Bus): Promise<AgentHost | undefined> {
+  const { options: o, logger, clock, scheduler, subjects } = settings;
+  if (o.pool?.maxThreads === 0) return undefined;
+  return startAgentHost({
     bus,
     subjects,
-    logger: logger.child({ run_id: runId }),
+    logger,
     clock,
-    maxConcurrentTasks: o.maxConcurrentTasks ?? 64,
-    taskTimeoutMs,
-    resultGraceMs: killGraceMs + heartbeatMs * 4 + 1000,
-    router,
-    hosted: (runtimeId: string) => dispatcher.hosts(runtimeId),
-    ...(o.inspect ? { inspect: o.inspect } : {}),
+    scheduler,
+    agents: o.agents,
+    maxThreads: o.pool?.maxThreads,
+    concurrentTasksPerWorker: o.pool?.concurrentTasksPerWorker,
+    prefetch: o.pool?.prefetch,
+    resourceLimits: o.pool?.resourceLimits,
+    heartbeatMs: settings.heartbeatMs,
+    taskTimeoutMs: settings.taskTimeoutMs,
+    killGraceMs: settings.killGraceMs,
+    ...(o.faults ? { faults: o.faults } : {}),
+    ...(o.runtimePrefix ? { runtimePrefix: o.runtimePrefix } : {}),
   });
-  const track = (run: WorkflowRun): WorkflowRun => {
-    runs.add(run);
-    const done = () => {
-      runs.delete(run);
-      // The lease goes once the state manager has written the last step (a cancelled run's too).
-      if (state) void state.ended(run.id).then(() => state.release(run.id));
-    };
-    void run.result.then(done, done);
-    return run.start();
-  };
-  const checkOpen = () => {
-    if (closing) throw new SwitchyardError(ErrorCodes.CLOSED, 'The runtime is closing; it takes no new runs.');
-  };
-  const checkNotRunning = (runId: string) => {
-    if ([...runs].some((r) => r.id === runId))
-      throw new SwitchyardError(
-        ErrorCodes.RUN_EXISTS,
-        `Run ${runId} is running in this runtime already; give the new run another id.`,
-        { run_id: runId },
-      );
-  };
-  /** The checks a new run passes before its plan is read; its run id. */
-  const admit = (submitOptions: SubmitOptions): string => {
-    checkOpen();
-    // Unique across processes too: coordinators sharing a NATS server hear each other's results.
-    const runId = submitOptions.runId ?? `run-${clock().toString(36)}-${randomBytes(3).toString('hex')}`;
-    const problem = idProblem(runId);
-    if (problem !== undefined)
-      throw new SwitchyardError(
-        ErrorCodes.INVALID_ID,
-        `Run id ${JSON.stringify(runId)} cannot be used: ${problem}. ${ID_RULE}`,
-        { run_id: runId },
-      );
-    checkNotRunning(runId);
-    return runId;
-  };
-  /** Starts the run of a compiled plan (recorded first, with a store). */
-  const launch = (
-    plan: unknown,
-    input: PlanInput,
-    compiled: CompiledPlan,
-    runId: string,
-    submitOptions: SubmitOptions,
-  ): WorkflowRun => {
-    const meta = input.message?.metadata;
-    const sessionId = submitOptions.sessionId ?? meta?.session_id;
-    const requestId = submitOptions.requestId ?? meta?.request_id;
-    if (state) {
-      if (state.store.getRun(runId))
-        throw new SwitchyardError(
-          ErrorCodes.RUN_EXISTS,
-          `Run ${runId} already exists in ${state.store.location}; resume it with \`switchyard resume ${runId}\` or pick another run id.`,
-          { run_id: runId },
-        );
-      state.claim(runId);
-    }
-    const accepted = {
-      plan,
-      options: { policy: dispatch.value.policy, max_attempts: dispatch.value.maxAttempts },
-      ...(sessionId === undefined ? {} : { session_id: sessionId }),
-      ...(requestId === undefined ? {} : { request_id: requestId }),
-      ...(submitOptions.runner ? { runner: submitOptions.runner } : {}),
-    };
-    let run: WorkflowRun;
-    try {
-      run = new WorkflowRun(compiled, {
-        ...supervisorOptions(runId),
-        options: dispatch.value,
-        ...(sessionId === undefined ? {} : { sessionId }),
-        ...(requestId === undefined ? {} : { requestId }),
-        ...(state
-          ? { journal: { checkpointEvery: o.checkpointEvery ?? 1000, accepted, recorded: () => state.ended(runId) } }
-          : {}),
-      });
-    } catch (error) {
-      state?.release(runId);
-      throw error;
-    }
-    return track(run);
-  };
+}
 
+/** Stops: waits for the runs to end (or cancels them), deregisters the runtimes, and stops every part. */
+async function closeParts(parts: RuntimeParts, runs: RunLauncher, cancel: boolean): Promise<void> {
+  runs.close();
+  const active = runs.active();
+  if (cancel) for (const run of active) run.cancel();
+  await Promise.allSettled(active.map((r) => r.result));
+  await parts.host?.close();
+  await parts.bus.flush();
+  parts.state?.close();
+  parts.router.close();
+  parts.dispatcher.close();
+  if (parts.ownBus) await parts.bus.close();
+}
+
+/**
+ * Starts an embedded runtime and resolves once every worker has registered.
+ *
+ * @example
+ * const rt = await createRuntime({ agents: [new URL('./agents.js', import.meta.url)] });
+ * const run = rt.submit(plan);
+ * run.on('dispatch', (m) => console.log('→', m.output.content.dispatch.task_id));
+ * const result = await run.result;       // seed 003's workflow_result
+ * await rt.close();
+ */
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const settings = resolveRuntimeOptions(options);
+  const parts = await startParts(settings);
+  const runs = new RunLauncher(parts);
   return {
-    bus,
-    dispatcher,
-    pool: host?.pool,
-    state,
-    submit(plan, submitOptions = {}) {
-      const runId = admit(submitOptions);
-      const input = readPlan(plan);
-      if (!input.ok) throw input.error;
-      const compiled = compilePlan(input.value, dispatch.value);
-      if (!compiled.ok) throw compiled.error;
-      return launch(plan, input.value, compiled.value, runId, submitOptions);
-    },
-    async submitAsync(plan, submitOptions = {}) {
-      const runId = admit(submitOptions);
-      const input = readPlan(plan);
-      if (!input.ok) throw input.error;
-      const compiled = await runSliced(compilePlanSteps(input.value, dispatch.value));
-      if (!compiled.ok) throw compiled.error;
-      await nextTurn();
-      // The runtime may have started closing, or a run taken the id, while the plan was built.
-      admit({ ...submitOptions, runId });
-      return launch(plan, input.value, compiled.value, runId, submitOptions);
-    },
-    resume(runId) {
-      checkOpen();
-      checkNotRunning(runId);
-      if (!state)
-        throw new SwitchyardError(
-          ErrorCodes.UNSUPPORTED,
-          `Run ${runId} cannot be resumed: this runtime has no store. Create it with createRuntime({ store }) (the CLI: --db <file>).`,
-          { run_id: runId },
-        );
-      // The lease first: a run another live process drives is RUN_LOCKED, whatever its log says.
-      state.claim(runId);
-      let run: WorkflowRun;
-      try {
-        const recorded = state.load(runId);
-        const compiled = compileRecorded(recorded.record);
-        if (!compiled.ok) throw compiled.error;
-        run = new WorkflowRun(compiled.value.plan, {
-          ...supervisorOptions(runId),
-          options: compiled.value.options,
-          ...(recorded.record.session_id === null ? {} : { sessionId: recorded.record.session_id }),
-          ...(recorded.record.request_id === null ? {} : { requestId: recorded.record.request_id }),
-          journal: { checkpointEvery: o.checkpointEvery ?? 1000, recorded: () => state.ended(runId) },
-          resume: recorded,
-        });
-      } catch (error) {
-        state.release(runId);
-        throw error;
-      }
-      track(run);
-      // What runtimes still run for the process before: cancelled now, or when they report it.
-      dispatcher.cancelStale();
-      return run;
-    },
-    active: () => [...runs],
-    async waitForRuntimes(count, timeoutMs = 30_000) {
-      const until = Date.now() + timeoutMs;
-      while (dispatcher.registry.runtimes().length < count) {
-        if (Date.now() > until)
-          throw new SwitchyardError(
-            ErrorCodes.REQUEST_TIMEOUT,
-            `Only ${dispatcher.registry.runtimes().length} of the ${count} runtimes asked for registered within ${timeoutMs} ms. Are the runtime processes started, on the same NATS server and subject prefix?`,
-            { expected: count, registered: dispatcher.registry.runtimes().length },
-          );
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+    bus: parts.bus,
+    dispatcher: parts.dispatcher,
+    pool: parts.host?.pool,
+    state: parts.state,
+    submit: (plan, submitOptions = {}) => runs.submit(plan, submitOptions),
+    submitAsync: async (plan, submitOptions = {}) => runs.submitAsync(plan, submitOptions),
+    resume: (runId) => runs.resume(runId),
+    active: () => runs.active(),
+    waitForRuntimes: (count, timeoutMs = 30_000) => waitForRuntimes(parts, settings.scheduler, count, timeoutMs),
     async close(closeOptions = {}) {
-      if (closing) return;
-      closing = true;
-      if (closeOptions.cancel) for (const run of runs) run.cancel();
-      await Promise.allSettled([...runs].map((r) => r.result));
-      await host?.close();
-      await bus.flush();
-      state?.close();
-      router.close();
-      dispatcher.close();
-      if (ownBus) await bus.close();
+      if (runs.closing) return;
+      await closeParts(parts, runs, closeOptions.cancel === true);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { type Scheduler, systemScheduler } from '../core/scheduler.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { decodeEvents } from './binary-events.js';
 import { decodeJson } from './binary-json.js';
@@ -46,6 +47,11 @@ export interface SqliteStoreOptions {
    * `recordStep` returns.
    */
   writer?: 'thread' | 'inline';
+  /**
+   * Time and timers of the writer thread's host side: how long rows wait to be handed over
+   * together. Tests pass a `SimulatedScheduler`. @default systemScheduler
+   */
+  scheduler?: Scheduler;
 }
 
 interface RunRow {
@@ -97,9 +103,17 @@ export class SqliteStore implements StateStore {
   #thread: SqliteWriter | undefined;
   /** With a writer thread: the head of each running run this store records, as of the steps handed over. */
   readonly #heads = new Map<string, RunHead>();
+  readonly #scheduler: Scheduler;
 
-  private constructor(path: string, db: Database.Database, synchronous: Synchronous, writer: 'thread' | 'inline') {
+  private constructor(
+    path: string,
+    db: Database.Database,
+    synchronous: Synchronous,
+    writer: 'thread' | 'inline',
+    scheduler: Scheduler,
+  ) {
     this.location = path;
+    this.#scheduler = scheduler;
     this.synchronous = synchronous;
     this.writer = writer;
     this.#db = db;
@@ -144,7 +158,7 @@ export class SqliteStore implements StateStore {
     }
     try {
       prepare(db, path, mode, synchronous);
-      return new SqliteStore(path, db, synchronous, options.writer ?? 'thread');
+      return new SqliteStore(path, db, synchronous, options.writer ?? 'thread', options.scheduler ?? systemScheduler);
     } catch (error) {
       db.close();
       throw asStoreError(error, path);
@@ -273,7 +287,7 @@ export class SqliteStore implements StateStore {
   }
 
   #writerThread(): SqliteWriter {
-    return (this.#thread ??= new SqliteWriter(this.location, this.synchronous));
+    return (this.#thread ??= new SqliteWriter(this.location, this.synchronous, this.#scheduler));
   }
 
   /** A read: it sees every step handed to the writer thread before it. */

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { type Scheduler, systemScheduler, type Timer } from '../core/scheduler.js';
 import { deserializeError, ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import type { RunStepMessage } from '../protocol/run-events.js';
 import { type StepRow, stepRow } from './sqlite-step-rows.js';
@@ -18,8 +19,10 @@ import {
 const HAND_OVER_MS = 1;
 /** …or until this many are waiting. */
 const HAND_OVER_ROWS = 64;
-/** How long a drain waits for the writer thread before giving up on it. */
+/** How long a drain waits for the writer thread to finish a row (or to close) before giving up on it. */
 const DRAIN_LIMIT_MS = 60_000;
+/** One blocking wait for the thread, at most. */
+const WAIT_MS = 100;
 
 /**
  * The host side of a SqliteStore's writer thread: hands it encoded steps without waiting, and
@@ -39,14 +42,17 @@ export class SqliteWriter {
   #issued = 0;
   /** Rows given to {@link write} since the last hand-over. */
   #waiting: StepRow[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  readonly #scheduler: Scheduler;
+  #timer: Timer | undefined;
   #failure: SwitchyardError | undefined;
   /** Whether a call has thrown {@link #failure} yet. */
   #reported = false;
   #exit: string | undefined;
 
-  constructor(path: string, synchronous: Synchronous) {
+  /** @param scheduler the hand-over's timer @default systemScheduler */
+  constructor(path: string, synchronous: Synchronous, scheduler: Scheduler = systemScheduler) {
     this.#location = path;
+    this.#scheduler = scheduler;
     const shared = new SharedArrayBuffer(8);
     this.#slots = new Int32Array(shared);
     const { port1, port2 } = new MessageChannel();
@@ -100,13 +106,13 @@ export class SqliteWriter {
     }
     this.#waiting.push(row);
     if (this.#waiting.length >= HAND_OVER_ROWS) this.#handOver();
-    else this.#timer ??= setTimeout(this.#handOverSoon, HAND_OVER_MS).unref();
+    else this.#timer ??= this.#scheduler.setTimeout(this.#handOverSoon, HAND_OVER_MS, { background: true });
   }
 
   readonly #handOverSoon = (): void => this.#handOver();
 
   #handOver(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#scheduler.clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#waiting.length === 0) return;
     this.#post({ type: 'rows', rows: this.#waiting });
@@ -123,14 +129,21 @@ export class SqliteWriter {
     }
   }
 
-  /** Blocks until the thread has finished with every row given to {@link write}, committed or not. */
+  /**
+   * Blocks until the thread has finished with every row given to {@link write}, committed or not.
+   *
+   * The limit on the wait reads no clock: this thread is blocked, so no scheduler's time — a
+   * simulated one least of all — can move meanwhile. It counts the blocking waits that ended
+   * with nothing done instead: {@link DRAIN_LIMIT_MS} of them in a row is that long without a
+   * row finished.
+   */
   settle(): void {
     this.#handOver();
-    const deadline = Date.now() + DRAIN_LIMIT_MS;
+    let idle = 0;
     for (;;) {
       const written = Atomics.load(this.#slots, WRITTEN);
       if (!behind(written, this.#issued) || Atomics.load(this.#slots, STATE) !== WriterState.running) break;
-      if (this.#exit !== undefined || Date.now() > deadline) {
+      if (this.#exit !== undefined || idle * WAIT_MS >= DRAIN_LIMIT_MS) {
         this.#failure ??= new SwitchyardError(
           ErrorCodes.FILE_ERROR,
           `Steps could not be written to the state database ${this.#location}: its writer thread stopped answering (${this.#exit ?? `nothing for ${DRAIN_LIMIT_MS / 1000} s`}).`,
@@ -138,7 +151,7 @@ export class SqliteWriter {
         );
         break;
       }
-      Atomics.wait(this.#slots, WRITTEN, written, 100);
+      idle = Atomics.wait(this.#slots, WRITTEN, written, WAIT_MS) === 'timed-out' ? idle + 1 : 0;
     }
     this.#collect();
   }
@@ -150,13 +163,11 @@ export class SqliteWriter {
   close(): void {
     this.settle();
     this.#post({ type: 'close' });
-    const deadline = Date.now() + DRAIN_LIMIT_MS;
-    while (
-      Atomics.load(this.#slots, STATE) === WriterState.running &&
-      this.#exit === undefined &&
-      Date.now() < deadline
-    )
-      Atomics.wait(this.#slots, STATE, WriterState.running, 100);
+    // Counted as in settle(): no clock moves while this thread waits.
+    for (let waits = 0; waits * WAIT_MS < DRAIN_LIMIT_MS; waits++) {
+      if (Atomics.load(this.#slots, STATE) !== WriterState.running || this.#exit !== undefined) break;
+      Atomics.wait(this.#slots, STATE, WriterState.running, WAIT_MS);
+    }
     this.#port.close();
     if (this.#failure && !this.#reported) throw this.#failure;
   }

@@ -1,16 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createActor, transition } from 'xstate';
-import {
-  TASK_EVENT_TYPES,
-  TASK_STATUSES,
-  taskActions,
-  type TaskEvent,
-  type TaskFields,
-  taskGuards,
-  taskMachine,
-  taskTable,
-} from '../../src/index.js';
+import { TASK_STATUSES, type TaskEvent, type TaskFields, taskMachine } from '../../src/index.js';
+import { TASK_EVENT_TYPES, taskActions, taskGuards } from '../../src/machines/task-fields.js';
+import { taskTable } from '../../src/machines/task-table.js';
 
 const context = (attempts: number): TaskFields => ({
   attempts,

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentPool, type Dispatch, defaultPrefetch, type ExecuteRequest } from '../../src/index.js';
-import type { ExecuteResult } from '../../src/pool/worker-protocol.js';
+import { SimulatedScheduler } from '../../src/core/scheduler.js';
+import type { Dispatch } from '../../src/index.js';
+import { AgentPool, defaultPrefetch } from '../../src/pool/agent-pool.js';
+import type { ExecuteRequest, ExecuteResult } from '../../src/pool/worker-protocol.js';
 
 const AGENTS = new URL('../fixtures/agents/test-agents.ts', import.meta.url);
 let pool: AgentPool | undefined;
@@ -106,6 +108,17 @@ describe('AgentPool on real worker threads', () => {
     expect(await first).toMatchObject({ type: 'failed', error: { code: 'ABORTED' } });
     expect(await third).toMatchObject({ type: 'succeeded' });
     expect(started).toEqual(['first-1', 'third-1']);
+  });
+
+  it("marks when a worker was last seen on the pool's scheduler: at registration, then at each heartbeat", async () => {
+    const time = new SimulatedScheduler(5_000);
+    pool = await AgentPool.start({ modules: [AGENTS], maxThreads: 1, heartbeatMs: 10, scheduler: time });
+    const [rt] = pool.runtimes();
+    expect(rt.lastSeen).toBe(5_000);
+    // The worker beats on its own thread's timers; the host reads the time off the scheduler.
+    time.advance(60_000);
+    const beat = new Promise<number>((resolve) => pool!.once('heartbeat', (h) => resolve(h.lastSeen)));
+    expect(await beat).toBe(65_000);
   });
 
   it('runs an attempt and returns what the handler produced', async () => {

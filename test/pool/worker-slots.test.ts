@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type AgentExecutionResult, AgentPool, createRuntime, type Runtime } from '../../src/index.js';
+import { type AgentExecutionResult, createRuntime, type Runtime } from '../../src/index.js';
+import { AgentPool } from '../../src/pool/agent-pool.js';
 import { claimSlot, releaseSlot, workerSlots } from '../../src/pool/worker-slots.js';
 import { task, workflow } from '../helpers/plans.js';
 

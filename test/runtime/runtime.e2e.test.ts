@@ -1,10 +1,48 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { createRuntime, type Runtime, type TaskDispatchMessage } from '../../src/index.js';
+import { createRuntime, type Runtime, subjects, type TaskDispatchMessage } from '../../src/index.js';
 import { examplePlan, planWith, TEST_AGENTS } from '../helpers/fixtures.js';
 
 const AGENTS = TEST_AGENTS;
 const quiet = pino({ level: 'silent' });
+const patterns = subjects().patterns;
+
+/**
+ * Resolves once `holds()` is true: it looks at once, when what was published before has been
+ * delivered, and a turn after each message on `pattern` (so after the dispatcher's own handler
+ * of it) — waiting on events, never for a fixed time. The limit only turns a hang into a
+ * failure; a slow machine takes longer, it does not fail.
+ */
+function until(rt: Runtime, pattern: string, holds: () => boolean, timeoutMs = 120_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const look = () => {
+      if (done || !holds()) return;
+      done = true;
+      clearTimeout(limit);
+      watch.unsubscribe();
+      resolve();
+    };
+    const watch = rt.bus.subscribe(pattern, () => void setImmediate(look));
+    const limit = setTimeout(() => {
+      done = true;
+      watch.unsubscribe();
+      reject(new Error(`still not so after ${timeoutMs} ms: ${holds.toString()}`));
+    }, timeoutMs);
+    void rt.bus.flush().then(look);
+  });
+}
+
+/** `until` the dispatcher has these runtimes registered: registrations, deregistrations and heartbeats are the events. */
+const untilRegistered = (rt: Runtime, holds: (ids: string[]) => boolean) =>
+  until(rt, patterns.runtimeDefinitions(), () =>
+    holds(
+      rt.dispatcher.registry
+        .runtimes()
+        .map((r) => r.runtimeId)
+        .sort(),
+    ),
+  );
 
 describe('createRuntime on real worker threads', () => {
   let rt: Runtime;
@@ -54,14 +92,11 @@ describe('createRuntime on real worker threads', () => {
     const result = await rt.submit(planWith({ task_3: '[crash-once]' })).result;
     expect(result.status).toBe('complete');
     expect(result.task_results.task_3.attempts).toBe(2);
-    // The replacement thread loads the handlers first: seconds, on a loaded machine.
-    await vi.waitFor(
-      () => {
-        expect(rt.pool!.runtimes()).toHaveLength(2);
-        expect(rt.dispatcher.registry.runtimes()).toHaveLength(2);
-      },
-      { timeout: 30_000 },
-    );
+    // The replacement thread loads the handlers first: seconds, on a loaded machine. It registers,
+    // and heartbeats after: each a definition event.
+    await untilRegistered(rt, (ids) => ids.length === 2 && rt.pool!.runtimes().length === 2);
+    expect(rt.pool!.runtimes()).toHaveLength(2);
+    expect(rt.dispatcher.registry.runtimes()).toHaveLength(2);
   });
 
   it('fails a task no runtime serves at once with CAPABILITY_NOT_AVAILABLE (no timeout wait)', async () => {
@@ -135,7 +170,9 @@ describe('supervision by time: deadlines and heartbeats', () => {
       expect(result.status).toBe('complete');
       expect(['RUNTIME_LOST', 'TIMEOUT', 'WORKER_EXITED']).toContain(codes[0]);
       expect(result.task_results.task_2.attempts).toBe(codes.length + 1);
-      await vi.waitFor(() => expect(rt.dispatcher.registry.runtimes()).toHaveLength(2), { timeout: 30_000 });
+      // Killed at its deadline, the blocked worker is replaced, and the replacement registers.
+      await untilRegistered(rt, (ids) => ids.length === 2 && rt.pool!.runtimes().every((r) => !r.exited));
+      expect(rt.dispatcher.registry.runtimes()).toHaveLength(2);
     } finally {
       await rt.close({ cancel: true });
     }
@@ -151,7 +188,7 @@ describe('supervision by time: deadlines and heartbeats', () => {
       logger: quiet,
     });
     try {
-      await vi.waitFor(() => expect(rt.dispatcher.registry.runtimes()).toHaveLength(2), { timeout: 30_000 });
+      await untilRegistered(rt, (ids) => ids.length === 2);
       const before = rt
         .pool!.runtimes()
         .map((r) => r.runtimeId)
@@ -161,16 +198,14 @@ describe('supervision by time: deadlines and heartbeats', () => {
       const result = await run.result;
       expect(result.status).toBe('complete');
       expect(codes[0]).toBe('RUNTIME_LOST');
-      await vi.waitFor(
-        () =>
-          expect(
-            rt.dispatcher.registry
-              .runtimes()
-              .map((r) => r.runtimeId)
-              .sort(),
-          ).toEqual(before),
-        { timeout: 30_000 },
-      );
+      // Declared defunct while busy, it registers anew at its next heartbeat.
+      await untilRegistered(rt, (ids) => ids.join() === before.join());
+      expect(
+        rt.dispatcher.registry
+          .runtimes()
+          .map((r) => r.runtimeId)
+          .sort(),
+      ).toEqual(before);
     } finally {
       await rt.close({ cancel: true });
     }
@@ -247,7 +282,8 @@ describe('cancelling a run', () => {
         output_refs: [],
       }));
       const run = rt.submit({ tasks });
-      await vi.waitFor(() => expect(rt.dispatcher.queued).toBe(8));
+      // Each trigger reaching the dispatcher is the event; two are placed, eight wait.
+      await until(rt, patterns.triggers(), () => rt.dispatcher.queued === 8);
       run.cancel('test');
       await expect(run.result).rejects.toMatchObject({ code: 'CLOSED' });
       await rt.bus.flush();
