@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import { backoffDelay } from '../core/backoff.js';
+import { type Scheduler, systemScheduler } from '../core/scheduler.js';
 import { ErrorCodes, isErrorCode, SwitchyardError } from '../protocol/errors.js';
 import { ErrorReplySchema } from '../protocol/runtime-events.js';
 import { isVetted } from '../protocol/vetted.js';
@@ -8,12 +10,14 @@ import type { Bus, BusMessage } from './bus.js';
 export interface AcknowledgedOptions {
   /** How long one attempt waits for the acknowledgement. @default 2000 */
   readonly ackTimeoutMs?: number;
-  /** First wait before trying again; doubles up to `maxBackoffMs`. @default 100 */
+  /** First wait before trying again; doubles up to `maxBackoffMs` (`backoffDelay`, no jitter). @default 100 */
   readonly backoffMs?: number;
   /** @default 5000 */
   readonly maxBackoffMs?: number;
   /** Stop trying after this long. @default 600000 (10 minutes) */
   readonly giveUpAfterMs?: number;
+  /** Time, and the timers of the waits between tries; tests pass a `SimulatedScheduler`. @default systemScheduler */
+  readonly scheduler?: Scheduler;
   /** Checked before each new attempt: `false` stops (the message no longer matters). */
   readonly stillWanted?: () => boolean;
   /**
@@ -49,10 +53,12 @@ export function sendAcknowledged(bus: Bus, subject: string, data: unknown, optio
     }
     return;
   }
-  const started = Date.now();
+  const scheduler = options.scheduler ?? systemScheduler;
+  const started = scheduler.now();
   const ackTimeoutMs = options.ackTimeoutMs ?? 2000;
   const giveUpAfterMs = options.giveUpAfterMs ?? 600_000;
-  let wait = options.backoffMs ?? 100;
+  const backoff = { initialMs: options.backoffMs ?? 100, factor: 2, maxMs: options.maxBackoffMs ?? 5000 };
+  let retries = 0;
   const attempt = () => {
     if (options.stillWanted && !options.stillWanted()) {
       options.onStop?.();
@@ -70,12 +76,12 @@ export function sendAcknowledged(bus: Bus, subject: string, data: unknown, optio
         options.onStop?.();
         return;
       }
-      if (Date.now() - started + wait > giveUpAfterMs) {
+      const wait = backoffDelay(retries++, backoff);
+      if (scheduler.now() - started + wait > giveUpAfterMs) {
         options.onGiveUp?.(error);
         return;
       }
-      setTimeout(attempt, wait).unref();
-      wait = Math.min(wait * 2, options.maxBackoffMs ?? 5000);
+      scheduler.setTimeout(attempt, wait, { background: true });
     };
     request.then((reply) => {
       const verdict = readAcknowledgement(reply, options.accepts, subject);

@@ -1,3 +1,4 @@
+import { type Scheduler, systemScheduler } from '../core/scheduler.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import type {
   Bus,
@@ -16,8 +17,8 @@ import { assertSubject, SubjectPattern } from './subject-pattern.js';
 export interface InProcessBusOptions {
   /** Messages kept for replay to late subscribers. @default 1000 */
   historySize?: number;
-  /** Epoch milliseconds now, for expiry. @default Date.now */
-  clock?: () => number;
+  /** Time, for expiry, and the timers of request timeouts; tests pass a `SimulatedScheduler`. @default systemScheduler */
+  scheduler?: Scheduler;
   /** Told about every handler that throws or rejects (the bus itself carries on). */
   onHandlerError?: (error: unknown, message: BusMessage) => void;
 }
@@ -48,7 +49,7 @@ export class InProcessBus implements Bus {
   readonly #groupTurn = new Map<string, number>();
   readonly #history: BusMessage[] = [];
   readonly #historySize: number;
-  readonly #clock: () => number;
+  readonly #scheduler: Scheduler;
   readonly #d: Deliveries;
   readonly #counters: BusCounters;
   /** Pending requests by their reply subject: a reply goes straight to its request, not through subscriptions. */
@@ -65,8 +66,9 @@ export class InProcessBus implements Bus {
         { field: 'historySize' },
       );
     }
-    this.#clock = options.clock ?? Date.now;
-    this.#d = new Deliveries(this.#clock, options.onHandlerError);
+    const scheduler = options.scheduler ?? systemScheduler;
+    this.#scheduler = scheduler;
+    this.#d = new Deliveries(() => scheduler.now(), options.onHandlerError);
     this.#counters = this.#d.counters;
   }
 
@@ -112,7 +114,7 @@ export class InProcessBus implements Bus {
     }
     const reply = `${INBOX}.${++this.#inbox}`;
     return new Promise<BusMessage<T>>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.#scheduler.setTimeout(() => {
         this.#counters.requestTimeouts++;
         finish(
           new SwitchyardError(ErrorCodes.REQUEST_TIMEOUT, `No reply on ${subject} within ${options.timeoutMs} ms.`, {
@@ -122,7 +124,7 @@ export class InProcessBus implements Bus {
         );
       }, options.timeoutMs);
       const finish = (error?: SwitchyardError, message?: BusMessage) => {
-        clearTimeout(timer);
+        this.#scheduler.clearTimeout(timer);
         this.#replies.delete(reply);
         if (error) reject(error);
         else resolve(message as BusMessage<T>);
@@ -165,7 +167,7 @@ export class InProcessBus implements Bus {
 
   /** `tokens` is `subject` split on `.`, when the caller has it already. */
   #publish(subject: string, data: unknown, options: PublishOptions, tokens?: readonly string[]): void {
-    const message = busMessage(subject, data, options, ++this.#seq, this.#clock());
+    const message = busMessage(subject, data, options, ++this.#seq, this.#scheduler.now());
     this.#counters.published++;
     if (subject.startsWith(INBOX_PREFIX)) {
       const finish = this.#replies.get(subject);

@@ -28,13 +28,18 @@ export function busMessage(
   return message;
 }
 
-/** Deliveries one turn may make before it yields to I/O and timers. */
+/**
+ * Deliveries one turn may make before it yields to I/O and timers. The turn's budget and its
+ * yield (`setImmediate`) are the event loop's own, on purpose not the bus's scheduler: they
+ * measure this process's CPU time, which simulated time does not, and a simulated bus must
+ * still deliver.
+ */
 const TURN_DELIVERIES = 2048;
 /** …or the time it may take, in ms. */
 const TURN_MS = 4;
 
 /**
- * What a bus's mailboxes share: the counters, the clock for expiry, how many messages are
+ * What a bus's mailboxes share: the counters, the time for expiry, how many messages are
  * waiting anywhere (so `flush` can wait until every mailbox has caught up), and the one
  * delivery loop that runs them. A turn of the loop delivers, one message at a time and mailbox
  * after mailbox, until every mailbox is empty or waiting on an asynchronous handler — also what
@@ -56,20 +61,21 @@ export class Deliveries {
   /** Messages waiting in a mailbox or being handled. */
   queued = 0;
   closed = false;
-  readonly #clock: () => number;
+  readonly #now: () => number;
   readonly #onHandlerError: ((error: unknown, message: BusMessage) => void) | undefined;
   #waiters: Array<() => void> = [];
   /** Mailboxes with a message to deliver, and jobs (replies to requests), in arrival order. */
   #ready: Array<Mailbox | (() => void)> = [];
   #scheduled = false;
 
-  constructor(clock: () => number, onHandlerError?: (error: unknown, message: BusMessage) => void) {
-    this.#clock = clock;
+  /** @param now epoch milliseconds now, for expiry: the bus's scheduler's `now` */
+  constructor(now: () => number, onHandlerError?: (error: unknown, message: BusMessage) => void) {
+    this.#now = now;
     this.#onHandlerError = onHandlerError;
   }
 
   now(): number {
-    return this.#clock();
+    return this.#now();
   }
 
   /** Resolves once no message waits in any mailbox (at once when none does, or when closed). */

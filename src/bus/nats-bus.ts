@@ -2,17 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   connect,
-  headers as natsHeaders,
   type Msg,
-  type MsgHdrs,
   type NatsConnection,
   type Subscription as NatsSubscription,
-  type Payload,
   RequestError,
   TimeoutError,
   NoRespondersError,
 } from '@nats-io/transport-node';
-import { z } from 'zod';
+import { type Scheduler, systemScheduler } from '../core/scheduler.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import type {
@@ -26,70 +23,14 @@ import type {
   Subscription,
 } from './bus.js';
 import { busMessage, Deliveries, Mailbox } from './mailbox.js';
+import { type NatsBusOptions, NatsBusOptionsSchema } from './nats-bus-options.js';
+import { busMessageOfNats, natsHeadersOf, natsPayload, ORIGIN_HEADER } from './nats-wire.js';
 import { assertSubject, SubjectPattern } from './subject-pattern.js';
 
-/** Options of {@link natsBus}: how to reach the servers, and the bus's own settings. */
-export interface NatsBusOptions {
-  /** Server URLs, e.g. `nats://gpu-1:4222`. @default 'nats://127.0.0.1:4222' */
-  servers?: string | string[];
-  /** The connection's name, shown by the server's monitoring. @default 'switchyard' */
-  name?: string;
-  token?: string;
-  user?: string;
-  pass?: string;
-  /** TLS: `true` for the system's CAs, or files (PEM) for a private CA and a client certificate. */
-  tls?: boolean | { caFile?: string; certFile?: string; keyFile?: string };
-  /** Reconnect after a lost connection. @default true */
-  reconnect?: boolean;
-  /** Attempts per server before giving up; -1 for ever. @default -1 */
-  maxReconnectAttempts?: number;
-  /** Wait between attempts on one server (jittered), in ms. @default 250 */
-  reconnectTimeWait?: number;
-  /** How long the first connection may take, in ms. @default 5000 */
-  timeoutMs?: number;
-  /** Messages kept for replay to late subscribers (what this bus published or received). @default 1000 */
-  historySize?: number;
-  /** Epoch milliseconds now, for expiry. @default Date.now */
-  clock?: () => number;
-  /** Told about every handler that throws or rejects. */
-  onHandlerError?: (error: unknown, message: BusMessage) => void;
-}
-
-const OptionsSchema = z.strictObject({
-  servers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-  name: z.string().min(1).optional(),
-  token: z.string().min(1).optional(),
-  user: z.string().min(1).optional(),
-  pass: z.string().optional(),
-  tls: z
-    .union([
-      z.boolean(),
-      z.strictObject({
-        caFile: z.string().optional(),
-        certFile: z.string().optional(),
-        keyFile: z.string().optional(),
-      }),
-    ])
-    .optional(),
-  reconnect: z.boolean().optional(),
-  maxReconnectAttempts: z.number().int().min(-1).optional(),
-  reconnectTimeWait: z.number().int().min(1).optional(),
-  timeoutMs: z.number().int().min(1).optional(),
-  historySize: z.number().int().min(0).optional(),
-  clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
-  onHandlerError: z.custom<(error: unknown, message: BusMessage) => void>((v) => typeof v === 'function').optional(),
-});
+export type { NatsBusOptions } from './nats-bus-options.js';
 
 /** What the connection went through, for actors that must know (the dispatcher pauses expiry while cut off). */
 export type ConnectionEvent = 'disconnected' | 'reconnected';
-
-/** Headers the bus uses itself; never shown to subscribers as message headers. */
-const PRIORITY = 'Switchyard-Priority';
-const EXPIRES = 'Switchyard-Expires';
-const PUBLISHED = 'Switchyard-Published';
-/** Which bus published a message: a bus drops the server's copy of what it already delivered itself. */
-const ORIGIN = 'Switchyard-Origin';
-const OWN = new Set([PRIORITY, EXPIRES, PUBLISHED, ORIGIN].map((h) => h.toLowerCase()));
 
 interface Sub {
   readonly pattern: SubjectPattern;
@@ -105,8 +46,6 @@ interface Group {
   turn: number;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * Connects to NATS and returns a {@link Bus} over it. A connection that cannot be made is
  * `CONNECTION_FAILED` naming the servers; bad options are `INVALID_INPUT` naming the field.
@@ -116,7 +55,7 @@ const encoder = new TextEncoder();
  * const rt = await createRuntime({ agents: [handlers], bus });
  */
 export async function natsBus(options: NatsBusOptions = {}): Promise<NatsBus> {
-  const parsed = parseWith(OptionsSchema, options, 'NATS bus options');
+  const parsed = parseWith(NatsBusOptionsSchema, options, 'NATS bus options');
   if (!parsed.ok) throw parsed.error;
   const o = parsed.value;
   const servers = o.servers ?? 'nats://127.0.0.1:4222';
@@ -188,7 +127,7 @@ export class NatsBus implements Bus {
   readonly #groups = new Map<string, Group>();
   readonly #history: BusMessage[] = [];
   readonly #historySize: number;
-  readonly #clock: () => number;
+  readonly #scheduler: Scheduler;
   readonly #pending = new Set<(error: SwitchyardError) => void>();
   readonly #listeners = new Set<(event: ConnectionEvent) => void>();
   readonly #origin = randomUUID();
@@ -197,11 +136,12 @@ export class NatsBus implements Bus {
   #seq = 0;
   #inbox = 0;
 
-  constructor(nc: NatsConnection, options: Pick<NatsBusOptions, 'historySize' | 'clock' | 'onHandlerError'> = {}) {
+  constructor(nc: NatsConnection, options: Pick<NatsBusOptions, 'historySize' | 'scheduler' | 'onHandlerError'> = {}) {
     this.#nc = nc;
-    this.#clock = options.clock ?? Date.now;
+    const scheduler = options.scheduler ?? systemScheduler;
+    this.#scheduler = scheduler;
     this.#historySize = options.historySize ?? 1000;
-    this.#d = new Deliveries(this.#clock, options.onHandlerError);
+    this.#d = new Deliveries(() => scheduler.now(), options.onHandlerError);
     this.#counters = this.#d.counters;
     void this.#watch();
   }
@@ -294,7 +234,7 @@ export class NatsBus implements Bus {
       let reply: string | undefined;
       const finish = () => {
         settled = true;
-        clearTimeout(timer);
+        this.#scheduler.clearTimeout(timer);
         if (reply !== undefined) this.#localReplies.delete(reply);
         this.#pending.delete(abandon);
       };
@@ -310,7 +250,7 @@ export class NatsBus implements Bus {
       };
       // With a subscriber here, this bus keeps its own clock on the request; the server's answer only counts if it comes first.
       const timer = local
-        ? setTimeout(() => {
+        ? this.#scheduler.setTimeout(() => {
             this.#counters.requestTimeouts++;
             abandon(
               new SwitchyardError(
@@ -330,11 +270,10 @@ export class NatsBus implements Bus {
         this.#deliverLocally(this.#local(subject, data, { ...options, reply }), tokens);
       }
       // Responders in other processes get it from the server (our own subscriptions drop the server's copy).
-      const headers = this.#headers(options);
-      headers.set(ORIGIN, this.#origin);
+      const headers = natsHeadersOf(options, this.#scheduler.now(), this.#origin);
       this.#counters.published++;
-      this.#nc.request(subject, this.#payload(data), { timeout: options.timeoutMs, headers }).then(
-        (msg) => win(this.#message(msg)),
+      this.#nc.request(subject, natsPayload(data), { timeout: options.timeoutMs, headers }).then(
+        (msg) => win(this.#fromNats(msg)),
         (error: unknown) => {
           if (!local) abandon(this.#requestError(error, subject, options.timeoutMs));
         },
@@ -355,7 +294,7 @@ export class NatsBus implements Bus {
 
   /** A message as this bus's own subscribers get it when it does not go through the server. */
   #local(subject: string, data: unknown, options: PublishOptions): BusMessage {
-    const message = busMessage(subject, data, options, ++this.#seq, this.#clock());
+    const message = busMessage(subject, data, options, ++this.#seq, this.#scheduler.now());
     this.#remember(message);
     return message;
   }
@@ -425,9 +364,8 @@ export class NatsBus implements Bus {
   }
 
   #send(subject: string, data: unknown, options: PublishOptions): void {
-    const h = this.#headers(options);
-    h.set(ORIGIN, this.#origin);
-    const payload = this.#payload(data);
+    const h = natsHeadersOf(options, this.#scheduler.now(), this.#origin);
+    const payload = natsPayload(data);
     const limit = this.#nc.info?.max_payload;
     this.#counters.published++;
     const here = this.#deliverLocally(this.#local(subject, data, options));
@@ -447,61 +385,17 @@ export class NatsBus implements Bus {
     });
   }
 
-  #payload(data: unknown): Payload {
-    return encoder.encode(JSON.stringify(data ?? null));
-  }
-
-  #headers(options: Omit<PublishOptions, 'reply'>): MsgHdrs {
-    const h = natsHeaders();
-    const now = this.#clock();
-    h.set(PUBLISHED, String(now));
-    if (options.priority !== undefined && options.priority !== 0) h.set(PRIORITY, String(options.priority));
-    if (options.ttlMs !== undefined) h.set(EXPIRES, String(now + options.ttlMs));
-    for (const [k, v] of Object.entries(options.headers ?? {})) h.set(k, v);
-    return h;
-  }
-
   #receive(error: Error | null, msg: Msg, deliver: (message: BusMessage) => void, plain = false): void {
     if (error || this.#d.closed) return;
     // Our own publication, already handed to our plain subscribers in-process.
-    if (plain && msg.headers?.get(ORIGIN) === this.#origin) return;
-    const message = this.#message(msg);
+    if (plain && msg.headers?.get(ORIGIN_HEADER) === this.#origin) return;
+    const message = this.#fromNats(msg);
     this.#remember(message);
     deliver(message);
   }
 
-  /** A NATS message as subscribers see it. A payload that is not JSON arrives as its text, for the actor to refuse. */
-  #message(msg: Msg): BusMessage {
-    const text = msg.string();
-    let data: unknown = null;
-    if (text.length > 0) {
-      try {
-        data = JSON.parse(text);
-      } catch {
-        data = text;
-      }
-    }
-    const own: Record<string, string> = {};
-    const user: Record<string, string> = {};
-    if (msg.headers) {
-      for (const key of msg.headers.keys()) {
-        const value = msg.headers.get(key);
-        if (OWN.has(key.toLowerCase())) own[key.toLowerCase()] = value;
-        else user[key] = value;
-      }
-    }
-    const num = (v: string | undefined) => (v === undefined || !Number.isFinite(Number(v)) ? undefined : Number(v));
-    const expiresAt = num(own[EXPIRES.toLowerCase()]);
-    return {
-      subject: msg.subject,
-      data,
-      headers: user,
-      priority: num(own[PRIORITY.toLowerCase()]) ?? 0,
-      seq: ++this.#seq,
-      publishedAt: num(own[PUBLISHED.toLowerCase()]) ?? this.#clock(),
-      ...(msg.reply ? { reply: msg.reply } : {}),
-      ...(expiresAt === undefined ? {} : { expiresAt }),
-    };
+  #fromNats(msg: Msg): BusMessage {
+    return busMessageOfNats(msg, ++this.#seq, this.#scheduler.now());
   }
 
   #remember(message: BusMessage): void {

@@ -260,7 +260,7 @@ interface RuntimeParts extends RunLauncherParts {
 
 /** Builds the bus (unless given), the state manager (with a store), the dispatcher, the router and the local agent host. */
 async function startParts(settings: RuntimeSettings): Promise<RuntimeParts> {
-  const { options: o, logger, clock, subjects, heartbeatMs } = settings;
+  const { options: o, logger, clock, scheduler, subjects, heartbeatMs } = settings;
   const ownBus = o.bus === undefined;
   const bus =
     o.bus ??
@@ -287,7 +287,7 @@ async function startParts(settings: RuntimeSettings): Promise<RuntimeParts> {
     bus,
     subjects,
     logger,
-    clock,
+    scheduler,
     sweepMs: Math.max(50, Math.floor(heartbeatMs / 2)),
     staleAttempt,
   });

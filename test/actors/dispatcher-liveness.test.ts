@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from '../../src/actors/dispatcher.js';
+import { type Scheduler, SimulatedScheduler, type Timer } from '../../src/core/scheduler.js';
 import {
   type AgentExecutionResult,
   type Dispatch,
@@ -35,15 +36,50 @@ const trigger: TriggerAgent = {
 };
 
 /**
- * The sweep's timer is ticked by hand at chosen clock readings: a tick at a reading later than
- * its interval is a timer that ran late because this process's event loop was busy, before the
- * heartbeats that arrived meanwhile were read (they are published after the tick).
+ * Simulated time in which this process's event loop can stall: {@link stall} moves the clock on
+ * without running any timer, as a busy loop does, so the timers due meanwhile run late — before
+ * the messages that arrived during the stall are read.
+ */
+class StallingScheduler implements Scheduler {
+  readonly #timers = new SimulatedScheduler(0);
+  #stalled = 0;
+
+  now(): number {
+    return this.#timers.now() + this.#stalled;
+  }
+  setTimeout(fn: () => void, ms: number): Timer {
+    return this.#timers.setTimeout(fn, ms);
+  }
+  clearTimeout(timer: Timer | undefined): void {
+    this.#timers.clearTimeout(timer);
+  }
+  /** The loop is busy for `ms`: time passes, no timer runs. */
+  stall(ms: number): void {
+    this.#stalled += ms;
+  }
+  /** Lets time run to the next timer and runs it; returns the reading it ran at. */
+  runNext(): number {
+    const due = this.#timers.nextDue;
+    if (due === undefined) throw new Error('no timer is pending');
+    this.#timers.advance(due - this.#timers.now());
+    return this.now();
+  }
+  /** The reading at which the next timer runs unless the loop stalls first. */
+  get nextDue(): number | undefined {
+    const due = this.#timers.nextDue;
+    return due === undefined ? undefined : due + this.#stalled;
+  }
+}
+
+/**
+ * The sweep runs on its timer at chosen clock readings: a sweep at a reading later than its
+ * interval is a timer that ran late because this process's event loop was busy, before the
+ * heartbeats that arrived meanwhile were read (they are published after the sweep).
  */
 describe('Dispatcher liveness when the coordinator itself stalls', () => {
-  let now = 0;
+  let time: StallingScheduler;
   let bus: InProcessBus;
   let dispatcher: Dispatcher;
-  let tick: (() => void) | undefined;
   let lost: AgentExecutionResult[];
   let gone: unknown[];
 
@@ -55,30 +91,28 @@ describe('Dispatcher liveness when the coordinator itself stalls', () => {
       capacity: 2,
       at: AT,
     });
-  /** Runs the sweep timer at `at` and lets what it published be delivered. */
+  /** Lets the sweep timer run at reading `at` (late, after a stall, when `at` is past its due time) and delivers what it published. */
   const sweepAt = async (at: number) => {
-    now = at;
-    tick!();
+    const due = time.nextDue!;
+    expect(at).toBeGreaterThanOrEqual(due);
+    time.stall(at - due);
+    expect(time.runNext()).toBe(at);
     await bus.flush();
   };
 
   beforeEach(async () => {
-    now = 0;
+    time = new StallingScheduler();
     lost = [];
     gone = [];
-    bus = new InProcessBus({ clock: () => now });
+    bus = new InProcessBus({ scheduler: time });
     dispatcher = new Dispatcher({
       bus,
       subjects: s,
       logger: pino({ level: 'silent' }),
-      clock: () => now,
+      scheduler: time,
       sweepMs: SWEEP_MS,
-      every: (ms, fn) => {
-        expect(ms).toBe(SWEEP_MS);
-        tick = fn;
-        return () => (tick = undefined);
-      },
     });
+    expect(time.nextDue).toBe(SWEEP_MS);
     bus.subscribe(s.patterns.results(), (m) => void lost.push(m.data as AgentExecutionResult));
     bus.subscribe(s.deregistered('rt-a'), (m) => void gone.push(m.data));
     // One runtime heartbeating every second (defunct after 3 missed beats), running one attempt.
@@ -154,5 +188,67 @@ describe('Dispatcher liveness when the coordinator itself stalls', () => {
     await sweepAt(3500);
     expect(dispatcher.registry.get('rt-a')).toBeUndefined();
     expect(lost).toMatchObject([{ request_id: 'req-1', outcome: { error: { code: 'RUNTIME_LOST' } } }]);
+  });
+});
+
+describe('Dispatcher liveness on simulated time', () => {
+  it('declares a runtime that stops heartbeating lost at the first sweep past three missed beats, not a millisecond before', async () => {
+    const time = new SimulatedScheduler(0);
+    const bus = new InProcessBus({ scheduler: time });
+    const dispatcher = new Dispatcher({
+      bus,
+      subjects: s,
+      logger: pino({ level: 'silent' }),
+      scheduler: time,
+      sweepMs: 50,
+    });
+    try {
+      const lost: AgentExecutionResult[] = [];
+      const gone: unknown[] = [];
+      bus.subscribe(s.patterns.results(), (m) => void lost.push(m.data as AgentExecutionResult));
+      bus.subscribe(s.deregistered('rt-a'), (m) => void gone.push(m.data));
+      bus.publish(s.registered('rt-a'), {
+        type: 'AgentRuntimeRegistered',
+        runtime_id: 'rt-a',
+        agents: [{ agent_id: 'execution_agent', capabilities: ['CAP-PRE-*'] }],
+        capacity: 2,
+        heartbeat_interval_ms: 1000,
+        subjects: [s.execute('rt-a')],
+        at: AT,
+      });
+      await bus.flush();
+      await bus.request(s.trigger('wf', 'execution_agent'), trigger, { timeoutMs: 1000 });
+      // Heartbeats at 1000 and 2000, then silence: lost once more than 3000 ms pass after 2000.
+      for (let beat = 1; beat <= 2; beat++) {
+        time.advance(1000);
+        bus.publish(s.heartbeat('rt-a'), {
+          type: 'RuntimeHeartbeat',
+          runtime_id: 'rt-a',
+          in_flight: 1,
+          capacity: 2,
+          at: AT,
+        });
+        await bus.flush();
+      }
+      time.advance(3000);
+      await bus.flush();
+      expect(time.now()).toBe(5000);
+      expect(dispatcher.registry.get('rt-a')).toBeDefined();
+      time.advance(49);
+      await bus.flush();
+      expect(dispatcher.registry.get('rt-a')).toBeDefined();
+      expect(gone).toEqual([]);
+      // The sweep at 5050 is the first to see more than 3000 ms of silence.
+      time.advance(1);
+      await bus.flush();
+      expect(dispatcher.registry.get('rt-a')).toBeUndefined();
+      expect(gone).toMatchObject([{ reason: 'defunct', in_flight: ['req-1'] }]);
+      expect(lost).toMatchObject([
+        { request_id: 'req-1', outcome: { status: 'failed', error: { code: 'RUNTIME_LOST', recoverable: true } } },
+      ]);
+    } finally {
+      dispatcher.close();
+      await bus.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from '../../src/actors/dispatcher.js';
+import { SimulatedScheduler } from '../../src/core/scheduler.js';
 import {
   type AgentExecutionResult,
   type BusMessage,
@@ -37,7 +38,7 @@ function trigger(id: string, capability = 'CAP-PRE-001', agent = 'execution_agen
 }
 
 describe('Dispatcher', () => {
-  let now = 0;
+  let time: SimulatedScheduler;
   let bus: InProcessBus;
   let dispatcher: Dispatcher;
   const received = new Map<string, string[]>();
@@ -79,14 +80,14 @@ describe('Dispatcher', () => {
   };
 
   beforeEach(() => {
-    now = 0;
+    time = new SimulatedScheduler(0);
     received.clear();
-    bus = new InProcessBus({ clock: () => now });
+    bus = new InProcessBus({ scheduler: time });
     dispatcher = new Dispatcher({
       bus,
       subjects: s,
       logger: pino({ level: 'silent' }),
-      clock: () => now,
+      scheduler: time,
       sweepMs: 60_000,
     });
   });
@@ -149,7 +150,7 @@ describe('Dispatcher', () => {
     const gone: unknown[] = [];
     bus.subscribe(s.patterns.results(), (m) => void lost.push(m.data as AgentExecutionResult));
     bus.subscribe(s.deregistered('rt-a'), (m) => void gone.push(m.data));
-    now += 250;
+    time.advance(250);
     bus.publish(s.heartbeat('rt-a'), {
       type: 'RuntimeHeartbeat',
       runtime_id: 'rt-a',
@@ -160,7 +161,7 @@ describe('Dispatcher', () => {
     await bus.flush();
     dispatcher.sweep();
     expect(dispatcher.registry.runtimes()).toHaveLength(1);
-    now += 301;
+    time.advance(301);
     dispatcher.sweep();
     await bus.flush();
     expect(dispatcher.registry.runtimes()).toHaveLength(0);
@@ -239,7 +240,7 @@ describe('Dispatcher', () => {
       bus,
       subjects: s,
       logger: pino({ level: 'silent' }),
-      clock: () => now,
+      scheduler: time,
       sweepMs: 60_000,
       staleAttempt: (id) => resumed && id.startsWith('wf_'),
     });

@@ -7,6 +7,7 @@ import { MemoryStore } from '../../src/store/memory-store.js';
 import { WorkflowRun } from '../../src/actors/workflow-supervisor.js';
 import { compilePlan } from '../../src/core/compiled-plan.js';
 import { resolveOptions } from '../../src/core/options.js';
+import { systemScheduler } from '../../src/core/scheduler.js';
 import { readPlan } from '../../src/graph/plan-input.js';
 import {
   type AgentExecutionResult,
@@ -93,7 +94,13 @@ describe('results and control messages must prove who they are', () => {
     lines = [];
     triggers = [];
     bus = new InProcessBus();
-    dispatcher = new Dispatcher({ bus, subjects: s, logger: capturingLogger(lines), clock: Date.now, sweepMs: 60_000 });
+    dispatcher = new Dispatcher({
+      bus,
+      subjects: s,
+      logger: capturingLogger(lines),
+      scheduler: systemScheduler,
+      sweepMs: 60_000,
+    });
     // A runtime in another process: it registers, takes triggers on its execute subject, and acknowledges them.
     bus.subscribe(s.execute(RUNTIME), (m: BusMessage) => {
       const batch = m.data as { triggers: TriggerAgent[] };

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from '../../src/actors/dispatcher.js';
+import { SimulatedScheduler } from '../../src/core/scheduler.js';
 import {
   type AgentExecutionResult,
   type BusMessage,
@@ -37,7 +38,7 @@ function trigger(id: string, capability = 'CAP-PRE-001'): TriggerAgent {
 }
 
 describe('Dispatcher work stealing (held attempts of prefetching runtimes)', () => {
-  let now = 0;
+  let time: SimulatedScheduler;
   let bus: InProcessBus;
   let dispatcher: Dispatcher;
   const received = new Map<string, string[]>();
@@ -101,16 +102,16 @@ describe('Dispatcher work stealing (held attempts of prefetching runtimes)', () 
   };
 
   beforeEach(async () => {
-    now = 0;
+    time = new SimulatedScheduler(0);
     received.clear();
     reclaims.clear();
     placed.length = 0;
-    bus = new InProcessBus({ clock: () => now });
+    bus = new InProcessBus({ scheduler: time });
     dispatcher = new Dispatcher({
       bus,
       subjects: s,
       logger: pino({ level: 'silent' }),
-      clock: () => now,
+      scheduler: time,
       sweepMs: 60_000,
       stealAfterMs: 20,
     });
@@ -131,7 +132,7 @@ describe('Dispatcher work stealing (held attempts of prefetching runtimes)', () 
     expect(replies.map((r) => r.rounds_ahead)).toEqual([undefined, undefined, undefined, undefined, undefined, 1, 2]);
   });
 
-  it('asks back the latest attempt held by a busy runtime once another has had a slot free for stealAfterMs, and places it there', async () => {
+  it('asks back the latest attempt held by a busy runtime once another has had a slot free for stealAfterMs of simulated time, and places it there', async () => {
     runtime('rt-a', 3, 1);
     runtime('rt-b', 3, 1);
     await bus.flush();
@@ -142,14 +143,17 @@ describe('Dispatcher work stealing (held attempts of prefetching runtimes)', () 
     done('req-2');
     done('req-4');
     await bus.flush();
-    now = 19;
-    dispatcher.steal();
+    // rt-b went idle at 0 while rt-a holds attempts: the steal is armed for 20, and fires then, not before.
+    expect(time.nextDue).toBe(20);
+    time.advance(19);
+    await bus.flush();
     expect(reclaims.get('rt-a')).toEqual([]);
-    now = 20;
-    dispatcher.steal();
+    time.advance(1);
     await bus.flush();
     // One slot free on rt-b: one attempt, the last placed (the last rt-a would start).
     expect(reclaims.get('rt-a')).toEqual([['req-5']]);
+    // Asked already: neither the timer nor a steal by hand asks again.
+    time.advance(1000);
     dispatcher.steal();
     await bus.flush();
     expect(reclaims.get('rt-a')).toHaveLength(1);
@@ -170,15 +174,13 @@ describe('Dispatcher work stealing (held attempts of prefetching runtimes)', () 
     done('req-2');
     done('req-4');
     await bus.flush();
-    now = 100;
-    dispatcher.steal();
+    time.advance(100);
     await bus.flush();
     expect(reclaims.get('rt-a')).toEqual([['req-5']]);
     // req-5 had started: the holder reports nothing. Its result frees the ask, so the next idle spell may ask again.
     done('req-5');
     await bus.flush();
-    now = 200;
-    dispatcher.steal();
+    time.advance(100);
     await bus.flush();
     expect(reclaims.get('rt-a')).toEqual([['req-5'], ['req-3']]);
     giveBack('rt-a', ['req-3']);
@@ -187,6 +189,22 @@ describe('Dispatcher work stealing (held attempts of prefetching runtimes)', () 
     expect(received.get('rt-b')).toEqual(['req-2', 'req-4', 'req-3']);
     expect(placed.filter((p) => p.request_id === 'req-3')).toHaveLength(1);
     expect(dispatcher.registry.get('rt-b')!.inFlight.size).toBe(1);
+  });
+
+  it('answers a malformed AttemptsReclaimed with INVALID_INPUT and moves nothing', async () => {
+    runtime('rt-a', 3, 1);
+    runtime('rt-b', 3, 1);
+    await bus.flush();
+    await send('1', '2', '3');
+    const reply = await bus.request(
+      s.reclaimed('rt-a'),
+      { type: 'AttemptsReclaimed', runtime_id: 'rt-a', request_ids: 'req-3', at: AT },
+      { timeoutMs: 1000 },
+    );
+    await bus.flush();
+    expect(reply.data).toMatchObject({ type: 'Error', code: 'INVALID_INPUT' });
+    expect(dispatcher.registry.owner('req-3')).toBe('rt-a');
+    expect(placed).toEqual([]);
   });
 
   it('steals only what the idle runtime serves, and never from a runtime that does not say it holds attempts', async () => {
@@ -208,7 +226,7 @@ describe('Dispatcher work stealing (held attempts of prefetching runtimes)', () 
     }
     await bus.flush();
     expect(replies.map((r) => r.runtime_id)).toEqual(['rt-a', 'rt-old', 'rt-a']);
-    now = 1000;
+    time.advance(1000);
     dispatcher.steal();
     await bus.flush();
     // rt-b is idle but serves no CAP-VIS; rt-old holds nothing (capacity = concurrency).

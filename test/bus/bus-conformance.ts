@@ -5,7 +5,10 @@ import type { SwitchyardError } from '../../src/index.js';
 /** What an implementation under test provides. */
 export interface BusUnderTest {
   readonly bus: Bus;
-  /** Moves the bus's clock forward (for expiry). */
+  /**
+   * Moves the bus's scheduler forward (a `SimulatedScheduler`): expiry, and the timeout of a
+   * request the bus times itself, fire on this time and never on the wall clock's.
+   */
   advance(ms: number): void;
   /**
    * Resolves once what was published so far has reached the subscribers' mailboxes (not
@@ -110,10 +113,17 @@ export function describeBusConformance(name: string, create: () => Promise<BusUn
       expect(reply.data).toEqual({ echo: 'hi' });
     });
 
-    it('rejects a request nobody listens to with NO_RESPONDERS at once, and a silent one with REQUEST_TIMEOUT', async () => {
+    it('rejects a request nobody listens to with NO_RESPONDERS at once, and a silent one with REQUEST_TIMEOUT when its time is up, not before', async () => {
       expect((await rejection(t.bus.request('nobody.home', 1, { timeoutMs: 60_000 }))).code).toBe('NO_RESPONDERS');
       t.bus.subscribe('svc.silent', () => undefined);
-      expect((await rejection(t.bus.request('svc.silent', 1, { timeoutMs: 30 }))).code).toBe('REQUEST_TIMEOUT');
+      let settled = false;
+      const silent = rejection(t.bus.request('svc.silent', 1, { timeoutMs: 30 })).finally(() => (settled = true));
+      await t.bus.flush();
+      t.advance(29);
+      await t.bus.flush();
+      expect(settled).toBe(false);
+      t.advance(1);
+      expect((await silent).code).toBe('REQUEST_TIMEOUT');
       const c = t.bus.counters();
       expect([c.requests, c.noResponders, c.requestTimeouts]).toEqual([2, 1, 1]);
     });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedScheduler } from '../../src/core/scheduler.js';
 import { natsBus } from '../../src/nats.js';
 import { startNatsServer, type TestNatsServer, testNats } from '../helpers/nats-server.js';
 import { describeBusConformance } from './bus-conformance.js';
@@ -12,9 +13,9 @@ afterAll(async () => {
 });
 
 describeBusConformance('NATS', async () => {
-  let now = 1_000_000;
-  const bus = await natsBus({ servers: server.url, clock: () => now });
-  return { bus, advance: (ms) => void (now += ms), settle: () => bus.roundTrip() };
+  const time = new SimulatedScheduler(1_000_000);
+  const bus = await natsBus({ servers: server.url, scheduler: time });
+  return { bus, advance: (ms) => time.advance(ms), settle: () => bus.roundTrip() };
 });
 
 describe('NATS bus, own and other processes', () => {
