@@ -201,8 +201,8 @@ export type { AgentHost, AgentHostOptions } from './runtime/agent-host.js';
 export { sendAcknowledged } from './bus/acknowledged.js';
 export type { AcknowledgedOptions } from './bus/acknowledged.js';
 export type { Runtime, RuntimeOptions } from './runtime/create-runtime.js';
-export { WorkflowRun } from './actors/workflow-supervisor.js';
-export type { RunEvents, RunProgress } from './actors/workflow-supervisor.js';
+export { WorkflowRun } from './actors/workflow-run.js';
+export type { RunEvents, RunProgress } from './actors/workflow-run.js';
 export { Dispatcher } from './actors/dispatcher.js';
 
 // Durable state (the SQLite store is `switchyard/sqlite`)

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Dispatcher } from '../actors/dispatcher.js';
 import { RunRouter } from '../actors/run-router.js';
 import { StateManager } from '../actors/state-manager.js';
-import { WorkflowRun } from '../actors/workflow-supervisor.js';
+import { WorkflowRun } from '../actors/workflow-run.js';
 import type { Bus } from '../bus/bus.js';
 import { InProcessBus } from '../bus/in-process-bus.js';
 import { type CompiledPlan, compilePlan, compilePlanSteps } from '../core/compiled-plan.js';

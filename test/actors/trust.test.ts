@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from '../../src/actors/dispatcher.js';
 import { StateManager } from '../../src/actors/state-manager.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { WorkflowRun } from '../../src/actors/workflow-supervisor.js';
+import { WorkflowRun } from '../../src/actors/workflow-run.js';
 import { compilePlan } from '../../src/core/compiled-plan.js';
 import { resolveOptions } from '../../src/core/options.js';
 import { readPlan } from '../../src/graph/plan-input.js';

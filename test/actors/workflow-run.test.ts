@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WorkflowRun } from '../../src/actors/workflow-supervisor.js';
+import { WorkflowRun } from '../../src/actors/workflow-run.js';
 import { compilePlan } from '../../src/core/compiled-plan.js';
 import { resolveOptions } from '../../src/core/options.js';
 import { readPlan } from '../../src/graph/plan-input.js';
