@@ -10,6 +10,7 @@ import type { Bus } from '../bus/bus.js';
 import { InProcessBus } from '../bus/in-process-bus.js';
 import { type CompiledPlan, compilePlan, compilePlanSteps } from '../core/compiled-plan.js';
 import { resolveOptions } from '../core/options.js';
+import { type Scheduler, systemScheduler } from '../core/scheduler.js';
 import { type PlanInput, readPlan } from '../graph/plan-input.js';
 import type { AgentPool } from '../pool/agent-pool.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
@@ -58,6 +59,8 @@ export interface RuntimeOptions {
   subjectPrefix?: string;
   /** Epoch milliseconds now. @default Date.now */
   clock?: () => number;
+  /** Time and timers (default: Node's); tests pass a SimulatedScheduler. */
+  scheduler?: Scheduler;
   /**
    * Tasks to fail on purpose, by id, without running their handler (`INJECTED_FAULT`): to watch
    * retries and skipping, as `switchyard run --fail task_5:recoverable` does.
@@ -131,6 +134,7 @@ const OptionsSchema = z
       .optional(),
     subjectPrefix: z.string().optional(),
     clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
+    scheduler: z.custom<Scheduler>((v) => typeof v === 'object' && v !== null).optional(),
     inspect: z
       .custom<(event: InspectionEvent) => void>(
         (v) => typeof v === 'function',
@@ -230,6 +234,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (!dispatch.ok) throw dispatch.error;
   const logger = o.logger ?? pino({ level: 'warn' }, pino.destination(2));
   const clock = o.clock ?? Date.now;
+  const scheduler: Scheduler = o.scheduler ?? systemScheduler;
   const subjects = subjectBuilders(o.subjectPrefix);
   const ownBus = o.bus === undefined;
   const bus =
@@ -248,7 +253,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         subjects,
         store: o.store,
         logger,
-        clock,
+        scheduler,
         ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }),
         onLeaseLost: (runId, error) => [...runs].find((r) => r.id === runId)?.cancel(error.message),
       })
@@ -300,7 +305,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     bus,
     subjects,
     logger: logger.child({ run_id: runId }),
-    clock,
+    scheduler,
     maxConcurrentTasks: o.maxConcurrentTasks ?? 64,
     taskTimeoutMs,
     resultGraceMs: killGraceMs + heartbeatMs * 4 + 1000,

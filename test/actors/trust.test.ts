@@ -6,6 +6,7 @@ import { StateManager } from '../../src/actors/state-manager.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { WorkflowRun } from '../../src/actors/workflow-run.js';
 import { compilePlan } from '../../src/core/compiled-plan.js';
+import { systemScheduler } from '../../src/core/scheduler.js';
 import { resolveOptions } from '../../src/core/options.js';
 import { readPlan } from '../../src/graph/plan-input.js';
 import {
@@ -53,7 +54,7 @@ function runOf(bus: InProcessBus, logger: pino.Logger, taskTimeoutMs = 60_000): 
     bus,
     subjects: s,
     logger,
-    clock: Date.now,
+    scheduler: systemScheduler,
     options: options.value,
     maxConcurrentTasks: 8,
     taskTimeoutMs,
@@ -327,7 +328,13 @@ describe('results and control messages must prove who they are', () => {
 
   it('records the steps of a run it drives only from that run, never a step forged on the bus', async () => {
     const store = new MemoryStore();
-    const manager = new StateManager({ bus, subjects: s, store, logger: pino({ level: 'silent' }), clock: Date.now });
+    const manager = new StateManager({
+      bus,
+      subjects: s,
+      store,
+      logger: pino({ level: 'silent' }),
+      scheduler: systemScheduler,
+    });
     manager.claim('r1');
     const step = {
       type: 'RunStep',
