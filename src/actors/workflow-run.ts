@@ -9,7 +9,6 @@ import { isoClock } from '../core/time.js';
 import { eventHooks } from '../journal/event-hooks.js';
 import { recordOutcome, rebuild } from '../journal/replay.js';
 import { RunJournal } from '../journal/run-journal.js';
-import { S } from '../machines/task-table.js';
 import type { TaskDispatchMessage, WorkflowResult } from '../protocol/dispatch-output.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import {
@@ -25,26 +24,13 @@ import { AttemptPlacement } from './attempt-placement.js';
 import type { OpenAttempt } from './open-attempt.js';
 import { PriorityQueue } from './priority-queue.js';
 import { remainingPath } from './remaining-path.js';
+import { type RunProgress, runCounts, runProgress } from './run-progress.js';
 import { ResultIntake } from './result-intake.js';
 import { type RunInbox, subscribeInbox } from './run-router.js';
 import type { SupervisorOptions } from './supervisor-options.js';
 import { TriggerRequester } from './trigger-requester.js';
 
-/** Run counts, and the task a handler reported progress on, if that is what changed. */
-export interface RunProgress {
-  readonly total: number;
-  readonly completed: number;
-  readonly in_progress: number;
-  readonly pending: number;
-  readonly failed: number;
-  readonly skipped: number;
-  readonly task?: {
-    readonly task_id: string;
-    readonly attempt: number;
-    readonly percent?: number;
-    readonly message?: string;
-  };
-}
+export type { RunProgress } from './run-progress.js';
 
 /** Events of a run. */
 export interface RunEvents {
@@ -262,7 +248,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       tasks: plan.n,
       firstSeq: resume ? resume.record.last_seq + 1 : 1,
       ...(journal.accepted ? { accepted: journal.accepted } : {}),
-      view: { counts: () => this.#runCounts(), snapshot: () => this.state() },
+      view: { counts: () => runCounts(this.#core), snapshot: () => this.state() },
     });
   }
 
@@ -275,29 +261,6 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       now: this.#core.now,
       ...(this.#o.sessionId === undefined ? {} : { sessionId: this.#o.sessionId }),
       ...(this.#o.requestId === undefined ? {} : { requestId: this.#o.requestId }),
-    };
-  }
-
-  #runCounts() {
-    const c = this.#core.counts;
-    return {
-      total: this.#core.plan.n,
-      completed: c[S.complete],
-      failed: c[S.failed],
-      skipped: c[S.skipped],
-      in_progress: c[S.in_progress],
-    };
-  }
-
-  #counts(): RunProgress {
-    const c = this.#core.counts;
-    return {
-      total: this.#core.plan.n,
-      completed: c[S.complete],
-      in_progress: c[S.in_progress],
-      pending: c[S.pending] + c[S.ready],
-      failed: c[S.failed],
-      skipped: c[S.skipped],
     };
   }
 
@@ -356,7 +319,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     if (!live || !parsed.success) return;
     const { percent, message } = parsed.data;
     this.emit('progress', {
-      ...this.#counts(),
+      ...runProgress(this.#core),
       task: {
         task_id: live.trigger.task_id,
         attempt: live.trigger.attempt,
@@ -399,7 +362,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       core.result(live.record.task, outcome);
     }
     if (result) this.emit('result', result);
-    if (this.listenerCount('progress') > 0) this.emit('progress', this.#counts());
+    if (this.listenerCount('progress') > 0) this.emit('progress', runProgress(this.#core));
     if (!this.#holding) this.#pump();
   }
 
