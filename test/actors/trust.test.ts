@@ -6,7 +6,7 @@ import { StateManager } from '../../src/actors/state-manager.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { WorkflowRun } from '../../src/actors/workflow-run.js';
 import { compilePlan } from '../../src/core/compiled-plan.js';
-import { systemScheduler } from '../../src/core/scheduler.js';
+import { type Scheduler, SimulatedScheduler, systemScheduler } from '../../src/core/scheduler.js';
 import { resolveOptions } from '../../src/core/options.js';
 import { readPlan } from '../../src/graph/plan-input.js';
 import {
@@ -43,7 +43,12 @@ function chain() {
   return workflow(Array.from({ length: 12 }, (_, i) => task(`task_${i + 1}`, i === 0 ? [] : [`task_${i}`])));
 }
 
-function runOf(bus: InProcessBus, logger: pino.Logger, taskTimeoutMs = 60_000): WorkflowRun {
+function runOf(
+  bus: InProcessBus,
+  logger: pino.Logger,
+  taskTimeoutMs = 60_000,
+  scheduler: Scheduler = systemScheduler,
+): WorkflowRun {
   const options = resolveOptions({});
   const input = readPlan(chain());
   if (!options.ok || !input.ok) throw new Error('bad fixture');
@@ -54,7 +59,7 @@ function runOf(bus: InProcessBus, logger: pino.Logger, taskTimeoutMs = 60_000): 
     bus,
     subjects: s,
     logger,
-    scheduler: systemScheduler,
+    scheduler,
     options: options.value,
     maxConcurrentTasks: 8,
     taskTimeoutMs,
@@ -319,8 +324,14 @@ describe('results and control messages must prove who they are', () => {
   it('cancels, where it runs, an attempt it declares RESULT_LOST', async () => {
     const cancels: unknown[] = [];
     bus.subscribe(s.cancel(RUNTIME), (m) => void cancels.push(m.data));
-    const run = runOf(bus, pino({ level: 'silent' }), 20).start();
-    await expect.poll(() => triggers.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    const time = new SimulatedScheduler(0);
+    const run = runOf(bus, pino({ level: 'silent' }), 20, time).start();
+    await expect.poll(() => triggers.length).toBe(1);
+    // Deadline 20 ms plus 10 ms of grace, on simulated time.
+    await time.advanceAsync(29);
+    expect(cancels).toEqual([]);
+    await time.advanceAsync(1);
+    await expect.poll(() => triggers.length).toBe(2);
     expect(cancels[0]).toEqual({ type: 'CancelAttempt', request_id: triggers[0].request_id });
     expect(run.state().failure_log[0]).toMatchObject({ task_id: 'task_1', error_code: 'RESULT_LOST' });
     run.cancel('test over');
