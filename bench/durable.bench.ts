@@ -6,6 +6,7 @@ import { StateManager } from '../dist/actors/state-manager.js';
 import { InProcessBus } from '../dist/bus/in-process-bus.js';
 import type { CompiledPlan } from '../dist/core/compiled-plan.js';
 import { DispatchCore, type Outcome } from '../dist/core/dispatch-core.js';
+import { systemScheduler } from '../dist/core/scheduler.js';
 import type { ResolvedOptions } from '../dist/core/options.js';
 import { planBlock, snapshot } from '../dist/core/state-codec.js';
 import { S } from '../dist/machines/task-table.js';
@@ -47,7 +48,13 @@ export async function recordedRun(
   const subjects = subjectBuilders();
   let now = 1_700_000_000_000;
   const clock = () => now;
-  const manager = new StateManager({ bus, subjects, store, logger: silent, clock });
+  const manager = new StateManager({
+    bus,
+    subjects,
+    store,
+    logger: silent,
+    scheduler: { ...systemScheduler, now: clock },
+  });
   manager.claim(runId);
   const meta = { sequence: 4, offsetMinutes: 0 };
   const block = planBlock(plan.input, plan.tasks, options);

@@ -203,7 +203,7 @@ export { createRuntime } from './runtime/create-runtime.js';
 export { startAgentHost } from './runtime/agent-host.js';
 export type { AgentHost, AgentHostOptions } from './runtime/agent-host.js';
 export type { Runtime, RuntimeOptions } from './runtime/create-runtime.js';
-export type { WorkflowRun, RunEvents, RunProgress } from './actors/workflow-supervisor.js';
+export type { WorkflowRun, RunEvents, RunProgress } from './actors/workflow-run.js';
 export type { Dispatcher } from './actors/dispatcher.js';
 
 // Durable state (the SQLite store is `switchyard/sqlite`)

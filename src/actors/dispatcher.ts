@@ -1,7 +1,7 @@
 import type { Subscription } from '../bus/bus.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
 import { DispatcherState } from './dispatcher-state.js';
-import { ResultIntake } from './result-intake.js';
+import { DispatcherResultIntake } from './dispatcher-result-intake.js';
 import type { RuntimeRegistry } from './runtime-registry.js';
 import { RuntimeLiveness } from './runtime-liveness.js';
 import { TriggerPlacement } from './trigger-placement.js';
@@ -21,7 +21,7 @@ export type { DispatcherOptions } from './dispatcher-options.js';
  * A facade over its units, which share one {@link DispatcherState}: {@link RuntimeLiveness}
  * (registrations, heartbeats, the sweep), {@link TriggerPlacement} (taking, queueing and
  * handing out triggers), {@link WorkStealing} (held attempts moved to idle runtimes) and
- * {@link ResultIntake} (results and given-back attempts).
+ * {@link DispatcherResultIntake} (results and given-back attempts).
  *
  * @example
  * const dispatcher = new Dispatcher({ bus, subjects: subjects(), logger, scheduler: systemScheduler });
@@ -39,7 +39,7 @@ export class Dispatcher {
     this.registry = state.registry;
     this.#stealing = new WorkStealing(state);
     const placement = new TriggerPlacement(state, this.#stealing);
-    const intake = new ResultIntake(state, placement);
+    const intake = new DispatcherResultIntake(state, placement);
     const { bus, subjects } = options;
     // Subscribed before liveness starts: its announcement asks for registrations this must hear.
     const subscribe = (pattern: string, handler: Parameters<typeof bus.subscribe>[1]) =>

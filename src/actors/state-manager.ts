@@ -1,15 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Bus, BusMessage, Subscription } from '../bus/bus.js';
+import { every, type Scheduler } from '../core/scheduler.js';
 import { ErrorCodes, type SwitchyardError } from '../protocol/errors.js';
-import { parseWith } from '../protocol/parse.js';
+import { parseTagged, parseWith } from '../protocol/parse.js';
 import type { Subjects } from '../protocol/subjects.js';
 import { type RecordedRun, resumable } from '../journal/recorded-run.js';
 import { type RunStepMessage, RunStepMessageSchema } from '../protocol/run-events.js';
+import {
+  AgentDispatchFailedSchema,
+  AgentRuntimeDeregisteredSchema,
+  AgentRuntimeRegisteredSchema,
+} from '../protocol/runtime-events.js';
 import { isVetted } from '../protocol/vetted.js';
 import { leaseHolderGone } from '../store/lease-liveness.js';
 import type { LeaseHolder, StateStore } from '../store/state-store.js';
+
+/** The runtime events the state manager records (the store's runtime event log). */
+const RecordedRuntimeEventSchema = z.discriminatedUnion('type', [
+  AgentRuntimeRegisteredSchema,
+  AgentRuntimeDeregisteredSchema,
+  AgentDispatchFailedSchema,
+]);
+type RecordedRuntimeEvent = z.infer<typeof RecordedRuntimeEventSchema>;
+const RECORDED_KINDS: readonly string[] = ['AgentRuntimeRegistered', 'AgentRuntimeDeregistered', 'AgentDispatchFailed'];
+
+/** The `type` tag of a message, read before its shape is checked. */
+function typeOf(data: unknown): string {
+  return typeof data === 'object' && data !== null && 'type' in data && typeof data.type === 'string' ? data.type : '';
+}
 
 /** Options of a {@link StateManager}. */
 export interface StateManagerOptions {
@@ -17,7 +38,8 @@ export interface StateManagerOptions {
   readonly subjects: Subjects;
   readonly store: StateStore;
   readonly logger: Logger;
-  readonly clock: () => number;
+  /** Time and timers: the times steps and leases are written at, and lease renewal. */
+  readonly scheduler: Scheduler;
   /** How long a lease on a run lasts unless renewed (renewed every third of it). @default 30000 */
   readonly leaseTtlMs?: number;
   /** Told when a lease could not be renewed: another process took the run over. */
@@ -40,7 +62,8 @@ export class StateManager {
   /** Held runs whose last step has been written (or refused), and who waits for that. */
   readonly #ended = new Set<string>();
   readonly #endWaiters = new Map<string, Array<() => void>>();
-  readonly #renew: NodeJS.Timeout;
+  /** Stops renewing the leases. */
+  readonly #stopRenewing: () => void;
   readonly #ttl: number;
 
   constructor(options: StateManagerOptions) {
@@ -52,13 +75,14 @@ export class StateManager {
     this.#subs.push(bus.subscribe(subjects.patterns.runSteps(), (m) => this.#onStep(m)));
     this.#subs.push(bus.subscribe(subjects.patterns.runtimeDefinitions(), (m) => this.#onRuntimeEvent(m)));
     this.#subs.push(bus.subscribe(subjects.patterns.dispatchFailures(), (m) => this.#onRuntimeEvent(m)));
-    this.#renew = setInterval(() => this.#renewAll(), Math.max(10, Math.floor(this.#ttl / 3)));
-    this.#renew.unref();
+    this.#stopRenewing = every(options.scheduler, Math.max(10, Math.floor(this.#ttl / 3)), () => this.#renewAll(), {
+      background: true,
+    });
   }
 
   /** Takes the lease on `runId` for this runtime (`RUN_LOCKED` if a live process holds it). */
   claim(runId: string): void {
-    this.store.acquireLease(runId, this.holder, this.#o.clock(), this.#ttl, leaseHolderGone);
+    this.store.acquireLease(runId, this.holder, this.#o.scheduler.now(), this.#ttl, leaseHolderGone);
     this.#held.add(runId);
   }
 
@@ -94,7 +118,7 @@ export class StateManager {
 
   /** Stops recording and gives back every lease. Call after the bus is flushed. */
   close(): void {
-    clearInterval(this.#renew);
+    this.#stopRenewing();
     for (const s of this.#subs) s.unsubscribe();
     for (const runId of [...this.#held]) this.release(runId);
   }
@@ -123,7 +147,7 @@ export class StateManager {
       return;
     }
     try {
-      this.store.recordStep(parsed.value, this.#o.clock());
+      this.store.recordStep(parsed.value, this.#o.scheduler.now());
     } catch (error) {
       this.#o.logger.error(
         { err: error, run_id: parsed.value.run_id, seq: parsed.value.seq, code: (error as SwitchyardError).code },
@@ -143,20 +167,30 @@ export class StateManager {
   }
 
   #onRuntimeEvent(message: BusMessage): void {
-    const data = message.data as { type?: unknown; runtime_id?: unknown; workflow_id?: unknown; at?: unknown } | null;
-    const type = data?.type;
-    if (type !== 'AgentRuntimeRegistered' && type !== 'AgentRuntimeDeregistered' && type !== 'AgentDispatchFailed')
+    // Heartbeats share the subjects: only these kinds are recorded (checked before the rest is parsed).
+    const kind = typeOf(message.data);
+    if (!RECORDED_KINDS.includes(kind)) return;
+    const parsed = isVetted(message.data)
+      ? { ok: true as const, value: message.data as RecordedRuntimeEvent }
+      : parseTagged(RecordedRuntimeEventSchema, message.data, RECORDED_KINDS);
+    if (!parsed.ok) {
+      this.#o.logger.warn(
+        { subject: message.subject, code: parsed.error.code },
+        `malformed runtime event not recorded: ${parsed.error.message}`,
+      );
       return;
+    }
+    const event = parsed.value;
     try {
       this.store.recordRuntimeEvent({
-        at: this.#o.clock(),
-        type,
-        runtime_id: typeof data?.runtime_id === 'string' ? data.runtime_id : null,
-        workflow_id: typeof data?.workflow_id === 'string' ? data.workflow_id : null,
-        data,
+        at: this.#o.scheduler.now(),
+        type: event.type,
+        runtime_id: 'runtime_id' in event && typeof event.runtime_id === 'string' ? event.runtime_id : null,
+        workflow_id: 'workflow_id' in event && typeof event.workflow_id === 'string' ? event.workflow_id : null,
+        data: event,
       });
     } catch (error) {
-      this.#o.logger.error({ err: error, type }, 'runtime event not recorded');
+      this.#o.logger.error({ err: error, type: event.type }, 'runtime event not recorded');
     }
   }
 

@@ -1,4 +1,4 @@
-import type { RunProgress } from '../actors/workflow-supervisor.js';
+import type { RunProgress } from '../actors/run-progress.js';
 import type { TaskDispatchMessage } from '../protocol/dispatch-output.js';
 import type { AgentExecutionResult } from '../protocol/runtime-events.js';
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { InspectionEvent } from 'xstate';
-import type { WorkflowRun } from '../actors/workflow-supervisor.js';
+import type { WorkflowRun } from '../actors/workflow-run.js';
 import type { WorkflowResult } from '../protocol/dispatch-output.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { z } from 'zod';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { Dispatcher } from '../actors/dispatcher.js';
 import { RunRouter } from '../actors/run-router.js';
 import { StateManager } from '../actors/state-manager.js';
-import type { WorkflowRun } from '../actors/workflow-supervisor.js';
+import type { WorkflowRun } from '../actors/workflow-run.js';
 import type { Bus } from '../bus/bus.js';
 import { InProcessBus } from '../bus/in-process-bus.js';
 import { type ResolvedOptions, resolveOptions } from '../core/options.js';
@@ -53,7 +53,7 @@ export interface RuntimeOptions {
   bus?: Bus;
   /** @default 'switchyard' */
   subjectPrefix?: string;
-  /** Epoch milliseconds now. @default Date.now */
+  /** Epoch milliseconds now. @deprecated Pass a {@link Scheduler}: `clock` alone sets only its `now`. */
   clock?: () => number;
   /** Time and timers (default: Node's); tests pass a SimulatedScheduler. */
   scheduler?: Scheduler;
@@ -234,8 +234,9 @@ export function resolveRuntimeOptions(options: RuntimeOptions): RuntimeSettings 
   const dispatch = resolveOptions({ policy: o.policy, maxAttempts: o.maxAttempts });
   if (!dispatch.ok) throw dispatch.error;
   const logger = o.logger ?? pino({ level: 'warn' }, pino.destination(2));
-  const clock = o.clock ?? Date.now;
-  const scheduler: Scheduler = o.scheduler ?? systemScheduler;
+  // A caller that gives only the deprecated `clock` keeps its times; its timers are Node's.
+  const scheduler: Scheduler = o.scheduler ?? (o.clock ? { ...systemScheduler, now: o.clock } : systemScheduler);
+  const clock = () => scheduler.now();
   return {
     options: o,
     dispatch: dispatch.value,
@@ -260,7 +261,7 @@ interface RuntimeParts extends RunLauncherParts {
 
 /** Builds the bus (unless given), the state manager (with a store), the dispatcher, the router and the local agent host. */
 async function startParts(settings: RuntimeSettings): Promise<RuntimeParts> {
-  const { options: o, logger, clock, scheduler, subjects, heartbeatMs } = settings;
+  const { options: o, logger, scheduler, subjects, heartbeatMs } = settings;
   const ownBus = o.bus === undefined;
   const bus =
     o.bus ??
@@ -275,7 +276,7 @@ async function startParts(settings: RuntimeSettings): Promise<RuntimeParts> {
         subjects,
         store: o.store,
         logger,
-        clock,
+        scheduler,
         ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }),
         onLeaseLost: (runId, error) => [...runs].find((r) => r.id === runId)?.cancel(error.message),
       })

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from '../actors/dispatcher.js';
 import type { RunRouter } from '../actors/run-router.js';
 import type { StateManager } from '../actors/state-manager.js';
-import { WorkflowRun } from '../actors/workflow-supervisor.js';
+import { WorkflowRun } from '../actors/workflow-run.js';
 import type { Bus } from '../bus/bus.js';
 import { type CompiledPlan, compilePlan, compilePlanSteps } from '../core/compiled-plan.js';
 import { type PlanInput, readPlan } from '../graph/plan-input.js';
@@ -155,13 +155,13 @@ export class RunLauncher {
 
   #supervisorOptions(runId: string) {
     const { bus, subjects, router, dispatcher, settings } = this.#p;
-    const { logger, clock, taskTimeoutMs, killGraceMs, heartbeatMs } = settings;
+    const { logger, scheduler, taskTimeoutMs, killGraceMs, heartbeatMs } = settings;
     return {
       runId,
       bus,
       subjects,
       logger: logger.child({ run_id: runId }),
-      clock,
+      scheduler,
       maxConcurrentTasks: settings.maxConcurrentTasks,
       taskTimeoutMs,
       resultGraceMs: killGraceMs + heartbeatMs * 4 + 1000,

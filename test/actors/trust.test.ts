@@ -4,10 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from '../../src/actors/dispatcher.js';
 import { StateManager } from '../../src/actors/state-manager.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { WorkflowRun } from '../../src/actors/workflow-supervisor.js';
+import { WorkflowRun } from '../../src/actors/workflow-run.js';
 import { compilePlan } from '../../src/core/compiled-plan.js';
+import { type Scheduler, SimulatedScheduler, systemScheduler } from '../../src/core/scheduler.js';
 import { resolveOptions } from '../../src/core/options.js';
-import { systemScheduler } from '../../src/core/scheduler.js';
 import { readPlan } from '../../src/graph/plan-input.js';
 import {
   type AgentExecutionResult,
@@ -43,7 +43,12 @@ function chain() {
   return workflow(Array.from({ length: 12 }, (_, i) => task(`task_${i + 1}`, i === 0 ? [] : [`task_${i}`])));
 }
 
-function runOf(bus: InProcessBus, logger: pino.Logger, taskTimeoutMs = 60_000): WorkflowRun {
+function runOf(
+  bus: InProcessBus,
+  logger: pino.Logger,
+  taskTimeoutMs = 60_000,
+  scheduler: Scheduler = systemScheduler,
+): WorkflowRun {
   const options = resolveOptions({});
   const input = readPlan(chain());
   if (!options.ok || !input.ok) throw new Error('bad fixture');
@@ -54,7 +59,7 @@ function runOf(bus: InProcessBus, logger: pino.Logger, taskTimeoutMs = 60_000): 
     bus,
     subjects: s,
     logger,
-    clock: Date.now,
+    scheduler,
     options: options.value,
     maxConcurrentTasks: 8,
     taskTimeoutMs,
@@ -325,8 +330,14 @@ describe('results and control messages must prove who they are', () => {
   it('cancels, where it runs, an attempt it declares RESULT_LOST', async () => {
     const cancels: unknown[] = [];
     bus.subscribe(s.cancel(RUNTIME), (m) => void cancels.push(m.data));
-    const run = runOf(bus, pino({ level: 'silent' }), 20).start();
-    await expect.poll(() => triggers.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    const time = new SimulatedScheduler(0);
+    const run = runOf(bus, pino({ level: 'silent' }), 20, time).start();
+    await expect.poll(() => triggers.length).toBe(1);
+    // Deadline 20 ms plus 10 ms of grace, on simulated time.
+    await time.advanceAsync(29);
+    expect(cancels).toEqual([]);
+    await time.advanceAsync(1);
+    await expect.poll(() => triggers.length).toBe(2);
     expect(cancels[0]).toEqual({ type: 'CancelAttempt', request_id: triggers[0].request_id });
     expect(run.state().failure_log[0]).toMatchObject({ task_id: 'task_1', error_code: 'RESULT_LOST' });
     run.cancel('test over');
@@ -334,7 +345,13 @@ describe('results and control messages must prove who they are', () => {
 
   it('records the steps of a run it drives only from that run, never a step forged on the bus', async () => {
     const store = new MemoryStore();
-    const manager = new StateManager({ bus, subjects: s, store, logger: pino({ level: 'silent' }), clock: Date.now });
+    const manager = new StateManager({
+      bus,
+      subjects: s,
+      store,
+      logger: pino({ level: 'silent' }),
+      scheduler: systemScheduler,
+    });
     manager.claim('r1');
     const step = {
       type: 'RunStep',

@@ -5,6 +5,7 @@ import { StateManager } from '../../src/actors/state-manager.js';
 import { InProcessBus } from '../../src/bus/in-process-bus.js';
 import { DispatchCore, type DispatchRecord, type Outcome } from '../../src/core/dispatch-core.js';
 import { planBlock, type RunMeta, snapshot } from '../../src/core/state-codec.js';
+import { SimulatedScheduler } from '../../src/core/scheduler.js';
 import { S } from '../../src/machines/task-table.js';
 import { subjects as subjectBuilders } from '../../src/protocol/subjects.js';
 import { eventHooks } from '../../src/journal/event-hooks.js';
@@ -34,9 +35,10 @@ async function recordedRun(
   const bus = new InProcessBus();
   const subjects = subjectBuilders();
   const store = new MemoryStore();
-  let now = 1_700_000_000_000;
-  const clock = () => now;
-  const manager = new StateManager({ bus, subjects, store, logger: silent, clock });
+  // Simulated time: lease renewal never fires on its own while the tape plays.
+  const time = new SimulatedScheduler(1_700_000_000_000);
+  const clock = () => time.now();
+  const manager = new StateManager({ bus, subjects, store, logger: silent, scheduler: time });
   manager.claim('r');
   const published: StoredStep[] = [];
   bus.subscribe(
@@ -96,8 +98,8 @@ async function recordedRun(
     ),
   );
   journal.push({ type: 'plan_accepted', total_tasks: cp.n });
-  journal.push({ type: 'run_started', at: now });
-  core.now = now;
+  journal.push({ type: 'run_started', at: clock() });
+  core.now = clock();
   core.begin();
   const live: DispatchRecord[] = core.drain();
   journal.flush();
@@ -105,7 +107,7 @@ async function recordedRun(
   while (live.length > 0 && results < stopAfter) {
     const inStep = 1 + next(2);
     for (let k = 0; k < inStep && live.length > 0; k++) {
-      now += 1 + next(5000);
+      time.advance(1 + next(5000));
       const d = live.splice(next(live.length), 1)[0];
       const choice = next(4);
       const outcome: Outcome =
@@ -114,14 +116,14 @@ async function recordedRun(
           : { ok: false, recoverable: choice === 2, code: 'BOOM', message: 'failed on purpose' };
       journal.push({
         type: 'result_received',
-        at: now,
+        at: clock(),
         request_id: `r_${d.task}_${d.attempt}`,
         task_id: cp.ids[d.task],
         attempt: d.attempt,
         runtime_id: 'rt',
         outcome: recordOutcome(cp, outcome),
       });
-      core.now = now;
+      core.now = clock();
       meta.sequence++;
       core.result(d.task, outcome);
       live.push(...core.drain());

@@ -31,7 +31,7 @@ interface Refusal {
  * proves it is that attempt's, and held attempts given back unstarted (`AttemptsReclaimed`,
  * after work stealing asked for them), which are placed again ahead of what waits.
  */
-export class ResultIntake {
+export class DispatcherResultIntake {
   readonly #state: DispatcherState;
   readonly #placement: TriggerPlacement;
 

@@ -1,0 +1,30 @@
+import type { DispatchRecord } from '../core/dispatch-core.js';
+import type { Timer } from '../core/scheduler.js';
+import type { TriggerAgent } from '../protocol/runtime-events.js';
+import type { ResultSender } from './result-identity.js';
+
+/**
+ * A result heard before its attempt's placement was known, kept to be checked once it is;
+ * `checked` when its shape was checked already (it came in a batch parsed whole).
+ */
+export type EarlyResult = readonly [data: unknown, sender: ResultSender, checked: boolean];
+
+/** Results kept per attempt while its placement is not known yet; more are dropped (a runtime sends one). */
+export const MAX_EARLY_RESULTS = 4;
+
+/** One attempt a run has out: its trigger went to the dispatcher and no outcome has been applied yet. */
+export interface OpenAttempt {
+  readonly record: DispatchRecord;
+  readonly trigger: TriggerAgent;
+  /** The runtime it was placed on; `null` while the dispatcher has not said, or queues it. */
+  runtimeId: string | null;
+  /** Runs from when the attempt reaches a runtime; none while the dispatcher queues it. */
+  deadline: Timer | undefined;
+  /** Whether the dispatcher's answer (placed where, or queued) has been read. */
+  answered: boolean;
+  /**
+   * Results that came before the answer said where the attempt went (the answer is read a
+   * microtask after the bus delivered it; a runtime may be quicker): checked once it is read.
+   */
+  early: EarlyResult[] | undefined;
+}

@@ -1,0 +1,44 @@
+import type { DispatchCore } from '../core/dispatch-core.js';
+import { S } from '../machines/task-table.js';
+import type { RunCounts } from '../protocol/run-events.js';
+
+/** Run counts, and the task a handler reported progress on, if that is what changed. */
+export interface RunProgress {
+  readonly total: number;
+  readonly completed: number;
+  readonly in_progress: number;
+  readonly pending: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly task?: {
+    readonly task_id: string;
+    readonly attempt: number;
+    readonly percent?: number;
+    readonly message?: string;
+  };
+}
+
+/** The counts of a run's tasks now, as its progress events report them. */
+export function runProgress(core: DispatchCore): RunProgress {
+  const c = core.counts;
+  return {
+    total: core.plan.n,
+    completed: c[S.complete],
+    in_progress: c[S.in_progress],
+    pending: c[S.pending] + c[S.ready],
+    failed: c[S.failed],
+    skipped: c[S.skipped],
+  };
+}
+
+/** The counts of a run's tasks now, as its journal records them with each step. */
+export function runCounts(core: DispatchCore): RunCounts {
+  const c = core.counts;
+  return {
+    total: core.plan.n,
+    completed: c[S.complete],
+    failed: c[S.failed],
+    skipped: c[S.skipped],
+    in_progress: c[S.in_progress],
+  };
+}
