@@ -24,7 +24,10 @@ const LAYERS = [
   'cli',
 ];
 
-/** One config block per layer, forbidding imports that climb the order. */
+/** `graphInternals` (the graph's CSR arrays) is for the graph and the core that compiles it; later layers ask the compiled plan. */
+const INTERNALS_OWNERS = ['graph', 'core'];
+
+/** One config block per layer, forbidding imports that climb the order (and, above the core, the graph's internals). */
 const layering = LAYERS.map((layer, i) => ({
   files: [`src/${layer}/**/*.ts`],
   rules: {
@@ -35,10 +38,48 @@ const layering = LAYERS.map((layer, i) => ({
           group: [`../${above}/*`, `../../${above}/*`, `../../../${above}/*`],
           message: `src/${layer}/ may not import src/${above}/, a later layer (docs/design.md, "Layers"): move what both need down, or the importer up.`,
         })),
+        paths: INTERNALS_OWNERS.includes(layer)
+          ? []
+          : [
+              {
+                name: '../graph/execution-graph.js',
+                importNames: ['graphInternals'],
+                message: `graphInternals is the graph's private layout, for graph/ and core/ only: put the analysis in core/ and read its result from the compiled plan.`,
+              },
+            ],
       },
     ],
   },
 }));
+
+/**
+ * Time goes through the injected Scheduler (core/scheduler.ts), so tests drive it: no global
+ * timers or Date.now in src/, except the scheduler itself, code that runs inside a worker thread
+ * (a scheduler cannot cross a thread) and the CLI (the process's own wall clock). setImmediate
+ * and performance.now measure turns and CPU slices, not time, and stay allowed.
+ */
+const TIMERS = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'];
+const scheduledTime = {
+  files: ['src/**/*.ts'],
+  ignores: ['src/core/scheduler.ts', 'src/pool/worker-runtime.ts', 'src/pool/worker.ts', 'src/cli/**'],
+  rules: {
+    'no-restricted-globals': [
+      'error',
+      ...TIMERS.map((name) => ({
+        name,
+        message: `Use the injected Scheduler (core/scheduler.ts) instead of the global ${name}, so tests can drive time.`,
+      })),
+    ],
+    'no-restricted-properties': [
+      'error',
+      {
+        object: 'Date',
+        property: 'now',
+        message: 'Read the time from the injected Scheduler (scheduler.now()), so tests and replays can set it.',
+      },
+    ],
+  },
+};
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'bench/results/', 'coverage/'] },
@@ -61,6 +102,7 @@ export default tseslint.config(
     },
   },
   ...layering,
+  scheduledTime,
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

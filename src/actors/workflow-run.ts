@@ -23,7 +23,7 @@ import { AttemptDeadlines } from './attempt-deadlines.js';
 import { AttemptPlacement } from './attempt-placement.js';
 import type { OpenAttempt } from './open-attempt.js';
 import { PriorityQueue } from './priority-queue.js';
-import { remainingPath } from './remaining-path.js';
+import { remainingPath } from '../core/remaining-path.js';
 import { type RunProgress, runCounts, runProgress } from './run-progress.js';
 import { RunResultIntake } from './run-result-intake.js';
 import { type RunInbox, subscribeInbox } from './run-router.js';

@@ -1,4 +1,4 @@
-import type { CompiledPlan } from '../core/compiled-plan.js';
+import type { CompiledPlan } from './compiled-plan.js';
 import { graphInternals } from '../graph/execution-graph.js';
 
 /**
