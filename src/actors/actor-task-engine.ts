@@ -1,22 +1,8 @@
-import { type Actor, type ActorRefFrom, createActor, type InspectionEvent, setup } from 'xstate';
+import type { ActorRefFrom } from 'xstate';
 import type { DispatchCore, TaskEngine } from '../core/dispatch-core.js';
 import type { TaskEvent } from '../machines/task-fields.js';
-import { taskMachine } from '../machines/task-machine.js';
+import { type taskMachine } from '../machines/task-machine.js';
 import { TASK_STATUSES } from '../machines/task-table.js';
-
-/** The run as the inspector sees it: a supervisor actor with one spawned `taskMachine` child per task. */
-const inspectedRun = setup({
-  types: {
-    context: {} as { tasks: Array<ActorRefFrom<typeof taskMachine>> },
-    input: {} as { ids: readonly string[]; maxAttempts: number },
-  },
-  actors: { task: taskMachine },
-}).createMachine({
-  id: 'run',
-  context: ({ input, spawn }) => ({
-    tasks: input.ids.map((id) => spawn('task', { id, input: { maxAttempts: input.maxAttempts } })),
-  }),
-});
 
 /**
  * Runs every task transition on a live `taskMachine` actor — a child of one supervisor actor
@@ -26,20 +12,19 @@ const inspectedRun = setup({
  */
 export class ActorTaskEngine implements TaskEngine {
   readonly #core: DispatchCore;
-  readonly #run: Actor<typeof inspectedRun>;
+  readonly #tasks: ReadonlyArray<ActorRefFrom<typeof taskMachine>>;
 
-  constructor(core: DispatchCore, runId: string, inspect: (event: InspectionEvent) => void) {
+  /** `tasks`: one started `taskMachine` actor per task of the plan, in its order (the supervisor's children). */
+  constructor(core: DispatchCore, tasks: ReadonlyArray<ActorRefFrom<typeof taskMachine>>) {
+    if (tasks.length !== core.plan.n) {
+      throw new Error(`ActorTaskEngine needs one task actor per task: ${tasks.length} for ${core.plan.n}`);
+    }
     this.#core = core;
-    this.#run = createActor(inspectedRun, {
-      id: runId,
-      systemId: runId,
-      input: { ids: core.plan.ids, maxAttempts: core.options.maxAttempts },
-      inspect,
-    }).start();
+    this.#tasks = tasks;
   }
 
   fire(v: number, event: TaskEvent): number {
-    const ref = this.#run.getSnapshot().context.tasks[v];
+    const ref = this.#tasks[v];
     if (!ref.getSnapshot().can(event)) return -1;
     ref.send(event);
     const { value, context } = ref.getSnapshot();
@@ -61,7 +46,7 @@ export class ActorTaskEngine implements TaskEngine {
    */
   sync(): void {
     const core = this.#core;
-    const tasks = this.#run.getSnapshot().context.tasks;
+    const tasks = this.#tasks;
     const time = (t: number) => (Number.isNaN(t) ? null : t);
     for (let v = 0; v < core.plan.n; v++) {
       const status = TASK_STATUSES[core.status[v]];
@@ -85,10 +70,5 @@ export class ActorTaskEngine implements TaskEngine {
         );
       }
     }
-  }
-
-  /** Stops the supervisor actor and its children. */
-  stop(): void {
-    this.#run.stop();
   }
 }

@@ -1,6 +1,8 @@
+import type { Bus } from '../bus/bus.js';
 import type { DispatchRecord } from '../core/dispatch-core.js';
 import type { Timer } from '../core/scheduler.js';
-import type { TriggerAgent } from '../protocol/runtime-events.js';
+import type { CancelAttempt, TriggerAgent, WithdrawTriggers } from '../protocol/runtime-events.js';
+import type { Subjects } from '../protocol/subjects.js';
 import type { ResultSender } from './result-identity.js';
 
 /**
@@ -27,4 +29,23 @@ export interface OpenAttempt {
    * microtask after the bus delivered it; a runtime may be quicker): checked once it is read.
    */
   early: EarlyResult[] | undefined;
+}
+
+/**
+ * Gives up attempts of a run that is going away: the runtime holding each is told to cancel it,
+ * and the ones the dispatcher still queues are withdrawn (they would otherwise run later, for
+ * a run that is gone).
+ */
+export function abandonAttempts(bus: Bus, subjects: Subjects, runId: string, attempts: Iterable<OpenAttempt>): void {
+  const queued: string[] = [];
+  for (const live of attempts) {
+    if (live.runtimeId === null) queued.push(live.trigger.request_id);
+    else
+      bus.publish(subjects.cancel(live.runtimeId), {
+        type: 'CancelAttempt',
+        request_id: live.trigger.request_id,
+      } satisfies CancelAttempt);
+  }
+  if (queued.length > 0)
+    bus.publish(subjects.withdraw(runId), { type: 'WithdrawTriggers', request_ids: queued } satisfies WithdrawTriggers);
 }

@@ -1,33 +1,35 @@
 import { EventEmitter } from 'node:events';
+import type { Actor } from 'xstate';
 import type { BusMessage, Subscription } from '../bus/bus.js';
 import type { CompiledPlan } from '../core/compiled-plan.js';
-import { DispatchCore, type DispatchRecord, type Outcome } from '../core/dispatch-core.js';
+import { type DispatchCore, type DispatchRecord, type Outcome } from '../core/dispatch-core.js';
 import { dispatchContent, dispatchEnvelope, type EnvelopeContext, workflowResult } from '../core/envelopes.js';
 import type { DispatchState } from '../core/run-state.js';
 import { planBlock, snapshot } from '../core/state-codec.js';
 import { isoClock } from '../core/time.js';
-import { eventHooks } from '../journal/event-hooks.js';
-import { recordOutcome, rebuild } from '../journal/replay.js';
-import { RunJournal } from '../journal/run-journal.js';
+import { recordOutcome } from '../journal/replay.js';
+import type { RunJournal } from '../journal/run-journal.js';
 import type { TaskDispatchMessage, WorkflowResult } from '../protocol/dispatch-output.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import {
-  type AgentExecutionResult,
-  AttemptProgressSchema,
-  type CancelAttempt,
-  type TriggerAgent,
-  type WithdrawTriggers,
-} from '../protocol/runtime-events.js';
-import { ActorTaskEngine } from './actor-task-engine.js';
+import { type AgentExecutionResult, AttemptProgressSchema, type TriggerAgent } from '../protocol/runtime-events.js';
 import { AttemptDeadlines } from './attempt-deadlines.js';
 import { AttemptPlacement } from './attempt-placement.js';
-import type { OpenAttempt } from './open-attempt.js';
+import { abandonAttempts, type OpenAttempt } from './open-attempt.js';
 import { PriorityQueue } from './priority-queue.js';
 import { remainingPath } from '../core/remaining-path.js';
-import { type RunProgress, runCounts, runProgress } from './run-progress.js';
+import { type RunProgress, runProgress } from './run-progress.js';
+import { openRunJournal, startRunCore } from './run-core.js';
 import { RunResultIntake } from './run-result-intake.js';
 import { type RunInbox, subscribeInbox } from './run-router.js';
 import type { SupervisorOptions } from './supervisor-options.js';
+import {
+  type InboxKind,
+  own,
+  type SupervisorDriver,
+  type SupervisorMachine,
+  type SupervisorRef,
+  startSupervisor,
+} from './supervisor-machine.js';
 import { TriggerRequester } from './trigger-requester.js';
 
 export type { RunProgress } from './run-progress.js';
@@ -69,9 +71,12 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   readonly #requests: TriggerRequester;
   readonly #placement: AttemptPlacement;
   readonly #results: RunResultIntake;
-  #sequence = 4;
+  #sequence: number;
   #settle!: { resolve: (r: WorkflowResult) => void; reject: (e: SwitchyardError) => void };
-  #actors: ActorTaskEngine | undefined;
+  /** The supervisor actor: every event that moves the run goes through it. */
+  readonly #actor: Actor<SupervisorMachine>;
+  /** How deep the run is inside one of its actor's actions: events raised there are handled in place. */
+  #inside = 0;
   readonly #stamp: () => string;
   #done = false;
   /** While a batch of results is applied, sending waits for the end of the batch. */
@@ -83,40 +88,32 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     this.#o = options;
     const now = () => options.scheduler.now();
     this.#stamp = isoClock(now);
-    const journal = this.#openJournal(plan);
+    const journal = openRunJournal(options, plan, { core: () => this.#core, state: () => this.state() });
     this.#journal = journal;
-    const inspect = options.inspect;
-    const hooksFor = (core: () => DispatchCore) => ({
-      ...(inspect
-        ? { engine: (c: DispatchCore) => (this.#actors = new ActorTaskEngine(c, options.runId, inspect)) }
-        : {}),
-      ...(journal ? eventHooks(core, (event) => journal.push(event)) : {}),
+    // Started before the core exists: when inspecting, the core runs its task events on the actor's children.
+    this.#actor = startSupervisor(this.#driver(plan), {
+      runId: options.runId,
+      taskIds: plan.ids,
+      maxAttempts: options.options.maxAttempts,
+      inspect: options.inspect,
     });
-    const resume = options.resume;
-    if (resume) {
-      // Replay regenerates events the log already holds: the journal drops them.
-      if (journal) journal.muted = true;
-      const rebuilt = rebuild(resume.record, resume.checkpoint, resume.steps, hooksFor);
-      if (journal) journal.muted = false;
-      if (!rebuilt.ok) throw rebuilt.error;
-      this.#core = rebuilt.value.core;
-      this.#sequence = rebuilt.value.meta.sequence;
-      this.#generation = `_r${now().toString(36)}`;
-    } else {
-      this.#core = new DispatchCore(
-        plan,
-        options.options,
-        hooksFor(() => this.#core),
-      );
-      this.#generation = '';
-      journal?.push({ type: 'plan_accepted', total_tasks: plan.n });
+    try {
+      ({
+        core: this.#core,
+        sequence: this.#sequence,
+        generation: this.#generation,
+      } = startRunCore(options, plan, journal, this.#actor.getSnapshot().context.tasks));
+    } catch (error) {
+      this.#actor.stop();
+      throw error;
     }
     this.#block = planBlock(this.#core.plan.input, this.#core.plan.tasks, this.#core.options);
     const rank = remainingPath(this.#core.plan);
     this.#waiting = new PriorityQueue(
       (a, b) => rank[a.task] > rank[b.task] || (rank[a.task] === rank[b.task] && a.task < b.task),
     );
-    const fail = (requestId: string, outcome: Outcome) => this.#apply(requestId, outcome, undefined);
+    const fail = (requestId: string, outcome: Outcome) =>
+      this.#inside > 0 ? this.#apply(requestId, outcome, undefined) : this.#actor.send(own.lost(requestId, outcome));
     this.#deadlines = new AttemptDeadlines({ ...options, onLost: fail });
     this.#requests = new TriggerRequester({
       ...options,
@@ -146,37 +143,81 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     });
     this.result = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
     this.result.catch(() => undefined);
+    this.#actor.send(own.restored());
+  }
+
+  /**
+   * The run's supervisor actor, for code that talks to the run as an actor: `getSnapshot()`
+   * (its state — starting, running, complete, cancelled — and task counts), `subscribe`, and
+   * `send({ type: 'cancel', reason })`. Under `inspect`, the parent of the task actors.
+   */
+  get actor(): SupervisorRef {
+    return this.#actor;
+  }
+
+  /** What the supervisor's actions call; each runs with events it raises handled in place. */
+  #driver(plan: CompiledPlan): SupervisorDriver {
+    const inside = (fn: () => void) => {
+      this.#inside++;
+      try {
+        fn();
+      } finally {
+        this.#inside--;
+      }
+    };
+    const zero = { total: plan.n, completed: 0, in_progress: 0, pending: plan.n, failed: 0, skipped: 0 };
+    return {
+      begin: () => inside(() => this.#begin()),
+      deliver: (kind, message) => inside(() => this.#deliver(kind, message)),
+      lost: (requestId, outcome) => inside(() => this.#apply(requestId, outcome, undefined)),
+      cancel: (reason) => inside(() => this.#cancel(reason)),
+      ended: () => this.#done,
+      // Read before the core is built (the actor starts first), then from the core.
+      progress: () => ((this.#core as DispatchCore | undefined) ? runProgress(this.#core) : zero),
+    };
+  }
+
+  #deliver(kind: InboxKind, message: BusMessage): void {
+    if (kind === 'result') this.#results.one(message);
+    else if (kind === 'results') this.#results.batch(message);
+    else if (kind === 'placed') this.#placement.placed(message);
+    else this.#onProgress(message);
   }
 
   /** Starts the run: subscribes to its results and, right after the current task, sends the first attempts. */
   start(): this {
     const { bus, subjects, router } = this.#o;
+    const deliver = (kind: InboxKind) => (m: BusMessage) =>
+      this.#inside > 0 ? this.#deliver(kind, m) : this.#actor.send(own.inbox(kind, m));
     const inbox: RunInbox = {
-      result: (m) => this.#results.one(m),
-      results: (m) => this.#results.batch(m),
-      placed: (m) => this.#placement.placed(m),
-      progress: (m) => this.#onProgress(m),
+      result: deliver('result'),
+      results: deliver('results'),
+      placed: deliver('placed'),
+      progress: deliver('progress'),
     };
     if (router) this.#subs.push(router.add(this.id, inbox));
     else this.#subs.push(...subscribeInbox(bus, subjects, inbox));
     // Release the first attempts once the caller has attached its listeners.
-    queueMicrotask(() => {
-      if (this.#done) return;
-      const core = this.#core;
-      core.now = this.#o.scheduler.now();
-      if (this.#o.resume) {
-        // The attempts a crash cut off go out again, under their own attempt numbers.
-        core.redispatch();
-        const redispatched = core.dispatched.map((d) => core.plan.ids[d.task]);
-        this.#journal?.push({ type: 'run_resumed', at: core.now, redispatched });
-        this.#o.logger.info({ redispatched: redispatched.length }, 'run resumed');
-      } else {
-        this.#journal?.push({ type: 'run_started', at: core.now });
-        core.begin();
-      }
-      this.#pump();
-    });
+    queueMicrotask(() => this.#actor.send(own.begin()));
     return this;
+  }
+
+  /** Releases the first attempts (after a resume, the ones a crash cut off). */
+  #begin(): void {
+    if (this.#done) return;
+    const core = this.#core;
+    core.now = this.#o.scheduler.now();
+    if (this.#o.resume) {
+      // The attempts a crash cut off go out again, under their own attempt numbers.
+      core.redispatch();
+      const redispatched = core.dispatched.map((d) => core.plan.ids[d.task]);
+      this.#journal?.push({ type: 'run_resumed', at: core.now, redispatched });
+      this.#o.logger.info({ redispatched: redispatched.length }, 'run resumed');
+    } else {
+      this.#journal?.push({ type: 'run_started', at: core.now });
+      core.begin();
+    }
+    this.#pump();
   }
 
   /** The run's state as `step` would return it (seed 003's workflow_state plus the switchyard block). */
@@ -211,45 +252,19 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   /** Aborts the attempts out, stops the run, and rejects `result` with `CLOSED`. */
   cancel(reason = 'the runtime is closing'): void {
     if (this.#done) return;
-    const queued: string[] = [];
-    for (const live of this.#live.values()) {
-      this.#deadlines.stop(live);
-      if (live.runtimeId !== null)
-        this.#o.bus.publish(this.#o.subjects.cancel(live.runtimeId), {
-          type: 'CancelAttempt',
-          request_id: live.trigger.request_id,
-        } satisfies CancelAttempt);
-      else queued.push(live.trigger.request_id);
-    }
-    // Attempts the dispatcher still queues would otherwise run later for a run that is gone.
-    if (queued.length > 0)
-      this.#o.bus.publish(this.#o.subjects.withdraw(this.id), {
-        type: 'WithdrawTriggers',
-        request_ids: queued,
-      } satisfies WithdrawTriggers);
+    if (this.#inside > 0) this.#cancel(reason);
+    else this.#actor.send({ type: 'cancel', reason });
+  }
+
+  #cancel(reason: string): void {
+    if (this.#done) return;
+    for (const live of this.#live.values()) this.#deadlines.stop(live);
+    abandonAttempts(this.#o.bus, this.#o.subjects, this.id, this.#live.values());
     this.#journal?.end('cancelled');
     this.#finish();
     this.#settle.reject(
       new SwitchyardError(ErrorCodes.CLOSED, `Run ${this.id} was cancelled: ${reason}.`, { run_id: this.id }),
     );
-  }
-
-  /** The run's journal, when its steps are recorded: it reads the run's counts and state for its checkpoints. */
-  #openJournal(plan: CompiledPlan): RunJournal | undefined {
-    const { journal, resume } = this.#o;
-    if (!journal) return undefined;
-    return new RunJournal({
-      runId: this.#o.runId,
-      bus: this.#o.bus,
-      subjects: this.#o.subjects,
-      logger: this.#o.logger,
-      clock: () => this.#o.scheduler.now(),
-      checkpointEvery: journal.checkpointEvery,
-      tasks: plan.n,
-      firstSeq: resume ? resume.record.last_seq + 1 : 1,
-      ...(journal.accepted ? { accepted: journal.accepted } : {}),
-      view: { counts: () => runCounts(this.#core), snapshot: () => this.state() },
-    });
   }
 
   #context(): EnvelopeContext {
@@ -386,6 +401,5 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     this.#live.clear();
     this.#waiting.clear();
     for (const s of this.#subs) s.unsubscribe();
-    this.#actors?.stop();
   }
 }

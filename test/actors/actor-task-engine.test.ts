@@ -1,12 +1,34 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { InspectionEvent } from 'xstate';
+import { createActor, type InspectionEvent } from 'xstate';
 import { ActorTaskEngine } from '../../src/actors/actor-task-engine.js';
+import { type SupervisorDriver, supervisorMachine } from '../../src/actors/supervisor-machine.js';
+import type { CompiledPlan } from '../../src/core/compiled-plan.js';
 import { compilePlan } from '../../src/core/compiled-plan.js';
 import { DispatchCore, type Outcome } from '../../src/core/dispatch-core.js';
 import { resolveOptions } from '../../src/core/options.js';
 import { planBlock, restore, snapshot } from '../../src/core/state-codec.js';
 import { dagTasks, randomDag, type RandomDag } from '../helpers/plans.js';
+
+/** A supervisor whose driver does nothing: these tests drive the core by hand and need only its task children. */
+const idle: SupervisorDriver = {
+  begin: () => undefined,
+  deliver: () => undefined,
+  lost: () => undefined,
+  cancel: () => undefined,
+  ended: () => false,
+  progress: () => ({ total: 0, completed: 0, in_progress: 0, pending: 0, failed: 0, skipped: 0 }),
+};
+
+/** The engine on the task children of a supervisor actor, as a run under `inspect` builds it. */
+function supervised(plan: CompiledPlan, maxAttempts: number, inspect: (e: InspectionEvent) => void = () => undefined) {
+  const supervisor = createActor(supervisorMachine(idle), {
+    id: 'run-1',
+    input: { runId: 'run-1', taskIds: plan.ids, maxAttempts, inspect: true },
+    inspect,
+  }).start();
+  return { supervisor, engine: (c: DispatchCore) => new ActorTaskEngine(c, supervisor.getSnapshot().context.tasks) };
+}
 
 type Trace = Array<[task: number, event: string, from: number, to: number]>;
 
@@ -58,17 +80,15 @@ const fieldsOf = (core: DispatchCore) =>
 function run(dag: RandomDag, tape: readonly number[], withActors: boolean, inspected: InspectionEvent[] = []) {
   const { plan, options } = compiled(dag);
   const trace: Trace = [];
-  let engine: ActorTaskEngine | undefined;
+  const actors = withActors ? supervised(plan, options.maxAttempts, (e) => inspected.push(e)) : undefined;
   const core = new DispatchCore(plan, options, {
     onTransition: (v, e, from, to) => trace.push([v, e.type, from, to]),
-    ...(withActors
-      ? { engine: (c: DispatchCore) => (engine = new ActorTaskEngine(c, 'run-1', (e) => inspected.push(e))) }
-      : {}),
+    ...(actors ? { engine: actors.engine } : {}),
   });
   core.now = 0;
   core.begin();
   answer(core, tape);
-  engine?.stop();
+  actors?.supervisor.stop();
   return { trace, fields: fieldsOf(core), status: core.runStatus };
 }
 
@@ -115,8 +135,8 @@ describe('ActorTaskEngine (inspector mode)', () => {
         const saved = JSON.parse(
           JSON.stringify(snapshot(live, { sequence: 4, offsetMinutes: 0 }, planBlock(plan.input, plan.tasks, options))),
         ) as unknown;
-        let engine: ActorTaskEngine | undefined;
-        const restored = restore(saved, { engine: (c) => (engine = new ActorTaskEngine(c, 'run-1', () => undefined)) });
+        const actors = supervised(plan, options.maxAttempts);
+        const restored = restore(saved, { engine: actors.engine });
         if (!restored.ok) throw restored.error;
         const core = restored.value.core;
         // sync() checked each actor against the core; the core itself is as it was.
@@ -125,7 +145,7 @@ describe('ActorTaskEngine (inspector mode)', () => {
         const pending = out.map((d) => ({ ...d }));
         answer(live, tape, out, cut);
         answer(core, tape, pending, cut);
-        engine?.stop();
+        actors.supervisor.stop();
         expect(fieldsOf(core)).toEqual(fieldsOf(live));
         expect(core.runStatus).toBe(live.runStatus);
       }),
