@@ -1,36 +1,11 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InspectionEvent } from 'xstate';
-import { WorkflowRun } from '../../src/actors/workflow-run.js';
-import { compilePlan } from '../../src/core/compiled-plan.js';
-import { resolveOptions } from '../../src/core/options.js';
-import { SimulatedScheduler } from '../../src/core/scheduler.js';
-import { readPlan } from '../../src/graph/plan-input.js';
 import { type BusMessage, InProcessBus, subjects, type TriggerAgent } from '../../src/index.js';
 import { task, workflow } from '../helpers/plans.js';
+import { supervisedRun } from '../helpers/supervised-run.js';
 
 const s = subjects();
 const AT = '2026-02-21T10:00:00Z';
-
-function runOf(bus: InProcessBus, wf: Record<string, unknown>, inspect?: (e: InspectionEvent) => void) {
-  const options = resolveOptions({});
-  const input = readPlan(wf);
-  if (!options.ok || !input.ok) throw new Error('bad fixture');
-  const plan = compilePlan(input.value, options.value);
-  if (!plan.ok) throw plan.error;
-  return new WorkflowRun(plan.value, {
-    runId: 'r1',
-    bus,
-    subjects: s,
-    logger: pino({ level: 'silent' }),
-    scheduler: new SimulatedScheduler(0),
-    options: options.value,
-    maxConcurrentTasks: 8,
-    taskTimeoutMs: 60_000,
-    resultGraceMs: 10,
-    ...(inspect ? { inspect } : {}),
-  });
-}
 
 /** A scripted dispatcher: accepts every trigger on runtime `rt` and hands it to `seen`. */
 function dispatcher(bus: InProcessBus, seen: (t: TriggerAgent) => void) {
@@ -71,7 +46,7 @@ describe('the run’s supervisor as an XState actor', () => {
     bus = new InProcessBus();
     const seen: TriggerAgent[] = [];
     dispatcher(bus, (t) => seen.push(t));
-    const run = runOf(bus, workflow([task('a'), task('b', ['a'])]));
+    const run = supervisedRun(bus, workflow([task('a'), task('b', ['a'])]));
     const states: string[] = [];
     let completed = false;
     run.actor.subscribe({ next: (snap) => states.push(String(snap.value)), complete: () => (completed = true) });
@@ -97,7 +72,7 @@ describe('the run’s supervisor as an XState actor', () => {
     bus = new InProcessBus();
     const seen: TriggerAgent[] = [];
     dispatcher(bus, (t) => seen.push(t));
-    const run = runOf(bus, workflow([task('a')])).start();
+    const run = supervisedRun(bus, workflow([task('a')])).start();
     await nextTrigger(seen);
     run.actor.send({ type: 'cancel', reason: 'an operator asked' });
     const error: unknown = await run.result.then(
@@ -113,7 +88,7 @@ describe('the run’s supervisor as an XState actor', () => {
     bus = new InProcessBus();
     const seen: TriggerAgent[] = [];
     dispatcher(bus, (t) => seen.push(t));
-    const run = runOf(bus, workflow([task('a')])).start();
+    const run = supervisedRun(bus, workflow([task('a')])).start();
     const trigger = await nextTrigger(seen);
     const forged = { subject: s.result(trigger.request_id), data: complete(trigger) } as unknown as BusMessage;
     // What the run sends itself, without its private mark: refused by the machine's guard.
@@ -130,7 +105,7 @@ describe('the run’s supervisor as an XState actor', () => {
     const seen: TriggerAgent[] = [];
     dispatcher(bus, (t) => seen.push(t));
     const inspected: InspectionEvent[] = [];
-    const run = runOf(bus, workflow([task('a'), task('b')]), (e) => inspected.push(e)).start();
+    const run = supervisedRun(bus, workflow([task('a'), task('b')]), { inspect: (e) => inspected.push(e) }).start();
     for (let i = 0; i < 2; i++) {
       const t = await nextTrigger(seen);
       bus.publish(s.result(t.request_id), complete(t));

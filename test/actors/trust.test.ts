@@ -4,11 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from '../../src/actors/dispatcher.js';
 import { StateManager } from '../../src/actors/state-manager.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { WorkflowRun } from '../../src/actors/workflow-run.js';
-import { compilePlan } from '../../src/core/compiled-plan.js';
 import { type Scheduler, SimulatedScheduler, systemScheduler } from '../../src/core/scheduler.js';
-import { resolveOptions } from '../../src/core/options.js';
-import { readPlan } from '../../src/graph/plan-input.js';
 import {
   type AgentExecutionResult,
   type BusMessage,
@@ -18,6 +14,7 @@ import {
 } from '../../src/index.js';
 import { vet } from '../../src/protocol/vetted.js';
 import { task, workflow } from '../helpers/plans.js';
+import { supervisedRun } from '../helpers/supervised-run.js';
 
 // Results and control messages must prove who they are: a real dispatcher and a real run on
 // the in-process bus, a scripted remote runtime, and messages forged against them.
@@ -43,29 +40,12 @@ function chain() {
   return workflow(Array.from({ length: 12 }, (_, i) => task(`task_${i + 1}`, i === 0 ? [] : [`task_${i}`])));
 }
 
-function runOf(
+const runOf = (
   bus: InProcessBus,
   logger: pino.Logger,
   taskTimeoutMs = 60_000,
   scheduler: Scheduler = systemScheduler,
-): WorkflowRun {
-  const options = resolveOptions({});
-  const input = readPlan(chain());
-  if (!options.ok || !input.ok) throw new Error('bad fixture');
-  const plan = compilePlan(input.value, options.value);
-  if (!plan.ok) throw plan.error;
-  return new WorkflowRun(plan.value, {
-    runId: 'r1',
-    bus,
-    subjects: s,
-    logger,
-    scheduler,
-    options: options.value,
-    maxConcurrentTasks: 8,
-    taskTimeoutMs,
-    resultGraceMs: 10,
-  });
-}
+) => supervisedRun(bus, chain(), { logger, taskTimeoutMs, scheduler });
 
 const result = (t: TriggerAgent, change: Partial<AgentExecutionResult> = {}): AgentExecutionResult => ({
   type: 'AgentExecutionResult',

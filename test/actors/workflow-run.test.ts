@@ -1,47 +1,21 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WorkflowRun } from '../../src/actors/workflow-run.js';
-import { compilePlan } from '../../src/core/compiled-plan.js';
-import { resolveOptions } from '../../src/core/options.js';
+import type { SupervisorOptions } from '../../src/actors/supervisor-options.js';
 import { SimulatedScheduler } from '../../src/core/scheduler.js';
-import { readPlan } from '../../src/graph/plan-input.js';
 import { type Bus, type BusMessage, InProcessBus, subjects, type TriggerAgent } from '../../src/index.js';
 import { vet } from '../../src/protocol/vetted.js';
 import { networkLike } from '../helpers/network-like-bus.js';
 import { task, workflow } from '../helpers/plans.js';
+import { supervisedRun } from '../helpers/supervised-run.js';
 
 const s = subjects();
 const AT = '2026-02-21T10:00:00Z';
 
-function runOf(
+const runOf = (
   bus: Bus,
-  time: SimulatedScheduler,
+  scheduler: SimulatedScheduler,
   wf: Record<string, unknown>,
-  overrides: {
-    taskTimeoutMs?: number;
-    resultGraceMs?: number;
-    maxConcurrentTasks?: number;
-    triggerRetryMs?: number;
-  } = {},
-) {
-  const options = resolveOptions({});
-  const input = readPlan(wf);
-  if (!options.ok || !input.ok) throw new Error('bad fixture');
-  const plan = compilePlan(input.value, options.value);
-  if (!plan.ok) throw plan.error;
-  return new WorkflowRun(plan.value, {
-    runId: 'r1',
-    bus,
-    subjects: s,
-    logger: pino({ level: 'silent' }),
-    scheduler: time,
-    options: options.value,
-    maxConcurrentTasks: overrides.maxConcurrentTasks ?? 8,
-    taskTimeoutMs: overrides.taskTimeoutMs ?? 60_000,
-    resultGraceMs: overrides.resultGraceMs ?? 10,
-    ...(overrides.triggerRetryMs === undefined ? {} : { triggerRetryMs: overrides.triggerRetryMs }),
-  });
-}
+  overrides: Partial<SupervisorOptions> = {},
+) => supervisedRun(bus, wf, { scheduler, ...overrides });
 
 /** A scripted dispatcher: takes every batch, answers it with `reply` (by default accepts each trigger on `runtimeId`, or queued when null), and hands the triggers to `seen`. */
 function dispatcher(
