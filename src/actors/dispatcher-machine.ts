@@ -131,18 +131,25 @@ export interface DispatcherActor {
  */
 export function startDispatcherActor(
   driver: DispatcherDriver,
-  options: { inspect?: (event: InspectionEvent) => void } = {},
+  options: {
+    inspect?: (event: InspectionEvent) => void;
+    /** Told what the driver throws on a command sent by a holder of the actor (nobody to throw it to). */
+    onError?: (error: unknown) => void;
+  } = {},
 ): DispatcherActor {
   let depth = 0;
+  let posting = false;
   let failure: { error: unknown } | undefined;
-  // Every driver call the actions make runs at depth > 0, and keeps what it throws for `post`.
+  // Every driver call the actions make runs at depth > 0. What one throws goes back to `post`'s
+  // caller, or, for a holder's command, to `onError`: the actor itself never fails on it.
   const guarded = <A extends unknown[], R>(fn: (...args: A) => R, fallback: R) => {
     return (...args: A): R => {
       depth++;
       try {
         return fn(...args);
       } catch (error) {
-        failure ??= { error };
+        if (posting) failure ??= { error };
+        else options.onError?.(error);
         return fallback;
       } finally {
         depth--;
@@ -183,7 +190,12 @@ export function startDispatcherActor(
     post(event) {
       if (depth > 0) return inPlace(event);
       if (actor.getSnapshot().status !== 'active') return;
-      actor.send({ ...event, [OWN]: true });
+      posting = true;
+      try {
+        actor.send({ ...event, [OWN]: true });
+      } finally {
+        posting = false;
+      }
       const thrown = failure;
       failure = undefined;
       if (thrown) throw thrown.error;

@@ -11,6 +11,7 @@ import { parseWith } from '../protocol/parse.js';
 import {
   type DispatcherContext,
   type DispatcherDriver,
+  type DispatcherInternalEvent,
   type DispatcherRef,
   type InboxKind,
   startDispatcherActor,
@@ -56,7 +57,7 @@ export class Dispatcher {
   readonly #placement: TriggerPlacement;
   readonly #intake: DispatcherResultIntake;
   readonly #subs: Subscription[] = [];
-  readonly #post: (event: Parameters<ReturnType<typeof startDispatcherActor>['post']>[0]) => void;
+  readonly #post: (event: DispatcherInternalEvent) => void;
   readonly #ref: DispatcherRef;
 
   constructor(options: DispatcherOptions) {
@@ -66,7 +67,10 @@ export class Dispatcher {
     this.#stealing = new WorkStealing(state, () => this.#post({ type: 'steal' }));
     this.#placement = new TriggerPlacement(state, this.#stealing);
     this.#intake = new DispatcherResultIntake(state, this.#placement);
-    const actor = startDispatcherActor(this.#driver, options.inspect ? { inspect: options.inspect } : {});
+    const actor = startDispatcherActor(this.#driver, {
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+      onError: (error) => options.logger.error({ err: error }, 'a dispatcher command failed'),
+    });
     this.#post = actor.post;
     this.#ref = actor.ref;
     const { bus, subjects } = options;

@@ -305,3 +305,35 @@ describe('a delivery raised while the dispatcher handles another', () => {
     }
   });
 });
+
+describe('a delivery whose handling throws', () => {
+  it('throws to the bus, which counts it, and leaves the actor active for what comes next', async () => {
+    const time = new SimulatedScheduler(0);
+    const errors: unknown[] = [];
+    const bus = new InProcessBus({ scheduler: time, onHandlerError: (error) => void errors.push(error) });
+    const dispatcher = new Dispatcher({
+      bus,
+      subjects: s,
+      logger: pino({ level: 'silent' }),
+      scheduler: time,
+      sweepMs: 60_000,
+      staleAttempt: () => {
+        throw new Error('staleAttempt broke');
+      },
+    });
+    try {
+      bus.publish(s.registered('rt-a'), { ...registration('rt-a', 2), in_flight: ['req-old'] });
+      await bus.flush();
+      expect(errors).toMatchObject([{ message: 'staleAttempt broke' }]);
+      expect(bus.counters().handlerErrors).toBe(1);
+      expect(dispatcher.actor.getSnapshot().status).toBe('active');
+      bus.publish(s.registered('rt-b'), registration('rt-b', 2));
+      await bus.flush();
+      expect(dispatcher.actor.getSnapshot().context.runtimes.map((r) => r.runtime_id)).toEqual(['rt-a', 'rt-b']);
+      expect(errors).toHaveLength(1);
+    } finally {
+      dispatcher.close();
+      await bus.close();
+    }
+  });
+});
