@@ -131,6 +131,20 @@ export type {
 } from './protocol/runtime-events.js';
 export { subjects, assertSubjectToken, subjectTokenProblem, DEFAULT_SUBJECT_PREFIX } from './protocol/subjects.js';
 export type { Subjects } from './protocol/subjects.js';
+export {
+  RuntimeViewSchema,
+  ListRuntimesSchema,
+  RuntimeListSchema,
+  DrainRuntimeSchema,
+  DrainAcceptedSchema,
+} from './protocol/dispatcher-commands.js';
+export type {
+  RuntimeView,
+  ListRuntimes,
+  RuntimeList,
+  DrainRuntime,
+  DrainAccepted,
+} from './protocol/dispatcher-commands.js';
 
 // Protocol: parsing and JSON Schema
 export { parseWith, formatIssuePath } from './protocol/parse.js';
@@ -205,6 +219,14 @@ export type { AgentHost, AgentHostOptions } from './runtime/agent-host.js';
 export type { Runtime, RuntimeOptions } from './runtime/create-runtime.js';
 export type { WorkflowRun, RunEvents, RunProgress } from './actors/workflow-run.js';
 export type { Dispatcher } from './actors/dispatcher.js';
+export { dispatcherClient } from './actors/dispatcher-client.js';
+export type { DispatcherClient, DispatcherClientOptions } from './actors/dispatcher-client.js';
+export type {
+  DispatcherCommand,
+  DispatcherContext,
+  DispatcherMachine,
+  DispatcherRef,
+} from './actors/dispatcher-machine.js';
 
 // Durable state (the SQLite store is `switchyard/sqlite`)
 export { MemoryStore } from './store/memory-store.js';

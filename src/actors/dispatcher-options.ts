@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { InspectionEvent } from 'xstate';
 import type { AcknowledgedOptions } from '../bus/acknowledged.js';
 import type { Bus } from '../bus/bus.js';
 import type { Scheduler } from '../core/scheduler.js';
@@ -32,4 +33,6 @@ export interface DispatcherOptions {
    * attempts back from the other (`ReclaimAttempts`) and places them on it. @default 20
    */
   readonly stealAfterMs?: number;
+  /** Told about every event, transition and snapshot of the dispatcher's actor (the Stately inspector, a test). */
+  readonly inspect?: (event: InspectionEvent) => void;
 }

@@ -1,4 +1,21 @@
-import type { Subscription } from '../bus/bus.js';
+import type { BusMessage, Subscription } from '../bus/bus.js';
+import {
+  type DrainAccepted,
+  DrainRuntimeSchema,
+  ListRuntimesSchema,
+  type RuntimeList,
+  type RuntimeView,
+} from '../protocol/dispatcher-commands.js';
+import { ErrorCodes } from '../protocol/errors.js';
+import { parseWith } from '../protocol/parse.js';
+import {
+  type DispatcherContext,
+  type DispatcherDriver,
+  type DispatcherInternalEvent,
+  type DispatcherRef,
+  type InboxKind,
+  startDispatcherActor,
+} from './dispatcher-machine.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
 import { DispatcherState } from './dispatcher-state.js';
 import { DispatcherResultIntake } from './dispatcher-result-intake.js';
@@ -8,6 +25,7 @@ import { TriggerPlacement } from './trigger-placement.js';
 import { WorkStealing } from './work-stealing.js';
 
 export type { DispatcherOptions } from './dispatcher-options.js';
+export type { DispatcherCommand, DispatcherRef } from './dispatcher-machine.js';
 
 /**
  * The dispatcher actor (seeds 000/001): keeps the registry of agent runtimes from their
@@ -23,6 +41,11 @@ export type { DispatcherOptions } from './dispatcher-options.js';
  * handing out triggers), {@link WorkStealing} (held attempts moved to idle runtimes) and
  * {@link DispatcherResultIntake} (results and given-back attempts).
  *
+ * It runs as an XState actor ({@link dispatcherMachine}): every bus delivery is one event of it,
+ * as are the timer ticks of the sweep and of work stealing. Its snapshot shows the registered
+ * runtimes and how many attempts wait; any holder of {@link actor} may `drain` or `undrain` a
+ * runtime, and so may a bus request on `<p>.commands.dispatcher.drain` ({@link dispatcherClient}).
+ *
  * @example
  * const dispatcher = new Dispatcher({ bus, subjects: subjects(), logger, scheduler: systemScheduler });
  */
@@ -31,26 +54,131 @@ export class Dispatcher {
   readonly #state: DispatcherState;
   readonly #stealing: WorkStealing;
   readonly #liveness: RuntimeLiveness;
+  readonly #placement: TriggerPlacement;
+  readonly #intake: DispatcherResultIntake;
   readonly #subs: Subscription[] = [];
+  readonly #post: (event: DispatcherInternalEvent) => void;
+  readonly #ref: DispatcherRef;
 
   constructor(options: DispatcherOptions) {
     const state = new DispatcherState(options);
     this.#state = state;
     this.registry = state.registry;
-    this.#stealing = new WorkStealing(state);
-    const placement = new TriggerPlacement(state, this.#stealing);
-    const intake = new DispatcherResultIntake(state, placement);
+    this.#stealing = new WorkStealing(state, () => this.#post({ type: 'steal' }));
+    this.#placement = new TriggerPlacement(state, this.#stealing);
+    this.#intake = new DispatcherResultIntake(state, this.#placement);
+    const actor = startDispatcherActor(this.#driver, {
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+      onError: (error) => options.logger.error({ err: error }, 'a dispatcher command failed'),
+    });
+    this.#post = actor.post;
+    this.#ref = actor.ref;
     const { bus, subjects } = options;
     // Subscribed before liveness starts: its announcement asks for registrations this must hear.
-    const subscribe = (pattern: string, handler: Parameters<typeof bus.subscribe>[1]) =>
-      this.#subs.push(bus.subscribe(pattern, handler));
-    subscribe(subjects.patterns.runtimeDefinitions(), (m) => this.#liveness.onDefinition(m));
-    subscribe(subjects.patterns.triggers(), (m) => placement.onTrigger(m));
-    subscribe(subjects.patterns.withdrawals(), (m) => placement.onWithdraw(m));
-    subscribe(subjects.patterns.results(), (m) => intake.onResult(m));
-    subscribe(subjects.patterns.resultBatches(), (m) => intake.onResult(m));
-    subscribe(subjects.patterns.reclaimed(), (m) => intake.onReclaimed(m));
-    this.#liveness = new RuntimeLiveness(state, placement, this.#stealing);
+    const subscribe = (pattern: string, kind: InboxKind) =>
+      this.#subs.push(bus.subscribe(pattern, (message) => this.#post({ type: 'inbox', kind, message })));
+    subscribe(subjects.patterns.runtimeDefinitions(), 'definition');
+    subscribe(subjects.patterns.triggers(), 'trigger');
+    subscribe(subjects.patterns.withdrawals(), 'withdraw');
+    subscribe(subjects.patterns.results(), 'result');
+    subscribe(subjects.patterns.resultBatches(), 'result');
+    subscribe(subjects.patterns.reclaimed(), 'reclaimed');
+    subscribe(subjects.dispatcherRuntimes(), 'runtimes');
+    subscribe(subjects.dispatcherDrain(), 'drain');
+    this.#liveness = new RuntimeLiveness(state, this.#placement, this.#stealing, () => this.#post({ type: 'sweep' }));
+  }
+
+  /**
+   * The dispatcher's actor: its snapshot's context is `{ runtimes, queued }` (each runtime with
+   * its agents, capacity, concurrency, attempts in flight and whether it is draining); send it
+   * `{ type: 'drain', runtime_id }` or `{ type: 'undrain', runtime_id }`.
+   */
+  get actor(): DispatcherRef {
+    return this.#ref;
+  }
+
+  /** What the actor's actions drive: private, so only the actor reaches the units through it. */
+  readonly #driver: DispatcherDriver = {
+    deliver: (kind, message) => this.#deliver(kind, message),
+    sweep: () => this.#liveness.sweep(),
+    steal: () => this.#stealing.steal(),
+    drain: (runtimeId, drain) => this.#drain(runtimeId, drain),
+    view: () => this.#view(),
+    close: () => {
+      this.#stealing.close();
+      this.#liveness.close();
+      for (const s of this.#subs) s.unsubscribe();
+    },
+  };
+
+  #deliver(kind: InboxKind, message: BusMessage): void {
+    switch (kind) {
+      case 'definition':
+        return this.#liveness.onDefinition(message);
+      case 'trigger':
+        return this.#placement.onTrigger(message);
+      case 'withdraw':
+        return this.#placement.onWithdraw(message);
+      case 'result':
+        return this.#intake.onResult(message);
+      case 'reclaimed':
+        return this.#intake.onReclaimed(message);
+      case 'runtimes':
+        return this.#answerRuntimes(message);
+      case 'drain':
+        return this.#answerDrain(message);
+      default:
+        return kind satisfies never;
+    }
+  }
+
+  /** Drains or undrains a runtime; `false`, with a warning, when none by that id is registered. */
+  #drain(runtimeId: string, drain: boolean): boolean {
+    if (!this.registry.setDraining(runtimeId, drain)) {
+      this.#state.o.logger.warn(
+        { runtime_id: runtimeId },
+        `${drain ? 'drain' : 'undrain'} ignored: no runtime ${runtimeId} is registered`,
+      );
+      return false;
+    }
+    this.#state.o.logger.info({ runtime_id: runtimeId }, drain ? 'runtime draining' : 'runtime undrained');
+    // Undrained, it takes what waits; drained, it is no longer idle for work stealing.
+    this.#placement.drain();
+    return true;
+  }
+
+  #view(): DispatcherContext & { runtimes: RuntimeView[] } {
+    const runtimes: RuntimeView[] = [];
+    for (const e of this.registry.runtimes())
+      runtimes.push({
+        runtime_id: e.runtimeId,
+        agents: e.agents,
+        capacity: e.capacity,
+        concurrency: e.concurrency,
+        in_flight: e.inFlight.size,
+        draining: e.draining,
+      });
+    return { runtimes, queued: this.#state.waiting.size };
+  }
+
+  #answerRuntimes(message: BusMessage): void {
+    const parsed = parseWith(ListRuntimesSchema, message.data, 'ListRuntimes');
+    if (!parsed.ok) return this.#state.refuse(message, ErrorCodes.INVALID_INPUT, parsed.error.message);
+    const { runtimes, queued } = this.#view();
+    this.#state.o.bus.respond(message, { type: 'RuntimeList', runtimes, queued } satisfies RuntimeList);
+  }
+
+  #answerDrain(message: BusMessage): void {
+    const parsed = parseWith(DrainRuntimeSchema, message.data, 'DrainRuntime');
+    if (!parsed.ok) return this.#state.refuse(message, ErrorCodes.INVALID_INPUT, parsed.error.message);
+    const { runtime_id, drain } = parsed.value;
+    if (!this.#drain(runtime_id, drain))
+      return this.#state.o.bus.respond(message, {
+        type: 'Error',
+        code: ErrorCodes.RUNTIME_NOT_FOUND,
+        message: `No runtime ${runtime_id} is registered with the dispatcher, so it cannot be ${drain ? 'drained' : 'undrained'}; list the registered runtimes (ListRuntimes) for their ids.`,
+      });
+    this.#state.o.bus.respond(message, { type: 'DrainAccepted', runtime_id, draining: drain } satisfies DrainAccepted);
   }
 
   /** Whether `runtimeId` is one of this process's own worker runtimes (it registered through a message this process built). */
@@ -84,7 +212,7 @@ export class Dispatcher {
    * still judges. A runtime that really stopped is still found, one stall later.
    */
   sweep(): void {
-    this.#liveness.sweep();
+    this.#post({ type: 'sweep' });
   }
 
   /**
@@ -94,12 +222,11 @@ export class Dispatcher {
    * (`AttemptsReclaimed`; what it has started meanwhile runs on there) is placed again.
    */
   steal(): void {
-    this.#stealing.steal();
+    this.#post({ type: 'steal' });
   }
 
+  /** Stops the timers and subscriptions; the actor reaches its final state, `closed`. */
   close(): void {
-    this.#stealing.close();
-    this.#liveness.close();
-    for (const s of this.#subs) s.unsubscribe();
+    this.#post({ type: 'close' });
   }
 }

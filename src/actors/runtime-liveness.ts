@@ -37,15 +37,20 @@ export class RuntimeLiveness {
   #disconnected = false;
   #lastAnnounce = 0;
 
-  /** Starts the sweep (a background timer every `sweepMs`) and asks runtimes to announce themselves. */
-  constructor(state: DispatcherState, placement: TriggerPlacement, stealing: WorkStealing) {
+  /**
+   * Starts the sweep (a background timer every `sweepMs`) and asks runtimes to announce themselves.
+   * @param onTimer what the sweep timer calls (the dispatcher routes it through its actor) @default sweep
+   */
+  constructor(state: DispatcherState, placement: TriggerPlacement, stealing: WorkStealing, onTimer?: () => void) {
     this.#state = state;
     this.#placement = placement;
     this.#stealing = stealing;
     const { o } = state;
     this.#sweepMs = o.sweepMs ?? 500;
     this.#lastSweep = state.now();
-    this.#stopSweeping = every(o.scheduler, this.#sweepMs, () => this.sweep(), { background: true });
+    this.#stopSweeping = every(o.scheduler, this.#sweepMs, onTimer ?? (() => this.sweep()), {
+      background: true,
+    });
     this.#stopWatching = o.bus.onConnection?.((event) => {
       this.#disconnected = event === 'disconnected';
       if (event === 'reconnected') {

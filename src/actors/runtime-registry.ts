@@ -14,6 +14,11 @@ export interface RuntimeEntry {
   lastSeen: number;
   /** Request ids of the attempts it holds. */
   readonly inFlight: Set<string>;
+  /**
+   * Drained by an operator (`drain`): it gets no new attempts — placement and work stealing pass
+   * it over — but stays registered, finishes what it holds and has its results taken.
+   */
+  draining: boolean;
 }
 
 /** Whether a runtime serves `agentId` for every capability of a task. */
@@ -52,7 +57,8 @@ export class RuntimeRegistry {
     now: number,
     pending: (requestId: string) => boolean = () => false,
   ): { lost: string[]; adopted: string[] } {
-    const previous = this.deregister(event.runtime_id)?.inFlight ?? new Set<string>();
+    const replaced = this.deregister(event.runtime_id);
+    const previous = replaced?.inFlight ?? new Set<string>();
     const refresh = event.in_flight !== undefined;
     const still = new Set(event.in_flight ?? []);
     const stays = (id: string) => refresh && (still.has(id) || pending(id));
@@ -68,6 +74,8 @@ export class RuntimeRegistry {
       subjects: event.subjects ?? [],
       lastSeen: now,
       inFlight: new Set(),
+      // A registration that refreshes a drained runtime keeps it drained; a deregistration ends the drain.
+      draining: replaced?.draining ?? false,
     });
     for (const id of [...kept, ...adopted]) this.claim(event.runtime_id, id);
     return { lost, adopted };
@@ -103,21 +111,32 @@ export class RuntimeRegistry {
     return [...this.#entries.values()];
   }
 
-  /** Whether any registered runtime serves the agent for these capabilities (free or busy). */
+  /**
+   * Drains (`true`) or undrains a runtime: a draining one is passed over by {@link pick}.
+   * `false` when no runtime `runtimeId` is registered.
+   */
+  setDraining(runtimeId: string, draining: boolean): boolean {
+    const entry = this.#entries.get(runtimeId);
+    if (!entry) return false;
+    entry.draining = draining;
+    return true;
+  }
+
+  /** Whether any registered runtime serves the agent for these capabilities (free, busy or draining). */
   anyServes(agentId: string, capabilities: readonly string[]): boolean {
     for (const e of this.#entries.values()) if (serves(e, agentId, capabilities)) return true;
     return false;
   }
 
   /**
-   * The least-loaded runtime with room that serves the agent for every capability: one that
+   * The least-loaded runtime with room, not draining, that serves the agent for every capability: one that
    * would start the attempt at once before one that would hold it, then lowest in-flight /
    * capacity, then fewest in flight, then runtime id (so the choice is deterministic).
    */
   pick(agentId: string, capabilities: readonly string[]): RuntimeEntry | undefined {
     let best: RuntimeEntry | undefined;
     for (const e of this.#entries.values()) {
-      if (e.inFlight.size >= e.capacity || !serves(e, agentId, capabilities)) continue;
+      if (e.draining || e.inFlight.size >= e.capacity || !serves(e, agentId, capabilities)) continue;
       if (!best) {
         best = e;
         continue;

@@ -15,9 +15,12 @@ export class WorkStealing {
   /** Since when (epoch ms) each runtime has had a slot free, while other runtimes hold attempts. */
   readonly #idleSince = new Map<string, number>();
   #timer: Timer | undefined;
+  readonly #onTimer: () => void;
 
-  constructor(state: DispatcherState) {
+  /** @param onTimer what the timer armed by {@link watchIdle} calls (the dispatcher routes it through its actor) @default steal */
+  constructor(state: DispatcherState, onTimer?: () => void) {
     this.#state = state;
+    this.#onTimer = onTimer ?? (() => this.steal());
   }
 
   get #after(): number {
@@ -45,6 +48,7 @@ export class WorkStealing {
     for (const target of reclaiming.values()) asked.set(target, (asked.get(target) ?? 0) + 1);
     let wake = Number.POSITIVE_INFINITY;
     for (const idle of runtimes) {
+      if (idle.draining) continue;
       const free = idle.concurrency - idle.inFlight.size - (asked.get(idle.runtimeId) ?? 0);
       const since = this.#idleSince.get(idle.runtimeId);
       if (free <= 0 || since === undefined) continue;
@@ -100,7 +104,7 @@ export class WorkStealing {
 
   #arm(ms: number): void {
     if (this.#timer !== undefined) return;
-    this.#timer = this.#state.o.scheduler.setTimeout(() => this.steal(), Math.max(0, ms), { background: true });
+    this.#timer = this.#state.o.scheduler.setTimeout(this.#onTimer, Math.max(0, ms), { background: true });
   }
 
   /** After placements: notes which runtimes have a slot free, and arms {@link steal} when others hold attempts meanwhile. */
@@ -110,7 +114,7 @@ export class WorkStealing {
     let now: number | undefined;
     for (const e of this.#state.registry.runtimes()) {
       if (e.inFlight.size > e.concurrency) holding = true;
-      if (e.inFlight.size < e.concurrency) {
+      if (e.inFlight.size < e.concurrency && !e.draining) {
         idle = true;
         if (!this.#idleSince.has(e.runtimeId)) this.#idleSince.set(e.runtimeId, (now ??= this.#state.now()));
       } else this.#idleSince.delete(e.runtimeId);

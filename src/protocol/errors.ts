@@ -29,6 +29,8 @@ export const ErrorCodes = {
   RUN_EXISTS: 'RUN_EXISTS',
   /** The store holds no run with that id. */
   RUN_NOT_FOUND: 'RUN_NOT_FOUND',
+  /** No runtime by that id is registered with the dispatcher (a drain or undrain named it). */
+  RUNTIME_NOT_FOUND: 'RUNTIME_NOT_FOUND',
   /** The run has ended; there is nothing to resume. */
   RUN_ENDED: 'RUN_ENDED',
   /** Another live process holds the run (its lease); two may not drive one run. */

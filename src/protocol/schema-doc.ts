@@ -3,7 +3,8 @@ import { ErrorCodes, SwitchyardError } from './errors.js';
 import { type MessageName, messageSchemas } from './schemas.js';
 
 /**
- * The messages a runtime and a dispatcher exchange (runtime-events.ts), in the order
+ * The messages a runtime and a dispatcher exchange (runtime-events.ts), and the dispatcher's
+ * request/reply commands (dispatcher-commands.ts), in the order
  * docs/protocol.md lists their fields.
  */
 export const protocolMessages: readonly MessageName[] = [
@@ -26,6 +27,10 @@ export const protocolMessages: readonly MessageName[] = [
   'withdraw_triggers',
   'cancel_attempt',
   'attempt_progress',
+  'list_runtimes',
+  'runtime_list',
+  'drain_runtime',
+  'drain_accepted',
   'error_reply',
 ];
 

@@ -26,6 +26,12 @@ import {
   CancelAttemptSchema,
 } from './runtime-events.js';
 import { RunStepMessageSchema } from './run-events.js';
+import {
+  DrainAcceptedSchema,
+  DrainRuntimeSchema,
+  ListRuntimesSchema,
+  RuntimeListSchema,
+} from './dispatcher-commands.js';
 import { TaskResultMessageSchema } from './task-result.js';
 import { WorkflowStateSchema } from './workflow-state.js';
 import { SpecificationSchema } from './specification.js';
@@ -60,6 +66,10 @@ export const messageSchemas = {
   attempt_progress: AttemptProgressSchema,
   error_reply: ErrorReplySchema,
   run_step: RunStepMessageSchema,
+  list_runtimes: ListRuntimesSchema,
+  runtime_list: RuntimeListSchema,
+  drain_runtime: DrainRuntimeSchema,
+  drain_accepted: DrainAcceptedSchema,
   specification: SpecificationSchema,
 } as const;
 

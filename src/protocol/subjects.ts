@@ -64,6 +64,10 @@ export interface Subjects {
   withdraw(workflowId: string): string;
   /** `<p>.commands.runtime.announce`: every runtime host publishes its registrations again (a dispatcher starting or reconnecting). */
   announce(): string;
+  /** `<p>.commands.dispatcher.runtimes`: request `ListRuntimes`, reply `RuntimeList`. */
+  dispatcherRuntimes(): string;
+  /** `<p>.commands.dispatcher.drain`: request `DrainRuntime`, reply `DrainAccepted` or an `Error`. */
+  dispatcherDrain(): string;
   /** `<p>.events.workflow.<run_id>.step`: a `RunStep`, what one step of a run did (for the state manager). */
   runStep(runId: string): string;
   /** Wildcard patterns for subscribers. */
@@ -128,6 +132,8 @@ export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
     reclaim: (runtimeId) => `${prefix}.commands.runtime.${tok('runtime_id', runtimeId)}.reclaim`,
     reclaimed: (runtimeId) => `${prefix}.events.agent.runtime.${tok('runtime_id', runtimeId)}.reclaimed`,
     announce: () => `${prefix}.commands.runtime.announce`,
+    dispatcherRuntimes: () => `${prefix}.commands.dispatcher.runtimes`,
+    dispatcherDrain: () => `${prefix}.commands.dispatcher.drain`,
     withdraw: (workflowId) => `${prefix}.commands.agent.${tok('workflow_id', workflowId)}.withdraw`,
     runStep: (runId) => `${prefix}.events.workflow.${tok('run_id', runId)}.step`,
     patterns: {

@@ -233,4 +233,24 @@ describe('Dispatcher work stealing (held attempts of prefetching runtimes)', () 
     expect(reclaims.get('rt-a')).toEqual([]);
     expect(reclaims.get('rt-old')).toEqual([]);
   });
+
+  it('never steals for a drained runtime, and does once it is undrained', async () => {
+    runtime('rt-a', 3, 1);
+    runtime('rt-b', 3, 1);
+    await bus.flush();
+    await send('1', '2', '3', '4', '5');
+    dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-b' });
+    done('req-2');
+    done('req-4');
+    await bus.flush();
+    // rt-b has both slots free and rt-a holds req-3 and req-5, but rt-b is drained: nothing is asked back for it.
+    time.advance(1000);
+    dispatcher.steal();
+    await bus.flush();
+    expect(reclaims.get('rt-a')).toEqual([]);
+    dispatcher.actor.send({ type: 'undrain', runtime_id: 'rt-b' });
+    time.advance(20);
+    await bus.flush();
+    expect(reclaims.get('rt-a')).toEqual([['req-5']]);
+  });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { describe, expect, it } from 'vitest';
+import * as dispatcherCommands from '../../src/protocol/dispatcher-commands.js';
 import * as runtimeEvents from '../../src/protocol/runtime-events.js';
 import {
   currentSchemaDoc,
@@ -23,8 +24,8 @@ describe('the message tables of docs/protocol.md', () => {
     expect(currentSchemaDoc(readFileSync(PROTOCOL_MD, 'utf8'))).toBe(renderSchemaDoc());
   });
 
-  it('cover every message of runtime-events.ts that `switchyard schema` knows', () => {
-    const events = new Set<unknown>(Object.values(runtimeEvents));
+  it('cover every message of runtime-events.ts and dispatcher-commands.ts that `switchyard schema` knows', () => {
+    const events = new Set<unknown>([...Object.values(runtimeEvents), ...Object.values(dispatcherCommands)]);
     const fromEvents = messageNames.filter((name) => events.has(messageSchemas[name]));
     expect([...protocolMessages].sort()).toEqual(fromEvents.sort());
   });

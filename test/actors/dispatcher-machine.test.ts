@@ -1,0 +1,339 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AnyActorRef, InspectionEvent } from 'xstate';
+import { Dispatcher } from '../../src/actors/dispatcher.js';
+import { SimulatedScheduler } from '../../src/core/scheduler.js';
+import {
+  type AgentExecutionResult,
+  type BusHandler,
+  type BusMessage,
+  type Dispatch,
+  InProcessBus,
+  subjects,
+  type TriggerAgent,
+} from '../../src/index.js';
+
+const s = subjects();
+const AT = '2026-02-21T10:00:00Z';
+
+function trigger(id: string): TriggerAgent {
+  const dispatch: Dispatch = {
+    task_id: `task_${id}`,
+    action: 'x',
+    capability_ids: ['CAP-PRE-001'],
+    input_refs_resolved: [],
+    output_refs_expected: [],
+    execution_group: 1,
+    attempt: 1,
+    workflow_progress: { total_tasks: 1, completed: 0, in_progress: 1, pending: 0, failed: 0 },
+  };
+  return {
+    type: 'TriggerAgent',
+    request_id: `req-${id}`,
+    workflow_id: 'wf',
+    agent_id: 'execution_agent',
+    task_id: `task_${id}`,
+    attempt: 1,
+    dispatch,
+    at: AT,
+  };
+}
+
+function registration(id: string, capacity: number) {
+  return {
+    type: 'AgentRuntimeRegistered',
+    runtime_id: id,
+    agents: [{ agent_id: 'execution_agent', capabilities: ['CAP-PRE-*'] }],
+    capacity,
+    heartbeat_interval_ms: 100,
+    subjects: [s.execute(id)],
+    at: AT,
+  };
+}
+
+function result(requestId: string, runtimeId: string): AgentExecutionResult {
+  return {
+    type: 'AgentExecutionResult',
+    request_id: requestId,
+    workflow_id: 'wf',
+    task_id: `task_${requestId.slice('req-'.length)}`,
+    attempt: 1,
+    runtime_id: runtimeId,
+    outcome: { status: 'complete' },
+    at: AT,
+  };
+}
+
+describe('the dispatcher as an XState actor', () => {
+  let time: SimulatedScheduler;
+  let bus: InProcessBus;
+  let dispatcher: Dispatcher;
+  let warnings: Array<{ msg: string; runtime_id?: string }>;
+  let events: Array<{ type: string; kind?: string }>;
+  const received = new Map<string, string[]>();
+
+  function runtime(id: string, capacity: number) {
+    received.set(id, []);
+    bus.subscribe(
+      s.execute(id),
+      (m: BusMessage) =>
+        void received.get(id)!.push(...(m.data as { triggers: TriggerAgent[] }).triggers.map((t) => t.request_id)),
+    );
+    bus.publish(s.registered(id), registration(id, capacity));
+  }
+  const send = async (...ids: string[]) => {
+    const replies = [];
+    for (const id of ids)
+      replies.push(
+        (await bus.request(s.trigger('wf', 'execution_agent'), trigger(id), { timeoutMs: 1000 })).data as {
+          runtime_id: string | null;
+        },
+      );
+    await bus.flush();
+    return replies.map((r) => r.runtime_id);
+  };
+  const context = () => dispatcher.actor.getSnapshot().context;
+  const view = (id: string) => context().runtimes.find((r) => r.runtime_id === id);
+
+  beforeEach(() => {
+    time = new SimulatedScheduler(0);
+    received.clear();
+    warnings = [];
+    events = [];
+    bus = new InProcessBus({ scheduler: time });
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
+    dispatcher = new Dispatcher({
+      bus,
+      subjects: s,
+      logger,
+      scheduler: time,
+      sweepMs: 60_000,
+      inspect: (e: InspectionEvent) => {
+        if (e.type === '@xstate.event' && e.actorRef === dispatcher?.actor)
+          events.push(e.event as { type: string; kind?: string });
+      },
+    });
+  });
+  afterEach(async () => {
+    dispatcher.close();
+    await bus.close();
+  });
+
+  it('starts active with an empty snapshot, shows each registered runtime, and ends in its final state closed', async () => {
+    expect(dispatcher.actor.getSnapshot().value).toBe('active');
+    expect(context()).toEqual({ runtimes: [], queued: 0 });
+    runtime('rt-a', 2);
+    await bus.flush();
+    await send('1');
+    expect(context()).toEqual({
+      runtimes: [
+        {
+          runtime_id: 'rt-a',
+          agents: [{ agent_id: 'execution_agent', capabilities: ['CAP-PRE-*'] }],
+          capacity: 2,
+          concurrency: 2,
+          in_flight: 1,
+          draining: false,
+        },
+      ],
+      queued: 0,
+    });
+    dispatcher.close();
+    const snapshot = dispatcher.actor.getSnapshot();
+    expect(snapshot.value).toBe('closed');
+    expect(snapshot.status).toBe('done');
+  });
+
+  it('takes each bus delivery as one event, a batch of results included, and timer ticks as events', async () => {
+    runtime('rt-a', 4);
+    await bus.flush();
+    await send('1', '2', '3');
+    const before = events.filter((e) => e.type === 'inbox').length;
+    bus.publish(s.results('rt-a'), {
+      type: 'AgentExecutionResultBatch',
+      results: ['req-1', 'req-2', 'req-3'].map((id) => result(id, 'rt-a')),
+    });
+    await bus.flush();
+    expect(events.filter((e) => e.type === 'inbox').slice(before)).toMatchObject([{ type: 'inbox', kind: 'result' }]);
+    expect(view('rt-a')?.in_flight).toBe(0);
+    dispatcher.sweep();
+    dispatcher.steal();
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['sweep', 'steal']);
+  });
+
+  it('refuses a delivery forged by code holding the actor: the own guard lets only its dispatcher send one', async () => {
+    const forged = {
+      subject: s.registered('rt-forged'),
+      data: registration('rt-forged', 2),
+      headers: {},
+      priority: 0,
+      seq: 1,
+      publishedAt: 0,
+    } satisfies BusMessage;
+    const holder = dispatcher.actor as unknown as AnyActorRef;
+    holder.send({ type: 'inbox', kind: 'definition', message: forged });
+    holder.send({ type: 'inbox', kind: 'definition', message: forged, [Symbol('switchyard.dispatcher.own')]: true });
+    holder.send({ type: 'close' });
+    await bus.flush();
+    expect(dispatcher.registry.get('rt-forged')).toBeUndefined();
+    expect(context().runtimes).toEqual([]);
+    expect(dispatcher.actor.getSnapshot().value).toBe('active');
+    // The same registration through the bus is taken.
+    bus.publish(s.registered('rt-forged'), registration('rt-forged', 2));
+    await bus.flush();
+    expect(dispatcher.registry.get('rt-forged')).toBeDefined();
+  });
+
+  it('places nothing new on a drained runtime while another takes the work, and its snapshot entry says draining', async () => {
+    runtime('rt-a', 2);
+    runtime('rt-b', 1);
+    await bus.flush();
+    dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-a' });
+    expect(view('rt-a')?.draining).toBe(true);
+    expect(view('rt-b')?.draining).toBe(false);
+    expect(await send('1', '2', '3')).toEqual(['rt-b', null, null]);
+    expect(received.get('rt-a')).toEqual([]);
+    expect(received.get('rt-b')).toEqual(['req-1']);
+    // Still registered and serving: what nobody has room for waits instead of failing.
+    expect(context().queued).toBe(2);
+    expect(context().runtimes).toHaveLength(2);
+  });
+
+  it('resumes placing on an undrained runtime, which takes what waits at once', async () => {
+    runtime('rt-a', 2);
+    runtime('rt-b', 1);
+    await bus.flush();
+    dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-a' });
+    await send('1', '2', '3');
+    dispatcher.actor.send({ type: 'undrain', runtime_id: 'rt-a' });
+    await bus.flush();
+    expect(received.get('rt-a')).toEqual(['req-2', 'req-3']);
+    expect(view('rt-a')).toMatchObject({ draining: false, in_flight: 2 });
+    expect(context().queued).toBe(0);
+  });
+
+  it('lets a drained runtime finish what it holds and takes its results', async () => {
+    runtime('rt-a', 2);
+    await bus.flush();
+    await send('1');
+    dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-a' });
+    const reply = await bus.request(
+      s.results('rt-a'),
+      { type: 'AgentExecutionResultBatch', results: [result('req-1', 'rt-a')] },
+      { timeoutMs: 1000 },
+    );
+    expect(reply.data).toMatchObject({ type: 'ResultsAccepted', count: 1 });
+    expect(view('rt-a')).toMatchObject({ draining: true, in_flight: 0 });
+  });
+
+  it('keeps a drain across a refreshing registration, and ends it with a deregistration', async () => {
+    runtime('rt-a', 2);
+    await bus.flush();
+    dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-a' });
+    bus.publish(s.registered('rt-a'), { ...registration('rt-a', 2), in_flight: [] });
+    await bus.flush();
+    expect(view('rt-a')?.draining).toBe(true);
+    bus.publish(s.deregistered('rt-a'), {
+      type: 'AgentRuntimeDeregistered',
+      runtime_id: 'rt-a',
+      reason: 'shutdown',
+      at: AT,
+    });
+    runtime('rt-a', 2);
+    await bus.flush();
+    expect(view('rt-a')?.draining).toBe(false);
+  });
+
+  it('ignores a drain or undrain of an unknown runtime with a logged warning', async () => {
+    runtime('rt-a', 1);
+    await bus.flush();
+    dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-nope' });
+    dispatcher.actor.send({ type: 'undrain', runtime_id: 'rt-nope' });
+    expect(dispatcher.actor.getSnapshot().status).toBe('active');
+    expect(warnings.filter((w) => w.runtime_id === 'rt-nope')).toHaveLength(2);
+    expect(await send('1')).toEqual(['rt-a']);
+  });
+});
+
+describe('a delivery raised while the dispatcher handles another', () => {
+  it('is handled in place, before the outer one goes on, not queued behind it', async () => {
+    const time = new SimulatedScheduler(0);
+    const bus = new InProcessBus({ scheduler: time });
+    // The dispatcher's own bus handlers, to call one synchronously from inside another delivery.
+    const handlers = new Map<string, BusHandler>();
+    const subscribe = bus.subscribe.bind(bus);
+    bus.subscribe = ((pattern: string, handler: BusHandler, options?: object) => {
+      handlers.set(pattern, handler);
+      return subscribe(pattern, handler, options);
+    }) as typeof bus.subscribe;
+    const kinds: string[] = [];
+    let ownerDuring: string | undefined;
+    const dispatcher: Dispatcher = new Dispatcher({
+      bus,
+      subjects: s,
+      logger: pino({ level: 'silent' }),
+      scheduler: time,
+      sweepMs: 60_000,
+      // Asked while the registration naming req-old is handled (an action of the actor).
+      staleAttempt: (id) => {
+        if (id !== 'req-old') return false;
+        void handlers.get(s.patterns.triggers())!({
+          subject: s.trigger('wf', 'execution_agent'),
+          data: trigger('1'),
+          headers: {},
+          priority: 0,
+          seq: 1,
+          publishedAt: 0,
+        });
+        ownerDuring = dispatcher.registry.owner('req-1');
+        return false;
+      },
+      inspect: (e) => {
+        if (e.type === '@xstate.event' && e.event.type === 'inbox')
+          kinds.push((e.event as unknown as { kind: string }).kind);
+      },
+    });
+    try {
+      bus.publish(s.registered('rt-a'), { ...registration('rt-a', 2), in_flight: ['req-old'] });
+      await bus.flush();
+      expect(ownerDuring).toBe('rt-a');
+      expect(kinds).toEqual(['definition']);
+      expect(dispatcher.actor.getSnapshot().context.runtimes[0]?.in_flight).toBe(2);
+    } finally {
+      dispatcher.close();
+      await bus.close();
+    }
+  });
+});
+
+describe('a delivery whose handling throws', () => {
+  it('throws to the bus, which counts it, and leaves the actor active for what comes next', async () => {
+    const time = new SimulatedScheduler(0);
+    const errors: unknown[] = [];
+    const bus = new InProcessBus({ scheduler: time, onHandlerError: (error) => void errors.push(error) });
+    const dispatcher = new Dispatcher({
+      bus,
+      subjects: s,
+      logger: pino({ level: 'silent' }),
+      scheduler: time,
+      sweepMs: 60_000,
+      staleAttempt: () => {
+        throw new Error('staleAttempt broke');
+      },
+    });
+    try {
+      bus.publish(s.registered('rt-a'), { ...registration('rt-a', 2), in_flight: ['req-old'] });
+      await bus.flush();
+      expect(errors).toMatchObject([{ message: 'staleAttempt broke' }]);
+      expect(bus.counters().handlerErrors).toBe(1);
+      expect(dispatcher.actor.getSnapshot().status).toBe('active');
+      bus.publish(s.registered('rt-b'), registration('rt-b', 2));
+      await bus.flush();
+      expect(dispatcher.actor.getSnapshot().context.runtimes.map((r) => r.runtime_id)).toEqual(['rt-a', 'rt-b']);
+      expect(errors).toHaveLength(1);
+    } finally {
+      dispatcher.close();
+      await bus.close();
+    }
+  });
+});
