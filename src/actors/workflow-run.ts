@@ -113,7 +113,9 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       (a, b) => rank[a.task] > rank[b.task] || (rank[a.task] === rank[b.task] && a.task < b.task),
     );
     const fail = (requestId: string, outcome: Outcome) =>
-      this.#inside > 0 ? this.#apply(requestId, outcome, undefined) : this.#actor.send(own.lost(requestId, outcome));
+      this.#inside > 0 || this.#done
+        ? this.#apply(requestId, outcome, undefined)
+        : this.#actor.send(own.lost(requestId, outcome));
     this.#deadlines = new AttemptDeadlines({ ...options, onLost: fail });
     this.#requests = new TriggerRequester({
       ...options,
@@ -188,7 +190,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   start(): this {
     const { bus, subjects, router } = this.#o;
     const deliver = (kind: InboxKind) => (m: BusMessage) =>
-      this.#inside > 0 ? this.#deliver(kind, m) : this.#actor.send(own.inbox(kind, m));
+      this.#inside > 0 || this.#done ? this.#deliver(kind, m) : this.#actor.send(own.inbox(kind, m));
     const inbox: RunInbox = {
       result: deliver('result'),
       results: deliver('results'),
@@ -198,7 +200,8 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     if (router) this.#subs.push(router.add(this.id, inbox));
     else this.#subs.push(...subscribeInbox(bus, subjects, inbox));
     // Release the first attempts once the caller has attached its listeners.
-    queueMicrotask(() => this.#actor.send(own.begin()));
+    // A run cancelled before then has a stopped actor: nothing to begin.
+    queueMicrotask(() => this.#done || this.#actor.send(own.begin()));
     return this;
   }
 
