@@ -1,6 +1,6 @@
 import { type ActorRef, assign, createActor, type InspectionEvent, setup, type SnapshotFrom } from 'xstate';
-import type { BusMessage } from '../bus/bus.js';
 import type { RuntimeView } from '../protocol/dispatcher-commands.js';
+import type { Delivery } from './turn-inbox.js';
 
 export type { RuntimeView } from '../protocol/dispatcher-commands.js';
 
@@ -32,7 +32,7 @@ const OWN: unique symbol = Symbol('switchyard.dispatcher.own');
 
 /** The events the dispatcher sends its own actor, before they are marked as its own. */
 export type DispatcherInternalEvent =
-  | { readonly type: 'inbox'; readonly kind: InboxKind; readonly message: BusMessage }
+  | { readonly type: 'inbox'; readonly deliveries: ReadonlyArray<Delivery<InboxKind>> }
   | { readonly type: 'sweep' }
   | { readonly type: 'steal' }
   | { readonly type: 'close' };
@@ -47,8 +47,8 @@ export type DispatcherEvent = DispatcherCommand | OwnEvent;
  * {@link Dispatcher} implements it privately.
  */
 export interface DispatcherDriver {
-  /** Handles one bus delivery (it may carry a batch: it is still one event). */
-  deliver(kind: InboxKind, message: BusMessage): void;
+  /** Handles what one turn of the bus brought, in arrival order (a message may itself carry a batch). */
+  deliver(deliveries: ReadonlyArray<Delivery<InboxKind>>): void;
   /** Deregisters runtimes that missed their heartbeats. */
   sweep(): void;
   /** Work stealing. */
@@ -74,7 +74,7 @@ export function dispatcherMachine(driver: DispatcherDriver) {
     },
     actions: {
       deliver: ({ event }) => {
-        if (event.type === 'inbox') driver.deliver(event.kind, event.message);
+        if (event.type === 'inbox') driver.deliver(event.deliveries);
       },
       sweep: () => driver.sweep(),
       steal: () => driver.steal(),
@@ -120,6 +120,8 @@ export interface DispatcherActor {
    * (the bus counts and reports a handler's error); the actor itself never fails on it.
    */
   post(event: DispatcherInternalEvent): void;
+  /** Whether one of the actor's actions is running: what is posted now is handled in place. */
+  inside(): boolean;
 }
 
 /**
@@ -157,7 +159,7 @@ export function startDispatcherActor(
     };
   };
   const inner: DispatcherDriver = {
-    deliver: guarded((kind: InboxKind, message: BusMessage) => driver.deliver(kind, message), undefined),
+    deliver: guarded((deliveries: ReadonlyArray<Delivery<InboxKind>>) => driver.deliver(deliveries), undefined),
     sweep: guarded(() => driver.sweep(), undefined),
     steal: guarded(() => driver.steal(), undefined),
     drain: guarded((id: string, drain: boolean) => driver.drain(id, drain), false),
@@ -172,7 +174,7 @@ export function startDispatcherActor(
   const inPlace = (event: DispatcherInternalEvent): void => {
     switch (event.type) {
       case 'inbox':
-        return driver.deliver(event.kind, event.message);
+        return driver.deliver(event.deliveries);
       case 'sweep':
         return driver.sweep();
       case 'steal':
@@ -187,6 +189,7 @@ export function startDispatcherActor(
   };
   return {
     ref: actor,
+    inside: () => depth > 0,
     post(event) {
       if (depth > 0) return inPlace(event);
       if (actor.getSnapshot().status !== 'active') return;

@@ -22,6 +22,7 @@ import { DispatcherResultIntake } from './dispatcher-result-intake.js';
 import type { RuntimeRegistry } from './runtime-registry.js';
 import { RuntimeLiveness } from './runtime-liveness.js';
 import { TriggerPlacement } from './trigger-placement.js';
+import { TurnInbox } from './turn-inbox.js';
 import { WorkStealing } from './work-stealing.js';
 
 export type { DispatcherOptions } from './dispatcher-options.js';
@@ -41,7 +42,7 @@ export type { DispatcherCommand, DispatcherRef } from './dispatcher-machine.js';
  * handing out triggers), {@link WorkStealing} (held attempts moved to idle runtimes) and
  * {@link DispatcherResultIntake} (results and given-back attempts).
  *
- * It runs as an XState actor ({@link dispatcherMachine}): every bus delivery is one event of it,
+ * It runs as an XState actor ({@link dispatcherMachine}): what one turn of the bus brings it is one event ({@link TurnInbox}),
  * as are the timer ticks of the sweep and of work stealing. Its snapshot shows the registered
  * runtimes and how many attempts wait; any holder of {@link actor} may `drain` or `undrain` a
  * runtime, and so may a bus request on `<p>.commands.dispatcher.drain` ({@link dispatcherClient}).
@@ -71,12 +72,24 @@ export class Dispatcher {
       ...(options.inspect ? { inspect: options.inspect } : {}),
       onError: (error) => options.logger.error({ err: error }, 'a dispatcher command failed'),
     });
-    this.#post = actor.post;
     this.#ref = actor.ref;
     const { bus, subjects } = options;
+    const inbox = new TurnInbox<InboxKind>(bus, (deliveries) => actor.post({ type: 'inbox', deliveries }));
+    // Its own events come after every delivery that arrived before them.
+    this.#post = (event) => {
+      inbox.flush();
+      actor.post(event);
+    };
     // Subscribed before liveness starts: its announcement asks for registrations this must hear.
+    // Raised inside one of the actor's actions (a synchronous re-entry) a delivery is handled in place, unless earlier ones wait.
     const subscribe = (pattern: string, kind: InboxKind) =>
-      this.#subs.push(bus.subscribe(pattern, (message) => this.#post({ type: 'inbox', kind, message })));
+      this.#subs.push(
+        bus.subscribe(pattern, (message) =>
+          actor.inside() && inbox.empty
+            ? actor.post({ type: 'inbox', deliveries: [{ kind, message }] })
+            : inbox.push(kind, message),
+        ),
+      );
     subscribe(subjects.patterns.runtimeDefinitions(), 'definition');
     subscribe(subjects.patterns.triggers(), 'trigger');
     subscribe(subjects.patterns.withdrawals(), 'withdraw');
@@ -99,7 +112,16 @@ export class Dispatcher {
 
   /** What the actor's actions drive: private, so only the actor reaches the units through it. */
   readonly #driver: DispatcherDriver = {
-    deliver: (kind, message) => this.#deliver(kind, message),
+    deliver: (deliveries) => {
+      // One that throws is logged, and the rest of the turn's deliveries are still handled.
+      for (const { kind, message } of deliveries) {
+        try {
+          this.#deliver(kind, message);
+        } catch (error) {
+          this.#state.o.logger.error({ err: error, subject: message.subject }, 'a delivery to the dispatcher failed');
+        }
+      }
+    },
     sweep: () => this.#liveness.sweep(),
     steal: () => this.#stealing.steal(),
     drain: (runtimeId, drain) => this.#drain(runtimeId, drain),

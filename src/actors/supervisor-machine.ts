@@ -8,10 +8,10 @@ import {
   type SnapshotFrom,
   setup,
 } from 'xstate';
-import type { BusMessage } from '../bus/bus.js';
 import type { Outcome } from '../core/dispatch-core.js';
 import { taskMachine } from '../machines/task-machine.js';
 import type { RunProgress } from './run-progress.js';
+import type { Delivery } from './turn-inbox.js';
 
 /** Marks the events only the run itself sends; a `send` from outside cannot forge them. */
 const OWN: unique symbol = Symbol('switchyard.supervisor.own');
@@ -26,11 +26,11 @@ export type SupervisorCommand = {
   readonly reason?: string;
 };
 
-/** Events the run sends its own actor: one per delivery, so a batch of results is one transition. */
+/** Events the run sends its own actor: what one turn of the bus brought is one `inbox` event, one transition. */
 type OwnEvent = { readonly [OWN]: true } & (
   | { readonly type: 'restored' }
   | { readonly type: 'begin' }
-  | { readonly type: 'inbox'; readonly kind: InboxKind; readonly message: BusMessage }
+  | { readonly type: 'inbox'; readonly deliveries: ReadonlyArray<Delivery<InboxKind>> }
   | { readonly type: 'lost'; readonly requestId: string; readonly outcome: Outcome }
 );
 
@@ -44,8 +44,8 @@ export type SupervisorEvent = SupervisorCommand | OwnEvent;
 export interface SupervisorDriver {
   /** Releases the first attempts (or, after a resume, the ones a crash cut off). */
   begin(): void;
-  /** Hands one delivery of the run's mailbox to the unit that reads it. */
-  deliver(kind: InboxKind, message: BusMessage): void;
+  /** Hands each delivery of the run's mailbox, in order, to the unit that reads it. */
+  deliver(deliveries: ReadonlyArray<Delivery<InboxKind>>): void;
   /** An attempt failed without a result: refused, unanswered, or past its deadline. */
   lost(requestId: string, outcome: Outcome): void;
   /** Aborts what is out and rejects the run's result with `CLOSED`. */
@@ -79,7 +79,7 @@ export interface SupervisorContext {
  * listeners, `running` while results come in, then `complete` or `cancelled`. Its actions drive
  * the compiled core through a {@link SupervisorDriver}; the task lifecycles stay on the core's
  * derived table (live `taskMachine` children only when inspecting), so the hot path pays one
- * transition per mailbox delivery, not per task event.
+ * transition per turn of the bus (a TurnInbox batch), not per message or task event.
  */
 export function supervisorMachine(driver: SupervisorDriver) {
   return setup({
@@ -129,7 +129,7 @@ export function supervisorMachine(driver: SupervisorDriver) {
         on: {
           inbox: {
             guard: 'own',
-            actions: [({ event }) => driver.deliver(event.kind, event.message), 'count'],
+            actions: [({ event }) => driver.deliver(event.deliveries), 'count'],
           },
           lost: {
             guard: 'own',
@@ -153,7 +153,7 @@ export type SupervisorRef = ActorRef<SupervisorSnapshot, SupervisorCommand>;
 export const own = {
   restored: (): OwnEvent => ({ [OWN]: true, type: 'restored' }),
   begin: (): OwnEvent => ({ [OWN]: true, type: 'begin' }),
-  inbox: (kind: InboxKind, message: BusMessage): OwnEvent => ({ [OWN]: true, type: 'inbox', kind, message }),
+  inbox: (deliveries: ReadonlyArray<Delivery<InboxKind>>): OwnEvent => ({ [OWN]: true, type: 'inbox', deliveries }),
   lost: (requestId: string, outcome: Outcome): OwnEvent => ({ [OWN]: true, type: 'lost', requestId, outcome }),
 };
 

@@ -21,6 +21,7 @@ import { type RunProgress, runProgress } from './run-progress.js';
 import { openRunJournal, startRunCore } from './run-core.js';
 import { RunResultIntake } from './run-result-intake.js';
 import { type RunInbox, subscribeInbox } from './run-router.js';
+import { type Delivery, TurnInbox } from './turn-inbox.js';
 import type { SupervisorOptions } from './supervisor-options.js';
 import {
   type InboxKind,
@@ -81,6 +82,8 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #done = false;
   /** While a batch of results is applied, sending waits for the end of the batch. */
   #holding = false;
+  /** What one turn of the bus brings the run, handed to its actor as one event. */
+  readonly #inbox: TurnInbox<InboxKind>;
 
   constructor(plan: CompiledPlan, options: SupervisorOptions) {
     super();
@@ -112,10 +115,14 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     this.#waiting = new PriorityQueue(
       (a, b) => rank[a.task] > rank[b.task] || (rank[a.task] === rank[b.task] && a.task < b.task),
     );
-    const fail = (requestId: string, outcome: Outcome) =>
-      this.#inside > 0 || this.#done
-        ? this.#apply(requestId, outcome, undefined)
-        : this.#actor.send(own.lost(requestId, outcome));
+    this.#inbox = new TurnInbox(options.bus, (batch) =>
+      this.#done ? this.#deliverAll(batch) : this.#actor.send(own.inbox(batch)),
+    );
+    const fail = (requestId: string, outcome: Outcome) => {
+      if (this.#inside > 0 || this.#done) return this.#apply(requestId, outcome, undefined);
+      this.#inbox.flush();
+      this.#actor.send(own.lost(requestId, outcome));
+    };
     this.#deadlines = new AttemptDeadlines({ ...options, onLost: fail });
     this.#requests = new TriggerRequester({
       ...options,
@@ -170,13 +177,29 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     const zero = { total: plan.n, completed: 0, in_progress: 0, pending: plan.n, failed: 0, skipped: 0 };
     return {
       begin: () => inside(() => this.#begin()),
-      deliver: (kind, message) => inside(() => this.#deliver(kind, message)),
+      deliver: (deliveries) => inside(() => this.#deliverAll(deliveries)),
       lost: (requestId, outcome) => inside(() => this.#apply(requestId, outcome, undefined)),
       cancel: (reason) => inside(() => this.#cancel(reason)),
       ended: () => this.#done,
       // Read before the core is built (the actor starts first), then from the core.
       progress: () => ((this.#core as DispatchCore | undefined) ? runProgress(this.#core) : zero),
     };
+  }
+
+  /**
+   * Hands over one turn's deliveries; the attempts their results release go out together at the
+   * end. One that throws is logged and the rest still handled (the bus no longer holds them).
+   */
+  #deliverAll(deliveries: ReadonlyArray<Delivery<InboxKind>>): void {
+    this.#applyBatch(() => {
+      for (const { kind, message } of deliveries) {
+        try {
+          this.#deliver(kind, message);
+        } catch (error) {
+          this.#o.logger.error({ err: error, subject: message.subject }, 'a delivery to the run failed');
+        }
+      }
+    });
   }
 
   #deliver(kind: InboxKind, message: BusMessage): void {
@@ -189,8 +212,9 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   /** Starts the run: subscribes to its results and, right after the current task, sends the first attempts. */
   start(): this {
     const { bus, subjects, router } = this.#o;
+    // Inside one of the actor's actions (a synchronous re-entry) a delivery is handled in place, unless earlier ones wait.
     const deliver = (kind: InboxKind) => (m: BusMessage) =>
-      this.#inside > 0 || this.#done ? this.#deliver(kind, m) : this.#actor.send(own.inbox(kind, m));
+      (this.#inside > 0 || this.#done) && this.#inbox.empty ? this.#deliver(kind, m) : this.#inbox.push(kind, m);
     const inbox: RunInbox = {
       result: deliver('result'),
       results: deliver('results'),
@@ -255,8 +279,9 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   /** Aborts the attempts out, stops the run, and rejects `result` with `CLOSED`. */
   cancel(reason = 'the runtime is closing'): void {
     if (this.#done) return;
-    if (this.#inside > 0) this.#cancel(reason);
-    else this.#actor.send({ type: 'cancel', reason });
+    if (this.#inside > 0) return this.#cancel(reason);
+    this.#inbox.flush();
+    this.#actor.send({ type: 'cancel', reason });
   }
 
   #cancel(reason: string): void {
@@ -347,15 +372,16 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     });
   }
 
-  /** Applies a batch of results, then sends what the whole batch released together. */
+  /** Applies a batch of results, then sends what the whole batch released together (batches nest). */
   #applyBatch(applyAll: () => void): void {
+    const outer = this.#holding;
     this.#holding = true;
     try {
       applyAll();
     } finally {
-      this.#holding = false;
+      this.#holding = outer;
     }
-    if (!this.#done) this.#pump();
+    if (!outer && !this.#done) this.#pump();
   }
 
   /** Feeds the outcome of a live attempt to the core, then sends what it released. */

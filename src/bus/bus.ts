@@ -83,6 +83,13 @@ export interface Bus {
   respond(message: BusMessage, data: unknown, options?: Omit<PublishOptions, 'reply'>): void;
   /** Resolves once everything published so far has been delivered (or dropped). */
   flush(): Promise<void>;
+  /**
+   * Runs `job` at the end of the current delivery turn, once nothing more waits in it, and
+   * counts it as waiting (`flush` waits for it). An actor gathers what one turn brings it and
+   * takes it as one event, while what it publishes is still delivered in that turn. A bus
+   * without delivery turns may omit it: callers fall back to a microtask.
+   */
+  afterQueued?(job: () => void): void;
   counters(): BusCounters;
   /** Stops delivery; pending requests reject with `CLOSED`. */
   close(): Promise<void>;

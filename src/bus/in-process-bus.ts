@@ -151,6 +151,20 @@ export class InProcessBus implements Bus {
     return { ...this.#counters };
   }
 
+  afterQueued(job: () => void): void {
+    // Nothing is delivered any more: the job still runs, as any caller's fallback would.
+    if (this.#d.closed) return queueMicrotask(job);
+    this.#d.queued++;
+    this.#d.atEnd(() => {
+      try {
+        job();
+      } finally {
+        this.#d.queued--;
+        this.#d.settle();
+      }
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#d.closed) return;
     this.#d.closed = true;

@@ -66,6 +66,8 @@ export class Deliveries {
   #waiters: Array<() => void> = [];
   /** Mailboxes with a message to deliver, and jobs (replies to requests), in arrival order. */
   #ready: Array<Mailbox | (() => void)> = [];
+  /** Jobs for the end of the turn: run once nothing more is waiting in it, or its budget is spent. */
+  #atEnd: Array<() => void> = [];
   #scheduled = false;
 
   /** @param now epoch milliseconds now, for expiry: the bus's scheduler's `now` */
@@ -103,6 +105,17 @@ export class Deliveries {
     this.#wake();
   }
 
+  /**
+   * Runs `job` at the end of this turn (the next one, outside a turn): once every message
+   * waiting, and every message the handlers publish meanwhile, has been delivered, or when the
+   * turn's budget is spent. What the job publishes is delivered in the same turn when the
+   * budget allows.
+   */
+  atEnd(job: () => void): void {
+    this.#atEnd.push(job);
+    this.#wake();
+  }
+
   /** A mailbox has a message to deliver and is not already in line. */
   ready(mailbox: Mailbox): void {
     this.#ready.push(mailbox);
@@ -120,18 +133,29 @@ export class Deliveries {
     const until = performance.now() + TURN_MS;
     let done = 0;
     let next = 0;
+    let spent = false;
     try {
-      while (next < this.#ready.length) {
-        if (done >= TURN_DELIVERIES || ((done & 63) === 63 && performance.now() > until)) break;
-        const entry = this.#ready[next++];
-        done++;
-        // Handlers' errors are caught in deliverOne; a job's would be a bug, and still leaves the line intact.
-        if (typeof entry === 'function') entry();
-        else entry.deliverOne();
+      for (;;) {
+        while (next < this.#ready.length) {
+          if (done >= TURN_DELIVERIES || ((done & 63) === 63 && performance.now() > until)) {
+            spent = true;
+            break;
+          }
+          const entry = this.#ready[next++];
+          done++;
+          // Handlers' errors are caught in deliverOne; a job's would be a bug, and still leaves the line intact.
+          if (typeof entry === 'function') entry();
+          else entry.deliverOne();
+        }
+        if (this.#atEnd.length === 0) break;
+        const jobs = this.#atEnd;
+        this.#atEnd = [];
+        for (const job of jobs) job();
+        if (spent) break;
       }
     } finally {
       this.#ready = this.#ready.slice(next);
-      if (this.#ready.length > 0) this.#wake();
+      if (this.#ready.length > 0 || this.#atEnd.length > 0) this.#wake();
     }
   }
 }

@@ -144,17 +144,28 @@ describe('the dispatcher as an XState actor', () => {
     expect(snapshot.status).toBe('done');
   });
 
-  it('takes each bus delivery as one event, a batch of results included, and timer ticks as events', async () => {
+  it('takes what one turn of the bus brings as one event, batches of results included, and timer ticks as events', async () => {
     runtime('rt-a', 4);
     await bus.flush();
     await send('1', '2', '3');
     const before = events.filter((e) => e.type === 'inbox').length;
+    // Three messages published together reach the dispatcher in one turn: one event, in arrival order.
     bus.publish(s.results('rt-a'), {
       type: 'AgentExecutionResultBatch',
-      results: ['req-1', 'req-2', 'req-3'].map((id) => result(id, 'rt-a')),
+      results: ['req-1', 'req-2'].map((id) => result(id, 'rt-a')),
     });
+    bus.publish(s.result('rt-a'), result('req-3', 'rt-a'));
+    bus.publish(s.dispatcherRuntimes(), {});
     await bus.flush();
-    expect(events.filter((e) => e.type === 'inbox').slice(before)).toMatchObject([{ type: 'inbox', kind: 'result' }]);
+    const inbox = events.filter((e) => e.type === 'inbox').slice(before);
+    expect(inbox).toHaveLength(1);
+    expect(inbox[0]).toMatchObject({
+      deliveries: [
+        { kind: 'result', message: { data: { type: 'AgentExecutionResultBatch' } } },
+        { kind: 'result', message: { data: { request_id: 'req-3' } } },
+        { kind: 'runtimes' },
+      ],
+    });
     expect(view('rt-a')?.in_flight).toBe(0);
     dispatcher.sweep();
     dispatcher.steal();
@@ -290,7 +301,7 @@ describe('a delivery raised while the dispatcher handles another', () => {
       },
       inspect: (e) => {
         if (e.type === '@xstate.event' && e.event.type === 'inbox')
-          kinds.push((e.event as unknown as { kind: string }).kind);
+          kinds.push(...(e.event as unknown as { deliveries: Array<{ kind: string }> }).deliveries.map((d) => d.kind));
       },
     });
     try {
@@ -306,15 +317,15 @@ describe('a delivery raised while the dispatcher handles another', () => {
   });
 });
 
-describe('a delivery whose handling throws', () => {
-  it('throws to the bus, which counts it, and leaves the actor active for what comes next', async () => {
+describe('a delivery to the dispatcher whose handling throws', () => {
+  it('is logged, the rest of its turn is still handled, and the actor stays active for what comes next', async () => {
     const time = new SimulatedScheduler(0);
-    const errors: unknown[] = [];
-    const bus = new InProcessBus({ scheduler: time, onHandlerError: (error) => void errors.push(error) });
+    const errors: Array<{ msg: string; subject: string; err: { message: string } }> = [];
+    const bus = new InProcessBus({ scheduler: time });
     const dispatcher = new Dispatcher({
       bus,
       subjects: s,
-      logger: pino({ level: 'silent' }),
+      logger: pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line)) }),
       scheduler: time,
       sweepMs: 60_000,
       staleAttempt: () => {
@@ -322,14 +333,26 @@ describe('a delivery whose handling throws', () => {
       },
     });
     try {
+      // In one turn: the registration whose handling throws, then another.
       bus.publish(s.registered('rt-a'), { ...registration('rt-a', 2), in_flight: ['req-old'] });
-      await bus.flush();
-      expect(errors).toMatchObject([{ message: 'staleAttempt broke' }]);
-      expect(bus.counters().handlerErrors).toBe(1);
-      expect(dispatcher.actor.getSnapshot().status).toBe('active');
       bus.publish(s.registered('rt-b'), registration('rt-b', 2));
       await bus.flush();
+      expect(errors).toMatchObject([
+        {
+          msg: 'a delivery to the dispatcher failed',
+          subject: s.registered('rt-a'),
+          err: { message: 'staleAttempt broke' },
+        },
+      ]);
+      expect(dispatcher.actor.getSnapshot().status).toBe('active');
       expect(dispatcher.actor.getSnapshot().context.runtimes.map((r) => r.runtime_id)).toEqual(['rt-a', 'rt-b']);
+      bus.publish(s.registered('rt-c'), registration('rt-c', 2));
+      await bus.flush();
+      expect(dispatcher.actor.getSnapshot().context.runtimes.map((r) => r.runtime_id)).toEqual([
+        'rt-a',
+        'rt-b',
+        'rt-c',
+      ]);
       expect(errors).toHaveLength(1);
     } finally {
       dispatcher.close();
