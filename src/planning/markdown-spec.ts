@@ -128,102 +128,136 @@ function sentences(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+/** Where the reader is in the document, and what it has read so far. */
+interface Reading {
+  readonly spec: MarkdownSpec;
+  /** Paragraphs and bullets under the title, before any section: the goal when there is no goal section. */
+  readonly intro: string[];
+  readonly goal: string[];
+  section: Section | undefined;
+  /** The component a `### id` sub-heading of the requirements binds the requirements under it to. */
+  component: string | undefined;
+}
+
+/** A requirement from a line: with `explicit`, a leading id is read; an inline `[must]` tag beats the words, which beat `fallback`. */
+function addRequirement(r: Reading, line: string, explicit: boolean, fallback?: Priority): void {
+  const { rest, notes } = notesOf(line);
+  const lead = explicit ? leadId(rest) : { rest };
+  const tag = /^\[(must|should|could)\]\s*/iu.exec(lead.rest);
+  const body = tag ? lead.rest.slice(tag[0].length) : lead.rest;
+  const priority = (tag?.[1].toLowerCase() as Priority | undefined) ?? priorityOf(body) ?? fallback ?? 'should';
+  const bound = notes.get('component') ?? r.component;
+  r.spec.requirements.push({
+    ...(lead.id === undefined ? {} : { id: lead.id }),
+    text: body,
+    priority,
+    ...(bound === undefined ? {} : { component: bound }),
+  });
+}
+
+/** Outside the requirements section, each sentence that says must or should is a requirement too. */
+function addLooseRequirements(r: Reading, line: string): void {
+  for (const s of sentences(line)) {
+    const p = priorityOf(s);
+    if (p === 'must' || p === 'should') addRequirement(r, s, false, p);
+  }
+}
+
+/** The first `#` heading is the title; `#`/`##` open a section; deeper ones in the requirements name a component. */
+function readHeading(r: Reading, token: Tokens.Heading): void {
+  const heading = plain(token.tokens, []);
+  if (token.depth === 1 && r.spec.title === undefined) {
+    r.spec.title = heading;
+    r.section = 'intro';
+  } else if (token.depth <= 2) {
+    r.section = sectionOf(heading);
+    r.component = undefined;
+  } else if (r.section === 'requirements') {
+    r.component = leadId(`${heading}:`).id ?? heading;
+  }
+}
+
+/** Text under the title, or in a goal section, makes up the goal. */
+function collectGoal(r: Reading, line: string): void {
+  if (r.section === 'goal') r.goal.push(line);
+  if (r.section === 'intro') r.intro.push(line);
+}
+
+/** A paragraph: part of the goal where it stands there; outside the requirements, a source of loose requirements. */
+function readParagraph(r: Reading, token: Tokens.Paragraph): void {
+  const line = plain(token.tokens, []);
+  collectGoal(r, line);
+  if (r.section !== 'requirements') addLooseRequirements(r, line);
+}
+
+/** `` `id` — description (language: …) (depends on: …) (exclusive: …) ``. */
+function componentEntry(full: string): MarkdownSpec['components'][number] {
+  const { rest, notes } = notesOf(full);
+  const lead = leadId(rest);
+  const id = lead.id ?? rest.split(' ')[0];
+  return {
+    id,
+    ...(lead.id !== undefined && lead.rest.length > 0 ? { description: lead.rest } : {}),
+    ...(notes.has('language') ? { language: notes.get('language') } : {}),
+    depends_on: list(notes.get('depends on')),
+    exclusive_resources: list(notes.get('exclusive')),
+  };
+}
+
+/** `id: <uri> — description (asset: …)`; the URI is the item's first link, else the first URI in its text. */
+function inputEntry(item: Item, full: string): MarkdownSpec['inputs'][number] {
+  const { rest, notes } = notesOf(full);
+  const lead = leadId(rest);
+  const uri = item.links[0] ?? /\b[a-z][a-z0-9+.-]*:\/\/\S+/iu.exec(rest)?.[0];
+  const description = lead.rest.replace(uri ?? '', '').replace(/^[\s—–-]+|[\s—–-]+$/gu, '');
+  return {
+    ...(lead.id === undefined ? {} : { id: lead.id }),
+    ...(uri === undefined ? {} : { uri }),
+    ...(description.length > 0 ? { description } : {}),
+    ...(notes.has('asset') ? { asset_type: notes.get('asset') } : {}),
+  };
+}
+
+/** A bullet (its nested bullets joined to it), read as the section it stands in says. */
+function readItem(r: Reading, item: Item): void {
+  const full = [item.text, ...item.details].join(' ');
+  switch (r.section) {
+    case 'requirements':
+      addRequirement(r, full, true);
+      break;
+    case 'constraints':
+      r.spec.constraints.push(full);
+      break;
+    case 'acceptance':
+      r.spec.acceptance_criteria.push(full);
+      break;
+    case 'components':
+      r.spec.components.push(componentEntry(full));
+      break;
+    case 'inputs':
+      r.spec.inputs.push(inputEntry(item, full));
+      break;
+    default:
+      collectGoal(r, full);
+      addLooseRequirements(r, full);
+  }
+}
+
 /** Reads Markdown text into the raw fields of a specification. */
 export function readMarkdownSpec(text: string): MarkdownSpec {
-  const spec: MarkdownSpec = { requirements: [], constraints: [], acceptance_criteria: [], components: [], inputs: [] };
-  const intro: string[] = [];
-  const goal: string[] = [];
-  let section: Section | undefined;
-  let component: string | undefined;
-  const requirement = (line: string, explicit: boolean, fallback?: Priority): void => {
-    const { rest, notes } = notesOf(line);
-    const lead = explicit ? leadId(rest) : { rest };
-    const tag = /^\[(must|should|could)\]\s*/iu.exec(lead.rest);
-    const body = tag ? lead.rest.slice(tag[0].length) : lead.rest;
-    const priority = (tag?.[1].toLowerCase() as Priority | undefined) ?? priorityOf(body) ?? fallback ?? 'should';
-    const bound = notes.get('component') ?? component;
-    spec.requirements.push({
-      ...(lead.id === undefined ? {} : { id: lead.id }),
-      text: body,
-      priority,
-      ...(bound === undefined ? {} : { component: bound }),
-    });
-  };
-  const loose = (line: string): void => {
-    for (const s of sentences(line)) {
-      const p = priorityOf(s);
-      if (p === 'must' || p === 'should') requirement(s, false, p);
-    }
+  const r: Reading = {
+    spec: { requirements: [], constraints: [], acceptance_criteria: [], components: [], inputs: [] },
+    intro: [],
+    goal: [],
+    section: undefined,
+    component: undefined,
   };
   for (const token of new Lexer().lex(text)) {
-    if (token.type === 'heading') {
-      const { depth } = token as Tokens.Heading;
-      const heading = plain((token as Tokens.Heading).tokens, []);
-      if (depth === 1 && spec.title === undefined) {
-        spec.title = heading;
-        section = 'intro';
-      } else if (depth <= 2) {
-        section = sectionOf(heading);
-        component = undefined;
-      } else if (section === 'requirements') {
-        component = leadId(`${heading}:`).id ?? heading;
-      }
-      continue;
-    }
-    if (token.type === 'paragraph') {
-      const line = plain((token as Tokens.Paragraph).tokens, []);
-      if (section === 'goal') goal.push(line);
-      if (section === 'intro') intro.push(line);
-      if (section !== 'requirements') loose(line);
-      continue;
-    }
-    if (token.type !== 'list') continue;
-    for (const item of itemsOf(token as Tokens.List)) {
-      const full = [item.text, ...item.details].join(' ');
-      switch (section) {
-        case 'requirements':
-          requirement(full, true);
-          break;
-        case 'constraints':
-          spec.constraints.push(full);
-          break;
-        case 'acceptance':
-          spec.acceptance_criteria.push(full);
-          break;
-        case 'components': {
-          const { rest, notes } = notesOf(full);
-          const lead = leadId(rest);
-          const id = lead.id ?? rest.split(' ')[0];
-          spec.components.push({
-            id,
-            ...(lead.id !== undefined && lead.rest.length > 0 ? { description: lead.rest } : {}),
-            ...(notes.has('language') ? { language: notes.get('language') } : {}),
-            depends_on: list(notes.get('depends on')),
-            exclusive_resources: list(notes.get('exclusive')),
-          });
-          break;
-        }
-        case 'inputs': {
-          const { rest, notes } = notesOf(full);
-          const lead = leadId(rest);
-          const uri = item.links[0] ?? /\b[a-z][a-z0-9+.-]*:\/\/\S+/iu.exec(rest)?.[0];
-          const description = lead.rest.replace(uri ?? '', '').replace(/^[\s—–-]+|[\s—–-]+$/gu, '');
-          spec.inputs.push({
-            ...(lead.id === undefined ? {} : { id: lead.id }),
-            ...(uri === undefined ? {} : { uri }),
-            ...(description.length > 0 ? { description } : {}),
-            ...(notes.has('asset') ? { asset_type: notes.get('asset') } : {}),
-          });
-          break;
-        }
-        default:
-          if (section === 'goal') goal.push(full);
-          if (section === 'intro') intro.push(full);
-          loose(full);
-      }
-    }
+    if (token.type === 'heading') readHeading(r, token as Tokens.Heading);
+    else if (token.type === 'paragraph') readParagraph(r, token as Tokens.Paragraph);
+    else if (token.type === 'list') for (const item of itemsOf(token as Tokens.List)) readItem(r, item);
   }
-  const said = goal.length > 0 ? goal : intro;
-  if (said.length > 0) spec.goal = said.join('\n\n');
-  return spec;
+  const said = r.goal.length > 0 ? r.goal : r.intro;
+  if (said.length > 0) r.spec.goal = said.join('\n\n');
+  return r.spec;
 }

@@ -98,6 +98,97 @@ function checkedBaseUrl(baseURL: string): string {
   return url.href.replace(/\/+$/u, '');
 }
 
+/** The options, checked, with their defaults filled in. */
+interface Settings {
+  readonly endpoint: string;
+  readonly model: string;
+  readonly apiKey: string;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  readonly mode: 'auto' | StructuredMode;
+  readonly now: () => number;
+  readonly fetch: typeof globalThis.fetch | undefined;
+  readonly headers: Record<string, string> | undefined;
+}
+
+/** Checks the options at once (`INVALID_INPUT` naming the bad one) and fills in the defaults. */
+function settingsOf(options: OpenAiCompatibleOptions): Settings {
+  const parsed = parseWith(OptionsSchema, options, 'openAiCompatible options');
+  if (!parsed.ok) throw parsed.error;
+  const o = parsed.value;
+  return {
+    endpoint: checkedBaseUrl(o.baseURL),
+    model: o.model.trim(),
+    apiKey: o.apiKey ?? (process.env.OPENAI_API_KEY || NO_API_KEY),
+    timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,
+    mode: o.structuredOutput ?? 'auto',
+    now: o.now ?? (() => performance.now()),
+    fetch: o.fetch,
+    headers: o.headers ? { ...o.headers } : undefined,
+  };
+}
+
+interface LoadedSdk {
+  readonly OpenAI: OpenAiSdk;
+  readonly client: OpenAI;
+}
+
+/**
+ * `openai` is loaded on the first request, not with `switchyard`: an embedder that never
+ * plans with a model does not pay its import (a few hundred ms on a busy machine).
+ */
+function sdkLoader(s: Settings): () => Promise<LoadedSdk> {
+  let sdk: Promise<LoadedSdk> | undefined;
+  return () => {
+    sdk ??= import('openai').then(({ OpenAI }) => ({
+      OpenAI,
+      client: new OpenAI({
+        baseURL: s.endpoint,
+        apiKey: s.apiKey,
+        timeout: s.timeoutMs,
+        maxRetries: s.maxRetries,
+        ...(s.fetch ? { fetch: s.fetch } : {}),
+        ...(s.headers ? { defaultHeaders: s.headers } : {}),
+      }),
+    }));
+    return sdk;
+  };
+}
+
+/** The `LLM_FAILED` answer when the `openai` package itself cannot be loaded. */
+function sdkMissing(error: unknown, s: Settings): Result<never> {
+  const name = error instanceof Error ? error.name : typeof error;
+  return {
+    ok: false,
+    error: new SwitchyardError(
+      ErrorCodes.LLM_FAILED,
+      `Could not load the openai package (${name}) to ask ${s.endpoint}: reinstall Switchyard's dependencies (npm ci).`,
+      { endpoint: s.endpoint, model: s.model },
+    ),
+  };
+}
+
+/** One chat-completions call, asking for JSON the `structured` way. */
+async function attempt(
+  client: OpenAI,
+  model: string,
+  request: LlmRequest,
+  structured: StructuredMode,
+): Promise<unknown> {
+  const format = request.json === undefined ? undefined : responseFormat(structured, request.json);
+  return client.chat.completions.create(
+    {
+      model,
+      messages: messagesFor(structured, request.messages, request.json),
+      temperature: request.temperature ?? 0,
+      ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
+      ...(format === undefined ? {} : { response_format: format }),
+    },
+    request.signal ? { signal: request.signal } : {},
+  );
+}
+
 /**
  * A {@link LlmBackend} for any server that speaks OpenAI's chat-completions API: OpenAI,
  * Ollama, vLLM, llama.cpp server, LM Studio. Options are checked at once: a bad `baseURL`,
@@ -114,38 +205,10 @@ function checkedBaseUrl(baseURL: string): string {
  * else console.error(answer.error.code, answer.error.message);
  */
 export function openAiCompatible(options: OpenAiCompatibleOptions): LlmBackend {
-  const parsed = parseWith(OptionsSchema, options, 'openAiCompatible options');
-  if (!parsed.ok) throw parsed.error;
-  const o = parsed.value;
-  const endpoint = checkedBaseUrl(o.baseURL);
-  const model = o.model.trim();
-  const apiKey = o.apiKey ?? (process.env.OPENAI_API_KEY || NO_API_KEY);
-  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxRetries = o.maxRetries ?? DEFAULT_MAX_RETRIES;
-  const mode = o.structuredOutput ?? 'auto';
-  const now = o.now ?? (() => performance.now());
-  const fetchOption = o.fetch;
-  const headers = o.headers ? { ...o.headers } : undefined;
-  let sdk: Promise<{ OpenAI: OpenAiSdk; client: OpenAI }> | undefined;
-  /**
-   * `openai` is loaded on the first request, not with `switchyard`: an embedder that never
-   * plans with a model does not pay its import (a few hundred ms on a busy machine).
-   */
-  function loaded() {
-    sdk ??= import('openai').then(({ OpenAI }) => ({
-      OpenAI,
-      client: new OpenAI({
-        baseURL: endpoint,
-        apiKey,
-        timeout: timeoutMs,
-        maxRetries,
-        ...(fetchOption ? { fetch: fetchOption } : {}),
-        ...(headers ? { defaultHeaders: headers } : {}),
-      }),
-    }));
-    return sdk;
-  }
-  const ctx: FailureContext = { endpoint, model, timeoutMs, maxRetries, apiKey };
+  const s = settingsOf(options);
+  const { endpoint, model, mode, now } = s;
+  const loaded = sdkLoader(s);
+  const ctx: FailureContext = { endpoint, model, timeoutMs: s.timeoutMs, maxRetries: s.maxRetries, apiKey: s.apiKey };
   /** Where `auto` starts: the first way of asking for JSON this server has accepted. */
   let learned: StructuredMode = 'json_schema';
 
@@ -155,34 +218,12 @@ export function openAiCompatible(options: OpenAiCompatibleOptions): LlmBackend {
     return STRUCTURED_FALLBACK.slice(STRUCTURED_FALLBACK.indexOf(learned));
   }
 
-  async function attempt(client: OpenAI, request: LlmRequest, structured: StructuredMode): Promise<unknown> {
-    const format = request.json === undefined ? undefined : responseFormat(structured, request.json);
-    return client.chat.completions.create(
-      {
-        model,
-        messages: messagesFor(structured, request.messages, request.json),
-        temperature: request.temperature ?? 0,
-        ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
-        ...(format === undefined ? {} : { response_format: format }),
-      },
-      request.signal ? { signal: request.signal } : {},
-    );
-  }
-
   async function complete(request: LlmRequest): Promise<Result<LlmResponse>> {
-    let api: Awaited<ReturnType<typeof loaded>>;
+    let api: LoadedSdk;
     try {
       api = await loaded();
     } catch (error) {
-      const name = error instanceof Error ? error.name : typeof error;
-      return {
-        ok: false,
-        error: new SwitchyardError(
-          ErrorCodes.LLM_FAILED,
-          `Could not load the openai package (${name}) to ask ${endpoint}: reinstall Switchyard's dependencies (npm ci).`,
-          { endpoint, model },
-        ),
-      };
+      return sdkMissing(error, s);
     }
     // Started after the module load, so the first call's latency is the server's, not ours.
     const started = now();
@@ -190,7 +231,7 @@ export function openAiCompatible(options: OpenAiCompatibleOptions): LlmBackend {
     for (const [index, structured] of modes.entries()) {
       let body: unknown;
       try {
-        body = await attempt(api.client, request, structured);
+        body = await attempt(api.client, model, request, structured);
       } catch (error) {
         if (request.signal?.aborted) return { ok: false, error: cancelled(ctx) };
         if (index < modes.length - 1 && isStructuredRejection(error, api.OpenAI)) continue;

@@ -4,12 +4,13 @@ import {
   type RemovedDependency,
   stronger,
   type TypedDependency,
+  type TypedTask,
 } from '../graph/typed-dependencies.js';
 import { ErrorCodes, type Result, SwitchyardError } from '../protocol/errors.js';
 import type { PlanMessage } from '../protocol/plan.js';
 import type { RefDeclaration } from '../protocol/refs.js';
 import { weightOf } from './estimates.js';
-import type { Priority, Specification } from '../protocol/specification.js';
+import type { Priority, Requirement, Specification } from '../protocol/specification.js';
 import type { PlanDraft, TaskDraft } from './task-draft.js';
 import { regroup } from './regroup.js';
 import { capabilityId } from './task-types.js';
@@ -33,6 +34,9 @@ export interface BuiltPlan {
   /** Dependencies taken out: cycles broken (with `resolveCycles`) and redundant ones. */
   readonly removed: readonly RemovedDependency[];
 }
+
+/** What the caller gives the plan message: its metadata and any compliance notes. */
+type PlanEnvelope = Pick<PlanMessage, 'metadata'> & { compliance_notes?: string[] };
 
 const PRIORITY_LABEL: Readonly<Record<Priority, 'high' | 'medium' | 'low'>> = {
   must: 'high',
@@ -127,31 +131,28 @@ function dependencies(
   });
 }
 
-/**
- * Turns drafts into a plan in seed 003's planning-agent message shape: ids `task_1…` in draft
- * order, the specification's inputs as `src_N`, stored artifacts as `store_N` and derived ones
- * as `derived_N`, typed dependencies, redundant non-data dependencies removed, cycles broken
- * when asked (else refused), then groups, order and totals from the graph ({@link regroup}),
- * which checks the result as it checks any plan.
- */
-export function buildPlan(
-  draft: PlanDraft,
-  spec: Specification,
-  envelope: Pick<PlanMessage, 'metadata'> & { compliance_notes?: string[] },
-  options: BuildOptions = {},
-): Result<BuiltPlan> {
-  const problems = draftProblems(draft, spec);
-  if (problems.length > 0) {
-    return {
-      ok: false,
-      error: new SwitchyardError(
-        ErrorCodes.VALIDATION_ERROR,
-        `The task drafts do not make a plan: ${problems[0].message}${problems.length > 1 ? ` (and ${problems.length - 1} more problems in details.problems)` : ''}.`,
-        { problems },
-      ),
-    };
-  }
-  const idOf = new Map(draft.tasks.map((t, i) => [t.key, `task_${i + 1}`]));
+/** The refusal of a draft with problems: the first one named, all of them in `details.problems`. */
+function refusal(problems: readonly DraftProblem[]): Result<never> {
+  return {
+    ok: false,
+    error: new SwitchyardError(
+      ErrorCodes.VALIDATION_ERROR,
+      `The task drafts do not make a plan: ${problems[0].message}${problems.length > 1 ? ` (and ${problems.length - 1} more problems in details.problems)` : ''}.`,
+      { problems },
+    ),
+  };
+}
+
+/** Every artifact key's ref id and producing task, and the refs the plan declares for what the tasks produce. */
+interface Artifacts {
+  readonly refOf: ReadonlyMap<string, string>;
+  readonly producer: ReadonlyMap<string, string>;
+  readonly storage_refs: RefDeclaration[];
+  readonly derived_refs: RefDeclaration[];
+}
+
+/** Ref ids in draft order: the specification's inputs `src_N`, stored artifacts `store_N`, derived ones `derived_N`. */
+function artifacts(draft: PlanDraft, spec: Specification): Artifacts {
   const refOf = new Map<string, string>(spec.inputs.map((input, i) => [input.id, `src_${i + 1}`]));
   const producer = new Map<string, string>();
   const counts = { storage: 0, derived: 0 };
@@ -170,61 +171,84 @@ export function buildPlan(
       });
     }
   }
+  return { refOf, producer, storage_refs, derived_refs };
+}
+
+/** What a worker is told of the specification with a task: its requirements, its component, the constraints, and (for checking tasks) the acceptance criteria. */
+function specContext(t: TaskDraft, spec: Specification, requirement: ReadonlyMap<string, Requirement>) {
+  const component = spec.components.find((c) => c.id === t.component);
+  const testing = t.type === 'testing' || t.type === 'integration' || t.type === 'review' || t.type === 'synthesis';
+  return {
+    title: spec.title,
+    requirements: t.requirement_ids.flatMap((id) => {
+      const r = requirement.get(id);
+      return r ? [{ id: r.id, priority: r.priority, text: r.text }] : [];
+    }),
+    ...(component
+      ? {
+          component: {
+            id: component.id,
+            ...(component.name ? { name: component.name } : {}),
+            ...(component.language ? { language: component.language } : {}),
+          },
+        }
+      : {}),
+    constraints: spec.constraints,
+    ...(testing ? { acceptance_criteria: spec.acceptance_criteria } : {}),
+  };
+}
+
+/** The plan's tasks, ids `task_1…` in draft order, with every typed dependency (none removed yet). */
+function planTasks(draft: PlanDraft, spec: Specification, refs: Artifacts) {
+  const idOf = new Map(draft.tasks.map((t, i) => [t.key, `task_${i + 1}`]));
   const requirement = new Map(spec.requirements.map((r) => [r.id, r]));
-  const typed = dependencies(draft.tasks, idOf, refOf, producer);
-  let tasks = draft.tasks.map((t, i) => {
-    const component = spec.components.find((c) => c.id === t.component);
-    const testing = t.type === 'testing' || t.type === 'integration' || t.type === 'review' || t.type === 'synthesis';
-    return {
-      id: idOf.get(t.key) as string,
-      action: t.action,
-      capability_ids: [capabilityId(t.type, t.capability)],
-      depends_on: typed[i].map((d) => d.task_id),
-      input_refs: t.reads.map((r) => refOf.get(r) as string),
-      output_refs: t.produces.map((p) => refOf.get(p.key) as string),
-      estimated_weight: weightOf(t.complexity),
-      task_type: t.type,
-      complexity: t.complexity,
-      priority: PRIORITY_LABEL[t.priority],
-      dependencies: typed[i],
-      ...(t.exclusive_resources.length > 0 ? { exclusive_resources: t.exclusive_resources } : {}),
-      spec_context: {
-        title: spec.title,
-        requirements: t.requirement_ids.flatMap((id) => {
-          const r = requirement.get(id);
-          return r ? [{ id: r.id, priority: r.priority, text: r.text }] : [];
-        }),
-        ...(component
-          ? {
-              component: {
-                id: component.id,
-                ...(component.name ? { name: component.name } : {}),
-                ...(component.language ? { language: component.language } : {}),
-              },
-            }
-          : {}),
-        constraints: spec.constraints,
-        ...(testing ? { acceptance_criteria: spec.acceptance_criteria } : {}),
-      },
-    };
-  });
+  const typed = dependencies(draft.tasks, idOf, refs.refOf, refs.producer);
+  return draft.tasks.map((t, i) => ({
+    id: idOf.get(t.key) as string,
+    action: t.action,
+    capability_ids: [capabilityId(t.type, t.capability)],
+    depends_on: typed[i].map((d) => d.task_id),
+    input_refs: t.reads.map((r) => refs.refOf.get(r) as string),
+    output_refs: t.produces.map((p) => refs.refOf.get(p.key) as string),
+    estimated_weight: weightOf(t.complexity),
+    task_type: t.type,
+    complexity: t.complexity,
+    priority: PRIORITY_LABEL[t.priority],
+    dependencies: typed[i],
+    ...(t.exclusive_resources.length > 0 ? { exclusive_resources: t.exclusive_resources } : {}),
+    spec_context: specContext(t, spec, requirement),
+  }));
+}
+
+/** A plan task as {@link planTasks} writes it. */
+type PlanTask = ReturnType<typeof planTasks>[number];
+
+/** Cycles broken when asked, then redundant non-data dependencies removed; what was taken out, in that order. */
+function pruned<T extends TypedTask>(
+  tasks: readonly T[],
+  options: BuildOptions,
+): Result<{ tasks: T[]; removed: RemovedDependency[] }> {
+  let current = [...tasks];
   const removed: RemovedDependency[] = [];
   if (options.resolveCycles) {
-    const broken = breakCycles(tasks);
+    const broken = breakCycles(current);
     if (!broken.ok) return broken;
-    tasks = broken.value.tasks;
+    current = broken.value.tasks;
     removed.push(...broken.value.removed);
   }
-  const reduced = reduceDependencies(tasks); // leaves a cyclic plan as it is: the graph below names the cycle
-  tasks = reduced.tasks;
+  const reduced = reduceDependencies(current); // leaves a cyclic plan as it is: the graph below names the cycle
   removed.push(...reduced.removed);
+  return { ok: true, value: { tasks: reduced.tasks, removed } };
+}
+
+/** The plan message around the tasks, in seed 003's planning-agent shape (groups and order still to come). */
+function planMessage(tasks: readonly PlanTask[], spec: Specification, refs: Artifacts, envelope: PlanEnvelope) {
   const source_refs = spec.inputs.map((input, i) => ({
     ref_id: `src_${i + 1}`,
     storage_uri: input.uri,
     asset_type: input.asset_type ?? 'document',
   }));
-  const resources = { source_refs, storage_refs, derived_refs };
-  const plan = {
+  return {
     agent: { name: 'planning_agent', type: 'operational' },
     input: { source: 'specification' },
     output: {
@@ -234,7 +258,7 @@ export function buildPlan(
       },
       content_type: 'plan' as const,
     },
-    resources,
+    resources: { source_refs, storage_refs: refs.storage_refs, derived_refs: refs.derived_refs },
     next_agent: { name: 'dispatch_agent', reason: 'The workflow DAG is ready for runtime dispatch' },
     metadata: { ...envelope.metadata, sequence_number: 3 },
     audit: {
@@ -247,6 +271,26 @@ export function buildPlan(
       compliance_notes: envelope.compliance_notes ?? [],
     },
   };
-  const grouped = regroup(plan);
-  return grouped.ok ? { ok: true, value: { plan: grouped.value, removed } } : grouped;
+}
+
+/**
+ * Turns drafts into a plan in seed 003's planning-agent message shape: ids `task_1…` in draft
+ * order, the specification's inputs as `src_N`, stored artifacts as `store_N` and derived ones
+ * as `derived_N`, typed dependencies, redundant non-data dependencies removed, cycles broken
+ * when asked (else refused), then groups, order and totals from the graph ({@link regroup}),
+ * which checks the result as it checks any plan.
+ */
+export function buildPlan(
+  draft: PlanDraft,
+  spec: Specification,
+  envelope: PlanEnvelope,
+  options: BuildOptions = {},
+): Result<BuiltPlan> {
+  const problems = draftProblems(draft, spec);
+  if (problems.length > 0) return refusal(problems);
+  const refs = artifacts(draft, spec);
+  const done = pruned(planTasks(draft, spec, refs), options);
+  if (!done.ok) return done;
+  const grouped = regroup(planMessage(done.value.tasks, spec, refs, envelope));
+  return grouped.ok ? { ok: true, value: { plan: grouped.value, removed: done.value.removed } } : grouped;
 }

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { readPlan } from '../../graph/plan-input.js';
+import type { StateStore } from '../../store/state-store.js';
 import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import { dispatchOptions, dispatchOptionsHelp } from '../dispatch-flags.js';
-import { failFlagHelp, parseFailFlags } from '../fail-flags.js';
+import { type FailSpec, failFlagHelp, parseFailFlags } from '../fail-flags.js';
 import { type CliInspector, inspectorFlags, inspectorFlagsHelp, inspectorFromFlags } from '../inspector-flags.js';
 import type { Output } from '../io.js';
 import { readPlanFile } from '../load-graph.js';
@@ -13,6 +14,7 @@ import {
   logLevel,
   type RunnerInfo,
   runSession,
+  type SessionSpec,
   sessionBasics,
   sessionFlags,
   sessionFlagsHelp,
@@ -39,6 +41,71 @@ ${sessionFlagsHelp}  --db <file>        record the run, step by step, in this SQ
   --run-id <id>      the run's id (default: a new unique one)
 ${inspectorFlagsHelp}`;
 
+/** `--fail` may name only tasks the plan has. (A plan that does not read is refused later, with the graph's own error.) */
+function checkFaultsInPlan(plan: unknown, faults: Readonly<Record<string, FailSpec>>): void {
+  const input = readPlan(plan);
+  const unknown = input.ok ? Object.keys(faults).filter((id) => !input.value.tasks.some((t) => t.id === id)) : [];
+  if (unknown.length > 0)
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      `--fail names ${unknown.join(', ')}, which the plan does not have.`,
+      { task_ids: unknown },
+    );
+}
+
+/** Handlers run here (`--agents`), or with `--threads 0` only in runtimes elsewhere, which take their own `--fail`. */
+function checkHosting(
+  threads: number,
+  agents: readonly string[] | undefined,
+  faults: Readonly<Record<string, FailSpec>>,
+): void {
+  if (threads > 0 && (!agents || agents.length === 0))
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      '`switchyard run` needs --agents <module>: the handler module(s) to host (or --nats with --threads 0, when every runtime runs elsewhere). Run `switchyard run --help` for usage.',
+    );
+  if (threads === 0 && Object.keys(faults).length > 0) {
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      `--fail makes this process's own runtimes fail ${Object.keys(faults).join(', ')}, and with --threads 0 it has none. Give --fail to \`switchyard runtime\`, where the handlers run.`,
+      { flag: 'fail' },
+    );
+  }
+}
+
+/** The inspector `--inspect` asks for; if it cannot start, the run never will, so the store opened for it is closed. */
+async function inspectorOrCloseStore(
+  values: Parameters<typeof inspectorFromFlags>[0],
+  io: Output,
+  store: StateStore | undefined,
+): Promise<CliInspector | undefined> {
+  try {
+    return await inspectorFromFlags(values, io);
+  } catch (error) {
+    store?.close();
+    throw error;
+  }
+}
+
+/** Submits the plan as the run's start; with a store, says how to continue the run should this process stop. */
+function submitPlan(
+  plan: unknown,
+  runId: string | undefined,
+  runner: RunnerInfo,
+  store: StateStore | undefined,
+  io: Output,
+): SessionSpec['start'] {
+  return async (rt) => {
+    // Built in slices: a large plan does not hold up heartbeats, a progress bar or Ctrl-C.
+    const run = await rt.submitAsync(plan, { ...(runId === undefined ? {} : { runId }), runner: { ...runner } });
+    if (store)
+      io.err(
+        `Run ${run.id} is recorded in ${store.location}; if it stops, \`switchyard resume ${run.id} --db ${store.location}\` continues it.\n`,
+      );
+    return run;
+  };
+}
+
 /** `switchyard run`. */
 export async function runCommand(argv: string[], io: Output): Promise<number> {
   const { values, positionals: given } = parseCommandArgs('run', argv, {
@@ -61,42 +128,25 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
   logLevel(values['log-level']); // checked before anything starts
   const plan = readPlanFile(path);
   const faults = parseFailFlags(values.fail ?? []);
-  const input = readPlan(plan);
-  const unknown = input.ok ? Object.keys(faults).filter((id) => !input.value.tasks.some((t) => t.id === id)) : [];
-  if (unknown.length > 0)
-    throw new SwitchyardError(
-      ErrorCodes.USAGE_ERROR,
-      `--fail names ${unknown.join(', ')}, which the plan does not have.`,
-      { task_ids: unknown },
-    );
-  const runId = values['run-id'];
+  checkFaultsInPlan(plan, faults);
   const nats = natsOptions(values, 'switchyard-run');
   const threads = threadCount(values.threads, nats !== undefined) ?? 2;
-  if (threads > 0 && (!values.agents || values.agents.length === 0))
-    throw new SwitchyardError(
-      ErrorCodes.USAGE_ERROR,
-      '`switchyard run` needs --agents <module>: the handler module(s) to host (or --nats with --threads 0, when every runtime runs elsewhere). Run `switchyard run --help` for usage.',
-    );
-  if (threads === 0 && Object.keys(faults).length > 0) {
-    throw new SwitchyardError(
-      ErrorCodes.USAGE_ERROR,
-      `--fail makes this process's own runtimes fail ${Object.keys(faults).join(', ')}, and with --threads 0 it has none. Give --fail to \`switchyard runtime\`, where the handlers run.`,
-      { flag: 'fail' },
-    );
-  }
+  checkHosting(threads, values.agents, faults);
   const concurrency = positiveInt('concurrency', values.concurrency) ?? 1;
   const prefetch = nonNegativeInt('prefetch', values.prefetch, 10_000);
   const timeout = positiveInt('timeout', values.timeout);
   const agents = (values.agents ?? []).map((a) => (a.startsWith('file:') ? a : resolve(a)));
   const dbFile = values.db ?? process.env.SWITCHYARD_DB;
   const store = dbFile === undefined ? undefined : await openStore(dbFile, 'create');
-  let inspector: CliInspector | undefined;
-  try {
-    inspector = await inspectorFromFlags(values, io);
-  } catch (error) {
-    store?.close();
-    throw error;
-  }
+  const inspector = await inspectorOrCloseStore(values, io, store);
+  const runner: RunnerInfo = {
+    agents,
+    threads,
+    concurrency,
+    ...(prefetch === undefined ? {} : { prefetch }),
+    ...(timeout === undefined ? {} : { timeout_ms: timeout }),
+    ...(Object.keys(faults).length > 0 ? { faults } : {}),
+  };
   return runSession(
     {
       runtime: {
@@ -115,23 +165,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
       },
       ...sessionBasics(values, store, nats),
       ...(inspector ? { inspector } : {}),
-      start: async (rt) => {
-        const runner: RunnerInfo = {
-          agents,
-          threads,
-          concurrency,
-          ...(prefetch === undefined ? {} : { prefetch }),
-          ...(timeout === undefined ? {} : { timeout_ms: timeout }),
-          ...(Object.keys(faults).length > 0 ? { faults } : {}),
-        };
-        // Built in slices: a large plan does not hold up heartbeats, a progress bar or Ctrl-C.
-        const run = await rt.submitAsync(plan, { ...(runId === undefined ? {} : { runId }), runner: { ...runner } });
-        if (store)
-          io.err(
-            `Run ${run.id} is recorded in ${store.location}; if it stops, \`switchyard resume ${run.id} --db ${store.location}\` continues it.\n`,
-          );
-        return run;
-      },
+      start: submitPlan(plan, values['run-id'], runner, store, io),
     },
     io,
   );

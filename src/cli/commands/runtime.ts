@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
 import { assertSubjectToken, subjects as subjectBuilders } from '../../protocol/subjects.js';
-import { startAgentHost } from '../../runtime/agent-host.js';
+import { type AgentHost, type AgentHostOptions, startAgentHost } from '../../runtime/agent-host.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import type { Output } from '../io.js';
 import { cliLogger } from '../logger.js';
@@ -34,6 +34,24 @@ is retried elsewhere), deregisters and exits 0.
   --log-level <l>    pino level on stderr (default info)
 ${failFlagHelp}                     (in this process's runtimes: seed 003's Example 4 across machines)
 ${natsFlagsHelp}`;
+
+/** Starts the host on its connected bus; a host that cannot start closes the bus before the error goes on. */
+async function startHostOrCloseBus(options: AgentHostOptions): Promise<AgentHost> {
+  try {
+    return await startAgentHost(options);
+  } catch (error) {
+    await options.bus.close();
+    throw error;
+  }
+}
+
+/** The first SIGTERM or SIGINT this process gets. */
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise<NodeJS.Signals>((done) => {
+    process.once('SIGTERM', () => done('SIGTERM'));
+    process.once('SIGINT', () => done('SIGINT'));
+  });
+}
 
 /** `switchyard runtime`: runs until a signal stops it; the returned status is the exit status. */
 export async function runtimeCommand(argv: string[], io: Output): Promise<number> {
@@ -80,36 +98,27 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
   const faults = parseFailFlags(values.fail ?? []);
   const subjects = subjectBuilders(values['subject-prefix']);
   const bus = await connectNats(options);
-  let agentHost;
-  try {
-    agentHost = await startAgentHost({
-      bus,
-      subjects,
-      logger,
-      clock: Date.now,
-      agents: values.agents.map((a) => (a.startsWith('file:') ? a : resolve(a))),
-      maxThreads: threads,
-      concurrentTasksPerWorker: concurrency,
-      ...(prefetch === undefined ? {} : { prefetch }),
-      heartbeatMs,
-      taskTimeoutMs,
-      killGraceMs: 2000,
-      runtimePrefix,
-      ...(Object.keys(faults).length > 0 ? { faults } : {}),
-    });
-  } catch (error) {
-    await bus.close();
-    throw error;
-  }
+  const agentHost = await startHostOrCloseBus({
+    bus,
+    subjects,
+    logger,
+    clock: Date.now,
+    agents: values.agents.map((a) => (a.startsWith('file:') ? a : resolve(a))),
+    maxThreads: threads,
+    concurrentTasksPerWorker: concurrency,
+    ...(prefetch === undefined ? {} : { prefetch }),
+    heartbeatMs,
+    taskTimeoutMs,
+    killGraceMs: 2000,
+    runtimePrefix,
+    ...(Object.keys(faults).length > 0 ? { faults } : {}),
+  });
   const ids = agentHost.pool.runtimes().map((r) => r.runtimeId);
   logger.info({ runtimes: ids, servers: options.servers, threads, concurrency }, 'runtime host ready');
   io.err(
     `switchyard runtime: ${ids.length} runtime${ids.length === 1 ? '' : 's'} registered (${ids.join(', ')}) on ${[options.servers].flat().join(', ')}; SIGTERM or Ctrl-C stops them.\n`,
   );
-  const signal = await new Promise<NodeJS.Signals>((done) => {
-    process.once('SIGTERM', () => done('SIGTERM'));
-    process.once('SIGINT', () => done('SIGINT'));
-  });
+  const signal = await stopSignal();
   const running = agentHost.runtimes.inFlight;
   io.err(
     `switchyard runtime: ${signal}: finishing ${running} running attempt${running === 1 ? '' : 's'} (up to ${drainMs} ms), then deregistering.\n`,
