@@ -1,5 +1,6 @@
 import { type Csr, CsrBuilder, transpose } from '../graph/csr.js';
 import { ExecutionGraph, graphInternals } from '../graph/execution-graph.js';
+import type { GraphData } from '../graph/graph-data.js';
 import type { PlanInput, RefKind } from '../graph/plan-input.js';
 import { pauseAt, runSteps, type Steps } from '../graph/steps.js';
 import { ErrorCodes, type Result, SwitchyardError } from '../protocol/errors.js';
@@ -86,7 +87,53 @@ export function* compilePlanSteps(input: PlanInput, options: ResolvedOptions): S
   const { data } = graphInternals(graph);
   const n = data.slots;
   const tasks = data.tasks as TaskSpec[];
+  const routed = yield* routeTasks(data, options);
+  if (!routed.ok) return routed;
+  const { route, routeCapability, fusion } = routed.value;
+  const { group, groupOrd, groupNumbers, groupTasks } = yield* groupTasksOf(graph, data);
+  const { refIds, refIndex, refKind, refAsset, refStatus0, refUri0 } = yield* refTable(data);
+  const inputs = yield* refLists(n, tasks, refIndex, 'input_refs');
+  const outputs = yield* refLists(n, tasks, refIndex, 'output_refs');
+  yield;
+  return {
+    ok: true,
+    value: {
+      input,
+      graph,
+      n,
+      ids: data.ids,
+      tasks,
+      index: (id) => data.index.get(id),
+      preds: data.preds,
+      succs: data.succs,
+      group,
+      groupOrd,
+      groupNumbers,
+      groupTasks,
+      route,
+      routeCapability,
+      fusion,
+      refIds,
+      refIndex,
+      refKind,
+      refAsset,
+      refStatus0,
+      refUri0,
+      inputs,
+      outputs,
+      readers: transpose(inputs, refIds.length),
+      producers: transpose(outputs, refIds.length),
+    },
+  };
+}
 
+/** The routing pass: each task's rule and matched capability, and whether it is a fusion task. */
+function* routeTasks(
+  data: GraphData,
+  options: ResolvedOptions,
+): Steps<Result<Pick<CompiledPlan, 'route' | 'routeCapability' | 'fusion'>>> {
+  const n = data.slots;
+  const tasks = data.tasks as TaskSpec[];
   const route = new Int32Array(n);
   const routeCapability: string[] = new Array<string>(n);
   const fusion = new Uint8Array(n);
@@ -108,7 +155,15 @@ export function* compilePlanSteps(input: PlanInput, options: ResolvedOptions): S
     routeCapability[v] = found.capability;
     if (caps.some((c) => options.fusionPrefixes.some((p) => c.startsWith(p)))) fusion[v] = 1;
   }
+  return { ok: true, value: { route, routeCapability, fusion } };
+}
 
+/** The group pass: each task's group (the planner's or its level), the groups' ordinals, and their tasks. */
+function* groupTasksOf(
+  graph: ExecutionGraph,
+  data: GraphData,
+): Steps<Pick<CompiledPlan, 'group' | 'groupOrd' | 'groupNumbers' | 'groupTasks'>> {
+  const n = data.slots;
   const groupSource =
     graph.groupSource === 'planner' ? (data.plannerGroups as Int32Array) : graphInternals(graph).topology().levels;
   const group = groupSource.slice(0, n);
@@ -127,7 +182,13 @@ export function* compilePlanSteps(input: PlanInput, options: ResolvedOptions): S
   }
   const groupTasks = transpose(byOrd.finish(), distinct.length);
   yield;
+  return { group, groupOrd, groupNumbers: Int32Array.from(distinct), groupTasks };
+}
 
+/** The ref pass: every ref of the graph numbered, with its kind, asset type and initial status and URI. */
+function* refTable(
+  data: GraphData,
+): Steps<Pick<CompiledPlan, 'refIds' | 'refIndex' | 'refKind' | 'refAsset' | 'refStatus0' | 'refUri0'>> {
   const refCount = data.refs.size;
   const refIds = new Array<string>(refCount);
   const refIndex = new Map<string, number>();
@@ -146,37 +207,5 @@ export function* compilePlanSteps(input: PlanInput, options: ResolvedOptions): S
     refUri0[r] = decl.storage_uri;
     r++;
   }
-  const inputs = yield* refLists(n, tasks, refIndex, 'input_refs');
-  const outputs = yield* refLists(n, tasks, refIndex, 'output_refs');
-  yield;
-  return {
-    ok: true,
-    value: {
-      input,
-      graph,
-      n,
-      ids: data.ids,
-      tasks,
-      index: (id) => data.index.get(id),
-      preds: data.preds,
-      succs: data.succs,
-      group,
-      groupOrd,
-      groupNumbers: Int32Array.from(distinct),
-      groupTasks,
-      route,
-      routeCapability,
-      fusion,
-      refIds,
-      refIndex,
-      refKind,
-      refAsset,
-      refStatus0,
-      refUri0,
-      inputs,
-      outputs,
-      readers: transpose(inputs, refIds.length),
-      producers: transpose(outputs, refIds.length),
-    },
-  };
+  return { refIds, refIndex, refKind, refAsset, refStatus0, refUri0 };
 }

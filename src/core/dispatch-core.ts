@@ -1,51 +1,23 @@
 import { row } from '../graph/csr.js';
 import { type TaskEvent, taskActions, taskGuards } from '../machines/task-fields.js';
-import { E, S, TASK_STATUSES, transitionsOf } from '../machines/task-table.js';
-import type { TaskStatus } from '../protocol/workflow-state.js';
+import { E, S, transitionsOf } from '../machines/task-table.js';
 import { type CompiledPlan, R } from './compiled-plan.js';
+import { deadlockError } from './dispatch-deadlock.js';
+import {
+  type DispatchRecord,
+  type FailureRecord,
+  type Outcome,
+  type Refusal,
+  type RunError,
+  type RunStatus,
+  statusName,
+} from './dispatch-records.js';
 import type { ResolvedOptions } from './options.js';
-import type { ProducedOutput } from './produced-refs.js';
 import { TaskCursor } from './task-cursor.js';
 
-/** One attempt sent out during a step, with the progress counts at the moment it went. */
-export interface DispatchRecord {
-  readonly task: number;
-  readonly attempt: number;
-  readonly completed: number;
-  readonly inProgress: number;
-  readonly pending: number;
-  readonly failed: number;
-  /** For a fusion task on partial input: the input refs dropped because their producers failed. */
-  readonly dropped: readonly number[];
-}
-
-/** One failed attempt, as `failure_log` records it. */
-export interface FailureRecord {
-  readonly task: number;
-  readonly code: string;
-  readonly message: string;
-  readonly attempts: number;
-  readonly recoverable: boolean;
-  readonly at: number;
-  /** True when the task was dispatched again; false when this failure is final. */
-  readonly retried: boolean;
-  /** Tasks skipped because of this failure (final failures only). */
-  readonly impact: number[];
-}
-
-/** Why a run ended `failed`. */
-export interface RunError {
-  readonly code: 'PROCESSING_ERROR';
-  readonly message: string;
-  readonly details: Record<string, unknown>;
-}
-
-export type RunStatus = 'running' | 'complete' | 'partial' | 'failed';
-
-/** The outcome a result carries. */
-export type Outcome =
-  | { readonly ok: true; readonly produced: readonly ProducedOutput[]; readonly summary: string | null }
-  | { readonly ok: false; readonly recoverable: boolean; readonly code: string; readonly message: string };
+// The records travel with the core that makes them: actors, the journal and the benches import them from here.
+export type { DispatchRecord, FailureRecord, Outcome, Refusal, RunError, RunStatus } from './dispatch-records.js';
+export { statusName } from './dispatch-records.js';
 
 /**
  * What runs task transitions. By default the core runs the compact table derived from
@@ -67,13 +39,6 @@ export interface CoreHooks {
   readonly onTransition?: (task: number, event: TaskEvent, from: number, to: number) => void;
   /** Told when a result resolves a pending ref (after its status and URI are set). */
   readonly onRefResolved?: (ref: number) => void;
-}
-
-/** Why a result was not applied. */
-export interface Refusal {
-  readonly code: 'STALE_RESULT';
-  readonly message: string;
-  readonly details: Record<string, unknown>;
 }
 
 /**
@@ -491,41 +456,7 @@ export class DispatchCore {
       return;
     }
     this.runStatus = 'failed';
-    this.runError = this.#deadlock();
-  }
-
-  #deadlock(): RunError {
-    const { plan } = this;
-    const waits: Array<{ task_id: string; waits_on: string[] }> = [];
-    for (let v = 0; v < plan.n && waits.length < 10; v++) {
-      if (this.status[v] !== S.pending && this.status[v] !== S.ready) continue;
-      const on: string[] = [];
-      for (const r of row(plan.inputs, v)) {
-        if (this.refStatus[r] !== R.pending || this.refDead[r]) continue;
-        const makers = row(plan.producers, r);
-        const done = [...makers].filter((p) => this.status[p] === S.complete).map((p) => plan.ids[p]);
-        on.push(
-          done.length > 0
-            ? `input_ref ${plan.refIds[r]} (${done.join(', ')} completed without producing it)`
-            : `input_ref ${plan.refIds[r]}`,
-        );
-      }
-      for (const u of row(plan.preds, v))
-        if (this.status[u] !== S.complete && this.status[u] !== S.failed && this.status[u] !== S.skipped)
-          on.push(`${plan.ids[u]} (${statusName(this.status[u])})`);
-      if (this.status[v] === S.ready)
-        on.push(`the group barrier (group ${plan.groupNumbers[this.cur]} is not finished)`);
-      waits.push({ task_id: plan.ids[v], waits_on: on });
-    }
-    const open = this.open;
-    const text = waits
-      .map((w) => `${w.task_id} waits on ${w.waits_on.length > 0 ? w.waits_on.join(', ') : 'nothing it can name'}`)
-      .join('; ');
-    return {
-      code: 'PROCESSING_ERROR',
-      message: `The workflow is blocked: no task is in progress and none can be dispatched, yet ${open} task${open === 1 ? '' : 's'} cannot finish. ${text}${open > waits.length ? '; …' : ''}.`,
-      details: { reason: 'deadlock', blocked: waits },
-    };
+    this.runError = deadlockError(this);
   }
 
   #at(): number | null {
@@ -534,8 +465,3 @@ export class DispatchCore {
 }
 
 const NONE: number[] = [];
-
-/** The status name of a status code. */
-export function statusName(code: number): TaskStatus {
-  return TASK_STATUSES[code];
-}

@@ -124,7 +124,9 @@ export function snapshot(core: DispatchCore, meta: RunMeta, block: Pick<RunState
   };
 }
 
-function invalid(message: string, details: Record<string, unknown> = {}): { ok: false; error: SwitchyardError } {
+type Invalid = { ok: false; error: SwitchyardError };
+
+function invalid(message: string, details: Record<string, unknown> = {}): Invalid {
   return {
     ok: false,
     error: new SwitchyardError(ErrorCodes.INVALID_INPUT, message, { reason: 'invalid_state', ...details }),
@@ -140,6 +142,47 @@ export function restore(
   if (!parsed.ok) return parsed;
   const state = parsed.value;
   const { plan: p, options: o, run } = state.switchyard;
+  const { input, options } = planOf(state.switchyard);
+  const compiled = compilePlan(input, options);
+  if (!compiled.ok)
+    return invalid(`The workflow_state carries a plan that no longer validates: ${compiled.error.message}`);
+  const plan = compiled.value;
+  const core = new DispatchCore(plan, options, hooks);
+  const time = timeReader();
+  const badTask = restoreTasks(core, state, o.max_attempts, time);
+  if (badTask) return badTask;
+  plan.refIds.forEach((id, r) => {
+    const entry = Object.hasOwn(state.ref_registry, id) ? state.ref_registry[id] : undefined;
+    if (!entry) return;
+    core.refStatus[r] = R[entry.status];
+    core.refUri[r] = entry.storage_uri;
+    if (entry.asset_type !== undefined) core.refAsset[r] = entry.asset_type;
+  });
+  derive(core);
+  run.timeline.forEach((t, i) => {
+    if (i >= plan.groupNumbers.length) return;
+    core.groupStarted[i] = t.started_at ?? Number.NaN;
+    core.groupCompleted[i] = t.completed_at ?? Number.NaN;
+  });
+  const badFailure = restoreFailureLog(core, state.failure_log, time);
+  if (badFailure) return badFailure;
+  core.runStatus = run.status;
+  if (run.error)
+    core.runError = { code: 'PROCESSING_ERROR', message: run.error.message, details: run.error.details ?? {} };
+  core.now = run.now ?? Number.NaN;
+  const meta: RunMeta = { sequence: run.sequence_number, offsetMinutes: run.utc_offset_minutes };
+  if (run.session_id !== undefined) meta.sessionId = run.session_id;
+  if (run.request_id !== undefined) meta.requestId = run.request_id;
+  try {
+    core.syncEngine();
+  } catch (error) {
+    return invalid(`The workflow_state cannot be taken up by the task engine: ${(error as Error).message}`);
+  }
+  return { ok: true, value: { core, meta, block: { plan: p, options: o } } };
+}
+
+/** The plan and options a state's `switchyard` block carries, as `compilePlan` takes them. */
+function planOf({ plan: p, options: o, run }: RunState): { input: PlanInput; options: ResolvedOptions } {
   const refs: DeclaredRef[] = [];
   for (const [list, kind] of [
     ['source_refs', 'source'],
@@ -168,19 +211,29 @@ export function restore(
     clock: undefined,
     utcOffset: run.utc_offset_minutes,
   };
-  const compiled = compilePlan(input, options);
-  if (!compiled.ok)
-    return invalid(`The workflow_state carries a plan that no longer validates: ${compiled.error.message}`);
-  const plan = compiled.value;
-  const core = new DispatchCore(plan, options, hooks);
-  // Many tasks share the same few timestamps (one per step): parse each distinct one once.
+  return { input, options };
+}
+
+/** Reads a state's timestamps as epoch milliseconds (`NaN` for none), each distinct one parsed once. */
+function timeReader(): (text: string | null) => number {
+  // Many tasks share the same few timestamps (one per step).
   const parsedTimes = new Map<string, number>();
-  const time = (text: string | null): number => {
+  return (text) => {
     if (text === null) return Number.NaN;
     let t = parsedTimes.get(text);
     if (t === undefined) parsedTimes.set(text, (t = parseTimestamp(text)?.ms ?? Number.NaN));
     return t;
   };
+}
+
+/** Sets every task's status and fields from `task_states`; refuses a state whose tasks do not match its plan. */
+function restoreTasks(
+  core: DispatchCore,
+  state: DispatchState,
+  maxAttempts: number,
+  time: (text: string | null) => number,
+): Invalid | undefined {
+  const { plan } = core;
   core.counts.fill(0);
   for (let v = 0; v < plan.n; v++) {
     const id = plan.ids[v];
@@ -199,9 +252,9 @@ export function restore(
     core.skipCause[v] = because ?? -1;
     if (code === S.in_progress && ts.attempts < 1)
       return invalid(`task_states.${id} is in_progress with ${ts.attempts} attempts.`, { task_id: id });
-    if (ts.attempts > o.max_attempts)
+    if (ts.attempts > maxAttempts)
       return invalid(
-        `task_states.${id} has ${ts.attempts} attempts, more than the run's max_attempts of ${o.max_attempts}.`,
+        `task_states.${id} has ${ts.attempts} attempts, more than the run's max_attempts of ${maxAttempts}.`,
         { task_id: id },
       );
   }
@@ -211,20 +264,17 @@ export function restore(
         task_id: id,
       });
   }
-  plan.refIds.forEach((id, r) => {
-    const entry = Object.hasOwn(state.ref_registry, id) ? state.ref_registry[id] : undefined;
-    if (!entry) return;
-    core.refStatus[r] = R[entry.status];
-    core.refUri[r] = entry.storage_uri;
-    if (entry.asset_type !== undefined) core.refAsset[r] = entry.asset_type;
-  });
-  derive(core);
-  run.timeline.forEach((t, i) => {
-    if (i >= plan.groupNumbers.length) return;
-    core.groupStarted[i] = t.started_at ?? Number.NaN;
-    core.groupCompleted[i] = t.completed_at ?? Number.NaN;
-  });
-  for (const f of state.failure_log) {
+  return undefined;
+}
+
+/** Rebuilds the core's failure log; refuses an entry that names no task of the plan. */
+function restoreFailureLog(
+  core: DispatchCore,
+  log: DispatchState['failure_log'],
+  time: (text: string | null) => number,
+): Invalid | undefined {
+  const { plan } = core;
+  for (const f of log) {
     const task = plan.index(f.task_id);
     if (task === undefined)
       return invalid(`failure_log names ${f.task_id}, which is not a task of the plan.`, { task_id: f.task_id });
@@ -242,19 +292,7 @@ export function restore(
       impact,
     });
   }
-  core.runStatus = run.status;
-  if (run.error)
-    core.runError = { code: 'PROCESSING_ERROR', message: run.error.message, details: run.error.details ?? {} };
-  core.now = run.now ?? Number.NaN;
-  const meta: RunMeta = { sequence: run.sequence_number, offsetMinutes: run.utc_offset_minutes };
-  if (run.session_id !== undefined) meta.sessionId = run.session_id;
-  if (run.request_id !== undefined) meta.requestId = run.request_id;
-  try {
-    core.syncEngine();
-  } catch (error) {
-    return invalid(`The workflow_state cannot be taken up by the task engine: ${(error as Error).message}`);
-  }
-  return { ok: true, value: { core, meta, block: { plan: p, options: o } } };
+  return undefined;
 }
 
 /** Recomputes every counter the core derives from task and ref statuses. */

@@ -1,11 +1,9 @@
-import { pino } from 'pino';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { waitFor } from 'xstate';
-import { Dispatcher } from '../../src/actors/dispatcher.js';
+import type { Dispatcher } from '../../src/actors/dispatcher.js';
 import type { Scheduler } from '../../src/core/scheduler.js';
 import { type Bus, dispatcherClient, type SwitchyardError, subjects } from '../../src/index.js';
-
-const AT = '2026-02-21T10:00:00Z';
+import { registration, testDispatcher } from '../helpers/dispatcher-rig.js';
 
 /** A bus for one test, the scheduler it and the dispatcher keep time on, and how to close it. */
 export interface ClientTestBus {
@@ -34,13 +32,7 @@ export function dispatcherClientConformance(open: () => Promise<ClientTestBus>):
   beforeEach(async () => {
     t = await open();
     prefix = `dc${++n}x${process.pid}`;
-    dispatcher = new Dispatcher({
-      bus: t.bus,
-      subjects: subjects(prefix),
-      logger: pino({ level: 'silent' }),
-      scheduler: t.scheduler,
-      sweepMs: 60_000,
-    });
+    dispatcher = testDispatcher(t.bus, t.scheduler, { subjects: subjects(prefix) });
   });
   afterEach(async () => {
     dispatcher.close();
@@ -48,16 +40,10 @@ export function dispatcherClientConformance(open: () => Promise<ClientTestBus>):
   });
 
   async function register(id: string): Promise<void> {
-    t.bus.publish(subjects(prefix).registered(id), {
-      type: 'AgentRuntimeRegistered',
-      runtime_id: id,
-      agents: [{ agent_id: 'execution_agent', capabilities: ['CAP-PRE-*'] }],
-      capacity: 3,
-      concurrency: 2,
-      heartbeat_interval_ms: 60_000,
-      subjects: [subjects(prefix).execute(id)],
-      at: AT,
-    });
+    t.bus.publish(
+      subjects(prefix).registered(id),
+      registration(id, 3, { concurrency: 2, heartbeatMs: 60_000, subjects: subjects(prefix) }),
+    );
     await waitFor(dispatcher.actor, (snap) => snap.context.runtimes.some((r) => r.runtime_id === id));
   }
 

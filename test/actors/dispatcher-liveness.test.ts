@@ -1,39 +1,11 @@
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Dispatcher } from '../../src/actors/dispatcher.js';
+import type { Dispatcher } from '../../src/actors/dispatcher.js';
 import { type Scheduler, SimulatedScheduler, type Timer } from '../../src/core/scheduler.js';
-import {
-  type AgentExecutionResult,
-  type Dispatch,
-  InProcessBus,
-  subjects,
-  type TriggerAgent,
-} from '../../src/index.js';
+import { type AgentExecutionResult, InProcessBus, subjects } from '../../src/index.js';
+import { AT, registration, testDispatcher, trigger } from '../helpers/dispatcher-rig.js';
 
 const s = subjects();
-const AT = '2026-02-21T10:00:00Z';
 const SWEEP_MS = 500;
-
-const dispatch: Dispatch = {
-  task_id: 'task_1',
-  action: 'x',
-  capability_ids: ['CAP-PRE-001'],
-  input_refs_resolved: [],
-  output_refs_expected: [],
-  execution_group: 1,
-  attempt: 1,
-  workflow_progress: { total_tasks: 1, completed: 0, in_progress: 1, pending: 0, failed: 0 },
-};
-const trigger: TriggerAgent = {
-  type: 'TriggerAgent',
-  request_id: 'req-1',
-  workflow_id: 'wf',
-  agent_id: 'execution_agent',
-  task_id: 'task_1',
-  attempt: 1,
-  dispatch,
-  at: AT,
-};
 
 /**
  * Simulated time in which this process's event loop can stall: {@link stall} moves the clock on
@@ -105,28 +77,14 @@ describe('Dispatcher liveness when the coordinator itself stalls', () => {
     lost = [];
     gone = [];
     bus = new InProcessBus({ scheduler: time });
-    dispatcher = new Dispatcher({
-      bus,
-      subjects: s,
-      logger: pino({ level: 'silent' }),
-      scheduler: time,
-      sweepMs: SWEEP_MS,
-    });
+    dispatcher = testDispatcher(bus, time, { sweepMs: SWEEP_MS });
     expect(time.nextDue).toBe(SWEEP_MS);
     bus.subscribe(s.patterns.results(), (m) => void lost.push(m.data as AgentExecutionResult));
     bus.subscribe(s.deregistered('rt-a'), (m) => void gone.push(m.data));
     // One runtime heartbeating every second (defunct after 3 missed beats), running one attempt.
-    bus.publish(s.registered('rt-a'), {
-      type: 'AgentRuntimeRegistered',
-      runtime_id: 'rt-a',
-      agents: [{ agent_id: 'execution_agent', capabilities: ['CAP-PRE-*'] }],
-      capacity: 2,
-      heartbeat_interval_ms: 1000,
-      subjects: [s.execute('rt-a')],
-      at: AT,
-    });
+    bus.publish(s.registered('rt-a'), registration('rt-a', 2, { heartbeatMs: 1000 }));
     await bus.flush();
-    await bus.request(s.trigger('wf', 'execution_agent'), trigger, { timeoutMs: 1000 });
+    await bus.request(s.trigger('wf', 'execution_agent'), trigger('1'), { timeoutMs: 1000 });
     await sweepAt(SWEEP_MS);
   });
   afterEach(async () => {
@@ -195,29 +153,15 @@ describe('Dispatcher liveness on simulated time', () => {
   it('declares a runtime that stops heartbeating lost at the first sweep past three missed beats, not a millisecond before', async () => {
     const time = new SimulatedScheduler(0);
     const bus = new InProcessBus({ scheduler: time });
-    const dispatcher = new Dispatcher({
-      bus,
-      subjects: s,
-      logger: pino({ level: 'silent' }),
-      scheduler: time,
-      sweepMs: 50,
-    });
+    const dispatcher = testDispatcher(bus, time, { sweepMs: 50 });
     try {
       const lost: AgentExecutionResult[] = [];
       const gone: unknown[] = [];
       bus.subscribe(s.patterns.results(), (m) => void lost.push(m.data as AgentExecutionResult));
       bus.subscribe(s.deregistered('rt-a'), (m) => void gone.push(m.data));
-      bus.publish(s.registered('rt-a'), {
-        type: 'AgentRuntimeRegistered',
-        runtime_id: 'rt-a',
-        agents: [{ agent_id: 'execution_agent', capabilities: ['CAP-PRE-*'] }],
-        capacity: 2,
-        heartbeat_interval_ms: 1000,
-        subjects: [s.execute('rt-a')],
-        at: AT,
-      });
+      bus.publish(s.registered('rt-a'), registration('rt-a', 2, { heartbeatMs: 1000 }));
       await bus.flush();
-      await bus.request(s.trigger('wf', 'execution_agent'), trigger, { timeoutMs: 1000 });
+      await bus.request(s.trigger('wf', 'execution_agent'), trigger('1'), { timeoutMs: 1000 });
       // Heartbeats at 1000 and 2000, then silence: lost once more than 3000 ms pass after 2000.
       for (let beat = 1; beat <= 2; beat++) {
         time.advance(1000);

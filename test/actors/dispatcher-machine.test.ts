@@ -1,129 +1,50 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
-import { Dispatcher } from '../../src/actors/dispatcher.js';
+import type { Dispatcher } from '../../src/actors/dispatcher.js';
 import { SimulatedScheduler } from '../../src/core/scheduler.js';
+import { type BusHandler, type BusMessage, InProcessBus, subjects } from '../../src/index.js';
 import {
-  type AgentExecutionResult,
-  type BusHandler,
-  type BusMessage,
-  type Dispatch,
-  InProcessBus,
-  subjects,
-  type TriggerAgent,
-} from '../../src/index.js';
+  AT,
+  completed,
+  type DispatcherRig,
+  dispatcherRig,
+  registration,
+  testDispatcher,
+  trigger,
+} from '../helpers/dispatcher-rig.js';
 
 const s = subjects();
-const AT = '2026-02-21T10:00:00Z';
-
-function trigger(id: string): TriggerAgent {
-  const dispatch: Dispatch = {
-    task_id: `task_${id}`,
-    action: 'x',
-    capability_ids: ['CAP-PRE-001'],
-    input_refs_resolved: [],
-    output_refs_expected: [],
-    execution_group: 1,
-    attempt: 1,
-    workflow_progress: { total_tasks: 1, completed: 0, in_progress: 1, pending: 0, failed: 0 },
-  };
-  return {
-    type: 'TriggerAgent',
-    request_id: `req-${id}`,
-    workflow_id: 'wf',
-    agent_id: 'execution_agent',
-    task_id: `task_${id}`,
-    attempt: 1,
-    dispatch,
-    at: AT,
-  };
-}
-
-function registration(id: string, capacity: number) {
-  return {
-    type: 'AgentRuntimeRegistered',
-    runtime_id: id,
-    agents: [{ agent_id: 'execution_agent', capabilities: ['CAP-PRE-*'] }],
-    capacity,
-    heartbeat_interval_ms: 100,
-    subjects: [s.execute(id)],
-    at: AT,
-  };
-}
-
-function result(requestId: string, runtimeId: string): AgentExecutionResult {
-  return {
-    type: 'AgentExecutionResult',
-    request_id: requestId,
-    workflow_id: 'wf',
-    task_id: `task_${requestId.slice('req-'.length)}`,
-    attempt: 1,
-    runtime_id: runtimeId,
-    outcome: { status: 'complete' },
-    at: AT,
-  };
-}
 
 describe('the dispatcher as an XState actor', () => {
-  let time: SimulatedScheduler;
-  let bus: InProcessBus;
-  let dispatcher: Dispatcher;
+  let t: DispatcherRig;
   let warnings: Array<{ msg: string; runtime_id?: string }>;
   let events: Array<{ type: string; kind?: string }>;
-  const received = new Map<string, string[]>();
 
-  function runtime(id: string, capacity: number) {
-    received.set(id, []);
-    bus.subscribe(
-      s.execute(id),
-      (m: BusMessage) =>
-        void received.get(id)!.push(...(m.data as { triggers: TriggerAgent[] }).triggers.map((t) => t.request_id)),
-    );
-    bus.publish(s.registered(id), registration(id, capacity));
-  }
-  const send = async (...ids: string[]) => {
-    const replies = [];
-    for (const id of ids)
-      replies.push(
-        (await bus.request(s.trigger('wf', 'execution_agent'), trigger(id), { timeoutMs: 1000 })).data as {
-          runtime_id: string | null;
-        },
-      );
-    await bus.flush();
-    return replies.map((r) => r.runtime_id);
-  };
-  const context = () => dispatcher.actor.getSnapshot().context;
+  /** Sends a trigger per id; where each went. */
+  const send = async (...ids: string[]) => (await t.send(...ids)).map((r) => r.runtime_id);
+  const context = () => t.dispatcher.actor.getSnapshot().context;
   const view = (id: string) => context().runtimes.find((r) => r.runtime_id === id);
 
   beforeEach(() => {
-    time = new SimulatedScheduler(0);
-    received.clear();
     warnings = [];
     events = [];
-    bus = new InProcessBus({ scheduler: time });
     const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
-    dispatcher = new Dispatcher({
-      bus,
-      subjects: s,
+    t = dispatcherRig({
       logger,
-      scheduler: time,
-      sweepMs: 60_000,
       inspect: (e: InspectionEvent) => {
-        if (e.type === '@xstate.event' && e.actorRef === dispatcher?.actor)
+        if (e.type === '@xstate.event' && e.actorRef === t?.dispatcher.actor)
           events.push(e.event as { type: string; kind?: string });
       },
     });
   });
-  afterEach(async () => {
-    dispatcher.close();
-    await bus.close();
-  });
+  afterEach(() => t.close());
 
   it('starts active with an empty snapshot, shows each registered runtime, and ends in its final state closed', async () => {
-    expect(dispatcher.actor.getSnapshot().value).toBe('active');
+    expect(t.dispatcher.actor.getSnapshot().value).toBe('active');
     expect(context()).toEqual({ runtimes: [], queued: 0 });
-    runtime('rt-a', 2);
-    await bus.flush();
+    t.runtime('rt-a', 2);
+    await t.bus.flush();
     await send('1');
     expect(context()).toEqual({
       runtimes: [
@@ -138,25 +59,25 @@ describe('the dispatcher as an XState actor', () => {
       ],
       queued: 0,
     });
-    dispatcher.close();
-    const snapshot = dispatcher.actor.getSnapshot();
+    t.dispatcher.close();
+    const snapshot = t.dispatcher.actor.getSnapshot();
     expect(snapshot.value).toBe('closed');
     expect(snapshot.status).toBe('done');
   });
 
   it('takes what one turn of the bus brings as one event, batches of results included, and timer ticks as events', async () => {
-    runtime('rt-a', 4);
-    await bus.flush();
+    t.runtime('rt-a', 4);
+    await t.bus.flush();
     await send('1', '2', '3');
     const before = events.filter((e) => e.type === 'inbox').length;
     // Three messages published together reach the dispatcher in one turn: one event, in arrival order.
-    bus.publish(s.results('rt-a'), {
+    t.bus.publish(s.results('rt-a'), {
       type: 'AgentExecutionResultBatch',
-      results: ['req-1', 'req-2'].map((id) => result(id, 'rt-a')),
+      results: ['req-1', 'req-2'].map((id) => completed(id, 'rt-a')),
     });
-    bus.publish(s.result('rt-a'), result('req-3', 'rt-a'));
-    bus.publish(s.dispatcherRuntimes(), {});
-    await bus.flush();
+    t.bus.publish(s.result('rt-a'), completed('req-3', 'rt-a'));
+    t.bus.publish(s.dispatcherRuntimes(), {});
+    await t.bus.flush();
     const inbox = events.filter((e) => e.type === 'inbox').slice(before);
     expect(inbox).toHaveLength(1);
     expect(inbox[0]).toMatchObject({
@@ -167,8 +88,8 @@ describe('the dispatcher as an XState actor', () => {
       ],
     });
     expect(view('rt-a')?.in_flight).toBe(0);
-    dispatcher.sweep();
-    dispatcher.steal();
+    t.dispatcher.sweep();
+    t.dispatcher.steal();
     expect(events.slice(-2).map((e) => e.type)).toEqual(['sweep', 'steal']);
   });
 
@@ -181,56 +102,56 @@ describe('the dispatcher as an XState actor', () => {
       seq: 1,
       publishedAt: 0,
     } satisfies BusMessage;
-    const holder = dispatcher.actor as unknown as AnyActorRef;
+    const holder = t.dispatcher.actor as unknown as AnyActorRef;
     holder.send({ type: 'inbox', kind: 'definition', message: forged });
     holder.send({ type: 'inbox', kind: 'definition', message: forged, [Symbol('switchyard.dispatcher.own')]: true });
     holder.send({ type: 'close' });
-    await bus.flush();
-    expect(dispatcher.registry.get('rt-forged')).toBeUndefined();
+    await t.bus.flush();
+    expect(t.dispatcher.registry.get('rt-forged')).toBeUndefined();
     expect(context().runtimes).toEqual([]);
-    expect(dispatcher.actor.getSnapshot().value).toBe('active');
+    expect(t.dispatcher.actor.getSnapshot().value).toBe('active');
     // The same registration through the bus is taken.
-    bus.publish(s.registered('rt-forged'), registration('rt-forged', 2));
-    await bus.flush();
-    expect(dispatcher.registry.get('rt-forged')).toBeDefined();
+    t.bus.publish(s.registered('rt-forged'), registration('rt-forged', 2));
+    await t.bus.flush();
+    expect(t.dispatcher.registry.get('rt-forged')).toBeDefined();
   });
 
   it('places nothing new on a drained runtime while another takes the work, and its snapshot entry says draining', async () => {
-    runtime('rt-a', 2);
-    runtime('rt-b', 1);
-    await bus.flush();
-    dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-a' });
+    t.runtime('rt-a', 2);
+    t.runtime('rt-b', 1);
+    await t.bus.flush();
+    t.dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-a' });
     expect(view('rt-a')?.draining).toBe(true);
     expect(view('rt-b')?.draining).toBe(false);
     expect(await send('1', '2', '3')).toEqual(['rt-b', null, null]);
-    expect(received.get('rt-a')).toEqual([]);
-    expect(received.get('rt-b')).toEqual(['req-1']);
+    expect(t.received.get('rt-a')).toEqual([]);
+    expect(t.received.get('rt-b')).toEqual(['req-1']);
     // Still registered and serving: what nobody has room for waits instead of failing.
     expect(context().queued).toBe(2);
     expect(context().runtimes).toHaveLength(2);
   });
 
   it('resumes placing on an undrained runtime, which takes what waits at once', async () => {
-    runtime('rt-a', 2);
-    runtime('rt-b', 1);
-    await bus.flush();
-    dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-a' });
+    t.runtime('rt-a', 2);
+    t.runtime('rt-b', 1);
+    await t.bus.flush();
+    t.dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-a' });
     await send('1', '2', '3');
-    dispatcher.actor.send({ type: 'undrain', runtime_id: 'rt-a' });
-    await bus.flush();
-    expect(received.get('rt-a')).toEqual(['req-2', 'req-3']);
+    t.dispatcher.actor.send({ type: 'undrain', runtime_id: 'rt-a' });
+    await t.bus.flush();
+    expect(t.received.get('rt-a')).toEqual(['req-2', 'req-3']);
     expect(view('rt-a')).toMatchObject({ draining: false, in_flight: 2 });
     expect(context().queued).toBe(0);
   });
 
   it('lets a drained runtime finish what it holds and takes its results', async () => {
-    runtime('rt-a', 2);
-    await bus.flush();
+    t.runtime('rt-a', 2);
+    await t.bus.flush();
     await send('1');
-    dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-a' });
-    const reply = await bus.request(
+    t.dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-a' });
+    const reply = await t.bus.request(
       s.results('rt-a'),
-      { type: 'AgentExecutionResultBatch', results: [result('req-1', 'rt-a')] },
+      { type: 'AgentExecutionResultBatch', results: [completed('req-1', 'rt-a')] },
       { timeoutMs: 1000 },
     );
     expect(reply.data).toMatchObject({ type: 'ResultsAccepted', count: 1 });
@@ -238,29 +159,29 @@ describe('the dispatcher as an XState actor', () => {
   });
 
   it('keeps a drain across a refreshing registration, and ends it with a deregistration', async () => {
-    runtime('rt-a', 2);
-    await bus.flush();
-    dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-a' });
-    bus.publish(s.registered('rt-a'), { ...registration('rt-a', 2), in_flight: [] });
-    await bus.flush();
+    t.runtime('rt-a', 2);
+    await t.bus.flush();
+    t.dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-a' });
+    t.bus.publish(s.registered('rt-a'), { ...registration('rt-a', 2), in_flight: [] });
+    await t.bus.flush();
     expect(view('rt-a')?.draining).toBe(true);
-    bus.publish(s.deregistered('rt-a'), {
+    t.bus.publish(s.deregistered('rt-a'), {
       type: 'AgentRuntimeDeregistered',
       runtime_id: 'rt-a',
       reason: 'shutdown',
       at: AT,
     });
-    runtime('rt-a', 2);
-    await bus.flush();
+    t.runtime('rt-a', 2);
+    await t.bus.flush();
     expect(view('rt-a')?.draining).toBe(false);
   });
 
   it('ignores a drain or undrain of an unknown runtime with a logged warning', async () => {
-    runtime('rt-a', 1);
-    await bus.flush();
-    dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-nope' });
-    dispatcher.actor.send({ type: 'undrain', runtime_id: 'rt-nope' });
-    expect(dispatcher.actor.getSnapshot().status).toBe('active');
+    t.runtime('rt-a', 1);
+    await t.bus.flush();
+    t.dispatcher.actor.send({ type: 'drain', runtime_id: 'rt-nope' });
+    t.dispatcher.actor.send({ type: 'undrain', runtime_id: 'rt-nope' });
+    expect(t.dispatcher.actor.getSnapshot().status).toBe('active');
     expect(warnings.filter((w) => w.runtime_id === 'rt-nope')).toHaveLength(2);
     expect(await send('1')).toEqual(['rt-a']);
   });
@@ -279,12 +200,7 @@ describe('a delivery raised while the dispatcher handles another', () => {
     }) as typeof bus.subscribe;
     const kinds: string[] = [];
     let ownerDuring: string | undefined;
-    const dispatcher: Dispatcher = new Dispatcher({
-      bus,
-      subjects: s,
-      logger: pino({ level: 'silent' }),
-      scheduler: time,
-      sweepMs: 60_000,
+    const dispatcher: Dispatcher = testDispatcher(bus, time, {
       // Asked while the registration naming req-old is handled (an action of the actor).
       staleAttempt: (id) => {
         if (id !== 'req-old') return false;
@@ -322,12 +238,8 @@ describe('a delivery to the dispatcher whose handling throws', () => {
     const time = new SimulatedScheduler(0);
     const errors: Array<{ msg: string; subject: string; err: { message: string } }> = [];
     const bus = new InProcessBus({ scheduler: time });
-    const dispatcher = new Dispatcher({
-      bus,
-      subjects: s,
+    const dispatcher = testDispatcher(bus, time, {
       logger: pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line)) }),
-      scheduler: time,
-      sweepMs: 60_000,
       staleAttempt: () => {
         throw new Error('staleAttempt broke');
       },

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Dispatcher } from '../../src/actors/dispatcher.js';
+import type { Dispatcher } from '../../src/actors/dispatcher.js';
 import { StateManager } from '../../src/actors/state-manager.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { type Scheduler, SimulatedScheduler, systemScheduler } from '../../src/core/scheduler.js';
@@ -13,6 +13,7 @@ import {
   type TriggerAgent,
 } from '../../src/index.js';
 import { vet } from '../../src/protocol/vetted.js';
+import { testDispatcher } from '../helpers/dispatcher-rig.js';
 import { task, workflow } from '../helpers/plans.js';
 import { supervisedRun } from '../helpers/supervised-run.js';
 
@@ -79,13 +80,7 @@ describe('results and control messages must prove who they are', () => {
     lines = [];
     triggers = [];
     bus = new InProcessBus();
-    dispatcher = new Dispatcher({
-      bus,
-      subjects: s,
-      logger: capturingLogger(lines),
-      scheduler: systemScheduler,
-      sweepMs: 60_000,
-    });
+    dispatcher = testDispatcher(bus, systemScheduler, { logger: capturingLogger(lines) });
     // A runtime in another process: it registers, takes triggers on its execute subject, and acknowledges them.
     bus.subscribe(s.execute(RUNTIME), (m: BusMessage) => {
       const batch = m.data as { triggers: TriggerAgent[] };
