@@ -38,6 +38,21 @@ describe('lint enforces the layer order', () => {
     expect(await lintAs('src/cli/probe.ts', code)).toEqual([]);
     expect(await lintAs('src/pool/worker-runtime.ts', code)).toEqual([]);
   });
+
+  it('refuses a function over 80 lines of code and a file over 400, comments and blank lines not counted', async () => {
+    const sizes = async (code: string) =>
+      (await lintAs('src/pool/probe.ts', code)).map((m) => m.split(':')[0]).filter((rule) => rule.startsWith('max-'));
+    const body = (lines: number) => Array.from({ length: lines }, (_, i) => `  const v${i} = ${i};`).join('\n');
+    const fn = (lines: number) => `export function f() {\n${body(lines)}\n  return 0;\n}\n`;
+    // The function's own two lines, the return and the body: 80 in all passes, 81 does not.
+    expect(await sizes(fn(77))).toEqual([]);
+    expect(await sizes(fn(78))).toEqual(['max-lines-per-function']);
+    const commented = `export function f() {\n${'  // why\n\n'.repeat(200)}${body(77)}\n  return 0;\n}\n`;
+    expect(await sizes(commented)).toEqual([]);
+    const file = Array.from({ length: 401 }, (_, i) => `export const c${i} = ${i};`).join('\n');
+    expect(await sizes(file)).toEqual(['max-lines']);
+    expect(await sizes(file.split('\n').slice(0, 400).join('\n'))).toEqual([]);
+  });
 });
 
 describe('src/ imports', () => {
