@@ -180,7 +180,6 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       deliver: (deliveries) => inside(() => this.#deliverAll(deliveries)),
       lost: (requestId, outcome) => inside(() => this.#apply(requestId, outcome, undefined)),
       cancel: (reason) => inside(() => this.#cancel(reason)),
-      ended: () => this.#done,
       // Read before the core is built (the actor starts first), then from the core.
       progress: () => ((this.#core as DispatchCore | undefined) ? runProgress(this.#core) : zero),
     };
@@ -415,6 +414,8 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     const result = workflowResult(this.#core, 0);
     this.#journal?.end(this.#core.runStatus === 'running' ? 'failed' : this.#core.runStatus, result);
     this.#finish();
+    // Inside one of the actor's actions (where runs complete) this is handled right after it.
+    this.#actor.send(own.ended());
     const report = () => {
       this.emit('complete', result);
       this.#settle.resolve(result);

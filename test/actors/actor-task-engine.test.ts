@@ -16,7 +16,6 @@ const idle: SupervisorDriver = {
   deliver: () => undefined,
   lost: () => undefined,
   cancel: () => undefined,
-  ended: () => false,
   progress: () => ({ total: 0, completed: 0, in_progress: 0, pending: 0, failed: 0, skipped: 0 }),
 };
 
