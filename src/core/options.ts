@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Result } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
+import { RouteRuleSchema } from '../protocol/routes.js';
 import { DEFAULT_ROUTES, type RouteRule } from './routing.js';
 import { parseOffset } from './time.js';
 
@@ -36,8 +37,6 @@ export interface ResolvedOptions {
   readonly clock: (() => number) | undefined;
   readonly utcOffset: number | undefined;
 }
-
-const RouteRuleSchema = z.strictObject({ prefix: z.string().min(1), agent: z.string().min(1), reason: z.string() });
 
 /** The schema options are checked with; a bad one is `INVALID_INPUT` naming the field. */
 export const DispatchOptionsSchema = z.strictObject({

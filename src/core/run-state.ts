@@ -2,10 +2,8 @@ import { z } from 'zod';
 import { ErrorInfoSchema } from '../protocol/envelope.js';
 import { TaskSpecSchema, ExecutionGroupSchema } from '../protocol/plan.js';
 import { RefDeclarationSchema } from '../protocol/refs.js';
+import { RouteRuleSchema } from '../protocol/routes.js';
 import { WorkflowStateSchema } from '../protocol/workflow-state.js';
-
-/** The routing rule as state stores it. */
-const RouteSchema = z.strictObject({ prefix: z.string().min(1), agent: z.string().min(1), reason: z.string() });
 
 /**
  * What Switchyard keeps beside seed 003's `workflow_state` fields so that the state alone is
@@ -28,7 +26,7 @@ export const RunStateSchema = z.looseObject({
   options: z.strictObject({
     policy: z.enum(['strict', 'dependency']),
     max_attempts: z.number().int().min(1).max(100),
-    routes: z.array(RouteSchema).min(1),
+    routes: z.array(RouteRuleSchema).min(1),
     fusion_prefixes: z.array(z.string().min(1)),
   }),
   run: z.looseObject({

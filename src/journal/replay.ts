@@ -23,7 +23,8 @@ export interface Rebuilt {
 
 /** The plan and dispatch options a run was accepted with, compiled again. */
 export function compileRecorded(record: RunRecord): Result<{ plan: CompiledPlan; options: ResolvedOptions }> {
-  const options = resolveOptions({ policy: record.options.policy, maxAttempts: record.options.max_attempts });
+  const { policy, max_attempts: maxAttempts, routes } = record.options;
+  const options = resolveOptions({ policy, maxAttempts, ...(routes ? { routes } : {}) });
   if (!options.ok) return options;
   const input = readPlan(record.plan);
   if (!input.ok) return input;

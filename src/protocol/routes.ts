@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** One routing rule: tasks with a capability starting with `prefix` go to `agent`. */
 export interface RouteRule {
   /** Capability prefix, e.g. `CAP-SYN-`. */
@@ -7,6 +9,16 @@ export interface RouteRule {
   /** `next_agent.reason`; `{capability}` is replaced by the matching capability id. */
   readonly reason: string;
 }
+
+/**
+ * A routing rule as options, recorded runs and saved states carry it. Agent names become bus
+ * subject tokens, so they follow the agent definitions' rule.
+ */
+export const RouteRuleSchema = z.strictObject({
+  prefix: z.string().min(1),
+  agent: z.string().regex(/^[^.*>\s]+$/u, 'an agent name may not contain `.`, `*`, `>` or whitespace'),
+  reason: z.string(),
+});
 
 /**
  * Seed 003's routing table: any `CAP-SYN-*` capability sends a task to `reasoning_agent`; every

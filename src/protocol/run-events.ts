@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RouteRuleSchema } from './routes.js';
 
 /** A result's outcome as the log keeps it: what `DispatchCore.result` was given, with refs by id, empty parts left out. */
 export const RecordedOutcomeSchema = z.discriminatedUnion('ok', [
@@ -111,7 +112,12 @@ export const RunStepMessageSchema = z.looseObject({
   accepted: z
     .strictObject({
       plan: z.unknown(),
-      options: z.strictObject({ policy: z.enum(['strict', 'dependency']), max_attempts: z.number().int() }),
+      options: z.strictObject({
+        policy: z.enum(['strict', 'dependency']),
+        max_attempts: z.number().int(),
+        /** The routing table, when the run's runtime was given one (absent: seed 003's). */
+        routes: z.array(RouteRuleSchema).min(1).optional(),
+      }),
       session_id: z.string().optional(),
       request_id: z.string().optional(),
       /** How the run was started (handler modules, pool sizes), for resuming it the same way. */

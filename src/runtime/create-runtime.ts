@@ -14,6 +14,7 @@ import { FaultsSchema } from '../pool/with-faults.js';
 import { parseWith } from '../protocol/parse.js';
 import { type Subjects, subjects as subjectBuilders } from '../protocol/subjects.js';
 import { MAX_TIMER_MS } from '../protocol/numbers.js';
+import { type RouteRule, RouteRuleSchema } from '../protocol/routes.js';
 import { type AgentHost, startAgentHost } from './agent-host.js';
 import { RunLauncher, type RunLauncherParts } from './run-launcher.js';
 import { waitForRuntimes } from './wait-for-runtimes.js';
@@ -80,6 +81,13 @@ export interface RuntimeOptions {
   leaseTtlMs?: number;
   /** Runtime ids of the local workers are `<prefix>-t<slot>`, the slot from 1 to `pool.maxThreads`. @default 'local' */
   runtimePrefix?: string;
+  /**
+   * Which agent takes a task: rules tried in order, the first whose prefix starts one of the
+   * task's capabilities wins (any agent name, any capability namespace). Recorded with each
+   * run, so a resume routes the same way. @default seed 003's table (`CAP-SYN-*` to
+   * `reasoning_agent`, other `CAP-*` to `execution_agent`)
+   */
+  routes?: readonly RouteRule[];
 }
 
 /** Options of {@link Runtime.submit}. */
@@ -90,6 +98,12 @@ export interface SubmitOptions {
   requestId?: string;
   /** With a store: how the run was started (handler modules, pool sizes), kept to resume it the same way. */
   runner?: Record<string, unknown>;
+  /**
+   * Refuse the plan (`CAPABILITY_NOT_AVAILABLE`, listing the tasks) when no runtime registered
+   * now serves some of its tasks; `false` lets such tasks fail only when dispatched (for
+   * runtimes that will register later). @default true
+   */
+  checkCapabilities?: boolean;
 }
 
 /** Tasks to fail on purpose, by id (the `faults` option). */
@@ -147,6 +161,7 @@ const OptionsSchema = z
       .string()
       .regex(/^[^.*>\s]+$/u, 'no `.`, `*`, `>` or whitespace')
       .optional(),
+    routes: z.array(RouteRuleSchema).min(1).optional(),
   })
   .refine((o) => o.pool?.maxThreads === 0 || o.agents.length > 0, {
     message:
@@ -231,7 +246,11 @@ export function resolveRuntimeOptions(options: RuntimeOptions): RuntimeSettings 
   const parsed = parseWith(OptionsSchema, options, 'runtime options');
   if (!parsed.ok) throw parsed.error;
   const o = parsed.value;
-  const dispatch = resolveOptions({ policy: o.policy, maxAttempts: o.maxAttempts });
+  const dispatch = resolveOptions({
+    policy: o.policy,
+    maxAttempts: o.maxAttempts,
+    ...(o.routes ? { routes: o.routes } : {}),
+  });
   if (!dispatch.ok) throw dispatch.error;
   const logger = o.logger ?? pino({ level: 'warn' }, pino.destination(2));
   // A caller that gives only the deprecated `clock` keeps its times; its timers are Node's.

@@ -11,6 +11,7 @@ import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { ID_RULE, idProblem } from '../protocol/ids.js';
 import type { Subjects } from '../protocol/subjects.js';
 import type { RuntimeSettings, SubmitOptions } from './create-runtime.js';
+import { checkServed } from './capability-check.js';
 import { nextTurn, runSliced } from './sliced.js';
 
 /** What a {@link RunLauncher} starts runs on. */
@@ -57,6 +58,7 @@ export class RunLauncher {
     if (!input.ok) throw input.error;
     const compiled = compilePlan(input.value, this.#p.settings.dispatch);
     if (!compiled.ok) throw compiled.error;
+    this.#checkServed(compiled.value, submitOptions);
     return this.#launch(plan, input.value, compiled.value, runId, submitOptions);
   }
 
@@ -69,6 +71,7 @@ export class RunLauncher {
     await nextTurn();
     // The runtime may have started closing, or a run taken the id, while the plan was built.
     this.#admit({ ...submitOptions, runId });
+    this.#checkServed(compiled.value, submitOptions);
     return this.#launch(plan, input.value, compiled.value, runId, submitOptions);
   }
 
@@ -130,7 +133,11 @@ export class RunLauncher {
     }
     const accepted = {
       plan,
-      options: { policy: settings.dispatch.policy, max_attempts: settings.dispatch.maxAttempts },
+      options: {
+        policy: settings.dispatch.policy,
+        max_attempts: settings.dispatch.maxAttempts,
+        ...(settings.options.routes ? { routes: settings.options.routes } : {}),
+      },
       ...(sessionId === undefined ? {} : { session_id: sessionId }),
       ...(requestId === undefined ? {} : { request_id: requestId }),
       ...(submitOptions.runner ? { runner: submitOptions.runner } : {}),
@@ -181,6 +188,12 @@ export class RunLauncher {
     };
     void run.result.then(done, done);
     return run.start();
+  }
+
+  /** Refuses a plan with tasks no registered runtime serves, unless the caller opted out. */
+  #checkServed(plan: CompiledPlan, submitOptions: SubmitOptions): void {
+    if (submitOptions.checkCapabilities === false) return;
+    checkServed(plan, this.#p.settings.dispatch.routes, this.#p.dispatcher.registry);
   }
 
   /** The checks a new run passes before its plan is read; its run id. */

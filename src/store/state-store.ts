@@ -1,3 +1,4 @@
+import type { RouteRule } from '../protocol/routes.js';
 import type { RunCounts, RunStatusName, RunStepMessage, StoredStep } from '../protocol/run-events.js';
 
 /** One run as the store lists it. */
@@ -12,7 +13,12 @@ export interface RunRecord {
   /** Sequence number of the last event recorded. */
   readonly last_seq: number;
   readonly plan: unknown;
-  readonly options: { readonly policy: 'strict' | 'dependency'; readonly max_attempts: number };
+  readonly options: {
+    readonly policy: 'strict' | 'dependency';
+    readonly max_attempts: number;
+    /** The routing table the run was started with; absent for seed 003's. */
+    readonly routes?: readonly RouteRule[];
+  };
   readonly session_id: string | null;
   readonly request_id: string | null;
   readonly runner: Readonly<Record<string, unknown>> | null;

@@ -12,7 +12,7 @@ import { task, workflow } from '../helpers/plans.js';
 
 const AGENTS = fileURLToPath(new URL('../fixtures/agents/test-agents.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-session-'));
-/** b needs CAP-MEM-001, which no test agent serves: the dispatcher fails it at once. */
+/** b needs CAP-MEM-001, which no test agent serves: refused at submit, or with --allow-unserved failed at once by the dispatcher. */
 const plan = join(dir, 'unserved.json');
 writeFileSync(
   plan,
@@ -23,7 +23,7 @@ describe('switchyard run output without a terminal', () => {
   it('writes human lines only on stderr: no raw pino JSON among the progress lines', () => {
     const result = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/bin.ts', 'run', plan, '--agents', AGENTS, '--json'],
+      ['--import', 'tsx', 'src/cli/bin.ts', 'run', plan, '--agents', AGENTS, '--json', '--allow-unserved'],
       { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' },
     );
     expect(result.status).toBe(3);
@@ -32,8 +32,18 @@ describe('switchyard run output without a terminal', () => {
     expect(lines).toContain('✓ a attempt 1');
   });
 
-  it('gives a task no runtime serves its ✗ line', async () => {
-    const { code, err } = await cliAsync('run', plan, '--agents', AGENTS, '--json');
+  it('refuses a plan with a task no runtime serves, naming it, before anything runs', async () => {
+    const { code, err, out } = await cliAsync('run', plan, '--agents', AGENTS, '--json');
+    expect(code).toBe(2);
+    expect(err).toMatch(
+      /^switchyard: CAPABILITY_NOT_AVAILABLE: No registered runtime serves 1 task of this plan: b \(execution_agent: CAP-MEM-001\)\./mu,
+    );
+    expect(err).not.toMatch(/✓ a attempt/u);
+    expect(out).toBe('');
+  });
+
+  it('with --allow-unserved, runs the plan and gives a task no runtime serves its ✗ line', async () => {
+    const { code, err } = await cliAsync('run', plan, '--agents', AGENTS, '--json', '--allow-unserved');
     expect(code).toBe(3);
     expect(err).toMatch(/^✗ b attempt 1: CAPABILITY_NOT_AVAILABLE \(not recoverable\)/mu);
   });
@@ -46,6 +56,7 @@ describe('switchyard run output without a terminal', () => {
       '--agents',
       AGENTS,
       '--json',
+      '--allow-unserved',
       '--log-file',
       file,
       '--log-level',

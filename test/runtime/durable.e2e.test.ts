@@ -68,7 +68,12 @@ describe('createRuntime with a store', () => {
   it('records a dispatch failure in the run log and as a runtime event (seed 000)', async () => {
     const plan = examplePlan() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- editing fixture JSON
     plan.output.content.workflow.tasks.task_1.capability_ids = ['CAP-NOBODY-001'];
-    const result = await rt.submit(plan, { runId: 'nobody' }).result;
+    // Refused at submit by default, leaving no trace in the store; let through, it fails when dispatched.
+    expect(() => rt.submit(plan, { runId: 'nobody' })).toThrow(
+      expect.objectContaining({ code: 'CAPABILITY_NOT_AVAILABLE' }),
+    );
+    expect(store.getRun('nobody')).toBeUndefined();
+    const result = await rt.submit(plan, { runId: 'nobody', checkCapabilities: false }).result;
     await rt.bus.flush();
     expect(result.task_results.task_1.status).toBe('failed');
     const logged = store

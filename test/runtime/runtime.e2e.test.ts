@@ -99,10 +99,35 @@ describe('createRuntime on real worker threads', () => {
     expect(rt.dispatcher.registry.runtimes()).toHaveLength(2);
   });
 
-  it('fails a task no runtime serves at once with CAPABILITY_NOT_AVAILABLE (no timeout wait)', async () => {
+  it('refuses at submit a plan with tasks no registered runtime serves, naming each, and starts nothing', async () => {
     const plan = examplePlan() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- editing fixture JSON
     plan.output.content.workflow.tasks.task_6.capability_ids = ['CAP-XYZ-001'];
-    const run = rt.submit(plan);
+    plan.output.content.workflow.tasks.task_9.capability_ids = ['CAP-SYN-404', 'CAP-PRE-001'];
+    const refusal = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        return error as { code: string; message: string; details: { tasks: unknown[] } };
+      }
+      throw new Error('expected a refusal');
+    };
+    const error = refusal(() => rt.submit(plan, { runId: 'unserved' }));
+    expect(error.code).toBe('CAPABILITY_NOT_AVAILABLE');
+    expect(error.message).toMatch(
+      /^No registered runtime serves 2 tasks of this plan: task_6 \(execution_agent: CAP-XYZ-001\); task_9 \(reasoning_agent: CAP-SYN-404, CAP-PRE-001\)\./u,
+    );
+    expect(error.details.tasks).toEqual([
+      { task_id: 'task_6', agent: 'execution_agent', capabilities: ['CAP-XYZ-001'] },
+      { task_id: 'task_9', agent: 'reasoning_agent', capabilities: ['CAP-SYN-404', 'CAP-PRE-001'] },
+    ]);
+    await expect(rt.submitAsync(plan)).rejects.toMatchObject({ code: 'CAPABILITY_NOT_AVAILABLE' });
+    expect(rt.active()).toEqual([]);
+  });
+
+  it('fails a task no runtime serves at once with CAPABILITY_NOT_AVAILABLE (no timeout wait) when the submit check is off', async () => {
+    const plan = examplePlan() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- editing fixture JSON
+    plan.output.content.workflow.tasks.task_6.capability_ids = ['CAP-XYZ-001'];
+    const run = rt.submit(plan, { checkCapabilities: false });
     const result = await run.result;
     expect(result.task_results.task_6).toEqual({ status: 'failed', attempts: 1 });
     expect(run.state().failure_log.find((f) => f.task_id === 'task_6')).toMatchObject({

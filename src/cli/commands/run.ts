@@ -39,6 +39,9 @@ ${failFlagHelp}                     (only in this process's runtimes; a runtime 
 ${sessionFlagsHelp}  --db <file>        record the run, step by step, in this SQLite file (or $SWITCHYARD_DB)
                      so \`switchyard resume\` can continue it after a crash
   --run-id <id>      the run's id (default: a new unique one)
+  --allow-unserved   start even when no runtime registered now serves some tasks (they fail
+                     with CAPABILITY_NOT_AVAILABLE when dispatched); without it such a plan
+                     is refused at once, naming those tasks
 ${inspectorFlagsHelp}`;
 
 /** `--fail` may name only tasks the plan has. (A plan that does not read is refused later, with the graph's own error.) */
@@ -90,14 +93,19 @@ async function inspectorOrCloseStore(
 /** Submits the plan as the run's start; with a store, says how to continue the run should this process stop. */
 function submitPlan(
   plan: unknown,
-  runId: string | undefined,
+  submit: { runId: string | undefined; allowUnserved: boolean },
   runner: RunnerInfo,
   store: StateStore | undefined,
   io: Output,
 ): SessionSpec['start'] {
+  const { runId, allowUnserved } = submit;
   return async (rt) => {
     // Built in slices: a large plan does not hold up heartbeats, a progress bar or Ctrl-C.
-    const run = await rt.submitAsync(plan, { ...(runId === undefined ? {} : { runId }), runner: { ...runner } });
+    const run = await rt.submitAsync(plan, {
+      ...(runId === undefined ? {} : { runId }),
+      runner: { ...runner },
+      checkCapabilities: !allowUnserved,
+    });
     if (store)
       io.err(
         `Run ${run.id} is recorded in ${store.location}; if it stops, \`switchyard resume ${run.id} --db ${store.location}\` continues it.\n`,
@@ -114,6 +122,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
     'max-attempts': { type: 'string' },
     fail: { type: 'string', multiple: true },
     'run-id': { type: 'string' },
+    'allow-unserved': { type: 'boolean' },
     ...inspectorFlags,
   });
   if (values.help) {
@@ -165,7 +174,13 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
       },
       ...sessionBasics(values, store, nats),
       ...(inspector ? { inspector } : {}),
-      start: submitPlan(plan, values['run-id'], runner, store, io),
+      start: submitPlan(
+        plan,
+        { runId: values['run-id'], allowUnserved: values['allow-unserved'] === true },
+        runner,
+        store,
+        io,
+      ),
     },
     io,
   );
