@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { type Scheduler, systemScheduler } from '../core/scheduler.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
+import { type AgentModule, AgentModuleSchema } from './agent-factory.js';
 import { WorkerHandle } from './worker-handle.js';
 import { isWorkerHello, type WorkerData } from './worker-protocol.js';
 import { releaseSlot, workerSlots } from './worker-slots.js';
@@ -14,8 +15,11 @@ import { type Faults, FaultsSchema } from './with-faults.js';
 
 /** Options of an {@link AgentPool}. */
 export interface AgentPoolOptions {
-  /** Handler modules (paths or file URLs), each exporting `defineAgent(...)` or a list of them. */
-  modules: ReadonlyArray<string | URL>;
+  /**
+   * Handler modules (paths or file URLs), each exporting `defineAgent(...)` or a list of them;
+   * or `{ module, options }` for a module exporting `defineAgentFactory(...)`.
+   */
+  modules: ReadonlyArray<AgentModule>;
   /** Worker threads, one agent runtime each. @default min(2, available cores) */
   maxThreads?: number;
   /** Attempts one worker runs at once. @default 1 */
@@ -64,7 +68,7 @@ export interface AgentPoolOptions {
 }
 
 const OptionsSchema = z.strictObject({
-  modules: z.array(z.union([z.string().min(1), z.instanceof(URL)])).min(1),
+  modules: z.array(AgentModuleSchema).min(1),
   maxThreads: z.number().int().min(1).max(256).optional(),
   concurrentTasksPerWorker: z.number().int().min(1).max(10_000).optional(),
   prefetch: z.number().int().min(0).max(10_000).optional(),
@@ -118,6 +122,12 @@ function moduleUrl(spec: string | URL): string {
   return spec.startsWith('file:') ? spec : pathToFileURL(spec).href;
 }
 
+/** A module entry as a worker takes it: the URL, and the options when there are any. */
+function workerModule(entry: AgentModule): WorkerData['modules'][number] {
+  if (typeof entry === 'string' || entry instanceof URL) return moduleUrl(entry);
+  return { module: moduleUrl(entry.module), ...(entry.options ? { options: entry.options } : {}) };
+}
+
 /**
  * Piscina worker threads, each hosting an agent runtime built from the handler modules. Each
  * worker registers by handing the host its comlink control channel and its data channel
@@ -154,7 +164,7 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
     const o = parsed.value;
     const threads = o.maxThreads ?? Math.min(2, availableParallelism());
     const data: WorkerData = {
-      modules: o.modules.map(moduleUrl),
+      modules: o.modules.map(workerModule),
       runtimePrefix: o.runtimePrefix ?? 'local',
       slots: workerSlots(threads),
       capacity: o.concurrentTasksPerWorker ?? 1,

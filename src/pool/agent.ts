@@ -34,12 +34,18 @@ export interface AgentDefinition {
   /** Capability ids or prefix patterns ending in `*` (`CAP-ACQ-*`); `*` alone serves every capability. */
   readonly capabilities: readonly string[];
   handle(dispatch: Dispatch, context: AgentContext): AgentOutput | Promise<AgentOutput>;
+  /**
+   * Releases what the agent holds (connections, child processes): called once when the worker
+   * thread hosting it shuts down, after its running attempts have settled. A throw is logged.
+   */
+  close?(): Promise<void> | void;
 }
 
 const AgentDefinitionSchema = z.object({
   name: z.string().regex(/^[^.*>\s]+$/u, 'an agent name may not contain `.`, `*`, `>` or whitespace'),
   capabilities: z.array(z.string().regex(/^[^\s*]*\*?$/u, 'a capability is an id or a prefix ending in *')).min(1),
   handle: z.custom<AgentDefinition['handle']>((v) => typeof v === 'function', 'handle must be a function'),
+  close: z.custom<AgentDefinition['close']>((v) => typeof v === 'function', 'close must be a function').optional(),
 });
 
 /**

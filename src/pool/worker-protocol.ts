@@ -6,8 +6,16 @@ import { FaultsSchema } from './with-faults.js';
 
 /** What the host gives every worker thread (Piscina's `workerData`). */
 export const WorkerDataSchema = z.strictObject({
-  /** Handler modules to load, as file URLs or paths. */
-  modules: z.array(z.string().min(1)).min(1),
+  /** Handler modules to load, as file URLs or paths; with options for a module that exports a factory. */
+  modules: z
+    .array(
+      z.union([
+        z.string().min(1),
+        // Options were checked as JSON where the pool was created.
+        z.strictObject({ module: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() }),
+      ]),
+    )
+    .min(1),
   /** Runtime ids are `<prefix>-t<slot>` (worker-slots.ts). */
   runtimePrefix: z.string().regex(/^[^.*>\s]+$/u),
   /** The pool's slot table, shared by its workers (worker-slots.ts). */

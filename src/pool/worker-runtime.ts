@@ -1,6 +1,7 @@
 import { type Logger, pino } from 'pino';
 import { parseWith } from '../protocol/parse.js';
-import { type AgentDefinition, AgentError, agentsOf } from './agent.js';
+import { type AgentDefinition, AgentError } from './agent.js';
+import { type AgentFactoryEnv, agentsOfModule } from './agent-factory.js';
 import { AttemptContext, type ContextHost } from './attempt-context.js';
 import { LazyAbort } from './lazy-abort.js';
 import { claimSlot } from './worker-slots.js';
@@ -62,13 +63,22 @@ async function importModule(spec: string): Promise<unknown> {
  * The agents of the handler modules, by name; each wrapped with {@link withFaults} when the
  * pool was given faults to inject (a demo or a drill), and as they are otherwise.
  */
-async function loadAgents(data: WorkerData): Promise<Map<string, AgentDefinition>> {
+async function loadAgents(
+  data: WorkerData,
+  env: Omit<AgentFactoryEnv, 'module'>,
+): Promise<{ agents: Map<string, AgentDefinition>; loaded: AgentDefinition[] }> {
   const agents = new Map<string, AgentDefinition>();
+  // As loaded, before withFaults wraps them: what shutdown closes.
+  const loaded: AgentDefinition[] = [];
   const { faults } = data;
-  for (const spec of data.modules)
-    for (const agent of agentsOf(await importModule(spec), spec))
+  for (const entry of data.modules) {
+    const { module: spec, options } = typeof entry === 'string' ? { module: entry, options: undefined } : entry;
+    for (const agent of await agentsOfModule(await importModule(spec), spec, options, { ...env, module: spec })) {
+      loaded.push(agent);
       agents.set(agent.name, faults ? withFaults(agent, faults) : agent);
-  return agents;
+    }
+  }
+  return { agents, loaded };
 }
 
 /**
@@ -88,12 +98,13 @@ export async function startWorkerRuntime(
     pino.destination({ dest: 2, sync: false }),
   );
   let agents: Map<string, AgentDefinition>;
+  let loaded: AgentDefinition[];
   try {
-    agents = await loadAgents(data);
+    ({ agents, loaded } = await loadAgents(data, { runtimeId, logger }));
   } catch (error) {
     return { type: 'switchyard:failed', thread_id: threadId, error: wireError(error, 'INVALID_INPUT') };
   }
-  const runtime = new WorkerRuntime(data, agents, logger, channel);
+  const runtime = new WorkerRuntime(data, agents, logger, channel, loaded);
   expose({ shutdown: () => runtime.shutdown() });
   return {
     type: 'switchyard:runtime',
@@ -113,6 +124,8 @@ class WorkerRuntime implements ContextHost {
   readonly #data: WorkerData;
   readonly #agents: Map<string, AgentDefinition>;
   readonly #channel: MessagePort;
+  /** The agents as their modules made them (before withFaults): what shutdown closes. */
+  readonly #loaded: readonly AgentDefinition[];
   readonly #running = new Map<string, { abort: LazyAbort; done: Promise<unknown> }>();
   /** Attempts received beyond `data.capacity` running, oldest first: each starts as one running ends. */
   readonly #held: Array<{ seq: number; request: ExecuteRequest }> = [];
@@ -125,8 +138,10 @@ class WorkerRuntime implements ContextHost {
     agents: Map<string, AgentDefinition>,
     readonly logger: Logger,
     channel: MessagePort,
+    loaded: readonly AgentDefinition[] = [],
   ) {
     this.#data = data;
+    this.#loaded = loaded;
     this.#agents = agents;
     this.#channel = channel;
     // Node's timers, not a Scheduler: this runs inside a worker thread, and a scheduler (an
@@ -157,8 +172,21 @@ class WorkerRuntime implements ContextHost {
     this.#flush();
     for (const r of this.#running.values()) r.abort.abort('the runtime is shutting down');
     await Promise.allSettled([...this.#running.values()].map((r) => r.done));
+    await this.#closeAgents();
     this.logger.flush();
     this.#channel.close();
+  }
+
+  /** Each agent's `close`, once, after its attempts have settled; a failure is logged, not thrown. */
+  async #closeAgents(): Promise<void> {
+    const closing = this.#loaded.map(async (agent) => {
+      try {
+        await agent.close?.();
+      } catch (error) {
+        this.logger.error({ err: error, agent: agent.name }, 'agent close failed');
+      }
+    });
+    await Promise.all(closing);
   }
 
   #onMessage(message: HostToWorker): void {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import type { Scheduler } from '../core/scheduler.js';
 import { AgentPool } from '../pool/agent-pool.js';
+import type { AgentModule } from '../pool/agent-factory.js';
 import { type BusRuntimes, type BusRuntimesOptions, connectPool } from '../pool/bus-runtimes.js';
 import type { Faults } from '../pool/with-faults.js';
 import type { Subjects } from '../protocol/subjects.js';
@@ -14,8 +15,8 @@ export interface AgentHostOptions {
   readonly clock: () => number;
   /** Time and timers of the host's side (the workers keep their thread's own). @default systemScheduler */
   readonly scheduler?: Scheduler;
-  /** Handler modules (paths or file URLs). */
-  readonly agents: ReadonlyArray<string | URL>;
+  /** Handler modules (paths or file URLs), or `{ module, options }` for a factory module. */
+  readonly agents: ReadonlyArray<AgentModule>;
   readonly maxThreads?: number;
   readonly concurrentTasksPerWorker?: number;
   /** See `AgentPoolOptions.prefetch`. */

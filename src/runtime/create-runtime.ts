@@ -10,6 +10,7 @@ import { InProcessBus } from '../bus/in-process-bus.js';
 import { type ResolvedOptions, resolveOptions } from '../core/options.js';
 import { type Scheduler, systemScheduler } from '../core/scheduler.js';
 import type { AgentPool } from '../pool/agent-pool.js';
+import { type AgentModule, AgentModuleSchema } from '../pool/agent-factory.js';
 import { FaultsSchema } from '../pool/with-faults.js';
 import { parseWith } from '../protocol/parse.js';
 import { type Subjects, subjects as subjectBuilders } from '../protocol/subjects.js';
@@ -22,8 +23,11 @@ import type { StateStore } from '../store/state-store.js';
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
-  /** Handler modules (paths or file URLs) hosted in the worker threads (none with `pool.maxThreads: 0`). */
-  agents: ReadonlyArray<string | URL>;
+  /**
+   * Handler modules (paths or file URLs) hosted in the worker threads (none with
+   * `pool.maxThreads: 0`); `{ module, options }` for a module exporting `defineAgentFactory`.
+   */
+  agents: ReadonlyArray<AgentModule>;
   pool?: {
     /** Worker threads, one agent runtime each; 0 for none (runtimes in other processes only). @default min(2, cores) */
     maxThreads?: number;
@@ -113,7 +117,7 @@ export { MAX_TIMER_MS };
 
 const OptionsSchema = z
   .strictObject({
-    agents: z.array(z.union([z.string().min(1), z.instanceof(URL)])),
+    agents: z.array(AgentModuleSchema),
     pool: z
       .strictObject({
         maxThreads: z.number().int().min(0).max(256).optional(),

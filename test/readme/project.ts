@@ -20,6 +20,8 @@ export function readmeProject(): string {
   mkdirSync(join(dir, 'node_modules', '@types'));
   symlinkSync(ROOT, join(dir, 'node_modules', 'switchyard'), 'dir');
   symlinkSync(join(MODULES, '@types', 'node'), join(dir, 'node_modules', '@types', 'node'), 'dir');
+  // The MCP servers the README's MCP example runs, as if installed beside switchyard.
+  symlinkSync(join(MODULES, '@modelcontextprotocol'), join(dir, 'node_modules', '@modelcontextprotocol'), 'dir');
   // What npm links as the package's bin (tsc does not make dist/cli/bin.js executable; npm does on install).
   writeFileSync(
     join(dir, 'node_modules', '.bin', 'switchyard'),

@@ -1,0 +1,123 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Logger } from 'pino';
+import { AgentError } from '../../pool/agent.js';
+import { ErrorCodes } from '../../protocol/errors.js';
+import type { ServerConfig } from './config.js';
+
+/** One open client connection to a server, and the tools it lists. */
+export interface Connection {
+  readonly client: Client;
+  readonly tools: ReadonlySet<string>;
+  /** The child process of a stdio server. */
+  readonly pid: number | undefined;
+}
+
+const CLIENT_INFO = { name: 'switchyard-mcp-agent', version: '1' };
+
+/**
+ * The agent's connections, one per server (per worker thread, as each thread builds its own
+ * agent): opened on first use, reused by every call after, dropped when the transport closes
+ * (a stdio server that exits or crashes), so the next call opens a new one — restarting the
+ * server — and closed by {@link close}.
+ */
+export class McpConnections {
+  readonly #servers: Readonly<Record<string, ServerConfig>>;
+  readonly #logger: Logger;
+  readonly #open = new Map<string, Promise<Connection>>();
+  #closed = false;
+  /** Each stdio process started, in order: what tests count and kill. */
+  readonly spawned: number[] = [];
+
+  constructor(servers: Readonly<Record<string, ServerConfig>>, logger: Logger) {
+    this.#servers = servers;
+    this.#logger = logger;
+  }
+
+  /** The connection to `server`, opened if there is none; failing to open is `CAPABILITY_NOT_AVAILABLE`. */
+  get(server: string): Promise<Connection> {
+    if (this.#closed)
+      return Promise.reject(
+        new AgentError(ErrorCodes.CLOSED, 'The MCP agent is closed: its worker is shutting down.', {
+          recoverable: true,
+        }),
+      );
+    let open = this.#open.get(server);
+    if (!open) {
+      open = this.#connect(server);
+      this.#open.set(server, open);
+      // A failed open is not kept: the next call tries again.
+      open.catch(() => this.#open.get(server) === open && this.#open.delete(server));
+    }
+    return open;
+  }
+
+  async #connect(name: string): Promise<Connection> {
+    const config = this.#servers[name];
+    const client = new Client(CLIENT_INFO);
+    const transport =
+      'command' in config
+        ? new StdioClientTransport({
+            command: config.command,
+            ...(config.args ? { args: config.args } : {}),
+            ...(config.env ? { env: config.env } : {}),
+            ...(config.cwd ? { cwd: config.cwd } : {}),
+            stderr: 'pipe',
+          })
+        : new StreamableHTTPClientTransport(new URL(config.url), {
+            requestInit: { headers: config.headers ?? {} },
+          });
+    if (transport instanceof StdioClientTransport)
+      transport.stderr?.on('data', (chunk: Buffer) =>
+        this.#logger.debug({ server: name, stderr: chunk.toString('utf8').trimEnd() }, 'MCP server stderr'),
+      );
+    client.onclose = () => {
+      // The transport ended (the server exited or the connection closed): the next call reconnects.
+      const current = this.#open.get(name);
+      void current?.then(
+        (c) => c.client === client && this.#open.get(name) === current && this.#open.delete(name),
+        () => undefined,
+      );
+      this.#logger.debug({ server: name }, 'MCP connection closed');
+    };
+    try {
+      await client.connect(transport);
+      const pid = transport instanceof StdioClientTransport ? (transport.pid ?? undefined) : undefined;
+      if (pid !== undefined) this.spawned.push(pid);
+      return { client, tools: await listTools(client), pid };
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw unreachable(name, config, error);
+    }
+  }
+
+  /** Closes every connection (ending stdio servers' processes); later calls fail with `CLOSED`. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const open = [...this.#open.values()];
+    this.#open.clear();
+    await Promise.allSettled(open.map(async (c) => (await c).client.close()));
+  }
+}
+
+async function listTools(client: Client): Promise<Set<string>> {
+  const tools = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await client.listTools(cursor === undefined ? {} : { cursor });
+    for (const tool of page.tools) tools.add(tool.name);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return tools;
+}
+
+function unreachable(name: string, config: ServerConfig, error: unknown): AgentError {
+  const where = 'command' in config ? `\`${config.command}\`` : config.url;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new AgentError(
+    ErrorCodes.CAPABILITY_NOT_AVAILABLE,
+    `MCP server ${name} (${where}) cannot be reached: ${reason}. Check the servers section of the MCP config.`,
+    { recoverable: false, cause: error },
+  );
+}
