@@ -10,6 +10,8 @@ import { parseWith } from '../protocol/parse.js';
 import { WorkerHandle } from './worker-handle.js';
 import { isWorkerHello, type WorkerData } from './worker-protocol.js';
 import { releaseSlot, workerSlots } from './worker-slots.js';
+import { type StorageDescriptor, StorageDescriptorSchema } from '../storage/artifact-storage.js';
+import { defaultArtifactsRoot } from '../storage/file-storage.js';
 import { type Faults, FaultsSchema } from './with-faults.js';
 
 /** Options of an {@link AgentPool}. */
@@ -61,6 +63,11 @@ export interface AgentPoolOptions {
    * `withFaults`, so those attempts fail with `INJECTED_FAULT` without running their handler.
    */
   faults?: Faults;
+  /**
+   * The artifact storage handlers read and write through (`ctx.read`, `ctx.write`), as plain
+   * data: `fileStorage(...).descriptor`. @default `{ kind: 'file', root: '<cwd>/.switchyard/artifacts' }`
+   */
+  artifacts?: StorageDescriptor;
 }
 
 const OptionsSchema = z.strictObject({
@@ -79,6 +86,7 @@ const OptionsSchema = z.strictObject({
   scheduler: z.custom<Scheduler>((v) => typeof v === 'object' && v !== null).optional(),
   clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
   faults: FaultsSchema.optional(),
+  artifacts: StorageDescriptorSchema.optional(),
 });
 
 /**
@@ -162,6 +170,7 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
       heartbeatMs: o.heartbeatMs ?? 1000,
       logLevel: o.logLevel ?? 'warn',
       ...(o.faults && Object.keys(o.faults).length > 0 ? { faults: o.faults } : {}),
+      artifacts: o.artifacts ?? { kind: 'file', root: defaultArtifactsRoot(process.cwd()) },
     };
     const entry = workerEntry();
     const piscina = new Piscina({

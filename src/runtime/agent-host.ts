@@ -4,6 +4,7 @@ import type { Scheduler } from '../core/scheduler.js';
 import { AgentPool } from '../pool/agent-pool.js';
 import { type BusRuntimes, type BusRuntimesOptions, connectPool } from '../pool/bus-runtimes.js';
 import type { Faults } from '../pool/with-faults.js';
+import type { StorageDescriptor } from '../storage/artifact-storage.js';
 import type { Subjects } from '../protocol/subjects.js';
 
 /** Options of {@link startAgentHost}. */
@@ -30,6 +31,8 @@ export interface AgentHostOptions {
   /** Runtime ids are `<prefix>-t<slot>` (slot 1 to `maxThreads`); unique per process when runtimes of many hosts share a bus. @default 'local' */
   readonly runtimePrefix?: string;
   readonly delivery?: BusRuntimesOptions['delivery'];
+  /** Where the handlers' artifacts go (see `AgentPoolOptions.artifacts`). @default `<cwd>/.switchyard/artifacts` */
+  readonly artifacts?: StorageDescriptor;
 }
 
 /** Agent runtimes in worker threads, registered on a bus: what {@link startAgentHost} returns. */
@@ -60,6 +63,7 @@ export async function startAgentHost(o: AgentHostOptions): Promise<AgentHost> {
     ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     ...(o.faults ? { faults: o.faults } : {}),
     ...(o.runtimePrefix === undefined ? {} : { runtimePrefix: o.runtimePrefix }),
+    ...(o.artifacts ? { artifacts: o.artifacts } : {}),
   });
   const runtimes = connectPool(pool, {
     bus: o.bus,

@@ -121,3 +121,18 @@ export function storageFromDescriptor(descriptor: StorageDescriptor): ArtifactSt
 export function defaultArtifactsRoot(cwd: string): string {
   return join(cwd, '.switchyard', 'artifacts');
 }
+
+/**
+ * What worker threads get for `storage`: its descriptor, or for no storage a file storage
+ * under {@link defaultArtifactsRoot}. A storage with no descriptor (a memory storage) lives in
+ * this thread only and cannot serve handlers in worker threads: `UNSUPPORTED`.
+ */
+export function workerStorage(storage: ArtifactStorage | undefined, cwd: string): StorageDescriptor {
+  if (storage === undefined) return { kind: 'file', root: defaultArtifactsRoot(cwd) };
+  if (storage.descriptor) return storage.descriptor;
+  throw new SwitchyardError(
+    ErrorCodes.UNSUPPORTED,
+    'The `artifacts` storage has no descriptor (a memory storage, or one of your own), so it cannot cross into the worker threads that run the handlers: give fileStorage({ root }), or pool.maxThreads: 0 when all runtimes are elsewhere.',
+    {},
+  );
+}
