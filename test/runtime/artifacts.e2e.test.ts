@@ -5,38 +5,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, fileStorage, memoryStorage, type Runtime } from '../../src/index.js';
+import { ARTIFACT_AGENTS, artifactPlan as plan } from '../helpers/artifact-plan.js';
 
-const ARTIFACT_AGENTS = new URL('../fixtures/agents/artifact-agents.ts', import.meta.url);
 const quiet = pino({ level: 'silent' });
-
-/** task_1 reads source src_1 and writes store_1; task_2 reads store_1 and writes derived_1. Markers go into their actions. */
-function plan(source: string, markers = '', task1Markers = '') {
-  return {
-    tasks: {
-      task_1: {
-        id: 'task_1',
-        action: `copy the source ${task1Markers}`,
-        capability_ids: ['CAP-ACQ-001'],
-        depends_on: [],
-        input_refs: ['src_1'],
-        output_refs: ['store_1'],
-      },
-      task_2: {
-        id: 'task_2',
-        action: `summarise the copy ${markers}`,
-        capability_ids: ['CAP-PRE-001'],
-        depends_on: ['task_1'],
-        input_refs: ['store_1'],
-        output_refs: ['derived_1'],
-      },
-    },
-    resources: {
-      source_refs: [{ ref_id: 'src_1', storage_uri: source, asset_type: 'text' }],
-      storage_refs: [{ ref_id: 'store_1', storage_uri: null, status: 'pending' }],
-      derived_refs: [{ ref_id: 'derived_1', storage_uri: null, status: 'pending' }],
-    },
-  };
-}
 
 describe('artifacts through createRuntime on real worker threads', () => {
   let dir: string;

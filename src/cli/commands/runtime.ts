@@ -51,7 +51,7 @@ async function startHostOrCloseBus(options: AgentHostOptions): Promise<AgentHost
 
 /** `--artifacts <dir>` as the storage the worker threads build: a file storage under it (checked: `INVALID_INPUT` for an empty one). */
 function artifactsFlag(dir: string | undefined): StorageDescriptor {
-  const storage = dir === undefined ? undefined : fileStorage({ root: resolve(dir) });
+  const storage = dir === undefined ? undefined : fileStorage({ root: dir });
   return workerStorage(storage, process.cwd());
 }
 
@@ -108,6 +108,7 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
   const taskTimeoutMs = positiveInt('timeout', values.timeout) ?? 300_000;
   const faults = parseFailFlags(values.fail ?? []);
   const subjects = subjectBuilders(values['subject-prefix']);
+  const artifacts = artifactsFlag(values.artifacts);
   const bus = await connectNats(options);
   const agentHost = await startHostOrCloseBus({
     bus,
@@ -123,7 +124,7 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
     killGraceMs: 2000,
     runtimePrefix,
     ...(Object.keys(faults).length > 0 ? { faults } : {}),
-    artifacts: artifactsFlag(values.artifacts),
+    artifacts,
   });
   const ids = agentHost.pool.runtimes().map((r) => r.runtimeId);
   logger.info({ runtimes: ids, servers: options.servers, threads, concurrency }, 'runtime host ready');
