@@ -14,6 +14,7 @@ const LAYERS = [
   'machines',
   'core',
   'store',
+  'storage',
   'bus',
   'journal',
   'actors',

@@ -20,6 +20,6 @@ const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
 export const mcpAgent: URL = new URL(`./agents/mcp/mcp-agent.${extension}`, import.meta.url);
 
 export { McpAgentOptionsSchema } from './agents/mcp/mcp-agent.js';
-export type { McpAgentOptions, ArtifactContext } from './agents/mcp/mcp-agent.js';
+export type { McpAgentOptions } from './agents/mcp/mcp-agent.js';
 export { McpConfigSchema } from './agents/mcp/config.js';
 export type { McpConfig, ServerConfig } from './agents/mcp/config.js';

@@ -254,6 +254,12 @@ export type { StateManager } from './actors/state-manager.js';
 export type { RecordedRun } from './journal/recorded-run.js';
 export type { SubmitOptions } from './runtime/create-runtime.js';
 
+// Artifacts: the storage ctx.read and ctx.write go through (a directory per run by default)
+export { fileStorage } from './storage/file-storage.js';
+export { memoryStorage } from './storage/memory-storage.js';
+export type { FileStorageOptions } from './storage/file-storage.js';
+export type { ArtifactStorage, StorageDescriptor } from './storage/artifact-storage.js';
+
 // Planning: a specification becomes a plan (pattern rules by default, a model optionally)
 export { decompose, decomposeWithPatterns } from './planning/decompose.js';
 export { proposeDependencies } from './planning/llm-dependencies.js';

@@ -11,6 +11,8 @@ import { type AgentModule, AgentModuleSchema } from './agent-factory.js';
 import { WorkerHandle } from './worker-handle.js';
 import { isWorkerHello, type WorkerData } from './worker-protocol.js';
 import { releaseSlot, workerSlots } from './worker-slots.js';
+import { type StorageDescriptor, StorageDescriptorSchema } from '../storage/artifact-storage.js';
+import { defaultArtifactsRoot } from '../storage/file-storage.js';
 import { type Faults, FaultsSchema } from './with-faults.js';
 
 /** Options of an {@link AgentPool}. */
@@ -65,6 +67,11 @@ export interface AgentPoolOptions {
    * `withFaults`, so those attempts fail with `INJECTED_FAULT` without running their handler.
    */
   faults?: Faults;
+  /**
+   * The artifact storage handlers read and write through (`ctx.read`, `ctx.write`), as plain
+   * data: `fileStorage(...).descriptor`. @default `{ kind: 'file', root: '<cwd>/.switchyard/artifacts' }`
+   */
+  artifacts?: StorageDescriptor;
 }
 
 const OptionsSchema = z.strictObject({
@@ -83,6 +90,7 @@ const OptionsSchema = z.strictObject({
   scheduler: z.custom<Scheduler>((v) => typeof v === 'object' && v !== null).optional(),
   clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
   faults: FaultsSchema.optional(),
+  artifacts: StorageDescriptorSchema.optional(),
 });
 
 /**
@@ -172,6 +180,7 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
       heartbeatMs: o.heartbeatMs ?? 1000,
       logLevel: o.logLevel ?? 'warn',
       ...(o.faults && Object.keys(o.faults).length > 0 ? { faults: o.faults } : {}),
+      artifacts: o.artifacts ?? { kind: 'file', root: defaultArtifactsRoot(process.cwd()) },
     };
     const entry = workerEntry();
     const piscina = new Piscina({

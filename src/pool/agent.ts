@@ -18,6 +18,12 @@ export interface AgentContext {
   readonly taskId: string;
   readonly attempt: number;
   readonly workflowId: string;
+  /** The content of input ref `refId` (one of `inputs`), read through the run's storage from its storage URI. */
+  read(refId: string): Promise<Uint8Array>;
+  /** The same, decoded as UTF-8. */
+  readText(refId: string): Promise<string>;
+  /** Stores `data` as output ref `refId` (one of the dispatch's output refs) in the run's storage and resolves with its storage URI. The ref is added to the result's output_refs_produced unless the handler returns it itself. */
+  write(refId: string, data: Uint8Array | string, options?: { assetType?: string }): Promise<string>;
 }
 
 /** What a handler returns when it succeeds. */

@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { z } from 'zod';
 import { DispatchSchema } from '../protocol/dispatch-output.js';
 import { ProducedRefSchema } from '../protocol/refs.js';
+import { StorageDescriptorSchema } from '../storage/artifact-storage.js';
 import { FaultsSchema } from './with-faults.js';
 
 /** What the host gives every worker thread (Piscina's `workerData`). */
@@ -28,6 +29,8 @@ export const WorkerDataSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** Tasks to fail on purpose: the worker's agents are wrapped with `withFaults` when given. */
   faults: FaultsSchema.optional(),
+  /** The artifact storage `ctx.read` and `ctx.write` go through, as plain data (a storage object cannot cross threads). */
+  artifacts: StorageDescriptorSchema,
 });
 export type WorkerData = z.infer<typeof WorkerDataSchema>;
 

@@ -2,11 +2,13 @@ import { type Logger, pino } from 'pino';
 import { parseWith } from '../protocol/parse.js';
 import { type AgentDefinition, AgentError } from './agent.js';
 import { type AgentFactoryEnv, agentsOfModule } from './agent-factory.js';
-import { AttemptContext, type ContextHost } from './attempt-context.js';
+import { AttemptContext, type ContextHost, withWrittenRefs } from './attempt-context.js';
 import { LazyAbort } from './lazy-abort.js';
 import { claimSlot } from './worker-slots.js';
 import { withFaults } from './with-faults.js';
 import type { MessagePort } from 'node:worker_threads';
+import type { ArtifactStorage } from '../storage/artifact-storage.js';
+import { storageFromDescriptor } from '../storage/file-storage.js';
 import { decodeRequest, encodeOutcome, type Outcome, REQUEST_SLOTS } from './attempt-wire.js';
 import {
   AgentOutputSchema,
@@ -132,6 +134,8 @@ class WorkerRuntime implements ContextHost {
   /** Outcomes that finish within one turn go back in one message. */
   #outbox: unknown[] = [];
   readonly #beat: NodeJS.Timeout;
+  /** {@link ContextHost.storage}: the host's storage, rebuilt in this thread from its descriptor. */
+  readonly storage: ArtifactStorage;
 
   constructor(
     data: WorkerData,
@@ -144,6 +148,7 @@ class WorkerRuntime implements ContextHost {
     this.#loaded = loaded;
     this.#agents = agents;
     this.#channel = channel;
+    this.storage = storageFromDescriptor(data.artifacts);
     // Node's timers, not a Scheduler: this runs inside a worker thread, and a scheduler (an
     // object with functions and its own pending timers) cannot cross to it. The host's side of
     // time — deadlines, when a heartbeat was seen — goes through the host's scheduler.
@@ -244,7 +249,7 @@ class WorkerRuntime implements ContextHost {
           message: parsed.error.message,
           recoverable: false,
         });
-      return { ok: true, output: parsed.value };
+      return { ok: true, output: withWrittenRefs(parsed.value, context.written) };
     } catch (error) {
       if (abort.aborted && !(error instanceof AgentError)) {
         return failed({

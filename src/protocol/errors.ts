@@ -67,6 +67,22 @@ export const ErrorCodes = {
   LLM_FAILED: 'LLM_FAILED',
   /** A language model declined to answer (a refusal, or a content filter stopped it). */
   LLM_REFUSED: 'LLM_REFUSED',
+  /**
+   * An artifact that is not there: no file at its URI, nothing stored under it, or a ref with no
+   * storage URI yet. Not recoverable: seed 003's "required derived_ref was never produced".
+   */
+  ARTIFACT_NOT_FOUND: 'ARTIFACT_NOT_FOUND',
+  /**
+   * An artifact the storage cannot reach: a URI of another scheme (`https:`, `s3:`) or no URI
+   * at all, a directory, a file or folder it may not open or create (permissions, a file where
+   * a folder should be). Not recoverable (seed 003: invalid input); fix the URI or the storage.
+   */
+  ARTIFACT_INACCESSIBLE: 'ARTIFACT_INACCESSIBLE',
+  /**
+   * Artifact storage failed for a reason that may pass: a full disk, too many open files, an
+   * I/O error. Recoverable (seed 003: a transient failure).
+   */
+  STORAGE_FAILED: 'STORAGE_FAILED',
 } as const;
 
 /** One of the stable {@link ErrorCodes}. */

@@ -5,6 +5,7 @@ import { AgentPool } from '../pool/agent-pool.js';
 import type { AgentModule } from '../pool/agent-factory.js';
 import { type BusRuntimes, type BusRuntimesOptions, connectPool } from '../pool/bus-runtimes.js';
 import type { Faults } from '../pool/with-faults.js';
+import type { StorageDescriptor } from '../storage/artifact-storage.js';
 import type { Subjects } from '../protocol/subjects.js';
 
 /** Options of {@link startAgentHost}. */
@@ -31,6 +32,8 @@ export interface AgentHostOptions {
   /** Runtime ids are `<prefix>-t<slot>` (slot 1 to `maxThreads`); unique per process when runtimes of many hosts share a bus. @default 'local' */
   readonly runtimePrefix?: string;
   readonly delivery?: BusRuntimesOptions['delivery'];
+  /** Where the handlers' artifacts go (see `AgentPoolOptions.artifacts`). @default `<cwd>/.switchyard/artifacts` */
+  readonly artifacts?: StorageDescriptor;
 }
 
 /** Agent runtimes in worker threads, registered on a bus: what {@link startAgentHost} returns. */
@@ -61,6 +64,7 @@ export async function startAgentHost(o: AgentHostOptions): Promise<AgentHost> {
     ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     ...(o.faults ? { faults: o.faults } : {}),
     ...(o.runtimePrefix === undefined ? {} : { runtimePrefix: o.runtimePrefix }),
+    ...(o.artifacts ? { artifacts: o.artifacts } : {}),
   });
   const runtimes = connectPool(pool, {
     bus: o.bus,

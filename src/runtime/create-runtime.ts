@@ -20,6 +20,8 @@ import { type AgentHost, startAgentHost } from './agent-host.js';
 import { RunLauncher, type RunLauncherParts } from './run-launcher.js';
 import { waitForRuntimes } from './wait-for-runtimes.js';
 import type { StateStore } from '../store/state-store.js';
+import { type ArtifactStorage, isArtifactStorage, type StorageDescriptor } from '../storage/artifact-storage.js';
+import { workerStorage } from '../storage/file-storage.js';
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -92,6 +94,13 @@ export interface RuntimeOptions {
    * `reasoning_agent`, other `CAP-*` to `execution_agent`)
    */
   routes?: readonly RouteRule[];
+  /**
+   * Where handlers' artifacts go (`ctx.write`) and are read from (`ctx.read`): one directory per
+   * run. It must cross into the worker threads, so a `fileStorage`; a `memoryStorage` is refused
+   * (`UNSUPPORTED`) unless `pool.maxThreads` is 0. Runtimes in other processes use their own
+   * (`switchyard runtime --artifacts`). @default fileStorage({ root: '<cwd>/.switchyard/artifacts' })
+   */
+  artifacts?: ArtifactStorage;
 }
 
 /** Options of {@link Runtime.submit}. */
@@ -166,6 +175,12 @@ const OptionsSchema = z
       .regex(/^[^.*>\s]+$/u, 'no `.`, `*`, `>` or whitespace')
       .optional(),
     routes: z.array(RouteRuleSchema).min(1).optional(),
+    artifacts: z
+      .custom<ArtifactStorage>(
+        isArtifactStorage,
+        'expected an ArtifactStorage (fileStorage({ root }) or memoryStorage())',
+      )
+      .optional(),
   })
   .refine((o) => o.pool?.maxThreads === 0 || o.agents.length > 0, {
     message:
@@ -243,6 +258,8 @@ export interface RuntimeSettings {
   readonly maxConcurrentTasks: number;
   readonly checkpointEvery: number;
   readonly inspect: ((event: InspectionEvent) => void) | undefined;
+  /** What the local worker threads' storage is built from; undefined without local threads. */
+  readonly artifacts: StorageDescriptor | undefined;
 }
 
 /** Checks `options` (`INVALID_INPUT` naming the field) and fills in the defaults. */
@@ -273,6 +290,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions): RuntimeSettings 
     maxConcurrentTasks: o.maxConcurrentTasks ?? 64,
     checkpointEvery: o.checkpointEvery ?? 1000,
     inspect: o.inspect,
+    artifacts: o.pool?.maxThreads === 0 ? undefined : workerStorage(o.artifacts, process.cwd()),
   };
 }
 
@@ -350,6 +368,7 @@ async function startLocalHost(settings: RuntimeSettings, bus: Bus): Promise<Agen
     killGraceMs: settings.killGraceMs,
     ...(o.faults ? { faults: o.faults } : {}),
     ...(o.runtimePrefix ? { runtimePrefix: o.runtimePrefix } : {}),
+    ...(settings.artifacts ? { artifacts: settings.artifacts } : {}),
   });
 }
 

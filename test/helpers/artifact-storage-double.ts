@@ -2,11 +2,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
-import type { ArtifactContext } from '../../src/agents/mcp/mcp-agent.js';
+import type { AgentContext } from '../../src/pool/agent.js';
 import type { Dispatch } from '../../src/protocol/dispatch-output.js';
 
 /**
- * A TEST DOUBLE of the artifact storage (the storage branch adds the real one to AgentContext):
+ * A TEST DOUBLE of the attempt context's artifact storage (runs use AttemptContext over a real storage):
  * `read`/`readText` read the input ref's `file://` URI, `write` puts `<dir>/<ref_id>` and
  * resolves with its URI. Only the storage is doubled; the MCP servers the tests use are real.
  */
@@ -14,7 +14,7 @@ export function artifactContextDouble(
   dir: string,
   dispatch: Dispatch,
   options: { signal?: AbortSignal; onProgress?: (message: string | undefined) => void } = {},
-): ArtifactContext & { written: Map<string, { data: Uint8Array | string; assetType?: string }> } {
+): AgentContext & { written: Map<string, { data: Uint8Array | string; assetType?: string }> } {
   mkdirSync(dir, { recursive: true });
   const written = new Map<string, { data: Uint8Array | string; assetType?: string }>();
   const uriOf = (refId: string) => {

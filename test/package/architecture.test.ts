@@ -23,6 +23,20 @@ describe('lint enforces the layer order', () => {
     expect(down).toEqual([]);
   });
 
+  it('puts storage/ after store/ and before bus/: it may import the store, not the bus or the pool, and the pool may import it', async () => {
+    const climbs = await lintAs('src/storage/probe.ts', "export { AgentError } from '../pool/agent.js';\n");
+    expect(climbs.join('\n')).toMatch(/src\/storage\/ may not import src\/pool\//);
+    expect(
+      (await lintAs('src/storage/probe.ts', "export { InProcessBus } from '../bus/in-process-bus.js';\n")).join('\n'),
+    ).toMatch(/src\/storage\/ may not import src\/bus\//);
+    expect(await lintAs('src/storage/probe.ts', "export { MemoryStore } from '../store/memory-store.js';\n")).toEqual(
+      [],
+    );
+    expect(await lintAs('src/pool/probe.ts', "export { fileStorage } from '../storage/file-storage.js';\n")).toEqual(
+      [],
+    );
+  });
+
   it('keeps graphInternals to graph/ and core/', async () => {
     const code = "export { graphInternals } from '../graph/execution-graph.js';\n";
     expect((await lintAs('src/actors/probe.ts', code)).join('\n')).toMatch(

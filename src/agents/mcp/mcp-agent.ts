@@ -12,35 +12,6 @@ import { McpConnections } from './connections.js';
 import { fillTemplate } from './template.js';
 import { assignPieces, piecesOf, textOf } from './tool-output.js';
 
-/**
- * The artifact API of the agent context (issue 21), added on the storage branch with exactly
- * these signatures. Until that branch merges, the context is read through this type in
- * {@link artifacts} alone; the cast goes when `AgentContext` has the three methods itself.
- */
-export type ArtifactContext = AgentContext & {
-  read(refId: string): Promise<Uint8Array>;
-  readText(refId: string): Promise<string>;
-  /** Resolves with the storage URI; the ref is added to output_refs_produced. */
-  write(refId: string, data: Uint8Array | string, options?: { assetType?: string }): Promise<string>;
-};
-
-/** The context's artifact methods, or an `UNSUPPORTED` failure when this runtime has no artifact storage. */
-function artifacts(ctx: AgentContext): Pick<ArtifactContext, 'readText' | 'write'> {
-  const c = ctx as Partial<ArtifactContext>;
-  const absent = (what: string) => () =>
-    Promise.reject(
-      new AgentError(
-        'UNSUPPORTED',
-        `The MCP agent needs ctx.${what} (artifact storage) for this task, and this runtime has none.`,
-        { recoverable: false },
-      ),
-    );
-  return {
-    readText: typeof c.readText === 'function' ? c.readText.bind(ctx) : absent('readText'),
-    write: typeof c.write === 'function' ? c.write.bind(ctx) : absent('write'),
-  };
-}
-
 /** Options of the MCP agent module (its `agents` entry's `options`). */
 export const McpAgentOptionsSchema = z.strictObject({
   /** The config, or the path of its JSON file (`mcp.json`, relative to the process's directory). */
@@ -88,19 +59,18 @@ async function handle(
       `The MCP config maps none of ${dispatch.capability_ids.join(', ')} to a tool.`,
       { recoverable: false },
     );
-  const store = artifacts(ctx);
   const args = await fillTemplate(mapping.template, {
     dispatch,
     workflowId: ctx.workflowId,
     capability,
-    readText: store.readText,
+    readText: (refId) => ctx.readText(refId),
   });
   ctx.progress({ message: `calling ${mapping.tool} on ${mapping.server}` });
   const result = await callMapped(config, connections, mapping, args, ctx.signal);
   if (result.isError) throw toolError(textOf(result), mapping.server, mapping.tool);
   const produced: ProducedRef[] = [];
   for (const [ref, piece] of assignPieces(piecesOf(result), dispatch.output_refs_expected, mapping.tool)) {
-    const uri = await store.write(ref, piece.data, { assetType: piece.assetType });
+    const uri = await ctx.write(ref, piece.data, { assetType: piece.assetType });
     produced.push({ ref_id: ref, storage_uri: uri, asset_type: piece.assetType });
   }
   const text = textOf(result).trim();

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
 import { assertSubjectToken, subjects as subjectBuilders } from '../../protocol/subjects.js';
 import { type AgentHost, type AgentHostOptions, startAgentHost } from '../../runtime/agent-host.js';
+import type { StorageDescriptor } from '../../storage/artifact-storage.js';
+import { fileStorage, workerStorage } from '../../storage/file-storage.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import type { Output } from '../io.js';
 import { cliLogger } from '../logger.js';
@@ -31,6 +33,8 @@ is retried elsewhere), deregisters and exits 0.
   --timeout <ms>     deadline of an attempt whose trigger states none (default 300000)
   --heartbeat-ms <n> how often each runtime heartbeats (default 1000)
   --drain-ms <n>     on SIGTERM, how long running attempts may take to finish (default 10000)
+  --artifacts <dir>  where handlers' ctx.write puts artifacts, a directory per run, and
+                     what ctx.read reads (default ./.switchyard/artifacts)
   --log-level <l>    pino level on stderr (default info)
 ${failFlagHelp}                     (in this process's runtimes: seed 003's Example 4 across machines)
 ${natsFlagsHelp}`;
@@ -43,6 +47,12 @@ async function startHostOrCloseBus(options: AgentHostOptions): Promise<AgentHost
     await options.bus.close();
     throw error;
   }
+}
+
+/** `--artifacts <dir>` as the storage the worker threads build: a file storage under it (checked: `INVALID_INPUT` for an empty one). */
+function artifactsFlag(dir: string | undefined): StorageDescriptor {
+  const storage = dir === undefined ? undefined : fileStorage({ root: dir });
+  return workerStorage(storage, process.cwd());
 }
 
 /** The first SIGTERM or SIGINT this process gets. */
@@ -65,6 +75,7 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
     timeout: { type: 'string' },
     'heartbeat-ms': { type: 'string' },
     'drain-ms': { type: 'string' },
+    artifacts: { type: 'string' },
     'log-level': { type: 'string' },
     fail: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
@@ -97,6 +108,7 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
   const taskTimeoutMs = positiveInt('timeout', values.timeout) ?? 300_000;
   const faults = parseFailFlags(values.fail ?? []);
   const subjects = subjectBuilders(values['subject-prefix']);
+  const artifacts = artifactsFlag(values.artifacts);
   const bus = await connectNats(options);
   const agentHost = await startHostOrCloseBus({
     bus,
@@ -112,6 +124,7 @@ export async function runtimeCommand(argv: string[], io: Output): Promise<number
     killGraceMs: 2000,
     runtimePrefix,
     ...(Object.keys(faults).length > 0 ? { faults } : {}),
+    artifacts,
   });
   const ids = agentHost.pool.runtimes().map((r) => r.runtimeId);
   logger.info({ runtimes: ids, servers: options.servers, threads, concurrency }, 'runtime host ready');

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMcpAgent } from '../../../src/agents/mcp/mcp-agent.js';
-import type { AgentContext } from '../../../src/pool/agent.js';
 import { AgentError } from '../../../src/pool/agent.js';
 import type { Dispatch } from '../../../src/protocol/dispatch-output.js';
 import { artifactContextDouble } from '../../helpers/artifact-storage-double.js';
@@ -284,17 +283,5 @@ describe('the MCP execution agent over Streamable HTTP', () => {
       code: 'CAPABILITY_NOT_AVAILABLE',
       recoverable: false,
     });
-  });
-});
-
-// Without the artifact API (before the storage branch merges) a task with outputs fails clearly.
-describe('the MCP execution agent without artifact storage', () => {
-  it('fails a task that has outputs to write with UNSUPPORTED, not recoverable', async () => {
-    const agent = agentWith(ECHO);
-    const d = dispatch();
-    const ctx = { ...artifactContextDouble(tmp(), d) } as Partial<AgentContext> as AgentContext;
-    delete (ctx as { write?: unknown }).write;
-    const error = await failure(Promise.resolve(agent.handle(d, ctx)));
-    expect({ code: error.code, recoverable: error.recoverable }).toEqual({ code: 'UNSUPPORTED', recoverable: false });
   });
 });
