@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { Piscina } from 'piscina';
+import { independentTasks } from './dag.js';
 import { interleaved, pairedRatio, percentCell, report, type Row } from './harness.js';
 
 /**
@@ -41,21 +42,6 @@ type CreateRuntime = (options: object) => Promise<{
   close(): Promise<void>;
 }>;
 
-function plan(n: number) {
-  const tasks = Array.from({ length: n }, (_, i) => ({
-    id: `task_${i}`,
-    action: 'noop',
-    capability_ids: ['CAP-PRE-001'],
-    depends_on: [],
-    input_refs: [],
-    output_refs: [],
-  }));
-  return {
-    agent: { name: 'planning_agent', type: 'operational' },
-    output: { content: { workflow: { tasks } }, content_type: 'plan' },
-  };
-}
-
 async function subjectsFor(row: RowSpec, builds: ReadonlyMap<string, CreateRuntime>) {
   const raw = new Piscina({
     filename: RAW_WORKER.href,
@@ -77,7 +63,7 @@ async function subjectsFor(row: RowSpec, builds: ReadonlyMap<string, CreateRunti
         logger: pino({ level: 'silent' }),
       }),
     );
-  const part = plan(N / row.runs);
+  const part = independentTasks(N / row.runs);
   const rounds: Record<string, () => Promise<void>> = {
     raw: async () => {
       const pending: Array<Promise<unknown>> = [];

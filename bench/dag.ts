@@ -69,3 +69,19 @@ export function kahnExecutor(deps: readonly Int32Array[], work: (v: number) => v
   }
   return tail;
 }
+
+/** A plan of `n` tasks with no dependencies and no refs, one no-op capability each: the pool benches' load. */
+export function independentTasks(n: number) {
+  const tasks = Array.from({ length: n }, (_, i) => ({
+    id: `task_${i}`,
+    action: 'noop',
+    capability_ids: ['CAP-PRE-001'],
+    depends_on: [],
+    input_refs: [],
+    output_refs: [],
+  }));
+  return {
+    agent: { name: 'planning_agent', type: 'operational' },
+    output: { content: { workflow: { tasks } }, content_type: 'plan' },
+  };
+}

@@ -6,6 +6,7 @@ import { createRuntime } from '../dist/index.js';
 import { natsBus } from '../dist/nats.js';
 import { startNatsServer } from '../test/helpers/nats-server.js';
 import { startRuntimeProcess } from '../test/helpers/runtime-process.js';
+import { independentTasks } from './dag.js';
 import { interleaved, pairedRatio, percentCell, report, type Row } from './harness.js';
 
 const NOOP_AGENTS = fileURLToPath(new URL('./noop-agents.mjs', import.meta.url));
@@ -14,21 +15,6 @@ const ECHO = fileURLToPath(new URL('./nats-echo.mjs', import.meta.url));
 const WINDOW = 64;
 /** Paired rounds timed, after one warm-up round; the ratio is the median over them. */
 const ROUNDS = 5;
-
-function independentTasks(n: number) {
-  const tasks = Array.from({ length: n }, (_, i) => ({
-    id: `task_${i}`,
-    action: 'noop',
-    capability_ids: ['CAP-PRE-001'],
-    depends_on: [],
-    input_refs: [],
-    output_refs: [],
-  }));
-  return {
-    agent: { name: 'planning_agent', type: 'operational' },
-    output: { content: { workflow: { tasks } }, content_type: 'plan' },
-  };
-}
 
 /** An echo process and a client: rounds of `n` raw NATS requests to it, `WINDOW` in flight. */
 async function rawRequestReply(url: string, n: number) {

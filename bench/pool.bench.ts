@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { Piscina } from 'piscina';
 import { createRuntime, type Runtime } from '../dist/index.js';
 import { defaultPrefetch } from '../dist/pool/agent-pool.js';
+import { independentTasks } from './dag.js';
 import { interleaved, pairedRatio, percentCell, report, type Row } from './harness.js';
 
 const NOOP_AGENTS = new URL('./noop-agents.mjs', import.meta.url);
@@ -11,21 +12,6 @@ const THREADS = 2;
 const ROUNDS = 5;
 /** The capacity-16 case again, split into this many runs at once: what a service driving many workflows sees. */
 const CONCURRENT_RUNS = 50;
-
-function independentTasks(n: number) {
-  const tasks = Array.from({ length: n }, (_, i) => ({
-    id: `task_${i}`,
-    action: 'noop',
-    capability_ids: ['CAP-PRE-001'],
-    depends_on: [],
-    input_refs: [],
-    output_refs: [],
-  }));
-  return {
-    agent: { name: 'planning_agent', type: 'operational' },
-    output: { content: { workflow: { tasks } }, content_type: 'plan' },
-  };
-}
 
 /** A raw Piscina pool and one round of `n` no-op tasks on it (in batches of `batch` items). */
 function rawPiscina(n: number, concurrentTasksPerWorker: number, batch: number) {
