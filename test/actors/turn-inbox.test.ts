@@ -4,6 +4,16 @@ import { InProcessBus } from '../../src/bus/in-process-bus.js';
 import { SimulatedScheduler } from '../../src/core/scheduler.js';
 import { type Delivery, TurnInbox } from '../../src/actors/turn-inbox.js';
 
+/** A message as a bus would deliver it, for pushing into an inbox by hand. */
+const message = (data: number): BusMessage => ({
+  subject: 'x.a',
+  data,
+  headers: {},
+  priority: 0,
+  seq: data,
+  publishedAt: 0,
+});
+
 /** What an actor behind a TurnInbox saw: each batch as `kind:data` strings. */
 function actorOn(bus: Bus) {
   const batches: string[][] = [];
@@ -57,14 +67,6 @@ describe('TurnInbox on the in-process bus', () => {
     const inbox = new TurnInbox<'a'>(bus, (batch) =>
       order.push(...batch.map((d) => `delivery:${String(d.message.data)}`)),
     );
-    const message = (data: number): BusMessage => ({
-      subject: 'x.a',
-      data,
-      headers: {},
-      priority: 0,
-      seq: data,
-      publishedAt: 0,
-    });
     inbox.push('a', message(1));
     inbox.push('a', message(2));
     expect(inbox.empty).toBe(false);
@@ -84,14 +86,6 @@ describe('TurnInbox on a bus without delivery turns', () => {
     // Only `afterQueued` is read from the bus; a bus without it (as the NATS bus) gets a microtask.
     const bus = {} as Bus;
     const { batches, inbox } = actorOn(bus);
-    const message = (data: number): BusMessage => ({
-      subject: 'x',
-      data,
-      headers: {},
-      priority: 0,
-      seq: data,
-      publishedAt: 0,
-    });
     inbox.push('a', message(1));
     inbox.push('b', message(2));
     expect(batches).toEqual([]);
