@@ -147,6 +147,37 @@ describe('the reasoning agent against the OpenAI-protocol test double', () => {
     expect(output.usage).toBeUndefined();
   });
 
+  it('sends the key from the variable apiKeyEnv names', async () => {
+    double = await startOpenAiTestDouble([{ content: 'ok' }]);
+    const agent = createReasoningAgent(
+      { llm: { baseURL: double.baseURL, model: 'm', apiKeyEnv: 'MY_LLM_KEY' } },
+      { MY_LLM_KEY: 'sk-from-env' },
+    );
+    await agent.handle(dispatch(), artifactContextDouble(join(tmpdir(), 'unused'), dispatch()));
+    expect(double.requests[0].authorization).toBe('Bearer sk-from-env');
+  });
+
+  it('leaves an abort through ctx.signal as it is (not an AgentError), so the runtime reports ABORTED', async () => {
+    double = await startOpenAiTestDouble([{ hang: true }]);
+    const agent = createReasoningAgent({ llm: { baseURL: double.baseURL, model: 'm' } }, {});
+    const controller = new AbortController();
+    const pending = Promise.resolve(
+      agent.handle(
+        dispatch(),
+        artifactContextDouble(join(tmpdir(), 'unused'), dispatch(), { signal: controller.signal }),
+      ),
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    // Abort once the request has reached the server: an event, not a sleep.
+    await expect.poll(() => double?.requests.length).toBe(1);
+    controller.abort(new Error('cancelled by the test'));
+    const error = await pending;
+    expect(error).not.toBeInstanceOf(AgentError);
+    expect(error).toEqual(new Error('cancelled by the test'));
+  });
+
   it('refuses an apiKeyEnv that is not set, when it is built', () => {
     expect(() =>
       createReasoningAgent({ llm: { baseURL: 'http://127.0.0.1:1/v1', model: 'm', apiKeyEnv: 'NO_SUCH_KEY_VAR' } }, {}),
