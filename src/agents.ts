@@ -23,3 +23,32 @@ export { McpAgentOptionsSchema } from './agents/mcp/mcp-agent.js';
 export type { McpAgentOptions } from './agents/mcp/mcp-agent.js';
 export { McpConfigSchema } from './agents/mcp/config.js';
 export type { McpConfig, ServerConfig } from './agents/mcp/config.js';
+
+/**
+ * The LLM reasoning agent's module. Options: `{ llm?: { baseURL, model, apiKeyEnv?, timeoutMs?,
+ * temperature?, maxTokens? }, name?: 'reasoning_agent', systemPrompt?, capabilities?, maxInputChars?,
+ * maxPromptInputChars? }`; without `llm` it reads the environment, and with no model at all it
+ * writes a report of its inputs that says it is not a synthesis.
+ */
+export const reasoningAgent: URL = new URL(`./agents/llm/reasoning-agent.${extension}`, import.meta.url);
+
+/**
+ * The researcher's module: LLM research notes, optionally with MCP tool calls (`mcp` config and
+ * `tools` it may call, at most `maxToolCalls` per task). Options as the reasoning agent's, plus those.
+ */
+export const researcherAgent: URL = new URL(`./agents/llm/researcher-agent.${extension}`, import.meta.url);
+
+/**
+ * The code writer's module: code, tests and docs for a task, from a model, written into the
+ * run's workspace directory, with a manifest as the task's output. Needs a model.
+ */
+export const codeWriterAgent: URL = new URL(`./agents/llm/code-writer-agent.${extension}`, import.meta.url);
+
+export { LlmOptionsSchema } from './agents/llm/llm-options.js';
+export type { LlmOptions } from './agents/llm/llm-options.js';
+export { ReasoningAgentOptionsSchema } from './agents/llm/reasoning-agent.js';
+export type { ReasoningAgentOptions } from './agents/llm/reasoning-agent.js';
+export { ResearcherOptionsSchema } from './agents/llm/researcher-agent.js';
+export type { ResearcherOptions } from './agents/llm/researcher-agent.js';
+export { CodeWriterOptionsSchema, CodeWriterAnswerSchema } from './agents/llm/code-writer-agent.js';
+export type { CodeWriterOptions, CodeWriterAnswer } from './agents/llm/code-writer-agent.js';

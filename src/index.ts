@@ -129,6 +129,8 @@ export type {
   AttemptProgress,
   RuntimeEvent,
 } from './protocol/runtime-events.js';
+export { TokenUsageSchema } from './protocol/token-usage.js';
+export type { TokenUsage } from './protocol/token-usage.js';
 export { subjects, assertSubjectToken, subjectTokenProblem, DEFAULT_SUBJECT_PREFIX } from './protocol/subjects.js';
 export type { Subjects } from './protocol/subjects.js';
 export {

@@ -3,7 +3,13 @@ import type { Actor } from 'xstate';
 import type { BusMessage, Subscription } from '../bus/bus.js';
 import type { CompiledPlan } from '../core/compiled-plan.js';
 import { type DispatchCore, type DispatchRecord, type Outcome } from '../core/dispatch-core.js';
-import { dispatchContent, dispatchEnvelope, type EnvelopeContext, workflowResult } from '../core/envelopes.js';
+import {
+  dispatchContent,
+  dispatchEnvelope,
+  type EnvelopeContext,
+  partialInputNote,
+  workflowResult,
+} from '../core/envelopes.js';
 import type { DispatchState } from '../core/run-state.js';
 import { planBlock, snapshot } from '../core/state-codec.js';
 import { isoClock } from '../core/time.js';
@@ -327,6 +333,8 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   #prepare(record: DispatchRecord): TriggerAgent {
     const { plan } = this.#core;
     const content = dispatchContent(this.#core, record);
+    // A fusion task on partial input tells its agent what is missing, as the envelope's audit does.
+    const note = plan.fusion[record.task] ? partialInputNote(this.#core, record) : undefined;
     const requestId = `${this.id}_${record.task}_${record.attempt}${this.#generation}`;
     const trigger: TriggerAgent = {
       type: 'TriggerAgent',
@@ -335,7 +343,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       agent_id: this.#o.options.routes[plan.route[record.task]].agent,
       task_id: plan.ids[record.task],
       attempt: record.attempt,
-      dispatch: content,
+      dispatch: note === undefined ? content : { ...content, compliance_notes: [note] },
       timeout_ms: this.#o.taskTimeoutMs,
       at: this.#stamp(),
     };

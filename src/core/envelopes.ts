@@ -62,7 +62,7 @@ function causes(core: DispatchCore, tasks: Iterable<number>): string[] {
 }
 
 /** `audit.compliance_notes` of a fusion task that goes out on partial input. */
-function partialInputNote(core: DispatchCore, record: DispatchRecord): string | undefined {
+export function partialInputNote(core: DispatchCore, record: DispatchRecord): string | undefined {
   const { plan } = core;
   const v = record.task;
   const blockedDeps = [...row(plan.preds, v)].filter((u) => core.status[u] !== S.complete);

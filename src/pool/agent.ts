@@ -4,6 +4,7 @@ import type { Dispatch } from '../protocol/dispatch-output.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import type { ProducedRef, ResolvedRef } from '../protocol/refs.js';
+import type { TokenUsage } from '../protocol/token-usage.js';
 
 /** What a handler gets beside the dispatch. Read its members from it: `{ ...ctx }` copies only the plain fields. */
 export interface AgentContext {
@@ -32,6 +33,8 @@ export interface AgentOutput {
   output_refs_produced?: ProducedRef[];
   /** A sentence for `result_summary`. */
   summary?: string;
+  /** Tokens the attempt spent on a language model (summed over its requests); carried on the result. */
+  usage?: TokenUsage;
 }
 
 /** An agent: its name (the routing target, e.g. `execution_agent`), the capabilities it serves, its handler. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DispatchSchema } from './dispatch-output.js';
 import { ProducedRefSchema } from './refs.js';
+import { TokenUsageSchema } from './token-usage.js';
 import { subjectTokenProblem } from './subjects.js';
 
 /**
@@ -252,6 +253,7 @@ export const AgentExecutionResultSchema = z
             .optional()
             .describe('The refs it produced, with where they are stored.'),
           summary: z.string().optional().describe('One line for people.'),
+          usage: TokenUsageSchema.optional().describe('Tokens spent on a language model, when the agent used one.'),
         }),
         z.looseObject({
           status: z.literal('failed'),
