@@ -23,3 +23,14 @@ export { McpAgentOptionsSchema } from './agents/mcp/mcp-agent.js';
 export type { McpAgentOptions } from './agents/mcp/mcp-agent.js';
 export { McpConfigSchema } from './agents/mcp/config.js';
 export type { McpConfig, ServerConfig } from './agents/mcp/config.js';
+
+/**
+ * The tester agent's module (a `defineAgentFactory` default export): runs a test suite
+ * (`node --test`, `npm test`, `pytest`) in a subprocess and reports it. Its options:
+ * {@link TesterAgentOptions} (`runner`, `cwd`, `command`, `args`, `env`, `timeoutMs`, `name`).
+ */
+export const testerAgent: URL = new URL(`./agents/tester/tester-agent.${extension}`, import.meta.url);
+
+export { TesterAgentOptionsSchema } from './agents/tester/tester-agent.js';
+export type { TesterAgentOptions } from './agents/tester/tester-agent.js';
+export type { TestReport } from './agents/tester/test-report.js';
