@@ -52,3 +52,14 @@ export { ResearcherOptionsSchema } from './agents/llm/researcher-agent.js';
 export type { ResearcherOptions } from './agents/llm/researcher-agent.js';
 export { CodeWriterOptionsSchema, CodeWriterAnswerSchema } from './agents/llm/code-writer-agent.js';
 export type { CodeWriterOptions, CodeWriterAnswer } from './agents/llm/code-writer-agent.js';
+
+/**
+ * The tester agent's module (a `defineAgentFactory` default export): runs a test suite
+ * (`node --test`, `npm test`, `pytest`) in a subprocess and reports it. Its options:
+ * {@link TesterAgentOptions} (`runner`, `cwd`, `command`, `args`, `env`, `timeoutMs`, `name`).
+ */
+export const testerAgent: URL = new URL(`./agents/tester/tester-agent.${extension}`, import.meta.url);
+
+export { TesterAgentOptionsSchema } from './agents/tester/tester-agent.js';
+export type { TesterAgentOptions } from './agents/tester/tester-agent.js';
+export type { TestReport } from './agents/tester/test-report.js';

@@ -221,6 +221,8 @@ export { createRuntime } from './runtime/create-runtime.js';
 export { startAgentHost } from './runtime/agent-host.js';
 export type { AgentHost, AgentHostOptions } from './runtime/agent-host.js';
 export type { Runtime, RuntimeOptions } from './runtime/create-runtime.js';
+export type { AgentLimits } from './actors/running-attempts.js';
+export type { AgentFactoryOptions } from './runtime/agent-factory-options.js';
 export type { WorkflowRun, RunEvents, RunProgress } from './actors/workflow-run.js';
 export type { Dispatcher } from './actors/dispatcher.js';
 export { dispatcherClient } from './actors/dispatcher-client.js';

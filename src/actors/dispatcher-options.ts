@@ -4,6 +4,7 @@ import type { AcknowledgedOptions } from '../bus/acknowledged.js';
 import type { Bus } from '../bus/bus.js';
 import type { Scheduler } from '../core/scheduler.js';
 import type { Subjects } from '../protocol/subjects.js';
+import type { AgentLimits } from './running-attempts.js';
 
 /** Options of a {@link Dispatcher}. */
 export interface DispatcherOptions {
@@ -33,6 +34,11 @@ export interface DispatcherOptions {
    * attempts back from the other (`ReclaimAttempts`) and places them on it. @default 20
    */
   readonly stealAfterMs?: number;
+  /**
+   * At most this many attempts of an agent placed at once, across every run and runtime of this
+   * dispatcher (`{ code_writer: 2 }`); what is over the limit waits in the queue. @default {}
+   */
+  readonly agentLimits?: AgentLimits;
   /** Told about every event, transition and snapshot of the dispatcher's actor (the Stately inspector, a test). */
   readonly inspect?: (event: InspectionEvent) => void;
 }

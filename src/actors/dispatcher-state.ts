@@ -1,8 +1,8 @@
 import type { BusMessage } from '../bus/bus.js';
 import { isoClock } from '../core/time.js';
 import type { ErrorCode } from '../protocol/errors.js';
-import type { TriggerAgent } from '../protocol/runtime-events.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
+import { RunningAttempts } from './running-attempts.js';
 import { RuntimeRegistry } from './runtime-registry.js';
 import { WaitingTriggers } from './waiting-triggers.js';
 
@@ -18,8 +18,11 @@ export class DispatcherState {
   readonly waiting = new WaitingTriggers();
   /** Request ids sent to a runtime that has not acknowledged them yet. */
   readonly unacknowledged = new Set<string>();
-  /** The trigger behind each attempt a runtime holds, to report it if the runtime is lost. */
-  readonly running = new Map<string, TriggerAgent>();
+  /**
+   * The trigger behind each attempt a runtime holds, to report it if the runtime is lost; it
+   * also counts them per agent against `agentLimits`.
+   */
+  readonly running: RunningAttempts;
   /**
    * The runtime each of those attempts was placed on — kept after that runtime leaves, so the
    * results it still sends for them (a worker that died reports its attempts failed) are
@@ -42,6 +45,7 @@ export class DispatcherState {
   constructor(options: DispatcherOptions) {
     this.o = options;
     this.registry = new RuntimeRegistry(options.missedHeartbeats ?? 3);
+    this.running = new RunningAttempts(options.agentLimits);
     this.stamp = isoClock(() => options.scheduler.now());
   }
 

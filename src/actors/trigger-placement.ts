@@ -117,9 +117,11 @@ export class TriggerPlacement {
     return failed;
   }
 
-  /** Claims a slot on the least-loaded runtime with room; where, or `undefined` if none has room. Sent by {@link #forward}. */
+  /** Claims a slot on the least-loaded runtime with room, unless the agent is at its limit; where, or `undefined` if none has room. Sent by {@link #forward}. */
   place(trigger: TriggerAgent): Placement | undefined {
     const { registry, running, placedOn, o } = this.#state;
+    // An agent at its limit (agentLimits) waits like one whose runtimes are all full.
+    if (!running.admits(trigger.agent_id)) return undefined;
     const entry = registry.pick(trigger.agent_id, trigger.dispatch.capability_ids);
     if (!entry) return undefined;
     const rounds = registry.roundsAhead(entry);

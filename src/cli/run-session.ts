@@ -83,6 +83,7 @@ export const RunnerSchema = z.looseObject({
   prefetch: z.number().int().min(0).optional(),
   timeout_ms: z.number().int().min(1).optional(),
   faults: FaultsSchema.optional(),
+  agent_limits: z.record(z.string(), z.number().int().min(1)).optional(),
 });
 export type RunnerInfo = z.infer<typeof RunnerSchema>;
 

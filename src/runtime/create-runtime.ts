@@ -16,7 +16,14 @@ import { parseWith } from '../protocol/parse.js';
 import { type Subjects, subjects as subjectBuilders } from '../protocol/subjects.js';
 import { MAX_TIMER_MS } from '../protocol/numbers.js';
 import { type RouteRule, RouteRuleSchema } from '../protocol/routes.js';
+import type { AgentLimits } from '../actors/running-attempts.js';
 import { type AgentHost, startAgentHost } from './agent-host.js';
+import {
+  type AgentFactoryOptions,
+  AgentFactoryOptionsSchema,
+  AgentLimitsSchema,
+  poolSizesOf,
+} from './agent-factory-options.js';
 import { RunLauncher, type RunLauncherParts } from './run-launcher.js';
 import { waitForRuntimes } from './wait-for-runtimes.js';
 import type { StateStore } from '../store/state-store.js';
@@ -101,6 +108,14 @@ export interface RuntimeOptions {
    * (`switchyard runtime --artifacts`). @default fileStorage({ root: '<cwd>/.switchyard/artifacts' })
    */
   artifacts?: ArtifactStorage;
+  /**
+   * Per-agent-type concurrency limits: at most this many attempts of an agent (by name, the
+   * routing target) placed at once across every run and runtime of this dispatcher; the rest
+   * wait in its queue. @default no limits
+   */
+  agentLimits?: AgentLimits;
+  /** Seed 002's `agent_factory` sizes, mapped onto `pool` (see {@link AgentFactoryOptions}). */
+  agentFactory?: AgentFactoryOptions;
 }
 
 /** Options of {@link Runtime.submit}. */
@@ -181,6 +196,8 @@ const OptionsSchema = z
         'expected an ArtifactStorage (fileStorage({ root }) or memoryStorage())',
       )
       .optional(),
+    agentLimits: AgentLimitsSchema.optional(),
+    agentFactory: AgentFactoryOptionsSchema.optional(),
   })
   .refine((o) => o.pool?.maxThreads === 0 || o.agents.length > 0, {
     message:
@@ -266,7 +283,10 @@ export interface RuntimeSettings {
 export function resolveRuntimeOptions(options: RuntimeOptions): RuntimeSettings {
   const parsed = parseWith(OptionsSchema, options, 'runtime options');
   if (!parsed.ok) throw parsed.error;
-  const o = parsed.value;
+  const o = {
+    ...parsed.value,
+    pool: poolSizesOf(parsed.value.pool, parsed.value.agentFactory, parsed.value.agentLimits),
+  };
   const dispatch = resolveOptions({
     policy: o.policy,
     maxAttempts: o.maxAttempts,
@@ -332,6 +352,7 @@ async function startParts(settings: RuntimeSettings): Promise<RuntimeParts> {
     scheduler,
     sweepMs: Math.max(50, Math.floor(heartbeatMs / 2)),
     staleAttempt,
+    ...(o.agentLimits ? { agentLimits: o.agentLimits } : {}),
   });
   const router = new RunRouter(bus, subjects);
   let host: AgentHost | undefined;

@@ -84,6 +84,7 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
         },
         ...(timeoutMs === undefined ? {} : { taskTimeoutMs: timeoutMs }),
         ...(runner.faults ? { faults: runner.faults } : {}),
+        ...(runner.agent_limits ? { agentLimits: runner.agent_limits } : {}),
       },
       ...sessionBasics(values, store, nats),
       ...(inspector ? { inspector } : {}),

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { readPlan } from '../../graph/plan-input.js';
 import type { StateStore } from '../../store/state-store.js';
 import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
+import { agentLimitFlagHelp, parseAgentLimitFlags } from '../agent-limit-flags.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import { dispatchOptions, dispatchOptionsHelp } from '../dispatch-flags.js';
 import { type FailSpec, failFlagHelp, parseFailFlags } from '../fail-flags.js';
@@ -34,7 +35,7 @@ ${dispatchOptionsHelp
   .split('\n')
   .filter((l) => l.startsWith('  --policy') || l.startsWith('  --max-attempts'))
   .join('\n')}
-${failFlagHelp}                     (only in this process's runtimes; a runtime elsewhere takes
+${agentLimitFlagHelp}${failFlagHelp}                     (only in this process's runtimes; a runtime elsewhere takes
                      its own --fail: see \`switchyard runtime --help\`)
 ${sessionFlagsHelp}  --db <file>        record the run, step by step, in this SQLite file (or $SWITCHYARD_DB)
                      so \`switchyard resume\` can continue it after a crash
@@ -121,6 +122,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
     policy: { type: 'string' },
     'max-attempts': { type: 'string' },
     fail: { type: 'string', multiple: true },
+    'agent-limit': { type: 'string', multiple: true },
     'run-id': { type: 'string' },
     'allow-unserved': { type: 'boolean' },
     ...inspectorFlags,
@@ -138,6 +140,8 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
   const plan = readPlanFile(path);
   const faults = parseFailFlags(values.fail ?? []);
   checkFaultsInPlan(plan, faults);
+  const agentLimits = parseAgentLimitFlags(values['agent-limit'] ?? []);
+  const limited = Object.keys(agentLimits).length > 0;
   const nats = natsOptions(values, 'switchyard-run');
   const threads = threadCount(values.threads, nats !== undefined) ?? 2;
   checkHosting(threads, values.agents, faults);
@@ -155,6 +159,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
     ...(prefetch === undefined ? {} : { prefetch }),
     ...(timeout === undefined ? {} : { timeout_ms: timeout }),
     ...(Object.keys(faults).length > 0 ? { faults } : {}),
+    ...(limited ? { agent_limits: agentLimits } : {}),
   };
   return runSession(
     {
@@ -171,6 +176,7 @@ export async function runCommand(argv: string[], io: Output): Promise<number> {
         ...(maxAttempts === undefined ? {} : { maxAttempts }),
         ...(timeout === undefined ? {} : { taskTimeoutMs: timeout }),
         faults,
+        ...(limited ? { agentLimits } : {}),
       },
       ...sessionBasics(values, store, nats),
       ...(inspector ? { inspector } : {}),

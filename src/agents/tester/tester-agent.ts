@@ -1,0 +1,141 @@
+import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { type AgentContext, type AgentDefinition, AgentError, defineAgent } from '../../pool/agent.js';
+import { defineAgentFactory } from '../../pool/agent-factory.js';
+import type { Dispatch } from '../../protocol/dispatch-output.js';
+import { ErrorCodes } from '../../protocol/errors.js';
+import { killGroup, type ProcessRun, runProcess } from './run-process.js';
+import { readRunnerOutput } from './runner-output.js';
+import { invocation, TesterAgentOptionsSchema, type TesterSettings } from './tester-options.js';
+import { type TestReport, verdict } from './test-report.js';
+
+export { TesterAgentOptionsSchema, type TesterAgentOptions } from './tester-options.js';
+
+const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+
+const fail = (code: string, message: string, recoverable = false) => new AgentError(code, message, { recoverable });
+
+/** The directory named by the task's first input ref: an absolute path, or JSON `{ "directory": … }`. */
+async function directoryFromInput(dispatch: Dispatch, ctx: AgentContext): Promise<string> {
+  const first = dispatch.input_refs_resolved[0];
+  if (!first)
+    throw fail(
+      ErrorCodes.INVALID_INPUT,
+      `${dispatch.task_id} has no input ref naming the directory to test, and the tester has no \`cwd\` option: set one of them.`,
+    );
+  const text = (await ctx.readText(first.ref_id)).trim();
+  let named = text;
+  if (text.startsWith('{')) {
+    try {
+      named = String((JSON.parse(text) as { directory?: unknown }).directory ?? '');
+    } catch {
+      named = '';
+    }
+  }
+  if (!isAbsolute(named))
+    throw fail(
+      ErrorCodes.INVALID_INPUT,
+      `Input ref ${first.ref_id} of ${dispatch.task_id} should name the directory to test as an absolute path (or JSON with a "directory" field); it holds ${JSON.stringify(text.slice(0, 120))}.`,
+    );
+  return named;
+}
+
+async function directoryOf(o: TesterSettings, dispatch: Dispatch, ctx: AgentContext): Promise<string> {
+  const dir = o.cwd !== undefined ? resolve(o.cwd) : await directoryFromInput(dispatch, ctx);
+  const found = await stat(dir).catch(() => undefined);
+  if (!found?.isDirectory())
+    throw fail(ErrorCodes.INVALID_INPUT, `The directory to test, ${dir}, does not exist or is not a directory.`);
+  return dir;
+}
+
+function environment(o: TesterSettings): NodeJS.ProcessEnv {
+  // The worker's own test-runner context must not leak into the suite's runner.
+  const { NODE_TEST_CONTEXT: _context, ...inherited } = process.env;
+  return { ...inherited, NO_COLOR: '1', FORCE_COLOR: '0', ...o.env };
+}
+
+/** What the run's end means when the runner never got to report: the agent's failure for it. */
+function startFailure(run: ProcessRun, label: string, cwd: string, o: TesterSettings): AgentError | undefined {
+  const { end } = run;
+  if (end.kind === 'not-started')
+    return fail(
+      ErrorCodes.CAPABILITY_NOT_AVAILABLE,
+      `The test runner ${label} could not be started in ${cwd} (${end.error.code ?? end.error.message}); install it or set the tester's \`command\`.`,
+    );
+  if (end.kind === 'timeout')
+    return fail('TIMEOUT', `${label} in ${cwd} ran longer than ${o.timeoutMs} ms; its processes were killed.`, true);
+  if (o.runner === 'pytest' && /No module named pytest/u.test(run.output))
+    return fail(
+      ErrorCodes.CAPABILITY_NOT_AVAILABLE,
+      `pytest is not installed for ${label.split(' ')[0]} in ${cwd}; install it (python3 -m pip install pytest) or set the tester's \`command\`.`,
+    );
+  return undefined;
+}
+
+async function handle(o: TesterSettings, running: Set<number>, dispatch: Dispatch, ctx: AgentContext) {
+  const cwd = await directoryOf(o, dispatch, ctx);
+  const { command, args } = invocation(o);
+  const label = [o.command === undefined ? o.runner : command, ...args].join(' ').slice(0, 200);
+  ctx.progress({ message: `running ${label} in ${cwd}` });
+  const started = performance.now();
+  const run = await runProcess({
+    command,
+    args,
+    cwd,
+    env: environment(o),
+    timeoutMs: o.timeoutMs,
+    signal: ctx.signal,
+    maxOutputBytes: MAX_OUTPUT_BYTES,
+    onStart: (pid) => running.add(pid),
+  });
+  if (run.pid !== undefined) running.delete(run.pid);
+  // Aborted: the runtime reports ABORTED (recoverable) for anything but an AgentError.
+  if (run.end.kind === 'aborted') throw ctx.signal.reason ?? new Error('aborted');
+  const counts = readRunnerOutput(o.runner, run.output);
+  const report: TestReport = {
+    runner: o.runner,
+    command: label,
+    cwd,
+    passed: counts.passed,
+    failed: counts.failed,
+    skipped: counts.skipped,
+    failing: counts.failing,
+    duration_ms: Math.round(performance.now() - started),
+    exit_code: run.end.kind === 'exited' ? run.end.code : null,
+    timed_out: run.end.kind === 'timeout',
+    output_tail: o.tailChars === 0 ? '' : run.output.slice(-o.tailChars),
+  };
+  const out = dispatch.output_refs_expected[0];
+  const uri =
+    out === undefined
+      ? undefined
+      : await ctx.write(out, `${JSON.stringify(report, null, 2)}\n`, { assetType: 'application/json' });
+  const problem = startFailure(run, label, cwd, o) ?? verdict(report, run, uri);
+  if (problem) throw problem;
+  const summary = `${label} in ${cwd}: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped (${report.duration_ms} ms)`;
+  return { summary: counts.parsed ? summary : `${summary}; exit code 0, no counts could be read` };
+}
+
+/**
+ * The tester agent, built from its options: runs a test suite in a subprocess (its own
+ * process group), writes the report as the task's first output ref, completes when the suite
+ * is green, fails non-recoverably (`TESTS_FAILED`) naming the failing tests when it is red.
+ * `close()` kills the process groups of suites still running.
+ */
+export function createTesterAgent(options: unknown): AgentDefinition {
+  const o = TesterAgentOptionsSchema.parse(options);
+  const running = new Set<number>();
+  return defineAgent({
+    name: o.name,
+    capabilities: o.capabilities,
+    handle: (dispatch, ctx) => handle(o, running, dispatch, ctx),
+    close: () => {
+      for (const pid of running) killGroup(pid);
+      running.clear();
+    },
+  });
+}
+
+/** The module's default export: `agents: [{ module: testerAgent, options: { runner: 'node', cwd: './app' } }]`. */
+export default defineAgentFactory((options) => createTesterAgent(options));
