@@ -32,6 +32,8 @@ export interface AgentOutput {
   output_refs_produced?: ProducedRef[];
   /** A sentence for `result_summary`. */
   summary?: string;
+  /** Tokens spent on a language model, if the handler used one: carried on the result as `usage`. */
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number; model?: string };
 }
 
 /** An agent: its name (the routing target, e.g. `execution_agent`), the capabilities it serves, its handler. */

@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { z } from 'zod';
 import { DispatchSchema } from '../protocol/dispatch-output.js';
 import { ProducedRefSchema } from '../protocol/refs.js';
+import { TokenUsageSchema } from '../protocol/token-usage.js';
 import { StorageDescriptorSchema } from '../storage/artifact-storage.js';
 import { FaultsSchema } from './with-faults.js';
 
@@ -47,6 +48,7 @@ export type ExecuteRequest = z.infer<typeof ExecuteRequestSchema>;
 export const AgentOutputSchema = z.strictObject({
   output_refs_produced: z.array(ProducedRefSchema).optional(),
   summary: z.string().optional(),
+  usage: TokenUsageSchema.optional(),
 });
 
 /** A handler's output once checked. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DispatchSchema } from './dispatch-output.js';
 import { ProducedRefSchema } from './refs.js';
 import { subjectTokenProblem } from './subjects.js';
+import { TokenUsageSchema } from './token-usage.js';
 
 /**
  * Bounds on what a runtime may announce: a registration past them is refused, so a forged or
@@ -270,6 +271,7 @@ export const AgentExecutionResultSchema = z
         }),
       ])
       .describe('How it ended.'),
+    usage: TokenUsageSchema.optional().describe('Tokens the attempt spent on a language model, when it used one.'),
     at: TimestampSchema,
   })
   .describe('How one attempt ended.');
