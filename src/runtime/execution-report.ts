@@ -9,6 +9,11 @@ function table(head: readonly string[], rows: ReadonlyArray<readonly string[]>):
   return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.map(cell).join(' | ')} |`).join('\n');
 }
 
+/** The text ending with a full stop, so what follows it reads as a new sentence. */
+function sentence(text: string): string {
+  return /[.!?]$/u.test(text) ? text : `${text}.`;
+}
+
 /** `1234` → `1.2 s`, `87` → `87 ms`. */
 function duration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
@@ -52,7 +57,7 @@ function failures(r: Omit<ExecutionResult, 'report'>): string[] {
     '',
     ...r.failures.map(
       (f) =>
-        `- \`${f.taskId}\` failed with \`${f.code}\` after ${f.attempts} attempt${f.attempts === 1 ? '' : 's'}: ${cell(f.message)}${f.skipped.length > 0 ? ` Skipped because of it: ${f.skipped.map((s) => `\`${s}\``).join(', ')}.` : ''}`,
+        `- \`${f.taskId}\` failed with \`${f.code}\` after ${f.attempts} attempt${f.attempts === 1 ? '' : 's'}: ${sentence(cell(f.message))}${f.skipped.length > 0 ? ` Skipped because of it: ${f.skipped.map((s) => `\`${s}\``).join(', ')}.` : ''}`,
     ),
   ];
 }
