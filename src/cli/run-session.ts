@@ -4,6 +4,7 @@ import type { WorkflowRun } from '../actors/workflow-run.js';
 import type { WorkflowResult } from '../protocol/dispatch-output.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { z } from 'zod';
+import { AgentModuleSchema } from '../pool/agent-factory.js';
 import { createRuntime, FaultsSchema, type Runtime, type RuntimeOptions } from '../runtime/create-runtime.js';
 import type { StateStore } from '../store/state-store.js';
 import type { Bus } from '../bus/bus.js';
@@ -77,7 +78,8 @@ export function summaryTable(
  * back leniently: a field missing (or a record from elsewhere) falls back to the defaults.
  */
 export const RunnerSchema = z.looseObject({
-  agents: z.array(z.string()).optional(),
+  /** Module paths, or `{ module, options }` entries (`dispatch --mcp` records the MCP agent's so). */
+  agents: z.array(AgentModuleSchema).optional(),
   threads: z.number().int().min(1).optional(),
   concurrency: z.number().int().min(1).optional(),
   prefetch: z.number().int().min(0).optional(),
@@ -119,6 +121,8 @@ export interface SessionSpec {
   readonly inspector?: { inspect: (event: InspectionEvent) => void; stop(): void };
   /** Starts the run on the runtime (submit or resume). */
   start(rt: Runtime): WorkflowRun | Promise<WorkflowRun>;
+  /** Prints how the run ended, instead of the summary table and the workflow_result JSON. */
+  present?(run: WorkflowRun, result: WorkflowResult): void;
 }
 
 /**
@@ -178,8 +182,11 @@ export async function runSession(spec: SessionSpec, io: Output): Promise<number>
     view.finish();
     const state = run.state();
     if (spec.stateOut !== undefined) writeFileSync(spec.stateOut, `${JSON.stringify(state, null, 2)}\n`);
-    if (!spec.json) io.out(`\n${summaryTable(result, state.task_states)}\n\n`);
-    io.out(`${JSON.stringify(result, null, 2)}\n`);
+    if (spec.present) spec.present(run, result);
+    else {
+      if (!spec.json) io.out(`\n${summaryTable(result, state.task_states)}\n\n`);
+      io.out(`${JSON.stringify(result, null, 2)}\n`);
+    }
     return runExitStatus(result);
   } finally {
     process.off('SIGINT', stop);
