@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ExecutionResultSchema } from '../../src/index.js';
+import { patternDrafts } from '../../src/planning/pattern-decomposer.js';
+import { readSpecification } from '../../src/planning/read-spec.js';
 import { cliAsync } from '../helpers/cli.js';
+import { type OpenAiTestDouble, startOpenAiTestDouble } from '../helpers/openai-test-double.js';
 import { FILESYSTEM, killAll } from '../helpers/mcp-servers.js';
 
 const SPEC = 'examples/specs/todo-cli.md';
@@ -23,7 +26,9 @@ function filesystemChildren(): number[] {
     .map((line) => Number.parseInt(line.trim(), 10));
 }
 
-afterEach(() => {
+const doubles: OpenAiTestDouble[] = [];
+afterEach(async () => {
+  await Promise.all(doubles.splice(0).map((d) => d.close()));
   process.chdir(previousCwd);
   killAll(filesystemChildren()); // also after a test that timed out
 });
@@ -72,6 +77,33 @@ describe('switchyard dispatch', () => {
     expect(out).toMatch(/^# Execution report: run `run-/u);
     expect(out).toContain('**complete**: 13 of 13 tasks complete (100%)');
     expect(out).toContain('| reasoning_agent | 1 | 1 | 1 | 0 |');
+  });
+
+  it('plans with a model given by --llm and --model (the model side is the OpenAI test double), and says so in the report', async () => {
+    const read = readSpecification(readFileSync(spec, 'utf8'));
+    if (!read.ok) throw read.error;
+    const d = await startOpenAiTestDouble([
+      {
+        content: JSON.stringify(patternDrafts(read.value)),
+        usage: { prompt_tokens: 900, completion_tokens: 600, total_tokens: 1500 },
+      },
+    ]);
+    doubles.push(d);
+    const { code, out } = await dispatchCli(
+      spec,
+      '--agents',
+      AGENTS,
+      '--llm',
+      d.baseURL,
+      '--model',
+      'double-model',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const result = ExecutionResultSchema.parse(JSON.parse(out));
+    expect(result.planning).toMatchObject({ decomposer: 'llm', model: 'double-model', calls: 1 });
+    expect(result.report).toContain('Planned by the model double-model.');
+    expect(d.requests).toHaveLength(1);
   });
 
   it('records the run with --db, so runs and show find it', async () => {
