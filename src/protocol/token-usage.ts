@@ -6,9 +6,9 @@ import { z } from 'zod';
  * everywhere: agents that call no model report none.
  */
 export const TokenUsageSchema = z.looseObject({
-  prompt_tokens: z.number().int().nonnegative(),
-  completion_tokens: z.number().int().nonnegative(),
-  total_tokens: z.number().int().nonnegative(),
-  model: z.string().optional(),
+  prompt_tokens: z.number().int().nonnegative().describe('Tokens sent to the model.'),
+  completion_tokens: z.number().int().nonnegative().describe('Tokens the model answered with.'),
+  total_tokens: z.number().int().nonnegative().describe('Both, as the model server counts them.'),
+  model: z.string().optional().describe('The model that answered.'),
 });
 export type TokenUsage = z.infer<typeof TokenUsageSchema>;
