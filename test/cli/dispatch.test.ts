@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ExecutionResultSchema } from '../../src/index.js';
 import { patternDrafts } from '../../src/planning/pattern-decomposer.js';
@@ -43,6 +44,27 @@ async function dispatchCli(...args: string[]) {
   } finally {
     process.chdir(previousCwd);
   }
+}
+
+/** An mcp.json mapping every capability to server-filesystem's write_file, in a fresh workspace directory. */
+function mcpConfig(name: string): { workspace: string; config: string } {
+  const workspace = join(dir, name);
+  mkdirSync(workspace, { recursive: true });
+  const config = join(dir, `${name}.mcp.json`);
+  writeFileSync(
+    config,
+    JSON.stringify({
+      servers: { fs: { command: process.execPath, args: [FILESYSTEM, workspace] } },
+      capabilities: {
+        'CAP-*': {
+          server: 'fs',
+          tool: 'write_file',
+          arguments: { path: `${workspace}/{{task_id}}.md`, content: '# {{task_id}}\n\n{{action}}\n' },
+        },
+      },
+    }),
+  );
+  return { workspace, config };
 }
 
 const spec = join(previousCwd, SPEC);
@@ -137,22 +159,7 @@ describe('switchyard dispatch', () => {
   });
 
   it('--mcp hosts the MCP agent on the real server-filesystem: execution tasks write files through its write_file tool', async () => {
-    const workspace = join(dir, 'workspace');
-    mkdirSync(workspace, { recursive: true });
-    const config = join(dir, 'mcp.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        servers: { fs: { command: process.execPath, args: [FILESYSTEM, workspace] } },
-        capabilities: {
-          'CAP-*': {
-            server: 'fs',
-            tool: 'write_file',
-            arguments: { path: `${workspace}/{{task_id}}.md`, content: '# {{task_id}}\n\n{{action}}\n' },
-          },
-        },
-      }),
-    );
+    const { workspace, config } = mcpConfig('workspace');
     const { code, out, err } = await dispatchCli(spec, '--agents', AGENTS, '--mcp', config, '--json');
     expect({ code, err: code === 0 ? '' : err }).toEqual({ code: 0, err: '' });
     const result = ExecutionResultSchema.parse(JSON.parse(out));
@@ -169,5 +176,40 @@ describe('switchyard dispatch', () => {
     expect(readFileSync(fileURLToPath(store1?.uri ?? ''), 'utf8')).toMatch(/Successfully wrote to .*task_3\.md/u);
     expect(result.metrics.byAgent.execution_agent.tokens.total_tokens).toBe(0); // the MCP agent spends none
     expect(filesystemChildren()).toEqual([]); // the run's end closed the servers
+  });
+
+  it('records a --mcp run with --db so that resume, given no --agents, brings the MCP agent back', async () => {
+    const { workspace, config } = mcpConfig('resumed');
+    const file = join(dir, 'mcp.db');
+    const ran = await dispatchCli(
+      spec,
+      '--agents',
+      AGENTS,
+      '--mcp',
+      config,
+      '--db',
+      file,
+      '--run-id',
+      'mcp-1',
+      '--json',
+    );
+    expect(ran.code).toBe(0);
+    // Rewound to just after its first step: what a killed `switchyard dispatch --db` leaves.
+    const sql = new Database(file);
+    sql.prepare("DELETE FROM events WHERE run_id = 'mcp-1' AND seq > 3").run();
+    sql.prepare("DELETE FROM checkpoints WHERE run_id = 'mcp-1'").run();
+    sql
+      .prepare(
+        "UPDATE runs SET status = 'running', ended_at = NULL, result = NULL, last_seq = (SELECT max(last_seq) FROM events WHERE run_id = 'mcp-1') WHERE run_id = 'mcp-1'",
+      )
+      .run();
+    sql.close();
+    for (const name of readdirSync(workspace)) rmSync(join(workspace, name));
+    const resumed = await cliAsync('resume', 'mcp-1', '--db', file, '--json');
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(JSON.parse(resumed.out).status).toBe('complete');
+    // The tasks run again after the rewind wrote their files through the MCP server once more.
+    expect(readdirSync(workspace).length).toBeGreaterThan(0);
+    expect(filesystemChildren()).toEqual([]);
   });
 });
