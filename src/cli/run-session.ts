@@ -119,8 +119,11 @@ export interface SessionSpec {
   readonly json: boolean;
   readonly stateOut: string | undefined;
   readonly inspector?: { inspect: (event: InspectionEvent) => void; stop(): void };
-  /** Starts the run on the runtime (submit or resume). */
-  start(rt: Runtime): WorkflowRun | Promise<WorkflowRun>;
+  /**
+   * Starts the run on the runtime (submit or resume). Calling `watch` with the run before it
+   * begins shows its first attempts too; otherwise the session watches it once `start` resolves.
+   */
+  start(rt: Runtime, watch: (run: WorkflowRun) => void): WorkflowRun | Promise<WorkflowRun>;
   /** Prints how the run ended, instead of the summary table and the workflow_result JSON. */
   present?(run: WorkflowRun, result: WorkflowResult): void;
 }
@@ -161,14 +164,19 @@ export async function runSession(spec: SessionSpec, io: Output): Promise<number>
   process.once('SIGTERM', stop);
   try {
     if (spec.waitRuntimes !== undefined) await rt.waitForRuntimes(spec.waitRuntimes);
-    run = await spec.start(rt);
+    let shown: ProgressView | undefined;
+    const watch = (r: WorkflowRun): ProgressView => {
+      if (shown) return shown;
+      const view = new ProgressView({ write: io.err, tty: io.errIsTTY ?? false }, () => r.state());
+      r.on('dispatch', (m) => view.dispatch(m));
+      r.on('result', (m) => view.result(m));
+      r.on('progress', (p) => view.progress(p));
+      return (shown = view);
+    };
+    run = await spec.start(rt, watch);
     // A signal that came while the plan was being built stops the run it became.
     if (interrupted !== undefined) run.cancel(`${interrupted} received`);
-    const started = run;
-    const view = new ProgressView({ write: io.err, tty: io.errIsTTY ?? false }, () => started.state());
-    run.on('dispatch', (m) => view.dispatch(m));
-    run.on('result', (r) => view.result(r));
-    run.on('progress', (p) => view.progress(p));
+    const view = watch(run);
     let result: WorkflowResult;
     try {
       result = await run.result;

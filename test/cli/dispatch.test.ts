@@ -82,6 +82,7 @@ describe('switchyard dispatch', () => {
       '--report',
       report,
     );
+    expect(err).toContain('→ task_1 attempt 1 to execution_agent (group 1)'); // the first group is shown too
     expect(err).toContain('✗ task_7 attempt 1: INJECTED_FAULT');
     expect(code).toBe(3);
     const result = ExecutionResultSchema.parse(JSON.parse(out));

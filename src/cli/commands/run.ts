@@ -34,10 +34,10 @@ ${inspectorFlagsHelp}`;
 
 /**
  * Submits the plan as the run's start; with a store, says how to continue the run should this
- * process stop. With `follow`, the plan is submitted at once (not in slices) and `follow` gets
- * the run before it begins, so it sees every attempt: a run begins on the microtask after
- * `submit`, which is before an `await` of `submitAsync` resumes. `dispatch` follows (its plans,
- * made from a specification, are small); `run` does not.
+ * process stop. With `follow`, the plan is submitted at once (not in slices) and `follow` and
+ * the progress view get the run before it begins, so they see every attempt: a run begins on
+ * the microtask after `submit`, which is before an `await` of `submitAsync` resumes. `dispatch`
+ * follows (its plans, made from a specification, are small); `run` does not.
  */
 export function submitPlan(
   plan: unknown,
@@ -47,7 +47,7 @@ export function submitPlan(
   io: Output,
 ): SessionSpec['start'] {
   const { runId, allowUnserved, follow } = submit;
-  return async (rt) => {
+  return async (rt, watch) => {
     const options = {
       ...(runId === undefined ? {} : { runId }),
       runner: { ...runner },
@@ -55,7 +55,10 @@ export function submitPlan(
     };
     // Built in slices: a large plan does not hold up heartbeats, a progress bar or Ctrl-C.
     const run = follow ? rt.submit(plan, options) : await rt.submitAsync(plan, options);
-    follow?.(run);
+    if (follow) {
+      follow(run);
+      watch(run);
+    }
     if (store)
       io.err(
         `Run ${run.id} is recorded in ${store.location}; if it stops, \`switchyard resume ${run.id} --db ${store.location}\` continues it.\n`,
