@@ -1,9 +1,12 @@
+import { z } from 'zod';
 import type { WorkflowRun } from '../actors/workflow-run.js';
 import { systemScheduler } from '../core/scheduler.js';
 import { type DecomposeOptions, type Decomposition, decompose } from '../planning/decompose.js';
 import type { LlmBackend } from '../planning/llm-backend.js';
 import { readSpecification } from '../planning/read-spec.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
+import { parseWith } from '../protocol/parse.js';
+import type { SpecificationInput } from '../protocol/specification.js';
 import type { ExecutionResult } from '../protocol/execution-result.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './create-runtime.js';
 import { trackExecution } from './execution-tracker.js';
@@ -28,7 +31,23 @@ export interface DispatchSpecOptions extends Partial<RuntimeOptions> {
   readonly onRun?: (run: WorkflowRun) => void;
 }
 
-const OWN_KEYS = ['llm', 'planning', 'runtime', 'runId', 'checkCapabilities', 'onRun'] as const;
+const isFunction = (v: unknown) => typeof v === 'function';
+const hasMethods =
+  (...names: string[]) =>
+  (v: unknown) =>
+    typeof v === 'object' && v !== null && names.every((n) => isFunction((v as Record<string, unknown>)[n]));
+
+/** dispatch's own options; the runtime's are checked by createRuntime. */
+const OwnOptionsSchema = z.object({
+  llm: z.custom<LlmBackend>(hasMethods('complete'), 'expected an LlmBackend (openAiCompatible(...))').optional(),
+  planning: z.record(z.string(), z.unknown()).optional(),
+  runtime: z.custom<Runtime>(hasMethods('submit', 'close'), 'expected a Runtime (from createRuntime)').optional(),
+  runId: z.string().min(1).optional(),
+  checkCapabilities: z.boolean().optional(),
+  onRun: z.custom<(run: WorkflowRun) => void>(isFunction, 'expected a function').optional(),
+});
+
+const OWN_KEYS = Object.keys(OwnOptionsSchema.shape) as ReadonlyArray<keyof DispatchSpecOptions>;
 
 /** The runtime options among `options`: everything that is not dispatch's own. */
 function runtimeOptions(options: DispatchSpecOptions): Partial<RuntimeOptions> {
@@ -71,7 +90,12 @@ export async function planSpecification(
  * console.log(result.status, `${result.successRate}%`);
  * for (const artifact of result.finalArtifacts) console.log(artifact.refId, artifact.uri);
  */
-export async function dispatch(spec: unknown, options: DispatchSpecOptions = {}): Promise<ExecutionResult> {
+export async function dispatch(
+  spec: string | SpecificationInput,
+  options: DispatchSpecOptions = {},
+): Promise<ExecutionResult> {
+  const checked = parseWith(OwnOptionsSchema, options, 'dispatch options');
+  if (!checked.ok) throw checked.error;
   const own = runtimeOptions(options);
   if (options.runtime && Object.keys(own).length > 0) {
     throw new SwitchyardError(

@@ -103,7 +103,13 @@ describe('dispatch(spec) on real worker threads', () => {
   it('runs on a runtime it is given and leaves it open; refuses runtime options beside it', async () => {
     rt = await createRuntime({ agents: [AGENTS], artifacts: fileStorage({ root: artifactRoot() }), logger: quiet });
     const spec = readFileSync(SPEC, 'utf8');
-    expect((await dispatch(spec, { runtime: rt })).status).toBe('complete');
+    const seen: string[] = [];
+    const first = await dispatch(spec, {
+      runtime: rt,
+      onRun: (run) => run.on('dispatch', (m) => seen.push(m.output.content.dispatch.task_id)),
+    });
+    expect(first.status).toBe('complete');
+    expect(seen).toHaveLength(13); // onRun sees the run before its first attempt
     expect((await dispatch(spec, { runtime: rt })).status).toBe('complete');
     await expectCode(dispatch(spec, { runtime: rt, maxAttempts: 2 }), 'INVALID_INPUT');
   });
@@ -119,5 +125,7 @@ describe('dispatch(spec) on real worker threads', () => {
       'CAPABILITY_NOT_AVAILABLE',
     );
     await expectCode(dispatch('no title here', { agents: [AGENTS], logger: quiet }), 'INVALID_INPUT');
+    await expectCode(dispatch(readFileSync(SPEC, 'utf8'), { agents: [AGENTS], runId: 7 as never }), 'INVALID_INPUT');
+    await expectCode(dispatch(readFileSync(SPEC, 'utf8'), { agents: [AGENTS], onRun: 'x' as never }), 'INVALID_INPUT');
   });
 });
