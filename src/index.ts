@@ -218,6 +218,22 @@ export type {
 
 // The embedded runtime
 export { createRuntime } from './runtime/create-runtime.js';
+export { dispatch } from './runtime/dispatch.js';
+export type { DispatchSpecOptions } from './runtime/dispatch.js';
+export {
+  ExecutionResultSchema,
+  AttemptRecordSchema,
+  TaskOutcomeSchema,
+  FinalArtifactSchema,
+  AgentMetricsSchema,
+} from './protocol/execution-result.js';
+export type {
+  ExecutionResult,
+  AttemptRecord,
+  TaskOutcome,
+  FinalArtifact,
+  AgentMetrics,
+} from './protocol/execution-result.js';
 export { startAgentHost } from './runtime/agent-host.js';
 export type { AgentHost, AgentHostOptions } from './runtime/agent-host.js';
 export type { Runtime, RuntimeOptions } from './runtime/create-runtime.js';

@@ -34,10 +34,10 @@ export function runExitStatus(result: Pick<WorkflowResult, 'status'>): number {
 }
 
 /** The help paragraph on exit statuses. */
-export const exitStatusHelp = `Exit status: 0 done (run, resume: the workflow ended complete); 2 a coded error on
-stderr (bad input or usage); 3 run/resume ended partial; 4 run/resume ended failed;
-130 run/resume stopped by Ctrl-C or SIGTERM; 1 an internal bug (SWITCHYARD_DEBUG=1
-shows its stack).
+export const exitStatusHelp = `Exit status: 0 done (run, resume, dispatch: the workflow ended complete); 2 a coded
+error on stderr (bad input or usage); 3 run/resume/dispatch ended partial; 4 ended
+failed; 130 run/resume/dispatch stopped by Ctrl-C or SIGTERM; 1 an internal bug
+(SWITCHYARD_DEBUG=1 shows its stack).
 
 Input: JSON files over 64 MiB or nested more than 512 levels are refused (exit 2);
 set SWITCHYARD_MAX_INPUT_BYTES / SWITCHYARD_MAX_INPUT_DEPTH to change the limits.

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ErrorCodes, isSwitchyardError, SwitchyardError } from '../protocol/errors.js';
 import { demoCommand } from './commands/demo.js';
+import { dispatchCommand } from './commands/dispatch.js';
 import { graphCommand } from './commands/graph.js';
 import { planCommand } from './commands/plan.js';
 import { pruneCommand } from './commands/prune.js';
@@ -23,6 +24,7 @@ const commands: Readonly<Record<string, readonly [Command, string]>> = {
   validate: [validateCommand, 'check a plan and list every problem'],
   graph: [graphCommand, "print a plan's groups, critical path or Mermaid flowchart"],
   run: [runCommand, 'run a plan for real on agent handlers in worker threads'],
+  dispatch: [dispatchCommand, 'plan a specification, run it and report, in one command'],
   resume: [resumeCommand, 'continue a recorded run after its process stopped'],
   runtime: [runtimeCommand, 'host agent runtimes for a dispatcher elsewhere, over NATS'],
   runs: [runsCommand, 'list the runs recorded in a state database'],

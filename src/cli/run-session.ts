@@ -4,6 +4,7 @@ import type { WorkflowRun } from '../actors/workflow-run.js';
 import type { WorkflowResult } from '../protocol/dispatch-output.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { z } from 'zod';
+import { AgentModuleSchema } from '../pool/agent-factory.js';
 import { createRuntime, FaultsSchema, type Runtime, type RuntimeOptions } from '../runtime/create-runtime.js';
 import type { StateStore } from '../store/state-store.js';
 import type { Bus } from '../bus/bus.js';
@@ -77,7 +78,8 @@ export function summaryTable(
  * back leniently: a field missing (or a record from elsewhere) falls back to the defaults.
  */
 export const RunnerSchema = z.looseObject({
-  agents: z.array(z.string()).optional(),
+  /** Module paths, or `{ module, options }` entries (`dispatch --mcp` records the MCP agent's so). */
+  agents: z.array(AgentModuleSchema).optional(),
   threads: z.number().int().min(1).optional(),
   concurrency: z.number().int().min(1).optional(),
   prefetch: z.number().int().min(0).optional(),
@@ -118,8 +120,13 @@ export interface SessionSpec {
   readonly json: boolean;
   readonly stateOut: string | undefined;
   readonly inspector?: { inspect: (event: InspectionEvent) => void; stop(): void };
-  /** Starts the run on the runtime (submit or resume). */
-  start(rt: Runtime): WorkflowRun | Promise<WorkflowRun>;
+  /**
+   * Starts the run on the runtime (submit or resume). Calling `watch` with the run before it
+   * begins shows its first attempts too; otherwise the session watches it once `start` resolves.
+   */
+  start(rt: Runtime, watch: (run: WorkflowRun) => void): WorkflowRun | Promise<WorkflowRun>;
+  /** Prints how the run ended, instead of the summary table and the workflow_result JSON. */
+  present?(run: WorkflowRun, result: WorkflowResult): void;
 }
 
 /**
@@ -158,14 +165,19 @@ export async function runSession(spec: SessionSpec, io: Output): Promise<number>
   process.once('SIGTERM', stop);
   try {
     if (spec.waitRuntimes !== undefined) await rt.waitForRuntimes(spec.waitRuntimes);
-    run = await spec.start(rt);
+    let shown: ProgressView | undefined;
+    const watch = (r: WorkflowRun): ProgressView => {
+      if (shown) return shown;
+      const view = new ProgressView({ write: io.err, tty: io.errIsTTY ?? false }, () => r.state());
+      r.on('dispatch', (m) => view.dispatch(m));
+      r.on('result', (m) => view.result(m));
+      r.on('progress', (p) => view.progress(p));
+      return (shown = view);
+    };
+    run = await spec.start(rt, watch);
     // A signal that came while the plan was being built stops the run it became.
     if (interrupted !== undefined) run.cancel(`${interrupted} received`);
-    const started = run;
-    const view = new ProgressView({ write: io.err, tty: io.errIsTTY ?? false }, () => started.state());
-    run.on('dispatch', (m) => view.dispatch(m));
-    run.on('result', (r) => view.result(r));
-    run.on('progress', (p) => view.progress(p));
+    const view = watch(run);
     let result: WorkflowResult;
     try {
       result = await run.result;
@@ -179,8 +191,11 @@ export async function runSession(spec: SessionSpec, io: Output): Promise<number>
     view.finish();
     const state = run.state();
     if (spec.stateOut !== undefined) writeFileSync(spec.stateOut, `${JSON.stringify(state, null, 2)}\n`);
-    if (!spec.json) io.out(`\n${summaryTable(result, state.task_states)}\n\n`);
-    io.out(`${JSON.stringify(result, null, 2)}\n`);
+    if (spec.present) spec.present(run, result);
+    else {
+      if (!spec.json) io.out(`\n${summaryTable(result, state.task_states)}\n\n`);
+      io.out(`${JSON.stringify(result, null, 2)}\n`);
+    }
     return runExitStatus(result);
   } finally {
     process.off('SIGINT', stop);

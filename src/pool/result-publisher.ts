@@ -34,6 +34,8 @@ export function resultEvent(
   result: ExecuteResult,
   at: string,
 ): AgentExecutionResult {
+  // Usage travels beside the outcome, not in it: it describes the attempt, success or not.
+  const { usage, ...output } = result.type === 'succeeded' ? result.output : { usage: undefined };
   return {
     type: 'AgentExecutionResult',
     request_id: trigger.request_id,
@@ -43,11 +45,12 @@ export function resultEvent(
     runtime_id: runtimeId,
     outcome:
       result.type === 'succeeded'
-        ? { status: 'complete', ...result.output }
+        ? { status: 'complete', ...output }
         : {
             status: 'failed',
             error: { code: result.error.code, message: result.error.message, recoverable: result.error.recoverable },
           },
+    ...(usage === undefined ? {} : { usage }),
     at,
   };
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { DispatchSchema } from './dispatch-output.js';
 import { ProducedRefSchema } from './refs.js';
-import { TokenUsageSchema } from './token-usage.js';
 import { subjectTokenProblem } from './subjects.js';
+import { TokenUsageSchema } from './token-usage.js';
 
 /**
  * Bounds on what a runtime may announce: a registration past them is refused, so a forged or
@@ -253,7 +253,6 @@ export const AgentExecutionResultSchema = z
             .optional()
             .describe('The refs it produced, with where they are stored.'),
           summary: z.string().optional().describe('One line for people.'),
-          usage: TokenUsageSchema.optional().describe('Tokens spent on a language model, when the agent used one.'),
         }),
         z.looseObject({
           status: z.literal('failed'),
@@ -272,6 +271,7 @@ export const AgentExecutionResultSchema = z
         }),
       ])
       .describe('How it ended.'),
+    usage: TokenUsageSchema.optional().describe('Tokens the attempt spent on a language model, when it used one.'),
     at: TimestampSchema,
   })
   .describe('How one attempt ended.');

@@ -35,6 +35,7 @@ import {
 import { TaskResultMessageSchema } from './task-result.js';
 import { WorkflowStateSchema } from './workflow-state.js';
 import { SpecificationSchema } from './specification.js';
+import { ExecutionResultSchema } from './execution-result.js';
 
 /** Every message of the wire protocol by name, as `switchyard schema <name>` knows them. */
 export const messageSchemas = {
@@ -71,6 +72,7 @@ export const messageSchemas = {
   drain_runtime: DrainRuntimeSchema,
   drain_accepted: DrainAcceptedSchema,
   specification: SpecificationSchema,
+  execution_result: ExecutionResultSchema,
 } as const;
 
 /** The name of a message in {@link messageSchemas}. */

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 
 /**
- * Tokens an attempt spent on a language model, as an agent reports them on its result
- * (`AgentOutput.usage`, `AgentExecutionResult.outcome.usage`): the sum over every request the
- * attempt made, in the OpenAI field names, and the model that answered.
+ * Tokens one attempt spent on a language model, as the agent reports them (the shared contract
+ * of issue 21: `AgentOutput.usage`, carried on `AgentExecutionResult.usage`, beside the outcome, success or not): the sum over
+ * every request the attempt made, in the OpenAI field names. Optional everywhere: agents that
+ * call no model report none.
  */
-export const TokenUsageSchema = z
-  .strictObject({
-    prompt_tokens: z.number().int().nonnegative(),
-    completion_tokens: z.number().int().nonnegative(),
-    total_tokens: z.number().int().nonnegative(),
-    model: z.string().min(1).optional(),
-  })
-  .describe('Tokens the attempt spent on a language model, summed over its requests.');
+export const TokenUsageSchema = z.looseObject({
+  prompt_tokens: z.number().int().nonnegative().describe('Tokens sent to the model.'),
+  completion_tokens: z.number().int().nonnegative().describe('Tokens the model answered with.'),
+  total_tokens: z.number().int().nonnegative().describe('Both, as the model server counts them.'),
+  model: z.string().min(1).optional().describe('The model that answered.'),
+});
 export type TokenUsage = z.infer<typeof TokenUsageSchema>;

@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { ExecutionGraph } from '../../graph/execution-graph.js';
 import { type Decomposition, decompose } from '../../planning/decompose.js';
-import { readSpecification, type SpecFormat } from '../../planning/read-spec.js';
 import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import { summarize } from '../graph-summary.js';
-import { type Output, readText } from '../io.js';
+import type { Output } from '../io.js';
+import { readSpecFile, specFormat } from '../spec-input.js';
 import { llmFlags, llmFlagsHelp, llmFromFlags } from '../llm-flags.js';
 import { nonNegativeInt } from '../numeric-flags.js';
 
@@ -28,19 +28,6 @@ rules plan instead and say why. Prints a summary; the plan goes to -o, else to s
   --timestamp <iso>     the plan's metadata.timestamp (default: none, for repeatable output)
   --json                print the summary (and, without -o, the plan) as JSON on stdout
 ${llmFlagsHelp}`;
-
-function formatOf(path: string, flag: string | undefined): SpecFormat | undefined {
-  if (flag !== undefined) {
-    if (flag === 'md' || flag === 'markdown') return 'markdown';
-    if (flag === 'json') return 'json';
-    throw new SwitchyardError(ErrorCodes.USAGE_ERROR, `--format takes md or json, got ${JSON.stringify(flag)}.`, {
-      flag: 'format',
-    });
-  }
-  if (/\.(md|markdown)$/iu.test(path)) return 'markdown';
-  if (/\.json$/iu.test(path)) return 'json';
-  return undefined;
-}
 
 /** Human lines about a decomposition: tasks by type, groups, critical path, what the model did. */
 export function planSummary(done: Decomposition): { lines: string[]; facts: Record<string, unknown> } {
@@ -102,7 +89,7 @@ export async function planCommand(argv: string[], io: Output): Promise<number> {
     return 0;
   }
   const [path] = positionals('plan', given, ['spec.md']);
-  const format = formatOf(path, values.format);
+  specFormat(path, values.format); // a bad --format is refused before anything is read
   if (values.timestamp !== undefined && Number.isNaN(Date.parse(values.timestamp))) {
     throw new SwitchyardError(
       ErrorCodes.USAGE_ERROR,
@@ -118,10 +105,8 @@ export async function planCommand(argv: string[], io: Output): Promise<number> {
       '--llm-dependencies asks a model: give --llm <base-url> and --model (or set SWITCHYARD_LLM_BASE_URL and SWITCHYARD_LLM_MODEL).',
       { flag: 'llm-dependencies' },
     );
-  const name = path === '-' ? 'the specification from standard input' : `the specification ${JSON.stringify(path)}`;
-  const spec = readSpecification(readText(path, 'specification'), { name, ...(format ? { format } : {}) });
-  if (!spec.ok) throw spec.error;
-  const done = await decompose(spec.value, {
+  const spec = readSpecFile(path, values.format);
+  const done = await decompose(spec, {
     ...(llm ? { llm } : {}),
     ...(maxRepairs === undefined ? {} : { maxRepairs }),
     resolveCycles: values['resolve-cycles'] === true,
@@ -156,7 +141,7 @@ export async function planCommand(argv: string[], io: Output): Promise<number> {
     );
     return 0;
   }
-  const head = `✓ ${spec.value.title}: ${facts.tasks} tasks${values.output === undefined ? '' : `, written to ${values.output}`}`;
+  const head = `✓ ${spec.title}: ${facts.tasks} tasks${values.output === undefined ? '' : `, written to ${values.output}`}`;
   if (values.output === undefined) {
     io.out(text);
     io.err(`${[head, ...lines].join('\n')}\n`);

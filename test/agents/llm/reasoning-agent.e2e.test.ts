@@ -85,7 +85,8 @@ describe('the reasoning agent in a runtime, on real worker threads', () => {
     expect(prompt).toContain('hello from the transcript');
     const outcome = results.task_3.outcome;
     expect(outcome.status).toBe('complete');
-    expect(outcome.status === 'complete' && outcome.usage).toEqual({
+    // Usage travels beside the outcome, on the result itself.
+    expect(results.task_3.usage).toEqual({
       prompt_tokens: 200,
       completion_tokens: 20,
       total_tokens: 220,
