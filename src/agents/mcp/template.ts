@@ -132,9 +132,10 @@ export async function fillTemplate(t: Template, scope: TemplateScope): Promise<u
     case 'array':
       return Promise.all(t.items.map((i) => fillTemplate(i, scope)));
     case 'object': {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of t.entries) out[k] = await fillTemplate(v, scope);
-      return out;
+      // Own properties whatever their names: assigning `__proto__` would set the prototype instead.
+      const filled: Array<[string, unknown]> = [];
+      for (const [k, v] of t.entries) filled.push([k, await fillTemplate(v, scope)]);
+      return Object.fromEntries(filled);
     }
     case 'string': {
       if (t.parts.length === 1) return valueOf(t.parts[0], scope);

@@ -6,10 +6,10 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCodeWriter } from '../../../src/agents/llm/code-writer-agent.js';
 import { pathProblem } from '../../../src/agents/llm/workspace-files.js';
-import { AgentError } from '../../../src/pool/agent.js';
 import type { Dispatch } from '../../../src/protocol/dispatch-output.js';
 import { artifactContextDouble } from '../../helpers/artifact-storage-double.js';
 import { type OpenAiTestDouble, startOpenAiTestDouble } from '../../helpers/openai-test-double.js';
+import { agentFailure } from '../../helpers/errors.js';
 
 let double: OpenAiTestDouble | undefined;
 let dir = '';
@@ -51,15 +51,6 @@ async function writerAgainst(answer: unknown) {
   return { agent, ctx: artifactContextDouble(join(dir, 'out'), dispatch) };
 }
 
-async function failure(promise: Promise<unknown>): Promise<AgentError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AgentError);
-  return error as AgentError;
-}
-
 describe('the code writer against the OpenAI-protocol test double', () => {
   it('writes the files of the model’s answer into the run’s workspace and a manifest as its output', async () => {
     const { agent, ctx } = await writerAgainst(FILES);
@@ -97,7 +88,7 @@ describe('the code writer against the OpenAI-protocol test double', () => {
         { path: '../escape.py', content: 'import os\n', kind: 'code' },
       ],
     });
-    const error = await failure(Promise.resolve(agent.handle(dispatch, ctx)));
+    const error = await agentFailure(Promise.resolve(agent.handle(dispatch, ctx)));
     expect([error.code, error.recoverable]).toEqual(['UNSAFE_PATH', false]);
     expect(existsSync(join(dir, 'escape.py'))).toBe(false);
     expect(existsSync(join(dir, 'ws')) ? readdirSync(join(dir, 'ws')) : []).toEqual([]);
@@ -106,7 +97,7 @@ describe('the code writer against the OpenAI-protocol test double', () => {
 
   it('fails recoverably on an answer that is not the asked-for JSON', async () => {
     const { agent, ctx } = await writerAgainst({ files: [{ path: 'a.py' }] });
-    const error = await failure(Promise.resolve(agent.handle(dispatch, ctx)));
+    const error = await agentFailure(Promise.resolve(agent.handle(dispatch, ctx)));
     expect([error.code, error.recoverable]).toEqual(['LLM_BAD_ANSWER', true]);
   });
 
@@ -114,7 +105,7 @@ describe('the code writer against the OpenAI-protocol test double', () => {
     dir = mkdtempSync(join(tmpdir(), 'switchyard-code-'));
     const agent = createCodeWriter({ workspace: join(dir, 'ws') }, {});
     const ctx = artifactContextDouble(join(dir, 'out'), dispatch);
-    const error = await failure(Promise.resolve(agent.handle(dispatch, ctx)));
+    const error = await agentFailure(Promise.resolve(agent.handle(dispatch, ctx)));
     expect([error.code, error.recoverable]).toEqual(['CAPABILITY_NOT_AVAILABLE', false]);
     expect(existsSync(join(dir, 'ws'))).toBe(false);
     expect(ctx.written.size).toBe(0);

@@ -8,6 +8,7 @@ import { AgentError } from '../../../src/pool/agent.js';
 import type { Dispatch } from '../../../src/protocol/dispatch-output.js';
 import { artifactContextDouble } from '../../helpers/artifact-storage-double.js';
 import { type OpenAiTestDouble, startOpenAiTestDouble, type ScriptEntry } from '../../helpers/openai-test-double.js';
+import { agentFailure } from '../../helpers/errors.js';
 
 let double: OpenAiTestDouble | undefined;
 let dir = '';
@@ -51,15 +52,6 @@ async function agentAgainst(script: ScriptEntry[], options: Record<string, unkno
 
 const userPrompt = (d: OpenAiTestDouble, i = 0) =>
   d.requests[i]?.body?.messages.find((m) => m.role === 'user')?.content ?? '';
-
-async function failure(promise: Promise<unknown>): Promise<AgentError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AgentError);
-  return error as AgentError;
-}
 
 describe('the reasoning agent against the OpenAI-protocol test double', () => {
   it('puts the action, the inputs and the partial-input notes into the prompt, writes the answer and reports usage', async () => {
@@ -113,11 +105,11 @@ describe('the reasoning agent against the OpenAI-protocol test double', () => {
     ]);
     const d = dispatch();
     const ctx = () => artifactContextDouble(join(tmpdir(), 'unused'), d);
-    const server = await failure(Promise.resolve(agent.handle(d, ctx())));
+    const server = await agentFailure(Promise.resolve(agent.handle(d, ctx())));
     expect([server.code, server.recoverable]).toEqual(['LLM_FAILED', true]);
-    const refused = await failure(Promise.resolve(agent.handle(d, ctx())));
+    const refused = await agentFailure(Promise.resolve(agent.handle(d, ctx())));
     expect([refused.code, refused.recoverable]).toEqual(['LLM_REFUSED', false]);
-    const key = await failure(Promise.resolve(agent.handle(d, ctx())));
+    const key = await agentFailure(Promise.resolve(agent.handle(d, ctx())));
     expect([key.code, key.recoverable]).toEqual(['LLM_FAILED', false]);
   });
 
@@ -128,7 +120,7 @@ describe('the reasoning agent against the OpenAI-protocol test double', () => {
       { llm: { baseURL: double.baseURL, model: 'm', timeoutMs: 200 } },
       { OPENAI_API_KEY: '' },
     );
-    const error = await failure(
+    const error = await agentFailure(
       Promise.resolve(agent.handle(dispatch(), artifactContextDouble(join(tmpdir(), 'unused'), dispatch()))),
     );
     expect([error.code, error.recoverable]).toEqual(['REQUEST_TIMEOUT', true]);

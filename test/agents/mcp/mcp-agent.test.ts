@@ -9,6 +9,7 @@ import { AgentError } from '../../../src/pool/agent.js';
 import type { Dispatch } from '../../../src/protocol/dispatch-output.js';
 import { artifactContextDouble } from '../../helpers/artifact-storage-double.js';
 import { alive, EVERYTHING, FILESYSTEM, killAll, startEverythingHttp } from '../../helpers/mcp-servers.js';
+import { agentFailure } from '../../helpers/errors.js';
 
 type Agent = ReturnType<typeof createMcpAgent>;
 const agents: Agent[] = [];
@@ -50,15 +51,6 @@ function dispatch(over: Partial<Dispatch> = {}): Dispatch {
     workflow_progress: { total_tasks: 1, completed: 0, in_progress: 1, pending: 0, failed: 0 },
     ...over,
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<AgentError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AgentError);
-  return error as AgentError;
 }
 
 const ECHO = {
@@ -151,7 +143,7 @@ describe('the MCP execution agent against real MCP servers over stdio', () => {
   it('fails with CAPABILITY_NOT_AVAILABLE, not recoverable, when the server lacks the tool', async () => {
     const agent = agentWith({ 'CAP-ACQ-*': { server: 'everything', tool: 'no-such-tool' } });
     const d = dispatch();
-    const error = await failure(Promise.resolve(agent.handle(d, artifactContextDouble(tmp(), d))));
+    const error = await agentFailure(Promise.resolve(agent.handle(d, artifactContextDouble(tmp(), d))));
     expect({ code: error.code, recoverable: error.recoverable }).toEqual({
       code: 'CAPABILITY_NOT_AVAILABLE',
       recoverable: false,
@@ -162,7 +154,7 @@ describe('the MCP execution agent against real MCP servers over stdio', () => {
   it('fails with CAPABILITY_NOT_AVAILABLE, not recoverable, when the server command does not exist', async () => {
     const agent = agentWith(ECHO, { everything: { command: 'switchyard-no-such-mcp-server' } });
     const d = dispatch();
-    const error = await failure(Promise.resolve(agent.handle(d, artifactContextDouble(tmp(), d))));
+    const error = await agentFailure(Promise.resolve(agent.handle(d, artifactContextDouble(tmp(), d))));
     expect({ code: error.code, recoverable: error.recoverable }).toEqual({
       code: 'CAPABILITY_NOT_AVAILABLE',
       recoverable: false,
@@ -177,7 +169,7 @@ describe('the MCP execution agent against real MCP servers over stdio', () => {
       { fs: { command: process.execPath, args: [FILESYSTEM, root] } },
     );
     const d = dispatch({ capability_ids: ['CAP-DAT-002'] });
-    const error = await failure(Promise.resolve(agent.handle(d, artifactContextDouble(join(root, 'out'), d))));
+    const error = await agentFailure(Promise.resolve(agent.handle(d, artifactContextDouble(join(root, 'out'), d))));
     expect({ code: error.code, recoverable: error.recoverable }).toEqual({
       code: 'MCP_TOOL_ERROR',
       recoverable: false,
@@ -234,7 +226,7 @@ describe('the MCP execution agent against real MCP servers over stdio', () => {
     const long = dispatch({ capability_ids: ['CAP-AUD-001'], output_refs_expected: [] });
     // Progress is reported just before the call goes out on the open connection: kill then.
     const ctx = artifactContextDouble(root, long, { onProgress: () => process.kill(pid, 'SIGKILL') });
-    const error = await failure(Promise.resolve(agent.handle(long, ctx)));
+    const error = await agentFailure(Promise.resolve(agent.handle(long, ctx)));
     expect(error.recoverable).toBe(true);
     expect(error.code).toBe('MCP_CONNECTION_LOST');
     await agent.handle(warm, artifactContextDouble(root, warm));
@@ -278,7 +270,7 @@ describe('the MCP execution agent over Streamable HTTP', () => {
   it('fails with CAPABILITY_NOT_AVAILABLE when nothing listens at the URL', async () => {
     const agent = agentWith(ECHO, { everything: { url: 'http://127.0.0.1:9/mcp' } });
     const d = dispatch();
-    const error = await failure(Promise.resolve(agent.handle(d, artifactContextDouble(tmp(), d))));
+    const error = await agentFailure(Promise.resolve(agent.handle(d, artifactContextDouble(tmp(), d))));
     expect({ code: error.code, recoverable: error.recoverable }).toEqual({
       code: 'CAPABILITY_NOT_AVAILABLE',
       recoverable: false,

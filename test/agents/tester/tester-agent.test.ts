@@ -19,6 +19,7 @@ import {
   pytestSuite,
   redNodeSuite,
 } from './suites.js';
+import { agentFailure } from '../../helpers/errors.js';
 
 let agent: AgentDefinition | undefined;
 afterEach(async () => {
@@ -58,15 +59,6 @@ function attempt(options: Record<string, unknown>, inputs: ResolvedRef[] = [], s
   return { done, report, abort, storage };
 }
 
-async function failure(done: Promise<unknown>): Promise<AgentError> {
-  const error = await done.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AgentError);
-  return error as AgentError;
-}
-
 describe('the tester agent runs a real node --test suite', () => {
   it('completes a green suite and writes its report', async () => {
     const dir = greenNodeSuite();
@@ -87,7 +79,7 @@ describe('the tester agent runs a real node --test suite', () => {
 
   it('fails a red suite with TESTS_FAILED, not recoverable, naming each failing test', async () => {
     const { done, report } = attempt({ cwd: redNodeSuite() });
-    const error = await failure(done);
+    const error = await agentFailure(done);
     expect(error.code).toBe('TESTS_FAILED');
     expect(error.recoverable).toBe(false);
     expect(error.message).toContain('subtracts # badly');
@@ -101,7 +93,7 @@ describe('the tester agent runs a real node --test suite', () => {
   it('kills the whole process group of a suite that outlives its timeout: TIMEOUT, recoverable, nothing left', async () => {
     const dir = hangingNodeSuite();
     const { done, report } = attempt({ cwd: dir, timeoutMs: 4000 });
-    const error = await failure(done);
+    const error = await agentFailure(done);
     expect(error.code).toBe('TIMEOUT');
     expect(error.recoverable).toBe(true);
     const pids = pidsOf(dir);
@@ -130,7 +122,7 @@ describe('the tester agent runs a real node --test suite', () => {
 describe('the tester agent, other runners and refusals', () => {
   it('reads npm test best effort: node --test behind the package script, in TAP', async () => {
     const { done, report } = attempt({ cwd: npmSuite(), runner: 'npm' });
-    const error = await failure(done);
+    const error = await agentFailure(done);
     expect(error.code).toBe('TESTS_FAILED');
     expect((await report()).failing).toEqual(['subtracts # badly', 'division > by zero throws']);
   });
@@ -139,7 +131,7 @@ describe('the tester agent, other runners and refusals', () => {
     const green = attempt({ cwd: pytestSuite(false), runner: 'pytest' });
     expect((await green.done).summary).toMatch(/3 passed, 0 failed, 1 skipped/u);
     const red = attempt({ cwd: pytestSuite(true), runner: 'pytest' });
-    const error = await failure(red.done);
+    const error = await agentFailure(red.done);
     expect(error.code).toBe('TESTS_FAILED');
     expect((await red.report()).failing).toEqual([
       'test_calc.py::test_subtracts',
@@ -149,7 +141,7 @@ describe('the tester agent, other runners and refusals', () => {
 
   it('fails with CAPABILITY_NOT_AVAILABLE, not recoverable, when the runner cannot start', async () => {
     const { done } = attempt({ cwd: greenNodeSuite(), command: 'no-such-test-runner-xyz' });
-    const error = await failure(done);
+    const error = await agentFailure(done);
     expect(error.code).toBe('CAPABILITY_NOT_AVAILABLE');
     expect(error.recoverable).toBe(false);
   });
@@ -161,9 +153,9 @@ describe('the tester agent, other runners and refusals', () => {
     const ok = attempt({}, [{ ref_id: 'store_1', storage_uri: uri, status: 'stored' }], storage);
     expect((await ok.done).summary).toContain(dir);
     const bad = attempt({ cwd: `${dir}/missing` });
-    expect((await failure(bad.done)).code).toBe('INVALID_INPUT');
+    expect((await agentFailure(bad.done)).code).toBe('INVALID_INPUT');
     const none = attempt({});
-    expect((await failure(none.done)).code).toBe('INVALID_INPUT');
+    expect((await agentFailure(none.done)).code).toBe('INVALID_INPUT');
   });
 
   it('refuses bad options with a ZodError naming the field', () => {
