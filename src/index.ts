@@ -273,6 +273,9 @@ export type {
 export type { StateManager } from './actors/state-manager.js';
 export type { RecordedRun } from './journal/recorded-run.js';
 export type { SubmitOptions } from './runtime/create-runtime.js';
+export type { RetryBackoffOptions } from './runtime/retry-backoff.js';
+export type { CancelTask, TaskCancelAccepted } from './protocol/run-commands.js';
+export { CancelTaskSchema, TaskCancelAcceptedSchema } from './protocol/run-commands.js';
 
 // Artifacts: the storage ctx.read and ctx.write go through (a directory per run by default)
 export { fileStorage } from './storage/file-storage.js';

@@ -55,6 +55,11 @@ export class ActorTaskEngine implements TaskEngine {
       const ref = tasks[v];
       const dispatch: TaskEvent = { type: 'DISPATCH', at: time(core.dispatchedAt[v]), agent: core.assigned[v] ?? '' };
       const ended = { at: time(core.completedAt[v]), message: core.summary[v] ?? '' };
+      // A task cancelled before it was ever sent is failed with no attempts: one CANCEL gets it there.
+      if (status === 'failed' && attempts === 0) {
+        ref.send({ type: 'CANCEL', at: ended.at, reason: ended.message });
+        continue;
+      }
       const events: TaskEvent[] = status === 'skipped' && attempts === 0 ? [] : [{ type: 'READY' }];
       const failedBefore = status === 'ready' || status === 'skipped' ? attempts : attempts - 1;
       for (let k = 0; k < failedBefore; k++) events.push(dispatch, { type: 'FAIL', ...ended, recoverable: true });

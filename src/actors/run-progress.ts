@@ -1,6 +1,8 @@
 import type { DispatchCore } from '../core/dispatch-core.js';
 import { S } from '../machines/task-table.js';
 import type { RunCounts } from '../protocol/run-events.js';
+import { AttemptProgressSchema } from '../protocol/runtime-events.js';
+import type { OpenAttempt } from './open-attempt.js';
 
 /** Run counts, and the task a handler reported progress on, if that is what changed. */
 export interface RunProgress {
@@ -40,5 +42,26 @@ export function runCounts(core: DispatchCore): RunCounts {
     failed: c[S.failed],
     skipped: c[S.skipped],
     in_progress: c[S.in_progress],
+  };
+}
+
+/** The run's progress with the task a handler reported on (`data`, an `AttemptProgress`), if it is one of `live`. */
+export function handlerProgress(
+  core: DispatchCore,
+  live: ReadonlyMap<string, OpenAttempt>,
+  data: unknown,
+): RunProgress | undefined {
+  const parsed = AttemptProgressSchema.safeParse(data);
+  const attempt = parsed.success ? live.get(parsed.data.request_id) : undefined;
+  if (!attempt || !parsed.success) return undefined;
+  const { percent, message } = parsed.data;
+  return {
+    ...runProgress(core),
+    task: {
+      task_id: attempt.trigger.task_id,
+      attempt: attempt.trigger.attempt,
+      ...(percent === undefined ? {} : { percent }),
+      ...(message === undefined ? {} : { message }),
+    },
   };
 }

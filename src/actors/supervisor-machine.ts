@@ -20,11 +20,22 @@ const OWN: unique symbol = Symbol('switchyard.supervisor.own');
 export type InboxKind = 'result' | 'results' | 'placed' | 'progress';
 
 /** Events anyone holding the run's actor may send. */
-export type SupervisorCommand = {
-  readonly type: 'cancel';
-  /** Said in the `CLOSED` error the run's result rejects with. @default 'cancelled from its actor' */
-  readonly reason?: string;
-};
+export type SupervisorCommand =
+  | {
+      readonly type: 'cancel';
+      /** Said in the `CLOSED` error the run's result rejects with. @default 'cancelled from its actor' */
+      readonly reason?: string;
+    }
+  | {
+      /**
+       * Cancels one task of the running run (see `WorkflowRun.cancelTask`). Sent to the actor, an
+       * unknown or ended task cannot be answered with an error: it is logged and changes nothing.
+       */
+      readonly type: 'cancelTask';
+      readonly taskId: string;
+      /** Kept in the task's failure_log entry. @default 'cancelled from its actor' */
+      readonly reason?: string;
+    };
 
 /** Events the run sends its own actor: what one turn of the bus brought is one `inbox` event, one transition. */
 type OwnEvent = { readonly [OWN]: true } & (
@@ -33,6 +44,7 @@ type OwnEvent = { readonly [OWN]: true } & (
   | { readonly type: 'inbox'; readonly deliveries: ReadonlyArray<Delivery<InboxKind>> }
   | { readonly type: 'lost'; readonly requestId: string; readonly outcome: Outcome }
   | { readonly type: 'ended' }
+  | { readonly type: 'due'; readonly what: 'retries' | 'deadline' }
 );
 
 export type SupervisorEvent = SupervisorCommand | OwnEvent;
@@ -51,6 +63,10 @@ export interface SupervisorDriver {
   lost(requestId: string, outcome: Outcome): void;
   /** Aborts what is out and rejects the run's result with `CLOSED`. */
   cancel(reason: string): void;
+  /** Cancels one task: its attempt out is cancelled, it ends failed (`CANCELLED`), its dependents are skipped. */
+  cancelTask(taskId: string, reason: string): void;
+  /** A timer of the run came due: held retries to send, or the run's deadline. */
+  due(what: 'retries' | 'deadline'): void;
   /** The counts now. */
   progress(): RunProgress;
 }
@@ -135,6 +151,13 @@ export function supervisorMachine(driver: SupervisorDriver) {
             guard: 'own',
             actions: [({ event }) => driver.lost(event.requestId, event.outcome), 'count'],
           },
+          due: { guard: 'own', actions: [({ event }) => driver.due(event.what), 'count'] },
+          cancelTask: {
+            actions: [
+              ({ event }) => driver.cancelTask(event.taskId, event.reason ?? 'cancelled from its actor'),
+              'count',
+            ],
+          },
         },
       },
       complete: { type: 'final' },
@@ -146,7 +169,7 @@ export function supervisorMachine(driver: SupervisorDriver) {
 export type SupervisorMachine = ReturnType<typeof supervisorMachine>;
 export type SupervisorSnapshot = SnapshotFrom<SupervisorMachine>;
 
-/** The run's supervisor as code outside the run may hold it: watch it, read it, cancel it. */
+/** The run's supervisor as code outside the run may hold it: watch it, read it, cancel it or one of its tasks. */
 export type SupervisorRef = ActorRef<SupervisorSnapshot, SupervisorCommand>;
 
 /** The events the run sends its own actor. */
@@ -156,6 +179,7 @@ export const own = {
   inbox: (deliveries: ReadonlyArray<Delivery<InboxKind>>): OwnEvent => ({ [OWN]: true, type: 'inbox', deliveries }),
   lost: (requestId: string, outcome: Outcome): OwnEvent => ({ [OWN]: true, type: 'lost', requestId, outcome }),
   ended: (): OwnEvent => ({ [OWN]: true, type: 'ended' }),
+  due: (what: 'retries' | 'deadline'): OwnEvent => ({ [OWN]: true, type: 'due', what }),
 };
 
 /**

@@ -6,6 +6,7 @@ import type { Scheduler } from '../core/scheduler.js';
 import type { RunStepMessage, StoredStep } from '../protocol/run-events.js';
 import type { Subjects } from '../protocol/subjects.js';
 import type { Checkpoint, RunRecord } from '../store/state-store.js';
+import type { RetryBackoff } from './retry-hold.js';
 import type { RunRouter } from './run-router.js';
 
 /** What a supervisor needs from the runtime around it. */
@@ -22,6 +23,10 @@ export interface SupervisorOptions {
   readonly maxConcurrentTasks: number;
   /** Deadline of one attempt. */
   readonly taskTimeoutMs: number;
+  /** The wait before each retry of a task, on `scheduler`; absent or `false`: retries go out at once. */
+  readonly retryBackoff?: RetryBackoff | false;
+  /** The run's deadline, in ms from its start (seed 002's max_execution_time); none when absent. */
+  readonly maxExecutionTimeMs?: number;
   /** Extra wait for a result beyond the deadline before it counts as lost. */
   readonly resultGraceMs: number;
   /** How long the dispatcher may take to accept a trigger. @default 5000 */

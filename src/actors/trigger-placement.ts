@@ -3,6 +3,7 @@ import type { BusMessage } from '../bus/bus.js';
 import { ErrorCodes, type SwitchyardError } from '../protocol/errors.js';
 import {
   type AgentDispatchFailed,
+  type CancelAttempt,
   type TriggerAccepted,
   type TriggerAgent,
   type TriggerAgentBatch,
@@ -61,8 +62,16 @@ export class TriggerPlacement {
   onWithdraw(message: BusMessage): void {
     const parsed = parseWith(WithdrawTriggersSchema, message.data, 'WithdrawTriggers');
     if (!parsed.ok) return this.#state.refuse(message, parsed.error.code, parsed.error.message);
-    const withdrawn = this.#state.waiting.withdraw(parsed.value.request_ids);
-    if (withdrawn > 0) this.#state.o.logger.info({ withdrawn }, 'queued triggers withdrawn');
+    const { waiting, running, registry, o } = this.#state;
+    const withdrawn = waiting.withdraw(parsed.value.request_ids);
+    if (withdrawn > 0) o.logger.info({ withdrawn }, 'queued triggers withdrawn');
+    // Ones placed already (the run withdrew them before it read where they went) are cancelled where they run.
+    const workflow = message.subject.split('.').at(-2);
+    for (const id of parsed.value.request_ids) {
+      const runtimeId = running.has(id) && id.startsWith(`${workflow}_`) ? registry.owner(id) : undefined;
+      if (runtimeId !== undefined)
+        o.bus.publish(o.subjects.cancel(runtimeId), { type: 'CancelAttempt', request_id: id } satisfies CancelAttempt);
+    }
   }
 
   /** Places, queues or refuses one trigger; the answer for its requester. */

@@ -3,27 +3,26 @@ import type { Actor } from 'xstate';
 import type { BusMessage, Subscription } from '../bus/bus.js';
 import type { CompiledPlan } from '../core/compiled-plan.js';
 import { type DispatchCore, type DispatchRecord, type Outcome } from '../core/dispatch-core.js';
-import {
-  dispatchContent,
-  dispatchEnvelope,
-  type EnvelopeContext,
-  partialInputNote,
-  workflowResult,
-} from '../core/envelopes.js';
+import { dispatchContent, dispatchEnvelope, type EnvelopeContext, workflowResult } from '../core/envelopes.js';
 import type { DispatchState } from '../core/run-state.js';
 import { planBlock, snapshot } from '../core/state-codec.js';
 import { isoClock } from '../core/time.js';
 import { recordOutcome } from '../journal/replay.js';
 import type { RunJournal } from '../journal/run-journal.js';
 import type { TaskDispatchMessage, WorkflowResult } from '../protocol/dispatch-output.js';
+import { S } from '../machines/task-table.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
-import { type AgentExecutionResult, AttemptProgressSchema, type TriggerAgent } from '../protocol/runtime-events.js';
+import type { AgentExecutionResult, TriggerAgent } from '../protocol/runtime-events.js';
 import { AttemptDeadlines } from './attempt-deadlines.js';
+import { attemptTrigger } from './attempt-trigger.js';
 import { AttemptPlacement } from './attempt-placement.js';
 import { abandonAttempts, type OpenAttempt } from './open-attempt.js';
 import { PriorityQueue } from './priority-queue.js';
+import type { RetryHold } from './retry-hold.js';
+import { cancelOneTask, cancelTaskError, expireRun, type RunParts, serveCancelTask } from './run-interventions.js';
+import { type RunDeadline, runTimers, withResilience } from './run-resilience.js';
 import { remainingPath } from '../core/remaining-path.js';
-import { type RunProgress, runProgress } from './run-progress.js';
+import { handlerProgress, type RunProgress, runProgress } from './run-progress.js';
 import { openRunJournal, startRunCore } from './run-core.js';
 import { RunResultIntake } from './run-result-intake.js';
 import { type RunInbox, subscribeInbox } from './run-router.js';
@@ -78,6 +77,9 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   readonly #requests: TriggerRequester;
   readonly #placement: AttemptPlacement;
   readonly #results: RunResultIntake;
+  /** Retries held back for their backoff, and the run's deadline. */
+  readonly #hold: RetryHold;
+  readonly #deadline: RunDeadline;
   #sequence: number;
   #settle!: { resolve: (r: WorkflowResult) => void; reject: (e: SwitchyardError) => void };
   /** The supervisor actor: every event that moves the run goes through it. */
@@ -97,7 +99,10 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     this.#o = options;
     const now = () => options.scheduler.now();
     this.#stamp = isoClock(now);
-    const journal = openRunJournal(options, plan, { core: () => this.#core, state: () => this.state() });
+    const journal = openRunJournal(options, plan, {
+      core: () => this.#core,
+      state: () => withResilience(this.state(), this.#deadline.at, this.#hold.snapshot()),
+    });
     this.#journal = journal;
     // Started before the core exists: when inspecting, the core runs its task events on the actor's children.
     this.#actor = startSupervisor(this.#driver(plan), {
@@ -121,6 +126,11 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     this.#waiting = new PriorityQueue(
       (a, b) => rank[a.task] > rank[b.task] || (rank[a.task] === rank[b.task] && a.task < b.task),
     );
+    ({ hold: this.#hold, deadline: this.#deadline } = runTimers(options, plan.ids, journal, (what) => {
+      if (this.#done) return;
+      this.#inbox.flush();
+      this.#actor.send(own.due(what));
+    }));
     this.#inbox = new TurnInbox(options.bus, (batch) =>
       this.#done ? this.#deliverAll(batch) : this.#actor.send(own.inbox(batch)),
     );
@@ -186,6 +196,8 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
       deliver: (deliveries) => inside(() => this.#deliverAll(deliveries)),
       lost: (requestId, outcome) => inside(() => this.#apply(requestId, outcome, undefined)),
       cancel: (reason) => inside(() => this.#cancel(reason)),
+      cancelTask: (taskId, reason) => inside(() => this.#cancelTask(taskId, reason)),
+      due: (what) => inside(() => this.#due(what)),
       // Read before the core is built (the actor starts first), then from the core.
       progress: () => ((this.#core as DispatchCore | undefined) ? runProgress(this.#core) : zero),
     };
@@ -228,42 +240,49 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     };
     if (router) this.#subs.push(router.add(this.id, inbox));
     else this.#subs.push(...subscribeInbox(bus, subjects, inbox));
+    this.#subs.push(serveCancelTask(bus, subjects, this.id, (taskId, reason) => this.cancelTask(taskId, reason)));
     // Release the first attempts once the caller has attached its listeners.
     // A run cancelled before then has a stopped actor: nothing to begin.
     queueMicrotask(() => this.#done || this.#actor.send(own.begin()));
     return this;
   }
 
-  /** Releases the first attempts (after a resume, the ones a crash cut off). */
+  /** Releases the first attempts (after a resume, the ones a crash cut off), unless the deadline has passed. */
   #begin(): void {
     if (this.#done) return;
     const core = this.#core;
-    core.now = this.#o.scheduler.now();
-    if (this.#o.resume) {
+    const o = this.#o;
+    core.now = o.scheduler.now();
+    const startedAt = o.resume ? o.resume.record.created_at : core.now;
+    const passed = this.#deadline.start(this.#deadline.at, startedAt, o.maxExecutionTimeMs);
+    if (o.resume) {
       // The attempts a crash cut off go out again, under their own attempt numbers.
-      core.redispatch();
+      if (!passed) core.redispatch();
       const redispatched = core.dispatched.map((d) => core.plan.ids[d.task]);
       this.#journal?.push({ type: 'run_resumed', at: core.now, redispatched });
-      this.#o.logger.info({ redispatched: redispatched.length }, 'run resumed');
-    } else {
-      this.#journal?.push({ type: 'run_started', at: core.now });
-      core.begin();
-    }
-    this.#pump();
+      o.logger.info({ redispatched: redispatched.length }, 'run resumed');
+    } else this.#journal?.push({ type: 'run_started', at: core.now });
+    const deadlineAt = this.#deadline.at;
+    if (deadlineAt !== undefined) this.#journal?.push({ type: 'deadline_set', deadline_at: deadlineAt });
+    if (!o.resume && !passed) core.begin();
+    if (passed) this.#due('deadline');
+    else this.#pump(false);
   }
 
   /** The run's state as `step` would return it (seed 003's workflow_state plus the switchyard block). */
   state(): DispatchState {
-    return snapshot(
-      this.#core,
-      {
-        sequence: this.#sequence,
-        offsetMinutes: 0,
-        ...(this.#o.sessionId === undefined ? {} : { sessionId: this.#o.sessionId }),
-        ...(this.#o.requestId === undefined ? {} : { requestId: this.#o.requestId }),
-      },
-      this.#block,
-    );
+    return snapshot(this.#core, this.#meta(), this.#block);
+  }
+
+  /** The message sequence and the ids the run's messages carry. */
+  #meta() {
+    const { sessionId, requestId } = this.#o;
+    return {
+      sequence: this.#sequence,
+      offsetMinutes: 0,
+      ...(sessionId === undefined ? {} : { sessionId }),
+      ...(requestId === undefined ? {} : { requestId }),
+    };
   }
 
   /** Whether this run continues a recorded one (resumed after its process stopped). */
@@ -289,6 +308,49 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
     this.#actor.send({ type: 'cancel', reason });
   }
 
+  /**
+   * Cancels one task of the live run and, through the core's usual rules, its dependents: its
+   * attempt out (or its retry held back) is cancelled on its runtime, it ends `failed` with
+   * `CANCELLED` (not retried), and every task that needs it is skipped; independent branches go
+   * on. Journaled, so replay and resume see the same run. Throws `TASK_NOT_FOUND` for a task the
+   * plan does not have and `TASK_ENDED` for one that has ended (or when the run has).
+   */
+  cancelTask(taskId: string, reason = 'cancelled on request'): void {
+    const problem = cancelTaskError(this.id, this.#core, this.#done, taskId);
+    if (problem) throw problem;
+    // From a listener the run calls while it sends (a `dispatch` event): done once that send is over.
+    if (this.#inside > 0)
+      return queueMicrotask(() => this.#done || this.#actor.send({ type: 'cancelTask', taskId, reason }));
+    this.#inbox.flush();
+    this.#actor.send({ type: 'cancelTask', taskId, reason });
+  }
+
+  /** What cancelling a task and the deadline act on. */
+  #parts(): RunParts {
+    return {
+      o: this.#o,
+      core: this.#core,
+      live: this.#live,
+      deadlines: this.#deadlines,
+      hold: this.#hold,
+      deadline: this.#deadline,
+      waiting: this.#waiting,
+      journal: this.#journal,
+    };
+  }
+
+  #cancelTask(taskId: string, reason: string): void {
+    if (!this.#done && cancelOneTask(this.#parts(), taskId, reason)) this.#pump();
+  }
+
+  /** A timer came due: held retries go out, or the deadline passed (what is out is cancelled; the run ends failed). */
+  #due(what: 'retries' | 'deadline'): void {
+    if (this.#done) return;
+    if (what === 'deadline') expireRun(this.#parts());
+    else for (const record of this.#hold.due()) this.#waiting.push(record);
+    this.#pump();
+  }
+
   #cancel(reason: string): void {
     if (this.#done) return;
     for (const live of this.#live.values()) this.#deadlines.stop(live);
@@ -301,52 +363,40 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   }
 
   #context(): EnvelopeContext {
-    return {
-      source: 'switchyard',
-      sequence: this.#sequence,
-      offsetMinutes: 0,
-      state: undefined,
-      now: this.#core.now,
-      ...(this.#o.sessionId === undefined ? {} : { sessionId: this.#o.sessionId }),
-      ...(this.#o.requestId === undefined ? {} : { requestId: this.#o.requestId }),
-    };
+    return { source: 'switchyard', state: undefined, now: this.#core.now, ...this.#meta() };
   }
 
   /**
    * Moves released attempts into the waiting queue and sends as many as the limit allows:
    * the ready attempts of one agent go to the dispatcher in one `TriggerAgentBatch`.
    */
-  #pump(): void {
-    for (const record of this.#core.drain()) this.#waiting.push(record);
+  #pump(fresh = true): void {
+    const core = this.#core;
+    for (const record of core.drain()) if (!this.#hold.admit(record, fresh)) this.#waiting.push(record);
     const batches = new Map<string, TriggerAgent[]>();
     while (!this.#done && this.#live.size < this.#o.maxConcurrentTasks && this.#waiting.size > 0) {
-      const trigger = this.#prepare(this.#waiting.pop() as DispatchRecord);
+      const record = this.#waiting.pop() as DispatchRecord;
+      // A task cancelled while its attempt waited here is no longer in progress on that attempt.
+      if (core.status[record.task] !== S.in_progress || core.attempts[record.task] !== record.attempt) continue;
+      const trigger = this.#prepare(record);
       const batch = batches.get(trigger.agent_id);
       if (batch) batch.push(trigger);
       else batches.set(trigger.agent_id, [trigger]);
     }
     for (const [agentId, triggers] of batches) this.#requests.send(agentId, triggers);
-    if (this.#core.runStatus !== 'running' && this.#live.size === 0) this.#complete();
+    if (core.runStatus !== 'running' && this.#live.size === 0) this.#complete();
   }
 
   /** Makes the trigger of one attempt and starts tracking it. */
   #prepare(record: DispatchRecord): TriggerAgent {
-    const { plan } = this.#core;
     const content = dispatchContent(this.#core, record);
-    // A fusion task on partial input tells its agent what is missing, as the envelope's audit does.
-    const note = plan.fusion[record.task] ? partialInputNote(this.#core, record) : undefined;
     const requestId = `${this.id}_${record.task}_${record.attempt}${this.#generation}`;
-    const trigger: TriggerAgent = {
-      type: 'TriggerAgent',
-      request_id: requestId,
-      workflow_id: this.id,
-      agent_id: this.#o.options.routes[plan.route[record.task]].agent,
-      task_id: plan.ids[record.task],
-      attempt: record.attempt,
-      dispatch: note === undefined ? content : { ...content, compliance_notes: [note] },
-      timeout_ms: this.#o.taskTimeoutMs,
+    const trigger = attemptTrigger(this.#core, record, content, {
+      runId: this.id,
+      requestId,
+      timeoutMs: this.#o.taskTimeoutMs,
       at: this.#stamp(),
-    };
+    });
     const attempt: OpenAttempt = {
       record,
       trigger,
@@ -364,19 +414,8 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
   }
 
   #onProgress(m: BusMessage): void {
-    const parsed = AttemptProgressSchema.safeParse(m.data);
-    const live = parsed.success ? this.#live.get(parsed.data.request_id) : undefined;
-    if (!live || !parsed.success) return;
-    const { percent, message } = parsed.data;
-    this.emit('progress', {
-      ...runProgress(this.#core),
-      task: {
-        task_id: live.trigger.task_id,
-        attempt: live.trigger.attempt,
-        ...(percent === undefined ? {} : { percent }),
-        ...(message === undefined ? {} : { message }),
-      },
-    });
+    const progress = handlerProgress(this.#core, this.#live, m.data);
+    if (progress) this.emit('progress', progress);
   }
 
   /** Applies a batch of results, then sends what the whole batch released together (batches nest). */
@@ -435,6 +474,8 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
 
   #finish(): void {
     this.#done = true;
+    this.#hold.clear();
+    this.#deadline.stop();
     for (const live of this.#live.values()) this.#deadlines.stop(live);
     this.#live.clear();
     this.#waiting.clear();

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ErrorCodes, isSwitchyardError, SwitchyardError } from '../protocol/errors.js';
+import { cancelTaskCommand } from './commands/cancel-task.js';
 import { demoCommand } from './commands/demo.js';
 import { dispatchCommand } from './commands/dispatch.js';
 import { graphCommand } from './commands/graph.js';
@@ -26,6 +27,7 @@ const commands: Readonly<Record<string, readonly [Command, string]>> = {
   run: [runCommand, 'run a plan for real on agent handlers in worker threads'],
   dispatch: [dispatchCommand, 'plan a specification, run it and report, in one command'],
   resume: [resumeCommand, 'continue a recorded run after its process stopped'],
+  'cancel-task': [cancelTaskCommand, 'cancel one task (and its dependents) of a run running over NATS'],
   runtime: [runtimeCommand, 'host agent runtimes for a dispatcher elsewhere, over NATS'],
   runs: [runsCommand, 'list the runs recorded in a state database'],
   show: [showCommand, 'show one recorded run: tasks, failures, timeline, log'],

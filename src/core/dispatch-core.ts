@@ -3,20 +3,29 @@ import { type TaskEvent, taskActions, taskGuards } from '../machines/task-fields
 import { E, S, transitionsOf } from '../machines/task-table.js';
 import { type CompiledPlan, R } from './compiled-plan.js';
 import { deadlockError } from './dispatch-deadlock.js';
+import { cancelRefusal, resultRefusal } from './dispatch-refusals.js';
 import {
+  type CancelRefusal,
   type DispatchRecord,
   type FailureRecord,
   type Outcome,
   type Refusal,
   type RunError,
   type RunStatus,
-  statusName,
 } from './dispatch-records.js';
 import type { ResolvedOptions } from './options.js';
 import { TaskCursor } from './task-cursor.js';
 
 // The records travel with the core that makes them: actors, the journal and the benches import them from here.
-export type { DispatchRecord, FailureRecord, Outcome, Refusal, RunError, RunStatus } from './dispatch-records.js';
+export type {
+  CancelRefusal,
+  DispatchRecord,
+  FailureRecord,
+  Outcome,
+  Refusal,
+  RunError,
+  RunStatus,
+} from './dispatch-records.js';
 export { statusName } from './dispatch-records.js';
 
 /**
@@ -98,6 +107,8 @@ export class DispatchCore {
   readonly #onRefResolved: CoreHooks['onRefResolved'];
   readonly #work: number[] = [];
   #impact: number[] | undefined;
+  /** Set by {@link halt}: a task that becomes ready is no longer sent. */
+  #halted = false;
 
   constructor(plan: CompiledPlan, options: ResolvedOptions, hooks: CoreHooks = {}) {
     this.plan = plan;
@@ -171,36 +182,7 @@ export class DispatchCore {
    * can: the run has ended, the task is not in progress, or the attempt is not the live one.
    */
   refusal(v: number, attempt: number | undefined): Refusal | undefined {
-    const id = this.plan.ids[v];
-    const live = this.attempts[v];
-    const details = {
-      task_id: id,
-      attempt: attempt ?? null,
-      live_attempt: live,
-      task_status: statusName(this.status[v]),
-    };
-    if (this.runStatus !== 'running') {
-      return {
-        code: 'STALE_RESULT',
-        message: `The run has already ended (${this.runStatus}); this result for ${id} changes nothing.`,
-        details,
-      };
-    }
-    if (this.status[v] !== S.in_progress) {
-      return {
-        code: 'STALE_RESULT',
-        message: `${id} is ${statusName(this.status[v])}, not in progress; a duplicate or late result changes nothing.`,
-        details,
-      };
-    }
-    if (attempt !== undefined && attempt !== live) {
-      return {
-        code: 'STALE_RESULT',
-        message: `${id} is on attempt ${live}; this result for attempt ${attempt} changes nothing.`,
-        details,
-      };
-    }
-    return undefined;
+    return resultRefusal(this, v, attempt);
   }
 
   /** Applies the result of the live attempt of task `v` (check {@link refusal} first). */
@@ -208,6 +190,43 @@ export class DispatchCore {
     if (outcome.ok) this.#succeed(v, outcome);
     else this.#fail(v, outcome);
     this.#settle();
+  }
+
+  /** Why task `v` cannot be cancelled (it or the run has ended: `TASK_ENDED`), or `undefined` when it can. */
+  cancelRefusal(v: number): CancelRefusal | undefined {
+    return cancelRefusal(this, v);
+  }
+
+  /**
+   * Cancels task `v` (check {@link cancelRefusal} first): whatever it was doing, it ends
+   * `failed` with `CANCELLED`, not retried, with a `failure_log` entry; its dependents are then
+   * skipped by the seed's usual rules (fusion tasks included) and independent branches go on.
+   * Not one of seed 003's operations: `step` never calls it; a live run does, and replay.
+   */
+  cancel(v: number, reason: string): void {
+    this.#fire(v, { type: 'CANCEL', at: this.#at(), reason });
+    this.#final(v, 'CANCELLED', reason);
+    this.#settle();
+  }
+
+  /**
+   * Ends the run at its deadline: every task in progress fails with `code` (not retried), its
+   * dependents are skipped, nothing more is sent, and the run is `failed` with `code` — seed
+   * 003's rule for a run that cannot finish (tasks remain and none may go out), with its own
+   * reason. Tasks that were waiting stay pending or ready: they never ran.
+   */
+  halt(code: 'RUN_DEADLINE_EXCEEDED', message: string): void {
+    if (this.runStatus !== 'running') return;
+    this.#halted = true;
+    for (let v = 0; v < this.plan.n; v++) {
+      if (this.status[v] !== S.in_progress) continue;
+      this.#fire(v, { type: 'FAIL', at: this.#at(), recoverable: false, message });
+      this.#final(v, code, message);
+    }
+    const notRun: string[] = [];
+    for (let v = 0; v < this.plan.n; v++) if (this.status[v] < S.in_progress) notRun.push(this.plan.ids[v]);
+    this.runStatus = 'failed';
+    this.runError = { code, message, details: { not_run: notRun } };
   }
 
   /** Number of tasks that are not yet terminal. */
@@ -263,23 +282,27 @@ export class DispatchCore {
   }
 
   #fail(v: number, outcome: Extract<Outcome, { ok: false }>): void {
-    this.#fire(v, { type: 'FAIL', at: this.#at(), recoverable: outcome.recoverable, message: outcome.message });
-    const retried = this.status[v] === S.ready;
+    const { code, message, recoverable } = outcome;
+    this.#fire(v, { type: 'FAIL', at: this.#at(), recoverable, message });
+    if (this.status[v] !== S.ready) return this.#final(v, code, message, recoverable);
+    const attempts = this.attempts[v];
+    this.failureLog.push({ task: v, code, message, attempts, recoverable, at: this.now, retried: true, impact: [] });
+    this.#dispatch(v);
+  }
+
+  /** Logs the final failure of `v` (its last attempt failed, it was cancelled, or the deadline passed) and skips what it blocks. */
+  #final(v: number, code: string, message: string, recoverable = false): void {
     const record: FailureRecord = {
       task: v,
-      code: outcome.code,
-      message: outcome.message,
+      code,
+      message,
       attempts: this.attempts[v],
-      recoverable: outcome.recoverable,
+      recoverable,
       at: this.now,
-      retried,
+      retried: false,
       impact: [],
     };
     this.failureLog.push(record);
-    if (retried) {
-      this.#dispatch(v);
-      return;
-    }
     this.#impact = record.impact;
     this.#terminal(v);
     this.#propagate(v);
@@ -352,7 +375,8 @@ export class DispatchCore {
 
   #ready(v: number): void {
     this.#fire(v, { type: 'READY' });
-    if (this.options.policy === 'dependency' || this.plan.groupOrd[v] === this.cur) this.#dispatch(v);
+    if (!this.#halted && (this.options.policy === 'dependency' || this.plan.groupOrd[v] === this.cur))
+      this.#dispatch(v);
   }
 
   #skip(v: number, root: number): void {

@@ -30,7 +30,8 @@ export interface FailureRecord {
 
 /** Why a run ended `failed`. */
 export interface RunError {
-  readonly code: 'PROCESSING_ERROR';
+  /** `PROCESSING_ERROR`: blocked (seed 003); `RUN_DEADLINE_EXCEEDED`: the run's deadline passed ({@link DispatchCore.halt}). */
+  readonly code: 'PROCESSING_ERROR' | 'RUN_DEADLINE_EXCEEDED';
   readonly message: string;
   readonly details: Record<string, unknown>;
 }
@@ -41,6 +42,13 @@ export type RunStatus = 'running' | 'complete' | 'partial' | 'failed';
 export type Outcome =
   | { readonly ok: true; readonly produced: readonly ProducedOutput[]; readonly summary: string | null }
   | { readonly ok: false; readonly recoverable: boolean; readonly code: string; readonly message: string };
+
+/** Why a task cannot be cancelled. */
+export interface CancelRefusal {
+  readonly code: 'TASK_ENDED';
+  readonly message: string;
+  readonly details: Record<string, unknown>;
+}
 
 /** Why a result was not applied. */
 export interface Refusal {

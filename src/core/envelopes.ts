@@ -175,9 +175,10 @@ export function workflowResult(core: DispatchCore, offsetMinutes: number): Workf
     const skipped: Array<{ task_id: string; reason: string | null }> = [];
     for (let v = 0; v < plan.n; v++)
       if (core.status[v] === S.skipped) skipped.push({ task_id: plan.ids[v], reason: core.summary[v] });
-    result.failure_summary = core.runError
-      ? { failed, skipped, blocked: core.runError.details.blocked }
-      : { failed, skipped };
+    result.failure_summary =
+      core.runError?.details.blocked !== undefined
+        ? { failed, skipped, blocked: core.runError.details.blocked }
+        : { failed, skipped };
   }
   return result;
 }
@@ -188,6 +189,8 @@ function completionReason(core: DispatchCore): string {
     return `All ${core.plan.n} tasks completed; the workflow result is ready to be recorded`;
   if (core.runStatus === 'partial')
     return `The workflow ended partial (${c[S.complete]} complete, ${c[S.failed]} failed, ${c[S.skipped]} skipped); the result and its failure summary are ready to be recorded`;
+  if (core.runError?.code === 'RUN_DEADLINE_EXCEEDED')
+    return "The run's deadline passed before it finished; the result and the reason are ready to be recorded";
   return 'The workflow is blocked and cannot finish; the result and the reason are ready to be recorded';
 }
 

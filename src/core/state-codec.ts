@@ -168,7 +168,11 @@ export function restore(
   if (badFailure) return badFailure;
   core.runStatus = run.status;
   if (run.error)
-    core.runError = { code: 'PROCESSING_ERROR', message: run.error.message, details: run.error.details ?? {} };
+    core.runError = {
+      code: run.error.code === 'RUN_DEADLINE_EXCEEDED' ? run.error.code : 'PROCESSING_ERROR',
+      message: run.error.message,
+      details: run.error.details ?? {},
+    };
   core.now = run.now ?? Number.NaN;
   const meta: RunMeta = { sequence: run.sequence_number, offsetMinutes: run.utc_offset_minutes };
   if (run.session_id !== undefined) meta.sessionId = run.session_id;

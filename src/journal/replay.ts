@@ -106,6 +106,17 @@ function apply(core: DispatchCore, event: RunEvent): string | undefined {
     core.now = event.at;
     core.result(v, outcome);
     core.drain();
+  } else if (event.type === 'task_cancelled') {
+    const v = core.plan.index(event.task_id);
+    if (v === undefined) return `a cancellation of ${event.task_id}, which is not a task of the plan`;
+    const refusal = core.cancelRefusal(v);
+    if (refusal) return `a cancellation the core refuses: ${refusal.message}`;
+    core.now = event.at;
+    core.cancel(v, event.reason);
+    core.drain();
+  } else if (event.type === 'deadline_exceeded') {
+    core.now = event.at;
+    core.halt('RUN_DEADLINE_EXCEEDED', event.message);
   }
   return undefined;
 }

@@ -19,7 +19,9 @@ export type TaskEvent =
   | { type: 'DISPATCH'; at: number | null; agent: string }
   | { type: 'SUCCEED'; at: number | null; summary: string | null }
   | { type: 'FAIL'; at: number | null; recoverable: boolean; message: string }
-  | { type: 'SKIP'; at: number | null; reason: string };
+  | { type: 'SKIP'; at: number | null; reason: string }
+  /** Someone stopped the task (a run's `cancelTask`): it ends failed, whatever it was doing, and is not retried. */
+  | { type: 'CANCEL'; at: number | null; reason: string };
 
 export type TaskEventType = TaskEvent['type'];
 
@@ -30,6 +32,7 @@ export const TASK_EVENT_TYPES = [
   'SUCCEED',
   'FAIL',
   'SKIP',
+  'CANCEL',
 ] as const satisfies readonly TaskEventType[];
 
 /** Guards by name. */
@@ -69,6 +72,12 @@ export const taskActions = {
   /** The task will not run; the summary says why. */
   stampSkip: (fields: TaskFields, event: TaskEvent): void => {
     if (event.type !== 'SKIP') return;
+    fields.completed_at = event.at;
+    fields.result_summary = event.reason;
+  },
+  /** The task was cancelled; the summary says why. */
+  stampCancel: (fields: TaskFields, event: TaskEvent): void => {
+    if (event.type !== 'CANCEL') return;
     fields.completed_at = event.at;
     fields.result_summary = event.reason;
   },

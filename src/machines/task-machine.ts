@@ -16,7 +16,8 @@ function applied(name: TaskActionName, context: TaskFields, event: TaskEvent): T
 /**
  * The lifecycle of one task (seed 003): `pending → ready → in_progress → complete | failed |
  * skipped`. A recoverable failure with attempts left goes back to `ready`, to be dispatched
- * again as the next attempt. This machine is the model of record: the dispatch core runs a
+ * again as the next attempt. `CANCEL` (a run's `cancelTask`) ends a task that has not ended as
+ * `failed`, from any state. This machine is the model of record: the dispatch core runs a
  * table derived from it (`taskTable`), and the Stately inspector shows it.
  *
  * @example
@@ -39,6 +40,7 @@ export const taskMachine = setup({
     stampCompletion: assign(({ context, event }) => applied('stampCompletion', context, event)),
     stampFailure: assign(({ context, event }) => applied('stampFailure', context, event)),
     stampSkip: assign(({ context, event }) => applied('stampSkip', context, event)),
+    stampCancel: assign(({ context, event }) => applied('stampCancel', context, event)),
   },
 }).createMachine({
   id: 'task',
@@ -56,12 +58,14 @@ export const taskMachine = setup({
       on: {
         READY: { target: 'ready' },
         SKIP: { target: 'skipped', actions: ['stampSkip'] },
+        CANCEL: { target: 'failed', actions: ['stampCancel'] },
       },
     },
     ready: {
       on: {
         DISPATCH: { target: 'in_progress', actions: ['countAttempt', 'stampDispatch'] },
         SKIP: { target: 'skipped', actions: ['stampSkip'] },
+        CANCEL: { target: 'failed', actions: ['stampCancel'] },
       },
     },
     in_progress: {
@@ -71,6 +75,7 @@ export const taskMachine = setup({
           { guard: 'canRetry', target: 'ready', actions: ['stampFailure'] },
           { target: 'failed', actions: ['stampFailure'] },
         ],
+        CANCEL: { target: 'failed', actions: ['stampCancel'] },
       },
     },
     complete: { type: 'final' },

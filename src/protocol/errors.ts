@@ -83,6 +83,17 @@ export const ErrorCodes = {
    * I/O error. Recoverable (seed 003: a transient failure).
    */
   STORAGE_FAILED: 'STORAGE_FAILED',
+  /** A task was cancelled while its run went on (`run.cancelTask`): it ended failed, not recoverable. */
+  CANCELLED: 'CANCELLED',
+  /** A task that has already ended (complete, failed, skipped) cannot be cancelled. */
+  TASK_ENDED: 'TASK_ENDED',
+  /** The run's plan has no task with that id. */
+  TASK_NOT_FOUND: 'TASK_NOT_FOUND',
+  /**
+   * A run's deadline (`maxExecutionTimeMs`, seed 002's max_execution_time) passed: its attempts
+   * out were cancelled, nothing more was sent, and the run ended `failed`.
+   */
+  RUN_DEADLINE_EXCEEDED: 'RUN_DEADLINE_EXCEEDED',
 } as const;
 
 /** One of the stable {@link ErrorCodes}. */

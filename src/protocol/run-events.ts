@@ -24,8 +24,10 @@ export const RecordedOutcomeSchema = z.discriminatedUnion('ok', [
 export type RecordedOutcome = z.infer<typeof RecordedOutcomeSchema>;
 
 /**
- * One state event of a run. Three are inputs that replay feeds back to the dispatch core
- * (`run_started`, `result_received`, and `run_resumed`, which changes nothing in the core);
+ * One state event of a run. Five are inputs that replay feeds back to the dispatch core
+ * (`run_started`, `result_received`, `task_cancelled`, `deadline_exceeded`, and `run_resumed`,
+ * which changes nothing in the core); `retry_delayed` and `deadline_set` are what a resume
+ * reads to hold a retry for the rest of its recorded delay and to keep the run's deadline;
  * the others are what the core did with them, kept so the log reads as a history and so
  * replay can be checked against it.
  */
@@ -59,6 +61,23 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     message: z.string(),
   }),
   z.strictObject({ type: z.literal('run_completed'), status: z.string() }),
+  /** A retry held back for `delay_ms` after `at` (backoff); a resume sends it at `at + delay_ms`, not after a new delay. */
+  z.strictObject({
+    type: z.literal('retry_delayed'),
+    at: z.number(),
+    task_id: z.string(),
+    attempt: z.number().int(),
+    delay_ms: z.number(),
+  }),
+  /** Input: `run.cancelTask` — the task ends failed with CANCELLED, its dependents are skipped. */
+  z.strictObject({ type: z.literal('task_cancelled'), at: z.number(), task_id: z.string(), reason: z.string() }),
+  /**
+   * The run's deadline (epoch ms, `maxExecutionTimeMs` after its start), logged with
+   * `run_started` and again with each `run_resumed`, so a resume reads it also after compaction.
+   */
+  z.strictObject({ type: z.literal('deadline_set'), deadline_at: z.number() }),
+  /** Input: the run's deadline passed — what was out failed with RUN_DEADLINE_EXCEEDED and the run ended. */
+  z.strictObject({ type: z.literal('deadline_exceeded'), at: z.number(), message: z.string() }),
 ]);
 export type RunEvent = z.infer<typeof RunEventSchema>;
 

@@ -4,7 +4,7 @@ import { type MessageName, messageSchemas } from './schemas.js';
 
 /**
  * The messages a runtime and a dispatcher exchange (runtime-events.ts), and the dispatcher's
- * request/reply commands (dispatcher-commands.ts), in the order
+ * request/reply commands (dispatcher-commands.ts) and a run's (run-commands.ts), in the order
  * docs/protocol.md lists their fields.
  */
 export const protocolMessages: readonly MessageName[] = [
@@ -31,6 +31,8 @@ export const protocolMessages: readonly MessageName[] = [
   'runtime_list',
   'drain_runtime',
   'drain_accepted',
+  'cancel_task',
+  'task_cancel_accepted',
   'error_reply',
 ];
 

@@ -32,6 +32,7 @@ import {
   ListRuntimesSchema,
   RuntimeListSchema,
 } from './dispatcher-commands.js';
+import { CancelTaskSchema, TaskCancelAcceptedSchema } from './run-commands.js';
 import { TaskResultMessageSchema } from './task-result.js';
 import { WorkflowStateSchema } from './workflow-state.js';
 import { SpecificationSchema } from './specification.js';
@@ -71,6 +72,8 @@ export const messageSchemas = {
   runtime_list: RuntimeListSchema,
   drain_runtime: DrainRuntimeSchema,
   drain_accepted: DrainAcceptedSchema,
+  cancel_task: CancelTaskSchema,
+  task_cancel_accepted: TaskCancelAcceptedSchema,
   specification: SpecificationSchema,
   execution_result: ExecutionResultSchema,
 } as const;

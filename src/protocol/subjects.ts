@@ -62,6 +62,8 @@ export interface Subjects {
   reclaimed(runtimeId: string): string;
   /** `<p>.commands.agent.<workflow_id>.withdraw`: a cancelled run takes back its triggers still queued at the dispatcher. */
   withdraw(workflowId: string): string;
+  /** `<p>.commands.workflow.<run_id>.cancel_task`: request `CancelTask`, reply `TaskCancelAccepted` or an `Error`. */
+  cancelTask(runId: string): string;
   /** `<p>.commands.runtime.announce`: every runtime host publishes its registrations again (a dispatcher starting or reconnecting). */
   announce(): string;
   /** `<p>.commands.dispatcher.runtimes`: request `ListRuntimes`, reply `RuntimeList`. */
@@ -136,6 +138,7 @@ export function subjects(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
     dispatcherDrain: () => `${prefix}.commands.dispatcher.drain`,
     withdraw: (workflowId) => `${prefix}.commands.agent.${tok('workflow_id', workflowId)}.withdraw`,
     runStep: (runId) => `${prefix}.events.workflow.${tok('run_id', runId)}.step`,
+    cancelTask: (runId) => `${prefix}.commands.workflow.${tok('run_id', runId)}.cancel_task`,
     patterns: {
       triggers: (workflowId) =>
         workflowId === undefined

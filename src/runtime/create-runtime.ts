@@ -25,6 +25,12 @@ import {
   poolSizesOf,
 } from './agent-factory-options.js';
 import { RunLauncher, type RunLauncherParts } from './run-launcher.js';
+import {
+  MaxExecutionTimeSchema,
+  resolveRetryBackoff,
+  type RetryBackoffOptions,
+  RetryBackoffSchema,
+} from './retry-backoff.js';
 import { waitForRuntimes } from './wait-for-runtimes.js';
 import type { StateStore } from '../store/state-store.js';
 import { type ArtifactStorage, isArtifactStorage, type StorageDescriptor } from '../storage/artifact-storage.js';
@@ -116,6 +122,19 @@ export interface RuntimeOptions {
   agentLimits?: AgentLimits;
   /** Seed 002's `agent_factory` sizes, mapped onto `pool` (see {@link AgentFactoryOptions}). */
   agentFactory?: AgentFactoryOptions;
+  /**
+   * The wait between attempts of a task: exponential backoff with jitter, held by the run on
+   * the scheduler and recorded, so a resume waits only what is left. `false`: retries at once.
+   * @default { baseMs: 250, factor: 2, maxMs: 30000, jitter: 0.5 }
+   */
+  retryBackoff?: RetryBackoffOptions | false;
+  /**
+   * Every run's deadline, in ms from its start (seed 002's max_execution_time): past it, the
+   * attempts out are cancelled, nothing more is sent, and the run ends `failed` with
+   * `RUN_DEADLINE_EXCEEDED`. Recorded with the run; `submit(plan, { maxExecutionTimeMs })`
+   * overrides it per run. @default none
+   */
+  maxExecutionTimeMs?: number;
 }
 
 /** Options of {@link Runtime.submit}. */
@@ -132,6 +151,8 @@ export interface SubmitOptions {
    * runtimes that will register later). @default true
    */
   checkCapabilities?: boolean;
+  /** This run's deadline, in ms from its start (see {@link RuntimeOptions.maxExecutionTimeMs}). @default the runtime's */
+  maxExecutionTimeMs?: number;
 }
 
 /** Tasks to fail on purpose, by id (the `faults` option). */
@@ -198,6 +219,8 @@ const OptionsSchema = z
       .optional(),
     agentLimits: AgentLimitsSchema.optional(),
     agentFactory: AgentFactoryOptionsSchema.optional(),
+    retryBackoff: RetryBackoffSchema.optional(),
+    maxExecutionTimeMs: MaxExecutionTimeSchema.optional(),
   })
   .refine((o) => o.pool?.maxThreads === 0 || o.agents.length > 0, {
     message:
@@ -277,6 +300,8 @@ export interface RuntimeSettings {
   readonly inspect: ((event: InspectionEvent) => void) | undefined;
   /** What the local worker threads' storage is built from; undefined without local threads. */
   readonly artifacts: StorageDescriptor | undefined;
+  /** The wait between attempts of a task, or `false`. */
+  readonly retryBackoff: ReturnType<typeof resolveRetryBackoff>;
 }
 
 /** Checks `options` (`INVALID_INPUT` naming the field) and fills in the defaults. */
@@ -311,6 +336,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions): RuntimeSettings 
     checkpointEvery: o.checkpointEvery ?? 1000,
     inspect: o.inspect,
     artifacts: o.pool?.maxThreads === 0 ? undefined : workerStorage(o.artifacts, process.cwd()),
+    retryBackoff: resolveRetryBackoff(o.retryBackoff),
   };
 }
 

@@ -12,6 +12,8 @@ import { ID_RULE, idProblem } from '../protocol/ids.js';
 import type { Subjects } from '../protocol/subjects.js';
 import type { RuntimeSettings, SubmitOptions } from './create-runtime.js';
 import { checkServed } from './capability-check.js';
+import { MaxExecutionTimeSchema } from './retry-backoff.js';
+import { MAX_TIMER_MS } from '../protocol/numbers.js';
 import { nextTurn, runSliced } from './sliced.js';
 
 /** What a {@link RunLauncher} starts runs on. */
@@ -144,9 +146,11 @@ export class RunLauncher {
     };
     let run: WorkflowRun;
     try {
+      const maxExecutionTimeMs = submitOptions.maxExecutionTimeMs ?? settings.options.maxExecutionTimeMs;
       run = new WorkflowRun(compiled, {
         ...this.#supervisorOptions(runId),
         options: settings.dispatch,
+        ...(maxExecutionTimeMs === undefined ? {} : { maxExecutionTimeMs }),
         ...(sessionId === undefined ? {} : { sessionId }),
         ...(requestId === undefined ? {} : { requestId }),
         ...(state
@@ -172,6 +176,10 @@ export class RunLauncher {
       maxConcurrentTasks: settings.maxConcurrentTasks,
       taskTimeoutMs,
       resultGraceMs: killGraceMs + heartbeatMs * 4 + 1000,
+      retryBackoff: settings.retryBackoff,
+      ...(settings.options.maxExecutionTimeMs === undefined
+        ? {}
+        : { maxExecutionTimeMs: settings.options.maxExecutionTimeMs }),
       router,
       hosted: (runtimeId: string) => dispatcher.hosts(runtimeId),
       ...(settings.inspect ? { inspect: settings.inspect } : {}),
@@ -199,6 +207,13 @@ export class RunLauncher {
   /** The checks a new run passes before its plan is read; its run id. */
   #admit(submitOptions: SubmitOptions): string {
     this.#checkOpen();
+    const limit = submitOptions.maxExecutionTimeMs;
+    if (limit !== undefined && !MaxExecutionTimeSchema.safeParse(limit).success)
+      throw new SwitchyardError(
+        ErrorCodes.INVALID_INPUT,
+        `Expected \`maxExecutionTimeMs\` to be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got \`${String(limit)}\`.`,
+        { maxExecutionTimeMs: limit },
+      );
     // Unique across processes too: coordinators sharing a NATS server hear each other's results.
     const runId =
       submitOptions.runId ?? `run-${this.#p.settings.clock().toString(36)}-${randomBytes(3).toString('hex')}`;

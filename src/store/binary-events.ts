@@ -34,6 +34,10 @@ export const FIELD_KINDS: ReadonlyArray<readonly FieldKind[]> = [
   ['str', 'str'], // ref_resolved: ref_id, storage_uri
   ['str', 'int', 'str', 'str'], // dispatch_failed: task_id, attempt, code, message
   ['str'], // run_completed: status
+  ['time', 'str', 'int', 'int'], // retry_delayed: at, task_id, attempt, delay_ms (a fractional delay is kept as JSON)
+  ['time', 'str', 'str'], // task_cancelled: at, task_id, reason
+  ['time'], // deadline_set: deadline_at
+  ['time', 'str'], // deadline_exceeded: at, message
 ];
 export type FieldKind = 'int' | 'time' | 'str' | 'json' | 'outcome';
 
@@ -62,6 +66,10 @@ export const FIELD_READERS: ReadonlyArray<(e: Fields, out: unknown[]) => void> =
   (e, o) => void ((o[0] = e.ref_id), (o[1] = e.storage_uri)),
   (e, o) => void ((o[0] = e.task_id), (o[1] = e.attempt), (o[2] = e.code), (o[3] = e.message)),
   (e, o) => void (o[0] = e.status),
+  (e, o) => void ((o[0] = e.at), (o[1] = e.task_id), (o[2] = e.attempt), (o[3] = e.delay_ms)),
+  (e, o) => void ((o[0] = e.at), (o[1] = e.task_id), (o[2] = e.reason)),
+  (e, o) => void (o[0] = e.deadline_at),
+  (e, o) => void ((o[0] = e.at), (o[1] = e.message)),
 ];
 
 /** First byte of a row: the layout below. A reader refuses any other. */

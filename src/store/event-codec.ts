@@ -18,6 +18,10 @@ export const PACKED_FIELDS: ReadonlyArray<readonly [type: string, fields: readon
   ['ref_resolved', ['ref_id', 'storage_uri']],
   ['dispatch_failed', ['task_id', 'attempt', 'code', 'message']],
   ['run_completed', ['status']],
+  ['retry_delayed', ['at', 'task_id', 'attempt', 'delay_ms']],
+  ['task_cancelled', ['at', 'task_id', 'reason']],
+  ['deadline_set', ['deadline_at']],
+  ['deadline_exceeded', ['at', 'message']],
 ];
 
 /**

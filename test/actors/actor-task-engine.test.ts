@@ -16,6 +16,8 @@ const idle: SupervisorDriver = {
   deliver: () => undefined,
   lost: () => undefined,
   cancel: () => undefined,
+  cancelTask: () => undefined,
+  due: () => undefined,
   progress: () => ({ total: 0, completed: 0, in_progress: 0, pending: 0, failed: 0, skipped: 0 }),
 };
 

@@ -24,6 +24,7 @@ const EVENTS: Record<(typeof TASK_EVENT_TYPES)[number], TaskEvent[]> = {
     { type: 'FAIL', at: 30, recoverable: false, message: 'corrupt file' },
   ],
   SKIP: [{ type: 'SKIP', at: 40, reason: 'Upstream dependency task_5 failed' }],
+  CANCEL: [{ type: 'CANCEL', at: 50, reason: 'cancelled by the operator' }],
 };
 
 /** What the derived table says happens, computed with the shared guard and action implementations. */

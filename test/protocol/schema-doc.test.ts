@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import * as dispatcherCommands from '../../src/protocol/dispatcher-commands.js';
+import * as runCommands from '../../src/protocol/run-commands.js';
 import * as runtimeEvents from '../../src/protocol/runtime-events.js';
 import {
   currentSchemaDoc,
@@ -24,8 +25,12 @@ describe('the message tables of docs/protocol.md', () => {
     expect(currentSchemaDoc(readFileSync(PROTOCOL_MD, 'utf8'))).toBe(renderSchemaDoc());
   });
 
-  it('cover every message of runtime-events.ts and dispatcher-commands.ts that `switchyard schema` knows', () => {
-    const events = new Set<unknown>([...Object.values(runtimeEvents), ...Object.values(dispatcherCommands)]);
+  it('cover every message of runtime-events.ts, dispatcher-commands.ts and run-commands.ts that `switchyard schema` knows', () => {
+    const events = new Set<unknown>([
+      ...Object.values(runtimeEvents),
+      ...Object.values(dispatcherCommands),
+      ...Object.values(runCommands),
+    ]);
     const fromEvents = messageNames.filter((name) => events.has(messageSchemas[name]));
     expect([...protocolMessages].sort()).toEqual(fromEvents.sort());
   });

@@ -168,11 +168,11 @@ const runners: Record<string, (block: CodeBlock, d: Directives) => Promise<void>
 function checkUsage(code: string): void {
   const bin = join(ROOT, 'dist', 'cli', 'bin.js');
   const help = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
-  const listed = [...help.matchAll(/^ {2}(\w+) {2,}/gmu)].map((m) => m[1]).sort();
+  const listed = [...help.matchAll(/^ {2}([\w-]+) {2,}/gmu)].map((m) => m[1]).sort();
   const usage = new Map<string, Set<string>>();
   let current = '';
   for (const line of code.split('\n')) {
-    const command = /^switchyard (\w+)/u.exec(line)?.[1];
+    const command = /^switchyard ([\w-]+)/u.exec(line)?.[1];
     if (command) current = command;
     if (!usage.has(current)) usage.set(current, new Set());
     for (const m of line.matchAll(/(?<![\w-])(--[a-z][\w-]*)/gu)) usage.get(current)?.add(m[1]);
