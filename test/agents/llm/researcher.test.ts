@@ -35,6 +35,17 @@ const dispatch: Dispatch = {
 
 const usage = (n: number) => ({ prompt_tokens: n, completion_tokens: 10, total_tokens: n + 10 });
 
+/** A researcher on the test double's model that may call server-everything's real `echo` tool. */
+const echoResearcher = (baseURL: string) =>
+  createResearcher(
+    {
+      llm: { baseURL, model: 'double-model' },
+      mcp: { servers: { everything: { command: process.execPath, args: [EVERYTHING, 'stdio'] } } },
+      tools: [{ server: 'everything', tool: 'echo' }],
+    },
+    undefined,
+    {},
+  );
 describe('the researcher against the OpenAI-protocol test double and a real MCP server', () => {
   it('calls the tool the model asks for on server-everything, puts its result into the notes prompt, and refuses a tool it may not call', async () => {
     const plan = {
@@ -47,15 +58,7 @@ describe('the researcher against the OpenAI-protocol test double and a real MCP 
       { content: JSON.stringify(plan), usage: usage(100) },
       { content: '# Notes\nslugify is smaller.', usage: usage(300) },
     ]);
-    researcher = createResearcher(
-      {
-        llm: { baseURL: double.baseURL, model: 'double-model' },
-        mcp: { servers: { everything: { command: process.execPath, args: [EVERYTHING, 'stdio'] } } },
-        tools: [{ server: 'everything', tool: 'echo' }],
-      },
-      undefined,
-      {},
-    );
+    researcher = echoResearcher(double.baseURL);
     dir = mkdtempSync(join(tmpdir(), 'switchyard-research-'));
     const ctx = artifactContextDouble(dir, dispatch);
     const output = await researcher.handle(dispatch, ctx);
@@ -79,15 +82,7 @@ describe('the researcher against the OpenAI-protocol test double and a real MCP 
 
   it('fails recoverably when the model’s tool plan is not the asked-for JSON', async () => {
     double = await startOpenAiTestDouble([{ content: '{"tool_calls": "all of them"}' }]);
-    researcher = createResearcher(
-      {
-        llm: { baseURL: double.baseURL, model: 'double-model' },
-        mcp: { servers: { everything: { command: process.execPath, args: [EVERYTHING, 'stdio'] } } },
-        tools: [{ server: 'everything', tool: 'echo' }],
-      },
-      undefined,
-      {},
-    );
+    researcher = echoResearcher(double.baseURL);
     dir = mkdtempSync(join(tmpdir(), 'switchyard-research-'));
     const error = await Promise.resolve(researcher.handle(dispatch, artifactContextDouble(dir, dispatch))).then(
       () => undefined,
