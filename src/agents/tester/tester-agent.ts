@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { type AgentContext, type AgentDefinition, AgentError, defineAgent } from '../../pool/agent.js';
 import { defineAgentFactory } from '../../pool/agent-factory.js';
 import type { Dispatch } from '../../protocol/dispatch-output.js';
@@ -16,7 +17,19 @@ const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 
 const fail = (code: string, message: string, recoverable = false) => new AgentError(code, message, { recoverable });
 
-/** The directory named by the task's first input ref: an absolute path, or JSON `{ "directory": … }`. */
+/** The directory a JSON input names: its `directory` (a path), or a code writer manifest's `workspace` (a `file:` URL). */
+function directoryInJson(text: string): string {
+  try {
+    const value = JSON.parse(text) as { directory?: unknown; workspace?: unknown };
+    if (typeof value.directory === 'string') return value.directory;
+    if (typeof value.workspace === 'string' && value.workspace.startsWith('file:')) return fileURLToPath(value.workspace);
+  } catch {
+    // Not JSON, or not a file URL: reported below as what the input holds.
+  }
+  return '';
+}
+
+/** The directory named by the task's first input ref: an absolute path, JSON `{ "directory": … }`, or a code writer manifest. */
 async function directoryFromInput(dispatch: Dispatch, ctx: AgentContext): Promise<string> {
   const first = dispatch.input_refs_resolved[0];
   if (!first)
@@ -25,18 +38,11 @@ async function directoryFromInput(dispatch: Dispatch, ctx: AgentContext): Promis
       `${dispatch.task_id} has no input ref naming the directory to test, and the tester has no \`cwd\` option: set one of them.`,
     );
   const text = (await ctx.readText(first.ref_id)).trim();
-  let named = text;
-  if (text.startsWith('{')) {
-    try {
-      named = String((JSON.parse(text) as { directory?: unknown }).directory ?? '');
-    } catch {
-      named = '';
-    }
-  }
+  const named = text.startsWith('{') ? directoryInJson(text) : text;
   if (!isAbsolute(named))
     throw fail(
       ErrorCodes.INVALID_INPUT,
-      `Input ref ${first.ref_id} of ${dispatch.task_id} should name the directory to test as an absolute path (or JSON with a "directory" field); it holds ${JSON.stringify(text.slice(0, 120))}.`,
+      `Input ref ${first.ref_id} of ${dispatch.task_id} should name the directory to test as an absolute path (or JSON with a "directory" field, or the code writer's manifest); it holds ${JSON.stringify(text.slice(0, 120))}.`,
     );
   return named;
 }
@@ -71,6 +77,15 @@ function startFailure(run: ProcessRun, label: string, cwd: string, o: TesterSett
       `pytest is not installed for ${label.split(' ')[0]} in ${cwd}; install it (python3 -m pip install pytest) or set the tester's \`command\`.`,
     );
   return undefined;
+}
+
+/** A green run that reported no test, when `requireTests` asks for some. */
+function noTests(o: TesterSettings, report: TestReport, parsed: boolean, uri: string | undefined): AgentError | undefined {
+  if (!o.requireTests || !parsed || report.passed + report.failed > 0) return undefined;
+  return fail(
+    'NO_TESTS',
+    `${report.command} in ${report.cwd} ran no test (${report.skipped} skipped): a suite that tests nothing cannot pass a testing task. Add tests there, point the tester elsewhere, or set requireTests: false.${uri === undefined ? '' : ` Report: ${uri}.`}`,
+  );
 }
 
 async function handle(o: TesterSettings, running: Set<number>, dispatch: Dispatch, ctx: AgentContext) {
@@ -111,7 +126,7 @@ async function handle(o: TesterSettings, running: Set<number>, dispatch: Dispatc
     out === undefined
       ? undefined
       : await ctx.write(out, `${JSON.stringify(report, null, 2)}\n`, { assetType: 'application/json' });
-  const problem = startFailure(run, label, cwd, o) ?? verdict(report, run, uri);
+  const problem = startFailure(run, label, cwd, o) ?? verdict(report, run, uri) ?? noTests(o, report, counts.parsed, uri);
   if (problem) throw problem;
   const summary = `${label} in ${cwd}: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped (${report.duration_ms} ms)`;
   return { summary: counts.parsed ? summary : `${summary}; exit code 0, no counts could be read` };

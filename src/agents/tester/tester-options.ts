@@ -18,14 +18,19 @@ export const TesterAgentOptionsSchema = z.strictObject({
   args: z.array(z.string()).default([]),
   /**
    * The directory the suite runs in (relative to the process's working directory). Without it,
-   * the task's first input ref names the directory: its content is an absolute path, or JSON
-   * with a `directory` field.
+   * the task's first input ref names the directory: its content is an absolute path, JSON with
+   * a `directory` field, or the code writer's manifest (its `workspace`, a `file:` URL).
    */
   cwd: z.string().min(1).optional(),
   /** Environment variables added to (or replacing) the worker's. @default {} */
   env: z.record(z.string(), z.string()).default({}),
   /** How long the suite may run before its process group is killed (recoverable `TIMEOUT`). @default 300000 */
   timeoutMs: z.number().int().positive().max(2_147_483_647).default(300_000),
+  /**
+   * Fail a run that reported no test at all (`NO_TESTS`, not recoverable): a suite that tests
+   * nothing cannot pass a testing task. @default true
+   */
+  requireTests: z.boolean().default(true),
   /** How many characters of the output end the report keeps as `output_tail`. @default 4000 */
   tailChars: z.number().int().nonnegative().default(4000),
 });

@@ -24,6 +24,9 @@ test.skip('later', () => {});
 `,
   });
 
+/** Code but no test file: \`node --test\` finds nothing and exits 0. */
+export const emptySuite = () => suiteDir({ 'add.mjs': 'export const add = (a, b) => a + b;\n' });
+
 /** One pass, two failures: one top-level (with a `#` in its name), one inside a describe. */
 export const redNodeSuite = () =>
   suiteDir({

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTesterAgent } from '../../../src/agents/tester/tester-agent.js';
@@ -12,6 +13,7 @@ import { memoryStorage } from '../../../src/storage/memory-storage.js';
 import {
   alive,
   cleanSuites,
+  emptySuite,
   greenNodeSuite,
   hangingNodeSuite,
   npmSuite,
@@ -156,6 +158,28 @@ describe('the tester agent, other runners and refusals', () => {
     expect((await agentFailure(bad.done)).code).toBe('INVALID_INPUT');
     const none = attempt({});
     expect((await agentFailure(none.done)).code).toBe('INVALID_INPUT');
+  });
+
+  it("takes the code writer's manifest as its input: the suite runs in the manifest's workspace", async () => {
+    const dir = greenNodeSuite();
+    const storage = memoryStorage();
+    const manifest = { task_id: 'task_3', workspace: pathToFileURL(dir).href, files: [] };
+    const uri = await storage.write('run-1', 'store_1', JSON.stringify(manifest));
+    const { done, report } = attempt({}, [{ ref_id: 'store_1', storage_uri: uri, status: 'stored' }], storage);
+    expect((await done).summary).toMatch(/2 passed/u);
+    expect((await report()).cwd).toBe(dir);
+  });
+
+  it('fails a green run that tested nothing with NO_TESTS, not recoverable, unless requireTests is false', async () => {
+    const dir = emptySuite();
+    const strict = attempt({ cwd: dir });
+    const error = await agentFailure(strict.done);
+    expect(error.code).toBe('NO_TESTS');
+    expect(error.recoverable).toBe(false);
+    expect(error.message).toContain('ran no test');
+    expect(await strict.report()).toMatchObject({ passed: 0, failed: 0, exit_code: 0 });
+    const lenient = attempt({ cwd: dir, requireTests: false });
+    expect((await lenient.done).summary).toMatch(/0 passed, 0 failed/u);
   });
 
   it('refuses bad options with a ZodError naming the field', () => {
