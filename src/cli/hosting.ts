@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { readPlan } from '../graph/plan-input.js';
 import type { AgentModule } from '../pool/agent-factory.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
+import type { RouteRule } from '../protocol/routes.js';
 import type { StateStore } from '../store/state-store.js';
 import { parseAgentLimitFlags } from './agent-limit-flags.js';
 import { dispatchOptions } from './dispatch-flags.js';
@@ -92,10 +93,17 @@ export interface Hosting {
   readonly store: StateStore | undefined;
 }
 
+/** What a command hosts beside its `--agents` modules. */
+export interface HostedExtras {
+  /** Hosted after the `--agents` modules (so an agent of theirs with the same name takes that name's tasks). */
+  readonly agents?: ReadonlyArray<NonNullable<RunnerInfo['agents']>[number]>;
+  /** The routing table (recorded with the run, so a resume routes the same way). @default seed 003's */
+  readonly routes?: readonly RouteRule[];
+}
+
 /**
  * What `run` and `dispatch` share: the runtime, the store (`--db`), NATS, the inspector and the
- * output, from their flags. `extraAgents` are hosted after the `--agents` modules (so an agent
- * of theirs with the same name takes that name's tasks). Checks every flag before it opens
+ * output, from their flags, with `extras` hosted too. Checks every flag before it opens
  * anything; bad ones are `USAGE_ERROR`.
  */
 export async function hostingFromFlags(
@@ -103,7 +111,7 @@ export async function hostingFromFlags(
   values: HostingFlags,
   plan: unknown,
   io: Output,
-  extraAgents: ReadonlyArray<NonNullable<RunnerInfo['agents']>[number]> = [],
+  extras: HostedExtras = {},
 ): Promise<Hosting> {
   const { policy, maxAttempts } = dispatchOptions(command, {
     policy: values.policy,
@@ -118,7 +126,7 @@ export async function hostingFromFlags(
   const threads = threadCount(values.threads, nats !== undefined) ?? 2;
   const agents: NonNullable<RunnerInfo['agents']> = [
     ...(values.agents ?? []).map((a) => (a.startsWith('file:') ? a : resolve(a))),
-    ...extraAgents,
+    ...(extras.agents ?? []),
   ];
   checkHosting(command, threads, agents, faults);
   const concurrency = positiveInt('concurrency', values.concurrency) ?? 1;
@@ -147,6 +155,7 @@ export async function hostingFromFlags(
       },
       ...(values['subject-prefix'] ? { subjectPrefix: values['subject-prefix'] } : {}),
       ...(policy === undefined ? {} : { policy }),
+      ...(extras.routes === undefined ? {} : { routes: extras.routes }),
       ...(maxAttempts === undefined ? {} : { maxAttempts }),
       ...(timeout === undefined ? {} : { taskTimeoutMs: timeout }),
       faults,

@@ -142,7 +142,6 @@ describe('switchyard dispatch', () => {
   it('refuses bad input with a coded error and exit 2', async () => {
     const cases: Array<[string[], string]> = [
       [[join(dir, 'missing.md'), '--agents', AGENTS], 'FILE_ERROR'],
-      [[spec], 'USAGE_ERROR'], // no --agents
       [[spec, '--agents', AGENTS, '--fail', 'task_99'], 'USAGE_ERROR'],
       [[spec, '--agents', EXECUTION_ONLY], 'CAPABILITY_NOT_AVAILABLE'], // nobody serves CAP-SYN-REPORT
       [[spec, '--agents', AGENTS, '--mcp', join(dir, 'no-mcp.json')], 'INVALID_INPUT'],

@@ -63,6 +63,12 @@ export interface OpenAiTestDoubleOptions {
   rejectResponseFormat?: ReadonlyArray<'json_schema' | 'json_object'>;
   /** Models `GET /v1/models` lists. @default ['double-model'] */
   models?: readonly string[];
+  /**
+   * Picks the scripted answer from the request, for callers that ask concurrently or in an
+   * order the test does not fix (a run's agents); `undefined` falls back to the script queue.
+   * Still a script: it answers by rules the test wrote, not by reading the prompt as a model would.
+   */
+  answerFor?: (body: NonNullable<RecordedRequest['body']>) => ScriptEntry | undefined;
 }
 
 export interface OpenAiTestDouble {
@@ -192,7 +198,7 @@ export async function startOpenAiTestDouble(
         errorBody(`response_format ${format} is not supported`, 'invalid_request_error', 'unsupported_parameter'),
       );
     }
-    const entry = queue.shift();
+    const entry = options.answerFor?.(body) ?? queue.shift();
     if (entry === undefined) {
       // x-should-retry: false, so the client fails at once instead of retrying into the same wall.
       const message = `openai test double: the script is exhausted (${answered} answers given); this request was not expected`;

@@ -11,7 +11,8 @@ import { trackExecution } from '../../runtime/execution-tracker.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import { dispatchOptionsHelp } from '../dispatch-flags.js';
 import { failFlagHelp } from '../fail-flags.js';
-import { hostingFromFlags } from '../hosting.js';
+import { builtInFlags, builtInFlagsHelp, builtInFromFlags } from '../built-in-flags.js';
+import { type HostedExtras, hostingFromFlags } from '../hosting.js';
 import { inspectorFlags, inspectorFlagsHelp } from '../inspector-flags.js';
 import type { Output } from '../io.js';
 import { writeJson } from '../json-out.js';
@@ -21,19 +22,26 @@ import { runSession, sessionFlags, sessionFlagsHelp } from '../run-session.js';
 import { readSpecFile, specFormat } from '../spec-input.js';
 import { submitPlan } from './run.js';
 
-export const dispatchHelp = `Usage: switchyard dispatch <spec.md|spec.json|-> --agents <module> [options]
+export const dispatchHelp = `Usage: switchyard dispatch <spec.md|spec.json|-> [--mcp mcp.json] [--llm url --model m] [options]
 
 The whole pipeline in one command (seed 002's dispatch): plans the specification (the
 pattern rules, or a model with --llm), checks the plan and that every task has an agent,
-runs it on the handlers in worker threads, and reports. Progress goes to stderr; the
-Markdown report (summary, tasks, failures, artifacts, metrics per agent type) to stdout,
-or with --json the whole ExecutionResult. Exit status as \`run\`: 0 complete, 3 partial,
-4 failed, 2 unusable input, 130 stopped by Ctrl-C or SIGTERM.
+runs it in worker threads, and reports. Progress goes to stderr; the Markdown report
+(summary, tasks, failures, artifacts, metrics per agent type) to stdout, or with --json
+the whole ExecutionResult. Exit status as \`run\`: 0 complete, 3 partial, 4 failed, 2
+unusable input, 130 stopped by Ctrl-C or SIGTERM.
 
-  --agents <module>  a handler module exporting defineAgent(...) or a list (repeatable)
-  --mcp <mcp.json>   also host the built-in MCP execution agent with this config (see
-                     the README's "Built-in agents"); it takes the execution_agent role
-                     for the capabilities it maps, after the --agents modules
+Without --agents it hosts the built-in agents, each task type routed to its own: the
+researcher, the reasoning agent (design, review, synthesis), the code writer (code, docs)
+and the tester (tests, integration, run in the code writer's workspace). --llm and --model
+give them their model too. With no model, the code, docs, test and integration tasks go to
+the MCP tools --mcp maps, and the researcher and reasoning agent report their inputs
+without synthesis, saying so.
+
+  --mcp <mcp.json>   host the built-in MCP execution agent with this config (see the
+                     README's "Built-in agents"); with --agents, after their modules, so
+                     it takes the execution_agent role for the capabilities it maps
+${builtInFlagsHelp}  --agents <module>  host these handler modules instead of the built-in agents (repeatable)
   --report <file>    also write the Markdown report to this file
   --format <md|json> how the specification is written (default: from the file name)
   --resolve-cycles   break dependency cycles at their weakest edge instead of refusing
@@ -49,6 +57,7 @@ ${inspectorFlagsHelp}${llmFlagsHelp}`;
 
 const flags = {
   ...sessionFlags,
+  ...builtInFlags,
   ...inspectorFlags,
   ...llmFlags,
   mcp: { type: 'string' },
@@ -71,6 +80,21 @@ async function mcpEntry(path: string): Promise<{ module: string; options: { conf
   ]);
   loadMcpConfig(config); // INVALID_INPUT naming the file and field
   return { module: mcpAgent.href, options: { config } };
+}
+
+/** The `--agents` modules and the MCP agent, or else the built-in agents with their routes. */
+async function hostedAgents(
+  values: Record<string, unknown> & { agents?: string[]; mcp?: string },
+): Promise<HostedExtras> {
+  if ((values.agents ?? []).length === 0) return builtInFromFlags(values);
+  const ignored = Object.keys(builtInFlags).filter((flag) => values[flag] !== undefined);
+  if (ignored.length > 0)
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      `--${ignored[0]} configures the built-in agents, which --agents replaces: drop one of them.`,
+      { flag: ignored[0] },
+    );
+  return values.mcp === undefined ? {} : { agents: [await mcpEntry(values.mcp)] };
 }
 
 /** Plans the specification at `path` as the flags say; a cycle's error says how to break it. */
@@ -124,8 +148,8 @@ export async function dispatchCommand(argv: string[], io: Output): Promise<numbe
   }
   const [path] = positionals('dispatch', given, ['spec.md']);
   const planned = await planFromFlags(path, values, io);
-  const extra = values.mcp === undefined ? [] : [await mcpEntry(values.mcp)];
-  const { session, runner, store } = await hostingFromFlags('dispatch', values, planned.plan, io, extra);
+  const extras = await hostedAgents(values);
+  const { session, runner, store } = await hostingFromFlags('dispatch', values, planned.plan, io, extras);
   let finish: ((result: WorkflowResult) => ExecutionResult) | undefined;
   const follow = (run: WorkflowRun) => {
     finish = trackExecution(run, { plan: planned.plan, planning: { ...planned.report }, scheduler: systemScheduler });
