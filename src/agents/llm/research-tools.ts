@@ -42,15 +42,12 @@ const TIMEOUT_MS = 60_000;
 /** The allowed tools with their descriptions and argument schemas, as the servers list them. */
 export async function describeTools(tools: readonly ResearchTool[], connections: McpConnections): Promise<string> {
   const lines: string[] = [];
-  const listed = new Map<string, Awaited<ReturnType<McpConnections['get']>>>();
   for (const t of tools) {
-    const connection = listed.get(t.server) ?? (await connections.get(t.server));
-    listed.set(t.server, connection);
-    if (!connection.tools.has(t.tool)) throw toolMissing(t.server, t.tool, connection.tools);
-    const { tools: all } = await connection.client.listTools();
-    const info = all.find((x) => x.name === t.tool);
+    const connection = await connections.get(t.server); // one per server, its tools listed when it connected
+    const info = connection.tools.get(t.tool);
+    if (info === undefined) throw toolMissing(t.server, t.tool, connection.tools);
     lines.push(
-      `- server \`${t.server}\`, tool \`${t.tool}\`: ${t.description ?? info?.description ?? ''}\n  arguments (JSON Schema): ${JSON.stringify(info?.inputSchema ?? {})}`,
+      `- server \`${t.server}\`, tool \`${t.tool}\`: ${t.description ?? info.description ?? ''}\n  arguments (JSON Schema): ${JSON.stringify(info.inputSchema)}`,
     );
   }
   return lines.join('\n');

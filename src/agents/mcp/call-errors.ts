@@ -62,8 +62,8 @@ export function toolError(text: string, server: string, tool: string): AgentErro
 }
 
 /** The tool is not in the server's `tools/list`. */
-export function toolMissing(server: string, tool: string, tools: ReadonlySet<string>): AgentError {
-  const known = [...tools].sort().slice(0, 20).join(', ');
+export function toolMissing(server: string, tool: string, tools: ReadonlyMap<string, unknown>): AgentError {
+  const known = [...tools.keys()].sort().slice(0, 20).join(', ');
   return new AgentError(
     ErrorCodes.CAPABILITY_NOT_AVAILABLE,
     `MCP server ${server} has no tool ${tool} (it lists: ${known || 'none'}). Fix the tool name in the MCP config.`,

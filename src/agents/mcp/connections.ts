@@ -6,10 +6,13 @@ import { AgentError } from '../../pool/agent.js';
 import { ErrorCodes } from '../../protocol/errors.js';
 import type { ServerConfig } from './config.js';
 
-/** One open client connection to a server, and the tools it lists. */
+/** A tool as the server lists it: its name, description and input schema. */
+export type ListedTool = Awaited<ReturnType<Client['listTools']>>['tools'][number];
+
+/** One open client connection to a server, and the tools it lists (read once, when it connects). */
 export interface Connection {
   readonly client: Client;
-  readonly tools: ReadonlySet<string>;
+  readonly tools: ReadonlyMap<string, ListedTool>;
   /** The child process of a stdio server. */
   readonly pid: number | undefined;
 }
@@ -101,12 +104,12 @@ export class McpConnections {
   }
 }
 
-async function listTools(client: Client): Promise<Set<string>> {
-  const tools = new Set<string>();
+async function listTools(client: Client): Promise<Map<string, ListedTool>> {
+  const tools = new Map<string, ListedTool>();
   let cursor: string | undefined;
   do {
     const page = await client.listTools(cursor === undefined ? {} : { cursor });
-    for (const tool of page.tools) tools.add(tool.name);
+    for (const tool of page.tools) tools.set(tool.name, tool);
     cursor = page.nextCursor;
   } while (cursor);
   return tools;

@@ -22,7 +22,8 @@ function directoryInJson(text: string): string {
   try {
     const value = JSON.parse(text) as { directory?: unknown; workspace?: unknown };
     if (typeof value.directory === 'string') return value.directory;
-    if (typeof value.workspace === 'string' && value.workspace.startsWith('file:')) return fileURLToPath(value.workspace);
+    if (typeof value.workspace === 'string' && value.workspace.startsWith('file:'))
+      return fileURLToPath(value.workspace);
   } catch {
     // Not JSON, or not a file URL: reported below as what the input holds.
   }
@@ -80,7 +81,12 @@ function startFailure(run: ProcessRun, label: string, cwd: string, o: TesterSett
 }
 
 /** A green run that reported no test, when `requireTests` asks for some. */
-function noTests(o: TesterSettings, report: TestReport, parsed: boolean, uri: string | undefined): AgentError | undefined {
+function noTests(
+  o: TesterSettings,
+  report: TestReport,
+  parsed: boolean,
+  uri: string | undefined,
+): AgentError | undefined {
   if (!o.requireTests || !parsed || report.passed + report.failed > 0) return undefined;
   return fail(
     'NO_TESTS',
@@ -126,7 +132,8 @@ async function handle(o: TesterSettings, running: Set<number>, dispatch: Dispatc
     out === undefined
       ? undefined
       : await ctx.write(out, `${JSON.stringify(report, null, 2)}\n`, { assetType: 'application/json' });
-  const problem = startFailure(run, label, cwd, o) ?? verdict(report, run, uri) ?? noTests(o, report, counts.parsed, uri);
+  const problem =
+    startFailure(run, label, cwd, o) ?? verdict(report, run, uri) ?? noTests(o, report, counts.parsed, uri);
   if (problem) throw problem;
   const summary = `${label} in ${cwd}: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped (${report.duration_ms} ms)`;
   return { summary: counts.parsed ? summary : `${summary}; exit code 0, no counts could be read` };
