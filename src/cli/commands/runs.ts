@@ -1,5 +1,4 @@
-import { leaseLive } from '../../store/lease-liveness.js';
-import type { RunSummary, StateStore } from '../../store/state-store.js';
+import { displayStatus } from '../../journal/run-view.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import type { Output } from '../io.js';
 import { dbPath, openStore } from '../open-store.js';
@@ -14,12 +13,6 @@ A run whose process stopped without ending it shows as \`interrupted\`; resume i
   --db <file>  the state database (default $SWITCHYARD_DB, else ./switchyard.db)
   --json       print the list as JSON
 `;
-
-/** A run's status as a person needs it: `running` only while a live process drives it. */
-export function displayStatus(store: StateStore, record: RunSummary, now: number): string {
-  if (record.status === 'running' && !leaseLive(store.getLease(record.run_id), now)) return 'interrupted';
-  return record.status;
-}
 
 /** `switchyard runs`. */
 export async function runsCommand(argv: string[], io: Output): Promise<number> {

@@ -1,11 +1,9 @@
-import { latest, runRecord } from '../../journal/recorded-run.js';
-import { rebuild, rebuiltState } from '../../journal/replay.js';
+import { runView } from '../../journal/run-view.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import type { Output } from '../io.js';
 import { nonNegativeInt } from '../numeric-flags.js';
 import { dbPath, openStore } from '../open-store.js';
 import { clockTime, textTable } from '../text-table.js';
-import { displayStatus } from './runs.js';
 
 export const showHelp = `Usage: switchyard show <run-id> [--db <file>] [--json]
 
@@ -34,22 +32,17 @@ export async function showCommand(argv: string[], io: Output): Promise<number> {
   const shown = nonNegativeInt('steps', values.steps) ?? 15;
   const store = await openStore(dbPath(values.db), 'existing');
   try {
-    const record = runRecord(store, runId);
-    const recorded = latest(store, record);
-    const rebuilt = rebuild(record, recorded.checkpoint, recorded.steps);
-    if (!rebuilt.ok) throw rebuilt.error;
-    const state = rebuiltState(rebuilt.value);
-    const status = displayStatus(store, record, Date.now());
+    const view = runView(store, runId, Date.now());
+    const { run: record, workflow_state: state } = view;
     if (values.json) {
-      io.out(
-        `${JSON.stringify({ run: { ...record, plan: undefined, status }, workflow_state: state, steps: store.stepsAfter(runId, 0) }, null, 2)}\n`,
-      );
+      io.out(`${JSON.stringify({ run: record, workflow_state: state, steps: store.stepsAfter(runId, 0) }, null, 2)}\n`);
       return 0;
     }
+    const status = record.status;
     const c = record.counts;
     const out: string[] = [
       `run ${runId}: ${status} — ${c.completed}/${c.total} complete, ${c.failed} failed, ${c.skipped} skipped, ${c.in_progress} in progress`,
-      `started ${clockTime(record.created_at)} UTC, ${record.ended_at === null ? `last step ${clockTime(record.updated_at)}` : `ended ${clockTime(record.ended_at)}`} UTC; ${record.last_seq} events${recorded.checkpoint ? `, latest checkpoint after event ${recorded.checkpoint.seq}` : ''}`,
+      `started ${clockTime(record.created_at)} UTC, ${record.ended_at === null ? `last step ${clockTime(record.updated_at)}` : `ended ${clockTime(record.ended_at)}`} UTC; ${record.last_seq} events${view.checkpoint_seq === undefined ? '' : `, latest checkpoint after event ${view.checkpoint_seq}`}`,
       '',
       textTable(
         ['task', 'status', 'attempts', 'agent', 'dispatched', 'completed', 'summary / reason'],
