@@ -94,6 +94,10 @@ export const ErrorCodes = {
    * out were cancelled, nothing more was sent, and the run ended `failed`.
    */
   RUN_DEADLINE_EXCEEDED: 'RUN_DEADLINE_EXCEEDED',
+  /** An HTTP request without the service's bearer token, or with another one (HTTP 401). */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** An HTTP request for a path or method the service does not have (HTTP 404 or 405). */
+  NOT_FOUND: 'NOT_FOUND',
 } as const;
 
 /** One of the stable {@link ErrorCodes}. */

@@ -268,6 +268,10 @@ export interface Runtime {
   /** Runs submitted and not yet ended. */
   active(): WorkflowRun[];
   readonly bus: Bus;
+  /** The subjects it speaks on the bus (its `subjectPrefix`): to follow a run's steps, say. */
+  readonly subjects: Subjects;
+  /** Its time and timers (the `scheduler` option). */
+  readonly scheduler: Scheduler;
   readonly dispatcher: Dispatcher;
   /** The local worker threads; `undefined` with `pool.maxThreads: 0` (runtimes elsewhere only). */
   readonly pool: AgentPool | undefined;
@@ -449,6 +453,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const runs = new RunLauncher(parts);
   return {
     bus: parts.bus,
+    subjects: parts.subjects,
+    scheduler: settings.scheduler,
     dispatcher: parts.dispatcher,
     pool: parts.host?.pool,
     state: parts.state,
