@@ -47,7 +47,10 @@ export function drivenRun(ctx: ServiceContext, runId: string): WorkflowRun {
 export function watch(ctx: ServiceContext, run: WorkflowRun): WorkflowRun {
   run.result.then(
     (result) => ctx.logger.info({ run_id: run.id, status: result.status }, 'run ended'),
-    (error: unknown) => ctx.logger.error({ err: error, run_id: run.id }, 'run failed to finish'),
+    (error: unknown) =>
+      error instanceof SwitchyardError && error.code === ErrorCodes.CLOSED
+        ? ctx.logger.info({ run_id: run.id, reason: error.message }, 'run cancelled')
+        : ctx.logger.error({ err: error, run_id: run.id }, 'run failed to finish'),
   );
   return run;
 }
