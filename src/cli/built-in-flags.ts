@@ -82,3 +82,33 @@ export async function builtInFromFlags(values: Flags, env: NodeJS.ProcessEnv = p
     env,
   );
 }
+
+/** The MCP agent's `agents` entry for `--mcp`: its config checked here, before any worker starts. */
+async function mcpEntry(path: string): Promise<{ module: string; options: { config: string } }> {
+  const config = resolve(path);
+  const [{ loadMcpConfig }, { mcpAgent }] = await Promise.all([
+    import('../agents/mcp/config.js'),
+    import('../agents/modules.js'),
+  ]);
+  loadMcpConfig(config); // INVALID_INPUT naming the file and field
+  return { module: mcpAgent.href, options: { config } };
+}
+
+/**
+ * What a command hosts beside its `--agents` modules: with them, the MCP agent after them
+ * (`--mcp`); without them, the built-in agents and their routes. Built-in agent flags beside
+ * `--agents` are a `USAGE_ERROR`.
+ */
+export async function hostedAgents(
+  values: Record<string, unknown> & { agents?: string[]; mcp?: string },
+): Promise<HostedExtras> {
+  if ((values.agents ?? []).length === 0) return builtInFromFlags(values);
+  const ignored = Object.keys(builtInFlags).filter((flag) => values[flag] !== undefined);
+  if (ignored.length > 0)
+    throw new SwitchyardError(
+      ErrorCodes.USAGE_ERROR,
+      `--${ignored[0]} configures the built-in agents, which --agents replaces: drop one of them.`,
+      { flag: ignored[0] },
+    );
+  return values.mcp === undefined ? {} : { agents: [await mcpEntry(values.mcp)] };
+}

@@ -12,6 +12,7 @@ import { runsCommand } from './commands/runs.js';
 import { runtimeCommand } from './commands/runtime.js';
 import { showCommand } from './commands/show.js';
 import { schemaCommand } from './commands/schema.js';
+import { serveCommand } from './commands/serve.js';
 import { simulateCommand } from './commands/simulate.js';
 import { stepCommand } from './commands/step.js';
 import { validateCommand } from './commands/validate.js';
@@ -29,6 +30,7 @@ const commands: Readonly<Record<string, readonly [Command, string]>> = {
   resume: [resumeCommand, 'continue a recorded run after its process stopped'],
   'cancel-task': [cancelTaskCommand, 'cancel one task (and its dependents) of a run running over NATS'],
   runtime: [runtimeCommand, 'host agent runtimes for a dispatcher elsewhere, over NATS'],
+  serve: [serveCommand, 'the HTTP service: runs API, live events, step, metrics'],
   runs: [runsCommand, 'list the runs recorded in a state database'],
   show: [showCommand, 'show one recorded run: tasks, failures, timeline, log'],
   prune: [pruneCommand, 'delete recorded runs that ended long ago'],

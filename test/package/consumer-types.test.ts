@@ -23,6 +23,13 @@ const CONSUMER_SOURCE = `
 import { createRuntime, defineAgent, step, type WorkflowResult } from 'switchyard';
 import { SqliteStore, type SqliteStoreOptions } from 'switchyard/sqlite';
 import { natsBus } from 'switchyard/nats';
+import { createService, type Service } from 'switchyard/server';
+import { builtInAgents } from 'switchyard/agents';
+
+export async function serve(): Promise<Service> {
+  const rt = await createRuntime({ ...builtInAgents(), store: SqliteStore.open(':memory:') });
+  return createService({ runtime: rt });
+}
 
 const options: SqliteStoreOptions = { synchronous: 'full' };
 export async function main(): Promise<WorkflowResult> {
@@ -97,7 +104,7 @@ describe('the packed package, in a consumer project', () => {
     expect(existsSync(join(shipped, 'README.md'))).toBe(true);
   });
 
-  it('type-checks imports of switchyard, switchyard/sqlite and switchyard/nats with skipLibCheck off and strict on', () => {
+  it('type-checks imports of every entry point (switchyard, /sqlite, /nats, /server, /agents) with skipLibCheck off and strict on', () => {
     const tsc = spawnSync(process.execPath, [TSC, '-p', dir], { encoding: 'utf8' });
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);

@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { WorkflowRun } from '../../actors/workflow-run.js';
 import { systemScheduler } from '../../core/scheduler.js';
 import type { Decomposition } from '../../planning/decompose.js';
@@ -11,8 +10,8 @@ import { trackExecution } from '../../runtime/execution-tracker.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import { dispatchOptionsHelp } from '../dispatch-flags.js';
 import { failFlagHelp } from '../fail-flags.js';
-import { builtInFlags, builtInFlagsHelp, builtInFromFlags } from '../built-in-flags.js';
-import { type HostedExtras, hostingFromFlags } from '../hosting.js';
+import { builtInFlags, builtInFlagsHelp, hostedAgents } from '../built-in-flags.js';
+import { hostingFromFlags } from '../hosting.js';
 import { inspectorFlags, inspectorFlagsHelp } from '../inspector-flags.js';
 import type { Output } from '../io.js';
 import { writeJson } from '../json-out.js';
@@ -70,32 +69,6 @@ const flags = {
   'run-id': { type: 'string' },
   'allow-unserved': { type: 'boolean' },
 } as const;
-
-/** The MCP agent's `agents` entry for `--mcp`: its config checked here, before any worker starts. */
-async function mcpEntry(path: string): Promise<{ module: string; options: { config: string } }> {
-  const config = resolve(path);
-  const [{ loadMcpConfig }, { mcpAgent }] = await Promise.all([
-    import('../../agents/mcp/config.js'),
-    import('../../agents.js'),
-  ]);
-  loadMcpConfig(config); // INVALID_INPUT naming the file and field
-  return { module: mcpAgent.href, options: { config } };
-}
-
-/** The `--agents` modules and the MCP agent, or else the built-in agents with their routes. */
-async function hostedAgents(
-  values: Record<string, unknown> & { agents?: string[]; mcp?: string },
-): Promise<HostedExtras> {
-  if ((values.agents ?? []).length === 0) return builtInFromFlags(values);
-  const ignored = Object.keys(builtInFlags).filter((flag) => values[flag] !== undefined);
-  if (ignored.length > 0)
-    throw new SwitchyardError(
-      ErrorCodes.USAGE_ERROR,
-      `--${ignored[0]} configures the built-in agents, which --agents replaces: drop one of them.`,
-      { flag: ignored[0] },
-    );
-  return values.mcp === undefined ? {} : { agents: [await mcpEntry(values.mcp)] };
-}
 
 /** Plans the specification at `path` as the flags say; a cycle's error says how to break it. */
 async function planFromFlags(path: string, values: Record<string, unknown>, io: Output): Promise<Decomposition> {

@@ -1,0 +1,18 @@
+/**
+ * `switchyard/server`: the HTTP service on a runtime (runs API, live event streams, the
+ * dispatch agent over HTTP, Prometheus metrics, OpenAPI). A separate entry point so that
+ * importing `switchyard` never loads fastify or prom-client.
+ *
+ * @example
+ * import { createRuntime } from 'switchyard';
+ * import { createService } from 'switchyard/server';
+ * import { SqliteStore } from 'switchyard/sqlite';
+ * const rt = await createRuntime({ agents, store: SqliteStore.open('runs.db') });
+ * const service = await createService({ runtime: rt });
+ * console.log(await service.listen({ port: 7878 }));
+ * @packageDocumentation
+ */
+
+export { createService } from './server/service.js';
+export type { Service, ServiceOptions } from './server/service.js';
+export { ErrorBodySchema } from './server/http-errors.js';
