@@ -18,6 +18,7 @@ import { writeJson } from '../json-out.js';
 import { llmFlags, llmFlagsHelp, llmFromFlags } from '../llm-flags.js';
 import { nonNegativeInt } from '../numeric-flags.js';
 import { runSession, sessionFlags, sessionFlagsHelp } from '../run-session.js';
+import { dispatchRunner } from '../recorded-dispatch.js';
 import { readSpecFile, specFormat } from '../spec-input.js';
 import { submitPlan } from './run.js';
 
@@ -136,7 +137,7 @@ export async function dispatchCommand(argv: string[], io: Output): Promise<numbe
       start: submitPlan(
         planned.plan,
         { runId: values['run-id'], allowUnserved: values['allow-unserved'] === true, follow },
-        runner,
+        dispatchRunner(runner, planned.report), // so `switchyard resume` reports it as dispatch does
         store,
         io,
       ),
