@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createRuntime, type Runtime, subjects, type TaskDispatchMessage } from '../../src/index.js';
+import { SimulatedScheduler, type Timer } from '../../src/core/scheduler.js';
 import { examplePlan, planWith, TEST_AGENTS } from '../helpers/fixtures.js';
 
 const AGENTS = TEST_AGENTS;
@@ -31,6 +32,23 @@ function until(rt: Runtime, pattern: string, holds: () => boolean, timeoutMs = 1
     }, timeoutMs);
     void rt.bus.flush().then(look);
   });
+}
+
+/** A simulated scheduler that says when a timer of a given length is set (an attempt's deadline). */
+class TimerWatch extends SimulatedScheduler {
+  readonly #waiting: Array<{ ms: number; resolve: () => void }> = [];
+
+  override setTimeout(fn: () => void, ms: number): Timer {
+    const timer = super.setTimeout(fn, ms);
+    const i = this.#waiting.findIndex((w) => w.ms === ms);
+    if (i >= 0) this.#waiting.splice(i, 1)[0].resolve();
+    return timer;
+  }
+
+  /** Resolves when the next timer of `ms` is set (from now on). */
+  nextTimerOf(ms: number): Promise<void> {
+    return new Promise((resolve) => this.#waiting.push({ ms, resolve }));
+  }
 }
 
 /** `until` the dispatcher has these runtimes registered: registrations, deregistrations and heartbeats are the events. */
@@ -237,12 +255,29 @@ describe('supervision by time: deadlines and heartbeats', () => {
   });
 
   it('aborts a handler that runs past its deadline and fails it after three attempts', async () => {
-    // It never ends by itself, so every attempt meets its deadline however loaded the machine.
-    const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 1 }, taskTimeoutMs: 300, logger: quiet });
+    // It never ends by itself, so every attempt meets its deadline; on simulated time, each
+    // deadline passes when the test moves time on, once the attempt has started (its timer is
+    // set). Retries go out at once (no backoff), so the deadlines are the only time that passes.
+    const time = new TimerWatch(0);
+    const rt = await createRuntime({
+      agents: [AGENTS],
+      pool: { maxThreads: 1 },
+      taskTimeoutMs: 300,
+      retryBackoff: false,
+      logger: quiet,
+      scheduler: time,
+    });
     try {
+      let deadlineSet = time.nextTimerOf(300);
       const run = rt.submit(oneTask('task_4', 'work [hang]'));
       const codes = failuresOf(run, 'task_4');
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        await deadlineSet;
+        deadlineSet = time.nextTimerOf(300);
+        await time.advanceAsync(300);
+      }
       const result = await run.result;
+      expect(time.now()).toBe(900);
       expect(result.task_results.task_4).toEqual({ status: 'failed', attempts: 3 });
       expect(codes).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
       expect(result.status).toBe('partial');
