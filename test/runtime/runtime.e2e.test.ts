@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createRuntime, type Runtime, subjects, type TaskDispatchMessage } from '../../src/index.js';
-import { SimulatedScheduler, type Timer } from '../../src/core/scheduler.js';
 import { examplePlan, planWith, TEST_AGENTS } from '../helpers/fixtures.js';
+import { TimerWatch } from '../helpers/timer-watch.js';
 
 const AGENTS = TEST_AGENTS;
 const quiet = pino({ level: 'silent' });
@@ -32,23 +32,6 @@ function until(rt: Runtime, pattern: string, holds: () => boolean, timeoutMs = 1
     }, timeoutMs);
     void rt.bus.flush().then(look);
   });
-}
-
-/** A simulated scheduler that says when a timer of a given length is set (an attempt's deadline). */
-class TimerWatch extends SimulatedScheduler {
-  readonly #waiting: Array<{ ms: number; resolve: () => void }> = [];
-
-  override setTimeout(fn: () => void, ms: number): Timer {
-    const timer = super.setTimeout(fn, ms);
-    const i = this.#waiting.findIndex((w) => w.ms === ms);
-    if (i >= 0) this.#waiting.splice(i, 1)[0].resolve();
-    return timer;
-  }
-
-  /** Resolves when the next timer of `ms` is set (from now on). */
-  nextTimerOf(ms: number): Promise<void> {
-    return new Promise((resolve) => this.#waiting.push({ ms, resolve }));
-  }
 }
 
 /** `until` the dispatcher has these runtimes registered: registrations, deregistrations and heartbeats are the events. */
@@ -268,12 +251,10 @@ describe('supervision by time: deadlines and heartbeats', () => {
       scheduler: time,
     });
     try {
-      let deadlineSet = time.nextTimerOf(300);
       const run = rt.submit(oneTask('task_4', 'work [hang]'));
       const codes = failuresOf(run, 'task_4');
       for (let attempt = 1; attempt <= 3; attempt++) {
-        await deadlineSet;
-        deadlineSet = time.nextTimerOf(300);
+        await time.armed(300);
         await time.advanceAsync(300);
       }
       const result = await run.result;
