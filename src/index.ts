@@ -226,6 +226,8 @@ export {
   TaskOutcomeSchema,
   FinalArtifactSchema,
   AgentMetricsSchema,
+  ResumedRunSchema,
+  RunStopSchema,
 } from './protocol/execution-result.js';
 export type {
   ExecutionResult,
@@ -233,6 +235,8 @@ export type {
   TaskOutcome,
   FinalArtifact,
   AgentMetrics,
+  ResumedRun,
+  RunStop,
 } from './protocol/execution-result.js';
 export { startAgentHost } from './runtime/agent-host.js';
 export type { AgentHost, AgentHostOptions } from './runtime/agent-host.js';

@@ -447,7 +447,7 @@ export class WorkflowRun extends EventEmitter<RunEvents> {
         task_id: live.trigger.task_id,
         attempt: live.record.attempt,
         runtime_id: result?.runtime_id ?? live.runtimeId,
-        outcome: recordOutcome(core.plan, outcome),
+        outcome: recordOutcome(core.plan, outcome, result?.usage),
       });
       core.result(live.record.task, outcome);
     }

@@ -7,6 +7,7 @@ import { readPlan } from '../graph/plan-input.js';
 import { ErrorCodes, type Result, SwitchyardError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/parse.js';
 import { type RecordedOutcome, type RunEvent, RunEventSchema, type StoredStep } from '../protocol/run-events.js';
+import { TokenUsageSchema } from '../protocol/token-usage.js';
 import { withPlan } from './run-journal.js';
 import type { Checkpoint, RunRecord } from '../store/state-store.js';
 
@@ -121,9 +122,15 @@ function apply(core: DispatchCore, event: RunEvent): string | undefined {
   return undefined;
 }
 
-/** An outcome as the log keeps it (refs by id). */
-export function recordOutcome(plan: CompiledPlan, outcome: Outcome): RecordedOutcome {
-  if (!outcome.ok) return { ok: false, recoverable: outcome.recoverable, code: outcome.code, message: outcome.message };
+/**
+ * An outcome as the log keeps it (refs by id), with the tokens the attempt reported, if any. A
+ * usage that does not read as one is left out: replay checks every logged event against its schema.
+ */
+export function recordOutcome(plan: CompiledPlan, outcome: Outcome, usage?: unknown): RecordedOutcome {
+  const read = usage === undefined ? undefined : TokenUsageSchema.safeParse(usage);
+  const spent = read?.success ? { usage: read.data } : {};
+  if (!outcome.ok)
+    return { ok: false, recoverable: outcome.recoverable, code: outcome.code, message: outcome.message, ...spent };
   return {
     ok: true,
     ...(outcome.produced.length === 0
@@ -137,11 +144,12 @@ export function recordOutcome(plan: CompiledPlan, outcome: Outcome): RecordedOut
           })),
         }),
     ...(outcome.summary === null ? {} : { summary: outcome.summary }),
+    ...spent,
   };
 }
 
 function toOutcome(plan: CompiledPlan, outcome: RecordedOutcome): Outcome | string {
-  if (!outcome.ok) return outcome;
+  if (!outcome.ok) return { ok: false, recoverable: outcome.recoverable, code: outcome.code, message: outcome.message };
   const produced = [];
   for (const p of outcome.produced ?? []) {
     const ref = plan.refIndex.get(p.ref_id);

@@ -15,6 +15,12 @@ export const AttemptRecordSchema = z.strictObject({
   error: z.strictObject({ code: z.string(), message: z.string(), recoverable: z.boolean() }).optional(),
   summary: z.string().optional(),
   usage: TokenUsageSchema.optional(),
+  resentAt: z
+    .number()
+    .optional()
+    .describe(
+      'Set when the attempt was in flight as its process stopped and was sent again by `switchyard resume` at this time: how long its first sending ran, and what it spent, are unknown; `durationMs` counts from the resend.',
+    ),
 });
 export type AttemptRecord = z.infer<typeof AttemptRecordSchema>;
 
@@ -71,10 +77,28 @@ export const AgentMetricsSchema = z.strictObject({
 });
 export type AgentMetrics = z.infer<typeof AgentMetricsSchema>;
 
+/** One stop of a resumed run: its process stopped some time after `lastRecordedAt`, and it went on at `resumedAt`. */
+export const RunStopSchema = z.strictObject({
+  lastRecordedAt: z.number().describe('Epoch ms of the last step the journal recorded before the stop.'),
+  resumedAt: z.number().describe('Epoch ms of the resume.'),
+  redispatched: z.array(z.string()).describe('The tasks whose attempts were in flight, sent again on resume.'),
+});
+export type RunStop = z.infer<typeof RunStopSchema>;
+
+/** How a resumed run's result was put together: the part before each stop is read from the journal. */
+export const ResumedRunSchema = z.strictObject({
+  stops: z.array(RunStopSchema),
+  unknown: z
+    .array(z.string())
+    .describe('What the journal cannot tell (durations, tokens of attempts a stop cut off), one sentence each.'),
+});
+export type ResumedRun = z.infer<typeof ResumedRunSchema>;
+
 /**
  * What `dispatch(specification)` returns and `switchyard dispatch --json` prints (seed 002's
  * ExecutionResult): how the run ended, per task and per agent type, its artifacts, the plan
- * and how it was made, and the Markdown report.
+ * and how it was made, and the Markdown report. `switchyard resume --json` of a run dispatch
+ * started prints one too, the part before each stop read from the run's journal (`resumed`).
  */
 export const ExecutionResultSchema = z.strictObject({
   runId: z.string(),
@@ -102,6 +126,9 @@ export const ExecutionResultSchema = z.strictObject({
     .nullable()
     .describe("The decomposer's report; `null` for a plan given as is."),
   workflowResult: WorkflowResultSchema,
+  resumed: ResumedRunSchema.optional().describe(
+    'Present when `switchyard resume` continued the run: its stops, and what is not known about the part before them.',
+  ),
   report: z.string().describe('The Markdown report.'),
 });
 export type ExecutionResult = z.infer<typeof ExecutionResultSchema>;

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { RouteRuleSchema } from './routes.js';
+import { TokenUsageSchema } from './token-usage.js';
 
-/** A result's outcome as the log keeps it: what `DispatchCore.result` was given, with refs by id, empty parts left out. */
+/**
+ * A result's outcome as the log keeps it: what `DispatchCore.result` was given, with refs by id,
+ * empty parts left out, and the tokens the attempt reported spending (`usage`, when it reported
+ * any: what an ExecutionResult rebuilt from the log counts; the core does not read it).
+ */
 export const RecordedOutcomeSchema = z.discriminatedUnion('ok', [
   z.strictObject({
     ok: z.literal(true),
@@ -18,8 +23,15 @@ export const RecordedOutcomeSchema = z.discriminatedUnion('ok', [
       .optional(),
     /** Omitted when the result had no summary. */
     summary: z.string().optional(),
+    usage: TokenUsageSchema.optional(),
   }),
-  z.strictObject({ ok: z.literal(false), recoverable: z.boolean(), code: z.string(), message: z.string() }),
+  z.strictObject({
+    ok: z.literal(false),
+    recoverable: z.boolean(),
+    code: z.string(),
+    message: z.string(),
+    usage: TokenUsageSchema.optional(),
+  }),
 ]);
 export type RecordedOutcome = z.infer<typeof RecordedOutcomeSchema>;
 

@@ -12,9 +12,19 @@ export class AttemptLog {
   readonly #scheduler: Pick<Scheduler, 'now'>;
   /** Per task, its attempts in the order they went out. */
   readonly #byTask = new Map<string, AttemptRecord[]>();
+  /** Tasks whose attempt was sent again (by a resume) while this log followed the run. */
+  readonly #resent: string[] = [];
+  /** The attempts seen going out while this log followed the run. */
+  readonly #sent = new WeakSet<AttemptRecord>();
 
-  constructor(scheduler: Pick<Scheduler, 'now'>) {
+  /** With `recorded`, starts from those attempts (a resumed run's, read from its journal). */
+  constructor(scheduler: Pick<Scheduler, 'now'>, recorded?: ReadonlyMap<string, readonly AttemptRecord[]>) {
     this.#scheduler = scheduler;
+    for (const [taskId, list] of recorded ?? [])
+      this.#byTask.set(
+        taskId,
+        list.map((a) => ({ ...a })),
+      );
   }
 
   /** Follows `run`'s events. */
@@ -40,11 +50,22 @@ export class AttemptLog {
     return this;
   }
 
-  /** An attempt went out. */
+  /**
+   * An attempt went out. The same attempt again is a resume sending what a stop cut off: an
+   * unfinished one is timed from now (`resentAt`), since its first sending's end is unknown.
+   */
   dispatched(taskId: string, attempt: number, agent: string): void {
     const list = this.#byTask.get(taskId) ?? [];
-    if (list.some((a) => a.attempt === attempt)) return; // the same attempt sent again after a resume
-    list.push({
+    const known = list.find((a) => a.attempt === attempt);
+    if (known) {
+      if (known.status === 'unfinished' && !this.#sent.has(known)) {
+        known.resentAt = this.#scheduler.now();
+        this.#resent.push(taskId);
+        this.#sent.add(known);
+      }
+      return;
+    }
+    const record: AttemptRecord = {
       attempt,
       agent,
       runtimeId: null,
@@ -52,7 +73,9 @@ export class AttemptLog {
       endedAt: null,
       durationMs: null,
       status: 'unfinished',
-    });
+    };
+    list.push(record);
+    this.#sent.add(record);
     this.#byTask.set(taskId, list);
   }
 
@@ -80,7 +103,13 @@ export class AttemptLog {
     }
     if (record.status !== 'unfinished') return; // a late duplicate changes nothing, as in the core
     const { agent: _agent, ...rest } = outcome;
-    Object.assign(record, rest, { endedAt: now, durationMs: Math.max(0, now - record.dispatchedAt) });
+    const from = record.resentAt ?? record.dispatchedAt;
+    Object.assign(record, rest, { endedAt: now, durationMs: Math.max(0, now - from) });
+  }
+
+  /** Tasks whose attempt went out again while this log followed the run (a resume's), in order. */
+  resent(): readonly string[] {
+    return this.#resent;
   }
 
   /** The attempts of `taskId`, in order. */

@@ -38,6 +38,26 @@ function summary(r: Omit<ExecutionResult, 'report'>): string[] {
   ];
 }
 
+/** For a resumed run: when it stopped and went on, and what the journal cannot tell. */
+function resumed(r: Omit<ExecutionResult, 'report'>): string[] {
+  if (r.resumed === undefined) return [];
+  const stops = r.resumed.stops.map((s) => {
+    const sent =
+      s.redispatched.length === 0
+        ? 'nothing was in flight'
+        : `sent again: ${s.redispatched.map((t) => `\`${t}\``).join(', ')}`;
+    return `- stopped after ${new Date(s.lastRecordedAt).toISOString()} (its last recorded step), resumed at ${new Date(s.resumedAt).toISOString()}, up to ${duration(Math.max(0, s.resumedAt - s.lastRecordedAt))} later; ${sent}.`;
+  });
+  return [
+    '## Resumed',
+    '',
+    `The run was resumed ${stops.length === 1 ? 'once' : `${stops.length} times`}; what happened before each stop is read from its journal, and the run's time includes the stops.`,
+    '',
+    ...stops,
+    ...(r.resumed.unknown.length === 0 ? [] : ['', 'Not known:', '', ...r.resumed.unknown.map((u) => `- ${u}`)]),
+  ];
+}
+
 function tasks(r: Omit<ExecutionResult, 'report'>): string[] {
   const rows = r.tasks.map((t) => [
     `\`${t.taskId}\``,
@@ -96,10 +116,14 @@ function metrics(r: Omit<ExecutionResult, 'report'>): string[] {
 }
 
 /**
- * The Markdown report of an execution (seed 002's final report): a summary, one row per task,
- * the failures with their codes and what they skipped, the artifacts, and metrics per agent
+ * The Markdown report of an execution (seed 002's final report): a summary, for a resumed run
+ * its stops and what is not known about them, one row per task, the failures with their codes and what they skipped, the artifacts, and metrics per agent
  * type. Deterministic: the same result gives the same text.
  */
 export function executionReport(result: Omit<ExecutionResult, 'report'>): string {
-  return `${[summary, tasks, failures, artifacts, metrics].map((part) => part(result).join('\n')).join('\n\n')}\n`;
+  const parts = [summary, resumed, tasks, failures, artifacts, metrics].map((part) => part(result));
+  return `${parts
+    .filter((lines) => lines.length > 0)
+    .map((lines) => lines.join('\n'))
+    .join('\n\n')}\n`;
 }

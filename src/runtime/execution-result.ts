@@ -5,6 +5,7 @@ import type {
   AttemptRecord,
   ExecutionResult,
   FinalArtifact,
+  ResumedRun,
   TaskOutcome,
 } from '../protocol/execution-result.js';
 import type { PlanMessage } from '../protocol/plan.js';
@@ -27,6 +28,8 @@ export interface ExecutionFacts {
   /** Epoch ms (the runtime's scheduler) of the submit and of the end. */
   readonly startedAt: number;
   readonly endedAt: number;
+  /** For a run `switchyard resume` continued: its stops and what the journal cannot tell. */
+  readonly resumed?: ResumedRun | undefined;
 }
 
 const ZERO_TOKENS = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
@@ -152,6 +155,7 @@ export function buildExecutionResult(facts: ExecutionFacts): ExecutionResult {
     plan: facts.plan,
     planning: facts.planning === undefined ? null : { ...facts.planning },
     workflowResult: r,
+    ...(facts.resumed === undefined ? {} : { resumed: facts.resumed }),
   };
   return { ...result, report: executionReport(result) };
 }

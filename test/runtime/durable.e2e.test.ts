@@ -7,6 +7,7 @@ import { rebuild, rebuiltState } from '../../src/journal/replay.js';
 import { latest, runRecord } from '../../src/journal/recorded-run.js';
 import { thrown } from '../helpers/errors.js';
 import { examplePlan, planWith, TEST_AGENTS } from '../helpers/fixtures.js';
+import { passEachDeadline, TimerWatch } from '../helpers/timer-watch.js';
 
 const AGENTS = TEST_AGENTS;
 const quiet = pino({ level: 'silent' });
@@ -127,11 +128,15 @@ describe('resume', () => {
       .map(([id]) => id);
     expect(done).toHaveLength(9);
 
-    // The recorded plan still says [hang]: a short deadline lets the resumed run fail them and end.
+    // The recorded plan still says [hang]: a short deadline lets the resumed run fail them and
+    // end — on simulated time, passed as soon as each attempt's deadline is armed; retries at once.
     const lines: Array<Record<string, unknown>> = [];
+    const time = new TimerWatch(0);
     const second = await createRuntime({
       agents: [AGENTS],
       store,
+      scheduler: time,
+      retryBackoff: false,
       taskTimeoutMs: 300,
       maxAttempts: 3,
       logger: capturing(lines),
@@ -153,6 +158,8 @@ describe('resume', () => {
       outcome: { status: 'complete', output_refs_produced: [] },
       at: '2026-11-21T00:00:00Z',
     });
+    // Only now may the resumed attempts meet their deadlines: the stale result came while they were open.
+    await passEachDeadline(time, 300, resumed, (id) => id === 'task_9' || id === 'task_10');
     const result = await resumed.result;
     await second.close();
     // Nothing recorded complete was dispatched again; the two cut-off attempts went again under attempt 1.
@@ -176,15 +183,19 @@ describe('resume', () => {
       run.on('dispatch', (m) => started.push(m.output.content.dispatch.task_id));
       await vi.waitFor(() => expect(started).toContain('task_9'), { timeout: 5000 });
       await first.close({ cancel: true });
+      const time = new TimerWatch(0);
       const second = await createRuntime({
         agents: [AGENTS],
         store,
+        scheduler: time,
+        retryBackoff: false,
         taskTimeoutMs: 300,
         logger: quiet,
         ...(inspect ? { inspect } : {}),
       });
       try {
         const resumed = second.resume('r2');
+        await passEachDeadline(time, 300, resumed, (id) => id === 'task_9');
         const result = await resumed.result;
         expect(fromStore(store, 'r2')).toEqual(resumed.state());
         return result;

@@ -1,9 +1,34 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { WorkflowRun } from '../../src/actors/workflow-run.js';
+import { SimulatedScheduler } from '../../src/core/scheduler.js';
 import { createRuntime, type Runtime } from '../../src/index.js';
 import { planWith, TEST_AGENTS } from '../helpers/fixtures.js';
 
 const quiet = pino({ level: 'silent' });
+
+/**
+ * Resolves once `done` holds, checked at each of the run's `dispatch` and `result` events (and at
+ * once): how these tests wait for the state they need before they move simulated time on.
+ */
+function until(run: WorkflowRun, done: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!done()) return;
+      run.off('dispatch', check);
+      run.off('result', check);
+      resolve();
+    };
+    run.on('dispatch', check);
+    run.on('result', check);
+    // A run that ends first would leave the test waiting for its timeout: fail it at once instead.
+    run.result.then(
+      () => (done() ? resolve() : reject(new Error('the run ended before the state the test waits for'))),
+      reject,
+    );
+    check();
+  });
+}
 
 describe('resilience on real worker threads', () => {
   let rt: Runtime | undefined;
@@ -13,12 +38,21 @@ describe('resilience on real worker threads', () => {
   });
 
   it('ends a run at its deadline: the slow attempt is cancelled, nothing more is sent, the run fails RUN_DEADLINE_EXCEEDED', async () => {
-    rt = await createRuntime({ agents: [TEST_AGENTS], logger: quiet, maxExecutionTimeMs: 60_000 });
+    const time = new SimulatedScheduler(0);
+    rt = await createRuntime({ agents: [TEST_AGENTS], logger: quiet, maxExecutionTimeMs: 60_000, scheduler: time });
     // task_3 works until its signal aborts; the submit's deadline overrides the runtime's.
     const run = rt.submit(planWith({ task_3: '[until-cancelled]' }), { maxExecutionTimeMs: 1500 });
     const sent: string[] = [];
+    const completed = new Set<string>();
     run.on('dispatch', (m) => sent.push(m.output.content.dispatch.task_id));
+    run.on('result', (r) => r.outcome.status === 'complete' && completed.add(r.task_id));
+    // Everything that can end before the deadline has: task_4 done, task_3 out and working.
+    await until(run, () => completed.has('task_4') && sent.includes('task_3'));
+    await time.advanceAsync(1499);
+    expect(run.ended).toBe(false);
+    await time.advanceAsync(1);
     const result = await run.result;
+    expect(time.now()).toBe(1500);
     expect(result.status).toBe('failed');
     expect(result.task_results.task_3).toMatchObject({ status: 'failed' });
     expect(result.task_results.task_4).toMatchObject({ status: 'complete' });
@@ -79,21 +113,33 @@ describe('resilience on real worker threads', () => {
   });
 
   it('waits the backoff between attempts of a failing task', async () => {
+    const time = new SimulatedScheduler(0);
     rt = await createRuntime({
       agents: [TEST_AGENTS],
       logger: quiet,
       retryBackoff: { baseMs: 200, factor: 2, jitter: 0 },
+      scheduler: time,
     });
     const run = rt.submit(planWith({ task_1: '[throw]' }));
     const times: number[] = [];
+    let failures = 0;
     run.on('dispatch', (m) => {
-      if (m.output.content.dispatch.task_id === 'task_1') times.push(performance.now());
+      if (m.output.content.dispatch.task_id === 'task_1') times.push(time.now());
     });
+    run.on('result', (r) => r.task_id === 'task_1' && r.outcome.status === 'failed' && failures++);
+    // Each retry is held exactly its delay (200 ms, then 400 ms): not sent a millisecond before.
+    for (const [attempt, delay] of [
+      [1, 200],
+      [2, 400],
+    ]) {
+      await until(run, () => failures === attempt);
+      await time.advanceAsync(delay - 1);
+      expect(times).toHaveLength(attempt);
+      await time.advanceAsync(1);
+      await until(run, () => times.length === attempt + 1);
+    }
     const result = await run.result;
     expect(result.task_results.task_1).toMatchObject({ status: 'failed', attempts: 3 });
-    expect(times).toHaveLength(3);
-    // Timers never fire early by more than Node's 1 ms rounding.
-    expect(times[1] - times[0]).toBeGreaterThanOrEqual(199);
-    expect(times[2] - times[1]).toBeGreaterThanOrEqual(399);
+    expect(times).toEqual([0, 200, 600]);
   });
 });

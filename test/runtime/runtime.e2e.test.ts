@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createRuntime, type Runtime, subjects, type TaskDispatchMessage } from '../../src/index.js';
 import { examplePlan, planWith, TEST_AGENTS } from '../helpers/fixtures.js';
+import { TimerWatch } from '../helpers/timer-watch.js';
 
 const AGENTS = TEST_AGENTS;
 const quiet = pino({ level: 'silent' });
@@ -237,12 +238,27 @@ describe('supervision by time: deadlines and heartbeats', () => {
   });
 
   it('aborts a handler that runs past its deadline and fails it after three attempts', async () => {
-    // It never ends by itself, so every attempt meets its deadline however loaded the machine.
-    const rt = await createRuntime({ agents: [AGENTS], pool: { maxThreads: 1 }, taskTimeoutMs: 300, logger: quiet });
+    // It never ends by itself, so every attempt meets its deadline; on simulated time, each
+    // deadline passes when the test moves time on, once the attempt has started (its timer is
+    // set). Retries go out at once (no backoff), so the deadlines are the only time that passes.
+    const time = new TimerWatch(0);
+    const rt = await createRuntime({
+      agents: [AGENTS],
+      pool: { maxThreads: 1 },
+      taskTimeoutMs: 300,
+      retryBackoff: false,
+      logger: quiet,
+      scheduler: time,
+    });
     try {
       const run = rt.submit(oneTask('task_4', 'work [hang]'));
       const codes = failuresOf(run, 'task_4');
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        await time.armed(300);
+        await time.advanceAsync(300);
+      }
       const result = await run.result;
+      expect(time.now()).toBe(900);
       expect(result.task_results.task_4).toEqual({ status: 'failed', attempts: 3 });
       expect(codes).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
       expect(result.status).toBe('partial');

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Scheduler } from '../../core/scheduler.js';
 
 /** How a test process ended. */
 export type ProcessEnd =
@@ -20,6 +21,8 @@ export interface ProcessSpec {
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs: number;
+  /** Whose timer ends the run at `timeoutMs` (the system's in a worker thread; a simulated one in tests). */
+  readonly scheduler: Pick<Scheduler, 'setTimeout' | 'clearTimeout'>;
   readonly signal: AbortSignal;
   readonly maxOutputBytes: number;
   /** Told the child's pid once it runs (tests check the process is gone). */
@@ -39,7 +42,7 @@ export function killGroup(pid: number): void {
  * Runs a command in a process group of its own (`detached`), so that the runner and everything
  * it starts (node --test's per-file children, pytest plugins' servers) can be killed together:
  * on timeout, on abort, and when the leader exits while some of its children still run. The
- * timer is `AbortSignal.timeout` (this code runs in a worker thread).
+ * timeout is a background timer of `spec.scheduler`, cleared when the process ends.
  */
 export function runProcess(spec: ProcessSpec): Promise<ProcessRun> {
   return new Promise((resolve) => {
@@ -50,7 +53,6 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessRun> {
       size += chunk.length;
       while (size > spec.maxOutputBytes && chunks.length > 1) size -= (chunks.shift() as Buffer).length;
     };
-    const timeout = AbortSignal.timeout(spec.timeoutMs);
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
       env: spec.env,
@@ -62,16 +64,15 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessRun> {
       stopped ??= why;
       if (child.pid !== undefined) killGroup(child.pid);
     };
-    const onTimeout = () => stop('timeout');
     const onAbort = () => stop('aborted');
-    timeout.addEventListener('abort', onTimeout, { once: true });
+    const timeout = spec.scheduler.setTimeout(() => stop('timeout'), spec.timeoutMs, { background: true });
     spec.signal.addEventListener('abort', onAbort, { once: true });
     if (spec.signal.aborted) onAbort();
     let done = false;
     const finish = (end: ProcessEnd) => {
       if (done) return;
       done = true;
-      timeout.removeEventListener('abort', onTimeout);
+      spec.scheduler.clearTimeout(timeout);
       spec.signal.removeEventListener('abort', onAbort);
       resolve({ end, output: Buffer.concat(chunks).toString('utf8'), pid: child.pid });
     };

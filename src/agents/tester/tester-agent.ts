@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { type Scheduler, systemScheduler } from '../../core/scheduler.js';
 import { type AgentContext, type AgentDefinition, AgentError, defineAgent } from '../../pool/agent.js';
 import { defineAgentFactory } from '../../pool/agent-factory.js';
 import type { Dispatch } from '../../protocol/dispatch-output.js';
@@ -94,7 +95,15 @@ function noTests(
   );
 }
 
-async function handle(o: TesterSettings, running: Set<number>, dispatch: Dispatch, ctx: AgentContext) {
+/** What one tester agent keeps across its attempts. */
+interface TesterState {
+  /** Process groups of suites still running (`close()` kills them). */
+  readonly running: Set<number>;
+  readonly scheduler: Scheduler;
+}
+
+async function handle(o: TesterSettings, state: TesterState, dispatch: Dispatch, ctx: AgentContext) {
+  const { running } = state;
   const cwd = await directoryOf(o, dispatch, ctx);
   const { command, args } = invocation(o);
   const label = [o.command === undefined ? o.runner : command, ...args].join(' ').slice(0, 200);
@@ -106,6 +115,7 @@ async function handle(o: TesterSettings, running: Set<number>, dispatch: Dispatc
     cwd,
     env: environment(o),
     timeoutMs: o.timeoutMs,
+    scheduler: state.scheduler,
     signal: ctx.signal,
     maxOutputBytes: MAX_OUTPUT_BYTES,
     onStart: (pid) => running.add(pid),
@@ -143,15 +153,17 @@ async function handle(o: TesterSettings, running: Set<number>, dispatch: Dispatc
  * The tester agent, built from its options: runs a test suite in a subprocess (its own
  * process group), writes the report as the task's first output ref, completes when the suite
  * is green, fails non-recoverably (`TESTS_FAILED`) naming the failing tests when it is red.
- * `close()` kills the process groups of suites still running.
+ * `close()` kills the process groups of suites still running. `scheduler` times the suite's
+ * `timeoutMs`: the system's by default (a module's options cross to its worker thread as JSON,
+ * so only an agent built in-process, as tests build it, can be given another).
  */
-export function createTesterAgent(options: unknown): AgentDefinition {
+export function createTesterAgent(options: unknown, scheduler: Scheduler = systemScheduler): AgentDefinition {
   const o = TesterAgentOptionsSchema.parse(options);
   const running = new Set<number>();
   return defineAgent({
     name: o.name,
     capabilities: o.capabilities,
-    handle: (dispatch, ctx) => handle(o, running, dispatch, ctx),
+    handle: (dispatch, ctx) => handle(o, { running, scheduler }, dispatch, ctx),
     close: () => {
       for (const pid of running) killGroup(pid);
       running.clear();

@@ -1,9 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import type { WorkflowRun } from '../../actors/workflow-run.js';
 import { systemScheduler } from '../../core/scheduler.js';
 import type { Decomposition } from '../../planning/decompose.js';
 import type { WorkflowResult } from '../../protocol/dispatch-output.js';
-import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
+import { SwitchyardError } from '../../protocol/errors.js';
 import type { ExecutionResult } from '../../protocol/execution-result.js';
 import { planSpecification } from '../../runtime/dispatch.js';
 import { trackExecution } from '../../runtime/execution-tracker.js';
@@ -14,10 +13,11 @@ import { builtInFlags, builtInFlagsHelp, hostedAgents } from '../built-in-flags.
 import { hostingFromFlags } from '../hosting.js';
 import { inspectorFlags, inspectorFlagsHelp } from '../inspector-flags.js';
 import type { Output } from '../io.js';
-import { writeJson } from '../json-out.js';
 import { llmFlags, llmFlagsHelp, llmFromFlags } from '../llm-flags.js';
 import { nonNegativeInt } from '../numeric-flags.js';
 import { runSession, sessionFlags, sessionFlagsHelp } from '../run-session.js';
+import { dispatchRunner } from '../recorded-dispatch.js';
+import { presentExecution } from '../execution-output.js';
 import { readSpecFile, specFormat } from '../spec-input.js';
 import { submitPlan } from './run.js';
 
@@ -95,23 +95,6 @@ async function planFromFlags(path: string, values: Record<string, unknown>, io: 
   }
 }
 
-/** Prints the execution (report, or JSON) and writes `--report`. */
-function present(execution: ExecutionResult, values: { json?: boolean; report?: string }, io: Output): void {
-  if (values.report !== undefined) {
-    try {
-      writeFileSync(values.report, execution.report);
-    } catch (error) {
-      throw new SwitchyardError(
-        ErrorCodes.FILE_ERROR,
-        `Cannot write the report to ${JSON.stringify(values.report)}: ${(error as Error).message}.`,
-        { path: values.report },
-      );
-    }
-  }
-  if (values.json) writeJson(io.out, execution);
-  else io.out(execution.report);
-}
-
 /** `switchyard dispatch`. */
 export async function dispatchCommand(argv: string[], io: Output): Promise<number> {
   const { values, positionals: given } = parseCommandArgs('dispatch', argv, flags);
@@ -133,12 +116,12 @@ export async function dispatchCommand(argv: string[], io: Output): Promise<numbe
       start: submitPlan(
         planned.plan,
         { runId: values['run-id'], allowUnserved: values['allow-unserved'] === true, follow },
-        runner,
+        dispatchRunner(runner, planned.report), // so `switchyard resume` reports it as dispatch does
         store,
         io,
       ),
       present(_run, result) {
-        if (finish) present(finish(result), values, io);
+        if (finish) presentExecution(finish(result), values, io);
       },
     },
     io,

@@ -1,5 +1,12 @@
-import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
+import { systemScheduler } from '../../core/scheduler.js';
 import { resumable } from '../../journal/recorded-run.js';
+import type { WorkflowResult } from '../../protocol/dispatch-output.js';
+import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
+import type { ExecutionResult } from '../../protocol/execution-result.js';
+import { trackResumedExecution } from '../../runtime/resumed-execution.js';
+import type { RunRecord, StateStore } from '../../store/state-store.js';
+import { presentExecution } from '../execution-output.js';
+import { recordedDispatch } from '../recorded-dispatch.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import { type CliInspector, inspectorFlags, inspectorFlagsHelp, inspectorFromFlags } from '../inspector-flags.js';
 import type { Output } from '../io.js';
@@ -11,6 +18,7 @@ import {
   RunnerSchema,
   runSession,
   sessionBasics,
+  type SessionSpec,
   sessionFlags,
   sessionFlagsHelp,
 } from '../run-session.js';
@@ -18,21 +26,70 @@ import { nonNegativeInt, positiveInt, threadCount } from '../numeric-flags.js';
 
 export const resumeHelp = `Usage: switchyard resume <run-id> [--db <file>] [options]
 
-Continues a run recorded with \`switchyard run --db\` after its process stopped (a crash,
-a kill, Ctrl-C). Tasks recorded complete are not run again; attempts that were in flight
-are dispatched again under the same attempt numbers — so a handler may run twice for one
-attempt (at-least-once work), while each outcome is recorded exactly once. Handler modules,
-threads, concurrency, prefetch and timeout default to those the run was started with.
-Exit status as for \`switchyard run\`: 0 complete, 3 partial, 4 failed, 2 unusable
-input, 130 stopped again.
+Continues a run recorded with \`switchyard run --db\` or \`switchyard dispatch --db\` after
+its process stopped (a crash, a kill, Ctrl-C). Tasks recorded complete are not run again;
+attempts that were in flight are dispatched again under the same attempt numbers — so a
+handler may run twice for one attempt (at-least-once work), while each outcome is recorded
+exactly once. Handler modules, threads, concurrency, prefetch and timeout default to those
+the run was started with. A run \`dispatch\` started is reported as dispatch reports it
+(the Markdown report, or with --json the whole ExecutionResult), the part before the stop
+read from the run's journal. Exit status as for \`switchyard run\`: 0 complete, 3 partial,
+4 failed, 2 unusable input, 130 stopped again.
 
   --db <file>        the state database (default $SWITCHYARD_DB, else ./switchyard.db)
   --agents <module>  handler module(s) to host instead of the recorded ones (repeatable)
+  --report <file>    for a run \`dispatch\` started: also write the Markdown report here
 ${sessionFlagsHelp}${inspectorFlagsHelp}`;
+
+/**
+ * For a run `switchyard dispatch` started: a start that follows the resumed run from the part
+ * its journal holds, and a present that prints its ExecutionResult as dispatch does. Nothing
+ * for any other run (it resumes as `run`'s do); `--report` for one is a `USAGE_ERROR`.
+ */
+function dispatchReporting(
+  record: RunRecord,
+  store: StateStore,
+  values: { json?: boolean | undefined; report?: string | undefined },
+  io: Output,
+): Pick<SessionSpec, 'present'> & { start?: SessionSpec['start'] } {
+  const recorded = recordedDispatch(record);
+  if (recorded === undefined) {
+    if (values.report !== undefined)
+      throw new SwitchyardError(
+        ErrorCodes.USAGE_ERROR,
+        `Run ${record.run_id} was not started by \`switchyard dispatch\`, so it has no execution report: drop --report.`,
+        { run_id: record.run_id },
+      );
+    return {};
+  }
+  // Read before the runtime appends to the log: the part of the run before this resume.
+  const steps = store.stepsAfter(record.run_id, 0);
+  let finish: ((result: WorkflowResult) => ExecutionResult) | undefined;
+  return {
+    start(rt, watch) {
+      const run = rt.resume(record.run_id);
+      finish = trackResumedExecution(run, {
+        ...recorded,
+        steps,
+        createdAt: record.created_at,
+        scheduler: systemScheduler,
+      });
+      watch(run);
+      return run;
+    },
+    present(_run, result) {
+      if (finish) presentExecution(finish(result), values, io);
+    },
+  };
+}
 
 /** `switchyard resume`. */
 export async function resumeCommand(argv: string[], io: Output): Promise<number> {
-  const { values, positionals: given } = parseCommandArgs('resume', argv, { ...sessionFlags, ...inspectorFlags });
+  const { values, positionals: given } = parseCommandArgs('resume', argv, {
+    ...sessionFlags,
+    ...inspectorFlags,
+    report: { type: 'string' },
+  });
   if (values.help) {
     io.out(resumeHelp);
     return 0;
@@ -46,8 +103,11 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
   const timeout = positiveInt('timeout', values.timeout);
   const store = await openStore(dbPath(values.db), 'existing');
   let runner: RunnerInfo;
+  let dispatched: SessionSpec['start'] | undefined;
+  let present: SessionSpec['present'];
   try {
     const { record } = resumable(store, runId);
+    ({ start: dispatched, present } = dispatchReporting(record, store, values, io));
     const parsed = RunnerSchema.safeParse(record.runner ?? {});
     runner = parsed.success ? parsed.data : {};
     const agents = values.agents && values.agents.length > 0 ? values.agents : runner.agents;
@@ -88,7 +148,8 @@ export async function resumeCommand(argv: string[], io: Output): Promise<number>
       },
       ...sessionBasics(values, store, nats),
       ...(inspector ? { inspector } : {}),
-      start: (rt) => rt.resume(runId),
+      start: dispatched ?? ((rt) => rt.resume(runId)),
+      ...(present ? { present } : {}),
     },
     io,
   );

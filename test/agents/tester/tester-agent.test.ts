@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTesterAgent } from '../../../src/agents/tester/tester-agent.js';
+import { type Scheduler, SimulatedScheduler } from '../../../src/core/scheduler.js';
 import type { TestReport } from '../../../src/agents/tester/test-report.js';
 import { type AgentDefinition, AgentError } from '../../../src/pool/agent.js';
 import { AttemptContext } from '../../../src/pool/attempt-context.js';
@@ -40,8 +41,13 @@ const hasPytest = (() => {
 })();
 
 /** One attempt of `options`' tester on task_1, with a real context over a memory storage. */
-function attempt(options: Record<string, unknown>, inputs: ResolvedRef[] = [], storage = memoryStorage()) {
-  agent = createTesterAgent(options);
+function attempt(
+  options: Record<string, unknown>,
+  inputs: ResolvedRef[] = [],
+  storage = memoryStorage(),
+  scheduler?: Scheduler,
+) {
+  agent = createTesterAgent(options, scheduler);
   const abort = new LazyAbort();
   const dispatch: Dispatch = {
     task_id: 'task_1',
@@ -94,12 +100,23 @@ describe('the tester agent runs a real node --test suite', () => {
 
   it('kills the whole process group of a suite that outlives its timeout: TIMEOUT, recoverable, nothing left', async () => {
     const dir = hangingNodeSuite();
-    const { done, report } = attempt({ cwd: dir, timeoutMs: 4000 });
+    const time = new SimulatedScheduler(0);
+    const { done, report } = attempt({ cwd: dir, timeoutMs: 4000 }, [], memoryStorage(), time);
+    let ended = false;
+    done.then(
+      () => (ended = true),
+      () => (ended = true),
+    );
+    // The suite is up (both processes wrote their pids): only then does its time run out, on the agent's scheduler.
+    await vi.waitFor(() => expect(pidsOf(dir)).toHaveLength(2), { timeout: 20_000, interval: 25 });
+    await time.advanceAsync(3999);
+    expect(ended).toBe(false);
+    await time.advanceAsync(1);
     const error = await agentFailure(done);
     expect(error.code).toBe('TIMEOUT');
     expect(error.recoverable).toBe(true);
     const pids = pidsOf(dir);
-    expect(pids, 'the hanging test wrote its pids before the timeout').toHaveLength(2);
+    expect(pids).toHaveLength(2);
     await vi.waitFor(() => expect(pids.filter(alive)).toEqual([]), { timeout: 5000 });
     expect(await report()).toMatchObject({ timed_out: true, exit_code: null });
   });
