@@ -30,6 +30,7 @@ const STATUS: Readonly<Record<string, number>> = {
   [ErrorCodes.RUN_ENDED]: 409,
   [ErrorCodes.RUN_LOCKED]: 409,
   [ErrorCodes.TASK_ENDED]: 409,
+  [ErrorCodes.LOG_GAP]: 409,
   [ErrorCodes.CLOSED]: 503,
   [ErrorCodes.REQUEST_TIMEOUT]: 504,
   [ErrorCodes.UNSUPPORTED]: 501,

@@ -9,6 +9,7 @@ import { bearerAuth } from './auth.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
 import { ServiceMetrics } from './metrics.js';
 import { runEventRoutes } from './routes/run-events.js';
+import { runHistoryRoutes } from './routes/run-history.js';
 import { runRoutes } from './routes/runs.js';
 import { stepRoutes } from './routes/step.js';
 import type { ServiceContext } from './service-context.js';
@@ -103,6 +104,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   });
   runRoutes(app, ctx);
   runEventRoutes(app, ctx);
+  runHistoryRoutes(app, ctx);
   stepRoutes(app);
   await app.ready();
   return {

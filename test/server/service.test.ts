@@ -80,6 +80,34 @@ describe('the runs API', () => {
     expect(later).toHaveLength(steps.length - 2);
   });
 
+  it("replays a run's state after any of its steps, and lists its attempts with their times", async () => {
+    const steps = (await inject('GET', '/runs/first/steps')).json().steps as Array<{ seq: number; events: unknown[] }>;
+    let completed = -1;
+    for (const step of steps) {
+      const res = await inject('GET', `/runs/first/state?at=${step.seq}`);
+      expect(res.statusCode).toBe(200);
+      const travelled = res.json();
+      expect(travelled.seq).toBe(step.seq + step.events.length - 1);
+      const done = Object.values(travelled.workflow_state.task_states).filter(
+        (t) => (t as { status: string }).status === 'complete',
+      ).length;
+      expect(done).toBeGreaterThanOrEqual(completed); // time only goes forward
+      completed = done;
+    }
+    expect(completed).toBe(12);
+    const end = (await inject('GET', '/runs/first/state?at=1000000')).json();
+    expect(end.workflow_state).toEqual((await inject('GET', '/runs/first')).json().workflow_state);
+    const early = (await inject('GET', '/runs/first/state?at=2')).json();
+    expect(early.workflow_state.task_states.task_1.status).toBe('in_progress');
+    const attempts = (await inject('GET', '/runs/first/attempts')).json();
+    expect(Object.keys(attempts.tasks)).toHaveLength(12);
+    for (const [task, list] of Object.entries(attempts.tasks as Record<string, Array<Record<string, unknown>>>)) {
+      expect(list, task).toHaveLength(1);
+      expect(list[0]).toMatchObject({ attempt: 1, status: 'complete' });
+      expect(list[0].endedAt as number).toBeGreaterThanOrEqual(list[0].dispatchedAt as number);
+    }
+  });
+
   it('plans a specification given as Markdown text and runs it', async () => {
     const spec = readFileSync(new URL('../../examples/specs/todo-cli.md', import.meta.url), 'utf8');
     // The test agents serve seed 003's namespaces only: the decomposed plan's CAP-CODE-* … are refused at submit.
