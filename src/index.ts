@@ -199,6 +199,7 @@ export { capabilityMatches } from './protocol/capabilities.js';
 export type { AgentDefinition, AgentContext, AgentOutput } from './pool/agent.js';
 export { defineAgentFactory } from './pool/agent-factory.js';
 export type { AgentFactory, AgentFactoryEnv, AgentModule, AgentModuleOptions } from './pool/agent-factory.js';
+export type { ChildProcesses, ChildProcessOptions } from './pool/child-processes.js';
 export type { AgentPool, AgentPoolOptions, AgentPoolEvents } from './pool/agent-pool.js';
 export type { WorkerHandle } from './pool/worker-handle.js';
 

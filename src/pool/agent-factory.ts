@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
 import { formatIssuePath } from '../protocol/parse.js';
 import { type AgentDefinition, agentsOf } from './agent.js';
+import type { ChildProcesses } from './child-processes.js';
 
 /** Options a module entry passes to its factory: a JSON object (it is structured-cloned into each worker thread). */
 export type AgentModuleOptions = Record<string, unknown>;
@@ -34,6 +35,12 @@ export interface AgentFactoryEnv {
   readonly runtimeId: string;
   /** The worker thread's pino logger. */
   readonly logger: Logger;
+  /**
+   * Where agents register the processes they start, so that the host kills those still running
+   * when the thread dies (no JavaScript runs in it then to end them); unregister each once it
+   * has ended.
+   */
+  readonly children: ChildProcesses;
 }
 
 type Made = AgentDefinition | readonly AgentDefinition[];

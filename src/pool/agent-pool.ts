@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { type Logger, pino } from 'pino';
 import { z } from 'zod';
 import { type Scheduler, systemScheduler } from '../core/scheduler.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
@@ -72,6 +73,11 @@ export interface AgentPoolOptions {
    * data: `fileStorage(...).descriptor`. @default `{ kind: 'file', root: '<cwd>/.switchyard/artifacts' }`
    */
   artifacts?: StorageDescriptor;
+  /**
+   * The host's logger: it says which child processes of a dead worker's agents it killed.
+   * @default a pino logger at `warn` on stderr
+   */
+  logger?: Logger;
 }
 
 const OptionsSchema = z.strictObject({
@@ -91,6 +97,9 @@ const OptionsSchema = z.strictObject({
   clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
   faults: FaultsSchema.optional(),
   artifacts: StorageDescriptorSchema.optional(),
+  logger: z
+    .custom<Logger>((v) => typeof (v as { warn?: unknown } | null)?.warn === 'function', 'expected a pino logger')
+    .optional(),
 });
 
 /**
@@ -155,14 +164,22 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
   readonly #scheduler: Scheduler;
   readonly #clock: () => number;
   readonly #slots: SharedArrayBuffer;
+  readonly #logger: Logger;
   #closing = false;
 
-  private constructor(piscina: Piscina, scheduler: Scheduler, clock: () => number, slots: SharedArrayBuffer) {
+  private constructor(
+    piscina: Piscina,
+    scheduler: Scheduler,
+    clock: () => number,
+    slots: SharedArrayBuffer,
+    logger: Logger,
+  ) {
     super();
     this.#piscina = piscina;
     this.#scheduler = scheduler;
     this.#clock = clock;
     this.#slots = slots;
+    this.#logger = logger;
   }
 
   /** Starts the workers and resolves once each has registered; a handler module that fails to load rejects with `INVALID_INPUT`. */
@@ -196,7 +213,8 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });
     const scheduler = o.scheduler ?? systemScheduler;
-    const pool = new AgentPool(piscina, scheduler, o.clock ?? (() => scheduler.now()), data.slots);
+    const logger = o.logger ?? pino({ level: 'warn' }, pino.destination(2));
+    const pool = new AgentPool(piscina, scheduler, o.clock ?? (() => scheduler.now()), data.slots, logger);
     try {
       await pool.#awaitRegistrations(threads, o.startTimeoutMs ?? 30_000);
     } catch (error) {
@@ -225,6 +243,21 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
     await Promise.all(this.runtimes().map((h) => h.shutdown(graceMs)));
     for (const h of this.#handles.values()) h.markExited(0);
     await this.#piscina.destroy();
+  }
+
+  /**
+   * Ends the child processes a thread's agents started and never saw end: with the thread
+   * gone, no code of theirs will (a stdio server, a test run would live on until this process
+   * exits). Also after a graceful close, for an agent whose `close()` did not end them in time.
+   */
+  #killChildren(handle: WorkerHandle, code: number): void {
+    if (handle.children.size === 0) return;
+    const killed = handle.children.killAll();
+    if (killed.length === 0) return;
+    this.#logger.warn(
+      { runtime_id: handle.runtimeId, thread_id: handle.threadId, exit_code: code, children: killed },
+      `killed ${killed.length} child process(es) left by the agents of ${handle.runtimeId}, whose worker thread exited`,
+    );
   }
 
   #awaitRegistrations(count: number, timeoutMs: number): Promise<void> {
@@ -281,6 +314,7 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
         const thread = this.#piscina.threads.find((t) => t.threadId === handle.threadId);
         thread?.once('exit', (code) => {
           handle.markExited(code);
+          this.#killChildren(handle, code);
           releaseSlot(this.#slots, handle.threadId);
           // Only its own entry: a replacement takes the same id.
           if (this.#handles.get(handle.runtimeId) === handle) this.#handles.delete(handle.runtimeId);

@@ -1,9 +1,10 @@
-import type { MessagePort } from 'node:worker_threads';
+import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { type Scheduler, systemScheduler, type Timer } from '../core/scheduler.js';
 import { decodeOutcome, encodeRequest, OUTCOME_SLOTS } from './attempt-wire.js';
 import { StartOrder } from './start-order.js';
+import { ThreadChildren } from './thread-children.js';
 import type { ExecuteRequest, ExecuteResult, HostToWorker, WorkerApi, WorkerToHost } from './worker-protocol.js';
 
 /** What {@link WorkerHandle.send} tells of one attempt as it goes. One object, not a closure per event: this is per attempt. */
@@ -58,6 +59,12 @@ export class WorkerHandle {
   readonly takesOne: boolean;
   /** Epoch milliseconds of the last heartbeat (or of registration). */
   lastSeen: number;
+  /**
+   * The child processes the worker's agents registered and have not seen end: what the pool
+   * kills when the thread exits. Complete once {@link markExited} has read what the worker
+   * posted before it died.
+   */
+  readonly children = new ThreadChildren();
   #exited = false;
   readonly #api: Comlink.Remote<WorkerApi>;
   readonly #port: MessagePort;
@@ -106,6 +113,10 @@ export class WorkerHandle {
         case 'heartbeat':
           this.lastSeen = events.now();
           events.heartbeat(this, message.in_flight);
+          break;
+        case 'child':
+        case 'child-ended':
+          this.children.note(message);
           break;
         default:
           message satisfies never;
@@ -192,15 +203,27 @@ export class WorkerHandle {
     this.#scheduler.clearTimeout(timer);
   }
 
-  /** The thread is gone: settle everything pending as a recoverable failure and close the channel. */
+  /**
+   * The thread is gone: settle everything pending as a recoverable failure and close the
+   * channel — after reading the child processes it registered or saw end in the messages it
+   * posted before dying, which the host's `exit` event can overtake.
+   */
   markExited(code: number): void {
     if (this.#exited) return;
     this.#exited = true;
+    this.#readChildrenLeft();
     for (const { requestId, sink } of this.#pending.values()) sink.done(this.#lost(requestId, code));
     this.#pending.clear();
     this.#outbox = [];
     this.#port.close();
     this.#data.close();
+  }
+
+  /** Reads the `child` and `child-ended` messages still queued on the data channel (the rest are of no use now). */
+  #readChildrenLeft(): void {
+    // `note` reads each through the schema and passes over any other message.
+    for (let left = receiveMessageOnPort(this.#data); left; left = receiveMessageOnPort(this.#data))
+      this.children.note(left.message);
   }
 
   #settle(batch: readonly unknown[], at: number): void {

@@ -97,14 +97,35 @@ export type HostToWorker =
   | { readonly type: 'reclaim'; readonly request_ids: readonly string[] };
 
 /**
+ * Worker → host: an agent in the worker started process `pid` (a group leader when `group`),
+ * which the host kills if the thread dies while it is still registered (child-processes.ts).
+ */
+export const ChildStartedSchema = z.strictObject({
+  type: z.literal('child'),
+  pid: z.number().int().positive(),
+  group: z.boolean(),
+  /** What the process is, for the host's log (`MCP server fs`). */
+  label: z.string().max(200).optional(),
+});
+
+/** Worker → host: process `pid` ended (or the worker no longer owns it); the host forgets it. */
+export const ChildEndedSchema = z.strictObject({ type: z.literal('child-ended'), pid: z.number().int().positive() });
+
+/** The two messages about an agent's child processes, as the host reads them. */
+export const ChildMessageSchema = z.discriminatedUnion('type', [ChildStartedSchema, ChildEndedSchema]);
+export type ChildMessage = z.infer<typeof ChildMessageSchema>;
+
+/**
  * Worker → host on the data channel: the outcomes of attempts that finished within one turn
  * (by the host's numbers, as slots of one flat array), progress reports (ordered before their
- * attempt's outcome) and heartbeats.
+ * attempt's outcome), heartbeats, and the child processes agents start and see end
+ * ({@link ChildMessage}, read through its schema).
  */
 export type WorkerToHost =
   | { readonly type: 'results'; readonly batch: readonly unknown[] }
   | { readonly type: 'progress'; readonly request_id: string; readonly update: { percent?: number; message?: string } }
-  | { readonly type: 'heartbeat'; readonly in_flight: number };
+  | { readonly type: 'heartbeat'; readonly in_flight: number }
+  | ChildMessage;
 
 /** The first message a worker posts on Piscina's parent port: its registration, control port and data port. */
 export type WorkerHello =

@@ -3,6 +3,7 @@ import { parseWith } from '../protocol/parse.js';
 import { type AgentDefinition, AgentError } from './agent.js';
 import { type AgentFactoryEnv, agentsOfModule } from './agent-factory.js';
 import { AttemptContext, type ContextHost, withWrittenRefs } from './attempt-context.js';
+import { portChildProcesses } from './child-processes.js';
 import { LazyAbort } from './lazy-abort.js';
 import { claimSlot } from './worker-slots.js';
 import { withFaults } from './with-faults.js';
@@ -102,7 +103,7 @@ export async function startWorkerRuntime(
   let agents: Map<string, AgentDefinition>;
   let loaded: AgentDefinition[];
   try {
-    ({ agents, loaded } = await loadAgents(data, { runtimeId, logger }));
+    ({ agents, loaded } = await loadAgents(data, { runtimeId, logger, children: portChildProcesses(channel) }));
   } catch (error) {
     return { type: 'switchyard:failed', thread_id: threadId, error: wireError(error, 'INVALID_INPUT') };
   }

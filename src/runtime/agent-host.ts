@@ -65,6 +65,7 @@ export async function startAgentHost(o: AgentHostOptions): Promise<AgentHost> {
     ...(o.faults ? { faults: o.faults } : {}),
     ...(o.runtimePrefix === undefined ? {} : { runtimePrefix: o.runtimePrefix }),
     ...(o.artifacts ? { artifacts: o.artifacts } : {}),
+    logger: o.logger,
   });
   const runtimes = connectPool(pool, {
     bus: o.bus,

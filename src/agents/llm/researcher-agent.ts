@@ -118,7 +118,7 @@ async function handle(s: Setup, dispatch: Dispatch, ctx: AgentContext): Promise<
  */
 export function createResearcher(
   options: unknown,
-  env?: Pick<AgentFactoryEnv, 'logger'>,
+  env?: Partial<Pick<AgentFactoryEnv, 'logger' | 'children'>>,
   vars: NodeJS.ProcessEnv = process.env,
 ): AgentDefinition & { readonly connections: McpConnections } {
   const o = ResearcherOptionsSchema.parse(options);
@@ -127,7 +127,7 @@ export function createResearcher(
     system: o.systemPrompt ?? RESEARCHER_SYSTEM_PROMPT,
     limits: limitsOf(o),
     o,
-    connections: new McpConnections(o.mcp?.servers ?? {}, env?.logger ?? pino({ level: 'silent' })),
+    connections: new McpConnections(o.mcp?.servers ?? {}, env?.logger ?? pino({ level: 'silent' }), env?.children),
   };
   const agent = defineAgent({
     name: o.name,

@@ -3,6 +3,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Logger } from 'pino';
 import { AgentError } from '../../pool/agent.js';
+import { type ChildProcesses, noChildProcesses } from '../../pool/child-processes.js';
 import { ErrorCodes } from '../../protocol/errors.js';
 import type { ServerConfig } from './config.js';
 
@@ -20,6 +21,20 @@ export interface Connection {
 const CLIENT_INFO = { name: 'switchyard-mcp-agent', version: '1' };
 
 /**
+ * A stdio transport that says when its server process has started: the client's `connect`
+ * starts the transport itself, and the process must be registered from then on, not only once
+ * the handshake and the tool list are through (the worker may die in between).
+ */
+class StartedStdioTransport extends StdioClientTransport {
+  onStarted?: (pid: number) => void;
+
+  override async start(): Promise<void> {
+    await super.start();
+    if (this.pid !== null) this.onStarted?.(this.pid);
+  }
+}
+
+/**
  * The agent's connections, one per server (per worker thread, as each thread builds its own
  * agent): opened on first use, reused by every call after, dropped when the transport closes
  * (a stdio server that exits or crashes), so the next call opens a new one — restarting the
@@ -28,14 +43,24 @@ const CLIENT_INFO = { name: 'switchyard-mcp-agent', version: '1' };
 export class McpConnections {
   readonly #servers: Readonly<Record<string, ServerConfig>>;
   readonly #logger: Logger;
+  readonly #children: ChildProcesses;
   readonly #open = new Map<string, Promise<Connection>>();
   #closed = false;
   /** Each stdio process started, in order: what tests count and kill. */
   readonly spawned: number[] = [];
 
-  constructor(servers: Readonly<Record<string, ServerConfig>>, logger: Logger) {
+  /**
+   * `children` is where each stdio server's process is registered while it runs (the factory
+   * environment's), so that the host kills it if the worker thread dies.
+   */
+  constructor(
+    servers: Readonly<Record<string, ServerConfig>>,
+    logger: Logger,
+    children: ChildProcesses = noChildProcesses,
+  ) {
     this.#servers = servers;
     this.#logger = logger;
+    this.#children = children;
   }
 
   /** The connection to `server`, opened if there is none; failing to open is `CAPABILITY_NOT_AVAILABLE`. */
@@ -61,7 +86,7 @@ export class McpConnections {
     const client = new Client(CLIENT_INFO);
     const transport =
       'command' in config
-        ? new StdioClientTransport({
+        ? new StartedStdioTransport({
             command: config.command,
             ...(config.args ? { args: config.args } : {}),
             ...(config.env ? { env: config.env } : {}),
@@ -71,11 +96,20 @@ export class McpConnections {
         : new StreamableHTTPClientTransport(new URL(config.url), {
             requestInit: { headers: config.headers ?? {} },
           });
-    if (transport instanceof StdioClientTransport)
+    let started: number | undefined;
+    if (transport instanceof StartedStdioTransport) {
       transport.stderr?.on('data', (chunk: Buffer) =>
         this.#logger.debug({ server: name, stderr: chunk.toString('utf8').trimEnd() }, 'MCP server stderr'),
       );
+      const label = `MCP server ${name} (${'command' in config ? config.command : config.url})`;
+      transport.onStarted = (pid) => {
+        started = pid;
+        this.#children.register(pid, { label });
+      };
+    }
     client.onclose = () => {
+      // A stdio transport closes once its process has exited: the pid is no longer ours.
+      if (started !== undefined) this.#children.unregister(started);
       // The transport ended (the server exited or the connection closed): the next call reconnects.
       const current = this.#open.get(name);
       void current?.then(
@@ -86,9 +120,8 @@ export class McpConnections {
     };
     try {
       await client.connect(transport);
-      const pid = transport instanceof StdioClientTransport ? (transport.pid ?? undefined) : undefined;
-      if (pid !== undefined) this.spawned.push(pid);
-      return { client, tools: await listTools(client), pid };
+      if (started !== undefined) this.spawned.push(started);
+      return { client, tools: await listTools(client), pid: started };
     } catch (error) {
       await client.close().catch(() => undefined);
       throw unreachable(name, config, error);

@@ -86,11 +86,11 @@ async function handle(
  */
 export function createMcpAgent(
   options: unknown,
-  env?: Pick<AgentFactoryEnv, 'logger'>,
+  env?: Partial<Pick<AgentFactoryEnv, 'logger' | 'children'>>,
 ): AgentDefinition & { readonly connections: McpConnections } {
   const o = McpAgentOptionsSchema.parse(options);
   const config = loadMcpConfig(o.config);
-  const connections = new McpConnections(config.servers, env?.logger ?? pino({ level: 'silent' }));
+  const connections = new McpConnections(config.servers, env?.logger ?? pino({ level: 'silent' }), env?.children);
   const agent = defineAgent({
     name: o.name,
     capabilities: config.mappings.map((m) => m.pattern),

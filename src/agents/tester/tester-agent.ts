@@ -4,7 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { type Scheduler, systemScheduler } from '../../core/scheduler.js';
 import { type AgentContext, type AgentDefinition, AgentError, defineAgent } from '../../pool/agent.js';
-import { defineAgentFactory } from '../../pool/agent-factory.js';
+import { type AgentFactoryEnv, defineAgentFactory } from '../../pool/agent-factory.js';
+import { type ChildProcesses, noChildProcesses } from '../../pool/child-processes.js';
 import type { Dispatch } from '../../protocol/dispatch-output.js';
 import { ErrorCodes } from '../../protocol/errors.js';
 import { killGroup, type ProcessRun, runProcess } from './run-process.js';
@@ -95,15 +96,14 @@ function noTests(
   );
 }
 
-/** What one tester agent keeps across its attempts. */
-interface TesterState {
-  /** Process groups of suites still running (`close()` kills them). */
-  readonly running: Set<number>;
+/** What one tester agent keeps across its attempts: the process groups of the suites running, as its `close()` and, when the worker dies, the host end them; and the clock of their timeouts. */
+interface Running {
+  readonly groups: Set<number>;
+  readonly children: ChildProcesses;
   readonly scheduler: Scheduler;
 }
 
-async function handle(o: TesterSettings, state: TesterState, dispatch: Dispatch, ctx: AgentContext) {
-  const { running } = state;
+async function handle(o: TesterSettings, running: Running, dispatch: Dispatch, ctx: AgentContext) {
   const cwd = await directoryOf(o, dispatch, ctx);
   const { command, args } = invocation(o);
   const label = [o.command === undefined ? o.runner : command, ...args].join(' ').slice(0, 200);
@@ -115,12 +115,19 @@ async function handle(o: TesterSettings, state: TesterState, dispatch: Dispatch,
     cwd,
     env: environment(o),
     timeoutMs: o.timeoutMs,
-    scheduler: state.scheduler,
+    scheduler: running.scheduler,
     signal: ctx.signal,
     maxOutputBytes: MAX_OUTPUT_BYTES,
-    onStart: (pid) => running.add(pid),
+    onStart: (pid) => {
+      running.groups.add(pid);
+      running.children.register(pid, { group: true, label: label.slice(0, 120) });
+    },
   });
-  if (run.pid !== undefined) running.delete(run.pid);
+  // The run has ended and its group has been killed: the pid may be reused from now on.
+  if (run.pid !== undefined) {
+    running.groups.delete(run.pid);
+    running.children.unregister(run.pid);
+  }
   // Aborted: the runtime reports ABORTED (recoverable) for anything but an AgentError.
   if (run.end.kind === 'aborted') throw ctx.signal.reason ?? new Error('aborted');
   const counts = readRunnerOutput(o.runner, run.output);
@@ -153,23 +160,34 @@ async function handle(o: TesterSettings, state: TesterState, dispatch: Dispatch,
  * The tester agent, built from its options: runs a test suite in a subprocess (its own
  * process group), writes the report as the task's first output ref, completes when the suite
  * is green, fails non-recoverably (`TESTS_FAILED`) naming the failing tests when it is red.
- * `close()` kills the process groups of suites still running. `scheduler` times the suite's
- * `timeoutMs`: the system's by default (a module's options cross to its worker thread as JSON,
- * so only an agent built in-process, as tests build it, can be given another).
+ * `close()` kills the process groups of suites still running; each group is registered in
+ * `env.children` while it runs, so the host kills it if the worker thread dies. `env.scheduler`
+ * times the suite's `timeoutMs`: the system's by default (a module's options cross to its worker
+ * thread as JSON, so only an agent built in-process, as tests build it, can be given another).
  */
-export function createTesterAgent(options: unknown, scheduler: Scheduler = systemScheduler): AgentDefinition {
+export function createTesterAgent(
+  options: unknown,
+  env: Partial<Pick<AgentFactoryEnv, 'children'>> & { readonly scheduler?: Scheduler } = {},
+): AgentDefinition {
   const o = TesterAgentOptionsSchema.parse(options);
-  const running = new Set<number>();
+  const running: Running = {
+    groups: new Set(),
+    children: env.children ?? noChildProcesses,
+    scheduler: env.scheduler ?? systemScheduler,
+  };
   return defineAgent({
     name: o.name,
     capabilities: o.capabilities,
-    handle: (dispatch, ctx) => handle(o, { running, scheduler }, dispatch, ctx),
+    handle: (dispatch, ctx) => handle(o, running, dispatch, ctx),
     close: () => {
-      for (const pid of running) killGroup(pid);
-      running.clear();
+      for (const pid of running.groups) {
+        killGroup(pid);
+        running.children.unregister(pid);
+      }
+      running.groups.clear();
     },
   });
 }
 
 /** The module's default export: `agents: [{ module: testerAgent, options: { runner: 'node', cwd: './app' } }]`. */
-export default defineAgentFactory((options) => createTesterAgent(options));
+export default defineAgentFactory((options, env) => createTesterAgent(options, env));

@@ -47,7 +47,7 @@ function attempt(
   storage = memoryStorage(),
   scheduler?: Scheduler,
 ) {
-  agent = createTesterAgent(options, scheduler);
+  agent = createTesterAgent(options, { scheduler });
   const abort = new LazyAbort();
   const dispatch: Dispatch = {
     task_id: 'task_1',
