@@ -63,7 +63,11 @@ export async function follow(path, onEvent, signal) {
       const block = buffered.slice(0, cut);
       buffered = buffered.slice(cut + 2);
       if (block.startsWith(':')) continue;
-      const field = (name) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+      const field = (name) =>
+        block
+          .split('\n')
+          .find((l) => l.startsWith(`${name}: `))
+          ?.slice(name.length + 2);
       onEvent(field('event') ?? 'message', JSON.parse(field('data') ?? 'null'));
     }
   }

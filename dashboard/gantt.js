@@ -30,7 +30,11 @@ export function drawGantt(attempts, taskIds, until) {
             width: Math.max(2, x(end) - x(a.dispatchedAt)),
             height: ROW - 8,
           },
-          svg('title', {}, `${id} attempt ${a.attempt} on ${a.agent}: ${status}, ${duration(end - a.dispatchedAt)}${a.error ? ` — ${a.error.code}` : ''}`),
+          svg(
+            'title',
+            {},
+            `${id} attempt ${a.attempt} on ${a.agent}: ${status}, ${duration(end - a.dispatchedAt)}${a.error ? ` — ${a.error.code}` : ''}`,
+          ),
         );
       });
     return svg('g', {}, svg('text', { x: 4, y: i * ROW + 14 }, id), ...bars);

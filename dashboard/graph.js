@@ -21,7 +21,13 @@ function bands(layout) {
     svg(
       'g',
       {},
-      svg('rect', { class: 'band', x: b.x0 + PAD - 8, y: 4, width: b.x1 - b.x0 + 16, height: layout.height + 2 * PAD - 8 }),
+      svg('rect', {
+        class: 'band',
+        x: b.x0 + PAD - 8,
+        y: 4,
+        width: b.x1 - b.x0 + 16,
+        height: layout.height + 2 * PAD - 8,
+      }),
       svg('text', { class: 'band-label', x: b.x0 + PAD - 4, y: 16 }, `group ${group}`),
     ),
   );
@@ -37,9 +43,19 @@ export function drawGraph(layout, taskStates, selected, onSelect) {
   return svg(
     'svg',
     { width: w, height: h, viewBox: `0 0 ${w} ${h}`, role: 'img', 'aria-label': 'task graph' },
-    svg('defs', {}, svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto' }, svg('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#8c959f' }))),
+    svg(
+      'defs',
+      {},
+      svg(
+        'marker',
+        { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto' },
+        svg('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#8c959f' }),
+      ),
+    ),
     ...bands(layout),
-    ...layout.edges.map((e) => svg('path', { class: 'edge', d: path(e.points), 'marker-end': 'url(#arrow)', 'data-edge': `${e.from}->${e.to}` })),
+    ...layout.edges.map((e) =>
+      svg('path', { class: 'edge', d: path(e.points), 'marker-end': 'url(#arrow)', 'data-edge': `${e.from}->${e.to}` }),
+    ),
     ...layout.nodes.map((n) => {
       const status = taskStates[n.id]?.status ?? 'pending';
       return svg(

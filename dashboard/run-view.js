@@ -44,17 +44,39 @@ function detail(s, id) {
     el('p', {}, task.action ?? ''),
     el('p', { class: 'muted' }, `capabilities: ${(task.capability_ids ?? []).join(', ')}`),
     el('p', { class: 'muted' }, `depends on: ${(task.depends_on ?? []).join(', ') || 'nothing'}`),
-    el('p', { class: 'muted' }, `reads ${(task.input_refs ?? []).join(', ') || 'nothing'}; writes ${(task.output_refs ?? []).join(', ') || 'nothing'}`),
+    el(
+      'p',
+      { class: 'muted' },
+      `reads ${(task.input_refs ?? []).join(', ') || 'nothing'}; writes ${(task.output_refs ?? []).join(', ') || 'nothing'}`,
+    ),
     state.result_summary ? el('p', {}, state.result_summary) : undefined,
     el('h4', {}, `Attempts (${attempts.length})`),
     el(
       'ul',
       {},
       ...attempts.map((a) =>
-        el('li', {}, `#${a.attempt} on ${a.agent}${a.runtimeId ? ` (${a.runtimeId})` : ''}: ${a.status}, ${duration(a.durationMs)}`, a.error ? ` — ${a.error.code}: ${a.error.message}` : '', a.summary ? ` — ${a.summary}` : ''),
+        el(
+          'li',
+          {},
+          `#${a.attempt} on ${a.agent}${a.runtimeId ? ` (${a.runtimeId})` : ''}: ${a.status}, ${duration(a.durationMs)}`,
+          a.error ? ` — ${a.error.code}: ${a.error.message}` : '',
+          a.summary ? ` — ${a.summary}` : '',
+        ),
       ),
     ),
-    cancellable ? el('button', { id: 'cancel-task', onclick: () => s.act(() => post(`${s.base}/tasks/${encodeURIComponent(id)}/cancel`, { reason: 'cancelled from the dashboard' })) }, 'Cancel this task') : undefined,
+    cancellable
+      ? el(
+          'button',
+          {
+            id: 'cancel-task',
+            onclick: () =>
+              s.act(() =>
+                post(`${s.base}/tasks/${encodeURIComponent(id)}/cancel`, { reason: 'cancelled from the dashboard' }),
+              ),
+          },
+          'Cancel this task',
+        )
+      : undefined,
   );
 }
 
@@ -69,22 +91,61 @@ export function showRun(main, runId) {
     const status = view.run.status;
     const until = s.at === undefined ? (view.run.ended_at ?? Date.now()) : s.atTime;
     const order = s.layout.nodes.map((n) => n.id);
-    const slider = el('input', { type: 'range', id: 'time-slider', min: s.earliest, max: s.lastSeq, value: s.at ?? s.lastSeq, oninput: (e) => travel(Number(e.target.value)) });
+    const slider = el('input', {
+      type: 'range',
+      id: 'time-slider',
+      min: s.earliest,
+      max: s.lastSeq,
+      value: s.at ?? s.lastSeq,
+      oninput: (e) => travel(Number(e.target.value)),
+    });
     main.replaceChildren(
       el('h2', {}, runId, ' ', el('span', { class: `badge status-${status}`, id: 'run-status' }, status)),
       el(
         'div',
         { class: 'toolbar' },
-        el('span', {}, `${view.run.counts.completed}/${view.run.counts.total} complete, ${view.run.counts.failed} failed, ${view.run.counts.skipped} skipped · started ${clock(view.run.created_at)}`),
-        s.live ? el('button', { id: 'cancel-run', onclick: () => s.act(() => post(`${base}/cancel`, { reason: 'cancelled from the dashboard' })) }, 'Cancel run') : undefined,
-        ['cancelled', 'interrupted'].includes(status) ? el('button', { id: 'resume-run', onclick: () => s.act(() => post(`${base}/resume`)) }, 'Resume') : undefined,
+        el(
+          'span',
+          {},
+          `${view.run.counts.completed}/${view.run.counts.total} complete, ${view.run.counts.failed} failed, ${view.run.counts.skipped} skipped · started ${clock(view.run.created_at)}`,
+        ),
+        s.live
+          ? el(
+              'button',
+              {
+                id: 'cancel-run',
+                onclick: () => s.act(() => post(`${base}/cancel`, { reason: 'cancelled from the dashboard' })),
+              },
+              'Cancel run',
+            )
+          : undefined,
+        ['cancelled', 'interrupted'].includes(status)
+          ? el('button', { id: 'resume-run', onclick: () => s.act(() => post(`${base}/resume`)) }, 'Resume')
+          : undefined,
       ),
-      el('div', { class: 'slider' }, el('span', {}, 'step'), slider, el('span', { id: 'time-label' }, s.at === undefined ? `now (event ${s.lastSeq})` : `event ${s.at} · ${clock(s.atTime)}`)),
+      el(
+        'div',
+        { class: 'slider' },
+        el('span', {}, 'step'),
+        slider,
+        el(
+          'span',
+          { id: 'time-label' },
+          s.at === undefined ? `now (event ${s.lastSeq})` : `event ${s.at} · ${clock(s.atTime)}`,
+        ),
+      ),
       note,
       el(
         'div',
         { class: 'panes' },
-        el('div', { class: 'graph', id: 'graph' }, drawGraph(s.layout, s.state.task_states, s.selected, (id) => { s.selected = id; render(); })),
+        el(
+          'div',
+          { class: 'graph', id: 'graph' },
+          drawGraph(s.layout, s.state.task_states, s.selected, (id) => {
+            s.selected = id;
+            render();
+          }),
+        ),
         detail(s, s.selected),
       ),
       el('div', { class: 'gantt', id: 'gantt' }, drawGantt(s.attempts, order, until)),
@@ -131,7 +192,11 @@ export function showRun(main, runId) {
     s.earliest = layout.earliest_seq ?? 0;
     await load();
     for (;;) {
-      await follow(`${base}/events?after=${s.lastSeq}`, (event) => (event === 'step' || event === 'end' ? soon() : undefined), abort.signal);
+      await follow(
+        `${base}/events?after=${s.lastSeq}`,
+        (event) => (event === 'step' || event === 'end' ? soon() : undefined),
+        abort.signal,
+      );
       await load();
       if (!s.live) return;
     }

@@ -29,7 +29,11 @@ export function showRuns(main) {
     el(
       'table',
       {},
-      el('thead', {}, el('tr', {}, ...['run', 'status', 'progress', 'tasks', 'started', 'duration'].map((h) => el('th', {}, h)))),
+      el(
+        'thead',
+        {},
+        el('tr', {}, ...['run', 'status', 'progress', 'tasks', 'started', 'duration'].map((h) => el('th', {}, h))),
+      ),
       body,
     ),
   );

@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime/create-runtime.js';
 import { bearerAuth } from './auth.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
 import { ServiceMetrics } from './metrics.js';
+import { dashboardRoutes, isDashboardFile } from './routes/dashboard.js';
 import { runEventRoutes } from './routes/run-events.js';
 import { runHistoryRoutes } from './routes/run-history.js';
 import { runRoutes } from './routes/runs.js';
@@ -91,7 +92,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       );
     app.addHook(
       'onRequest',
-      bearerAuth(options.token, (request) => request.url === '/healthz'),
+      bearerAuth(options.token, (request) => request.url === '/healthz' || isDashboardFile(request)),
     );
   }
   await app.register(fastifySwagger, OPENAPI);
@@ -106,6 +107,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   runEventRoutes(app, ctx);
   runHistoryRoutes(app, ctx);
   stepRoutes(app);
+  dashboardRoutes(app);
   await app.ready();
   return {
     app,

@@ -134,10 +134,19 @@ describe('the switchyard process', () => {
   const run = (...args: string[]) =>
     spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { encoding: 'utf8' });
 
-  it('runs the demo and exits 0', () => {
-    const result = run('demo');
+  it('runs the demo, records it, points at the dashboard, and exits 0', () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'switchyard-demo-')), 'demo.db');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'demo', '--db', db], {
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('group 7: task_12');
+    const page = /then open (http:\/\/127\.0\.0\.1:7878\/#\/runs\/(demo-\S+))/u.exec(result.stdout);
+    expect(page, result.stdout).not.toBeNull();
+    const listed = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'runs', '--db', db, '--json'], {
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ run_id: page?.[2], status: 'complete' })]);
   });
 
   it('exits 2 with one coded line on stderr for a missing file', () => {
