@@ -1,7 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Subscription } from '../bus/bus.js';
-import { parseWith } from '../protocol/parse.js';
-import { type RunStepMessage, RunStepMessageSchema } from '../protocol/run-events.js';
+import type { RunStepMessage } from '../protocol/run-events.js';
 import type { ServiceContext } from './service-context.js';
 
 /** Where an attempt went and when, between its dispatch and its result. */
@@ -15,13 +13,12 @@ const ATTEMPT_BUCKETS = [0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 15, 60, 300, 1800];
 /**
  * The service's Prometheus metrics (`GET /metrics`), in a registry of its own. Counters and the
  * attempt-duration histogram follow the run steps the runtime publishes (every run it drives,
- * as the state manager records them); runs and tasks by status, registered runtimes, the
+ * as the state manager records them: {@link take}); runs and tasks by status, registered runtimes, the
  * dispatcher's queue and the bus counters are read when scraped.
  */
 export class ServiceMetrics {
   readonly registry = new Registry();
   readonly #open = new Map<string, OpenAttempt>();
-  readonly #subscription: Subscription;
   readonly #events: Counter<'type'>;
   readonly #durations: Histogram<'agent' | 'outcome'>;
   readonly #dispatchFailures: Counter<'code'>;
@@ -48,13 +45,10 @@ export class ServiceMetrics {
       registers,
     });
     scrapedGauges(ctx, registers);
-    this.#subscription = ctx.runtime.bus.subscribe(ctx.runtime.subjects.patterns.runSteps(), (message) => {
-      const parsed = parseWith(RunStepMessageSchema, message.data, 'run step');
-      if (parsed.ok) this.#take(parsed.value);
-    });
   }
 
-  #take(step: RunStepMessage): void {
+  /** Takes one recorded step of a run (the service feeds it every step the runtime publishes). */
+  take(step: RunStepMessage): void {
     for (const event of step.events) {
       this.#events.inc({ type: event.type });
       const e = event as Record<string, unknown>;
@@ -77,10 +71,6 @@ export class ServiceMetrics {
   /** The text Prometheus scrapes. */
   async text(): Promise<string> {
     return this.registry.metrics();
-  }
-
-  close(): void {
-    this.#subscription.unsubscribe();
   }
 }
 

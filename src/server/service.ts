@@ -1,13 +1,17 @@
 import fastifySwagger from '@fastify/swagger';
+import type { Tracer } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { type Logger, pino } from 'pino';
 import type { LlmBackend } from '../planning/llm-backend.js';
 import { ErrorCodes, SwitchyardError } from '../protocol/errors.js';
+import { parseWith } from '../protocol/parse.js';
+import { RunStepMessageSchema } from '../protocol/run-events.js';
 import type { Runtime } from '../runtime/create-runtime.js';
 import { bearerAuth } from './auth.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
 import { ServiceMetrics } from './metrics.js';
+import { RunTracing } from './tracing.js';
 import { dashboardRoutes, isDashboardFile } from './routes/dashboard.js';
 import { runEventRoutes } from './routes/run-events.js';
 import { runHistoryRoutes } from './routes/run-history.js';
@@ -25,6 +29,8 @@ export interface ServiceOptions {
   readonly llm?: LlmBackend;
   /** @default a silent logger */
   readonly logger?: Logger;
+  /** Where run and attempt spans go. @default `trace.getTracer('switchyard')`: the registered OpenTelemetry SDK's, a no-op without one */
+  readonly tracer?: Tracer;
   /** Largest request body, in bytes (a plan of 100k tasks is about 40 MB). @default 64 MiB */
   readonly bodyLimit?: number;
 }
@@ -97,6 +103,13 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   }
   await app.register(fastifySwagger, OPENAPI);
   const metrics = new ServiceMetrics(ctx);
+  const tracing = new RunTracing(options.tracer);
+  const steps = options.runtime.bus.subscribe(options.runtime.subjects.patterns.runSteps(), (message) => {
+    const parsed = parseWith(RunStepMessageSchema, message.data, 'run step');
+    if (!parsed.ok) return;
+    metrics.take(parsed.value);
+    tracing.take(parsed.value);
+  });
   app.get('/healthz', { schema: { hide: true } }, () => ({ status: 'ok' }));
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['metrics'] } }, async (_request, reply) => {
@@ -113,7 +126,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     app,
     listen: async ({ port, host = '127.0.0.1' }) => app.listen({ port, host }),
     async close() {
-      metrics.close();
+      steps.unsubscribe();
       await app.close();
     },
   };

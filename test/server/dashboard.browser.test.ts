@@ -43,7 +43,7 @@ const statusOf = (page: Page, task: string) => page.locator(`#graph [data-task="
 /** Sets the time-travel slider as a person dragging it would. */
 async function slideTo(page: Page, value: number): Promise<void> {
   await page.locator('#time-slider').evaluate((input, v) => {
-    (input as HTMLInputElement).value = String(v);
+    (input as unknown as { value: string }).value = String(v);
     input.dispatchEvent(new Event('input', { bubbles: true }));
   }, value);
 }
