@@ -6,6 +6,7 @@ import { dispatchCommand } from './commands/dispatch.js';
 import { graphCommand } from './commands/graph.js';
 import { planCommand } from './commands/plan.js';
 import { pruneCommand } from './commands/prune.js';
+import { replayCommand } from './commands/replay.js';
 import { resumeCommand } from './commands/resume.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
@@ -33,6 +34,7 @@ const commands: Readonly<Record<string, readonly [Command, string]>> = {
   serve: [serveCommand, 'the HTTP service: runs API, live events, step, metrics'],
   runs: [runsCommand, 'list the runs recorded in a state database'],
   show: [showCommand, 'show one recorded run: tasks, failures, timeline, log'],
+  replay: [replayCommand, 'step through a recorded run, or see it as it stood at one step'],
   prune: [pruneCommand, 'delete recorded runs that ended long ago'],
   step: [stepCommand, 'the dispatch agent: one message in, state and messages out'],
   simulate: [simulateCommand, 'drive a whole run through step with synthetic results'],

@@ -39,14 +39,15 @@ export function compileRecorded(record: RunRecord): Result<{ plan: CompiledPlan;
  * checkpoint, from the plan and the whole log). Replay feeds the core exactly what the live
  * run fed it — its start, and each applied result at the time it was applied — so the core
  * ends in exactly the state the live one had. The hooks `hooksFor` makes (given a getter of
- * the core being rebuilt) see the replayed transitions.
- * A hole in the log or a result the core would refuse is `LOG_GAP`.
+ * the core being rebuilt) see the replayed transitions; `onStep` is told after each step is
+ * applied (what `switchyard replay` prints). A hole in the log or a result the core would refuse is `LOG_GAP`.
  */
 export function rebuild(
   record: RunRecord,
   checkpoint: Checkpoint | undefined,
   steps: readonly StoredStep[],
   hooksFor: (core: () => DispatchCore) => CoreHooks = () => ({}),
+  onStep?: (step: StoredStep, core: DispatchCore) => void,
 ): Result<Rebuilt> {
   const compiled = compileRecorded(record);
   if (!compiled.ok) return compiled;
@@ -83,6 +84,7 @@ export function rebuild(
       if (applied !== undefined) return gap(record.run_id, `event ${seq}: ${applied}`);
       if (parsed.value.type === 'result_received') meta.sequence++;
     }
+    onStep?.(step, core);
   }
   if (seq !== record.last_seq)
     return gap(record.run_id, `the run row says the log ends at event ${record.last_seq}, but it ends at ${seq}`);
