@@ -19,7 +19,7 @@ import {
 import type { DispatcherOptions } from './dispatcher-options.js';
 import { DispatcherState } from './dispatcher-state.js';
 import { DispatcherResultIntake } from './dispatcher-result-intake.js';
-import type { RuntimeRegistry } from './runtime-registry.js';
+import type { RuntimeEntry, RuntimeRegistry } from './runtime-registry.js';
 import { RuntimeLiveness } from './runtime-liveness.js';
 import { TriggerPlacement } from './trigger-placement.js';
 import { TurnInbox } from './turn-inbox.js';
@@ -60,6 +60,8 @@ export class Dispatcher {
   readonly #subs: Subscription[] = [];
   readonly #post: (event: DispatcherInternalEvent) => void;
   readonly #ref: DispatcherRef;
+  /** The last view handed to the actor ({@link #observed}). */
+  #last: DispatcherContext | undefined;
 
   constructor(options: DispatcherOptions) {
     const state = new DispatcherState(options);
@@ -125,7 +127,7 @@ export class Dispatcher {
     sweep: () => this.#liveness.sweep(),
     steal: () => this.#stealing.steal(),
     drain: (runtimeId, drain) => this.#drain(runtimeId, drain),
-    view: () => this.#view(),
+    view: () => this.#observed(),
     close: () => {
       this.#stealing.close();
       this.#liveness.close();
@@ -169,17 +171,38 @@ export class Dispatcher {
     return true;
   }
 
+  /**
+   * The view the actor's snapshot shows after each event: the last one again while nothing in it
+   * changed, and each runtime's entry kept while its own fields did not, so a transition that
+   * moved nothing the snapshot shows allocates no view.
+   */
+  #observed(): DispatcherContext {
+    const last = this.#last;
+    const queued = this.#state.waiting.size;
+    let runtimes: RuntimeView[] | undefined;
+    let i = 0;
+    for (const e of this.registry.entries()) {
+      const was = last?.runtimes[i];
+      const same =
+        was !== undefined &&
+        was.runtime_id === e.runtimeId &&
+        was.agents === e.agents &&
+        was.capacity === e.capacity &&
+        was.concurrency === e.concurrency &&
+        was.in_flight === e.inFlight.size &&
+        was.draining === e.draining;
+      if (!same && runtimes === undefined) runtimes = last ? last.runtimes.slice(0, i) : [];
+      if (runtimes) runtimes.push(same ? was : runtimeView(e));
+      i++;
+    }
+    if (last && runtimes === undefined && i === last.runtimes.length && last.queued === queued) return last;
+    this.#last = { runtimes: runtimes ?? (last ? last.runtimes.slice(0, i) : []), queued };
+    return this.#last;
+  }
+
   #view(): DispatcherContext & { runtimes: RuntimeView[] } {
     const runtimes: RuntimeView[] = [];
-    for (const e of this.registry.runtimes())
-      runtimes.push({
-        runtime_id: e.runtimeId,
-        agents: e.agents,
-        capacity: e.capacity,
-        concurrency: e.concurrency,
-        in_flight: e.inFlight.size,
-        draining: e.draining,
-      });
+    for (const e of this.registry.entries()) runtimes.push(runtimeView(e));
     return { runtimes, queued: this.#state.waiting.size };
   }
 
@@ -251,4 +274,16 @@ export class Dispatcher {
   close(): void {
     this.#post({ type: 'close' });
   }
+}
+
+/** What the dispatcher's snapshot and `RuntimeList` show of one registered runtime. */
+function runtimeView(e: RuntimeEntry): RuntimeView {
+  return {
+    runtime_id: e.runtimeId,
+    agents: e.agents,
+    capacity: e.capacity,
+    concurrency: e.concurrency,
+    in_flight: e.inFlight.size,
+    draining: e.draining,
+  };
 }

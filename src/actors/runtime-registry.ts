@@ -111,6 +111,11 @@ export class RuntimeRegistry {
     return [...this.#entries.values()];
   }
 
+  /** The registered runtimes in registration order, without copying them out (do not register or deregister while iterating). */
+  entries(): IterableIterator<RuntimeEntry> {
+    return this.#entries.values();
+  }
+
   /**
    * Drains (`true`) or undrains a runtime: a draining one is passed over by {@link pick}.
    * `false` when no runtime `runtimeId` is registered.

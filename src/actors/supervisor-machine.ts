@@ -172,14 +172,14 @@ export type SupervisorSnapshot = SnapshotFrom<SupervisorMachine>;
 /** The run's supervisor as code outside the run may hold it: watch it, read it, cancel it or one of its tasks. */
 export type SupervisorRef = ActorRef<SupervisorSnapshot, SupervisorCommand>;
 
-/** The events the run sends its own actor. */
+/** The events the run sends its own actor (the mark last: a literal with its symbol key first is slower to build). */
 export const own = {
-  restored: (): OwnEvent => ({ [OWN]: true, type: 'restored' }),
-  begin: (): OwnEvent => ({ [OWN]: true, type: 'begin' }),
-  inbox: (deliveries: ReadonlyArray<Delivery<InboxKind>>): OwnEvent => ({ [OWN]: true, type: 'inbox', deliveries }),
-  lost: (requestId: string, outcome: Outcome): OwnEvent => ({ [OWN]: true, type: 'lost', requestId, outcome }),
-  ended: (): OwnEvent => ({ [OWN]: true, type: 'ended' }),
-  due: (what: 'retries' | 'deadline'): OwnEvent => ({ [OWN]: true, type: 'due', what }),
+  restored: (): OwnEvent => ({ type: 'restored', [OWN]: true }),
+  begin: (): OwnEvent => ({ type: 'begin', [OWN]: true }),
+  inbox: (deliveries: ReadonlyArray<Delivery<InboxKind>>): OwnEvent => ({ type: 'inbox', deliveries, [OWN]: true }),
+  lost: (requestId: string, outcome: Outcome): OwnEvent => ({ type: 'lost', requestId, outcome, [OWN]: true }),
+  ended: (): OwnEvent => ({ type: 'ended', [OWN]: true }),
+  due: (what: 'retries' | 'deadline'): OwnEvent => ({ type: 'due', what, [OWN]: true }),
 };
 
 /**

@@ -85,7 +85,8 @@ export interface Bus {
   flush(): Promise<void>;
   /**
    * Runs `job` at the end of the current delivery turn, once nothing more waits in it, and
-   * counts it as waiting (`flush` waits for it). An actor gathers what one turn brings it and
+   * counts it as waiting (`flush` waits for it). Jobs run in the order they came, each after
+   * what the ones before it published has been delivered. An actor gathers what one turn brings it and
    * takes it as one event, while what it publishes is still delivered in that turn. A bus
    * without delivery turns may omit it: callers fall back to a microtask.
    */

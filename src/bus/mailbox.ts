@@ -108,7 +108,8 @@ export class Deliveries {
   /**
    * Runs `job` at the end of this turn (the next one, outside a turn): once every message
    * waiting, and every message the handlers publish meanwhile, has been delivered, or when the
-   * turn's budget is spent. What the job publishes is delivered in the same turn when the
+   * turn's budget is spent. Jobs run in the order they came, each once what the ones before it
+   * published has been delivered; what a job publishes is delivered in the same turn when the
    * budget allows.
    */
   atEnd(job: () => void): void {
@@ -148,10 +149,16 @@ export class Deliveries {
           else entry.deliverOne();
         }
         if (this.#atEnd.length === 0) break;
-        const jobs = this.#atEnd;
-        this.#atEnd = [];
-        for (const job of jobs) job();
-        if (spent) break;
+        if (spent) {
+          const jobs = this.#atEnd;
+          this.#atEnd = [];
+          for (const job of jobs) job();
+          break;
+        }
+        // One job at a time, and what it published delivered before the next: a job that comes
+        // later then finds that in its batch too (the run's flush takes the dispatcher's
+        // placements with its results, one actor event where there were two).
+        (this.#atEnd.shift() as () => void)();
       }
     } finally {
       this.#ready = this.#ready.slice(next);

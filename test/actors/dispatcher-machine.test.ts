@@ -93,6 +93,24 @@ describe('the dispatcher as an XState actor', () => {
     expect(events.slice(-2).map((e) => e.type)).toEqual(['sweep', 'steal']);
   });
 
+  it('keeps the snapshot runtime views while nothing they show changed, and replaces the one that did', async () => {
+    t.runtime('rt-a', 2);
+    t.runtime('rt-b', 2);
+    await t.bus.flush();
+    const first = context().runtimes;
+    // A tick that moves nothing the snapshot shows: the same views, the same array.
+    t.dispatcher.sweep();
+    expect(context().runtimes).toBe(first);
+    const [placed] = await send('1');
+    const after = context().runtimes;
+    expect(after).not.toBe(first);
+    const moved = after.findIndex((r) => r.runtime_id === placed);
+    expect(after[moved]?.in_flight).toBe(1);
+    // The other runtime's view is the one from before.
+    expect(after[1 - moved]).toBe(first[1 - moved]);
+    expect(first.map((r) => r.in_flight)).toEqual([0, 0]);
+  });
+
   it('refuses a delivery forged by code holding the actor: the own guard lets only its dispatcher send one', async () => {
     const forged = {
       subject: s.registered('rt-forged'),

@@ -81,6 +81,29 @@ describe('TurnInbox on the in-process bus', () => {
   });
 });
 
+describe('TurnInbox end-of-turn order', () => {
+  it('runs one inbox at a time, so a later one takes what an earlier one published in the same batch', async () => {
+    const bus = new InProcessBus({ scheduler: new SimulatedScheduler(0) });
+    const batches: string[][] = [];
+    // Like the dispatcher: its flush comes first and publishes (a placement) to the second actor.
+    const first = new TurnInbox<'a'>(bus, (batch) => {
+      batches.push(batch.map((d) => `first:${String(d.message.data)}`));
+      bus.publish('to-second', 'placed');
+    });
+    // Like a run: its batch holds its own delivery of the turn and what the first published.
+    const second = new TurnInbox<'a'>(bus, (batch) =>
+      batches.push(batch.map((d) => `second:${String(d.message.data)}`)),
+    );
+    bus.subscribe('both', (m) => first.push('a', m));
+    bus.subscribe('both', (m) => second.push('a', m));
+    bus.subscribe('to-second', (m) => second.push('a', m));
+    bus.publish('both', 'result');
+    await bus.flush();
+    expect(batches).toEqual([['first:result'], ['second:result', 'second:placed']]);
+    await bus.close();
+  });
+});
+
 describe('TurnInbox on a bus without delivery turns', () => {
   it('hands over on a microtask what arrived synchronously', async () => {
     // Only `afterQueued` is read from the bus; a bus without it (as the NATS bus) gets a microtask.
