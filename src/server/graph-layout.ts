@@ -89,6 +89,8 @@ const ELK_OPTIONS = {
   'elk.spacing.nodeNode': String(ROW_GAP),
   'elk.padding': `[top=${BAND_PAD},left=${BAND_PAD},bottom=${BAND_PAD},right=${BAND_PAD}]`,
   'elk.randomSeed': '1',
+  // One component, so the partitions (groups) line up as columns across unconnected tasks too.
+  'elk.separateConnectedComponents': 'false',
 };
 
 type ElkConstructor = new () => ELK;

@@ -7,6 +7,7 @@ import { ErrorCodes, SwitchyardError } from '../../protocol/errors.js';
 import type { ExecutionResult } from '../../protocol/execution-result.js';
 import { planSpecification } from '../../runtime/dispatch.js';
 import { trackExecution } from '../../runtime/execution-tracker.js';
+import { renderHtmlReport } from '../../server/html-report/render-html-report.js';
 import { parseCommandArgs, positionals } from '../args.js';
 import { dispatchOptionsHelp } from '../dispatch-flags.js';
 import { failFlagHelp } from '../fail-flags.js';
@@ -42,6 +43,7 @@ without synthesis, saying so.
                      it takes the execution_agent role for the capabilities it maps
 ${builtInFlagsHelp}  --agents <module>  host these handler modules instead of the built-in agents (repeatable)
   --report <file>    also write the Markdown report to this file
+  --html <file>      also write the self-contained HTML report (graph, Gantt, tables) to this file
   --format <md|json> how the specification is written (default: from the file name)
   --resolve-cycles   break dependency cycles at their weakest edge instead of refusing
 ${dispatchOptionsHelp
@@ -61,6 +63,7 @@ const flags = {
   ...llmFlags,
   mcp: { type: 'string' },
   report: { type: 'string' },
+  html: { type: 'string' },
   format: { type: 'string' },
   'resolve-cycles': { type: 'boolean' },
   policy: { type: 'string' },
@@ -95,19 +98,27 @@ async function planFromFlags(path: string, values: Record<string, unknown>, io: 
   }
 }
 
-/** Prints the execution (report, or JSON) and writes `--report`. */
-function present(execution: ExecutionResult, values: { json?: boolean; report?: string }, io: Output): void {
-  if (values.report !== undefined) {
-    try {
-      writeFileSync(values.report, execution.report);
-    } catch (error) {
-      throw new SwitchyardError(
-        ErrorCodes.FILE_ERROR,
-        `Cannot write the report to ${JSON.stringify(values.report)}: ${(error as Error).message}.`,
-        { path: values.report },
-      );
-    }
+/** Writes `text` to `path`, or a FILE_ERROR naming it. */
+function writeReport(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    throw new SwitchyardError(
+      ErrorCodes.FILE_ERROR,
+      `Cannot write the report to ${JSON.stringify(path)}: ${(error as Error).message}.`,
+      { path },
+    );
   }
+}
+
+/** Prints the execution (report, or JSON) and writes `--report` and `--html`. */
+async function present(
+  execution: ExecutionResult,
+  values: { json?: boolean; report?: string; html?: string },
+  io: Output,
+): Promise<void> {
+  if (values.report !== undefined) writeReport(values.report, execution.report);
+  if (values.html !== undefined) writeReport(values.html, await renderHtmlReport(execution));
   if (values.json) writeJson(io.out, execution);
   else io.out(execution.report);
 }
@@ -137,8 +148,8 @@ export async function dispatchCommand(argv: string[], io: Output): Promise<numbe
         store,
         io,
       ),
-      present(_run, result) {
-        if (finish) present(finish(result), values, io);
+      async present(_run, result) {
+        if (finish) await present(finish(result), values, io);
       },
     },
     io,
