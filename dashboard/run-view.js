@@ -148,7 +148,7 @@ export function showRun(main, runId) {
         ),
         detail(s, s.selected),
       ),
-      el('div', { class: 'gantt', id: 'gantt' }, drawGantt(s.attempts, order, until)),
+      el('div', { class: 'gantt', id: 'gantt' }, drawGantt(s.attempts, order, s.state, until)),
       el('h3', {}, 'Failure log'),
       failureLog(s.state),
     );

@@ -126,7 +126,7 @@ export interface SessionSpec {
    */
   start(rt: Runtime, watch: (run: WorkflowRun) => void): WorkflowRun | Promise<WorkflowRun>;
   /** Prints how the run ended, instead of the summary table and the workflow_result JSON. */
-  present?(run: WorkflowRun, result: WorkflowResult): void;
+  present?(run: WorkflowRun, result: WorkflowResult): void | Promise<void>;
 }
 
 /**
@@ -191,7 +191,7 @@ export async function runSession(spec: SessionSpec, io: Output): Promise<number>
     view.finish();
     const state = run.state();
     if (spec.stateOut !== undefined) writeFileSync(spec.stateOut, `${JSON.stringify(state, null, 2)}\n`);
-    if (spec.present) spec.present(run, result);
+    if (spec.present) await spec.present(run, result);
     else {
       if (!spec.json) io.out(`\n${summaryTable(result, state.task_states)}\n\n`);
       io.out(`${JSON.stringify(result, null, 2)}\n`);

@@ -94,8 +94,10 @@ describe('switchyard dispatch', () => {
     for (const a of result.finalArtifacts) expect(existsSync(fileURLToPath(a.uri))).toBe(true);
   });
 
-  it('prints the Markdown report and exits 0 when every task completes', async () => {
-    const { code, out } = await dispatchCli(spec, '--agents', AGENTS);
+  it('prints the Markdown report and exits 0 when every task completes; --html writes the HTML report', async () => {
+    const html = join(dir, 'report.html');
+    const { code, out } = await dispatchCli(spec, '--agents', AGENTS, '--html', html);
+    expect(readFileSync(html, 'utf8')).toMatch(/^<!doctype html>[^]*<g class="task st-complete" data-task="task_13"/u);
     expect(code).toBe(0);
     expect(out).toMatch(/^# Execution report: run `run-/u);
     expect(out).toContain('**complete**: 13 of 13 tasks complete (100%)');

@@ -42,6 +42,7 @@ without synthesis, saying so.
                      it takes the execution_agent role for the capabilities it maps
 ${builtInFlagsHelp}  --agents <module>  host these handler modules instead of the built-in agents (repeatable)
   --report <file>    also write the Markdown report to this file
+  --html <file>      also write the self-contained HTML report (graph, Gantt, tables) to this file
   --format <md|json> how the specification is written (default: from the file name)
   --resolve-cycles   break dependency cycles at their weakest edge instead of refusing
 ${dispatchOptionsHelp
@@ -61,6 +62,7 @@ const flags = {
   ...llmFlags,
   mcp: { type: 'string' },
   report: { type: 'string' },
+  html: { type: 'string' },
   format: { type: 'string' },
   'resolve-cycles': { type: 'boolean' },
   policy: { type: 'string' },
@@ -120,8 +122,8 @@ export async function dispatchCommand(argv: string[], io: Output): Promise<numbe
         store,
         io,
       ),
-      present(_run, result) {
-        if (finish) presentExecution(finish(result), values, io);
+      async present(_run, result) {
+        if (finish) await presentExecution(finish(result), values, io);
       },
     },
     io,

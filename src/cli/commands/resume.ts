@@ -77,8 +77,8 @@ function dispatchReporting(
       watch(run);
       return run;
     },
-    present(_run, result) {
-      if (finish) presentExecution(finish(result), values, io);
+    async present(_run, result) {
+      if (finish) await presentExecution(finish(result), values, io);
     },
   };
 }

@@ -8,6 +8,10 @@ import { AttemptRecordSchema } from '../../protocol/execution-result.js';
 import { RunIdParams } from '../api-schemas.js';
 import { ErrorBodySchema } from '../http-errors.js';
 import type { ServiceContext } from '../service-context.js';
+import { type GraphLayout, layoutGraph } from '../graph-layout.js';
+import { ExecutionGraph } from '../../graph/execution-graph.js';
+
+const LAYOUTS_KEPT = 32;
 
 const StateAtQuerySchema = z.strictObject({
   at: z.coerce.number().int().min(0).describe('the event sequence number to replay up to'),
@@ -29,7 +33,8 @@ const AttemptsSchema = z.strictObject({
 
 /**
  * A run's history, read from its journal: its state after any step (the time-travel view,
- * replayed with the code resume uses) and every attempt with its times (the Gantt timeline).
+ * replayed with the code resume uses), every attempt with its times (the Gantt timeline), and
+ * its graph laid out.
  */
 export function runHistoryRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -48,6 +53,31 @@ export function runHistoryRoutes(app: FastifyInstance, ctx: ServiceContext): voi
       const { runId } = request.params;
       const travelled = runStateAt(ctx.store, runId, request.query.at);
       return { run_id: runId, ...travelled, workflow_state: travelled.workflow_state as Record<string, unknown> };
+    },
+  );
+  const layouts = new Map<string, Promise<GraphLayout>>();
+  r.get(
+    '/runs/:runId/layout',
+    {
+      schema: {
+        summary: "The run's task graph laid out (elkjs; execution groups as columns), for drawing it",
+        tags: ['runs'],
+        params: RunIdParams,
+        response: { 200: z.looseObject({}), 404: ErrorBodySchema },
+      },
+    },
+    async (request) => {
+      const { runId } = request.params;
+      const record = runRecord(ctx.store, runId);
+      // A plan never changes: lay it out once (the last few runs asked for are kept).
+      let layout = layouts.get(runId);
+      if (!layout) {
+        layout = layoutGraph(ExecutionGraph.fromPlan(record.plan));
+        layouts.set(runId, layout);
+        if (layouts.size > LAYOUTS_KEPT) layouts.delete(layouts.keys().next().value as string);
+        layout.catch(() => layouts.delete(runId));
+      }
+      return (await layout) as unknown as Record<string, unknown>;
     },
   );
   r.get(
