@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -18,7 +17,7 @@ import { type ExecutionResult, ExecutionResultSchema } from '../../src/index.js'
 import { patternDrafts } from '../../src/planning/pattern-decomposer.js';
 import { readSpecification } from '../../src/planning/read-spec.js';
 import { cliAsync } from '../helpers/cli.js';
-import { FILESYSTEM, killAll } from '../helpers/mcp-servers.js';
+import { filesystemChildren, killAll } from '../helpers/mcp-servers.js';
 import { type ScriptEntry, startOpenAiTestDouble, type OpenAiTestDouble } from '../helpers/openai-test-double.js';
 import { TODO_CLI_FILES } from './todo-cli-files.js';
 
@@ -32,14 +31,6 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SPEC = join(ROOT, 'examples/specs/todo-cli.md');
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-dispatch-built-in-'));
 const previousCwd = process.cwd();
-
-function filesystemChildren(): number[] {
-  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter((line) => line.includes(FILESYSTEM))
-    .map((line) => Number.parseInt(line.trim(), 10));
-}
 
 const doubles: OpenAiTestDouble[] = [];
 afterEach(async () => {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,22 +9,13 @@ import { patternDrafts } from '../../src/planning/pattern-decomposer.js';
 import { readSpecification } from '../../src/planning/read-spec.js';
 import { cliAsync } from '../helpers/cli.js';
 import { type OpenAiTestDouble, startOpenAiTestDouble } from '../helpers/openai-test-double.js';
-import { FILESYSTEM, killAll } from '../helpers/mcp-servers.js';
+import { FILESYSTEM, filesystemChildren, killAll } from '../helpers/mcp-servers.js';
 
 const SPEC = 'examples/specs/todo-cli.md';
 const AGENTS = fileURLToPath(new URL('../fixtures/agents/usage-agents.mjs', import.meta.url));
 const EXECUTION_ONLY = fileURLToPath(new URL('../fixtures/agents/artifact-agents.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-dispatch-cli-'));
 const previousCwd = process.cwd();
-
-/** Children of this process running server-filesystem (the MCP agent's workers spawn them; threads share the pid). */
-function filesystemChildren(): number[] {
-  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter((line) => line.includes(FILESYSTEM))
-    .map((line) => Number.parseInt(line.trim(), 10));
-}
 
 const doubles: OpenAiTestDouble[] = [];
 afterEach(async () => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -49,4 +49,13 @@ export async function startEverythingHttp(): Promise<{ url: string; child: Child
     child.once('exit', (code) => reject(new Error(`server-everything exited ${code}: ${err}`)));
   });
   return { url: `http://127.0.0.1:${port}/mcp`, child };
+}
+
+/** Children of this process running server-filesystem (the MCP agent's workers spawn them; threads share the pid). */
+export function filesystemChildren(): number[] {
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter((line) => line.includes(FILESYSTEM))
+    .map((line) => Number.parseInt(line.trim(), 10));
 }

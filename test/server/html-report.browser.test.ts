@@ -2,11 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionResult } from '../../src/index.js';
 import { renderHtmlReport } from '../../src/server/html-report/render-html-report.js';
 import { todoExecution } from './todo-execution.js';
+import { launchBrowser } from '../helpers/browser.js';
 
 /** The browser's getComputedStyle (the tests' types have no DOM). */
 type Styled = { getComputedStyle(element: unknown): { fill: string } };
@@ -17,20 +18,7 @@ let execution: ExecutionResult;
 beforeAll(async () => {
   execution = await todoExecution();
   dir = mkdtempSync(join(tmpdir(), 'switchyard-html-'));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // No --user-data-dir: playwright refuses it in launch() and gives each launch a fresh profile of its own.
-    ],
-  });
+  browser = await launchBrowser(); // playwright gives each launch a fresh profile of its own
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
