@@ -133,4 +133,24 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The dashboard runs in the browser: its globals, not Node's.
+    files: ['dashboard/**/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        sessionStorage: 'readonly',
+        fetch: 'readonly',
+        TextDecoder: 'readonly',
+        Event: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        AbortController: 'readonly',
+        URL: 'readonly',
+        Date: 'readonly',
+      },
+    },
+  },
 );

@@ -34,8 +34,8 @@ describe('switchyard replay', () => {
     const { code, out } = await cliAsync('replay', 'r1', '--db', db);
     expect(code).toBe(0);
     const lines = out.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^#1  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d  plan_accepted$/u);
-    expect(lines[1]).toMatch(/^#2–3  .*  run_started, task_dispatched task_1$/u);
+    expect(lines[0]).toMatch(/^#1 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}plan_accepted$/u);
+    expect(lines[1]).toMatch(/^#2–3 {2}.* {2}run_started, task_dispatched task_1$/u);
     expect(lines[2]).toBe('      task_1 pending→in_progress');
     expect(out).toContain('result_received task_5 INJECTED_FAULT');
     expect(out).toContain('task_retried task_5');
